@@ -1,0 +1,93 @@
+"""Defaults for every harvester crawl.
+
+Each setting of ours is documented by the ``#:`` lines right above it; the
+README's settings table is generated from those lines
+(``python -m harvester.settings_doc``), so this file is the one place to
+describe a setting. Secrets (app secret, tokens) are read from environment
+variables of the same name when not given as settings.
+"""
+
+BOT_NAME = "harvester"
+SPIDER_MODULES = ["harvester.spiders"]
+NEWSPIDER_MODULE = "harvester.spiders"
+
+# --- API access (prefix OPEN1688_) ---------------------------------------
+
+#: Base URL of the gateway, or ``sandbox`` for the built-in one started inside the crawl.
+#: Empty means: ``sandbox`` when no app key is set, else ``https://gw.open.1688.com``.
+OPEN1688_GATEWAY = ""
+#: The app key from the 1688 open platform console. Unset: the crawl runs on the built-in sandbox.
+OPEN1688_APP_KEY = ""
+#: The app secret (read from the environment variable of the same name when unset; never logged).
+OPEN1688_APP_SECRET = ""
+#: OAuth access token; read from OPEN1688_TOKEN_FILE when unset.
+OPEN1688_ACCESS_TOKEN = ""
+#: OAuth refresh token; read from OPEN1688_TOKEN_FILE when unset.
+OPEN1688_REFRESH_TOKEN = ""
+#: Where `scrapy auth` keeps the tokens (written with mode 0600).
+OPEN1688_TOKEN_FILE = "~/.config/harvester/token.json"
+#: Refresh the access token this many seconds before it expires.
+OPEN1688_TOKEN_REFRESH_MARGIN = 600
+#: Calls per second allowed to this app, all workers together. 0 turns the limit off.
+OPEN1688_QPS = 10.0
+#: Calls a burst may take at once above the steady rate (GCRA burst tolerance).
+OPEN1688_QPS_BURST = 1
+#: Calls allowed per day (UTC), all workers together; the crawl stops cleanly before spending more. 0 = no limit.
+OPEN1688_DAILY_CALL_BUDGET = 0
+#: Search page size (the gateway answers at most 50).
+OPEN1688_PAGE_SIZE = 50
+#: Offer ids per batch detail call (alibaba.cross.productList).
+OPEN1688_DETAIL_BATCH_SIZE = 20
+#: Use the batch detail API; when false (or when the app may not call it) offers are fetched one by one.
+OPEN1688_BATCH_DETAIL = True
+#: Language of translated fields (en, ja, ko, ...; zh is rejected by the gateway).
+OPEN1688_COUNTRY = "en"
+#: Retries of a call that failed transiently (5xx, timeout, malformed answer) before it is given up.
+OPEN1688_RETRY_TIMES = 5
+#: First retry delay in seconds; doubles on each retry, with full jitter.
+OPEN1688_RETRY_BACKOFF = 0.5
+#: Upper bound of a retry delay in seconds.
+OPEN1688_RETRY_BACKOFF_MAX = 30.0
+#: HTTP method of API calls: POST (form-encoded, as the official SDKs) or GET.
+OPEN1688_HTTP_METHOD = "POST"
+
+# --- Built-in sandbox (used when OPEN1688_GATEWAY is sandbox) -------------
+
+#: Seed of the sandbox's generated catalogue.
+OPEN1688_SANDBOX_SEED = 1688
+#: Number of offers the sandbox catalogue holds.
+OPEN1688_SANDBOX_OFFERS = 1_000_000
+#: Results the sandbox search pages through per query before it stops answering (as the real gateway does).
+OPEN1688_SANDBOX_SEARCH_CAP = 2000
+#: Calls per second the sandbox allows this app before answering gw.QosAppFrequencyLimit (0 = unlimited).
+OPEN1688_SANDBOX_QPS = 0.0
+
+# --- Output (prefix HARVEST_) ----------------------------------------------
+
+#: Root folder of the Parquet dataset.
+HARVEST_DATA_DIR = "./data"
+#: Seconds between progress lines in the log. 0 turns them off.
+HARVEST_PROGRESS_INTERVAL = 10.0
+
+# --- Scrapy ------------------------------------------------------------------
+
+ROBOTSTXT_OBEY = False
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+# The quota middleware paces calls; Scrapy's own delays would only slow it down.
+DOWNLOAD_DELAY = 0
+AUTOTHROTTLE_ENABLED = False
+CONCURRENT_REQUESTS = 32
+# One gateway host: a per-domain limit below CONCURRENT_REQUESTS would queue
+# already-paced calls and release them in bursts.
+CONCURRENT_REQUESTS_PER_DOMAIN = 32
+# Each callback yields whole pages of items; the default of 100 spawns that
+# many tasks per response and costs more CPU than it saves.
+CONCURRENT_ITEMS = 8
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 64 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 16 * 1024 * 1024
+# Our API error middleware retries with backoff and knows the gateway's codes.
+RETRY_ENABLED = False
+FEED_EXPORT_ENCODING = "utf-8"
+LOG_LEVEL = "INFO"
