@@ -34,6 +34,8 @@ OPEN1688_QPS = 10.0
 OPEN1688_QPS_BURST = 1
 #: Calls allowed per day (UTC), all workers together; the crawl stops cleanly before spending more. 0 = no limit.
 OPEN1688_DAILY_CALL_BUDGET = 0
+#: Where the daily call count of each app key is kept between crawls of the same day.
+OPEN1688_STATE_DIR = "~/.local/state/harvester"
 #: Search page size (the gateway answers at most 50).
 OPEN1688_PAGE_SIZE = 50
 #: Offer ids per batch detail call (alibaba.cross.productList).
@@ -48,6 +50,8 @@ OPEN1688_RETRY_TIMES = 5
 OPEN1688_RETRY_BACKOFF = 0.5
 #: Upper bound of a retry delay in seconds.
 OPEN1688_RETRY_BACKOFF_MAX = 30.0
+#: Retries of a call the gateway answered gw.QosAppFrequencyLimit (these do not use up OPEN1688_RETRY_TIMES).
+OPEN1688_THROTTLE_RETRY_TIMES = 30
 #: HTTP method of API calls: POST (form-encoded, as the official SDKs) or GET.
 OPEN1688_HTTP_METHOD = "POST"
 
@@ -71,6 +75,21 @@ HARVEST_PROGRESS_INTERVAL = 10.0
 
 # --- Scrapy ------------------------------------------------------------------
 
+# Order on the way back from the gateway: signing comes off first, the quota
+# sees the answer, HttpCompression decompresses it, the API errors middleware
+# decides about it, and only an answer found good reaches the HTTP cache
+# (moved from 900 to 570 for that). Cache hits skip quota and signing.
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.httpcache.HttpCacheMiddleware": 570,
+    "harvester.middlewares.api_errors.ApiErrorsMiddleware": 580,
+    "harvester.middlewares.quota.QuotaMiddleware": 950,
+    "harvester.middlewares.signing.SigningMiddleware": 960,
+}
+COMMANDS_MODULE = "harvester.commands"
+EXTENSIONS = {
+    "harvester.extensions.progress.Progress": 500,
+}
+
 ROBOTSTXT_OBEY = False
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
@@ -87,7 +106,5 @@ CONCURRENT_ITEMS = 8
 DOWNLOAD_TIMEOUT = 30
 DOWNLOAD_MAXSIZE = 64 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 16 * 1024 * 1024
-# Our API error middleware retries with backoff and knows the gateway's codes.
-RETRY_ENABLED = False
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"

@@ -1,0 +1,103 @@
+"""Gateway calls as Scrapy requests, and the small vocabulary the middlewares share about them.
+
+An API request carries only its business parameters: the URL with the app
+key and a form body (or query string) of those parameters. That is all the
+request fingerprint, the dupefilter, the HTTP cache and a JOBDIR ever see;
+the signing middleware adds token, timestamp and signature per attempt.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
+
+from scrapy import Request
+from scrapy.exceptions import IgnoreRequest
+
+from .open1688 import endpoints
+from .open1688.errors import Outcome
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+
+    from .access import GatewayAccess
+
+logger = logging.getLogger(__name__)
+
+#: Request meta: the endpoint key of an API call.
+API = "open1688_api"
+#: Request meta: the decoded outcome of an answered call, for the callback.
+OUTCOME = "open1688_outcome"
+#: Request meta: wall-clock time before which a retried call must not be sent (survives a JOBDIR).
+NOT_BEFORE = "open1688_not_before"
+#: Request meta: generation of the access token the call was signed with.
+TOKEN_GENERATION = "open1688_token_generation"
+#: Request meta: an ACL refusal of this call is handled by its errback, not fatal.
+ACL_FALLBACK = "open1688_acl_fallback"
+
+FORM_CONTENT_TYPE = "application/x-www-form-urlencoded; charset=UTF-8"
+
+
+class ApiCallFailed(IgnoreRequest):
+    """A call that will not succeed; its errback gets the outcome to act on."""
+
+    def __init__(self, outcome: Outcome, *, gave_up: bool = False):
+        super().__init__(outcome.message)
+        self.outcome = outcome
+        self.gave_up = gave_up
+
+
+def api_request(
+    access: GatewayAccess,
+    endpoint: endpoints.Endpoint,
+    params: Mapping[str, Any],
+    *,
+    method: str = "POST",
+    meta: dict[str, Any] | None = None,
+    **kwargs: Any,
+) -> Request:
+    call = endpoints.build_call(endpoint, params, gateway=access.gateway, app_key=access.app_key)
+    # API calls are retried by the API errors middleware, which knows the gateway's codes.
+    meta = dict(meta or {}, **{API: endpoint.key, "dont_retry": True})
+    if method == "GET":
+        url = f"{call.url}?{urlencode(call.params)}" if call.params else call.url
+        return Request(url, method="GET", meta=meta, **kwargs)
+    return Request(
+        call.url,
+        method="POST",
+        body=urlencode(call.params),
+        headers={"Content-Type": FORM_CONTENT_TYPE},
+        meta=meta,
+        **kwargs,
+    )
+
+
+def endpoint_of(request: Request) -> endpoints.Endpoint | None:
+    key = request.meta.get(API)
+    return endpoints.CATALOGUE[key] if key else None
+
+
+def outcome_of(response: Any) -> Outcome:
+    """The outcome the API errors middleware decoded; taken out of meta so it is not kept around."""
+    return response.meta.pop(OUTCOME)
+
+
+def stop_crawl(crawler: Crawler, reason: str, message: str) -> None:
+    """Close the crawl once, keeping what was harvested, and leave the reason in the stats.
+
+    Called from middlewares in the middle of a download: closing waits for
+    downloads in flight, so it is scheduled rather than awaited.
+    """
+    stats = crawler.stats
+    assert stats is not None
+    if stats.get_value("harvester/stop/reason"):
+        return
+    stats.set_value("harvester/stop/reason", reason)
+    stats.set_value("harvester/stop/message", message)
+    logger.error("Stopping the crawl: %s", message)
+    engine = crawler.engine
+    if engine is not None and engine.spider is not None:
+        asyncio.ensure_future(engine.close_spider_async(reason=reason))

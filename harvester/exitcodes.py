@@ -1,0 +1,40 @@
+"""Exit statuses of harvester commands, so scripts and schedulers can tell outcomes apart."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+#: The crawl finished and got everything it was asked for.
+OK = 0
+#: A fatal error: configuration (secret, ACL, token) or an unexpected failure.
+ERROR = 1
+#: Bad command line or spider arguments: nothing was called.
+USAGE = 2
+#: Stopped because the call quota is used up (daily budget or paid package); resumable.
+QUOTA = 3
+#: Finished, but some calls failed for good: the dataset has gaps (see the summary).
+INCOMPLETE = 4
+#: Interrupted (Ctrl-C / SIGTERM); what was harvested is kept.
+INTERRUPTED = 130
+
+_BY_REASON = {
+    "daily_budget_spent": QUOTA,
+    "quota_used_up": QUOTA,
+    "fatal_configuration": ERROR,
+    "shutdown": INTERRUPTED,
+}
+
+
+def for_crawl(stats: Mapping[str, Any]) -> int:
+    reason = stats.get("harvester/stop/reason") or stats.get("finish_reason") or "finished"
+    if reason in _BY_REASON:
+        return _BY_REASON[reason]
+    if reason != "finished":
+        return ERROR
+    gaps = (
+        stats.get("harvester/search/pages_lost", 0)
+        + stats.get("harvester/details/lost", 0)
+        + stats.get("harvester/search/unreachable", 0)
+    )
+    return INCOMPLETE if gaps else OK

@@ -1,0 +1,59 @@
+"""Read users' input files (keywords, offer ids) one line at a time, whatever they contain.
+
+Input files can hold millions of lines, binary garbage or a 10 MB line; a
+line is read with a size limit, so memory stays bounded, and every bad line
+is reported with its number instead of stopping the crawl.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from .exceptions import ArgumentError
+
+MAX_LINE_BYTES = 4096
+
+
+@dataclass(frozen=True)
+class BadLine:
+    number: int
+    reason: str
+
+
+def check_readable(path: str, argument: str) -> None:
+    """Refuse a missing or unreadable file before the crawl makes any call."""
+    if not os.path.isfile(path):
+        raise ArgumentError(f"-a {argument}={path}: no such file")
+    if not os.access(path, os.R_OK):
+        raise ArgumentError(f"-a {argument}={path}: the file is not readable")
+
+
+def stream_lines(path: str, *, max_bytes: int = MAX_LINE_BYTES) -> Iterator[tuple[int, str] | BadLine]:
+    """Non-blank lines, stripped, as (line number, text); bad lines as ``BadLine``."""
+    with open(path, "rb") as handle:
+        number = 0
+        while True:
+            raw = handle.readline(max_bytes + 1)
+            if not raw:
+                return
+            number += 1
+            if len(raw) > max_bytes and not raw.endswith(b"\n"):
+                while raw and not raw.endswith(b"\n"):
+                    raw = handle.readline(1 << 16)
+                yield BadLine(number, f"longer than {max_bytes} bytes")
+                continue
+            if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+                raw = raw[3:]
+            try:
+                text = raw.decode("utf-8").strip()
+            except UnicodeDecodeError:
+                yield BadLine(number, "not UTF-8 text")
+                continue
+            if not text:
+                continue
+            if not text.isprintable():
+                yield BadLine(number, "holds control characters")
+                continue
+            yield number, text

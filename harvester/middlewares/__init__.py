@@ -1,0 +1,1 @@
+"""Downloader middlewares for gateway calls: API errors, quota, signing (one job each)."""

@@ -1,0 +1,170 @@
+"""Act on what the gateway answered: retry, slow down, refresh the token, stop, or fail the call.
+
+Scrapy's RetryMiddleware cannot do this: the gateway reports throttling as
+HTTP 400 with a JSON code, a bad signature is also a 400 but must end the
+crawl, and business errors arrive as HTTP 200. The decision itself lives in
+``open1688.errors`` (shared with the synchronous client); this middleware
+only carries it out, with exponential backoff and full jitter for retries.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from typing import TYPE_CHECKING, Any
+
+from scrapy import Request
+from scrapy.downloadermiddlewares.retry import get_retry_request
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Response
+from scrapy.utils.python import global_object_name
+
+from .. import signals as harvester_signals
+from ..access import GatewayAccess
+from ..calls import ACL_FALLBACK, NOT_BEFORE, OUTCOME, TOKEN_GENERATION, ApiCallFailed, endpoint_of, stop_crawl
+from ..exceptions import ConfigurationError
+from ..open1688.errors import Action, Outcome, classify
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+    from scrapy.statscollectors import StatsCollector
+    from typing_extensions import Self
+
+logger = logging.getLogger(__name__)
+
+STATS = "harvester/api"
+QUOTA_USED_UP = "quota_used_up"
+FATAL = "fatal_configuration"
+#: Meta: how many times this call was answered "slow down".
+THROTTLED_TIMES = "open1688_throttled_times"
+#: Meta: how many times this call was replayed after a token refresh.
+REFRESHED = "open1688_token_refreshed"
+#: A call whose token is rejected again after this many refreshes means the refreshed tokens are refused.
+MAX_REFRESHES = 2
+
+
+class ApiErrorsMiddleware:
+    def __init__(self, crawler: Crawler, access: GatewayAccess, *, retry_times: int, backoff: float,
+                 backoff_max: float, throttle_times: int, rng: random.Random | None = None):
+        self.crawler = crawler
+        self.stats: StatsCollector = crawler.stats  # type: ignore[assignment]
+        self.access = access
+        self.retry_times = retry_times
+        self.backoff = backoff
+        self.backoff_max = backoff_max
+        self.throttle_times = throttle_times
+        self.rng = rng or random.Random()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        settings = crawler.settings
+        return cls(
+            crawler,
+            GatewayAccess.from_crawler(crawler),
+            retry_times=settings.getint("OPEN1688_RETRY_TIMES"),
+            backoff=settings.getfloat("OPEN1688_RETRY_BACKOFF"),
+            backoff_max=settings.getfloat("OPEN1688_RETRY_BACKOFF_MAX"),
+            throttle_times=settings.getint("OPEN1688_THROTTLE_RETRY_TIMES"),
+        )
+
+    # --- answers ------------------------------------------------------------
+
+    async def process_response(self, request: Request, response: Response) -> Request | Response:
+        endpoint = endpoint_of(request)
+        if endpoint is None:
+            return response
+        outcome = classify(
+            response.status,
+            response.body,
+            headers={
+                "content-type": response.headers.get(b"Content-Type", b"").decode("latin-1"),
+                "retry-after": (response.headers.get(b"Retry-After") or b"").decode("latin-1") or None,
+            },
+            endpoint=endpoint,
+        )
+        if outcome.action is Action.OK:
+            request.meta[OUTCOME] = outcome
+            return response
+        self.stats.inc_value(f"{STATS}/answers/{outcome.reason}")
+        if outcome.action is Action.RETRY:
+            return self._retry(request, outcome)
+        if outcome.action is Action.SLOW_DOWN:
+            return self._slow_down(request, outcome)
+        if outcome.action is Action.REFRESH_TOKEN:
+            return await self._refresh_and_replay(request, outcome)
+        if outcome.action is Action.STOP:
+            stop_crawl(self.crawler, QUOTA_USED_UP, outcome.message)
+        elif outcome.action is Action.FATAL and not (outcome.code == "gw.APIACLDecline" and request.meta.get(ACL_FALLBACK)):
+            stop_crawl(self.crawler, FATAL, outcome.message)
+        else:
+            logger.debug("Call failed: %s", outcome.message)
+        raise ApiCallFailed(outcome)
+
+    def process_exception(self, request: Request, exception: Exception) -> Request | None:
+        if endpoint_of(request) is None or isinstance(exception, IgnoreRequest):
+            return None
+        reason = global_object_name(exception.__class__)
+        self.stats.inc_value(f"{STATS}/exceptions/{reason}")
+        return self._retry(request, Outcome(Action.RETRY, reason, f"{reason}: {exception}", status=0))
+
+    # --- actions ------------------------------------------------------------
+
+    def _delay(self, attempt: int) -> float:
+        """Full jitter: spreads the retries of a burst of failures instead of lining them up again."""
+        return self.rng.uniform(0, min(self.backoff_max, self.backoff * 2**attempt))
+
+    def _retry(self, request: Request, outcome: Outcome) -> Request:
+        spider: Any = self.crawler.spider
+        retry = get_retry_request(
+            request,
+            spider=spider,
+            reason=outcome.reason,
+            max_retry_times=request.meta.get("max_retry_times", self.retry_times),
+            stats_base_key=f"{STATS}/retry",
+        )
+        if retry is None:
+            self.stats.inc_value(f"{STATS}/gave_up/{outcome.reason}")
+            logger.warning("Gave up on a call after %d retries: %s", self.retry_times, outcome.message)
+            raise ApiCallFailed(outcome, gave_up=True)
+        delay = max(self._delay(retry.meta["retry_times"] - 1), outcome.retry_after or 0)
+        retry.meta[NOT_BEFORE] = time.time() + delay
+        return retry
+
+    def _slow_down(self, request: Request, outcome: Outcome) -> Request:
+        self.crawler.signals.send_catch_log(
+            harvester_signals.gateway_throttled, request=request, retry_after=outcome.retry_after
+        )
+        times = request.meta.get(THROTTLED_TIMES, 0) + 1
+        if times > self.throttle_times:
+            self.stats.inc_value(f"{STATS}/gave_up/{outcome.reason}")
+            raise ApiCallFailed(outcome, gave_up=True)
+        retry = request.copy()
+        retry.meta[THROTTLED_TIMES] = times
+        retry.meta[NOT_BEFORE] = time.time() + max(self._delay(min(times, 6)), outcome.retry_after or 0)
+        retry.dont_filter = True
+        self.stats.inc_value(f"{STATS}/throttled_retries")
+        return retry
+
+    async def _refresh_and_replay(self, request: Request, outcome: Outcome) -> Request:
+        if request.meta.get(REFRESHED, 0) >= MAX_REFRESHES:
+            message = "the gateway rejected a freshly refreshed access token: run `scrapy auth` to authorise again"
+            stop_crawl(self.crawler, FATAL, message)
+            raise ApiCallFailed(outcome)
+        try:
+            refreshed = await self.access.refresh(request.meta.get(TOKEN_GENERATION))
+        except ConfigurationError as error:
+            stop_crawl(self.crawler, FATAL, str(error))
+            raise ApiCallFailed(outcome) from None
+        if not refreshed:
+            stop_crawl(
+                self.crawler,
+                FATAL,
+                "the access token was rejected and there is no refresh token to renew it: run `scrapy auth`",
+            )
+            raise ApiCallFailed(outcome)
+        self.stats.inc_value(f"{STATS}/token_refreshes_seen")
+        replay = request.copy()
+        replay.meta[REFRESHED] = request.meta.get(REFRESHED, 0) + 1
+        replay.dont_filter = True
+        return replay

@@ -1,0 +1,92 @@
+"""Call pacing: GCRA for the calls-per-second limit, AIMD for when the gateway disagrees.
+
+GCRA (the generic cell rate algorithm) keeps one number, the theoretical
+arrival time of the next call, so a limit can be held exactly without a
+fixed sleep and shared across workers by keeping that number in Redis. The
+policy is kept apart from the middleware (as Scrapy's AutoThrottle keeps its
+delay policy in one method) so it can be tested with a fake clock.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+
+class Limiter(Protocol):
+    def reserve(self, now: float) -> float:
+        """Take the next call slot; seconds to wait before using it."""
+
+    def pause_until(self, moment: float) -> None:
+        """No call may be sent before ``moment`` (the gateway asked us to wait)."""
+
+    def set_rate(self, rate: float) -> None: ...
+
+
+class Gcra:
+    """Calls spaced ``1/rate`` apart, with ``burst`` calls allowed at once."""
+
+    def __init__(self, rate: float, burst: int = 1):
+        if rate <= 0:
+            raise ValueError("rate must be positive")
+        self._burst = max(1, burst)
+        self._tat = 0.0
+        self.set_rate(rate)
+
+    def set_rate(self, rate: float) -> None:
+        self.rate = rate
+        self._interval = 1.0 / rate
+        self._tolerance = (self._burst - 1) * self._interval
+
+    def reserve(self, now: float) -> float:
+        tat = max(self._tat, now)
+        self._tat = tat + self._interval
+        return max(0.0, tat - self._tolerance - now)
+
+    def pause_until(self, moment: float) -> None:
+        self._tat = max(self._tat, moment + self._tolerance)
+
+
+class Aimd:
+    """Additive increase, multiplicative decrease of the rate we ask the limiter for.
+
+    Holding the configured rate exactly should never be throttled, but a
+    gateway whose own window differs from ours, or another app sharing the
+    key, can still answer ``gw.QosAppFrequencyLimit``. Then we halve the rate
+    (once per ``cooldown``, since one burst brings several such answers) and
+    win it back linearly, reaching the configured rate again after
+    ``recovery`` seconds without complaints.
+    """
+
+    def __init__(self, limiter: Limiter, target: float, *, floor: float = 0.2, recovery: float = 10.0,
+                 cooldown: float = 1.0):
+        self.limiter = limiter
+        self.target = target
+        self.rate = target
+        self.floor = min(floor, target)
+        self.recovery = recovery
+        self.cooldown = cooldown
+        self._last_decrease = float("-inf")
+        self._last_update = 0.0
+
+    def throttled(self, now: float, retry_after: float | None = None) -> bool:
+        """Record a throttled answer; True when it lowered the rate."""
+        if retry_after:
+            self.limiter.pause_until(now + retry_after)
+        self._last_update = now
+        if now - self._last_decrease < self.cooldown:
+            return False
+        self._last_decrease = now
+        self._apply(max(self.floor, self.rate / 2))
+        return True
+
+    def succeeded(self, now: float) -> None:
+        if self.rate >= self.target:
+            self._last_update = now
+            return
+        elapsed = max(0.0, now - self._last_update)
+        self._last_update = now
+        self._apply(min(self.target, self.rate + self.target * elapsed / self.recovery))
+
+    def _apply(self, rate: float) -> None:
+        self.rate = rate
+        self.limiter.set_rate(rate)

@@ -1,0 +1,4 @@
+"""Signals of our own, sent through the crawler's signal manager."""
+
+#: The gateway answered gw.QosAppFrequencyLimit. Arguments: ``request``, ``retry_after`` (seconds or None).
+gateway_throttled = object()

@@ -1,0 +1,1 @@
+"""The spiders: keyword, image, offers, seller, monitor (and their Redis-fed twins)."""

@@ -1,0 +1,202 @@
+"""Fetch offer details in batches, each offer once per crawl, whichever spider found it.
+
+Offers arrive one by one from search pages, id lists or sellers; sending
+them in ``alibaba.cross.productList`` calls of ``OPEN1688_DETAIL_BATCH_SIZE``
+is what makes a harvest cost ``pages + offers / batch`` calls instead of
+``pages + offers``. Ids a batch reports missing, or that it silently leaves
+out, get one ``queryProductDetail`` call each; an app without the batch API
+falls back to single calls for everything.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from scrapy import Request
+from scrapy.http import Response
+from twisted.python.failure import Failure
+
+from ..calls import ACL_FALLBACK, ApiCallFailed, api_request, outcome_of
+from ..items import RawOffer
+from ..open1688 import endpoints
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+    from scrapy.statscollectors import StatsCollector
+
+    from ..access import GatewayAccess
+
+logger = logging.getLogger(__name__)
+
+STATS = "harvester/details"
+#: Detail calls go before more search pages, so pending offers do not pile up in memory.
+DETAIL_PRIORITY = 10
+
+
+class Wanted(NamedTuple):
+    offer_id: int
+    #: Label of the query that found it (None for id lists).
+    query: str | None = None
+    #: The search list item that found it, kept for the fields details lack.
+    search_item: dict[str, Any] | None = None
+    #: Endpoint key of the search that found it.
+    found_by: str | None = None
+
+
+def offer_id_of(product: dict[str, Any]) -> int | None:
+    """Both detail APIs, both spellings: ``offerId`` and ``productID``."""
+    value = product.get("offerId", product.get("productID"))
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+class DetailFetcher:
+    def __init__(self, crawler: Crawler, access: GatewayAccess):
+        settings = crawler.settings
+        self.access = access
+        self.stats: StatsCollector = crawler.stats  # type: ignore[assignment]
+        self.batch_size = settings.getint("OPEN1688_DETAIL_BATCH_SIZE")
+        self.batch_api = settings.getbool("OPEN1688_BATCH_DETAIL")
+        self.country = settings.get("OPEN1688_COUNTRY")
+        self.method = settings.get("OPEN1688_HTTP_METHOD")
+        if self.batch_size < 1:
+            raise ValueError("OPEN1688_DETAIL_BATCH_SIZE must be at least 1")
+        self._seen: set[int] = set()
+        self._pending: list[Wanted] = []
+        #: Offers the gateway says do not exist (or no longer do).
+        self.missing: list[int] = []
+
+    # --- asking -------------------------------------------------------------
+
+    def want(self, wanted: Wanted) -> list[Request]:
+        """Queue an offer for detail; returns the calls to send once a batch is full."""
+        if wanted.offer_id in self._seen:
+            self.stats.inc_value(f"{STATS}/already_seen")
+            return []
+        self._seen.add(wanted.offer_id)
+        self.stats.inc_value(f"{STATS}/wanted")
+        self._pending.append(wanted)
+        if len(self._pending) >= self.batch_size or not self.batch_api:
+            return self.flush()
+        return []
+
+    def flush(self) -> list[Request]:
+        """Calls for everything waiting (a batch is full, or the crawl went idle)."""
+        pending, self._pending = self._pending, []
+        if not self.batch_api:
+            return [self._single_request(wanted) for wanted in pending]
+        return [
+            self._batch_request(pending[start : start + self.batch_size])
+            for start in range(0, len(pending), self.batch_size)
+        ]
+
+    @property
+    def pending(self) -> int:
+        return len(self._pending)
+
+    def _batch_request(self, batch: list[Wanted]) -> Request:
+        self.stats.inc_value(f"{STATS}/batch_calls")
+        return api_request(
+            self.access,
+            endpoints.BATCH_DETAIL,
+            {"productIdList": [wanted.offer_id for wanted in batch]},
+            method=self.method,
+            meta={"batch": batch, ACL_FALLBACK: True},
+            callback=self.parse_batch,
+            errback=self.batch_failed,
+            priority=DETAIL_PRIORITY,
+        )
+
+    def _single_request(self, wanted: Wanted) -> Request:
+        self.stats.inc_value(f"{STATS}/single_calls")
+        return api_request(
+            self.access,
+            endpoints.PRODUCT_DETAIL,
+            {"offerDetailParam": {"offerId": wanted.offer_id, "country": self.country}},
+            method=self.method,
+            meta={"wanted": wanted},
+            callback=self.parse_single,
+            errback=self.single_failed,
+            priority=DETAIL_PRIORITY,
+        )
+
+    # --- answers ------------------------------------------------------------
+
+    def parse_batch(self, response: Response) -> Iterator[RawOffer | Request]:
+        outcome = outcome_of(response)
+        now = datetime.now(timezone.utc)
+        by_id = {wanted.offer_id: wanted for wanted in response.meta["batch"]}
+        products = outcome.data if isinstance(outcome.data, list) else []
+        for product in products:
+            offer_id = offer_id_of(product) if isinstance(product, dict) else None
+            wanted = by_id.pop(offer_id, None) if offer_id is not None else None
+            if wanted is None:
+                self.stats.inc_value(f"{STATS}/unexpected_products")
+                continue
+            self.stats.inc_value(f"{STATS}/fetched")
+            yield self._raw(endpoints.BATCH_DETAIL.key, product, wanted, now)
+        for offer_id, wanted in by_id.items():
+            reported = offer_id in outcome.item_failures
+            self.stats.inc_value(f"{STATS}/batch_reported_missing" if reported else f"{STATS}/batch_left_out")
+            yield self._single_request(wanted)
+
+    def parse_single(self, response: Response) -> Iterator[RawOffer]:
+        outcome = outcome_of(response)
+        wanted: Wanted = response.meta["wanted"]
+        if not isinstance(outcome.data, dict):
+            self._record_missing(wanted.offer_id, "empty answer")
+            return
+        self.stats.inc_value(f"{STATS}/fetched")
+        yield self._raw(endpoints.PRODUCT_DETAIL.key, outcome.data, wanted, datetime.now(timezone.utc))
+
+    def batch_failed(self, failure: Failure) -> Iterator[RawOffer | Request]:
+        batch: list[Wanted] = failure.request.meta["batch"]  # type: ignore[attr-defined]
+        error = failure.value
+        if isinstance(error, ApiCallFailed) and error.outcome.code == "gw.APIACLDecline":
+            if self.batch_api:
+                logger.warning(
+                    "This app may not call %s: fetching details one offer at a time instead "
+                    "(request the API in the 1688 console to save calls)",
+                    endpoints.BATCH_DETAIL.qualified_name,
+                )
+                self.stats.set_value(f"{STATS}/batch_api_refused", True)
+            self.batch_api = False
+            for wanted in batch:
+                yield self._single_request(wanted)
+            return
+        yield from self._lost(batch, error)
+
+    def single_failed(self, failure: Failure) -> Iterator[RawOffer]:
+        wanted: Wanted = failure.request.meta["wanted"]  # type: ignore[attr-defined]
+        error = failure.value
+        if isinstance(error, ApiCallFailed) and not error.gave_up and not error.outcome.code.startswith(("gw.", "http.")):
+            # A business answer about this offer (such as 商品不存在): it is gone.
+            self._record_missing(wanted.offer_id, error.outcome.message)
+            return
+        yield from self._lost([wanted], error)
+
+    def _raw(self, source_api: str, data: dict[str, Any], wanted: Wanted, now: datetime) -> RawOffer:
+        return RawOffer(source_api=source_api, data=data, fetched_at=now, query=wanted.query,
+                        search_item=wanted.search_item)
+
+    def _record_missing(self, offer_id: int, reason: str) -> None:
+        self.stats.inc_value(f"{STATS}/missing")
+        self.missing.append(offer_id)
+        logger.debug("Offer %s is missing: %s", offer_id, reason)
+
+    def _lost(self, batch: list[Wanted], error: BaseException) -> Iterator[RawOffer]:
+        """Details that could not be fetched: keep what the search said about them, count the rest."""
+        now = datetime.now(timezone.utc)
+        for wanted in batch:
+            if wanted.search_item is not None and wanted.found_by is not None:
+                self.stats.inc_value(f"{STATS}/kept_search_item_only")
+                yield RawOffer(source_api=wanted.found_by, data=wanted.search_item, fetched_at=now,
+                               query=wanted.query, search_item=wanted.search_item)
+            else:
+                self.stats.inc_value(f"{STATS}/lost")
+        logger.warning("Could not fetch %d offer detail(s): %s", len(batch), error)
