@@ -98,6 +98,9 @@ def stop_crawl(crawler: Crawler, reason: str, message: str) -> None:
     stats.set_value("harvester/stop/reason", reason)
     stats.set_value("harvester/stop/message", message)
     logger.error("Stopping the crawl: %s", message)
-    engine = crawler.engine
+    try:
+        engine = crawler.engine
+    except RuntimeError:  # the crawl has not started: nothing to close
+        return
     if engine is not None and engine.spider is not None:
         asyncio.ensure_future(engine.close_spider_async(reason=reason))
