@@ -52,6 +52,10 @@ OPEN1688_RETRY_BACKOFF = 0.5
 OPEN1688_RETRY_BACKOFF_MAX = 30.0
 #: Retries of a call the gateway answered gw.QosAppFrequencyLimit (these do not use up OPEN1688_RETRY_TIMES).
 OPEN1688_THROTTLE_RETRY_TIMES = 30
+#: Longest side, in pixels, of an image prepared for image search (the gateway's limit is unpublished).
+OPEN1688_IMAGE_MAX_SIDE = 1024
+#: Largest prepared image, in bytes, sent to product.image.upload (before base64).
+OPEN1688_IMAGE_MAX_BYTES = 2_000_000
 #: HTTP method of API calls: POST (form-encoded, as the official SDKs) or GET.
 OPEN1688_HTTP_METHOD = "POST"
 
