@@ -7,16 +7,19 @@ costs nothing but a one-line message.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import scrapy
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider
+from scrapy.http import Response
+from twisted.python.failure import Failure
 
 from ..access import GatewayAccess
 from ..exceptions import ArgumentError
 from .details import DetailFetcher
+from .search import SearchPager
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -31,6 +34,8 @@ class HarvestSpider(scrapy.Spider):
 
     access: GatewayAccess
     details: DetailFetcher
+    #: Set by spiders that search.
+    pager: SearchPager
 
     def __init__(self, name: str | None = None, **kwargs: Any):
         self.check_arguments(kwargs)
@@ -52,9 +57,30 @@ class HarvestSpider(scrapy.Spider):
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.access = GatewayAccess.from_crawler(crawler)
-        spider.details = DetailFetcher(crawler, spider.access)
+        spider.details = DetailFetcher(crawler, spider.access, spider)
         crawler.signals.connect(spider.flush_details, signal=signals.spider_idle)
         return spider
+
+    # Callbacks and errbacks live on the spider (Scrapy serialises requests by method name)
+    # and hand over to the components that know the answers.
+
+    def parse_batch_detail(self, response: Response) -> Iterator[Any]:
+        return self.details.parse_batch(response)
+
+    def parse_product_detail(self, response: Response) -> Iterator[Any]:
+        return self.details.parse_single(response)
+
+    def batch_detail_failed(self, failure: Failure) -> Iterator[Any]:
+        return self.details.batch_failed(failure)
+
+    def product_detail_failed(self, failure: Failure) -> Iterator[Any]:
+        return self.details.single_failed(failure)
+
+    def parse_search_page(self, response: Response) -> Iterator[Any]:
+        return self.pager.parse(response)
+
+    def search_page_failed(self, failure: Failure) -> None:
+        return self.pager.page_failed(failure)
 
     def flush_details(self) -> None:
         """Send the last, partly filled detail batch once nothing else is left to do."""

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from scrapy.statscollectors import StatsCollector
 
     from ..access import GatewayAccess
+    from .base import HarvestSpider
 
 logger = logging.getLogger(__name__)
 
@@ -56,8 +57,10 @@ def offer_id_of(product: dict[str, Any]) -> int | None:
 
 
 class DetailFetcher:
-    def __init__(self, crawler: Crawler, access: GatewayAccess):
+    def __init__(self, crawler: Crawler, access: GatewayAccess, spider: HarvestSpider):
         settings = crawler.settings
+        #: Callbacks must be the spider's own methods so requests survive a JOBDIR or a Redis queue.
+        self.spider = spider
         self.access = access
         self.stats: StatsCollector = crawler.stats  # type: ignore[assignment]
         self.batch_size = settings.getint("OPEN1688_DETAIL_BATCH_SIZE")
@@ -107,8 +110,8 @@ class DetailFetcher:
             {"productIdList": [wanted.offer_id for wanted in batch]},
             method=self.method,
             meta={"batch": batch, ACL_FALLBACK: True},
-            callback=self.parse_batch,
-            errback=self.batch_failed,
+            callback=self.spider.parse_batch_detail,
+            errback=self.spider.batch_detail_failed,
             priority=DETAIL_PRIORITY,
         )
 
@@ -120,8 +123,8 @@ class DetailFetcher:
             {"offerDetailParam": {"offerId": wanted.offer_id, "country": self.country}},
             method=self.method,
             meta={"wanted": wanted},
-            callback=self.parse_single,
-            errback=self.single_failed,
+            callback=self.spider.parse_product_detail,
+            errback=self.spider.product_detail_failed,
             priority=DETAIL_PRIORITY,
         )
 

@@ -43,8 +43,6 @@ class KeywordSpider(HarvestSpider):
         "max_pages": "pages per keyword at most (a sample; disables splitting)",
     }
 
-    pager: SearchPager
-
     @classmethod
     def validate(cls, arguments: Mapping[str, Any]) -> None:
         keywords = split_keywords(str(arguments.get("keywords") or ""))
@@ -69,8 +67,7 @@ class KeywordSpider(HarvestSpider):
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
         spider = super().from_crawler(crawler, *args, **kwargs)
         max_pages = parse_positive_int(kwargs.get("max_pages"), "max_pages")
-        spider.pager = SearchPager(crawler, spider.access, endpoints.KEYWORD_SEARCH, spider.details,
-                                   max_pages=max_pages)
+        spider.pager = SearchPager(crawler, spider, endpoints.KEYWORD_SEARCH, max_pages=max_pages)
         return spider
 
     def _keywords(self) -> Iterator[str]:

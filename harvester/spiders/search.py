@@ -27,13 +27,13 @@ from ..calls import api_request, outcome_of
 from ..items import SearchHit
 from ..open1688.endpoints import Endpoint
 from ..open1688.queries import SearchQuery
-from .details import DetailFetcher, Wanted
+from .details import Wanted
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from scrapy.statscollectors import StatsCollector
 
-    from ..access import GatewayAccess
+    from .base import HarvestSpider
 
 logger = logging.getLogger(__name__)
 
@@ -90,12 +90,13 @@ def price_boundaries(prices: list[Decimal], slices: int, low: Decimal, high: Dec
 class SearchPager:
     """Turns a search query into every result page, search hits and detail requests."""
 
-    def __init__(self, crawler: Crawler, access: GatewayAccess, endpoint: Endpoint, details: DetailFetcher,
-                 *, max_pages: int | None = None):
+    def __init__(self, crawler: Crawler, spider: HarvestSpider, endpoint: Endpoint, *, max_pages: int | None = None):
         settings = crawler.settings
-        self.access = access
+        #: Callbacks must be the spider's own methods so requests survive a JOBDIR or a Redis queue.
+        self.spider = spider
+        self.access = spider.access
         self.endpoint = endpoint
-        self.details = details
+        self.details = spider.details
         self.max_pages = max_pages
         self.page_size = settings.getint("OPEN1688_PAGE_SIZE")
         self.country = settings.get("OPEN1688_COUNTRY")
@@ -115,8 +116,8 @@ class SearchPager:
             {"offerQueryParam": query.offer_query_param(page=page, page_size=self.page_size, country=self.country)},
             method=self.method,
             meta={"query": query, "page": page, "root": root},
-            callback=self.parse,
-            errback=self.page_failed,
+            callback=self.spider.parse_search_page,
+            errback=self.spider.search_page_failed,
         )
 
     def parse(self, response: Response) -> Iterator[Request | SearchHit]:
