@@ -13,8 +13,8 @@ NEWSPIDER_MODULE = "harvester.spiders"
 
 # --- API access (prefix OPEN1688_) ---------------------------------------
 
-#: Base URL of the gateway, or ``sandbox`` for the built-in one started inside the crawl.
-#: Empty means: ``sandbox`` when no app key is set, else ``https://gw.open.1688.com``.
+#: Base URL of the gateway, or `sandbox` for the built-in one started inside the crawl.
+#: Empty means: `sandbox` when no app key is set, else `https://gw.open.1688.com`.
 OPEN1688_GATEWAY = ""
 #: The app key from the 1688 open platform console. Unset: the crawl runs on the built-in sandbox.
 OPEN1688_APP_KEY = ""
