@@ -179,6 +179,10 @@ class SandboxConfig:
     CREDENTIALS = ("app_key", "app_secret", "access_token", "refresh_token")
 
     def __post_init__(self) -> None:
+        if not isinstance(self.faults, FaultConfig):
+            object.__setattr__(self, "faults", _faults(self.faults))
+        if not isinstance(self.acl_deny, tuple):
+            object.__setattr__(self, "acl_deny", _names(self.acl_deny))
         positive = ("offers", "search_cap", "max_page_size", "detail_batch_max", "access_token_lifetime",
                     "refresh_token_lifetime", "code_lifetime", "upload_max_bytes")
         for name in positive:
@@ -216,14 +220,14 @@ class SandboxConfig:
 
     def with_changes(self, changes: Mapping[str, Any]) -> SandboxConfig:
         """A copy with run-time changes applied; ``faults`` may be given partially."""
-        fixed = sorted(set(changes) & set(self.FIXED))
+        fixed = sorted(name for name in set(changes) & set(self.FIXED) if changes[name] != getattr(self, name))
         if fixed:
             raise ConfigError(f"{', '.join(fixed)} cannot change while the sandbox runs")
         changes = dict(changes)
         if "faults" in changes and not isinstance(changes["faults"], FaultConfig):
             changes["faults"] = {**self.faults.to_dict(), **_mapping(changes["faults"])}
         merged = {**self.to_dict(), **changes}
-        merged.update({name: getattr(self, name) for name in self.CREDENTIALS})
+        merged.update({name: getattr(self, name) for name in self.FIXED})
         return SandboxConfig.from_dict(merged)
 
     def with_credentials(self) -> SandboxConfig:

@@ -1,0 +1,1 @@
+"""The project's own ``scrapy`` commands (found through ``COMMANDS_MODULE``)."""
