@@ -38,7 +38,21 @@ _ID_BITS = 36
 _HUE_STEP = 0.6180339887
 
 #: Keywords whose exact result counts (seed 1688, 1,000,000 offers, no filters, epoch 0) are documented.
-DOCUMENTED_KEYWORDS: dict[str, int] = {}
+DOCUMENTED_KEYWORDS: dict[str, int] = {
+    "手机壳": 62_000,
+    "数据线": 48_000,
+    "T恤": 48_000,
+    "保温杯": 25_000,
+    # The generic one: 7 categories (保温杯, 炒锅, 餐具, 拖把, 置物架, 衣架, 宠物碗); split by categoryId.
+    "不锈钢": 23_073,
+    "儿童保温杯": 5_037,
+    "不锈钢保温杯": 4_948,
+    "风筝": 900,
+    "毛笔": 450,
+    "茶具": 380,
+    "紫砂茶具": 130,
+    "算盘": 60,
+}
 
 
 class UnknownOffer(KeyError):
