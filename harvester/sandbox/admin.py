@@ -3,7 +3,8 @@
     GET  /_sandbox/stats          counters, epoch, budget (JSON)
     GET  /_sandbox/config         the configuration (credentials left out)
     POST /_sandbox/config         change it: a JSON object of SandboxConfig fields; ``faults`` may be partial
-    POST /_sandbox/reset          counters, budget spent, rate window and fault sequence start again
+    POST /_sandbox/reset          counters, budget spent, rate window and fault sequence start again,
+                                  and the pre-issued demo tokens are valid again
     POST /_sandbox/drift          advance the epoch: ``{"epochs": n}`` (default 1) or set it: ``{"epoch": n}``
     POST /_sandbox/expire_tokens  expire every access token (``{"refresh_tokens": true}``: refresh tokens too)
     GET  /_sandbox/credentials    app key, secret and the pre-issued tokens

@@ -46,16 +46,17 @@ def config_from_arguments(arguments: argparse.Namespace, base: SandboxConfig | N
     return SandboxConfig.from_dict(values)
 
 
-def announce(sandbox: RunningSandbox, as_json: bool, out: TextIO) -> None:
+def announce(sandbox: RunningSandbox, reactor_name: str, as_json: bool, out: TextIO) -> None:
     config = sandbox.gateway.config
     if as_json:
         line = {"base_url": sandbox.base_url, "port": sandbox.port, "seed": config.seed, "offers": config.offers,
-                **dataclasses.asdict(sandbox.credentials)}
+                "reactor": reactor_name, **dataclasses.asdict(sandbox.credentials)}
         out.write(json.dumps(line) + "\n")
     else:
         c = sandbox.credentials
         out.write(
-            f"harvester sandbox gateway: {sandbox.base_url}  (seed {config.seed}, {config.offers:,} offers)\n"
+            f"harvester sandbox gateway: {sandbox.base_url}  (seed {config.seed}, {config.offers:,} offers,"
+            f" {reactor_name})\n"
             f"  OPEN1688_GATEWAY={sandbox.base_url}\n"
             f"  OPEN1688_APP_KEY={c.app_key}\n"
             f"  OPEN1688_APP_SECRET={c.app_secret}\n"
@@ -71,7 +72,8 @@ def serve(config: SandboxConfig, port: int, interface: str, as_json: bool, out: 
     from twisted.internet import reactor
 
     sandbox = start_sandbox(config, port=port, interface=interface, reactor=reactor)
-    announce(sandbox, as_json, out)
+    kind = type(reactor)
+    announce(sandbox, f"{kind.__module__}.{kind.__qualname__}", as_json, out)
     reactor.run()  # type: ignore[attr-defined]
 
 

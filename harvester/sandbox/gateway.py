@@ -117,7 +117,8 @@ class Gateway:
         return self.config
 
     def reset(self) -> None:
-        """Counters, budget spent, rate window and fault sequence start again."""
+        """Counters, budget spent, rate window and fault sequence start again; the demo tokens are valid again."""
+        self.tokens.preissue(self.config.access_token, self.config.refresh_token, self.clock())  # type: ignore[arg-type]
         self.counters.reset()
         self.budget.used = 0
         self._rate = RateWindow(self.config.qps)
