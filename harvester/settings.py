@@ -10,6 +10,7 @@ variables of the same name when not given as settings.
 BOT_NAME = "harvester"
 SPIDER_MODULES = ["harvester.spiders"]
 NEWSPIDER_MODULE = "harvester.spiders"
+COMMANDS_MODULE = "harvester.commands"
 
 # --- API access (prefix OPEN1688_) ---------------------------------------
 
@@ -69,6 +70,37 @@ OPEN1688_SANDBOX_OFFERS = 1_000_000
 OPEN1688_SANDBOX_SEARCH_CAP = 2000
 #: Calls per second the sandbox allows this app before answering gw.QosAppFrequencyLimit (0 = unlimited).
 OPEN1688_SANDBOX_QPS = 0.0
+#: Send Retry-After with the sandbox's gw.QosAppFrequencyLimit answers (whether the real gateway does is unknown).
+OPEN1688_SANDBOX_RETRY_AFTER = False
+#: Product-API calls the sandbox serves before answering gw.NoUsageLeftError (0 = unlimited).
+OPEN1688_SANDBOX_BUDGET = 0
+#: Offer ids the sandbox accepts per alibaba.cross.productList call; more is a business error.
+OPEN1688_SANDBOX_DETAIL_BATCH_MAX = 20
+#: Largest search pageSize the sandbox accepts; more is a business error.
+OPEN1688_SANDBOX_MAX_PAGE_SIZE = 50
+#: APIs the sandbox answers gw.APIACLDecline for, by name (alibaba.cross.productList) or key (batch_detail).
+OPEN1688_SANDBOX_ACL_DENY = []
+#: Drift epoch the sandbox answers from: 0 is the generated catalogue; each epoch changes ~5% of offers.
+OPEN1688_SANDBOX_EPOCH = 0
+#: Seconds a sandbox access token lives (the expires_in of its token answers).
+OPEN1688_SANDBOX_ACCESS_TOKEN_LIFETIME = 36000
+#: Sandbox refresh answers carry a new refresh token (retiring the old) instead of none.
+OPEN1688_SANDBOX_ROTATE_REFRESH_TOKEN = False
+#: Largest image (bytes, decoded) the sandbox's product.image.upload accepts.
+OPEN1688_SANDBOX_UPLOAD_MAX_BYTES = 3 * 1024 * 1024
+#: Host of absolute image URLs in sandbox answers; "sandbox" points them at the sandbox itself (downloadable).
+OPEN1688_SANDBOX_IMAGE_HOST = "https://cbu01.alicdn.com"
+#: Fault injection on product APIs, e.g. {"seed": 7, "server_error": 0.05, "timeout": 0.01,
+#: "expire_tokens_after": [300, 900]}; see harvester.sandbox.config.FaultConfig. Empty: no faults.
+OPEN1688_SANDBOX_FAULTS = {}
+#: Credentials the sandbox accepts (app key, secret, pre-issued access and refresh token); empty: random per run.
+OPEN1688_SANDBOX_APP_KEY = ""
+#: See OPEN1688_SANDBOX_APP_KEY.
+OPEN1688_SANDBOX_APP_SECRET = ""
+#: See OPEN1688_SANDBOX_APP_KEY.
+OPEN1688_SANDBOX_ACCESS_TOKEN = ""
+#: See OPEN1688_SANDBOX_APP_KEY.
+OPEN1688_SANDBOX_REFRESH_TOKEN = ""
 
 # --- Output (prefix HARVEST_) ----------------------------------------------
 

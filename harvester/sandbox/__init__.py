@@ -1,0 +1,10 @@
+"""The local sandbox gateway: the 1688 Open Platform protocol over a generated, deterministic catalogue.
+
+Every test, benchmark and the default demo crawl talk to this instead of
+``gw.open.1688.com`` (no machine here reaches the internet). Layers, each
+importable alone: ``catalogue`` (offers as functions of seed and index,
+search, drift, images), ``answers`` (truth records rendered as the APIs
+answer, with the real gateway's noise), ``gateway`` (the protocol core, no
+I/O), ``server`` (Twisted adapter, ``start_sandbox``), ``cli`` (command line).
+Nothing here imports Scrapy; ``harvester.commands.sandbox`` adapts it.
+"""

@@ -1,0 +1,218 @@
+"""The sandbox's catalogue: a million or more offers that exist only as functions of (seed, index).
+
+``Catalogue`` is the one object the gateway talks to. It owns no offers: an
+offer id is a keyed permutation of an index, and every fact about the offer
+is computed from the index when asked, so start-up takes milliseconds and
+memory stays flat whatever the size. Recently built records and images are
+kept in small LRU caches because a crawl asks for the same offer several
+times (search page, detail, image).
+
+Documented keywords (exact counts in the default catalogue, seed 1688 and
+1,000,000 offers, no filters) are in :data:`DOCUMENTED_KEYWORDS`; tests
+hold the catalogue to them and the README quotes them.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections import OrderedDict
+from collections.abc import Iterable
+from decimal import Decimal
+from functools import lru_cache
+
+from .drift import Drift
+from .images import ImageMatch, ImagePaths, VisualCodes
+from .layout import Block, Layout
+from .listing import Listing, ListingFacts
+from .offers import OfferBuilder
+from .records import Category, Offer, Seller
+from .scramble import Feistel
+from .search import SearchEngine, SearchRequest
+from .sellers import SellerDirectory
+
+DEFAULT_SEED = 1688
+DEFAULT_SIZE = 1_000_000
+OFFER_ID_BASE = 500_000_000_000
+_ID_BITS = 36
+#: Spreads category hues around the colour wheel (golden ratio).
+_HUE_STEP = 0.6180339887
+
+#: Keywords whose exact result counts (seed 1688, 1,000,000 offers, no filters, epoch 0) are documented.
+DOCUMENTED_KEYWORDS: dict[str, int] = {
+    "手机壳": 62_000,
+    "数据线": 48_000,
+    "T恤": 48_000,
+    "保温杯": 25_000,
+    # The generic one: 7 categories (保温杯, 炒锅, 餐具, 拖把, 置物架, 衣架, 宠物碗); split by categoryId.
+    "不锈钢": 23_073,
+    "儿童保温杯": 5_037,
+    "不锈钢保温杯": 4_948,
+    "风筝": 900,
+    "毛笔": 450,
+    "茶具": 380,
+    "紫砂茶具": 130,
+    "算盘": 60,
+}
+
+
+class UnknownOffer(KeyError):
+    """An offer id that is not in the catalogue, or no longer is at the requested epoch."""
+
+
+class Catalogue:
+    def __init__(self, seed: int = DEFAULT_SEED, size: int = DEFAULT_SIZE):
+        if not 1 <= size < 1 << _ID_BITS:
+            raise ValueError(f"a catalogue holds 1 to {(1 << _ID_BITS) - 1} offers, not {size}")
+        self.seed = seed
+        self.size = size
+        self.layout = Layout(seed, size)
+        self._ids = Feistel(seed, "offer-id", _ID_BITS)
+        self.listings = ListingFacts(seed)
+        self.sellers = SellerDirectory(seed, self.layout)
+        self.image_paths = ImagePaths(seed)
+        self.visual_codes = VisualCodes(seed, size)
+        self.builder = OfferBuilder(seed, self.layout, self.listings, self.sellers, self.image_paths, self.offer_id)
+        self.drift = Drift(seed, self.builder)
+        self._engine = SearchEngine(
+            self.layout,
+            self.listings,
+            certified=lambda seller: self.sellers.seller(seller).certified_factory,
+            gone=self.drift.gone,
+            offer_id=self.offer_id,
+        )
+        self._base = lru_cache(maxsize=8192)(self.builder.build)
+        self._records: OrderedDict[tuple[int, int], Offer | None] = OrderedDict()
+        self._jpegs = lru_cache(maxsize=2048)(self._render)
+
+    # --- identifiers ------------------------------------------------------
+
+    def offer_id(self, index: int) -> int:
+        return OFFER_ID_BASE + self._ids.encrypt(index)
+
+    def index_of(self, offer_id: int) -> int | None:
+        """The index behind an offer id, or ``None`` for an id the catalogue never had."""
+        if not isinstance(offer_id, int) or not 0 <= offer_id - OFFER_ID_BASE < 1 << _ID_BITS:
+            return None
+        index = self._ids.decrypt(offer_id - OFFER_ID_BASE)
+        return index if index < self.size else None
+
+    def offer_ids(self, indexes: Iterable[int]) -> list[int]:
+        return [self.offer_id(index) for index in indexes]
+
+    # --- offers -----------------------------------------------------------
+
+    def exists(self, offer_id: int, epoch: int = 0) -> bool:
+        index = self.index_of(offer_id)
+        return index is not None and not self.drift.gone(index, epoch)
+
+    def offer(self, offer_id: int, epoch: int = 0) -> Offer:
+        """The truth record of an offer at a drift epoch (0 = as generated).
+
+        Raises :class:`UnknownOffer` for ids the catalogue never had and for offers gone by ``epoch``.
+        """
+        index = self.index_of(offer_id)
+        if index is None:
+            raise UnknownOffer(offer_id)
+        key = (index, epoch)
+        if key in self._records:
+            self._records.move_to_end(key)
+            record = self._records[key]
+        else:
+            record = self.drift.apply(self._base(index), index, epoch) if epoch else self._base(index)
+            self._records[key] = record
+            if len(self._records) > 8192:
+                self._records.popitem(last=False)
+        if record is None:
+            raise UnknownOffer(offer_id)
+        return record
+
+    def listing(self, index: int) -> Listing:
+        return self.listings.listing(index, self.layout.block_of(index))
+
+    def block(self, index: int) -> Block:
+        return self.layout.block_of(index)
+
+    @property
+    def categories(self) -> tuple[Category, ...]:
+        return tuple(block.category for block in self.layout.blocks)
+
+    # --- sellers ----------------------------------------------------------
+
+    def seller(self, open_id: str) -> Seller | None:
+        number = self.sellers.number(open_id)
+        return None if number is None else self.sellers.seller(number)
+
+    def seller_of(self, offer_id: int) -> Seller:
+        index = self.index_of(offer_id)
+        if index is None:
+            raise UnknownOffer(offer_id)
+        return self.sellers.seller(self.layout.seller_of(index))
+
+    # --- search -----------------------------------------------------------
+
+    def search(
+        self,
+        *,
+        keyword: str | None = None,
+        keyword_translate: bool = False,
+        seller_open_id: str | None = None,
+        image_match: ImageMatch | None = None,
+        image_search: bool = False,
+        price_start: Decimal | None = None,
+        price_end: Decimal | None = None,
+        category_ids: Iterable[int] = (),
+        filters: Iterable[str] = (),
+        sort: tuple[str, str] | None = None,
+        epoch: int = 0,
+    ) -> array:
+        """The complete ordered list of matching offer ids (before any cap or paging).
+
+        Give a keyword, a seller, or an image search (``image_search=True`` with the
+        ``image_match`` an upload produced, ``None`` when it matched nothing);
+        a keyword given with a seller or an image narrows them.
+        """
+        seller = None
+        if seller_open_id is not None:
+            seller = self.sellers.number(seller_open_id)
+            if seller is None:
+                return array("q")
+        return self._engine.search(SearchRequest(
+            keyword=keyword,
+            keyword_translate=keyword_translate,
+            seller=seller,
+            image_index=image_match.index if image_match else None,
+            image_unmatched=image_search and image_match is None,
+            price_start=price_start,
+            price_end=price_end,
+            category_ids=tuple(sorted(set(category_ids))),
+            filters=tuple(sorted(set(filters))),
+            sort=sort,
+            epoch=epoch,
+        ))
+
+    def keyword_terms(self, keyword: str, english: bool = False) -> tuple[str, ...] | None:
+        return self._engine.tokeniser.terms(keyword, english)
+
+    # --- images -----------------------------------------------------------
+
+    def image_jpeg(self, offer_id: int, image_no: int = 0) -> bytes:
+        """The JPEG of one of an offer's images (0 = main image); every image carries the offer's visual code."""
+        index = self.index_of(offer_id)
+        if index is None:
+            raise UnknownOffer(offer_id)
+        return self._jpegs(index, image_no)
+
+    def image_at(self, path: str) -> bytes | None:
+        """The JPEG an image path of an answer points at, or ``None`` for a path that is not ours."""
+        decoded = self.image_paths.decode(path)
+        if decoded is None or decoded[0] >= self.size:
+            return None
+        return self._jpegs(*decoded)
+
+    def match_image(self, data: bytes) -> ImageMatch | None:
+        """The offer an uploaded image shows; raises ``ValueError`` when the bytes are not an image."""
+        return self.visual_codes.match(data)
+
+    def _render(self, index: int, image_no: int) -> bytes:
+        hue = (self.layout.block_of(index).position * _HUE_STEP) % 1.0
+        return self.visual_codes.render(index, image_no, hue)

@@ -1,0 +1,251 @@
+"""Everything a sandbox run can be told: catalogue, limits, OAuth lifetimes, faults, credentials.
+
+One frozen dataclass, buildable from a dict (admin API, ``--faults`` JSON),
+from Scrapy-style settings (``OPEN1688_SANDBOX_<FIELD>``, values possibly
+strings from ``-s``) and from command-line flags, so every way of starting a
+sandbox reads the same names with the same validation.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import secrets
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+SETTINGS_PREFIX = "OPEN1688_SANDBOX_"
+DAY = 86_400
+
+
+class ConfigError(ValueError):
+    """A configuration value that cannot be used; the message names the field."""
+
+
+def _bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)) and value in (0, 1):
+        return bool(value)
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off", ""):
+        return False
+    raise ValueError(f"{value!r} is not a boolean")
+
+
+def _names(value: Any) -> tuple[str, ...]:
+    """A list given as a JSON list, a Python list or comma-separated text."""
+    if isinstance(value, str):
+        text = value.strip()
+        items = json.loads(text) if text.startswith("[") else text.split(",")
+    else:
+        items = value
+    return tuple(str(item).strip() for item in items if str(item).strip())
+
+
+def _ints(value: Any) -> tuple[int, ...]:
+    return tuple(sorted(int(item) for item in _names(value)))
+
+
+def _optional_str(value: Any) -> str | None:
+    return None if value is None or str(value) == "" else str(value)
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    if isinstance(value, str):
+        value = json.loads(value) if value.strip() else {}
+    if not isinstance(value, Mapping):
+        raise ValueError("expected a JSON object")
+    return value
+
+
+def _build(cls: type, converters: Mapping[str, Callable[[Any], Any]], values: Mapping[str, Any], what: str) -> Any:
+    unknown = sorted(set(values) - set(converters))
+    if unknown:
+        raise ConfigError(f"unknown {what} field(s): {', '.join(unknown)}; known: {', '.join(sorted(converters))}")
+    converted = {}
+    for name, value in values.items():
+        try:
+            converted[name] = converters[name](value)
+        except (TypeError, ValueError) as error:
+            raise ConfigError(f"{what}.{name}={value!r}: {error}") from None
+    return cls(**converted)
+
+
+@dataclass(frozen=True)
+class FaultConfig:
+    """Injected trouble, on product APIs only; shares are probabilities per call (0 = off).
+
+    Which call gets which fault depends only on ``seed`` and the call's number,
+    so a run with the same calls in the same order sees the same faults.
+    """
+
+    seed: int = 0
+    #: 500/503 JSON bodies or a 502 HTML page.
+    server_error: float = 0.0
+    #: An nginx-style 502/504 HTML page.
+    html_error: float = 0.0
+    #: No answer for ``stall_seconds`` (longer than any sane client timeout), then a 504 page.
+    timeout: float = 0.0
+    #: A 200 answer cut short: truncated JSON.
+    malformed: float = 0.0
+    #: A normal answer delayed by ``slow_seconds``.
+    slow: float = 0.0
+    #: The start of a run of ``qos_burst_length`` ``gw.QosAppFrequencyLimit`` answers.
+    qos_burst: float = 0.0
+    slow_seconds: float = 2.0
+    stall_seconds: float = 60.0
+    qos_burst_length: int = 5
+    #: Product-API call numbers (1-based) before which every access token is expired, e.g. (300, 900).
+    expire_tokens_after: tuple[int, ...] = ()
+
+    SHARES = ("server_error", "html_error", "timeout", "malformed", "slow", "qos_burst")
+
+    def __post_init__(self) -> None:
+        for name in self.SHARES:
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ConfigError(f"faults.{name} must be a share between 0 and 1")
+        if sum(getattr(self, name) for name in self.SHARES) > 1.0:
+            raise ConfigError("fault shares add up to more than 1")
+        if self.slow_seconds < 0 or self.stall_seconds <= 0 or self.qos_burst_length < 1:
+            raise ConfigError("faults: slow_seconds >= 0, stall_seconds > 0 and qos_burst_length >= 1 are required")
+
+    @classmethod
+    def from_dict(cls, values: Mapping[str, Any]) -> FaultConfig:
+        converters: dict[str, Callable[[Any], Any]] = {name: float for name in cls.SHARES}
+        converters.update(seed=int, slow_seconds=float, stall_seconds=float, qos_burst_length=int,
+                          expire_tokens_after=_ints)
+        return _build(cls, converters, values, "faults")
+
+    def to_dict(self) -> dict[str, Any]:
+        values = dataclasses.asdict(self)
+        values["expire_tokens_after"] = list(self.expire_tokens_after)
+        return values
+
+    @property
+    def enabled(self) -> bool:
+        return any(getattr(self, name) for name in self.SHARES) or bool(self.expire_tokens_after)
+
+
+def _faults(value: Any) -> FaultConfig:
+    return value if isinstance(value, FaultConfig) else FaultConfig.from_dict(_mapping(value))
+
+
+@dataclass(frozen=True)
+class SandboxConfig:
+    #: Catalogue seed and size (fixed for the life of a sandbox).
+    seed: int = 1688
+    offers: int = 1_000_000
+    #: Drift epoch the product APIs answer from (0 = as generated).
+    epoch: int = 0
+    #: Results a search pages through (``totalRecords`` still tells the true number).
+    search_cap: int = 2000
+    max_page_size: int = 50
+    #: Offer ids accepted per ``alibaba.cross.productList`` call.
+    detail_batch_max: int = 20
+    #: Calls per second per app, in a sliding one-second window (0 = unlimited).
+    qps: float = 0.0
+    #: Product-API calls allowed in total (0 = unlimited).
+    budget: int = 0
+    #: Send ``Retry-After`` with ``gw.QosAppFrequencyLimit`` (the real gateway's habit is unknown).
+    retry_after: bool = False
+    #: APIs the app may not call, by name (``alibaba.cross.productList``) or catalogue key (``batch_detail``).
+    acl_deny: tuple[str, ...] = ()
+    #: Seconds an access token lives (``expires_in``).
+    access_token_lifetime: int = 36_000
+    refresh_token_lifetime: int = 180 * DAY
+    #: Seconds an authorisation code is valid.
+    code_lifetime: int = 120
+    #: A refresh token may be postponed only in this many last seconds of its life.
+    postpone_window: int = 30 * DAY
+    #: Refresh answers carry a new refresh token (and retire the old one) instead of none.
+    rotate_refresh_token: bool = False
+    #: Largest decoded image ``product.image.upload`` accepts.
+    upload_max_bytes: int = 3 * 1024 * 1024
+    #: Host of absolute image URLs; ``sandbox`` means the sandbox's own base URL.
+    image_host: str = "https://cbu01.alicdn.com"
+    app_key: str | None = None
+    app_secret: str | None = None
+    access_token: str | None = None
+    refresh_token: str | None = None
+    faults: FaultConfig = field(default_factory=FaultConfig)
+
+    #: Fields that identify the catalogue or the app: set at start, never changed at run time.
+    FIXED = ("seed", "offers", "app_key", "app_secret", "access_token", "refresh_token")
+    CREDENTIALS = ("app_key", "app_secret", "access_token", "refresh_token")
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.faults, FaultConfig):
+            object.__setattr__(self, "faults", _faults(self.faults))
+        if not isinstance(self.acl_deny, tuple):
+            object.__setattr__(self, "acl_deny", _names(self.acl_deny))
+        positive = ("offers", "search_cap", "max_page_size", "detail_batch_max", "access_token_lifetime",
+                    "refresh_token_lifetime", "code_lifetime", "upload_max_bytes")
+        for name in positive:
+            if getattr(self, name) < 1:
+                raise ConfigError(f"{name} must be at least 1")
+        for name in ("epoch", "qps", "budget", "postpone_window"):
+            if getattr(self, name) < 0:
+                raise ConfigError(f"{name} must not be negative")
+
+    @classmethod
+    def converters(cls) -> dict[str, Callable[[Any], Any]]:
+        return {
+            "seed": int, "offers": int, "epoch": int, "search_cap": int, "max_page_size": int,
+            "detail_batch_max": int, "qps": float, "budget": int, "retry_after": _bool, "acl_deny": _names,
+            "access_token_lifetime": int, "refresh_token_lifetime": int, "code_lifetime": int,
+            "postpone_window": int, "rotate_refresh_token": _bool, "upload_max_bytes": int, "image_host": str,
+            "app_key": _optional_str, "app_secret": _optional_str, "access_token": _optional_str,
+            "refresh_token": _optional_str, "faults": _faults,
+        }
+
+    @classmethod
+    def from_dict(cls, values: Mapping[str, Any]) -> SandboxConfig:
+        return _build(cls, cls.converters(), values, "sandbox")
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> SandboxConfig:
+        """From Scrapy settings (or any mapping): ``OPEN1688_SANDBOX_SEARCH_CAP`` sets ``search_cap``."""
+        values = {}
+        for name in cls.converters():
+            key = SETTINGS_PREFIX + name.upper()
+            value = settings.get(key)
+            if value is not None and value != "":
+                values[name] = value
+        return cls.from_dict(values)
+
+    def with_changes(self, changes: Mapping[str, Any]) -> SandboxConfig:
+        """A copy with run-time changes applied; ``faults`` may be given partially."""
+        fixed = sorted(name for name in set(changes) & set(self.FIXED) if changes[name] != getattr(self, name))
+        if fixed:
+            raise ConfigError(f"{', '.join(fixed)} cannot change while the sandbox runs")
+        changes = dict(changes)
+        if "faults" in changes and not isinstance(changes["faults"], FaultConfig):
+            changes["faults"] = {**self.faults.to_dict(), **_mapping(changes["faults"])}
+        merged = {**self.to_dict(), **changes}
+        merged.update({name: getattr(self, name) for name in self.FIXED})
+        return SandboxConfig.from_dict(merged)
+
+    def with_credentials(self) -> SandboxConfig:
+        """Fill missing credentials with fresh random ones (obviously sandbox values, never real-looking)."""
+        return dataclasses.replace(
+            self,
+            app_key=self.app_key or str(1_000_000 + secrets.randbelow(9_000_000)),
+            app_secret=self.app_secret or f"sandbox-{secrets.token_hex(8)}",
+            access_token=self.access_token or str(uuid.uuid4()),
+            refresh_token=self.refresh_token or str(uuid.uuid4()),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """Everything but the credentials (the admin API hands those out separately)."""
+        values = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name not in self.CREDENTIALS}
+        values["acl_deny"] = list(self.acl_deny)
+        values["faults"] = self.faults.to_dict()
+        return values
+
+    def credentials(self) -> dict[str, str | None]:
+        return {name: getattr(self, name) for name in self.CREDENTIALS}

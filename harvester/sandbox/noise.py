@@ -1,0 +1,88 @@
+"""The real gateway's untidiness, drawn per offer so that every answer about an offer is untidy the same way.
+
+None of it changes meaning: a full-width ``ＸＬ`` is ``XL`` after NFKC, stray
+spaces trim away, a duplicated SKU repeats the same content, a missing block
+or a ``null`` withholds information without contradicting it. A normaliser
+that folds NFKC, trims, de-duplicates by ``skuId`` and reads numbers from
+strings recovers the truth record exactly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from .scramble import Draws, Hasher
+
+_FULL_WIDTH = {code: code + 0xFEE0 for code in range(0x21, 0x7F)}
+_FULL_WIDTH[0x20] = 0x3000
+
+
+@dataclass(frozen=True, slots=True)
+class OfferNoise:
+    #: ``categoryName`` comes back ``null``.
+    category_name_null: bool
+    #: Stock counts come back as strings (``"120"``).
+    numbers_as_strings: bool
+    #: SKU attribute values with Latin letters or digits come back full-width (``ＸＬ``).
+    full_width: bool
+    #: Titles and attribute values carry leading/trailing spaces.
+    whitespace: bool
+    #: One SKU appears twice (same ``skuId``, same content); the position of the copy.
+    duplicate_sku: int | None
+    #: ``productShippingInfo`` (detail) is absent.
+    no_shipping_block: bool
+    #: ``sellerDataInfo`` (detail) is ``null``.
+    no_seller_data: bool
+    #: ``tagInfoList`` (detail) is absent.
+    no_tags: bool
+    #: Absent optional values are left out rather than sent as ``null``.
+    omit_nulls: bool
+    #: Integer prices come back as ``"47"`` rather than ``"47.0"``.
+    bare_integers: bool
+
+
+class Noise:
+    def __init__(self, seed: int):
+        self._hasher = Hasher(seed, "noise")
+
+    def for_offer(self, offer_id: int, sku_count: int) -> OfferNoise:
+        draws = Draws(self._hasher, offer_id)
+        duplicate = draws.chance(0.04)
+        position = draws.below(max(1, sku_count))
+        return OfferNoise(
+            category_name_null=draws.chance(0.25),
+            numbers_as_strings=draws.chance(0.5),
+            full_width=draws.chance(0.12),
+            whitespace=draws.chance(0.1),
+            duplicate_sku=position if duplicate and sku_count else None,
+            no_shipping_block=draws.chance(0.1),
+            no_seller_data=draws.chance(0.05),
+            no_tags=draws.chance(0.15),
+            omit_nulls=draws.chance(0.3),
+            bare_integers=draws.chance(0.2),
+        )
+
+
+def full_width(text: str) -> str:
+    """ASCII letters, digits, punctuation and spaces as their full-width forms (NFKC undoes it)."""
+    return text.translate(_FULL_WIDTH)
+
+
+def padded(text: str, noise: OfferNoise, salt: int = 0) -> str:
+    """The text with a stray space or ideographic space around it, when the offer is untidy."""
+    if not noise.whitespace:
+        return text
+    return (" ", "", "\u3000 ")[salt % 3] + text + (" ", "  ", "")[salt % 3]
+
+
+def price_text(price: Decimal, noise: OfferNoise | None = None) -> str:
+    """A price as the gateway writes it: ``"47.0"`` (or ``"47"``), ``"12.3"``, ``"0.085"``; never exponent form."""
+    text = format(price.normalize(), "f")
+    if "." not in text and not (noise and noise.bare_integers):
+        text += ".0"
+    return text
+
+
+def count(value: int, noise: OfferNoise) -> int | str:
+    return str(value) if noise.numbers_as_strings else value

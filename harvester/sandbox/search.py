@@ -1,0 +1,259 @@
+"""Search over the generated catalogue: keywords, sellers and images, filtered, sorted, cached.
+
+A keyword is cut into known vocabulary terms (longest match first, spaces
+ignored, full-width folded); marketing words are recognised and dropped; any
+other text makes the keyword unknown, and an unknown keyword finds nothing,
+as does a keyword of marketing words alone. Several terms intersect. Each
+term lives in a few categories, as the head of the category (in every title),
+a kind or a trait (in some titles), so a search scans only the blocks of the
+categories that can match and reads each candidate's listing facts.
+
+Search reads the epoch-0 listings, as a search index that lags behind the
+offers would, and leaves out offers gone by the requested epoch. Results are
+complete ordered lists of offer ids (the gateway applies its cap and pages),
+kept in a small LRU so that paging through a query costs one scan.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from array import array
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+
+from . import vocabulary
+from .layout import Block, Layout
+from .listing import (
+    FLAG_NEW7, FLAG_ONE_PSALE, FLAG_SELECTION, FLAG_SHIP_24H, FLAG_SHIP_48H, PRICE_UNITS, Columns, ListingFacts,
+)
+
+HEAD, KIND, TRAIT = "head", "kind", "trait"
+CERTIFIED_FACTORY = "certifiedFactory"
+#: ``filter`` names of PROTOCOL.md and the listing flag each one requires. A certified factory
+#: is a property of the seller (``sellerIdentities`` holds ``super_factory``).
+FILTER_FLAGS: dict[str, int] = {
+    "shipIn24Hours": FLAG_SHIP_24H,
+    "shipIn48Hours": FLAG_SHIP_48H,
+    "isOnePsale": FLAG_ONE_PSALE,
+    "new7": FLAG_NEW7,
+    "1688Selection": FLAG_SELECTION,
+    CERTIFIED_FACTORY: 0,
+}
+#: Sort fields and the column each one sorts by.
+SORT_COLUMNS: dict[str, str] = {"price": "price", "rePurchaseRate": "repurchase", "monthSold": "month_sold"}
+
+
+def fold(text: str) -> str:
+    """What matching compares: NFKC (full-width to ASCII), case-folded, without whitespace."""
+    return "".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+class Tokeniser:
+    """Cuts keywords into vocabulary terms, in Chinese or (``keywordTranslate``) in English."""
+
+    def __init__(self) -> None:
+        self._zh: dict[str, str | None] = {fold(term): term for term in vocabulary.TERMS}
+        self._zh.update({fold(word): None for word in vocabulary.STOPWORDS})
+        self._en: dict[str, str | None] = {fold(en): zh for zh, en in vocabulary.TERMS.items()}
+        marketing = vocabulary.MARKETING_PREFIXES + vocabulary.MARKETING_SUFFIXES
+        self._en.update({fold(en): None for _zh, en in marketing})
+        self._longest = max(len(key) for key in (*self._zh, *self._en))
+
+    def terms(self, keyword: str, english: bool = False) -> tuple[str, ...] | None:
+        """The distinct terms of a keyword (sorted), or ``None`` if some part of it is not vocabulary."""
+        table = self._en if english else self._zh
+        text = fold(keyword)
+        found: set[str] = set()
+        position = 0
+        while position < len(text):
+            for length in range(min(self._longest, len(text) - position), 0, -1):
+                piece = text[position:position + length]
+                if piece in table:
+                    term = table[piece]
+                    if term is not None:
+                        found.add(term)
+                    position += length
+                    break
+            else:
+                return None
+        return tuple(sorted(found))
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    """One search, hashable so that it can key the result cache."""
+
+    keyword: str | None = None
+    keyword_translate: bool = False
+    seller: int | None = None
+    #: The offer an uploaded image showed, when an image search found one.
+    image_index: int | None = None
+    #: An image search whose image matched nothing: finds nothing.
+    image_unmatched: bool = False
+    price_start: Decimal | None = None
+    price_end: Decimal | None = None
+    category_ids: tuple[int, ...] = ()
+    filters: tuple[str, ...] = ()
+    sort: tuple[str, str] | None = None
+    epoch: int = 0
+
+
+class SearchEngine:
+    def __init__(
+        self,
+        layout: Layout,
+        listings: ListingFacts,
+        certified: Callable[[int], bool],
+        gone: Callable[[int, int], bool],
+        offer_id: Callable[[int], int],
+        cache_size: int = 64,
+        column_rows: int = 2_000_000,
+    ):
+        self._layout = layout
+        self._listings = listings
+        self._certified = certified
+        self._gone = gone
+        self._offer_id = offer_id
+        self._cache: OrderedDict[SearchRequest, array] = OrderedDict()
+        self._cache_size = cache_size
+        self._columns: OrderedDict[int, Columns] = OrderedDict()
+        self._column_rows = column_rows
+        self.tokeniser = Tokeniser()
+        self._postings: dict[str, dict[int, tuple[str, int]]] = {}
+        for block in layout.blocks:
+            leaf = block.leaf
+            for role, terms in ((HEAD, (leaf.head,)), (KIND, leaf.kinds), (TRAIT, leaf.traits)):
+                for position, term in enumerate(terms):
+                    self._postings.setdefault(term, {})[block.position] = (role, position)
+
+    def search(self, request: SearchRequest) -> array:
+        """Offer ids matching a request, in result order (an ``array('q')``)."""
+        cached = self._cache.get(request)
+        if cached is not None:
+            self._cache.move_to_end(request)
+            return cached
+        result = self._run(request)
+        self._cache[request] = result
+        if len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
+        return result
+
+    def _run(self, request: SearchRequest) -> array:
+        if request.image_unmatched:
+            return array("q")
+        conditions: dict[int, list[tuple[str, int]]] | None = None
+        if request.keyword is not None:
+            terms = self.tokeniser.terms(request.keyword, request.keyword_translate)
+            if not terms:
+                return array("q")
+            conditions = self._conditions(terms)
+        wanted = set(request.category_ids)
+        blocks = [
+            block for block in self._layout.blocks
+            if (conditions is None or block.position in conditions)
+            and (not wanted or wanted & {block.category.id, block.category.second_id, block.category.top_id})
+        ]
+        leader: int | None = None
+        if request.seller is not None:
+            home = self._layout.seller_block(request.seller)
+            local = home.seller_indexes(request.seller - home.first_seller)
+            candidates: list[tuple[Block, Iterable[int] | None]] = [
+                (home, sorted(index - home.start for index in local))
+            ] if home in blocks else []
+        elif request.image_index is not None:
+            home = self._layout.block_of(request.image_index)
+            candidates = [(home, None)] if home in blocks else []
+            leader = request.image_index
+        else:
+            candidates = [(block, None) for block in blocks]
+
+        found: list[tuple[Columns, int, list[int] | range]] = []
+        for block, positions in candidates:
+            columns = self._block_columns(block)
+            matched = self._filter(request, block, columns, positions,
+                                   conditions.get(block.position, []) if conditions is not None else [])
+            found.append((columns, block.start, matched))
+
+        first: list[int] = []
+        rows: list[tuple[int, int, int, int]] = []
+        column = SORT_COLUMNS[request.sort[0]] if request.sort else None
+        sign = -1 if request.sort and request.sort[1] == "desc" else 1
+        for columns, start, matched in found:
+            ids, relevance = columns.ids, columns.relevance
+            values = getattr(columns, column) if column else None
+            for j in matched:
+                if start + j == leader:
+                    first.append(ids[j])
+                    continue
+                rows.append((sign * values[j] if values is not None else 0, -relevance[j], start + j, ids[j]))
+        rows.sort()
+        return array("q", first + [row[3] for row in rows])
+
+    def _filter(
+        self, request: SearchRequest, block: Block, columns: Columns, positions: Iterable[int] | None,
+        conditions: list[tuple[str, int]],
+    ) -> list[int] | range:
+        """Positions in the block that pass the keyword conditions, the price band and the filters."""
+        kinds = {position for role, position in conditions if role == KIND}
+        if len(kinds) > 1:
+            return []
+        kind = kinds.pop() if kinds else None
+        trait_mask = sum(1 << position for role, position in conditions if role == TRAIT)
+        low = None if request.price_start is None else _units(request.price_start, ROUND_CEILING)
+        high = None if request.price_end is None else _units(request.price_end, ROUND_FLOOR)
+        flag_mask = 0
+        for name in request.filters:
+            flag_mask |= FILTER_FLAGS[name]
+        certified = CERTIFIED_FACTORY in request.filters
+        if positions is None:
+            positions = range(block.size)
+            if kind is None and not trait_mask and low is None and high is None and not flag_mask \
+                    and not certified and not request.epoch:
+                return positions
+        kind_column, traits, price, flags = columns.kind, columns.traits, columns.price, columns.flags
+        matched = []
+        for j in positions:
+            if kind is not None and kind_column[j] != kind:
+                continue
+            if trait_mask and traits[j] & trait_mask != trait_mask:
+                continue
+            if low is not None and price[j] < low or high is not None and price[j] > high:
+                continue
+            if flag_mask and flags[j] & flag_mask != flag_mask:
+                continue
+            index = block.start + j
+            if certified and not self._certified(block.first_seller + block.local_seller(index)):
+                continue
+            if request.epoch and self._gone(index, request.epoch):
+                continue
+            matched.append(j)
+        return matched
+
+    def _block_columns(self, block: Block) -> Columns:
+        columns = self._columns.get(block.position)
+        if columns is not None:
+            self._columns.move_to_end(block.position)
+            return columns
+        columns = self._listings.columns(block, self._offer_id)
+        self._columns[block.position] = columns
+        rows = sum(len(c.ids) for c in self._columns.values())
+        while rows > self._column_rows and len(self._columns) > 1:
+            _position, dropped = self._columns.popitem(last=False)
+            rows -= len(dropped.ids)
+        return columns
+
+    def _conditions(self, terms: tuple[str, ...]) -> dict[int, list[tuple[str, int]]]:
+        """Per block that holds every term: the (role, position) each title there must show."""
+        postings = [self._postings.get(term, {}) for term in terms]
+        common = set(postings[0]).intersection(*postings[1:])
+        return {
+            position: [posting[position] for posting in postings if posting[position][0] != HEAD]
+            for position in common
+        }
+
+
+def _units(price: Decimal, rounding: str) -> int:
+    """A bound in price units, rounded inwards so that inclusive bounds stay exact."""
+    return int((price * PRICE_UNITS).to_integral_value(rounding=rounding))

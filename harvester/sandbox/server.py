@@ -1,0 +1,152 @@
+"""The sandbox on a socket: a Twisted web adapter around :class:`~harvester.sandbox.gateway.Gateway`.
+
+``start_sandbox`` listens inside whatever reactor is running, the crawl's
+own asyncio reactor included, and never blocks it: slow answers and stalls
+are ``callLater`` calls, cancelled when the client goes away. Keep-alive
+HTTP/1.1 is Twisted's; access logging is off.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import unquote
+from weakref import WeakSet
+
+from twisted.internet import defer
+from twisted.internet.interfaces import IDelayedCall, IListeningPort
+from twisted.web.http import HTTPChannel
+from twisted.web.resource import Resource
+from twisted.web.server import NOT_DONE_YET, Request, Site
+
+from . import admin
+from .config import SandboxConfig
+from .gateway import Gateway
+from .wire import STALL, Answer
+
+#: Paths whose raw body the gateway reads (admin calls carry JSON, not a form).
+_RAW_BODY_PREFIXES = (admin.PREFIX,)
+
+
+class _GatewayResource(Resource):
+    isLeaf = True
+
+    def __init__(self, gateway: Gateway, reactor: Any):
+        super().__init__()
+        self._gateway = gateway
+        self._reactor = reactor
+        self.pending: set[IDelayedCall] = set()
+
+    def render(self, request: Request) -> bytes | int:
+        path = unquote(request.path.decode("utf-8", "replace"))
+        params = {
+            key.decode("utf-8", "replace"): values[0].decode("utf-8", "replace")
+            for key, values in (request.args or {}).items()
+            if values
+        }
+        headers = {key.decode("latin-1"): values[0].decode("latin-1")
+                   for key, values in request.requestHeaders.getAllRawHeaders()}
+        body = request.content.read() if path.startswith(_RAW_BODY_PREFIXES) and request.content else b""
+        answer = self._gateway.handle(request.method.decode("ascii"), path, params, headers, body=body)
+        if answer.delay == 0:
+            return self._write_head(request, answer)
+        seconds = self._gateway.config.faults.stall_seconds if answer.delay == STALL else float(answer.delay)
+        call = self._reactor.callLater(seconds, self._answer_later, request, answer)
+        self.pending.add(call)
+        request.notifyFinish().addBoth(self._forget, call)
+        return NOT_DONE_YET
+
+    @staticmethod
+    def _write_head(request: Request, answer: Answer) -> bytes:
+        request.setResponseCode(answer.status)
+        request.setHeader(b"content-type", answer.content_type.encode("ascii"))
+        request.setHeader(b"server", b"Tengine")
+        for name, value in answer.headers:
+            request.setHeader(name.encode("latin-1"), value.encode("latin-1"))
+        return answer.body
+
+    def _answer_later(self, request: Request, answer: Answer) -> None:
+        body = self._write_head(request, answer)
+        request.setHeader(b"content-length", str(len(body)).encode("ascii"))
+        request.write(body)
+        request.finish()
+
+    def _forget(self, result: Any, call: IDelayedCall) -> None:
+        """The request finished or its client left: a pending answer is dropped."""
+        self.pending.discard(call)
+        if call.active():
+            call.cancel()
+
+    def cancel_pending(self) -> None:
+        for call in list(self.pending):
+            if call.active():
+                call.cancel()
+        self.pending.clear()
+
+
+class _TrackingSite(Site):
+    """A site that remembers its connections, so that stopping the sandbox can close them."""
+
+    def __init__(self, resource: Resource):
+        super().__init__(resource)
+        self.channels: WeakSet[HTTPChannel] = WeakSet()
+
+    def buildProtocol(self, addr: Any) -> HTTPChannel:  # noqa: N802 (Twisted's name)
+        channel = super().buildProtocol(addr)
+        self.channels.add(channel)
+        return channel
+
+
+@dataclass(frozen=True)
+class Credentials:
+    app_key: str
+    app_secret: str
+    access_token: str
+    refresh_token: str
+
+
+@dataclass
+class RunningSandbox:
+    gateway: Gateway
+    port: int
+    base_url: str
+    credentials: Credentials
+    _listening: IListeningPort
+    _site: _TrackingSite
+    _resource: _GatewayResource
+
+    def stop(self) -> defer.Deferred:
+        """Stop listening, drop pending answers and close open connections."""
+        self._resource.cancel_pending()
+        stopped = defer.maybeDeferred(self._listening.stopListening)
+        for channel in list(self._site.channels):
+            if channel.transport is not None:
+                channel.transport.loseConnection()
+        return stopped
+
+
+def start_sandbox(config: SandboxConfig, port: int = 0, interface: str = "127.0.0.1",
+                  reactor: Any = None) -> RunningSandbox:
+    """Listen on ``interface:port`` (0 = any free port) in ``reactor`` (default: the installed one)."""
+    if reactor is None:
+        from twisted.internet import reactor as installed
+
+        reactor = installed
+    gateway = Gateway(config, clock=reactor.seconds)
+    resource = _GatewayResource(gateway, reactor)
+    site = _TrackingSite(resource)
+    listening = reactor.listenTCP(port, site, interface=interface)
+    actual = listening.getHost().port
+    host = f"[{interface}]" if ":" in interface else interface
+    base_url = f"http://{host}:{actual}"
+    gateway.set_base_url(base_url)
+    values = gateway.config.credentials()
+    return RunningSandbox(
+        gateway=gateway,
+        port=actual,
+        base_url=base_url,
+        credentials=Credentials(**values),  # type: ignore[arg-type]
+        _listening=listening,
+        _site=site,
+        _resource=resource,
+    )

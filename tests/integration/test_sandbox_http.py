@@ -1,0 +1,274 @@
+"""The sandbox over real loopback HTTP, driven the way a client drives the real gateway."""
+
+from __future__ import annotations
+
+import base64
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import requests
+
+from harvester.open1688 import endpoints, errors
+from harvester.open1688.errors import Action
+from harvester.sandbox.catalogue import DOCUMENTED_KEYWORDS
+from harvester.sandbox.server import Credentials
+from harvester.sandbox.testing import SandboxAdmin, SandboxProcess
+
+pytestmark = pytest.mark.e2e
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class Client:
+    """Signed calls with the client's own building blocks, plus the sandbox's admin API."""
+
+    def __init__(self, base_url: str, credentials: Credentials):
+        self.base_url = base_url
+        self.credentials = credentials
+        self.admin = SandboxAdmin(base_url)
+        self.session = requests.Session()
+        self.token = credentials.access_token
+
+    def call(self, endpoint: endpoints.Endpoint, params: dict[str, Any], *, method: str = "POST",
+             token: str | None = None, secret: str | None = None, timeout: float = 30) -> requests.Response:
+        built = endpoints.build_call(endpoint, params, gateway=self.base_url,
+                                     app_key=self.credentials.app_key)
+        form = built.signed_params(secret=secret or self.credentials.app_secret, access_token=token or self.token,
+                                   timestamp_ms=int(time.time() * 1000))
+        if method == "GET":
+            return self.session.get(built.url, params=form, timeout=timeout)
+        return self.session.post(built.url, data=form, timeout=timeout)
+
+    def search(self, keyword: str = "保温杯", **query: Any) -> requests.Response:
+        return self.call(endpoints.KEYWORD_SEARCH, {"offerQueryParam": {
+            "keyword": keyword, "beginPage": 1, "pageSize": 50, "country": "en", **query}})
+
+
+@pytest.fixture
+def client(sandbox: SandboxProcess) -> Client:
+    return Client(sandbox.base_url, sandbox.credentials)
+
+
+def result(response: requests.Response) -> dict[str, Any]:
+    return response.json()["result"]["result"]
+
+
+def test_keyword_search_pages_to_the_cap(client):
+    seen = []
+    for page in range(1, 43):
+        answer = result(client.search(beginPage=page))
+        assert (answer["totalRecords"], answer["totalPage"], answer["pageSize"]) == (25_000, 40, 50)
+        seen.append([item["offerId"] for item in answer["data"]])
+    assert [len(ids) for ids in seen] == [50] * 40 + [0, 0]
+    flat = [offer_id for ids in seen for offer_id in ids]
+    assert len(set(flat)) == 2_000
+
+
+def test_price_bands_split_a_query_under_the_cap(client):
+    low = result(client.search(priceEnd="12"))["totalRecords"]
+    high = result(client.search(priceStart="12.0001"))["totalRecords"]
+    assert low + high == 25_000 and low < 2_000 * 5
+
+
+def test_get_and_post_give_the_same_answer(client):
+    params = {"offerQueryParam": {"keyword": "数据线", "beginPage": 3, "pageSize": 20, "country": "en",
+                                  "sort": '{"price":"asc"}', "filter": "isOnePsale"}}
+    posted = client.call(endpoints.KEYWORD_SEARCH, params)
+    got = client.call(endpoints.KEYWORD_SEARCH, params, method="GET")
+    assert posted.status_code == got.status_code == 200
+    assert posted.content == got.content
+    prices = [float(item["priceInfo"]["price"]) for item in result(got)["data"]]
+    assert prices == sorted(prices) and all(item["isOnePsale"] for item in result(got)["data"])
+
+
+def test_batch_detail_with_unknown_ids(client):
+    ids = [item["offerId"] for item in result(client.search(keyword="茶具", pageSize=5))["data"]]
+    answer = client.call(endpoints.BATCH_DETAIL, {"productIdList": ids[:3] + [600000000001, 600000000002]})
+    document = answer.json()
+    assert [item["productID"] for item in document["productList"]] == ids[:3]
+    assert document["message"] == "600000000001:商品不存在;600000000002:商品不存在"
+    outcome = errors.classify(answer.status_code, answer.content, endpoint=endpoints.BATCH_DETAIL)
+    assert outcome.ok and set(outcome.item_failures) == {600000000001, 600000000002}
+    stats = client.admin.stats()
+    assert (stats["detail_served_total"], stats["detail_served_distinct"]) == (3, 3)
+
+
+def test_detail(client):
+    offer_id = result(client.search(keyword="算盘", pageSize=1))["data"][0]["offerId"]
+    detail = result(client.call(endpoints.PRODUCT_DETAIL, {"offerDetailParam": {"offerId": offer_id,
+                                                                                 "country": "en"}}))
+    assert detail["offerId"] == offer_id and detail["sellerOpenId"].startswith("BBB")
+    missing = client.call(endpoints.PRODUCT_DETAIL, {"offerDetailParam": {"offerId": 600000000001, "country": "en"}})
+    assert missing.status_code == 200 and missing.json()["result"]["message"] == "商品不存在"
+
+
+def gateway_error(response: requests.Response) -> tuple[int, str]:
+    return response.status_code, response.json()["error_code"]
+
+
+def test_every_gateway_error_over_http(client):
+    base, key = client.base_url, client.credentials.app_key
+    api = "param2/1/com.alibaba.fenxiao.crossborder/product.search.keywordQuery"
+    assert gateway_error(client.session.post(f"{base}/openapi/{api}", data={})) == (400, "gw.AppKeyMissing")
+    assert gateway_error(client.session.post(f"{base}/openapi/{api}/9{key}", data={})) == (400, "gw.AppKeyNotExist")
+    assert gateway_error(client.session.post(
+        f"{base}/openapi/param2/1/com.alibaba.product/alibaba.product.batchGet/{key}", data={})) == (
+        400, "gw.APIUnsupported")
+    assert gateway_error(client.session.post(f"{base}/openapi/{api}/{key}", data={"access_token": "x"})) == (
+        400, "gw.SignatureMissing")
+    wrong_secret = client.call(endpoints.KEYWORD_SEARCH, {"offerQueryParam": {"keyword": "茶具", "country": "en"}},
+                               secret="wrong")
+    assert gateway_error(wrong_secret) == (400, "gw.SignatureInvalid")
+    unauthenticated = client.call(endpoints.KEYWORD_SEARCH, {"offerQueryParam": {"keyword": "茶具"}}, token="nope")
+    assert unauthenticated.status_code == 401
+    assert unauthenticated.json()["error_message"] == "Request need user authenticated"
+
+    client.admin.config(acl_deny=["product.search.queryProductDetail"])
+    denied = client.call(endpoints.PRODUCT_DETAIL, {"offerDetailParam": {"offerId": 1, "country": "en"}})
+    assert gateway_error(denied) == (400, "gw.APIACLDecline")
+    client.admin.config(acl_deny=[], budget=1)
+    assert client.search(keyword="茶具").status_code == 200
+    assert gateway_error(client.search(keyword="茶具")) == (400, "gw.NoUsageLeftError")
+    client.admin.config(budget=0, qps=2)
+    statuses = [client.search(keyword="茶具").status_code for _ in range(6)]
+    assert statuses.count(400) >= 1
+    stats = client.admin.stats()
+    assert stats["calls_by_code"]["gw.QosAppFrequencyLimit"] == statuses.count(400)
+    for code in ("gw.AppKeyMissing", "gw.AppKeyNotExist", "gw.APIUnsupported", "gw.SignatureMissing",
+                 "gw.SignatureInvalid", "401", "gw.APIACLDecline", "gw.NoUsageLeftError"):
+        assert stats["calls_by_code"][code] >= 1, code
+
+
+def test_business_error_over_http(client):
+    answer = client.search(pageSize=51)
+    assert answer.status_code == 200
+    assert errors.classify(200, answer.content, endpoint=endpoints.KEYWORD_SEARCH).action is Action.FAILED
+
+
+def test_oauth_round_trip(client):
+    credentials, base = client.credentials, client.base_url
+    redirect = "http://127.0.0.1:1/callback"
+    authorised = client.session.get(f"{base}/oauth/authorize", params={
+        "client_id": credentials.app_key, "site": "1688", "redirect_uri": redirect, "state": "s1"},
+        allow_redirects=False)
+    assert authorised.status_code == 302
+    query = parse_qs(urlsplit(authorised.headers["Location"]).query)
+    assert query["state"] == ["s1"]
+    form = {"grant_type": "authorization_code", "need_refresh_token": "true", "client_id": credentials.app_key,
+            "client_secret": credentials.app_secret, "redirect_uri": redirect, "code": query["code"][0]}
+    token_url = endpoints.GET_TOKEN.url(base, credentials.app_key)
+    tokens = client.session.post(token_url, data=form).json()
+    assert tokens["expires_in"] == "36000" and all(isinstance(v, str) for v in tokens.values())
+    assert client.session.post(token_url, data=form).json()["error"] == "invalid_grant", "codes are single-use"
+
+    assert client.search(keyword="茶具").status_code == 200
+    assert client.call(endpoints.KEYWORD_SEARCH, {"offerQueryParam": {"keyword": "茶具", "country": "en"}},
+                       token=tokens["access_token"]).status_code == 200
+    refreshed = client.session.post(token_url, data={
+        "grant_type": "refresh_token", "client_id": credentials.app_key, "client_secret": credentials.app_secret,
+        "refresh_token": tokens["refresh_token"]}).json()
+    assert refreshed["access_token"] != tokens["access_token"] and "refresh_token" not in refreshed
+
+    postpone = {"client_id": credentials.app_key, "client_secret": credentials.app_secret,
+                "refresh_token": tokens["refresh_token"], "access_token": refreshed["access_token"]}
+    early = client.call(endpoints.POSTPONE_TOKEN, postpone)
+    assert early.status_code == 400 and early.json()["error"] == "invalid_request"
+    client.admin.config(postpone_window=365 * 86_400)
+    postponed = client.call(endpoints.POSTPONE_TOKEN, postpone).json()
+    assert postponed["refresh_token"] not in (tokens["refresh_token"], None)
+
+
+def test_expired_tokens_and_refresh(client):
+    assert client.search(keyword="茶具").status_code == 200
+    client.admin.expire_tokens()
+    assert client.search(keyword="茶具").status_code == 401
+    refreshed = client.session.post(endpoints.GET_TOKEN.url(client.base_url, client.credentials.app_key),
+                                    data={"grant_type": "refresh_token", "client_id": client.credentials.app_key,
+                                          "client_secret": client.credentials.app_secret,
+                                          "refresh_token": client.credentials.refresh_token}).json()
+    client.token = refreshed["access_token"]
+    assert client.search(keyword="茶具").status_code == 200
+
+
+def test_image_download_upload_and_search(client):
+    client.admin.config(image_host="sandbox")
+    offer_id = result(client.search(keyword="手机壳", pageSize=1, beginPage=7))["data"][0]["offerId"]
+    detail = result(client.call(endpoints.PRODUCT_DETAIL, {"offerDetailParam": {"offerId": offer_id,
+                                                                                 "country": "en"}}))
+    url = detail["productImage"]["images"][1]
+    assert url.startswith(client.base_url + "/img/ibank/")
+    picture = client.session.get(url)
+    assert picture.status_code == 200 and picture.headers["Content-Type"] == "image/jpeg"
+    assert client.session.get(url, headers={"Referer": "https://example.com/"}).status_code == 403
+    assert client.session.get(url, headers={"Referer": "https://detail.1688.com/offer/1.html"}).status_code == 200
+    relative = client.call(endpoints.BATCH_DETAIL, {"productIdList": [offer_id]}).json()["productList"][0]
+    assert client.session.get(f"{client.base_url}/{relative['image']['images'][0]}").status_code == 200
+
+    uploaded = client.call(endpoints.IMAGE_UPLOAD, {"uploadImageParam": {
+        "imageBase64": base64.b64encode(picture.content).decode()}})
+    image_id = uploaded.json()["result"]["result"]
+    found = result(client.call(endpoints.IMAGE_SEARCH, {"offerQueryParam": {
+        "imageId": image_id, "beginPage": 1, "pageSize": 20, "country": "en"}}))
+    assert found["data"][0]["offerId"] == offer_id
+    assert found["totalRecords"] == DOCUMENTED_KEYWORDS["手机壳"]
+    assert {"companyName", "companyAddress"} <= set(found["data"][0])
+    assert client.admin.stats()["images_served"] >= 3
+
+
+def test_admin_endpoints(client):
+    admin = client.admin
+    client.search(keyword="茶具")
+    stats = admin.stats()
+    assert stats["calls_total"] == 1 and stats["calls_by_api"] == {"product.search.keywordQuery": 1}
+    assert admin.reset()["calls_total"] == 0
+    assert admin.config(search_cap=100)["search_cap"] == 100
+    assert result(client.search())["totalPage"] == 2
+    assert admin.drift() == 1 and admin.drift(2) == 3 and admin.stats()["epoch"] == 3
+    assert admin.credentials() == client.credentials
+    assert admin.expire_tokens()["access_tokens"] >= 1
+    bad = client.session.post(f"{client.base_url}/_sandbox/config", json={"offers": 5})
+    assert bad.status_code == 400 and "cannot change" in bad.json()["error"]
+    assert client.session.get(f"{client.base_url}/_sandbox/nothing").status_code == 404
+
+
+def test_slow_and_stalled_answers(client):
+    admin = client.admin
+    admin.config(faults={"slow": 1.0, "slow_seconds": 0.4})
+    started = time.perf_counter()
+    assert client.search(keyword="茶具").status_code == 200
+    assert time.perf_counter() - started >= 0.4
+    admin.config(faults={"slow": 0.0, "timeout": 1.0, "stall_seconds": 30})
+    with pytest.raises(requests.exceptions.ReadTimeout):
+        client.call(endpoints.KEYWORD_SEARCH, {"offerQueryParam": {"keyword": "茶具", "country": "en"}}, timeout=0.5)
+    admin.config(faults={"timeout": 0.0})
+    assert client.search(keyword="茶具").status_code == 200, "a stalled request does not block the others"
+    assert admin.stats()["faults"] == {"slow": 1, "timeout": 1}
+
+
+def test_scrapy_sandbox_command_runs_in_the_asyncio_reactor():
+    process = subprocess.Popen(
+        [sys.executable, "-m", "scrapy.cmdline", "sandbox", "--port", "0", "--json", "--offers", "5000",
+         "--app-key", "1000000", "--app-secret", "sandbox-secret", "-s", "OPEN1688_SANDBOX_SEARCH_CAP=100"],
+        cwd=ROOT, stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        announced = json.loads(process.stdout.readline())
+        assert announced["reactor"] == "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+        assert announced["offers"] == 5000
+        client = Client(announced["base_url"], SandboxAdmin(announced["base_url"]).credentials())
+        assert client.credentials.app_key == "1000000"
+        assert client.admin.config()["search_cap"] == 100
+        assert result(client.search(keyword="保温杯", pageSize=10))["totalRecords"] == 125
+        client.admin.config(faults={"slow": 1.0, "slow_seconds": 0.2})
+        started = time.perf_counter()
+        assert client.search(keyword="保温杯").status_code == 200
+        assert time.perf_counter() - started >= 0.2, "delays are callLater calls in the asyncio reactor"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        process.stdout.close()

@@ -1,0 +1,324 @@
+"""Gateway error paths, quotas, caps and counters, with the clock in the test's hands."""
+
+import base64
+import math
+
+import pytest
+
+from harvester.open1688 import endpoints, errors, signing
+from harvester.open1688.errors import Action
+
+from .sandbox_calls import APP_KEY, SECRET, TOKEN, Clock, business, call, make_gateway, search, succeeded
+
+
+@pytest.fixture
+def clock():
+    return Clock()
+
+
+@pytest.fixture
+def gateway(sandbox_catalogue, clock):
+    return make_gateway(sandbox_catalogue, clock)
+
+
+def gateway_code(answer):
+    return answer.json()["error_code"]
+
+
+def test_a_good_call(gateway):
+    answer = search(gateway)
+    assert answer.status == 200 and succeeded(answer)
+    assert errors.classify(answer.status, answer.body, endpoint=endpoints.KEYWORD_SEARCH).ok
+
+
+def test_app_key_missing(gateway):
+    path = "/openapi/param2/1/com.alibaba.fenxiao.crossborder/product.search.keywordQuery"
+    for missing in (path, path + "/"):
+        answer = gateway.handle("POST", missing, {"_aop_signature": "X"})
+        assert (answer.status, gateway_code(answer)) == (400, "gw.AppKeyMissing")
+        assert set(answer.json()) == {"error_code", "error_message", "exception", "request_id"}
+
+
+def test_unknown_app_key(gateway):
+    path = f"/openapi/param2/1/com.alibaba.fenxiao.crossborder/product.search.keywordQuery/999{APP_KEY}"
+    answer = gateway.handle("POST", path, {})
+    assert (answer.status, gateway_code(answer)) == (400, "gw.AppKeyNotExist")
+
+
+@pytest.mark.parametrize("path", [
+    f"/openapi/param2/1/com.alibaba.product/alibaba.product.search/{APP_KEY}",
+    f"/openapi/param2/2/com.alibaba.product/alibaba.cross.productList/{APP_KEY}",
+    f"/openapi/param2/x/system/currentTime/{APP_KEY}",
+    f"/openapi/param2/1/a/b/c/{APP_KEY}",
+])
+def test_unknown_api(gateway, path):
+    answer = gateway.handle("POST", path, {})
+    assert (answer.status, gateway_code(answer)) == (400, "gw.APIUnsupported")
+
+
+def test_signature_missing_and_invalid(gateway):
+    built = endpoints.build_call(endpoints.KEYWORD_SEARCH, {"offerQueryParam": {"keyword": "保温杯"}},
+                                 gateway="http://x", app_key=APP_KEY)
+    form = built.signed_params(secret=SECRET, access_token=TOKEN, timestamp_ms=1)
+    path = "/openapi/" + built.url_path
+    unsigned = {k: v for k, v in form.items() if k != signing.SIGNATURE_PARAM}
+    assert gateway_code(gateway.handle("POST", path, unsigned)) == "gw.SignatureMissing"
+    wrong_secret = {**unsigned, "_aop_signature": signing.sign(built.url_path, unsigned, "not-the-secret")}
+    assert gateway_code(gateway.handle("POST", path, wrong_secret)) == "gw.SignatureInvalid"
+    with_openapi = {**unsigned, "_aop_signature": signing.signature(SECRET, "openapi/" + signing.string_to_sign(
+        built.url_path, unsigned))}
+    assert gateway_code(gateway.handle("POST", path, with_openapi)) == "gw.SignatureInvalid"
+    tampered = {**form, "offerQueryParam": '{"keyword":"数据线"}'}
+    answer = gateway.handle("POST", path, tampered)
+    assert (answer.status, gateway_code(answer)) == (400, "gw.SignatureInvalid")
+    outcome = errors.classify(answer.status, answer.body, endpoint=endpoints.KEYWORD_SEARCH)
+    assert outcome.action is Action.FATAL
+
+
+@pytest.mark.parametrize("token", [None, "", "not-a-token"])
+def test_missing_or_unknown_token_is_401(gateway, token):
+    built = endpoints.build_call(endpoints.PRODUCT_DETAIL, {"offerDetailParam": {"offerId": 1, "country": "en"}},
+                                 gateway="http://x", app_key=APP_KEY)
+    form = {"offerDetailParam": built.params["offerDetailParam"], "_aop_timestamp": "1"}
+    if token is not None:
+        form["access_token"] = token
+    form["_aop_signature"] = signing.sign(built.url_path, form, SECRET)
+    answer = gateway.handle("POST", "/openapi/" + built.url_path, form)
+    assert answer.status == 401
+    body = answer.json()
+    assert (body["error_code"], body["error_message"]) == ("401", "Request need user authenticated")
+    assert set(body) == {"error_code", "error_message", "request_id"}
+    assert errors.classify(401, answer.body).action is Action.REFRESH_TOKEN
+
+
+def test_token_expires_after_its_lifetime(gateway, clock):
+    assert succeeded(search(gateway))
+    clock.advance(36_000 - 1)
+    assert search(gateway).status == 200
+    clock.advance(2)
+    assert search(gateway).status == 401
+
+
+def test_acl(gateway):
+    gateway.configure({"acl_deny": ["alibaba.cross.productList", "image_search"]})
+    answer = call(gateway, endpoints.BATCH_DETAIL, {"productIdList": [1]})
+    assert (answer.status, gateway_code(answer)) == (400, "gw.APIACLDecline")
+    assert answer.json()["error_message"] == "AppKey is not allowed(acl)"
+    assert gateway_code(call(gateway, endpoints.IMAGE_SEARCH, {"offerQueryParam": {}})) == "gw.APIACLDecline"
+    assert search(gateway).status == 200
+    assert errors.classify(400, answer.body, endpoint=endpoints.BATCH_DETAIL).action is Action.FATAL
+
+
+def test_qps_sliding_window(sandbox_catalogue, clock):
+    gateway = make_gateway(sandbox_catalogue, clock, qps=3, budget=10)
+    assert all(search(gateway).status == 200 for _ in range(3))
+    refused = search(gateway)
+    assert (refused.status, gateway_code(refused)) == (400, "gw.QosAppFrequencyLimit")
+    assert refused.json()["error_message"] == "App call exceeds limited frequency"
+    assert not dict(refused.headers).get("Retry-After")
+    assert errors.classify(400, refused.body).action is Action.SLOW_DOWN
+    clock.advance(0.5)
+    assert search(gateway).status == 400, "still the same one-second window"
+    clock.advance(0.5001)
+    assert search(gateway).status == 200
+    assert gateway.budget.used == 4, "refused calls cost nothing"
+
+
+def test_qps_retry_after_when_configured(sandbox_catalogue, clock):
+    gateway = make_gateway(sandbox_catalogue, clock, qps=1, retry_after=True)
+    search(gateway)
+    clock.advance(0.25)
+    refused = search(gateway)
+    assert dict(refused.headers)["Retry-After"] == "1"
+    assert errors.classify(400, refused.body, headers=dict(refused.headers)).retry_after == 1.0
+
+
+def test_fractional_qps(sandbox_catalogue, clock):
+    gateway = make_gateway(sandbox_catalogue, clock, qps=0.5)
+    assert search(gateway).status == 200
+    clock.advance(1.9)
+    assert search(gateway).status == 400
+    clock.advance(0.2)
+    assert search(gateway).status == 200
+
+
+def test_budget(sandbox_catalogue, clock):
+    gateway = make_gateway(sandbox_catalogue, clock, budget=2)
+    assert search(gateway).status == search(gateway).status == 200
+    spent = search(gateway)
+    assert (spent.status, gateway_code(spent)) == (400, "gw.NoUsageLeftError")
+    assert spent.json()["error_message"] == "SLA bill has no usage left"
+    assert errors.classify(400, spent.body).action is Action.STOP
+    assert search(gateway, keyword="x").status == 400
+    assert call(gateway, endpoints.CURRENT_TIME, {}, token=None).status == 200, "system APIs are not billed"
+    gateway.configure({"budget": 5})
+    assert search(gateway).status == 200
+
+
+def test_current_time(gateway, clock):
+    answer = call(gateway, endpoints.CURRENT_TIME, {}, token=None)
+    assert answer.json() == {"result": "20250615230640000+0800"}
+    unsigned = gateway.handle("GET", f"/openapi/param2/1/system/currentTime/{APP_KEY}", {})
+    assert gateway_code(unsigned) == "gw.SignatureMissing"
+
+
+@pytest.mark.parametrize(("query", "fragment"), [
+    ({"keyword": ""}, "keyword"),
+    ({"beginPage": 0}, "beginPage"),
+    ({"beginPage": -3}, "beginPage"),
+    ({"pageSize": 51}, "pageSize"),
+    ({"pageSize": "ten"}, "pageSize"),
+    ({"country": "zh"}, "zh"),
+    ({"country": None}, "country"),
+    ({"filter": "cheapest"}, "filter"),
+    ({"sort": "price:asc"}, "sort"),
+    ({"sort": '{"price":"sideways"}'}, "sort"),
+    ({"priceStart": "abc"}, "priceStart"),
+    ({"priceStart": "20", "priceEnd": "10"}, "priceStart"),
+])
+def test_bad_search_parameters_are_business_errors(gateway, query, fragment):
+    answer = search(gateway, **query)
+    assert answer.status == 200
+    envelope = business(answer)
+    assert str(envelope["success"]).lower() == "false"
+    assert envelope["code"] == "INVALID_PARAMETER" and fragment in envelope["message"]
+    assert errors.classify(200, answer.body, endpoint=endpoints.KEYWORD_SEARCH).action is Action.FAILED
+
+
+def test_malformed_json_parameter(gateway):
+    built = endpoints.build_call(endpoints.KEYWORD_SEARCH, {"offerQueryParam": "{'keyword': '保温杯'}"},
+                                 gateway="http://x", app_key=APP_KEY)
+    form = built.signed_params(secret=SECRET, access_token=TOKEN, timestamp_ms=1)
+    answer = gateway.handle("POST", "/openapi/" + built.url_path, form)
+    assert business(answer)["code"] == "INVALID_PARAMETER" and "JSON" in business(answer)["message"]
+
+
+def test_success_is_sometimes_a_string(gateway):
+    kinds = {type(business(search(gateway, beginPage=page))["success"]) for page in range(1, 30)}
+    assert kinds == {bool, str}
+
+
+def test_search_cap(gateway):
+    gateway.configure({"search_cap": 120})
+    pages = [business(search(gateway, pageSize=50, beginPage=page))["result"] for page in (1, 2, 3, 4)]
+    assert {page["totalRecords"] for page in pages} == {25_000}
+    assert {page["totalPage"] for page in pages} == {3}
+    assert [len(page["data"]) for page in pages] == [50, 50, 20, 0]
+    assert [page["currentPage"] for page in pages] == [1, 2, 3, 4]
+    ids = [item["offerId"] for page in pages for item in page["data"]]
+    assert len(set(ids)) == 120
+
+
+def test_small_result_pages_end_before_the_cap(gateway):
+    first = business(search(gateway, keyword="算盘", pageSize=50))["result"]
+    assert (first["totalRecords"], first["totalPage"], len(first["data"])) == (60, 2, 50)
+    second = business(search(gateway, keyword="算盘", pageSize=50, beginPage=2))["result"]
+    assert len(second["data"]) == 10
+    assert business(search(gateway, keyword="没有这个词"))["result"]["totalRecords"] == 0
+
+
+def test_detail_unknown_and_gone(gateway, sandbox_catalogue):
+    answer = call(gateway, endpoints.PRODUCT_DETAIL, {"offerDetailParam": {"offerId": 600000000001, "country": "en"}})
+    assert business(answer)["message"] == "商品不存在" and str(business(answer)["success"]).lower() == "false"
+    offer_id = sandbox_catalogue.offer_id(5)
+    answer = call(gateway, endpoints.PRODUCT_DETAIL, {"offerDetailParam": {"offerId": offer_id, "country": "en"}})
+    assert business(answer)["result"]["offerId"] == offer_id
+
+
+def test_batch_detail(gateway, sandbox_catalogue):
+    ids = [sandbox_catalogue.offer_id(i) for i in range(3)]
+    answer = call(gateway, endpoints.BATCH_DETAIL, {"productIdList": [ids[0], 600000000001, ids[1], ids[1],
+                                                                      600000000002, ids[2]]})
+    document = answer.json()
+    assert [item["productID"] for item in document["productList"]] == ids
+    assert document["message"] == "600000000001:商品不存在;600000000002:商品不存在"
+    outcome = errors.classify(200, answer.body, endpoint=endpoints.BATCH_DETAIL)
+    assert outcome.ok and outcome.item_failures == {600000000001: "商品不存在", 600000000002: "商品不存在"}
+    assert gateway.counters.detail_served_total == 3 and gateway.counters.detail_served_distinct == 3
+
+
+def test_batch_detail_limits(gateway, sandbox_catalogue):
+    ids = [sandbox_catalogue.offer_id(i) for i in range(21)]
+    over = call(gateway, endpoints.BATCH_DETAIL, {"productIdList": ids})
+    assert over.json()["success"] in (False, "false") and "20" in over.json()["message"]
+    assert call(gateway, endpoints.BATCH_DETAIL, {"productIdList": ids[:20]}).json()["productList"]
+    gateway.configure({"detail_batch_max": 25})
+    assert len(call(gateway, endpoints.BATCH_DETAIL, {"productIdList": ids}).json()["productList"]) == 21
+    assert call(gateway, endpoints.BATCH_DETAIL, {"productIdList": []}).json()["code"] == "INVALID_PARAMETER"
+
+
+def test_detail_counters_prove_duplicates(gateway, sandbox_catalogue):
+    ids = [sandbox_catalogue.offer_id(i) for i in range(100, 110)]
+    call(gateway, endpoints.BATCH_DETAIL, {"productIdList": ids})
+    call(gateway, endpoints.PRODUCT_DETAIL, {"offerDetailParam": {"offerId": ids[0], "country": "en"}})
+    stats = gateway.state()
+    assert (stats["detail_served_total"], stats["detail_served_distinct"], stats["detail_served_duplicates"]) == (
+        11, 10, 1)
+    assert gateway.counters.times_served(100) == 2
+
+
+def test_image_upload_and_search(gateway, sandbox_catalogue):
+    offer_id = sandbox_catalogue.offer_id(777_777)
+    image = base64.b64encode(sandbox_catalogue.image_jpeg(offer_id, 2)).decode()
+    uploaded = call(gateway, endpoints.IMAGE_UPLOAD, {"uploadImageParam": {"imageBase64": image}})
+    image_id = business(uploaded)["result"]
+    assert isinstance(image_id, str) and image_id.isdigit()
+    found = business(call(gateway, endpoints.IMAGE_SEARCH, {"offerQueryParam": {
+        "imageId": image_id, "beginPage": 1, "pageSize": 10, "country": "en"}}))["result"]
+    category = sandbox_catalogue.offer(offer_id).category
+    assert found["data"][0]["offerId"] == offer_id
+    assert {item["thirdCategoryId"] for item in found["data"]} == {category.id}
+    assert found["data"][0]["companyName"] == sandbox_catalogue.offer(offer_id).seller.company_name
+    assert found["totalRecords"] == len(sandbox_catalogue.search(keyword=category.name))
+    narrowed = business(call(gateway, endpoints.IMAGE_SEARCH, {"offerQueryParam": {
+        "imageId": image_id, "keyword": "没有这个词", "beginPage": 1, "pageSize": 10, "country": "en"}}))["result"]
+    assert narrowed["totalRecords"] == 0
+
+
+def test_image_upload_errors(sandbox_catalogue, clock):
+    gateway = make_gateway(sandbox_catalogue, clock, upload_max_bytes=1000)
+    bad = call(gateway, endpoints.IMAGE_UPLOAD, {"uploadImageParam": {"imageBase64": base64.b64encode(b"hi").decode()}})
+    assert business(bad)["code"] == "IMAGE_INVALID"
+    big = base64.b64encode(sandbox_catalogue.image_jpeg(sandbox_catalogue.offer_id(1))).decode()
+    assert business(call(gateway, endpoints.IMAGE_UPLOAD, {"uploadImageParam": {"imageBase64": big}}))["code"] == (
+        "IMAGE_TOO_LARGE")
+    assert business(call(gateway, endpoints.IMAGE_UPLOAD, {"uploadImageParam": {"imageBase64": "!!"}}))["code"] == (
+        "IMAGE_INVALID")
+    unknown = call(gateway, endpoints.IMAGE_SEARCH, {"offerQueryParam": {"imageId": "123", "country": "en"}})
+    assert business(unknown)["code"] == "IMAGE_NOT_FOUND"
+
+
+def test_seller_offer_list(gateway, sandbox_catalogue):
+    seller = sandbox_catalogue.offer(sandbox_catalogue.offer_id(4242)).seller
+    answer = call(gateway, endpoints.SELLER_OFFERS, {"offerQueryParam": {
+        "sellerOpenId": seller.open_id, "beginPage": 1, "pageSize": 50, "country": "en"}})
+    result = business(answer)["result"]
+    assert result["totalRecords"] == len(sandbox_catalogue.search(seller_open_id=seller.open_id))
+    assert sandbox_catalogue.offer_id(4242) in [item["offerId"] for item in result["data"]]
+
+
+def test_counters(gateway, clock):
+    search(gateway)
+    clock.advance(0.3)
+    search(gateway, pageSize=99)
+    clock.advance(0.3)
+    gateway.handle("POST", "/openapi/param2/1/x/y", {})
+    clock.advance(2)
+    search(gateway)
+    stats = gateway.state()
+    assert stats["calls_total"] == 4
+    assert stats["calls_by_api"] == {"product.search.keywordQuery": 3, "unknown": 1}
+    assert stats["calls_by_code"] == {"ok": 2, "INVALID_PARAMETER": 1, "gw.AppKeyMissing": 1}
+    assert stats["max_calls_per_second"] == 3
+    gateway.reset()
+    assert gateway.state()["calls_total"] == 0
+
+
+def test_epoch_changes_answers(gateway, sandbox_catalogue):
+    changed = next(i for i in range(1000) if sandbox_catalogue.drift.change(i, 1) == "price")
+    offer_id = sandbox_catalogue.offer_id(changed)
+    before = call(gateway, endpoints.BATCH_DETAIL, {"productIdList": [offer_id]}).json()["productList"][0]
+    assert gateway.advance_epoch() == 1
+    after = call(gateway, endpoints.BATCH_DETAIL, {"productIdList": [offer_id]}).json()["productList"][0]
+    assert before != after and before["lastUpdateTime"] < after["lastUpdateTime"]
+    assert math.isclose(gateway.config.epoch, 1)
