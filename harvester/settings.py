@@ -10,7 +10,6 @@ variables of the same name when not given as settings.
 BOT_NAME = "harvester"
 SPIDER_MODULES = ["harvester.spiders"]
 NEWSPIDER_MODULE = "harvester.spiders"
-COMMANDS_MODULE = "harvester.commands"
 
 # --- API access (prefix OPEN1688_) ---------------------------------------
 
@@ -129,6 +128,7 @@ EXTENSIONS = {
 ROBOTSTXT_OBEY = False
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
 # The quota middleware paces calls; Scrapy's own delays would only slow it down.
 DOWNLOAD_DELAY = 0
 AUTOTHROTTLE_ENABLED = False

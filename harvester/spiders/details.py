@@ -62,7 +62,7 @@ class DetailFetcher:
         #: Callbacks must be the spider's own methods so requests survive a JOBDIR or a Redis queue.
         self.spider = spider
         self.access = access
-        self.stats: StatsCollector = crawler.stats  # type: ignore[assignment]
+        self.crawler = crawler
         self.batch_size = settings.getint("OPEN1688_DETAIL_BATCH_SIZE")
         self.batch_api = settings.getbool("OPEN1688_BATCH_DETAIL")
         self.country = settings.get("OPEN1688_COUNTRY")
@@ -76,6 +76,11 @@ class DetailFetcher:
 
     # --- asking -------------------------------------------------------------
 
+
+    @property
+    def stats(self) -> StatsCollector:
+        # The spider (and so this object) is built before the crawler's stats exist.
+        return self.crawler.stats  # type: ignore[return-value]
     def want(self, wanted: Wanted) -> list[Request]:
         """Queue an offer for detail; returns the calls to send once a batch is full."""
         if wanted.offer_id in self._seen:

@@ -101,9 +101,14 @@ class SearchPager:
         self.page_size = settings.getint("OPEN1688_PAGE_SIZE")
         self.country = settings.get("OPEN1688_COUNTRY")
         self.method = settings.get("OPEN1688_HTTP_METHOD")
-        self.stats: StatsCollector = crawler.stats  # type: ignore[assignment]
+        self.crawler = crawler
         self._split: set[SearchQuery] = set()
 
+
+    @property
+    def stats(self) -> StatsCollector:
+        # The spider (and so this object) is built before the crawler's stats exist.
+        return self.crawler.stats  # type: ignore[return-value]
     def first_page(self, query: SearchQuery, *, root: bool = True) -> Request:
         if root:
             self.stats.inc_value(f"{STATS}/queries")
