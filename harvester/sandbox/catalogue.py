@@ -96,9 +96,6 @@ class Catalogue:
         index = self._ids.decrypt(offer_id - OFFER_ID_BASE)
         return index if index < self.size else None
 
-    def offer_ids(self, indexes: Iterable[int]) -> list[int]:
-        return [self.offer_id(index) for index in indexes]
-
     # --- offers -----------------------------------------------------------
 
     def exists(self, offer_id: int, epoch: int = 0) -> bool:
@@ -189,9 +186,6 @@ class Catalogue:
             sort=sort,
             epoch=epoch,
         ))
-
-    def keyword_terms(self, keyword: str, english: bool = False) -> tuple[str, ...] | None:
-        return self._engine.tokeniser.terms(keyword, english)
 
     # --- images -----------------------------------------------------------
 
