@@ -199,9 +199,7 @@ class Gateway:
         if fault in REPLACING:
             self.counters.call(api, f"fault.{fault}", now)
             return self._faults.replacement(fault, self._product_calls, self._request_id())  # type: ignore[arg-type]
-        if fault == QOS_BURST:
-            return self._refuse(api, now, 400, "gw.QosAppFrequencyLimit", QOS_MESSAGE)
-        wait = self._rate.admit(now)
+        wait = 1.0 if fault == QOS_BURST else self._rate.admit(now)
         if wait is not None:
             retry = (("Retry-After", str(max(1, math.ceil(wait)))),) if self.config.retry_after else ()
             return self._refuse(api, now, 400, "gw.QosAppFrequencyLimit", QOS_MESSAGE, retry)

@@ -11,11 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
-from weakref import WeakSet
 
 from twisted.internet import defer
 from twisted.internet.interfaces import IDelayedCall, IListeningPort
-from twisted.web.http import HTTPChannel
+from twisted.protocols.policies import WrappingFactory
 from twisted.web.resource import Resource
 from twisted.web.server import NOT_DONE_YET, Request, Site
 
@@ -84,19 +83,6 @@ class _GatewayResource(Resource):
         self.pending.clear()
 
 
-class _TrackingSite(Site):
-    """A site that remembers its connections, so that stopping the sandbox can close them."""
-
-    def __init__(self, resource: Resource):
-        super().__init__(resource)
-        self.channels: WeakSet[HTTPChannel] = WeakSet()
-
-    def buildProtocol(self, addr: Any) -> HTTPChannel:  # noqa: N802 (Twisted's name)
-        channel = super().buildProtocol(addr)
-        self.channels.add(channel)
-        return channel
-
-
 @dataclass(frozen=True)
 class Credentials:
     app_key: str
@@ -112,16 +98,16 @@ class RunningSandbox:
     base_url: str
     credentials: Credentials
     _listening: IListeningPort
-    _site: _TrackingSite
+    #: Wraps the site to know its open connections, so that stopping can close them.
+    _connections: WrappingFactory
     _resource: _GatewayResource
 
     def stop(self) -> defer.Deferred:
-        """Stop listening, drop pending answers and close open connections."""
+        """Stop listening, drop pending answers and close open (keep-alive) connections."""
         self._resource.cancel_pending()
         stopped = defer.maybeDeferred(self._listening.stopListening)
-        for channel in list(self._site.channels):
-            if channel.transport is not None:
-                channel.transport.loseConnection()
+        for connection in list(self._connections.protocols):
+            connection.transport.loseConnection()
         return stopped
 
 
@@ -134,8 +120,8 @@ def start_sandbox(config: SandboxConfig, port: int = 0, interface: str = "127.0.
         reactor = installed
     gateway = Gateway(config, clock=reactor.seconds)
     resource = _GatewayResource(gateway, reactor)
-    site = _TrackingSite(resource)
-    listening = reactor.listenTCP(port, site, interface=interface)
+    connections = WrappingFactory(Site(resource))
+    listening = reactor.listenTCP(port, connections, interface=interface)
     actual = listening.getHost().port
     host = f"[{interface}]" if ":" in interface else interface
     base_url = f"http://{host}:{actual}"
@@ -147,6 +133,6 @@ def start_sandbox(config: SandboxConfig, port: int = 0, interface: str = "127.0.
         base_url=base_url,
         credentials=Credentials(**values),  # type: ignore[arg-type]
         _listening=listening,
-        _site=site,
+        _connections=connections,
         _resource=resource,
     )
