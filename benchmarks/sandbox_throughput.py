@@ -4,7 +4,10 @@ The sandbox runs in its own process (``python -m harvester.sandbox``); the
 load comes from other processes, each with a few threads holding keep-alive
 ``requests`` sessions and signing every call with the client's own
 building blocks; offer ids come from the same deterministic catalogue,
-computed client-side. Besides wall-clock calls/s (which on a small machine also
+computed client-side. "Rendered before" scenarios make every distinct call
+once first (answers then come from the sandbox's rendered-item cache); the
+"first time"/"never rendered" ones build and render every offer they
+return, which is what a crawl that fetches each offer once costs. Besides wall-clock calls/s (which on a small machine also
 measures the clients, sharing the same cores) the table shows the sandbox's
 own CPU time per call, and from it the calls/s one core of sandbox could
 serve.
@@ -36,30 +39,37 @@ KEYWORDS = ("保温杯", "数据线", "手机壳", "T恤")
 @dataclass(frozen=True)
 class Scenario:
     name: str
-    #: Builds the endpoint and business parameters of the n-th call.
+    #: ``search`` (keyword pages) or ``batch`` (batch detail); see :func:`_call_params`.
     kind: str
+    #: Every distinct call is made once before measuring, so answers come from the rendered-item cache.
     warm: bool
 
 
 SCENARIOS = (
-    Scenario("keyword search, 50 items/page (cached pages)", "search", warm=True),
-    Scenario("batch detail, 20 ids/call (rendered before)", "batch", warm=True),
-    Scenario("batch detail, 20 ids/call (never rendered)", "batch", warm=False),
+    Scenario("keyword search, 50 items/page, pages rendered before", "search", warm=True),
+    Scenario("keyword search, 50 items/page, first time", "search", warm=False),
+    Scenario("batch detail, 20 ids/call, offers rendered before", "batch", warm=True),
+    Scenario("batch detail, 20 ids/call, offers never rendered", "batch", warm=False),
 )
+#: Distinct search pages: four keywords, forty pages each (the cap of 2,000 at 50 a page).
+SEARCH_PAGES = len(KEYWORDS) * 40
 
 
-def _call_params(kind: str, n: int, ids: list[int]) -> tuple[endpoints.Endpoint, dict[str, Any]]:
+def _call_params(kind: str, n: int, ids: list[int], sort: str | None) -> tuple[endpoints.Endpoint, dict[str, Any]]:
+    """The n-th call of a scenario: a search page (sorted differently for first-time pages) or 20 ids."""
     if kind == "search":
         keyword = KEYWORDS[n % len(KEYWORDS)]
         page = 1 + (n // len(KEYWORDS)) % 40
-        return endpoints.KEYWORD_SEARCH, {"offerQueryParam": {
-            "keyword": keyword, "beginPage": page, "pageSize": 50, "country": "en"}}
+        query = {"keyword": keyword, "beginPage": page, "pageSize": 50, "country": "en"}
+        if sort:
+            query["sort"] = sort
+        return endpoints.KEYWORD_SEARCH, {"offerQueryParam": query}
     start = (n * 20) % max(20, len(ids) - 20)
     return endpoints.BATCH_DETAIL, {"productIdList": ids[start:start + 20]}
 
 
-def _worker(base_url: str, credentials: Credentials, kind: str, ids: list[int], seconds: float, threads: int,
-            offset: int, results: Any) -> None:
+def _worker(base_url: str, credentials: Credentials, kind: str, ids: list[int], sort: str | None, seconds: float,
+            threads: int, offset: int, results: Any) -> None:
     """One client process: ``threads`` keep-alive sessions calling until the time is up."""
     latencies: list[float] = []
     errors = 0
@@ -75,7 +85,7 @@ def _worker(base_url: str, credentials: Credentials, kind: str, ids: list[int], 
         while time.perf_counter() < deadline:
             with lock:
                 n = next(counter)
-            endpoint, params = _call_params(kind, n, ids)
+            endpoint, params = _call_params(kind, n, ids, sort)
             built = endpoints.build_call(endpoint, params, gateway=base_url, app_key=credentials.app_key)
             form = built.signed_params(secret=credentials.app_secret, access_token=credentials.access_token,
                                        timestamp_ms=int(time.time() * 1000))
@@ -98,11 +108,14 @@ def _worker(base_url: str, credentials: Credentials, kind: str, ids: list[int], 
 def measure(sandbox: SandboxProcess, scenario: Scenario, ids: list[int], seconds: float, processes: int,
             threads: int) -> dict[str, Any]:
     server = psutil.Process(sandbox.pid)
+    # First-time search pages: a sort order never asked before, so no page is rendered yet.
+    sort = None if scenario.warm else '{"monthSold":"desc"}'
     if scenario.warm:
-        _run_load(sandbox, scenario, ids, min(1.0, seconds), processes, threads)
+        distinct = SEARCH_PAGES if scenario.kind == "search" else len(ids) // 20
+        _sequential(sandbox, scenario.kind, ids, distinct)
     before = server.cpu_times()
     started = time.perf_counter()
-    latencies, errors = _run_load(sandbox, scenario, ids, seconds, processes, threads)
+    latencies, errors = _run_load(sandbox, scenario, ids, sort, seconds, processes, threads)
     elapsed = time.perf_counter() - started
     after = server.cpu_times()
     cpu = (after.user - before.user) + (after.system - before.system)
@@ -115,18 +128,32 @@ def measure(sandbox: SandboxProcess, scenario: Scenario, ids: list[int], seconds
         "calls/s": calls / elapsed,
         "p50 ms": statistics.median(latencies) * 1000,
         "p99 ms": latencies[int(calls * 0.99) - 1] * 1000,
-        "server CPU ms/call": cpu / calls * 1000,
-        "calls/s per server core": calls / cpu if cpu else float("inf"),
+        "sandbox CPU ms/call": cpu / calls * 1000,
+        "calls/s per sandbox core": calls / cpu if cpu else float("inf"),
+        "sandbox RSS MB": server.memory_info().rss / 2**20,
     }
 
 
-def _run_load(sandbox: SandboxProcess, scenario: Scenario, ids: list[int], seconds: float, processes: int,
-              threads: int) -> tuple[list[float], int]:
+def _sequential(sandbox: SandboxProcess, kind: str, ids: list[int], calls: int) -> None:
+    """Make each distinct call once (warming the sandbox's caches)."""
+    assert sandbox.credentials is not None
+    credentials = sandbox.credentials
+    session = requests.Session()
+    for n in range(calls):
+        endpoint, params = _call_params(kind, n, ids, None)
+        built = endpoints.build_call(endpoint, params, gateway=sandbox.base_url, app_key=credentials.app_key)
+        form = built.signed_params(secret=credentials.app_secret, access_token=credentials.access_token,
+                                   timestamp_ms=int(time.time() * 1000))
+        session.post(built.url, data=form, timeout=60).raise_for_status()
+
+
+def _run_load(sandbox: SandboxProcess, scenario: Scenario, ids: list[int], sort: str | None, seconds: float,
+              processes: int, threads: int) -> tuple[list[float], int]:
     results: multiprocessing.Queue = multiprocessing.Queue()
     assert sandbox.credentials is not None
     workers = [
         multiprocessing.Process(target=_worker, args=(sandbox.base_url, sandbox.credentials, scenario.kind, ids,
-                                                      seconds, threads, i * 1_000_000, results))
+                                                      sort, seconds, threads, i * 1_000_000, results))
         for i in range(processes)
     ]
     for worker in workers:

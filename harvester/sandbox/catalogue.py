@@ -98,8 +98,12 @@ class Catalogue:
     # --- offers -----------------------------------------------------------
 
     def exists(self, offer_id: int, epoch: int = 0) -> bool:
+        return self.live_index(offer_id, epoch) is not None
+
+    def live_index(self, offer_id: int, epoch: int = 0) -> int | None:
+        """The index of an offer that exists at ``epoch``, or ``None``."""
         index = self.index_of(offer_id)
-        return index is not None and not self.drift.gone(index, epoch)
+        return None if index is None or self.drift.gone(index, epoch) else index
 
     def offer(self, offer_id: int, epoch: int = 0) -> Offer:
         """The truth record of an offer at a drift epoch (0 = as generated).

@@ -83,6 +83,13 @@ class _GatewayResource(Resource):
         self.pending.clear()
 
 
+class _QuietSite(Site):
+    """No access log: Twisted would otherwise format a log line per request, a cost a crawl never asked for."""
+
+    def log(self, request: Request) -> None:
+        pass
+
+
 @dataclass(frozen=True)
 class Credentials:
     app_key: str
@@ -120,7 +127,7 @@ def start_sandbox(config: SandboxConfig, port: int = 0, interface: str = "127.0.
         reactor = installed
     gateway = Gateway(config, clock=reactor.seconds)
     resource = _GatewayResource(gateway, reactor)
-    connections = WrappingFactory(Site(resource))
+    connections = WrappingFactory(_QuietSite(resource))
     listening = reactor.listenTCP(port, connections, interface=interface)
     actual = listening.getHost().port
     host = f"[{interface}]" if ":" in interface else interface
