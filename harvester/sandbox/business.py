@@ -17,7 +17,7 @@ empty ``data``. A client learns of the truncation from the answers
 
 Search items show the epoch-0 listing (search lags behind the offers, as a
 real index does) but leave out offers gone at the current epoch; details
-show the current epoch. Rendered items are cached as JSON text per (API,
+show the current epoch. Rendered items are cached as UTF-8 JSON per (API,
 offer, epoch), bounded by size, so a page asked for again costs a join.
 """
 
@@ -40,7 +40,7 @@ from .config import SandboxConfig
 from .counters import Counters
 from .images import ImageMatch
 from .lru import LruCache
-from .wire import Answer, JSON_TYPE, dumps
+from .wire import JSON_TYPE, Answer, dumps
 
 INVALID_PARAMETER = "INVALID_PARAMETER"
 OFFER_NOT_FOUND = "OFFER_NOT_FOUND"

@@ -48,7 +48,7 @@ class _GatewayResource(Resource):
         body = request.content.read() if path.startswith(_RAW_BODY_PREFIXES) and request.content else b""
         answer = self._gateway.handle(request.method.decode("ascii"), path, params, headers, body=body)
         if answer.delay == 0:
-            return self._write_head(request, answer)
+            return self._prepare(request, answer)
         seconds = self._gateway.config.faults.stall_seconds if answer.delay == STALL else float(answer.delay)
         call = self._reactor.callLater(seconds, self._answer_later, request, answer)
         self.pending.add(call)
@@ -56,7 +56,8 @@ class _GatewayResource(Resource):
         return NOT_DONE_YET
 
     @staticmethod
-    def _write_head(request: Request, answer: Answer) -> bytes:
+    def _prepare(request: Request, answer: Answer) -> bytes:
+        """Set status and headers; the body to write."""
         request.setResponseCode(answer.status)
         request.setHeader(b"content-type", answer.content_type.encode("ascii"))
         request.setHeader(b"server", b"Tengine")
@@ -65,7 +66,7 @@ class _GatewayResource(Resource):
         return answer.body
 
     def _answer_later(self, request: Request, answer: Answer) -> None:
-        body = self._write_head(request, answer)
+        body = self._prepare(request, answer)
         request.setHeader(b"content-length", str(len(body)).encode("ascii"))
         request.write(body)
         request.finish()
