@@ -5,6 +5,7 @@ Every test, benchmark and the default demo crawl talk to this instead of
 importable alone: ``catalogue`` (offers as functions of seed and index,
 search, drift, images), ``answers`` (truth records rendered as the APIs
 answer, with the real gateway's noise), ``gateway`` (the protocol core, no
-I/O), ``server`` (Twisted adapter, ``start_sandbox``), ``cli`` (command line).
+I/O), ``server`` (Twisted adapter, ``start_sandbox``), ``cli`` (command
+line) and ``testing`` (a sandbox in a subprocess, its admin API client).
 Nothing here imports Scrapy; ``harvester.commands.sandbox`` adapts it.
 """

@@ -17,9 +17,8 @@ empty ``data``. A client learns of the truncation from the answers
 
 Search items show the epoch-0 listing (search lags behind the offers, as a
 real index does) but leave out offers gone at the current epoch; details
-show the current epoch. Rendered items are cached as JSON text per (API,
-offer, epoch), which keeps a batch of twenty details in the tens of
-microseconds once warm.
+show the current epoch. Rendered items are cached as UTF-8 JSON per (API,
+offer, epoch), bounded by size, so a page asked for again costs a join.
 """
 
 from __future__ import annotations
@@ -30,7 +29,6 @@ import hashlib
 import json
 import math
 import zlib
-from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -41,7 +39,8 @@ from .catalogue import Catalogue
 from .config import SandboxConfig
 from .counters import Counters
 from .images import ImageMatch
-from .wire import Answer, JSON_TYPE, dumps
+from .lru import LruCache
+from .wire import JSON_TYPE, Answer, dumps
 
 INVALID_PARAMETER = "INVALID_PARAMETER"
 OFFER_NOT_FOUND = "OFFER_NOT_FOUND"
@@ -49,6 +48,8 @@ IMAGE_INVALID = "IMAGE_INVALID"
 IMAGE_TOO_LARGE = "IMAGE_TOO_LARGE"
 IMAGE_NOT_FOUND = "IMAGE_NOT_FOUND"
 NOT_FOUND_MESSAGE = "商品不存在"
+#: Rendered answer items kept, in bytes of UTF-8 JSON.
+_FRAGMENT_BYTES = 40_000_000
 _PROTOCOL_PARAMS = {signing.SIGNATURE_PARAM, signing.TIMESTAMP_PARAM, signing.ACCESS_TOKEN_PARAM}
 
 
@@ -84,6 +85,16 @@ def _integer(value: Any, name: str, default: int | None = None) -> int:
     return int(value)
 
 
+def _optional_keyword(query: Mapping[str, Any]) -> str | None:
+    """The ``keyword`` that narrows a seller or image search, if any."""
+    keyword = query.get("keyword")
+    if keyword in (None, ""):
+        return None
+    if not isinstance(keyword, str):
+        raise _invalid(f"keyword={keyword!r} 应为字符串 (keyword must be a string)")
+    return keyword
+
+
 def _flag(value: Any) -> bool:
     return value is True or (isinstance(value, str) and value.strip().lower() == "true")
 
@@ -92,8 +103,8 @@ class ProductApis:
     def __init__(self, catalogue: Catalogue, counters: Counters, config: SandboxConfig):
         self._catalogue = catalogue
         self._counters = counters
-        self._fragments: OrderedDict[tuple[str, int, int], str] = OrderedDict()
-        self._images: OrderedDict[str, ImageMatch | None] = OrderedDict()
+        self._fragments: LruCache[tuple[str, int, int], bytes] = LruCache(_FRAGMENT_BYTES, weigh=len)
+        self._images: LruCache[str, ImageMatch | None] = LruCache(10_000)
         self._renderer = Renderer(catalogue.seed, config.image_host)
         self.config = config
         self._handlers: dict[str, Callable[[Mapping[str, str]], Answer]] = {
@@ -133,19 +144,18 @@ class ProductApis:
             return "true" if value else "false"
         return value
 
-    def _ok(self, params: Mapping[str, str], result_json: str) -> Answer:
-        success = json.dumps(self._success(params, True))
-        body = f'{{"result":{{"success":{success},"code":"200","message":null,"result":{result_json}}}}}'
-        return Answer(200, body.encode("utf-8"), JSON_TYPE)
+    def _ok(self, params: Mapping[str, str], result_json: bytes) -> Answer:
+        success = json.dumps(self._success(params, True)).encode("ascii")
+        return Answer(200, b'{"result":{"success":%s,"code":"200","message":null,"result":%s}}' % (success, result_json),
+                      JSON_TYPE)
 
     # --- rendered items, cached -----------------------------------------------
 
-    def _fragment(self, kind: str, offer_id: int, epoch: int) -> str:
+    def _fragment(self, kind: str, offer_id: int, epoch: int) -> bytes:
+        """An item rendered as UTF-8 JSON: answers are joined from these bytes, never re-encoded."""
         key = (kind, offer_id, epoch)
-        text = self._fragments.get(key)
-        if text is not None:
-            self._fragments.move_to_end(key)
-            return text
+        if key in self._fragments:
+            return self._fragments[key]
         offer = self._catalogue.offer(offer_id, epoch)
         render = {
             "search": self._renderer.search_item,
@@ -153,11 +163,7 @@ class ProductApis:
             "detail": self._renderer.detail,
             "list": self._renderer.product_list_item,
         }[kind]
-        text = json.dumps(render(offer), ensure_ascii=False, separators=(",", ":"))
-        self._fragments[key] = text
-        if len(self._fragments) > 20_000:
-            self._fragments.popitem(last=False)
-        return text
+        return self._fragments.put(key, dumps(render(offer)))
 
     # --- searches -------------------------------------------------------------
 
@@ -173,8 +179,8 @@ class ProductApis:
         seller = query.get("sellerOpenId")
         if not isinstance(seller, str) or not seller.strip():
             raise _invalid("sellerOpenId 不能为空 (sellerOpenId is required)")
-        keyword = query.get("keyword") or None
-        return self._search_page(params, query, "search", seller_open_id=seller.strip(), keyword=keyword)
+        return self._search_page(params, query, "search", seller_open_id=seller.strip(),
+                                 keyword=_optional_keyword(query))
 
     def _image_search(self, params: Mapping[str, str]) -> Answer:
         query = _json_param(params, "offerQueryParam", dict)
@@ -184,8 +190,8 @@ class ProductApis:
         if str(image_id) not in self._images:
             raise BusinessError(IMAGE_NOT_FOUND, f"图片不存在 (unknown imageId {image_id})")
         match = self._images[str(image_id)]
-        keyword = query.get("keyword") or None
-        return self._search_page(params, query, "image", image_match=match, image_search=True, keyword=keyword)
+        return self._search_page(params, query, "image", image_match=match, image_search=True,
+                                 keyword=_optional_keyword(query))
 
     def _search_page(self, params: Mapping[str, str], query: Mapping[str, Any], kind: str, **subject: Any) -> Answer:
         page = _integer(query.get("beginPage"), "beginPage", 1)
@@ -205,10 +211,10 @@ class ProductApis:
         reachable = min(total, self.config.search_cap)
         start = (page - 1) * size
         chunk = ids[start:min(start + size, reachable)] if start < reachable else []
-        data = ",".join(self._fragment(kind, offer_id, 0) for offer_id in chunk)
-        result = (f'{{"totalRecords":{total},"totalPage":{math.ceil(reachable / size)},"pageSize":{size},'
-                  f'"currentPage":{page},"data":[{data}]}}')
-        return self._ok(params, result)
+        data = b",".join(self._fragment(kind, offer_id, 0) for offer_id in chunk)
+        head = (f'{{"totalRecords":{total},"totalPage":{math.ceil(reachable / size)},"pageSize":{size},'
+                f'"currentPage":{page},"data":[').encode("ascii")
+        return self._ok(params, head + data + b"]}")
 
     @staticmethod
     def _country(query: Mapping[str, Any]) -> str:
@@ -256,11 +262,12 @@ class ProductApis:
         offer_id = _integer(query.get("offerId"), "offerId")
         self._country(query)
         epoch = self.config.epoch
-        if not self._catalogue.exists(offer_id, epoch):
+        index = self._catalogue.live_index(offer_id, epoch)
+        if index is None:
             raise BusinessError(OFFER_NOT_FOUND, NOT_FOUND_MESSAGE)
-        text = self._fragment("detail", offer_id, epoch)
-        self._counters.detail_served(self._catalogue.index_of(offer_id))  # type: ignore[arg-type]
-        return self._ok(params, text)
+        item = self._fragment("detail", offer_id, epoch)
+        self._counters.detail_served(index)
+        return self._ok(params, item)
 
     def _batch_detail(self, params: Mapping[str, str]) -> Answer:
         requested = _json_param(params, "productIdList", list)
@@ -273,15 +280,16 @@ class ProductApis:
         epoch = self.config.epoch
         found, missing = [], []
         for offer_id in offer_ids:
-            if self._catalogue.exists(offer_id, epoch):
-                found.append(self._fragment("list", offer_id, epoch))
-                self._counters.detail_served(self._catalogue.index_of(offer_id))  # type: ignore[arg-type]
-            else:
+            index = self._catalogue.live_index(offer_id, epoch)
+            if index is None:
                 missing.append(f"{offer_id}:{NOT_FOUND_MESSAGE}")
-        message = json.dumps(";".join(missing), ensure_ascii=False) if missing else "null"
-        success = json.dumps(self._success(params, True))
-        body = f'{{"success":{success},"message":{message},"productList":[{",".join(found)}]}}'
-        return Answer(200, body.encode("utf-8"), JSON_TYPE)
+                continue
+            found.append(self._fragment("list", offer_id, epoch))
+            self._counters.detail_served(index)
+        message = dumps(";".join(missing)) if missing else b"null"
+        success = json.dumps(self._success(params, True)).encode("ascii")
+        body = b'{"success":%s,"message":%s,"productList":[%s]}' % (success, message, b",".join(found))
+        return Answer(200, body, JSON_TYPE)
 
     # --- images ---------------------------------------------------------------
 
@@ -305,9 +313,6 @@ class ProductApis:
         except ValueError:
             raise BusinessError(IMAGE_INVALID, "无法识别的图片 (not an image)") from None
         image_id = str(int.from_bytes(hashlib.blake2b(data, digest_size=7).digest(), "big"))
-        self._images[image_id] = match
-        self._images.move_to_end(image_id)
-        if len(self._images) > 10_000:
-            self._images.popitem(last=False)
-        return self._ok(params, json.dumps(image_id))
+        self._images.put(image_id, match)
+        return self._ok(params, dumps(image_id))
 

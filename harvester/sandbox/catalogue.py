@@ -3,9 +3,9 @@
 ``Catalogue`` is the one object the gateway talks to. It owns no offers: an
 offer id is a keyed permutation of an index, and every fact about the offer
 is computed from the index when asked, so start-up takes milliseconds and
-memory stays flat whatever the size. Recently built records and images are
-kept in small LRU caches because a crawl asks for the same offer several
-times (search page, detail, image).
+memory stays flat whatever the size. Recently built records (2,048) and
+images (256) are kept in LRU caches because a crawl asks for the same offer
+several times (search page, detail, image).
 
 Documented keywords (exact counts in the default catalogue, seed 1688 and
 1,000,000 offers, no filters) are in :data:`DOCUMENTED_KEYWORDS`; tests
@@ -15,7 +15,6 @@ hold the catalogue to them and the README quotes them.
 from __future__ import annotations
 
 from array import array
-from collections import OrderedDict
 from collections.abc import Iterable
 from decimal import Decimal
 from functools import lru_cache
@@ -24,6 +23,7 @@ from .drift import Drift
 from .images import ImageMatch, ImagePaths, VisualCodes
 from .layout import Block, Layout
 from .listing import Listing, ListingFacts
+from .lru import LruCache
 from .offers import OfferBuilder
 from .records import Category, Offer, Seller
 from .scramble import Feistel
@@ -80,9 +80,8 @@ class Catalogue:
             gone=self.drift.gone,
             offer_id=self.offer_id,
         )
-        self._base = lru_cache(maxsize=8192)(self.builder.build)
-        self._records: OrderedDict[tuple[int, int], Offer | None] = OrderedDict()
-        self._jpegs = lru_cache(maxsize=2048)(self._render)
+        self._records: LruCache[tuple[int, int], Offer | None] = LruCache(2048)
+        self._jpegs = lru_cache(maxsize=256)(self._render)
 
     # --- identifiers ------------------------------------------------------
 
@@ -96,14 +95,15 @@ class Catalogue:
         index = self._ids.decrypt(offer_id - OFFER_ID_BASE)
         return index if index < self.size else None
 
-    def offer_ids(self, indexes: Iterable[int]) -> list[int]:
-        return [self.offer_id(index) for index in indexes]
-
     # --- offers -----------------------------------------------------------
 
     def exists(self, offer_id: int, epoch: int = 0) -> bool:
+        return self.live_index(offer_id, epoch) is not None
+
+    def live_index(self, offer_id: int, epoch: int = 0) -> int | None:
+        """The index of an offer that exists at ``epoch``, or ``None``."""
         index = self.index_of(offer_id)
-        return index is not None and not self.drift.gone(index, epoch)
+        return None if index is None or self.drift.gone(index, epoch) else index
 
     def offer(self, offer_id: int, epoch: int = 0) -> Offer:
         """The truth record of an offer at a drift epoch (0 = as generated).
@@ -115,16 +115,18 @@ class Catalogue:
             raise UnknownOffer(offer_id)
         key = (index, epoch)
         if key in self._records:
-            self._records.move_to_end(key)
             record = self._records[key]
         else:
-            record = self.drift.apply(self._base(index), index, epoch) if epoch else self._base(index)
-            self._records[key] = record
-            if len(self._records) > 8192:
-                self._records.popitem(last=False)
+            record = self._records.put(key, self._build(index, epoch))
         if record is None:
             raise UnknownOffer(offer_id)
         return record
+
+    def _build(self, index: int, epoch: int) -> Offer | None:
+        if not epoch:
+            return self.builder.build(index)
+        base = self._records[(index, 0)] if (index, 0) in self._records else self.builder.build(index)
+        return self.drift.apply(base, index, epoch)  # type: ignore[arg-type]
 
     def listing(self, index: int) -> Listing:
         return self.listings.listing(index, self.layout.block_of(index))
@@ -189,9 +191,6 @@ class Catalogue:
             sort=sort,
             epoch=epoch,
         ))
-
-    def keyword_terms(self, keyword: str, english: bool = False) -> tuple[str, ...] | None:
-        return self._engine.tokeniser.terms(keyword, english)
 
     # --- images -----------------------------------------------------------
 

@@ -33,6 +33,8 @@ class Drift:
         self._select = Hasher(seed, "drift")
         self._params = Hasher(seed, "drift-change")
         self._builder = builder
+        self._changes = {PRICE: self._price, STOCK: self._stock, STATUS: self._status, TITLE: self._title,
+                         SKUS: self._skus}
 
     def change(self, index: int, epoch: int) -> str | None:
         """What happens to an offer on the way into ``epoch`` (>= 1), or ``None``."""
@@ -54,7 +56,7 @@ class Drift:
             if kind == GONE:
                 return None
             draws = Draws(self._params, index, step)
-            offer = getattr(self, f"_{kind}")(offer, index, draws)
+            offer = self._changes[kind](offer, index, draws)
             modified = SNAPSHOT + timedelta(days=step) - timedelta(seconds=draws.below(86_400))
             offer = dataclasses.replace(offer, modify_date=modified)
         return offer

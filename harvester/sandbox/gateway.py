@@ -167,8 +167,9 @@ class Gateway:
         return hashlib.blake2b(self._requests.to_bytes(8, "little"), digest_size=10).hexdigest()
 
     def _refuse(self, api: str, now: float, status: int, code: str, message: str,
-                headers: tuple[tuple[str, str], ...] = ()) -> Answer:
-        self.counters.call(api, code, now)
+                headers: tuple[tuple[str, str], ...] = (), outcome: str | None = None) -> Answer:
+        """A gateway error, counted under ``outcome`` (default: its code)."""
+        self.counters.call(api, outcome or code, now)
         return gateway_error(status, code, message, self._request_id(), headers)
 
     def _api(self, rest: str, params: Mapping[str, str], now: float) -> Answer:
@@ -199,12 +200,11 @@ class Gateway:
         if fault in REPLACING:
             self.counters.call(api, f"fault.{fault}", now)
             return self._faults.replacement(fault, self._product_calls, self._request_id())  # type: ignore[arg-type]
-        if fault == QOS_BURST:
-            return self._refuse(api, now, 400, "gw.QosAppFrequencyLimit", QOS_MESSAGE)
-        wait = self._rate.admit(now)
+        wait = 1.0 if fault == QOS_BURST else self._rate.admit(now)
         if wait is not None:
             retry = (("Retry-After", str(max(1, math.ceil(wait)))),) if self.config.retry_after else ()
-            return self._refuse(api, now, 400, "gw.QosAppFrequencyLimit", QOS_MESSAGE, retry)
+            outcome = f"fault.{QOS_BURST}" if fault == QOS_BURST else None
+            return self._refuse(api, now, 400, "gw.QosAppFrequencyLimit", QOS_MESSAGE, retry, outcome)
         if endpoint is endpoints.POSTPONE_TOKEN:
             return self._oauth(api, now, lambda: self._postpone(app_key, params, now))
         if endpoint is endpoints.CURRENT_TIME:

@@ -53,9 +53,15 @@ class Listing(NamedTuple):
         return units_to_decimal(self.price_units, self.price_step)
 
 
+_DECIMALS = {1: 4, 10: 3, 100: 2, 1_000: 1, 10_000: 0}
+
+
 def units_to_decimal(units: int, step: int) -> Decimal:
     """An exact price with as many decimals as its quantum has (step 100 -> ``12.30``)."""
-    return Decimal(units).scaleb(-4).quantize(Decimal(1).scaleb(len(str(step)) - 5))
+    quanta, remainder = divmod(units, step)
+    if remainder:
+        raise ValueError(f"{units} price units are not a multiple of the quantum {step}")
+    return Decimal(quanta).scaleb(-_DECIMALS[step])
 
 
 def _log_uniform(bits20: int, powers: int) -> int:

@@ -72,7 +72,6 @@ class SkuFactory:
 
     def __init__(self, seed: int, image_paths: ImagePaths):
         self._ids = Feistel(seed, "sku-id", 42)
-        self._specs = Hasher(seed, "spec-id")
         self._draws = Hasher(seed, "sku")
         self._image_paths = image_paths
 
@@ -82,16 +81,18 @@ class SkuFactory:
     def combo_of(self, sku_id: int) -> int:
         return self._ids.decrypt(sku_id - _SKU_ID_BASE) & 63
 
-    def make(
-        self,
-        index: int,
-        combo: int,
-        grid: Grid,
-        plan: SkuPlan,
-        seller: Seller,
-    ) -> Sku:
+    def image_paths(self, index: int, grid: Grid, plan: SkuPlan, seller: Seller) -> list[str | None]:
+        """The image of each value of the first spec, when the offer shows colour swatches."""
+        if not plan.sku_images or grid[0][0].name_en != "Color":
+            return [None] * len(grid[0][1])
+        return [self._image_paths.path(index, SKU_IMAGE_BASE + position, seller.member_id)
+                for position in range(len(grid[0][1]))]
+
+    def make(self, index: int, combo: int, grid: Grid, plan: SkuPlan, images: list[str | None]) -> Sku:
+        """One SKU; ``images`` are :meth:`image_paths` (computed once per offer)."""
         positions = _combo_positions(combo, grid)
-        draws = Draws(self._draws, index, combo)
+        # One hash per SKU, sliced by hand: SKUs are built by the hundred thousand in a crawl.
+        h = self._draws(index, combo)
         if plan.quote_type == 1:
             price = plan.base_price + sum(
                 position * plan.increments[s] for s, position in enumerate(positions) if grid[s][0].priced
@@ -99,20 +100,19 @@ class SkuFactory:
         else:
             price = plan.tier_price
         consign_step = min(100, plan.step)
-        consign = ceil_step(price * (100 + draws.between(5, 25)) // 100, consign_step)
+        consign = ceil_step(price * (105 + (h & 0xFFFF) * 21 // 0x10000) // 100, consign_step)
         promotion = floor_step(price * 90 // 100, plan.step) if plan.on_promotion else None
-        stock = 0 if draws.chance(0.08) else 1 + draws.below(20_000) * draws.below(20_000) // 20_000
+        sold_out = (h >> 16 & 0xFFFF) < 0.08 * 0x10000
+        stock = 0 if sold_out else 1 + (h >> 32 & 0xFFFF) * (h >> 48 & 0xFFFF) * 20_000 // (1 << 32)
         attributes = []
         for s, position in enumerate(positions):
             kind, chosen = grid[s]
             value, value_en = kind.values[chosen[position]]
-            image = None
-            if s == 0 and plan.sku_images and kind.name_en == "Color":
-                image = self._image_paths.path(index, SKU_IMAGE_BASE + position, seller.member_id)
+            image = images[position] if s == 0 else None
             attributes.append(SpecValue(kind.attribute_id, kind.name, kind.name_en, value, value_en, image))
         return Sku(
             sku_id=self.sku_id(index, combo),
-            spec_id=self._specs.hex(index, combo),
+            spec_id=f"{h >> 128:032x}",
             price=units_to_decimal(price, plan.step),
             consign_price=units_to_decimal(consign, consign_step),
             promotion_price=units_to_decimal(promotion, plan.step) if promotion is not None else None,
@@ -214,7 +214,8 @@ class OfferBuilder:
         listing = self._listings.listing(index, block)
         seller = self._sellers.seller(block.first_seller + block.local_seller(index))
         grid, _present = self.spec_grid(index, block)
-        return self.skus.make(index, combo, grid, self.pricing(index, listing).plan, seller)
+        plan = self.pricing(index, listing).plan
+        return self.skus.make(index, combo, grid, plan, self.skus.image_paths(index, grid, plan, seller))
 
     def build(self, index: int) -> Offer:
         block = self.layout.block_of(index)
@@ -237,7 +238,8 @@ class OfferBuilder:
         skus: tuple[Sku, ...] = ()
         if pricing.has_skus:
             grid, present = self.spec_grid(index, block)
-            skus = tuple(self.skus.make(index, combo, grid, plan, seller) for combo in present)
+            images = self.skus.image_paths(index, grid, plan, seller)
+            skus = tuple(self.skus.make(index, combo, grid, plan, images) for combo in present)
 
         draws = Draws(self._draws, index, 2)
         consign_step = min(100, step)

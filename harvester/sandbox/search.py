@@ -11,14 +11,16 @@ categories that can match and reads each candidate's listing facts.
 Search reads the epoch-0 listings, as a search index that lags behind the
 offers would, and leaves out offers gone by the requested epoch. Results are
 complete ordered lists of offer ids (the gateway applies its cap and pages),
-kept in a small LRU so that paging through a query costs one scan.
+kept in an LRU (two million ids at most) so that paging through a query
+costs one scan. The first search touching a category builds that category's
+listing columns (about 5 microseconds per offer: 0.2 s for 保温杯's 25,000);
+later searches of the category scan the columns.
 """
 
 from __future__ import annotations
 
 import unicodedata
 from array import array
-from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
@@ -28,6 +30,7 @@ from .layout import Block, Layout
 from .listing import (
     FLAG_NEW7, FLAG_ONE_PSALE, FLAG_SELECTION, FLAG_SHIP_24H, FLAG_SHIP_48H, PRICE_UNITS, Columns, ListingFacts,
 )
+from .lru import LruCache
 
 HEAD, KIND, TRAIT = "head", "kind", "trait"
 CERTIFIED_FACTORY = "certifiedFactory"
@@ -108,7 +111,7 @@ class SearchEngine:
         certified: Callable[[int], bool],
         gone: Callable[[int, int], bool],
         offer_id: Callable[[int], int],
-        cache_size: int = 64,
+        result_ids: int = 2_000_000,
         column_rows: int = 2_000_000,
     ):
         self._layout = layout
@@ -116,10 +119,8 @@ class SearchEngine:
         self._certified = certified
         self._gone = gone
         self._offer_id = offer_id
-        self._cache: OrderedDict[SearchRequest, array] = OrderedDict()
-        self._cache_size = cache_size
-        self._columns: OrderedDict[int, Columns] = OrderedDict()
-        self._column_rows = column_rows
+        self._results: LruCache[SearchRequest, array] = LruCache(result_ids, weigh=len)
+        self._columns: LruCache[int, Columns] = LruCache(column_rows, weigh=lambda columns: len(columns.ids))
         self.tokeniser = Tokeniser()
         self._postings: dict[str, dict[int, tuple[str, int]]] = {}
         for block in layout.blocks:
@@ -130,15 +131,9 @@ class SearchEngine:
 
     def search(self, request: SearchRequest) -> array:
         """Offer ids matching a request, in result order (an ``array('q')``)."""
-        cached = self._cache.get(request)
-        if cached is not None:
-            self._cache.move_to_end(request)
-            return cached
-        result = self._run(request)
-        self._cache[request] = result
-        if len(self._cache) > self._cache_size:
-            self._cache.popitem(last=False)
-        return result
+        if request in self._results:
+            return self._results[request]
+        return self._results.put(request, self._run(request))
 
     def _run(self, request: SearchRequest) -> array:
         if request.image_unmatched:
@@ -232,17 +227,9 @@ class SearchEngine:
         return matched
 
     def _block_columns(self, block: Block) -> Columns:
-        columns = self._columns.get(block.position)
-        if columns is not None:
-            self._columns.move_to_end(block.position)
-            return columns
-        columns = self._listings.columns(block, self._offer_id)
-        self._columns[block.position] = columns
-        rows = sum(len(c.ids) for c in self._columns.values())
-        while rows > self._column_rows and len(self._columns) > 1:
-            _position, dropped = self._columns.popitem(last=False)
-            rows -= len(dropped.ids)
-        return columns
+        if block.position in self._columns:
+            return self._columns[block.position]
+        return self._columns.put(block.position, self._listings.columns(block, self._offer_id))
 
     def _conditions(self, terms: tuple[str, ...]) -> dict[int, list[tuple[str, int]]]:
         """Per block that holds every term: the (role, position) each title there must show."""

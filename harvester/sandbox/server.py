@@ -11,11 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
-from weakref import WeakSet
 
 from twisted.internet import defer
 from twisted.internet.interfaces import IDelayedCall, IListeningPort
-from twisted.web.http import HTTPChannel
+from twisted.protocols.policies import WrappingFactory
 from twisted.web.resource import Resource
 from twisted.web.server import NOT_DONE_YET, Request, Site
 
@@ -49,7 +48,7 @@ class _GatewayResource(Resource):
         body = request.content.read() if path.startswith(_RAW_BODY_PREFIXES) and request.content else b""
         answer = self._gateway.handle(request.method.decode("ascii"), path, params, headers, body=body)
         if answer.delay == 0:
-            return self._write_head(request, answer)
+            return self._prepare(request, answer)
         seconds = self._gateway.config.faults.stall_seconds if answer.delay == STALL else float(answer.delay)
         call = self._reactor.callLater(seconds, self._answer_later, request, answer)
         self.pending.add(call)
@@ -57,7 +56,8 @@ class _GatewayResource(Resource):
         return NOT_DONE_YET
 
     @staticmethod
-    def _write_head(request: Request, answer: Answer) -> bytes:
+    def _prepare(request: Request, answer: Answer) -> bytes:
+        """Set status and headers; the body to write."""
         request.setResponseCode(answer.status)
         request.setHeader(b"content-type", answer.content_type.encode("ascii"))
         request.setHeader(b"server", b"Tengine")
@@ -66,7 +66,7 @@ class _GatewayResource(Resource):
         return answer.body
 
     def _answer_later(self, request: Request, answer: Answer) -> None:
-        body = self._write_head(request, answer)
+        body = self._prepare(request, answer)
         request.setHeader(b"content-length", str(len(body)).encode("ascii"))
         request.write(body)
         request.finish()
@@ -84,17 +84,11 @@ class _GatewayResource(Resource):
         self.pending.clear()
 
 
-class _TrackingSite(Site):
-    """A site that remembers its connections, so that stopping the sandbox can close them."""
+class _QuietSite(Site):
+    """No access log: Twisted would otherwise format a log line per request, a cost a crawl never asked for."""
 
-    def __init__(self, resource: Resource):
-        super().__init__(resource)
-        self.channels: WeakSet[HTTPChannel] = WeakSet()
-
-    def buildProtocol(self, addr: Any) -> HTTPChannel:  # noqa: N802 (Twisted's name)
-        channel = super().buildProtocol(addr)
-        self.channels.add(channel)
-        return channel
+    def log(self, request: Request) -> None:
+        pass
 
 
 @dataclass(frozen=True)
@@ -112,16 +106,16 @@ class RunningSandbox:
     base_url: str
     credentials: Credentials
     _listening: IListeningPort
-    _site: _TrackingSite
+    #: Wraps the site to know its open connections, so that stopping can close them.
+    _connections: WrappingFactory
     _resource: _GatewayResource
 
     def stop(self) -> defer.Deferred:
-        """Stop listening, drop pending answers and close open connections."""
+        """Stop listening, drop pending answers and close open (keep-alive) connections."""
         self._resource.cancel_pending()
         stopped = defer.maybeDeferred(self._listening.stopListening)
-        for channel in list(self._site.channels):
-            if channel.transport is not None:
-                channel.transport.loseConnection()
+        for connection in list(self._connections.protocols):
+            connection.transport.loseConnection()
         return stopped
 
 
@@ -134,8 +128,8 @@ def start_sandbox(config: SandboxConfig, port: int = 0, interface: str = "127.0.
         reactor = installed
     gateway = Gateway(config, clock=reactor.seconds)
     resource = _GatewayResource(gateway, reactor)
-    site = _TrackingSite(resource)
-    listening = reactor.listenTCP(port, site, interface=interface)
+    connections = WrappingFactory(_QuietSite(resource))
+    listening = reactor.listenTCP(port, connections, interface=interface)
     actual = listening.getHost().port
     host = f"[{interface}]" if ":" in interface else interface
     base_url = f"http://{host}:{actual}"
@@ -147,6 +141,6 @@ def start_sandbox(config: SandboxConfig, port: int = 0, interface: str = "127.0.
         base_url=base_url,
         credentials=Credentials(**values),  # type: ignore[arg-type]
         _listening=listening,
-        _site=site,
+        _connections=connections,
         _resource=resource,
     )

@@ -87,6 +87,11 @@ class SandboxProcess:
         return self
 
     @property
+    def pid(self) -> int:
+        assert self._process is not None, "start() the sandbox first"
+        return self._process.pid
+
+    @property
     def admin(self) -> SandboxAdmin:
         return SandboxAdmin(self.base_url)
 

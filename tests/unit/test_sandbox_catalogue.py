@@ -151,3 +151,13 @@ def test_sellers_own_their_offers(sandbox_catalogue):
     assert sandbox_catalogue.seller("BBBnot-a-seller-id-at-all00") is None
     assert len(sandbox_catalogue.search(seller_open_id="BBBnot-a-seller-id-at-all00")) == 0
     assert 20_000 <= sandbox_catalogue.layout.seller_count <= 30_000
+
+
+def test_categories_and_spec_keys(sandbox_catalogue):
+    categories = sandbox_catalogue.categories
+    assert len({category.id for category in categories}) == len(categories) == len(vocabulary.LEAF_CATEGORIES)
+    assert all(category.name_en and category.top_name for category in categories)
+    offer = next(o for o in (sandbox_catalogue.offer(sandbox_catalogue.offer_id(i)) for i in SAMPLE)
+                 if o.skus and len(o.skus[0].attributes) >= 2)
+    names = sorted(a.name for a in offer.skus[0].attributes)
+    assert [part.split("=")[0] for part in offer.skus[0].spec_key.split(";")] == names

@@ -1,7 +1,6 @@
 """Gateway error paths, quotas, caps and counters, with the clock in the test's hands."""
 
 import base64
-import math
 
 import pytest
 
@@ -321,4 +320,27 @@ def test_epoch_changes_answers(gateway, sandbox_catalogue):
     assert gateway.advance_epoch() == 1
     after = call(gateway, endpoints.BATCH_DETAIL, {"productIdList": [offer_id]}).json()["productList"][0]
     assert before != after and before["lastUpdateTime"] < after["lastUpdateTime"]
-    assert math.isclose(gateway.config.epoch, 1)
+    assert gateway.config.epoch == 1
+
+
+def test_category_list_translation_and_keyword_types(gateway, sandbox_catalogue):
+    ids = {block.category.id: block.category for block in sandbox_catalogue.layout.blocks}
+    cup = next(c for c in ids.values() if c.name == "保温杯")
+    wok = next(c for c in ids.values() if c.name == "炒锅")
+    both = business(search(gateway, keyword="不锈钢", categoryIdList=f"{cup.id},{wok.id}"))["result"]
+    only_cup = business(search(gateway, keyword="不锈钢", categoryId=cup.id))["result"]
+    assert only_cup["totalRecords"] == 4_948 and both["totalRecords"] > only_cup["totalRecords"]
+    assert {item["thirdCategoryId"] for item in both["data"]} <= {cup.id, wok.id}
+    english = business(search(gateway, keyword="stainless steel insulated cup", keywordTranslate=True))["result"]
+    assert english["totalRecords"] == 4_948
+    assert business(search(gateway, keyword="stainless steel insulated cup"))["result"]["totalRecords"] == 0
+    seller = sandbox_catalogue.offer(sandbox_catalogue.offer_id(1)).seller.open_id
+    bad = call(gateway, endpoints.SELLER_OFFERS, {"offerQueryParam": {"sellerOpenId": seller, "keyword": 5,
+                                                                      "country": "en"}})
+    assert business(bad)["code"] == "INVALID_PARAMETER"
+
+
+def test_qos_bursts_carry_retry_after_when_configured(sandbox_catalogue, clock):
+    gateway = make_gateway(sandbox_catalogue, clock, retry_after=True, faults={"qos_burst": 1.0})
+    refused = search(gateway)
+    assert gateway_code(refused) == "gw.QosAppFrequencyLimit" and dict(refused.headers)["Retry-After"] == "1"
