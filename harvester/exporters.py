@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import logging
 import os
-from operator import attrgetter
 from typing import IO, Any, Self
 
 import pyarrow as pa
@@ -29,8 +28,8 @@ from scrapy.exporters import BaseItemExporter
 from scrapy.utils.defer import deferred_from_coro
 
 from .crawl import crawl_identity
-from .dataset.convert import record_batch
-from .dataset.rows import TABLE_OF
+from .dataset.convert import RowGroup
+from .dataset.tables import TABLE_OF
 from .dataset.writer import WriterOptions
 from .items import Product
 from .schema import TABLES
@@ -89,9 +88,8 @@ class ParquetItemExporter(BaseItemExporter):
         self.schema = schema
         self.row_group_rows = row_group_rows
         self.skipped: dict[str, int] = {}
-        self._row = attrgetter(*schema.names)
         self._fill = {"crawl_id": crawl_id} if crawl_id else None
-        self._rows: list[tuple] = []
+        self._rows = RowGroup(schema)
         self._writer: pq.ParquetWriter | None = None
         self._crawler = crawler
 
@@ -112,13 +110,13 @@ class ParquetItemExporter(BaseItemExporter):
         rows = self._rows
         if type(item) is Product and self.table != "products":
             if self.table == "skus":
-                rows.extend(map(self._row, item.skus))
+                rows.add_many(item.skus)
             elif self.table == "sellers" and item.seller is not None:
-                rows.append(self._row(item.seller))
+                rows.add(item.seller)
             else:
                 self._skip(item)
         elif TABLE_OF.get(type(item)) == self.table:
-            rows.append(self._row(item))
+            rows.add(item)
         else:
             self._skip(item)
         if len(rows) >= self.row_group_rows:
@@ -136,11 +134,11 @@ class ParquetItemExporter(BaseItemExporter):
             )
 
     def _flush(self) -> None:
-        if self._rows:
+        if len(self._rows):
             assert self._writer is not None
-            batch = record_batch(self.schema, self._rows, self._fill)
+            batch = self._rows.to_batch(self._fill)
             self._writer.write_batch(batch, row_group_size=batch.num_rows)
-            self._rows = []
+            self._rows = RowGroup(self.schema)
 
     def _skip(self, item: Any) -> None:
         name = type(item).__name__

@@ -59,7 +59,7 @@ class Reject:
     crawl_id: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class PriceRange:
     """One quantity tier: from ``start_quantity`` pieces on, each costs ``price``."""
 
@@ -69,7 +69,7 @@ class PriceRange:
     promotion_price: Decimal | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Attribute:
     """One product attribute (material, brand...), with the gateway's translation beside the original."""
 
@@ -79,7 +79,7 @@ class Attribute:
     value_translated: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class SkuAttribute:
     """One spec of a SKU (colour, size...), trimmed and NFKC-folded, with its translation and picture."""
 

@@ -32,6 +32,7 @@ import json
 import unicodedata
 from collections.abc import Callable
 from decimal import Decimal
+from operator import attrgetter
 from typing import Any
 
 from .items import Attribute, PriceRange, Product, RawOffer, Reject, Seller, Sku, SkuAttribute
@@ -99,6 +100,10 @@ def parse_money(value: Any) -> Decimal | str:
 def _money(value: Any, note: Note) -> Decimal | None:
     if value is None:
         return None
+    if type(value) is str:
+        hit = _money_cache.get(value)
+        if hit is not None and type(hit) is not str:
+            return hit  # type: ignore[return-value]
     parsed = parse_money(value)
     if type(parsed) is str:
         note("dropped/" + parsed)
@@ -309,13 +314,21 @@ def _product_attributes(raw: Any, name_key: str, value_key: str, note: Note) -> 
 
 
 def _sku_attributes(raw: Any, name_key: str, value_key: str, base: str, note: Note) -> list[SkuAttribute]:
+    """Folded, trimmed spec attributes sorted by (name, value); the per-SKU hot path, hence the inlined cache hits."""
     attributes = []
+    folded = _fold_cache.get
     for entry in _list(raw, "sku_attributes", note):
         if type(entry) is not dict:
             note("dropped/sku_attribute_type")
             continue
-        name = _spec_text(entry.get(name_key))
-        value = _spec_text(entry.get(value_key))
+        raw_name = entry.get(name_key)
+        raw_value = entry.get(value_key)
+        name = folded(raw_name) if type(raw_name) is str else None
+        value = folded(raw_value) if type(raw_value) is str else None
+        if not name:
+            name = _spec_text(raw_name)
+        if not value:
+            value = _spec_text(raw_value)
         if name is None or value is None:
             note("dropped/sku_attribute")
             continue
@@ -331,13 +344,16 @@ def _sku_attributes(raw: Any, name_key: str, value_key: str, base: str, note: No
                 None if value_trans is None else _spec_text(value_trans),
             )
         )
-    if len(attributes) > 1:
-        attributes.sort(key=_attribute_order)
+    if len(attributes) == 2:
+        first, second = attributes
+        if second.name < first.name or (second.name == first.name and second.value < first.value):
+            attributes.reverse()
+    elif len(attributes) > 2:
+        attributes.sort(key=_ATTRIBUTE_ORDER)
     return attributes
 
 
-def _attribute_order(attribute: SkuAttribute) -> tuple[str, str]:
-    return attribute.name, attribute.value
+_ATTRIBUTE_ORDER = attrgetter("name", "value")
 
 
 def spec_key(attributes: list[SkuAttribute]) -> str:
@@ -345,6 +361,9 @@ def spec_key(attributes: list[SkuAttribute]) -> str:
     if len(attributes) == 1:
         only = attributes[0]
         return only.name + "=" + only.value
+    if len(attributes) == 2:
+        first, second = attributes
+        return first.name + "=" + first.value + ";" + second.name + "=" + second.value
     return ";".join([a.name + "=" + a.value for a in attributes])
 
 
@@ -378,16 +397,24 @@ def _skus(
             note("dropped/sku_type")
             continue
         attributes = _sku_attributes(entry.get(attributes_key), name_key, value_key, base, note)
+        sku_id = entry.get("skuId")
+        if type(sku_id) is not int or not 0 < sku_id <= _INT64_MAX:
+            sku_id = _int(sku_id, "sku_id", note)
+        stock = entry.get("amountOnSale")
+        if type(stock) is str and stock.isdecimal() and len(stock) < 19:
+            stock = int(stock)
+        elif type(stock) is not int or not 0 <= stock <= _INT64_MAX:
+            stock = _count(stock, "stock", note)
         sku = Sku(
             offer_id,
-            _int(entry.get("skuId"), "sku_id", note),
+            sku_id,
             _text(entry.get("specId"), "spec_id", note),
             spec_key(attributes) if attributes else "",
             attributes,
             _money(entry.get("price"), note),
             _money(entry.get("consignPrice"), note),
             _money(entry.get("promotionPrice"), note),
-            _count(entry.get("amountOnSale"), "stock", note),
+            stock,
             _text(entry.get("cargoNumber"), "cargo_number", note),
         )
         key: object = sku.sku_id if sku.sku_id is not None else (sku.spec_id or "spec:" + sku.spec_key)

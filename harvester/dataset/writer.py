@@ -1,6 +1,6 @@
 """The dataset writer: buffered row groups per table, converted and written by one background thread.
 
-Rows are buffered per table as tuples (one C call per item, see ``rows``);
+Rows are buffered per table in column lists (see ``convert.RowGroup``);
 every ``row_group_rows`` rows the buffer becomes a job. Jobs go through a
 bounded queue to the writer thread, which converts them to Arrow and writes
 them as one row group, rolling to a new part file every ``file_rows`` rows.
@@ -29,15 +29,12 @@ from typing import Any
 from ..crawl import CrawlIdentity
 from ..items import Product
 from ..schema import TABLES
-from .convert import record_batch
+from .convert import RowGroup
 from .files import PartFile, free_part_name, sweep_temporaries
-from .rows import ROW_OF, TABLE_OF
+from .tables import TABLE_OF
 
 logger = logging.getLogger(__name__)
 
-_product_row = ROW_OF["products"]
-_sku_row = ROW_OF["skus"]
-_seller_row = ROW_OF["sellers"]
 _STOP = None
 
 
@@ -74,9 +71,9 @@ class DatasetWriter:
         self.rows_lost: Counter[str] = Counter()
         #: Set by the writer thread when writing failed; what was complete is still committed, the rest counted lost.
         self.error: BaseException | None = None
-        self._buffers: dict[str, list[tuple]] = {table: [] for table in TABLES}
-        self._ready: deque[tuple[str, list[tuple]]] = deque()
-        self._queue: queue.Queue[tuple[str, list[tuple]] | None] = queue.Queue(self.options.queue_size)
+        self._buffers: dict[str, RowGroup] = {table: RowGroup(schema) for table, schema in TABLES.items()}
+        self._ready: deque[tuple[str, RowGroup]] = deque()
+        self._queue: queue.Queue[tuple[str, RowGroup] | None] = queue.Queue(self.options.queue_size)
         self._open: dict[str, PartFile] = {}
         self._seq: dict[str, int] = {}
         self._fill = {"crawl_id": identity.crawl_id}
@@ -97,12 +94,13 @@ class DatasetWriter:
         limit = self.options.row_group_rows
         if type(item) is Product:
             products = buffers["products"]
-            products.append(_product_row(item))
+            products.add(item)
             skus = buffers["skus"]
-            skus.extend(map(_sku_row, item.skus))
+            skus.add_many(item.skus)
             if item.seller is not None:
-                buffers["sellers"].append(_seller_row(item.seller))
-                if len(buffers["sellers"]) >= limit:
+                sellers = buffers["sellers"]
+                sellers.add(item.seller)
+                if len(sellers) >= limit:
                     self._seal("sellers")
             if len(products) >= limit:
                 self._seal("products")
@@ -113,7 +111,7 @@ class DatasetWriter:
         if table is None:
             return False
         rows = buffers[table]
-        rows.append(ROW_OF[table](item))
+        rows.add(item)
         if len(rows) >= limit:
             self._seal(table)
         return True
@@ -136,7 +134,7 @@ class DatasetWriter:
     def close(self) -> None:
         """Write what is buffered and complete every open file. Blocks until done: call it from a thread."""
         for table, rows in self._buffers.items():
-            if rows:
+            if len(rows):
                 self._seal(table)
         self.hand_off(wait=True)
         self._queue.put(_STOP)
@@ -144,7 +142,7 @@ class DatasetWriter:
 
     def _seal(self, table: str) -> None:
         self._ready.append((table, self._buffers[table]))
-        self._buffers[table] = []
+        self._buffers[table] = RowGroup(TABLES[table])
 
     # --- writer thread -----------------------------------------------------
 
@@ -167,9 +165,9 @@ class DatasetWriter:
                 logger.exception("Completing the %s part file failed", table)
                 self.error = self.error or exc
 
-    def _write(self, table: str, rows: list[tuple]) -> None:
+    def _write(self, table: str, rows: RowGroup) -> None:
         schema = TABLES[table]
-        batch = record_batch(schema, rows, self._fill)
+        batch = rows.to_batch(self._fill)
         part = self._open.get(table)
         if part is None:
             folder = self.root / table / self._partition
