@@ -605,7 +605,7 @@ def normalise_offer(
         return _reject(raw, "no_offer_id", crawl_id)
 
     product, skus, ranges = shape(data, offer_id, image_base, note)
-    if raw.search_item is not None:
+    if raw.search_item is not None and raw.search_item is not data:
         _merge_search_item(product, raw.search_item, note)
 
     prices = [r.price for r in ranges]

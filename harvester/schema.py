@@ -182,6 +182,12 @@ def schema_version(schema: pa.Schema) -> int | None:
     return int(raw) if raw is not None and raw.isdigit() else None
 
 
-def column_names(table: str) -> tuple[str, ...]:
-    return tuple(TABLES[table].names)
 
+def reader_schema(table: str) -> pa.Schema:
+    """``table``'s current schema plus its ``crawl_date`` partition column: what to hand a reader.
+
+    Readers that take their schema from the first file they open (polars,
+    pandas through pyarrow) would otherwise drop the columns that newer files
+    added; given this schema they return nulls for older files instead.
+    """
+    return TABLES[table].append(pa.field("crawl_date", pa.date32()))
