@@ -70,7 +70,7 @@ class ParquetItemExporter(BaseItemExporter):
                 f"Refusing to append to the existing Parquet file {name}: a Parquet file cannot be appended to; "
                 "use -O to overwrite it, or write to a new file"
             )
-            if crawler is not None and crawler.engine is not None:
+            if crawler is not None and crawler.crawling:
                 logger.error(message)
                 deferred_from_coro(crawler.engine.close_spider_async(reason="parquet_append_refused"))
             raise ParquetAppendError(message)

@@ -144,6 +144,15 @@ def _int(value: Any, what: str, note: Note) -> int | None:
     return number
 
 
+def _small_int(value: Any, what: str, note: Note) -> int | None:
+    """A code or level stored as int32 (quote type, medal level)."""
+    number = _int(value, what, note)
+    if number is not None and not -(2**31) <= number < 2**31:
+        note("dropped/" + what)
+        return None
+    return number
+
+
 def _count(value: Any, what: str, note: Note) -> int | None:
     """A quantity (stock, sold...): a negative one is the API's placeholder for unknown."""
     number = _int(value, what, note)
@@ -436,7 +445,7 @@ def _seller(open_id: str | None, company: str | None, info: Any, note: Note) -> 
     return Seller(
         open_id,
         company,
-        _int(data.get("tradeMedalLevel"), "trade_medal_level", note),
+        _small_int(data.get("tradeMedalLevel"), "trade_medal_level", note),
         _score(data.get("compositeServiceScore"), "seller_score", note),
         _score(data.get("logisticsExperienceScore"), "seller_score", note),
         _score(data.get("disputeComplaintScore"), "seller_score", note),
@@ -476,7 +485,7 @@ def _from_detail(data: dict, offer_id: int, base: str, note: Note) -> tuple[Prod
         attributes=_product_attributes(data.get("productAttribute"), "attributeName", "value", note),
         description=_text(data.get("description"), "description", note),
         unit_translated=_text(unit.get("transUnit"), "unit", note),
-        quote_type=_int(sale.get("quoteType"), "quote_type", note),
+        quote_type=_small_int(sale.get("quoteType"), "quote_type", note),
         seller=_seller(open_id, company, data.get("sellerDataInfo"), note),
     )
     return product, skus, ranges
@@ -508,7 +517,7 @@ def _from_product_list(
         image_urls=_images(image.get("images"), base, note),
         attributes=_product_attributes(data.get("attributes"), "attributeName", "value", note),
         description=_text(data.get("description"), "description", note),
-        quote_type=_int(sale.get("quoteType"), "quote_type", note),
+        quote_type=_small_int(sale.get("quoteType"), "quote_type", note),
         supplier_login_id=_text(data.get("supplierLoginId"), "supplier_login_id", note),
         seller=_seller(open_id, company, data.get("sellerDataInfo"), note),
     )
