@@ -10,15 +10,18 @@ feed's table has no row for are skipped and counted
 items of a keyword crawl in a products feed.
 
 A Parquet file cannot be appended to: Scrapy opens ``-o FILE`` in append
-mode, and this exporter refuses an existing non-empty file with a one-line
-error and stops the crawl, leaving the file untouched. Use ``-O`` to
-overwrite it, or the dataset (``HARVEST_DATA_DIR``) for crawls that add up.
+mode, and this exporter refuses an existing non-empty file: it raises
+:class:`ParquetAppendError` (a one-line message) once, stops the crawl
+(reason ``parquet_append_refused``) and leaves the file untouched. Use
+``-O`` to overwrite it, or the dataset (``HARVEST_DATA_DIR``) for crawls
+that add up.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import weakref
 from typing import IO, Any, Self
 
 import pyarrow as pa
@@ -35,6 +38,9 @@ from .items import Product
 from .schema import TABLES
 
 logger = logging.getLogger(__name__)
+
+#: Crawls whose feed refused to append: later exporters of the crawl stay quiet.
+_refused_crawls: weakref.WeakSet[Crawler] = weakref.WeakSet()
 
 
 class ParquetAppendError(ValueError):
@@ -64,16 +70,10 @@ class ParquetItemExporter(BaseItemExporter):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        self._crawler = crawler
+        self.refused = False
         if _appending_to_existing(file):
-            name = getattr(file, "name", "the feed file")
-            message = (
-                f"Refusing to append to the existing Parquet file {name}: a Parquet file cannot be appended to; "
-                "use -O to overwrite it, or write to a new file"
-            )
-            if crawler is not None and crawler.crawling:
-                logger.error(message)
-                deferred_from_coro(crawler.engine.close_spider_async(reason="parquet_append_refused"))
-            raise ParquetAppendError(message)
+            self._refuse(file)
         if table not in TABLES:
             raise ValueError(f"unknown table {table!r}: one of {', '.join(TABLES)}")
         schema = TABLES[table]
@@ -91,7 +91,6 @@ class ParquetItemExporter(BaseItemExporter):
         self._fill = {"crawl_id": crawl_id} if crawl_id else None
         self._rows = RowGroup(schema)
         self._writer: pq.ParquetWriter | None = None
-        self._crawler = crawler
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, file: IO[bytes], **kwargs: Any) -> Self:
@@ -103,10 +102,32 @@ class ParquetItemExporter(BaseItemExporter):
             **kwargs,
         )
 
+    def _refuse(self, file: IO[bytes]) -> None:
+        """Raise the refusal once per crawl and stop the crawl; Scrapy then builds an exporter per item, which stay
+        quiet and write nothing, so the log holds one error rather than one per item."""
+        name = getattr(file, "name", "the feed file")
+        message = (
+            f"Refusing to append to the existing Parquet file {name}: a Parquet file cannot be appended to; "
+            "use -O to overwrite it, or write to a new file"
+        )
+        crawler = self._crawler
+        if crawler is None or not crawler.crawling:
+            raise ParquetAppendError(message)
+        self.refused = True
+        if crawler in _refused_crawls:
+            return
+        _refused_crawls.add(crawler)
+        assert crawler.engine is not None
+        deferred_from_coro(crawler.engine.close_spider_async(reason="parquet_append_refused"))
+        raise ParquetAppendError(message)
+
     def start_exporting(self) -> None:
-        self._writer = pq.ParquetWriter(self.file, self.schema, **WriterOptions().parquet())
+        if not self.refused:
+            self._writer = pq.ParquetWriter(self.file, self.schema, **WriterOptions().parquet())
 
     def export_item(self, item: Any) -> None:
+        if self.refused:
+            return
         rows = self._rows
         if type(item) is Product and self.table != "products":
             if self.table == "skus":
@@ -123,6 +144,8 @@ class ParquetItemExporter(BaseItemExporter):
             self._flush()
 
     def finish_exporting(self) -> None:
+        if self.refused:
+            return
         self._flush()
         assert self._writer is not None
         self._writer.close()
