@@ -56,6 +56,8 @@ class PartFile:
 
     def write(self, batch: pa.RecordBatch) -> None:
         self._writer.write_batch(batch, row_group_size=batch.num_rows)
+        # Hand each row group to the OS: the temporary file's size then shows the progress of the part.
+        self._file.flush()
         self.rows += batch.num_rows
 
     def commit(self) -> int:
