@@ -31,20 +31,21 @@ def main(mode: str, root: Path) -> None:
         root, CrawlIdentity(CRAWL, datetime(2025, 5, 1, 8, tzinfo=UTC), mode), WriterOptions(row_group_rows=50, file_rows=200)
     )
     writer.open()
-    folder = root / "products" / "crawl_date=2025-05-01"
     if mode == "hold":
         for n in range(50):
             writer.add(product(n))
         writer.hand_off(wait=True)
-        # Spin (a few milliseconds) until the writer thread has put that row group into the temporary file.
+        # Spin (a few milliseconds) until the writer thread has put both row groups (products, skus) into their
+        # temporary files.
         deadline = time.monotonic() + 60
-        while not any(p.stat().st_size > 4 for p in folder.glob(".part-*.tmp")):
+        while sum(p.stat().st_size > 4 for p in root.glob("*/crawl_date=2025-05-01/.part-*.tmp")) < 2:
             if time.monotonic() > deadline:
                 sys.exit("the row group never reached the temporary file")
         print("READY", flush=True)
         sys.stdin.read()
         writer.close()
         return
+    folder = root / "products" / "crawl_date=2025-05-01"
     ready = False
     for n in range(10**9):
         writer.add(product(n))
