@@ -48,6 +48,7 @@ _INT64_MAX = 2**63 - 1
 _CACHE_MAX = 1 << 16
 _QUANTUM = Decimal(1).scaleb(-MONEY_SCALE)
 _MONEY_LIMIT = Decimal(MONEY_MAX_EXCLUSIVE)
+_MONEY_DIGITS = len(str(MONEY_MAX_EXCLUSIVE)) - 1
 _EMPTY: tuple[()] = ()
 
 _money_cache: dict[str, Decimal | str] = {}
@@ -73,10 +74,22 @@ def _checked_money(value: Decimal) -> Decimal | str:
 
 
 def _money_from_text(text: str) -> Decimal | str:
+    """Validate on the text (digits and at most one dot), so the one Decimal made is known to fit."""
     s = text.strip()
-    if not s.replace(".", "", 1).isdecimal():
+    head, _, decimals = s.partition(".")
+    if not (head or decimals) or (head and not head.isdecimal()) or (decimals and not decimals.isdecimal()):
         return "price_unparseable"
-    return _checked_money(Decimal(s))
+    significant = decimals.rstrip("0")
+    if len(significant) > MONEY_SCALE:
+        return "price_scale"
+    digits = head.lstrip("0")
+    if not digits and not significant:
+        return "price_not_positive"
+    if len(digits) > _MONEY_DIGITS:
+        return "price_out_of_range"
+    if len(decimals) > MONEY_SCALE:  # only zeros beyond the fourth decimal: drop them, exactly
+        return Decimal(f"{digits or 0}.{significant}")
+    return Decimal(s)
 
 
 def parse_money(value: Any) -> Decimal | str:
@@ -288,7 +301,9 @@ def _price_ranges(raw: Any, note: Note) -> list[PriceRange]:
         price = _money(entry.get("price"), note)
         if price is None:
             continue
-        start = _count(entry.get("startQuantity"), "start_quantity", note)
+        start = entry.get("startQuantity")
+        if type(start) is not int or start < 0:
+            start = _count(start, "start_quantity", note)
         if start is None:
             note("repaired/price_range_start")
             start = 1
@@ -322,10 +337,17 @@ def _product_attributes(raw: Any, name_key: str, value_key: str, note: Note) -> 
     return attributes
 
 
-def _sku_attributes(raw: Any, name_key: str, value_key: str, base: str, note: Note) -> list[SkuAttribute]:
+#: Where a SKU's specs are and what their keys are called: (name, value, translated name, translated value).
+_SpecKeys = tuple[str, str, str | None, str | None]
+_DETAIL_SPECS: _SpecKeys = ("attributeName", "value", "attributeNameTrans", "valueTrans")
+_PRODUCT_LIST_SPECS: _SpecKeys = ("attributeDisplayName", "attributeValue", None, None)
+
+
+def _sku_attributes(raw: Any, keys: _SpecKeys, base: str, note: Note) -> list[SkuAttribute]:
     """Folded, trimmed spec attributes sorted by (name, value); the per-SKU hot path, hence the inlined cache hits."""
     attributes = []
     folded = _fold_cache.get
+    name_key, value_key, name_trans_key, value_trans_key = keys
     for entry in _list(raw, "sku_attributes", note):
         if type(entry) is not dict:
             note("dropped/sku_attribute_type")
@@ -341,14 +363,19 @@ def _sku_attributes(raw: Any, name_key: str, value_key: str, base: str, note: No
         if name is None or value is None:
             note("dropped/sku_attribute")
             continue
-        name_trans = entry.get("attributeNameTrans")
-        value_trans = entry.get("valueTrans")
         image = entry.get("skuImageUrl")
+        if image is not None:
+            image = absolute_url(image, base)
+        if name_trans_key is None:
+            attributes.append(SkuAttribute(name, value, image))
+            continue
+        name_trans = entry.get(name_trans_key)
+        value_trans = entry.get(value_trans_key)  # type: ignore[arg-type]
         attributes.append(
             SkuAttribute(
                 name,
                 value,
-                None if image is None else absolute_url(image, base),
+                image,
                 None if name_trans is None else _spec_text(name_trans),
                 None if value_trans is None else _spec_text(value_trans),
             )
@@ -397,15 +424,13 @@ def _merge_sku(kept: Sku, duplicate: Sku) -> None:
         kept.cargo_number = duplicate.cargo_number
 
 
-def _skus(
-    raw: Any, offer_id: int, attributes_key: str, name_key: str, value_key: str, base: str, note: Note
-) -> list[Sku]:
+def _skus(raw: Any, offer_id: int, attributes_key: str, keys: _SpecKeys, base: str, note: Note) -> list[Sku]:
     by_key: dict[object, Sku] = {}
     for entry in _list(raw, "skus", note):
         if type(entry) is not dict:
             note("dropped/sku_type")
             continue
-        attributes = _sku_attributes(entry.get(attributes_key), name_key, value_key, base, note)
+        attributes = _sku_attributes(entry.get(attributes_key), keys, base, note)
         sku_id = entry.get("skuId")
         if type(sku_id) is not int or not 0 < sku_id <= _INT64_MAX:
             sku_id = _int(sku_id, "sku_id", note)
@@ -414,10 +439,15 @@ def _skus(
             stock = int(stock)
         elif type(stock) is not int or not 0 <= stock <= _INT64_MAX:
             stock = _count(stock, "stock", note)
+        spec_id = entry.get("specId")
+        if type(spec_id) is str:
+            spec_id = spec_id.strip() or None
+        elif spec_id is not None:
+            spec_id = _text(spec_id, "spec_id", note)
         sku = Sku(
             offer_id,
             sku_id,
-            _text(entry.get("specId"), "spec_id", note),
+            spec_id,
             spec_key(attributes) if attributes else "",
             attributes,
             _money(entry.get("price"), note),
@@ -465,7 +495,7 @@ def _from_detail(data: dict, offer_id: int, base: str, note: Note) -> tuple[Prod
     unit = _dict(sale.get("unitInfo"), "unit_info", note)
     image = _dict(data.get("productImage"), "image", note)
     ranges = _price_ranges(sale.get("priceRangeList"), note)
-    skus = _skus(data.get("productSkuInfos"), offer_id, "skuAttributes", "attributeName", "value", base, note)
+    skus = _skus(data.get("productSkuInfos"), offer_id, "skuAttributes", _DETAIL_SPECS, base, note)
     open_id = _text(data.get("sellerOpenId"), "seller_open_id", note)
     company = _text(data.get("companyName"), "company_name", note)
     product = Product(
@@ -498,7 +528,7 @@ def _from_product_list(
     sale = _dict(data.get("saleInfo"), "sale_info", note)
     image = _dict(data.get("image"), "image", note)
     ranges = _price_ranges(sale.get("priceRanges"), note)
-    skus = _skus(data.get("skuInfos"), offer_id, "attributes", "attributeDisplayName", "attributeValue", base, note)
+    skus = _skus(data.get("skuInfos"), offer_id, "attributes", _PRODUCT_LIST_SPECS, base, note)
     open_id = _text(data.get("sellerOpenId"), "seller_open_id", note)
     company = _text(data.get("companyName"), "company_name", note)
     product = Product(
@@ -609,8 +639,10 @@ def normalise_offer(
     data = raw.data
     if type(data) is not dict:
         return _reject(raw, "not_an_object", crawl_id)
-    offer_id = parse_int(data.get(_OFFER_ID_KEYS.get(raw.source_api, "offerId")))
-    if offer_id is None or offer_id <= 0:
+    offer_id = data.get(_OFFER_ID_KEYS.get(raw.source_api, "offerId"))
+    if type(offer_id) is not int:
+        offer_id = parse_int(offer_id)
+    if offer_id is None or not 0 < offer_id <= _INT64_MAX:
         return _reject(raw, "no_offer_id", crawl_id)
 
     product, skus, ranges = shape(data, offer_id, image_base, note)

@@ -29,7 +29,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from functools import cache
 from itertools import accumulate
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from typing import Any
 
 import pyarrow as pa
@@ -78,6 +78,12 @@ def converter_for(type_: pa.DataType) -> Converter:
     return lambda values: pa.array(values, type_)
 
 
+def _transpose(rows: list[tuple], width: int) -> list[list[Any]]:
+    """Rows to columns. Not ``zip(*rows)``: that makes one iterator object per row, and tens of thousands of them
+    alive at once get promoted by the garbage collector and set off full collections over the whole heap."""
+    return [list(map(itemgetter(i), rows)) for i in range(width)]
+
+
 def _tuple_getter(names: Sequence[str]) -> Callable[[Any], tuple]:
     """Reads ``names`` off an object as a tuple in one call (``attrgetter`` returns a bare value for one name)."""
     if len(names) == 1:
@@ -121,7 +127,7 @@ class _ListColumn:
         if self.struct_fields is None:
             items = converter_for(self.field.type.value_type)(self.elements)
         else:
-            columns = list(zip(*self.elements)) if self.elements else [() for _ in self.struct_fields]
+            columns = _transpose(self.elements, len(self.struct_fields))
             items = pa.StructArray.from_arrays(
                 [converter_for(f.type)(c) for f, c in zip(self.struct_fields, columns)], fields=self.struct_fields
             )
@@ -160,8 +166,7 @@ class RowGroup:
 
     def to_batch(self, fill: Mapping[str, Any] | None = None) -> pa.RecordBatch:
         """The rows as one record batch; ``fill`` gives values for columns items left None (the crawl id)."""
-        rows = self._rows
-        columns: list[Sequence[Any]] = list(zip(*rows)) if rows else [() for _ in self._flat_names]
+        columns = _transpose(self._rows, len(self._flat_names))
         arrays: dict[str, pa.Array] = {}
         for name, values in zip(self._flat_names, columns):
             if fill and name in fill and values.count(None):

@@ -12,6 +12,8 @@ from ..items import RawOffer, Reject
 from ..normalise import normalise_offer
 
 PREFIX = "harvester/normalise/"
+_PRODUCTS = PREFIX + "products"
+_SKUS = PREFIX + "skus"
 
 
 class NormalisePipeline:
@@ -23,7 +25,8 @@ class NormalisePipeline:
     """
 
     def __init__(self, stats: StatsCollector, crawl_id: str, image_base_url: str) -> None:
-        self._stats = stats
+        # Bound once: every attribute lookup on a Scrapy stats collector goes through a costly __getattribute__.
+        self._inc = stats.inc_value
         self._crawl_id = crawl_id
         self._image_base_url = image_base_url
 
@@ -37,15 +40,15 @@ class NormalisePipeline:
         )
 
     def _note(self, what: str) -> None:
-        self._stats.inc_value(PREFIX + what)
+        self._inc(PREFIX + what)
 
     def process_item(self, item: Any) -> Any:
         if type(item) is not RawOffer:
             return item
         result = normalise_offer(item, self._note, crawl_id=self._crawl_id, image_base=self._image_base_url)
         if type(result) is Reject:
-            self._stats.inc_value(PREFIX + "rejected/" + result.reason)
+            self._inc(PREFIX + "rejected/" + result.reason)
         else:
-            self._stats.inc_value(PREFIX + "products")
-            self._stats.inc_value(PREFIX + "skus", len(result.skus))
+            self._inc(_PRODUCTS)
+            self._inc(_SKUS, len(result.skus))
         return result
