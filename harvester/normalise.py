@@ -20,10 +20,12 @@ shortest ``repr``, which is the text the API sent. A price that needs more
 than four decimals, is not positive or does not fit the money column is
 dropped (reported), never rounded.
 
-The code is written for speed (≥ 30k offers/s per core with the writer):
-type checks instead of exceptions, ``str`` methods instead of regexes, and
-small bounded caches for the values that repeat across offers (prices,
-spec names and values).
+The code is written for speed (it runs once per offer on the reactor
+thread; ``benchmarks/pipeline_throughput.py`` measures it): type checks
+instead of exceptions, ``str`` methods instead of regexes, fast paths for
+the common well-formed value inlined in the per-SKU loops, and small
+bounded caches for the values that repeat across offers (prices, spec
+names and values).
 """
 
 from __future__ import annotations
