@@ -158,11 +158,16 @@ class RowGroup:
             column.add(column.get(item))
 
     def add_many(self, items: Iterable[Any]) -> None:
-        if self._lists:
-            for item in items:
-                self.add(item)
-        else:
-            self._rows.extend(map(self._row, items))
+        rows = self._rows
+        if not self._lists:
+            rows.extend(map(self._row, items))
+            return
+        row = self._row
+        columns = [(column.get, column.add) for column in self._lists]
+        for item in items:
+            rows.append(row(item))
+            for get, add in columns:
+                add(get(item))
 
     def to_batch(self, fill: Mapping[str, Any] | None = None) -> pa.RecordBatch:
         """The rows as one record batch; ``fill`` gives values for columns items left None (the crawl id)."""

@@ -49,9 +49,14 @@ class PartFile:
         self.path = folder / name
         self.temp_path = folder / f"{TEMP_PREFIX}{name}{TEMP_SUFFIX}"
         fd = os.open(self.temp_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         self._file = os.fdopen(fd, "wb")
-        self._writer = pq.ParquetWriter(self._file, schema, **options)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            self._writer = pq.ParquetWriter(self._file, schema, **options)
+        except BaseException:
+            self._file.close()
+            self.temp_path.unlink(missing_ok=True)
+            raise
         self.rows = 0
 
     def write(self, batch: pa.RecordBatch) -> None:

@@ -22,6 +22,7 @@ import queue
 import threading
 import time
 from collections import Counter, deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -59,8 +60,16 @@ class WriterOptions:
 class DatasetWriter:
     """Writes one crawl's items into the Parquet dataset under ``root``."""
 
-    def __init__(self, root: Path, identity: CrawlIdentity, options: WriterOptions | None = None) -> None:
+    def __init__(
+        self,
+        root: Path,
+        identity: CrawlIdentity,
+        options: WriterOptions | None = None,
+        on_error: Callable[[BaseException], None] | None = None,
+    ) -> None:
+        """``on_error`` is called once, from the writer thread, when writing first fails."""
         self.root = Path(root)
+        self._on_error = on_error
         self.identity = identity
         self.options = options or WriterOptions()
         #: Rows in completed part files, by table.
@@ -158,6 +167,8 @@ class DatasetWriter:
                 logger.exception("Writing the %s table failed; no more rows are written", table)
                 self.error = exc
                 self.rows_lost[table] += len(rows)
+                if self._on_error is not None:
+                    self._on_error(exc)
         for table in list(self._open):
             try:
                 self._commit(table)

@@ -7,9 +7,11 @@ from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any, Self
 
+import pyarrow as pa
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
+from twisted.internet import reactor
 from twisted.internet.threads import deferToThread
 
 from ..crawl import crawl_identity
@@ -18,6 +20,7 @@ from ..dataset.writer import DatasetWriter, WriterOptions
 logger = logging.getLogger(__name__)
 
 PREFIX = "harvester/dataset/"
+_CODECS = ("zstd", "snappy", "gzip", "brotli", "lz4", "none")
 
 
 class DatasetPipeline:
@@ -27,8 +30,8 @@ class DatasetPipeline:
     behind, the item waits for room in a thread instead of blocking the
     reactor, which also slows the crawl down to what the disk takes. Files
     are completed in ``close_spider`` whatever the reason the crawl stops;
-    a write error stops the crawl (reason ``dataset_write_failed``) after
-    committing what was complete.
+    a write error stops the crawl at once (reason ``dataset_write_failed``)
+    after committing what was complete.
 
     Stats: ``harvester/dataset/rows/<table>``, ``.../files/<table>``,
     ``.../bytes/<table>``, ``.../lost_rows/<table>`` (after a write error),
@@ -41,7 +44,8 @@ class DatasetPipeline:
         self.root = root
         self.options = options
         self.writer: DatasetWriter | None = None
-        self._failure_reported = False
+        #: Set once the crawl is ending (closing, or stopped by a write error): nothing more to stop.
+        self._ending = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -60,11 +64,16 @@ class DatasetPipeline:
             raise ValueError(
                 "need HARVEST_ROW_GROUP_ROWS >= 1, HARVEST_FILE_ROWS >= HARVEST_ROW_GROUP_ROWS, HARVEST_WRITE_QUEUE >= 1"
             )
+        codec = options.compression
+        if codec not in _CODECS or (codec != "none" and not pa.Codec.is_available(codec)):
+            raise ValueError(f"HARVEST_PARQUET_COMPRESSION: no {codec!r} codec; one of {', '.join(_CODECS)}")
         return cls(crawler, Path(root), options)
 
     def open_spider(self) -> None:
         identity = crawl_identity(self.crawler)
-        self.writer = DatasetWriter(self.root, identity, self.options)
+        self.writer = DatasetWriter(
+            self.root, identity, self.options, on_error=lambda _: reactor.callFromThread(self._stop_crawl)
+        )
         removed = self.writer.open()
         stats = self.crawler.stats
         assert stats is not None
@@ -82,8 +91,6 @@ class DatasetPipeline:
             return item
         if writer.has_ready:
             self._sync_stats()
-            if writer.error is not None:
-                self._stop_crawl()
             if not writer.hand_off():
                 return self._wait_for_room(item)
         return item
@@ -96,6 +103,7 @@ class DatasetPipeline:
     async def close_spider(self) -> None:
         writer = self.writer
         assert writer is not None
+        self._ending = True
         await maybe_deferred_to_future(deferToThread(writer.close))
         self._sync_stats()
         if writer.error is not None:
@@ -115,9 +123,9 @@ class DatasetPipeline:
                 stats.set_value(f"{PREFIX}{name}/{table}", count)
 
     def _stop_crawl(self) -> None:
-        if self._failure_reported:
+        if self._ending:
             return
-        self._failure_reported = True
+        self._ending = True
         logger.error("Writing the dataset failed (%s): stopping the crawl", self.writer.error)  # type: ignore[union-attr]
         engine = self.crawler.engine
         assert engine is not None

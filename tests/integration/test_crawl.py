@@ -54,8 +54,13 @@ def _complete_dataset(data_dir: Path) -> dict[str, int]:
     return rows
 
 
-def test_a_crawl_writes_one_products_row_per_offer_and_every_search_hit(tmp_path):
-    done = _crawl(tmp_path / "data", "-a", "keywords=保温杯,水杯", "-O", str(tmp_path / "products.parquet"))
+@pytest.mark.parametrize(
+    "sizes",
+    [[], ["-s", "HARVEST_ROW_GROUP_ROWS=1", "-s", "HARVEST_FILE_ROWS=2", "-s", "HARVEST_WRITE_QUEUE=1"]],
+    ids=["default", "items-wait-for-the-writer"],
+)
+def test_a_crawl_writes_one_products_row_per_offer_and_every_search_hit(tmp_path, sizes):
+    done = _crawl(tmp_path / "data", "-a", "keywords=保温杯,水杯", "-O", str(tmp_path / "products.parquet"), *sizes)
     assert done.returncode == 0, done.stderr
     assert _complete_dataset(tmp_path / "data") == {
         "products": 4,
@@ -117,7 +122,21 @@ def test_ctrl_c_completes_the_files(tmp_path):
     }
 
 
-@pytest.mark.parametrize("setting", ["HARVEST_CRAWL_ID=../x", "HARVEST_ROW_GROUP_ROWS=0"])
+def test_a_write_error_stops_the_crawl(tmp_path):
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    (data_dir / "search_hits").write_text("a file where the table's folder should be")
+    done = _crawl(data_dir, "-a", "ending=hang")  # only the write error can end this crawl
+    assert _stat(done.stderr, "finish_reason") == "dataset_write_failed"
+    assert "Writing the search_hits table failed" in done.stderr
+    assert _stat(done.stderr, "harvester/dataset/lost_rows/search_hits") >= 3
+    # Whatever was written before the error is there as complete files; nothing half-written is left.
+    for part in data_dir.rglob("part-*.parquet"):
+        pq.read_table(part)
+    assert not list(data_dir.rglob(".*.tmp"))
+
+
+@pytest.mark.parametrize("setting", ["HARVEST_CRAWL_ID=../x", "HARVEST_ROW_GROUP_ROWS=0", "HARVEST_PARQUET_COMPRESSION=lzo"])
 def test_bad_settings_stop_the_crawl_before_it_starts(tmp_path, setting):
     done = _crawl(tmp_path / "data", "-s", setting)
     assert done.returncode != 0

@@ -14,7 +14,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from harvester.crawl import CrawlIdentity
-from harvester.dataset.files import free_part_name, part_name, sweep_temporaries
+from harvester.dataset.files import PartFile, free_part_name, part_name, sweep_temporaries
 from harvester.dataset.writer import DatasetWriter, WriterOptions
 from harvester.items import Change, Product, SearchHit, Sku
 from harvester.schema import SCHEMA_VERSION, TABLES, schema_version
@@ -197,3 +197,22 @@ def test_nested_columns_round_trip(tmp_path, options):
         "name_translated": "Color",
         "value_translated": "red",
     }
+
+
+def test_hand_off_without_waiting_says_when_the_queue_is_full(tmp_path):
+    writer = DatasetWriter(tmp_path, CrawlIdentity(CRAWL, NOW, "w"), WriterOptions(row_group_rows=1, queue_size=1))
+    for product in _products(2, skus=0):  # the thread is not started: nothing drains the queue
+        writer.add(product)
+    assert writer.has_ready
+    assert writer.hand_off() is False
+    assert writer.has_ready  # the second row group waits its turn
+    writer.open()
+    assert writer.hand_off(wait=True) is True and not writer.has_ready
+    writer.close()
+    assert writer.rows_written["products"] == 2
+
+
+def test_a_part_file_that_cannot_start_leaves_nothing_behind(tmp_path):
+    with pytest.raises((ValueError, pa.ArrowException)):
+        PartFile(tmp_path, "part-x.parquet", TABLES["products"], {"compression": "no-such-codec"})
+    assert not list(tmp_path.iterdir())

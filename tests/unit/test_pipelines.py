@@ -132,3 +132,9 @@ def test_dataset_pipeline_reads_its_settings(tmp_path):
         "snappy",
         None,
     )
+
+
+@pytest.mark.parametrize("codec", ["nope", "lzo"])
+def test_dataset_pipeline_refuses_an_unknown_codec(tmp_path, codec):
+    with pytest.raises(ValueError, match="HARVEST_PARQUET_COMPRESSION"):
+        build_from_crawler(DatasetPipeline, make_crawler(HARVEST_DATA_DIR=str(tmp_path), HARVEST_PARQUET_COMPRESSION=codec))
