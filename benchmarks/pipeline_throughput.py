@@ -125,7 +125,8 @@ class PeakRss:
 def run(products: int, pool_size: int, data_dir: Path, seed: int) -> dict[str, float]:
     rng = random.Random(seed)
     pool = [template(rng) for _ in range(pool_size)]
-    # The template pool is scaffolding: keep the cyclic GC from re-scanning it (the pipeline's objects are still collected).
+    # The template pool is scaffolding: keep the cyclic GC from re-scanning it
+    # (the pipeline's own objects are collected as usual).
     gc.freeze()
     settings = {name: value for name, value in vars(project_settings).items() if name.isupper()}
     settings["SPIDER_MODULES"] = []

@@ -182,7 +182,6 @@ def schema_version(schema: pa.Schema) -> int | None:
     return int(raw) if raw is not None and raw.isdigit() else None
 
 
-
 def reader_schema(table: str) -> pa.Schema:
     """``table``'s current schema plus its ``crawl_date`` partition column: what to hand a reader.
 

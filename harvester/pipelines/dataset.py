@@ -62,7 +62,8 @@ class DatasetPipeline:
         )
         if options.row_group_rows < 1 or options.file_rows < options.row_group_rows or options.queue_size < 1:
             raise ValueError(
-                "need HARVEST_ROW_GROUP_ROWS >= 1, HARVEST_FILE_ROWS >= HARVEST_ROW_GROUP_ROWS, HARVEST_WRITE_QUEUE >= 1"
+                "need HARVEST_ROW_GROUP_ROWS >= 1, HARVEST_FILE_ROWS >= HARVEST_ROW_GROUP_ROWS, "
+                "HARVEST_WRITE_QUEUE >= 1"
             )
         codec = options.compression
         if codec not in _CODECS or (codec != "none" and not pa.Codec.is_available(codec)):
@@ -126,7 +127,8 @@ class DatasetPipeline:
         if self._ending:
             return
         self._ending = True
-        logger.error("Writing the dataset failed (%s): stopping the crawl", self.writer.error)  # type: ignore[union-attr]
+        assert self.writer is not None
+        logger.error("Writing the dataset failed (%s): stopping the crawl", self.writer.error)
         engine = self.crawler.engine
         assert engine is not None
         closing: Coroutine[Any, Any, None] = engine.close_spider_async(reason="dataset_write_failed")

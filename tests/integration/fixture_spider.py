@@ -56,7 +56,8 @@ class FixtureSpider(scrapy.Spider):
             offers = fixture_offers(now)
             self.expected += 2 * len(offers)
             for position, raw in enumerate(offers, 1):
-                yield SearchHit(keyword, int(raw.data.get("offerId") or raw.data.get("productID") or 0), 1, position, now)
+                offer_id = int(raw.data.get("offerId") or raw.data.get("productID") or 0)
+                yield SearchHit(keyword, offer_id, 1, position, now)
                 raw.query = keyword
                 yield raw
         if self.ending == "fatal":

@@ -136,7 +136,9 @@ def test_a_write_error_stops_the_crawl(tmp_path):
     assert not list(data_dir.rglob(".*.tmp"))
 
 
-@pytest.mark.parametrize("setting", ["HARVEST_CRAWL_ID=../x", "HARVEST_ROW_GROUP_ROWS=0", "HARVEST_PARQUET_COMPRESSION=lzo"])
+@pytest.mark.parametrize(
+    "setting", ["HARVEST_CRAWL_ID=../x", "HARVEST_ROW_GROUP_ROWS=0", "HARVEST_PARQUET_COMPRESSION=lzo"]
+)
 def test_bad_settings_stop_the_crawl_before_it_starts(tmp_path, setting):
     done = _crawl(tmp_path / "data", "-s", setting)
     assert done.returncode != 0

@@ -27,9 +27,8 @@ def product(n: int) -> Product:
 
 
 def main(mode: str, root: Path) -> None:
-    writer = DatasetWriter(
-        root, CrawlIdentity(CRAWL, datetime(2025, 5, 1, 8, tzinfo=UTC), mode), WriterOptions(row_group_rows=50, file_rows=200)
-    )
+    identity = CrawlIdentity(CRAWL, datetime(2025, 5, 1, 8, tzinfo=UTC), mode)
+    writer = DatasetWriter(root, identity, WriterOptions(row_group_rows=50, file_rows=200))
     writer.open()
     if mode == "hold":
         for n in range(50):
@@ -50,7 +49,9 @@ def main(mode: str, root: Path) -> None:
     for n in range(10**9):
         writer.add(product(n))
         writer.hand_off(wait=True)
-        if not ready and writer.files_written["products"] and any(p.stat().st_size > 4 for p in folder.glob(".part-*.tmp")):
+        if ready or not writer.files_written["products"]:
+            continue
+        if any(p.stat().st_size > 4 for p in folder.glob(".part-*.tmp")):
             print("READY", flush=True)
             ready = True
 

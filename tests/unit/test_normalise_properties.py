@@ -85,7 +85,9 @@ _detail_attribute = _obj(
     attributeId=_scalars, attributeName=_scalars, value=_scalars, attributeNameTrans=_scalars, valueTrans=_scalars,
     skuImageUrl=_scalars,
 )  # fmt: skip
-_list_attribute = _obj(attributeID=_scalars, attributeValue=_scalars, skuImageUrl=_scalars, attributeDisplayName=_scalars)
+_list_attribute = _obj(
+    attributeID=_scalars, attributeValue=_scalars, skuImageUrl=_scalars, attributeDisplayName=_scalars
+)
 
 DETAILS = st.fixed_dictionaries(
     {
@@ -242,7 +244,11 @@ def _key(source_api: str, specs: list[tuple[str, str]]) -> str:
         data = {
             "productID": 1,
             "skuInfos": [
-                {"skuId": 1, "price": "1", "attributes": [{"attributeDisplayName": n, "attributeValue": v} for n, v in specs]}
+                {
+                    "skuId": 1,
+                    "price": "1",
+                    "attributes": [{"attributeDisplayName": n, "attributeValue": v} for n, v in specs],
+                }
             ],
         }
     product = normalise_offer(RawOffer(source_api, data), _ignore)
@@ -259,5 +265,6 @@ def test_spec_key_ignores_order_width_whitespace_and_api(specs, data):
     noisy = [(data.draw(_noisy(n)), data.draw(_noisy(v))) for n, v in shuffled]
     assert _key("product_detail", noisy) == canonical
     assert _key("batch_detail", noisy) == canonical
-    pairs = sorted((unicodedata.normalize("NFKC", n).strip(), unicodedata.normalize("NFKC", v).strip()) for n, v in specs)
+    nfkc = [(unicodedata.normalize("NFKC", n).strip(), unicodedata.normalize("NFKC", v).strip()) for n, v in specs]
+    pairs = sorted(nfkc)
     assert canonical == ";".join(f"{n}={v}" for n, v in pairs)

@@ -109,7 +109,11 @@ def test_dataset_pipeline_is_off_without_a_data_dir():
 
 @pytest.mark.parametrize(
     "settings",
-    [{"HARVEST_ROW_GROUP_ROWS": 0}, {"HARVEST_FILE_ROWS": 10, "HARVEST_ROW_GROUP_ROWS": 100}, {"HARVEST_WRITE_QUEUE": 0}],
+    [
+        {"HARVEST_ROW_GROUP_ROWS": 0},
+        {"HARVEST_FILE_ROWS": 10, "HARVEST_ROW_GROUP_ROWS": 100},
+        {"HARVEST_WRITE_QUEUE": 0},
+    ],
 )
 def test_dataset_pipeline_refuses_inconsistent_sizes(settings, tmp_path):
     with pytest.raises(ValueError, match="HARVEST_ROW_GROUP_ROWS"):
@@ -137,4 +141,5 @@ def test_dataset_pipeline_reads_its_settings(tmp_path):
 @pytest.mark.parametrize("codec", ["nope", "lzo"])
 def test_dataset_pipeline_refuses_an_unknown_codec(tmp_path, codec):
     with pytest.raises(ValueError, match="HARVEST_PARQUET_COMPRESSION"):
-        build_from_crawler(DatasetPipeline, make_crawler(HARVEST_DATA_DIR=str(tmp_path), HARVEST_PARQUET_COMPRESSION=codec))
+        crawler = make_crawler(HARVEST_DATA_DIR=str(tmp_path), HARVEST_PARQUET_COMPRESSION=codec)
+        build_from_crawler(DatasetPipeline, crawler)

@@ -17,7 +17,8 @@ def test_seen_set_agrees_with_a_set_across_merges():
     rng = random.Random(7)
     seen, reference = MemorySeenSet(), set()
     # Enough ids, with repeats, to merge every bucket several times; negative and huge ids included.
-    keys = [rng.randrange(-(2**63), 2**63) for _ in range(3000)] + [rng.randrange(10**11, 10**11 + 60_000) for _ in range(120_000)]
+    keys = [rng.randrange(-(2**63), 2**63) for _ in range(3000)]
+    keys += [rng.randrange(10**11, 10**11 + 60_000) for _ in range(120_000)]
     for key in keys:
         assert seen.add(key) is (key not in reference)
         reference.add(key)
