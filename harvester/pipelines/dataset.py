@@ -11,7 +11,6 @@ import pyarrow as pa
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
-from twisted.internet import reactor
 from twisted.internet.threads import deferToThread
 
 from ..crawl import crawl_identity
@@ -71,6 +70,9 @@ class DatasetPipeline:
         return cls(crawler, Path(root), options)
 
     def open_spider(self) -> None:
+        # Imported here, not at module level: importing the reactor installs one, and Scrapy must choose which.
+        from twisted.internet import reactor
+
         identity = crawl_identity(self.crawler)
         self.writer = DatasetWriter(
             self.root, identity, self.options, on_error=lambda _: reactor.callFromThread(self._stop_crawl)
