@@ -25,8 +25,9 @@ _CODECS = ("zstd", "snappy", "gzip", "brotli", "lz4", "none")
 class DatasetPipeline:
     """Buffers rows per table and hands full row groups to a writer thread (see ``harvester.dataset.writer``).
 
-    The reactor thread only appends row tuples; when the writer thread is
-    behind, the item waits for room in a thread instead of blocking the
+    On the reactor thread an item is only taken apart into column lists;
+    converting and writing happen in the writer thread. When that thread is
+    behind, the item waits for room in a thread pool instead of blocking the
     reactor, which also slows the crawl down to what the disk takes. Files
     are completed in ``close_spider`` whatever the reason the crawl stops;
     a write error stops the crawl at once (reason ``dataset_write_failed``)
