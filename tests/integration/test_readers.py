@@ -157,10 +157,14 @@ def test_an_older_version_file_really_lacks_the_column(mixed_versions):
 
 
 def _by_offer(rows: list[dict]) -> dict[int, tuple]:
-    return {r["offer_id"]: (r["title"], r["price_min"], r["description"]) for r in rows}
+    """What each reader made of the two versions, the hive partition column included."""
+    return {r["offer_id"]: (r["title"], r["price_min"], r["description"], str(r["crawl_date"])[:10]) for r in rows}
 
 
-EXPECTED = {1: ("old", Decimal("1.2345"), None), 2: ("new", Decimal("2.5"), "<p>new</p>")}
+EXPECTED = {
+    1: ("old", Decimal("1.2345"), None, "2025-04-01"),
+    2: ("new", Decimal("2.5"), "<p>new</p>", "2025-05-01"),
+}
 
 
 def test_old_and_new_versions_read_together_with_duckdb(mixed_versions, monkeypatch):
