@@ -1,25 +1,180 @@
-"""(Placeholder until the dataset branch lands: the spider-facing items only.)"""
+"""What spiders yield and what the dataset stores.
+
+Spiders yield the raw answers (:class:`RawOffer`, :class:`SearchHit`); the
+normalise pipeline turns each raw offer into a :class:`Product` carrying its
+:class:`Sku` rows and :class:`Seller`, or into a :class:`Reject` so that no
+record is ever lost silently. Every item is a plain dataclass: itemadapter
+handles them, and the Parquet writer reads their attributes directly, which
+is several times cheaper than going through an adapter per field.
+
+Field names of the row items are the column names of ``harvester.schema``;
+a test keeps the two in step.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
 
 
-@dataclass
+@dataclass(slots=True)
 class RawOffer:
+    """One offer as an API answered it, before normalisation."""
+
+    #: Endpoint key: ``batch_detail``, ``product_detail``, ``keyword_search``, ``image_search`` or ``seller_offers``.
     source_api: str
-    data: dict[str, Any]
-    fetched_at: datetime
+    #: The product object as returned: a productList element, queryProductDetail's ``result.result``,
+    #: or a search list item when no detail could be had.
+    data: dict
+    #: What found it: the keyword, ``image:<id>``, ``seller:<openId>``; None for id lists.
     query: str | None = None
-    search_item: dict[str, Any] | None = None
+    #: The search list item that found it: it carries ``monthSold`` and ``repurchaseRate``, which details lack.
+    search_item: dict | None = None
+    #: UTC time the answer arrived (defaults to now, so a spider may leave it out).
+    fetched_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 
-@dataclass
+@dataclass(slots=True)
 class SearchHit:
+    """One offer at one position of one result page: keeps every query that found an offer."""
+
     query: str
     offer_id: int
     page: int
     position: int
     found_at: datetime
+    crawl_id: str | None = None
+
+
+@dataclass(slots=True)
+class Reject:
+    """A record that could not be normalised at all, kept whole so it can be replayed once the normaliser learns it."""
+
+    #: The record as JSON text.
+    raw: str
+    source_api: str
+    reason: str
+    crawled_at: datetime
+    crawl_id: str | None = None
+
+
+@dataclass(slots=True)
+class PriceRange:
+    """One quantity tier: from ``start_quantity`` pieces on, each costs ``price``."""
+
+    start_quantity: int
+    price: Decimal
+    #: Promotional price of the tier, when queryProductDetail gives one.
+    promotion_price: Decimal | None = None
+
+
+@dataclass(slots=True)
+class Attribute:
+    """One product attribute (material, brand...), with the gateway's translation beside the original."""
+
+    name: str
+    value: str | None
+    name_translated: str | None = None
+    value_translated: str | None = None
+
+
+@dataclass(slots=True)
+class SkuAttribute:
+    """One spec of a SKU (colour, size...), trimmed and NFKC-folded, with its translation and picture."""
+
+    name: str
+    value: str
+    image_url: str | None = None
+    name_translated: str | None = None
+    value_translated: str | None = None
+
+
+@dataclass(slots=True)
+class Sku:
+    """One SKU row; an offer without SKUs gets one with an empty ``spec_key`` and the base price."""
+
+    offer_id: int
+    sku_id: int | None
+    spec_id: str | None
+    #: Canonical spec: attributes sorted by name, ``name=value`` joined by ``;`` (``尺码=XL;颜色=红色``).
+    spec_key: str
+    attributes: list[SkuAttribute]
+    price: Decimal | None
+    consign_price: Decimal | None = None
+    promotion_price: Decimal | None = None
+    stock: int | None = None
+    cargo_number: str | None = None
+    crawl_id: str | None = None
+    crawled_at: datetime | None = None
+
+
+@dataclass(slots=True)
+class Seller:
+    """A seller and its service scores as one offer's detail reported them."""
+
+    seller_open_id: str
+    company_name: str | None = None
+    trade_medal_level: int | None = None
+    composite_service_score: float | None = None
+    logistics_experience_score: float | None = None
+    dispute_complaint_score: float | None = None
+    offer_experience_score: float | None = None
+    consulting_experience_score: float | None = None
+    after_sales_experience_score: float | None = None
+    #: ``repeatPurchasePercent`` as a fraction 0..1.
+    repeat_purchase_rate: float | None = None
+    crawl_id: str | None = None
+    crawled_at: datetime | None = None
+
+
+@dataclass(slots=True)
+class Product:
+    """One offer, normalised. ``skus`` and ``seller`` ride along so one pipeline step passes the whole offer on;
+    the dataset writer splits them into their own tables."""
+
+    offer_id: int
+    title: str | None = None
+    title_translated: str | None = None
+    category_id: int | None = None
+    category_name: str | None = None
+    seller_open_id: str | None = None
+    company_name: str | None = None
+    price_min: Decimal | None = None
+    price_max: Decimal | None = None
+    price_ranges: list[PriceRange] = field(default_factory=list)
+    min_order_quantity: int | None = None
+    unit: str | None = None
+    stock: int | None = None
+    month_sold: int | None = None
+    #: Fraction 0..1 (``"10%"`` becomes 0.10).
+    repurchase_rate: float | None = None
+    image_urls: list[str] = field(default_factory=list)
+    attributes: list[Attribute] = field(default_factory=list)
+    #: Real SKUs of the offer: 0 when it has none (its one implicit SKU row is not counted).
+    sku_count: int = 0
+    source_api: str | None = None
+    query: str | None = None
+    crawl_id: str | None = None
+    crawled_at: datetime | None = None
+    description: str | None = None
+    unit_translated: str | None = None
+    quote_type: int | None = None
+    supplier_login_id: str | None = None
+    skus: list[Sku] = field(default_factory=list)
+    seller: Seller | None = None
+
+
+@dataclass(slots=True)
+class Change:
+    """One field of an offer (or of one of its SKUs) that changed between two crawls."""
+
+    offer_id: int
+    field: str
+    old_value: str | None
+    new_value: str | None
+    previous_crawled_at: datetime | None
+    crawled_at: datetime
+    #: None for an offer-level change.
+    sku_id: int | None = None
+    crawl_id: str | None = None

@@ -107,6 +107,25 @@ OPEN1688_SANDBOX_REFRESH_TOKEN = ""
 HARVEST_DATA_DIR = "./data"
 #: Seconds between progress lines in the log. 0 turns them off.
 HARVEST_PROGRESS_INTERVAL = 10.0
+#: Id of this crawl, in file names and the ``crawl_id`` columns. Empty: generated as ``YYYYMMDDTHHMMSSZ-<6 hex>``.
+#: Give every worker of a distributed crawl the same (generated-form) id: they then share one ``crawl_date`` partition.
+HARVEST_CRAWL_ID = ""
+#: This process's name in part file names (letters, digits, ``_`` and ``.``). Empty: ``<host>_<pid>``.
+HARVEST_WORKER_ID = ""
+#: Rows per Parquet row group: rows are buffered per table and written by a background thread every this many.
+HARVEST_ROW_GROUP_ROWS = 10_000
+#: Rows per part file before the writer completes it and starts the next (rounded up to whole row groups).
+HARVEST_FILE_ROWS = 1_000_000
+#: Row groups that may wait for the writer thread; when it is full, items wait (the reactor does not).
+HARVEST_WRITE_QUEUE = 4
+#: Parquet compression codec of the dataset files.
+HARVEST_PARQUET_COMPRESSION = "zstd"
+#: Compression level; 0 means the codec's default.
+HARVEST_PARQUET_COMPRESSION_LEVEL = 0
+#: Class of the seen-sets that de-duplicate offers and sellers within a crawl (see harvester.seen.SeenSet).
+HARVEST_SEEN_SET = "harvester.seen.MemorySeenSet"
+#: Base URL of the image paths that productList gives relative.
+HARVEST_IMAGE_BASE_URL = "https://cbu01.alicdn.com/"
 
 # --- Scrapy ------------------------------------------------------------------
 
@@ -143,4 +162,12 @@ DOWNLOAD_TIMEOUT = 30
 DOWNLOAD_MAXSIZE = 64 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 16 * 1024 * 1024
 FEED_EXPORT_ENCODING = "utf-8"
+# `-O products.parquet` (and FEEDS with format "parquet") write the products table schema.
+FEED_EXPORTERS = {"parquet": "harvester.exporters.ParquetItemExporter"}
+# normalise -> de-duplicate -> write the dataset (see harvester/pipelines/__init__.py).
+ITEM_PIPELINES = {
+    "harvester.pipelines.normalise.NormalisePipeline": 100,
+    "harvester.pipelines.dedupe.DeduplicatePipeline": 200,
+    "harvester.pipelines.dataset.DatasetPipeline": 900,
+}
 LOG_LEVEL = "INFO"

@@ -1,0 +1,73 @@
+"""Reading back one crawl: what a monitor compares against.
+
+Part file names carry their crawl id, so the newest crawl is found from a
+directory listing, and only that crawl's files are opened. Files written
+by an older schema version are read with the current schema: columns they
+lack come back as nulls.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.dataset as ds
+
+from ..crawl import started_at_of
+from ..schema import TABLES
+from .files import PART_PREFIX, PART_SUFFIX, crawl_id_of
+
+
+def _parts(root: Path, table: str) -> Iterable[tuple[str, Path]]:
+    """``(crawl_date partition, file)`` of every complete part file of ``table``."""
+    folder = root / table
+    if not folder.is_dir():
+        return
+    for partition in folder.iterdir():
+        if partition.is_dir() and partition.name.startswith("crawl_date="):
+            for path in partition.glob(f"{PART_PREFIX}*{PART_SUFFIX}"):
+                yield partition.name, path
+
+
+def latest_crawl_id(data_dir: str | Path, table: str = "products") -> str | None:
+    """The crawl with the newest ``crawl_date`` partition; within a day, the latest started (by its generated id,
+    else by its newest file)."""
+    best: tuple[str, float, str] | None = None
+    for partition, path in _parts(Path(data_dir), table):
+        crawl_id = crawl_id_of(path.name)
+        if crawl_id is None:
+            continue
+        started = started_at_of(crawl_id)
+        key = (partition, started.timestamp() if started else path.stat().st_mtime, crawl_id)
+        if best is None or key > best:
+            best = key
+    return None if best is None else best[2]
+
+
+def latest_snapshot(
+    data_dir: str | Path,
+    tables: Sequence[str] = ("products", "skus"),
+    *,
+    crawl_id: str | None = None,
+    columns: Mapping[str, Sequence[str]] | None = None,
+) -> dict[str, pa.Table]:
+    """The rows of the newest crawl (or of ``crawl_id``) for each of ``tables``, read with the current schema.
+
+    ``columns`` narrows what is read per table, e.g. ``{"skus": ["offer_id", "sku_id", "price"]}``:
+    a monitor comparing prices reads a few columns of one crawl, not the dataset.
+    Tables the crawl wrote nothing to come back empty.
+    """
+    root = Path(data_dir)
+    crawl_id = crawl_id or latest_crawl_id(root)
+    result = {}
+    for table in tables:
+        schema = TABLES[table]
+        wanted = list(columns[table]) if columns and table in columns else schema.names
+        files = [str(path) for _, path in _parts(root, table) if crawl_id_of(path.name) == crawl_id]
+        if not files:
+            result[table] = schema.empty_table().select(wanted)
+            continue
+        dataset = ds.dataset(sorted(files), schema=schema, format="parquet")
+        result[table] = dataset.to_table(columns=wanted)
+    return result

@@ -1,0 +1,210 @@
+"""The dataset writer: buffered row groups per table, converted and written by one background thread.
+
+Rows are buffered per table in column lists (see ``convert.RowGroup``);
+every ``row_group_rows`` rows the buffer becomes a job. Jobs go through a
+bounded queue to the writer thread, which converts them to Arrow and writes
+them as one row group, rolling to a new part file every ``file_rows`` rows.
+Memory is therefore bounded by (queue size + tables being filled) row
+groups, whatever the crawl's size.
+
+The caller's thread never converts nor writes: :meth:`DatasetWriter.add`
+only buffers, and :meth:`DatasetWriter.hand_off` passes finished row groups
+on without blocking unless asked to, so a Scrapy pipeline can wait for
+room in a thread instead of blocking the reactor.
+
+Layout: ``{root}/{table}/crawl_date=YYYY-MM-DD/part-{crawl_id}-{worker}-{seq:05d}.parquet``.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections import Counter, deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..crawl import CrawlIdentity
+from ..items import Product
+from ..schema import TABLES
+from .convert import RowGroup
+from .files import PartFile, free_part_name, sweep_temporaries
+from .tables import TABLE_OF
+
+logger = logging.getLogger(__name__)
+
+_STOP = None
+
+
+@dataclass(frozen=True)
+class WriterOptions:
+    row_group_rows: int = 10_000
+    file_rows: int = 1_000_000
+    #: Row groups that may wait for the writer thread.
+    queue_size: int = 4
+    compression: str = "zstd"
+    compression_level: int | None = None
+
+    def parquet(self) -> dict[str, Any]:
+        return {
+            "compression": self.compression,
+            "compression_level": self.compression_level,
+            # Precision-18 decimals as INT64: compact, and read exactly by DuckDB, polars and pandas.
+            "store_decimal_as_integer": True,
+        }
+
+
+class DatasetWriter:
+    """Writes one crawl's items into the Parquet dataset under ``root``."""
+
+    def __init__(
+        self,
+        root: Path,
+        identity: CrawlIdentity,
+        options: WriterOptions | None = None,
+        on_error: Callable[[BaseException], None] | None = None,
+    ) -> None:
+        """``on_error`` is called once, from the writer thread, when writing first fails."""
+        self.root = Path(root)
+        self._on_error = on_error
+        self.identity = identity
+        self.options = options or WriterOptions()
+        #: Rows in completed part files, by table.
+        self.rows_written: Counter[str] = Counter()
+        self.files_written: Counter[str] = Counter()
+        self.bytes_written: Counter[str] = Counter()
+        #: Rows that were buffered but could not be written (after an error): said, never silent.
+        self.rows_lost: Counter[str] = Counter()
+        #: Set by the writer thread when writing failed; what was complete is still committed, the rest counted lost.
+        self.error: BaseException | None = None
+        self._buffers: dict[str, RowGroup] = {table: RowGroup(schema) for table, schema in TABLES.items()}
+        self._ready: deque[tuple[str, RowGroup]] = deque()
+        self._queue: queue.Queue[tuple[str, RowGroup] | None] = queue.Queue(self.options.queue_size)
+        self._open: dict[str, PartFile] = {}
+        self._seq: dict[str, int] = {}
+        self._fill = {"crawl_id": identity.crawl_id}
+        self._partition = f"crawl_date={identity.crawl_date.isoformat()}"
+        self._thread = threading.Thread(target=self._run, name="harvester-dataset-writer", daemon=True)
+
+    def open(self) -> list[Path]:
+        """Sweep what dead writers left, start the writer thread; returns the temporary files removed."""
+        removed = sweep_temporaries(self.root, older_than=time.time())
+        self._thread.start()
+        return removed
+
+    # --- caller's side -----------------------------------------------------
+
+    def add(self, item: Any) -> bool:
+        """Buffer the rows of ``item``; False when the dataset has no table for it."""
+        buffers = self._buffers
+        limit = self.options.row_group_rows
+        if type(item) is Product:
+            products = buffers["products"]
+            products.add(item)
+            skus = buffers["skus"]
+            skus.add_many(item.skus)
+            if item.seller is not None:
+                sellers = buffers["sellers"]
+                sellers.add(item.seller)
+                if len(sellers) >= limit:
+                    self._seal("sellers")
+            if len(products) >= limit:
+                self._seal("products")
+            if len(skus) >= limit:
+                self._seal("skus")
+            return True
+        table = TABLE_OF.get(type(item))
+        if table is None:
+            return False
+        rows = buffers[table]
+        rows.add(item)
+        if len(rows) >= limit:
+            self._seal(table)
+        return True
+
+    @property
+    def has_ready(self) -> bool:
+        return bool(self._ready)
+
+    def hand_off(self, wait: bool = False) -> bool:
+        """Pass finished row groups to the writer thread; without ``wait``, False when its queue is full."""
+        while self._ready:
+            job = self._ready.popleft()
+            try:
+                self._queue.put(job, block=wait)
+            except queue.Full:
+                self._ready.appendleft(job)
+                return False
+        return True
+
+    def close(self) -> None:
+        """Write what is buffered and complete every open file. Blocks until done: call it from a thread."""
+        for table, rows in self._buffers.items():
+            if len(rows):
+                self._seal(table)
+        self.hand_off(wait=True)
+        self._queue.put(_STOP)
+        self._thread.join()
+
+    def _seal(self, table: str) -> None:
+        self._ready.append((table, self._buffers[table]))
+        self._buffers[table] = RowGroup(TABLES[table])
+
+    # --- writer thread -----------------------------------------------------
+
+    def _run(self) -> None:
+        while (job := self._queue.get()) is not _STOP:
+            table, rows = job
+            if self.error is not None:
+                self.rows_lost[table] += len(rows)
+                continue
+            try:
+                self._write(table, rows)
+            except BaseException as exc:  # noqa: BLE001 - reported through .error; the thread must go on draining
+                logger.exception("Writing the %s table failed; no more rows are written", table)
+                self.error = exc
+                self.rows_lost[table] += len(rows)
+                if self._on_error is not None:
+                    self._on_error(exc)
+        for table in list(self._open):
+            try:
+                self._commit(table)
+            except BaseException as exc:  # noqa: BLE001
+                logger.exception("Completing the %s part file failed", table)
+                self.error = self.error or exc
+
+    def _write(self, table: str, rows: RowGroup) -> None:
+        schema = TABLES[table]
+        batch = rows.to_batch(self._fill)
+        part = self._open.get(table)
+        if part is None:
+            folder = self.root / table / self._partition
+            folder.mkdir(parents=True, exist_ok=True)
+            name, seq = free_part_name(folder, self.identity.crawl_id, self.identity.worker_id, self._seq.get(table, 0))
+            self._seq[table] = seq + 1
+            part = self._open[table] = PartFile(folder, name, schema, self.options.parquet())
+        try:
+            part.write(batch)
+        except BaseException:
+            # The file may hold half a row group: it must never become a part file.
+            del self._open[table]
+            self.rows_lost[table] += part.rows
+            part.abort()
+            raise
+        if part.rows >= self.options.file_rows:
+            self._commit(table)
+
+    def _commit(self, table: str) -> None:
+        part = self._open.pop(table)
+        try:
+            size = part.commit()
+        except BaseException:
+            self.rows_lost[table] += part.rows
+            part.abort()
+            raise
+        self.rows_written[table] += part.rows
+        self.bytes_written[table] += size
+        self.files_written[table] += 1

@@ -1,0 +1,138 @@
+"""Writes every dataset item into the hive-partitioned Parquet dataset under ``HARVEST_DATA_DIR``."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Coroutine
+from pathlib import Path
+from typing import Any, Self
+
+import pyarrow as pa
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
+from twisted.internet.threads import deferToThread
+
+from ..crawl import crawl_identity
+from ..dataset.writer import DatasetWriter, WriterOptions
+
+logger = logging.getLogger(__name__)
+
+PREFIX = "harvester/dataset/"
+_CODECS = ("zstd", "snappy", "gzip", "brotli", "lz4", "none")
+
+
+class DatasetPipeline:
+    """Buffers rows per table and hands full row groups to a writer thread (see ``harvester.dataset.writer``).
+
+    On the reactor thread an item is only taken apart into column lists;
+    converting and writing happen in the writer thread. When that thread is
+    behind, the item waits for room in a thread pool instead of blocking the
+    reactor, which also slows the crawl down to what the disk takes. Files
+    are completed in ``close_spider`` whatever the reason the crawl stops;
+    a write error stops the crawl at once (reason ``dataset_write_failed``)
+    after committing what was complete.
+
+    Stats: ``harvester/dataset/rows/<table>``, ``.../files/<table>``,
+    ``.../bytes/<table>``, ``.../lost_rows/<table>`` (after a write error),
+    ``.../skipped/<item class>``, ``.../temporaries_removed``,
+    ``.../crawl_id``.
+    """
+
+    def __init__(self, crawler: Crawler, root: Path, options: WriterOptions) -> None:
+        self.crawler = crawler
+        self.root = root
+        self.options = options
+        self.writer: DatasetWriter | None = None
+        #: Set once the crawl is ending (closing, or stopped by a write error): nothing more to stop.
+        self._ending = False
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        settings = crawler.settings
+        root = settings.get("HARVEST_DATA_DIR")
+        if not root:
+            raise NotConfigured("HARVEST_DATA_DIR is empty")
+        options = WriterOptions(
+            row_group_rows=settings.getint("HARVEST_ROW_GROUP_ROWS"),
+            file_rows=settings.getint("HARVEST_FILE_ROWS"),
+            queue_size=settings.getint("HARVEST_WRITE_QUEUE"),
+            compression=settings.get("HARVEST_PARQUET_COMPRESSION"),
+            compression_level=settings.getint("HARVEST_PARQUET_COMPRESSION_LEVEL") or None,
+        )
+        if options.row_group_rows < 1 or options.file_rows < options.row_group_rows or options.queue_size < 1:
+            raise ValueError(
+                "need HARVEST_ROW_GROUP_ROWS >= 1, HARVEST_FILE_ROWS >= HARVEST_ROW_GROUP_ROWS, "
+                "HARVEST_WRITE_QUEUE >= 1"
+            )
+        codec = options.compression
+        if codec not in _CODECS or (codec != "none" and not pa.Codec.is_available(codec)):
+            raise ValueError(f"HARVEST_PARQUET_COMPRESSION: no {codec!r} codec; one of {', '.join(_CODECS)}")
+        return cls(crawler, Path(root), options)
+
+    def open_spider(self) -> None:
+        # Imported here, not at module level: importing the reactor installs one, and Scrapy must choose which.
+        from twisted.internet import reactor
+
+        identity = crawl_identity(self.crawler)
+        self.writer = DatasetWriter(
+            self.root, identity, self.options, on_error=lambda _: reactor.callFromThread(self._stop_crawl)
+        )
+        removed = self.writer.open()
+        stats = self.crawler.stats
+        assert stats is not None
+        stats.set_value(PREFIX + "crawl_id", identity.crawl_id)
+        if removed:
+            stats.set_value(PREFIX + "temporaries_removed", len(removed))
+            logger.info("Removed %d temporary file(s) left by a crashed writer under %s", len(removed), self.root)
+        logger.info("Writing crawl %s to %s", identity.crawl_id, self.root.resolve())
+
+    def process_item(self, item: Any) -> Any:
+        writer = self.writer
+        assert writer is not None
+        if not writer.add(item):
+            self.crawler.stats.inc_value(PREFIX + "skipped/" + type(item).__name__)  # type: ignore[union-attr]
+            return item
+        if writer.has_ready:
+            self._sync_stats()
+            if not writer.hand_off():
+                return self._wait_for_room(item)
+        return item
+
+    async def _wait_for_room(self, item: Any) -> Any:
+        assert self.writer is not None
+        await maybe_deferred_to_future(deferToThread(self.writer.hand_off, True))
+        return item
+
+    async def close_spider(self) -> None:
+        writer = self.writer
+        assert writer is not None
+        self._ending = True
+        await maybe_deferred_to_future(deferToThread(writer.close))
+        self._sync_stats()
+        if writer.error is not None:
+            logger.error("The dataset under %s is incomplete: %s", self.root, writer.error)
+
+    def _sync_stats(self) -> None:
+        writer = self.writer
+        stats = self.crawler.stats
+        assert writer is not None and stats is not None
+        for name, counts in (
+            ("rows", writer.rows_written),
+            ("files", writer.files_written),
+            ("bytes", writer.bytes_written),
+            ("lost_rows", writer.rows_lost),
+        ):
+            for table, count in list(counts.items()):
+                stats.set_value(f"{PREFIX}{name}/{table}", count)
+
+    def _stop_crawl(self) -> None:
+        if self._ending:
+            return
+        self._ending = True
+        assert self.writer is not None
+        logger.error("Writing the dataset failed (%s): stopping the crawl", self.writer.error)
+        engine = self.crawler.engine
+        assert engine is not None
+        closing: Coroutine[Any, Any, None] = engine.close_spider_async(reason="dataset_write_failed")
+        deferred_from_coro(closing)
