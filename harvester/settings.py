@@ -107,6 +107,8 @@ OPEN1688_SANDBOX_REFRESH_TOKEN = ""
 HARVEST_DATA_DIR = "./data"
 #: Seconds between progress lines in the log. 0 turns them off.
 HARVEST_PROGRESS_INTERVAL = 10.0
+#: Seconds between samples of the crawl report's time series (calls, details, retries over time).
+HARVEST_REPORT_SAMPLE_INTERVAL = 5.0
 #: Id of this crawl, in file names and the ``crawl_id`` columns. Empty: generated as ``YYYYMMDDTHHMMSSZ-<6 hex>``.
 #: Give every worker of a distributed crawl the same (generated-form) id: they then share one ``crawl_date`` partition.
 HARVEST_CRAWL_ID = ""
@@ -142,6 +144,7 @@ DOWNLOADER_MIDDLEWARES = {
 COMMANDS_MODULE = "harvester.commands"
 EXTENSIONS = {
     "harvester.extensions.progress.Progress": 500,
+    "harvester.extensions.crawl_report.CrawlReport": 510,
 }
 
 ROBOTSTXT_OBEY = False

@@ -1,11 +1,18 @@
-"""`scrapy crawl`, with arguments checked before any call and an exit status that says how it ended."""
+"""`scrapy crawl`, with arguments checked before any call and an exit status that says how it ended.
+
+Spider arguments are checked in ``process_options``, before Scrapy builds
+the crawler process (and prints its start-up banner), so a typo is answered
+by one line and exit status 2.
+"""
 
 from __future__ import annotations
 
 import argparse
+import sys
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
+from scrapy.spiderloader import get_spider_loader
 
 from .. import exitcodes
 from ..access import GatewayAccess
@@ -14,21 +21,31 @@ from . import fail
 
 
 class Command(ScrapyCrawlCommand):
-    def run(self, args: list[str], opts: argparse.Namespace) -> None:
+    def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
+        super().process_options(args, opts)
         if len(args) != 1:
-            raise UsageError("give exactly one spider: scrapy crawl keyword -a keywords=保温杯")
-        assert self.crawler_process is not None
+            raise UsageError("give exactly one spider: scrapy crawl keyword -a keywords=保温杯", print_help=False)
+        assert self.settings is not None
         try:
-            spidercls = self.crawler_process.spider_loader.load(args[0])
+            spidercls = get_spider_loader(self.settings).load(args[0])
         except KeyError:
-            fail(f"no spider named {args[0]!r}; `scrapy list` shows them")
-            self.exitcode = exitcodes.USAGE
-            return
-        crawler = self.crawler_process.create_crawler(spidercls)
+            self._refuse(f"no spider named {args[0]!r}; `scrapy list` shows them")
+        check = getattr(spidercls, "check_arguments", None)
         try:
-            check = getattr(spidercls, "check_arguments", None)
             if check is not None:
                 check(opts.spargs)
+        except HarvestError as error:
+            self._refuse(str(error))
+
+    @staticmethod
+    def _refuse(message: str) -> None:
+        fail(message)
+        sys.exit(exitcodes.USAGE)
+
+    def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        assert self.crawler_process is not None
+        crawler = self.crawler_process.create_crawler(args[0])
+        try:
             GatewayAccess.from_crawler(crawler)
         except HarvestError as error:
             fail(str(error))

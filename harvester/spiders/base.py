@@ -7,11 +7,11 @@ costs nothing but a one-line message.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import scrapy
-from scrapy import signals
+from scrapy import Request, signals
 from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response
 from twisted.python.failure import Failure
@@ -81,6 +81,29 @@ class HarvestSpider(scrapy.Spider):
 
     def search_page_failed(self, failure: Failure) -> None:
         return self.pager.page_failed(failure)
+
+    # Work arrives in units: one keyword with its filters, one image, one list of ids, one seller.
+    # A unit is a dict of spider arguments, from -a arguments here or from a Redis payload in a
+    # distributed crawl; `seeds` turns one unit into its first requests either way.
+
+    def units(self) -> Iterable[dict[str, Any]]:
+        """The units of work given as -a arguments."""
+        raise NotImplementedError
+
+    def seeds(self, unit: Mapping[str, Any]) -> Iterable[Request]:
+        """First requests for one unit; raises ``ArgumentError`` for a unit that cannot be searched."""
+        raise NotImplementedError
+
+    async def start(self) -> AsyncIterator[Request]:
+        for unit in self.units():
+            try:
+                seeds = list(self.seeds(unit))
+            except ArgumentError as error:
+                self.crawler.stats.inc_value("harvester/input/bad_units")  # type: ignore[union-attr]
+                self.logger.warning("Skipped %s: %s", str(unit)[:80], error)
+                continue
+            for request in seeds:
+                yield request
 
     def flush_details(self) -> None:
         """Send the last, partly filled detail batch once nothing else is left to do."""

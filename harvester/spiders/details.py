@@ -17,11 +17,13 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from scrapy import Request
 from scrapy.http import Response
+from scrapy.utils.misc import build_from_crawler, load_object
 from twisted.python.failure import Failure
 
 from ..calls import ACL_FALLBACK, ApiCallFailed, api_request, outcome_of
 from ..items import RawOffer
 from ..open1688 import endpoints
+from ..seen import SeenSet
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -69,7 +71,8 @@ class DetailFetcher:
         self.method = settings.get("OPEN1688_HTTP_METHOD")
         if self.batch_size < 1:
             raise ValueError("OPEN1688_DETAIL_BATCH_SIZE must be at least 1")
-        self._seen: set[int] = set()
+        seen_set = load_object(settings["HARVEST_SEEN_SET"])
+        self._seen: SeenSet = build_from_crawler(seen_set, crawler, name="wanted")
         self._pending: list[Wanted] = []
         #: Offers the gateway says do not exist (or no longer do).
         self.missing: list[int] = []
@@ -83,10 +86,9 @@ class DetailFetcher:
         return self.crawler.stats  # type: ignore[return-value]
     def want(self, wanted: Wanted) -> list[Request]:
         """Queue an offer for detail; returns the calls to send once a batch is full."""
-        if wanted.offer_id in self._seen:
+        if not self._seen.add(wanted.offer_id):
             self.stats.inc_value(f"{STATS}/already_seen")
             return []
-        self._seen.add(wanted.offer_id)
         self.stats.inc_value(f"{STATS}/wanted")
         self._pending.append(wanted)
         if len(self._pending) >= self.batch_size or not self.batch_api:

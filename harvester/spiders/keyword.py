@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from scrapy import Request
@@ -81,13 +81,14 @@ class KeywordSpider(HarvestSpider):
                 else:
                     yield line[1]
 
-    async def start(self) -> AsyncIterator[Request]:
+    def units(self) -> Iterator[dict[str, Any]]:
         filters = self._filters(self.__dict__)
         for keyword in self._keywords():
-            try:
-                query = SearchQuery.from_arguments(keyword=keyword, **filters)
-            except QueryError as error:
-                self.crawler.stats.inc_value("harvester/input/bad_keywords")  # type: ignore[union-attr]
-                logger.warning("Keyword %r skipped: %s", keyword[:50], error)
-                continue
-            yield self.pager.first_page(query)
+            yield {"keyword": keyword, **filters}
+
+    def seeds(self, unit: Mapping[str, Any]) -> Iterator[Request]:
+        try:
+            query = SearchQuery.from_arguments(**unit)
+        except (QueryError, TypeError) as error:
+            raise ArgumentError(str(error)) from None
+        yield self.pager.first_page(query)
