@@ -47,7 +47,7 @@ def _stat(log: str, name: str) -> object:
 def _complete_dataset(data_dir: Path) -> dict[str, int]:
     assert not list(data_dir.rglob(".*.tmp")), "temporary files left behind"
     rows = {}
-    for table in sorted(p.name for p in data_dir.iterdir()):
+    for table in sorted(p.name for p in data_dir.iterdir() if not p.name.startswith("_")):  # _reports: crawl reports
         files = list((data_dir / table).glob("crawl_date=2025-05-01/part-*.parquet"))
         assert files and all(CRAWL_ID in f.name for f in files)
         rows[table] = sum(pq.read_table(f).num_rows for f in files)
