@@ -615,9 +615,11 @@ def _reject(raw: RawOffer, reason: str, crawl_id: str | None) -> Reject:
 
 
 def _merge_search_item(product: Product, item: Any, note: Note) -> None:
-    """Search list items carry sales figures the detail APIs lack."""
+    """Search list items carry what productList lacks: sales figures and the translated title."""
     if type(item) is not dict:
         return
+    if product.title_translated is None:
+        product.title_translated = _text(item.get("subjectTrans"), "title", note)
     if product.month_sold is None:
         product.month_sold = _count(item.get("monthSold"), "month_sold", note)
     if product.repurchase_rate is None:

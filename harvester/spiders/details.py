@@ -11,7 +11,7 @@ falls back to single calls for everything.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -69,6 +69,10 @@ class DetailFetcher:
         self.batch_api = settings.getbool("OPEN1688_BATCH_DETAIL")
         self.country = settings.get("OPEN1688_COUNTRY")
         self.method = settings.get("OPEN1688_HTTP_METHOD")
+        #: With the HTTP cache on, a batch holds one search page's offers in id order, so the
+        #: same crawl asks the same batches again and the cache answers them (at the price of
+        #: a partly filled batch per page, up to ~20% more detail calls on the first crawl).
+        self.batch_per_page = settings.getbool("HTTPCACHE_ENABLED")
         if self.batch_size < 1:
             raise ValueError("OPEN1688_DETAIL_BATCH_SIZE must be at least 1")
         seen_set = load_object(settings["HARVEST_SEEN_SET"])
@@ -84,25 +88,38 @@ class DetailFetcher:
     def stats(self) -> StatsCollector:
         # The spider (and so this object) is built before the crawler's stats exist.
         return self.crawler.stats  # type: ignore[return-value]
-    def want(self, wanted: Wanted) -> list[Request]:
-        """Queue an offer for detail; returns the calls to send once a batch is full."""
-        if not self._seen.add(wanted.offer_id):
-            self.stats.inc_value(f"{STATS}/already_seen")
-            return []
-        self.stats.inc_value(f"{STATS}/wanted")
-        self._pending.append(wanted)
-        if len(self._pending) >= self.batch_size or not self.batch_api:
+    def want(self, wanted: Iterable[Wanted]) -> list[Request]:
+        """Queue offers for detail (those not asked for before); returns the calls ready to send.
+
+        Offers from one search page arrive together: with ``batch_per_page`` they
+        make their own batches, which the interleaving of concurrent callbacks
+        cannot mix with another page's.
+        """
+        wanted = list(wanted)
+        new = self._seen.add_many([w.offer_id for w in wanted])
+        fresh = [w for w, is_new in zip(wanted, new) if is_new]
+        self.stats.inc_value(f"{STATS}/already_seen", len(wanted) - len(fresh))
+        self.stats.inc_value(f"{STATS}/wanted", len(fresh))
+        if self.batch_per_page:
+            return self._calls(sorted(fresh))
+        self._pending.extend(fresh)
+        if not self.batch_api:
             return self.flush()
-        return []
+        full = len(self._pending) - len(self._pending) % self.batch_size
+        ready, self._pending = self._pending[:full], self._pending[full:]
+        return self._calls(ready)
 
     def flush(self) -> list[Request]:
-        """Calls for everything waiting (a batch is full, or the crawl went idle)."""
+        """Calls for everything still waiting: the crawl went idle."""
         pending, self._pending = self._pending, []
+        return self._calls(pending)
+
+    def _calls(self, wanted: list[Wanted]) -> list[Request]:
         if not self.batch_api:
-            return [self._single_request(wanted) for wanted in pending]
+            return [self._single_request(w) for w in wanted]
         return [
-            self._batch_request(pending[start : start + self.batch_size])
-            for start in range(0, len(pending), self.batch_size)
+            self._batch_request(wanted[start : start + self.batch_size])
+            for start in range(0, len(wanted), self.batch_size)
         ]
 
     @property

@@ -196,13 +196,15 @@ class SearchPager:
     def _found(self, query: SearchQuery, page: int, items: list[dict[str, Any]]) -> Iterator[Request | SearchHit]:
         now = datetime.now(timezone.utc)
         label = query.label
+        wanted = []
         for position, item in enumerate(items, start=1):
             offer_id = _int(item.get("offerId"))
             if offer_id <= 0:
                 self.stats.inc_value(f"{STATS}/items_without_id")
                 continue
             yield SearchHit(query=label, offer_id=offer_id, page=page, position=position, found_at=now)
-            yield from self.details.want(Wanted(offer_id, label, item, self.endpoint.key))
+            wanted.append(Wanted(offer_id, label, item, self.endpoint.key))
+        yield from self.details.want(wanted)
 
     def page_failed(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
