@@ -164,6 +164,7 @@ def test_postpone_waits_for_the_last_30_days_then_extends(sandbox, tmp_path, tok
     sandbox.admin.config(refresh_token_lifetime=10 * 86_400)
     assert auth(env, token_path, "--code", approve(sandbox), "--no-probe").returncode == 0
     before = json.loads(token_path.read_text())
+    sandbox.admin.config(refresh_token_lifetime=180 * 86_400)  # what a postponed token gets
     done = auth(env, token_path, "--postpone")
     assert done.returncode == 0 and done.stdout.startswith("Postponed: tokens saved"), done.stderr
     after = json.loads(token_path.read_text())
