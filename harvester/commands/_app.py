@@ -37,7 +37,8 @@ class App:
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> App:
         app_key = setting_or_env(settings, "OPEN1688_APP_KEY")
-        gateway = setting_or_env(settings, "OPEN1688_GATEWAY") or (SANDBOX if not app_key else endpoints.DEFAULT_GATEWAY)
+        default = endpoints.DEFAULT_GATEWAY if app_key else SANDBOX
+        gateway = setting_or_env(settings, "OPEN1688_GATEWAY") or default
         access = setting_or_env(settings, "OPEN1688_ACCESS_TOKEN")
         refresh = setting_or_env(settings, "OPEN1688_REFRESH_TOKEN")
         app = cls(

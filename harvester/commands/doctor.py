@@ -82,7 +82,8 @@ class Command(ScrapyCommand):
         if tokens is None:
             return [*reached.results, Result(Status.SKIP, "token", "not checked: no token (run `scrapy auth`)")]
         if not reached.accepted:
-            return [*reached.results, Result(Status.SKIP, "token", "not checked: the gateway did not accept the app (see above)")]
+            return [*reached.results,
+                    Result(Status.SKIP, "token", "not checked: the gateway did not accept the app (see above)")]
         return [*reached.results, *doctor.token(client, tokens, source, datetime.now(timezone.utc))]
 
     def _redis_url(self) -> str | None:

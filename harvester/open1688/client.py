@@ -57,7 +57,9 @@ def _offer_id(value: Any) -> int:
     try:
         return _positive(value, "offer id")
     except queries.QueryError:
-        raise queries.QueryError(f"offer id {value!r} is not an offer id; give the number from the offer's URL") from None
+        raise queries.QueryError(
+            f"offer id {value!r} is not an offer id; give the number from the offer's URL"
+        ) from None
 
 
 class Client:
@@ -243,7 +245,7 @@ class Client:
         for start in range(0, len(ids), self.batch_size):
             chunk = ids[start:start + self.batch_size]
             outcome = self._call(endpoints.BATCH_DETAIL, {"productIdList": chunk})
-            found = [product for product in outcome.data or [] if isinstance(product, Mapping)]
+            found = [product for product in outcome.data or [] if isinstance(product, dict)]
             products += found
             returned = {str(product.get("productID")) for product in found}
             for offer_id in chunk:

@@ -57,7 +57,7 @@ from urllib.parse import parse_qsl
 
 import pytest
 import requests
-from betamax import Betamax, BaseMatcher, BaseSerializer
+from betamax import BaseMatcher, BaseSerializer, Betamax
 from betamax.cassette.cassette import Cassette, Placeholder
 from betamax.configure import Configuration
 

@@ -23,7 +23,7 @@ def environment(home: Path, **variables: str) -> dict[str, str]:
 def scrapy(*arguments: str, env: dict[str, str], stdin: str | None = None, **options: Any
            ) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "scrapy", *arguments], cwd=ROOT, env=env, input=stdin,
-                          capture_output=True, text=True, timeout=120, **options)
+                          capture_output=True, text=True, timeout=120, check=False, **options)
 
 
 def closed_port() -> int:

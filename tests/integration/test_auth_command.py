@@ -59,7 +59,8 @@ def test_interactive_auth_saves_the_tokens_0600_and_probes_every_api(sandbox, tm
             url = line.strip()
         if line.startswith("Then paste"):
             break
-    assert url.startswith(f"{sandbox.base_url}/oauth/authorize?") and "redirect_uri=http%3A%2F%2F127.0.0.1%3A8765" in url
+    assert url.startswith(f"{sandbox.base_url}/oauth/authorize?")
+    assert "redirect_uri=http%3A%2F%2F127.0.0.1%3A8765" in url
     browser = requests.get(url, allow_redirects=False, timeout=30)
     out, err = process.communicate(browser.headers["Location"] + "\n", timeout=120)
     assert process.returncode == 0, err

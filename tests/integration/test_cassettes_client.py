@@ -14,7 +14,7 @@ from harvester.open1688 import endpoints
 from harvester.open1688.client import Client
 from harvester.open1688.errors import Action, GatewayError
 
-from .cassettes import (  # noqa: F401 (fixtures)
+from .cassettes import (
     ACCESS_TOKEN,
     APP_KEY,
     APP_SECRET,
@@ -23,8 +23,6 @@ from .cassettes import (  # noqa: F401 (fixtures)
     Tape,
     frozen_clock,
     no_sleep,
-    recording_sandbox,
-    tape,
 )
 
 #: An offer of the seed-1688 catalogue ("儿童木质算盘") and its main picture, downscaled.

@@ -13,7 +13,7 @@ import pytest
 from harvester.open1688.errors import GatewayError
 from harvester.open1688.oauth import OAuthClient, Tokens, authorize_base_for, authorize_url, code_from_input
 
-from .cassettes import (  # noqa: F401 (fixtures)
+from .cassettes import (
     ACCESS_TOKEN,
     APP_KEY,
     APP_SECRET,
@@ -22,8 +22,6 @@ from .cassettes import (  # noqa: F401 (fixtures)
     REFRESH_TOKEN,
     Tape,
     frozen_clock,
-    recording_sandbox,
-    tape,
 )
 
 STATE = "cassette-state"

@@ -102,9 +102,11 @@ def test_an_api_not_granted_is_named_and_the_token_checked_with_the_next(sandbox
     sandbox.admin.config(acl_deny=["product.search.keywordQuery"])
     status, checks = doctor(sandbox, tmp_path)
     assert status == 0, checks
-    assert checks["token"].startswith("OK accepted by com.alibaba.fenxiao.crossborder:product.search.queryProductDetail")
-    assert checks["APIs"] == ("WARN not granted to this app: com.alibaba.fenxiao.crossborder:product.search.keywordQuery-1;"
-                              " request them in the 1688 console (`scrapy auth` lists every API)")
+    assert checks["token"].startswith(
+        "OK accepted by com.alibaba.fenxiao.crossborder:product.search.queryProductDetail-1")
+    assert checks["APIs"] == ("WARN not granted to this app: com.alibaba.fenxiao.crossborder:"
+                              "product.search.keywordQuery-1; request them in the 1688 console "
+                              "(`scrapy auth` lists every API)")
 
 
 def test_a_token_file_with_an_expiry_and_a_loose_mode(sandbox, tmp_path):
