@@ -53,6 +53,14 @@ def _query(filters: Mapping[str, Any], **subject: Any) -> queries.SearchQuery:
     return queries.SearchQuery.from_arguments(**subject, **filters)
 
 
+def _number(get: Callable[[str], Any], name: str, kind: Callable[[Any], float]) -> Any:
+    value = get(name)
+    try:
+        return kind(value or 0)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name}={value!r} is not a number") from None
+
+
 def _offer_id(value: Any) -> int:
     try:
         return _positive(value, "offer id")
@@ -105,6 +113,8 @@ class Client:
         self.gateway = gateway.rstrip("/")
         self.app_key = app_key
         self._secret = app_secret
+        if tokens is not None and (access_token or refresh_token):
+            raise ValueError("give tokens, or access_token/refresh_token, not both")
         if tokens is None and (access_token or refresh_token):
             tokens = oauth.Tokens(access_token=access_token or "", refresh_token=refresh_token or None)
         self._tokens = tokens
@@ -149,11 +159,10 @@ class Client:
         token_file = oauth.TokenFile(str(get("OPEN1688_TOKEN_FILE")))
         access, refresh = get("OPEN1688_ACCESS_TOKEN"), get("OPEN1688_REFRESH_TOKEN")
         tokens = None if access or refresh else token_file.load()
-        qps = float(get("OPEN1688_QPS") or 0)
         options = {
-            "qps": qps or None,
+            "qps": _number(get, "OPEN1688_QPS", float) or None,
             "country": str(get("OPEN1688_COUNTRY")),
-            "batch_size": int(get("OPEN1688_DETAIL_BATCH_SIZE")),
+            "batch_size": _number(get, "OPEN1688_DETAIL_BATCH_SIZE", int),
             "tokens": tokens,
             "token_file": token_file if tokens is not None else None,
             **options,

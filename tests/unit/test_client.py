@@ -78,7 +78,8 @@ def make_client(script: Script, **options: Any) -> tuple[Client, list[float]]:
     session.mount("http://", script)
     sleeps: list[float] = []
     options = {"clock": lambda: NOW, "sleep": sleeps.append, "rng": random.Random(7), **options}
-    return Client(GATEWAY, APP_KEY, SECRET, ACCESS, REFRESH, session=session, **options), sleeps
+    tokens = () if "tokens" in options else (ACCESS, REFRESH)
+    return Client(GATEWAY, APP_KEY, SECRET, *tokens, session=session, **options), sleeps
 
 
 def test_a_keyword_search_is_one_signed_post_built_from_the_catalogue():
@@ -269,6 +270,7 @@ def test_from_env_reads_the_variables_and_the_token_file(tmp_path, monkeypatch):
     ({"OPEN1688_GATEWAY": "gw.open.1688.com"}, "is not a URL"),
     ({"OPEN1688_APP_KEY": ""}, "OPEN1688_APP_KEY is not set"),
     ({"OPEN1688_APP_SECRET": ""}, "OPEN1688_APP_SECRET is not set"),
+    ({"OPEN1688_QPS": "fast"}, "OPEN1688_QPS='fast' is not a number"),
 ])
 def test_from_env_names_what_is_missing(environment, message, monkeypatch, tmp_path):
     base = {"OPEN1688_GATEWAY": GATEWAY, "OPEN1688_APP_KEY": APP_KEY, "OPEN1688_APP_SECRET": SECRET,
