@@ -26,6 +26,10 @@ OPEN1688_ACCESS_TOKEN = ""
 OPEN1688_REFRESH_TOKEN = ""
 #: Where `scrapy auth` keeps the tokens (written with mode 0600).
 OPEN1688_TOKEN_FILE = "~/.config/harvester/token.json"
+#: Where the 1688 authorisation page sends the browser back with the code (`scrapy auth --redirect-uri`
+#: overrides it). It must match the callback registered for the app in the console; nothing needs to
+#: listen there: paste the address the browser ends up on into `scrapy auth`.
+OPEN1688_REDIRECT_URI = "http://127.0.0.1:8765/callback"
 #: Refresh the access token this many seconds before it expires.
 OPEN1688_TOKEN_REFRESH_MARGIN = 600
 #: Calls per second allowed to this app, all workers together. 0 turns the limit off.
@@ -56,6 +60,9 @@ OPEN1688_THROTTLE_RETRY_TIMES = 30
 OPEN1688_IMAGE_MAX_SIDE = 1024
 #: Largest prepared image, in bytes, sent to product.image.upload (before base64).
 OPEN1688_IMAGE_MAX_BYTES = 2_000_000
+#: Clock difference with the gateway, in seconds, above which `scrapy doctor` warns (signed calls carry
+#: the local time; the gateway's tolerance is unpublished).
+OPEN1688_MAX_CLOCK_SKEW = 60.0
 #: HTTP method of API calls: POST (form-encoded, as the official SDKs) or GET.
 OPEN1688_HTTP_METHOD = "POST"
 

@@ -4,7 +4,8 @@
 once, reads the JSON line it prints (base URL and credentials), and kills it
 at the end; ``sandbox`` hands the same process to a test after restoring its
 start-up configuration and resetting its counters, so tests that switch on
-faults or quotas cannot leak them into the next test.
+faults or quotas cannot leak them into the next test. ``tape`` and
+``recording_sandbox`` (betamax cassettes) live in ``cassettes.py``.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from collections.abc import Iterator
 import pytest
 
 from harvester.sandbox.testing import SandboxProcess
+
+from .cassettes import recording_sandbox, tape  # noqa: F401 (fixtures of the cassette tests)
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,98 @@
+"""``scrapy doctor``: check a configuration end to end, one line per check, before a crawl finds out.
+
+Exit status 1 when any check failed (warnings do not count). With no app key
+a crawl runs on the built-in sandbox, so the doctor starts one and checks
+that instead, saying so.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from datetime import datetime, timezone
+
+from scrapy.commands import ScrapyCommand
+from scrapy.exceptions import UsageError
+
+from .. import doctor, exitcodes
+from ..doctor import Result, Status
+from ..open1688.oauth import Tokens
+from ..redaction import redact
+from ..sandbox.testing import SandboxProcess
+from ._app import App
+
+
+class Command(ScrapyCommand):
+    requires_project = True
+    requires_crawler_process = False
+
+    def syntax(self) -> str:
+        return ""
+
+    def short_desc(self) -> str:
+        return "Check credentials, gateway, signature, token, clock, Redis and the data folder"
+
+    def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        if args:
+            raise UsageError(f"unexpected arguments: {' '.join(args)}", print_help=False)
+        assert self.settings is not None
+        app = App.from_settings(self.settings)
+        if app.on_sandbox:
+            results = self._check_sandbox()
+        else:
+            results = self._check_app(app)
+        results += [doctor.redis_server(self._redis_url()),
+                    doctor.data_dir(self.settings.get("HARVEST_DATA_DIR"))]
+        for result in results:
+            print(redact(result.line()))
+        failed = [result.check for result in results if result.status is Status.FAIL]
+        print(f"{len(failed)} check(s) failed: {', '.join(failed)}" if failed else "All checks passed.")
+        self.exitcode = exitcodes.ERROR if failed else exitcodes.OK
+
+    def _check_app(self, app: App) -> list[Result]:
+        tokens, source = app.tokens()
+        results = [doctor.credentials(app.missing_credentials(), tokens is not None, source)]
+        if tokens is not None and source == str(app.token_file.path):
+            results += filter(None, [doctor.token_file_mode(app.token_file.path)])
+        if app.missing_credentials():
+            return results + [Result(Status.SKIP, name, "not checked: no credentials")
+                              for name in ("gateway", "signature", "clock", "token")]
+        return results + self._check_remote(app, tokens, source)
+
+    def _check_sandbox(self) -> list[Result]:
+        """What a crawl without an app key would use: a sandbox of the configured seed, started for the check."""
+        assert self.settings is not None
+        seed, offers = self.settings.getint("OPEN1688_SANDBOX_SEED"), self.settings.getint("OPEN1688_SANDBOX_OFFERS")
+        with SandboxProcess(arguments=("--seed", str(seed), "--offers", str(offers))) as sandbox:
+            demo = sandbox.credentials
+            assert demo is not None
+            app = App(gateway=sandbox.base_url, app_key=demo.app_key, app_secret=demo.app_secret,
+                      token_file=App.from_settings(self.settings).token_file, given_tokens=None)
+            first = Result(Status.OK, "credentials",
+                           f"none set (OPEN1688_APP_KEY unset): a crawl would use the built-in sandbox (seed {seed}); "
+                           f"checking one started for this at {sandbox.base_url}")
+            tokens = Tokens(demo.access_token, demo.refresh_token)
+            return [first, *self._check_remote(app, tokens, "the sandbox")]
+
+    def _check_remote(self, app: App, tokens: Tokens | None, source: str) -> list[Result]:
+        """Gateway, signature and clock from one currentTime call; then the token, with one business call."""
+        assert self.settings is not None
+        client = app.client(doctor.without_refresh(tokens) if tokens else None, retries=0)
+        reached = doctor.gateway(client, max_skew=self.settings.getfloat("OPEN1688_MAX_CLOCK_SKEW"))
+        if tokens is None:
+            return [*reached.results, Result(Status.SKIP, "token", "not checked: no token (run `scrapy auth`)")]
+        if not reached.accepted:
+            return [*reached.results,
+                    Result(Status.SKIP, "token", "not checked: the gateway did not accept the app (see above)")]
+        return [*reached.results, *doctor.token(client, tokens, source, datetime.now(timezone.utc))]
+
+    def _redis_url(self) -> str | None:
+        """``REDIS_URL``, or scrapy-redis's default when its scheduler is configured without one."""
+        assert self.settings is not None
+        url = self.settings.get("REDIS_URL") or os.environ.get("REDIS_URL")
+        if url:
+            return str(url)
+        if "scrapy_redis" in str(self.settings.get("SCHEDULER") or ""):
+            host = self.settings.get("REDIS_HOST") or "localhost"
+            return f"redis://{host}:{self.settings.getint('REDIS_PORT') or 6379}"
+        return None

@@ -1,0 +1,88 @@
+"""The synchronous client over recorded sandbox answers: search, batch detail, image search, errors, refresh.
+
+Recorded against the sandbox and replayed offline: see ``tests/integration/cassettes.py``
+for how to re-record and why replay does not depend on time.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from harvester.open1688 import endpoints
+from harvester.open1688.client import Client
+from harvester.open1688.errors import Action, GatewayError
+
+from .cassettes import (
+    ACCESS_TOKEN,
+    APP_KEY,
+    APP_SECRET,
+    CASSETTES,
+    REFRESH_TOKEN,
+    Tape,
+    frozen_clock,
+    no_sleep,
+)
+
+#: An offer of the seed-1688 catalogue ("儿童木质算盘") and its main picture, downscaled.
+ABACUS = 566322502263
+ABACUS_IMAGE = CASSETTES / f"abacus-{ABACUS}.jpg"
+#: An id no offer has.
+NO_SUCH_OFFER = 999_999_999_999
+
+
+def client(tape: Tape) -> Client:
+    return Client(tape.gateway, APP_KEY, APP_SECRET, ACCESS_TOKEN, REFRESH_TOKEN, session=tape.session,
+                  clock=frozen_clock, sleep=no_sleep)
+
+
+def test_client_keyword_search(tape):
+    page = client(tape).keyword_search("保温杯", page_size=5, price_end="30", sort="price:asc")
+    assert (page["totalPage"], page["pageSize"], page["currentPage"]) == (400, 5, 1)
+    assert page["totalRecords"] > 200
+    prices = [float(item["priceInfo"]["price"]) for item in page["data"]]
+    assert len(prices) == 5 and prices == sorted(prices) and max(prices) <= 30
+
+
+def test_client_search_all_pages_through(tape):
+    items = list(client(tape).search_all("算盘", page_size=50))
+    assert len(items) == len({item["offerId"] for item in items}) == 60
+    assert ABACUS in {item["offerId"] for item in items}
+
+
+def test_client_batch_detail_with_a_missing_id(tape):
+    products, missing = client(tape).batch_detail([ABACUS, NO_SUCH_OFFER])
+    assert [product["productID"] for product in products] == [ABACUS]
+    assert products[0]["subject"] == "儿童木质算盘"
+    assert missing == {NO_SUCH_OFFER: "商品不存在"}
+
+
+def test_client_image_upload_and_search(tape):
+    api = client(tape)
+    image_id = api.upload_image(Path(ABACUS_IMAGE).read_bytes())
+    assert image_id.isdigit()
+    page = api.image_search(image_id, page_size=5)
+    assert page["data"][0]["offerId"] == ABACUS
+    assert {"companyName", "companyAddress"} <= set(page["data"][0])
+
+
+def test_client_gateway_error_names_the_api(tape):
+    if tape.sandbox is not None:
+        tape.sandbox.admin.config(acl_deny=[endpoints.PRODUCT_DETAIL.name])
+    with pytest.raises(GatewayError) as refused:
+        client(tape).product_detail(ABACUS)
+    outcome = refused.value.outcome
+    assert (outcome.action, outcome.code, outcome.status) == (Action.FATAL, "gw.APIACLDecline", 400)
+    assert endpoints.PRODUCT_DETAIL.qualified_name in str(refused.value)
+    assert "request it for this app key" in str(refused.value)
+
+
+def test_client_refreshes_a_rejected_token_and_replays(tape):
+    if tape.sandbox is not None:
+        tape.sandbox.admin.expire_tokens()
+    api = client(tape)
+    detail = api.product_detail(ABACUS)
+    assert detail["offerId"] == ABACUS
+    assert api.tokens is not None and api.tokens.refresh_token == REFRESH_TOKEN
+    tape.issued("<REFRESHED_ACCESS_TOKEN>", api.tokens.access_token)

@@ -1,0 +1,47 @@
+"""The doctor's checks that need no gateway: clock skew arithmetic, credentials wording, Redis URLs, folders."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from harvester import doctor
+from harvester.doctor import Status
+
+GATEWAY_TIME = datetime(2026, 1, 1, 12, tzinfo=timezone.utc)
+
+
+@pytest.mark.parametrize("local_offset,status,words", [
+    (0.7, Status.OK, "within 0.5 s"),
+    (0.2, Status.OK, "within 0.5 s"),
+    (45.5, Status.OK, "within 45.0 s"),
+    (90.5, Status.WARN, "the local clock is 90 s ahead of the gateway's"),
+    (-120, Status.WARN, "the local clock is 120 s behind the gateway's"),
+])
+def test_clock_skew_allows_for_the_gateways_whole_seconds(local_offset, status, words):
+    result = doctor.clock_skew(GATEWAY_TIME + timedelta(seconds=local_offset), GATEWAY_TIME, max_skew=60)
+    assert result.status is status and words in result.message
+    if status is Status.WARN:
+        assert "OPEN1688_MAX_CLOCK_SKEW=60" in result.message and "NTP" in result.message
+
+
+def test_credentials_name_each_missing_piece():
+    result = doctor.credentials(["OPEN1688_APP_KEY", "OPEN1688_APP_SECRET"], False, "/t.json")
+    assert result.status is Status.FAIL
+    assert result.line() == ("FAIL  credentials: OPEN1688_APP_KEY and OPEN1688_APP_SECRET not set: export them from "
+                             "the 1688 open platform console; no access token (none in OPEN1688_ACCESS_TOKEN or "
+                             "/t.json): run `scrapy auth`")
+    assert doctor.credentials([], True, "/t.json").status is Status.OK
+
+
+def test_redis_urls():
+    assert doctor.redis_server(None).status is Status.SKIP
+    bad = doctor.redis_server("http://127.0.0.1:6379")
+    assert bad.status is Status.FAIL and "is not a Redis URL" in bad.message
+
+
+def test_data_dir_is_created_and_left_empty(tmp_path):
+    result = doctor.data_dir(str(tmp_path / "new" / "data"))
+    assert result.status is Status.OK
+    assert list((tmp_path / "new" / "data").iterdir()) == []
