@@ -15,6 +15,8 @@ import weakref
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from scrapy.settings import SETTINGS_PRIORITIES
+
 from .exceptions import ConfigurationError
 from .open1688 import endpoints
 from .open1688.errors import GatewayError
@@ -32,8 +34,15 @@ _by_crawler: weakref.WeakKeyDictionary[Crawler, GatewayAccess] = weakref.WeakKey
 
 
 def setting_or_env(settings: BaseSettings, name: str) -> str:
-    """Secrets may come from the environment so they never sit in a settings file."""
-    return str(settings.get(name) or os.environ.get(name) or "")
+    """A setting given on the command line (``-s``), else the environment variable of the same name, else
+    the value in settings.py.
+
+    Secrets may come from the environment so they never sit in a settings file.
+    """
+    explicit = (settings.getpriority(name) or 0) > SETTINGS_PRIORITIES["project"]
+    if explicit and settings.get(name):
+        return str(settings.get(name))
+    return str(os.environ.get(name) or settings.get(name) or "")
 
 
 @dataclass
@@ -84,7 +93,7 @@ class GatewayAccess:
         margin = settings.getfloat("OPEN1688_TOKEN_REFRESH_MARGIN")
         if gateway == SANDBOX:
             return cls._embedded(settings, margin)
-        token_file = TokenFile(settings.get("OPEN1688_TOKEN_FILE"))
+        token_file = TokenFile(setting_or_env(settings, "OPEN1688_TOKEN_FILE"))
         access_token = setting_or_env(settings, "OPEN1688_ACCESS_TOKEN")
         refresh_token = setting_or_env(settings, "OPEN1688_REFRESH_TOKEN")
         if access_token or refresh_token:

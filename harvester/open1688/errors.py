@@ -102,7 +102,7 @@ _GATEWAY_CODES: dict[str, tuple[Action, str]] = {
 # Business codes (HTTP 200, success false) that are worth a retry.
 _TRANSIENT_BUSINESS = re.compile(r"busy|timeout|time_out|繁忙|超时|try again|isp\.", re.IGNORECASE)
 # "57002765XXX:商品不存在" entries in a batch call's message.
-_ITEM_FAILURE = re.compile(r"(\d{5,20})\s*[:：]\s*([^;,；，\n]+)")
+_ITEM_FAILURE = re.compile(r"(\d{1,20})\s*[:：]\s*([^;,；，\n]+)")
 
 
 def _truthy(value: Any) -> bool | None:
@@ -206,6 +206,20 @@ def classify(
         document.get("error_message") or document.get("errorMessage") or document.get("error_description") or ""
     )
 
+    oauth_error = _oauth_error(document)
+    if oauth_error:
+        # OAuth endpoints refuse with {"error": ...}, 400 or 401: about the app or the grant, not a token to refresh.
+        if oauth_error == "invalid_client":
+            return Outcome(
+                Action.FATAL, oauth_error,
+                "the gateway refused the app's credentials (invalid_client): check OPEN1688_APP_KEY and "
+                "OPEN1688_APP_SECRET", status, retry_after, document,
+            )
+        return Outcome(
+            Action.FAILED, oauth_error,
+            f"{api} refused the grant ({oauth_error}: {gateway_message}); run `scrapy auth` again if it persists",
+            status, retry_after, document,
+        )
     if status == 401:
         return _auth_outcome(status, code, gateway_message, api, document)
     if status == 429:
