@@ -15,9 +15,7 @@ from pathlib import Path
 import pytest
 
 from harvester.sandbox.catalogue import Catalogue
-from harvester.sandbox.testing import SandboxProcess
-
-from .crawling import crawl
+from harvester.sandbox.testing import SandboxProcess, crawl, sandbox_env
 
 pytestmark = pytest.mark.e2e
 
@@ -179,8 +177,6 @@ def test_paid_package_used_up_stops_cleanly(sandbox: SandboxProcess, tmp_path: P
 
 
 def test_wrong_secret_names_the_setting(sandbox: SandboxProcess, tmp_path: Path) -> None:
-    from .crawling import sandbox_env
-
     run = crawl("keyword", tmp_path / "data", sandbox=sandbox, args={"keywords": "茶具"},
                 env=sandbox_env(sandbox, OPEN1688_APP_SECRET="not-the-secret"))
     assert run.returncode == 1
