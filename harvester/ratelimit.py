@@ -9,6 +9,7 @@ delay policy in one method) so it can be tested with a fake clock.
 
 from __future__ import annotations
 
+from collections import deque
 from typing import Protocol
 
 
@@ -46,6 +47,38 @@ class Gcra:
         self._tat = max(self._tat, moment + self._tolerance)
 
 
+class SendWindow:
+    """At most ``limit`` sends in any ``window`` seconds, counted when calls actually leave.
+
+    GCRA plans when each call may go, but a reactor busy with a large answer
+    (or a writer thread holding the GIL) wakes several planned calls at
+    once; a gateway counting calls per second would see that bunch. This
+    guard checks the real send times just before sending and holds a call
+    back until the oldest of the last ``limit`` sends is a window old.
+    """
+
+    def __init__(self, limit: int, window: float = 1.0):
+        self.limit = max(1, limit)
+        self.window = window
+        self._sent: deque[float] = deque()
+
+    def wait(self, now: float) -> float:
+        """Seconds to hold the next call back (0: it may go now)."""
+        sent = self._sent
+        while sent and now - sent[0] >= self.window:
+            sent.popleft()
+        return 0.0 if len(sent) < self.limit else sent[0] + self.window - now
+
+    def record(self, now: float) -> None:
+        self._sent.append(now)
+
+    def add(self, now: float) -> int:
+        """Record a send; how many sends the window now holds."""
+        self.wait(now)
+        self._sent.append(now)
+        return len(self._sent)
+
+
 class Aimd:
     """Additive increase, multiplicative decrease of the rate we ask the limiter for.
 
@@ -57,14 +90,15 @@ class Aimd:
     ``recovery`` seconds without complaints.
     """
 
-    def __init__(self, limiter: Limiter, target: float, *, floor: float = 0.2, recovery: float = 10.0,
-                 cooldown: float = 1.0):
+    def __init__(self, limiter: Limiter, target: float, *, floor: float = 0.2, recovery: float = 5.0,
+                 cooldown: float = 1.0, decrease: float = 0.75):
         self.limiter = limiter
         self.target = target
         self.rate = target
         self.floor = min(floor, target)
         self.recovery = recovery
         self.cooldown = cooldown
+        self.decrease = decrease
         self._last_decrease = float("-inf")
         self._last_update = 0.0
 
@@ -76,7 +110,7 @@ class Aimd:
         if now - self._last_decrease < self.cooldown:
             return False
         self._last_decrease = now
-        self._apply(max(self.floor, self.rate / 2))
+        self._apply(max(self.floor, self.rate * self.decrease))
         return True
 
     def succeeded(self, now: float) -> None:

@@ -36,6 +36,8 @@ OPEN1688_TOKEN_REFRESH_MARGIN = 600
 OPEN1688_QPS = 10.0
 #: Calls a burst may take at once above the steady rate (GCRA burst tolerance).
 OPEN1688_QPS_BURST = 1
+#: Share of OPEN1688_QPS kept unused, so that network jitter does not bunch calls into one gateway second.
+OPEN1688_QPS_HEADROOM = 0.02
 #: Calls allowed per day (UTC), all workers together; the crawl stops cleanly before spending more. 0 = no limit.
 OPEN1688_DAILY_CALL_BUDGET = 0
 #: Where the daily call count of each app key is kept between crawls of the same day.

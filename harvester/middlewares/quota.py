@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
 from typing import TYPE_CHECKING
 
@@ -23,7 +24,7 @@ from .. import signals as harvester_signals
 from ..access import GatewayAccess
 from ..budget import Budget, FileBudget
 from ..calls import NOT_BEFORE, endpoint_of, stop_crawl
-from ..ratelimit import Aimd, Gcra, Limiter
+from ..ratelimit import Aimd, Gcra, Limiter, SendWindow
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -42,13 +43,18 @@ class QuotaMiddleware:
         limiter: Limiter | None,
         budget: Budget | None,
         qps: float,
+        pace: float,
     ):
         self.crawler = crawler
         self.stats: StatsCollector = crawler.stats  # type: ignore[assignment]
         self.limiter = limiter
-        self.aimd = Aimd(limiter, qps) if limiter is not None else None
+        self.aimd = Aimd(limiter, pace) if limiter is not None else None
         self.budget = budget
         self.qps = qps
+        #: Our own count of the busiest second, to compare with what the gateway saw.
+        self._per_second = SendWindow(1 << 30)
+        #: A hard cap on sends per second: calls planned apart may still leave together.
+        self.window = SendWindow(math.floor(qps)) if limiter is not None and qps >= 1 else None
         crawler.signals.connect(self.throttled, harvester_signals.gateway_throttled)
         crawler.signals.connect(self.close, signal=scrapy_signals.spider_closed)
 
@@ -59,14 +65,18 @@ class QuotaMiddleware:
         daily = settings.getint("OPEN1688_DAILY_CALL_BUDGET")
         if qps < 0 or daily < 0:
             raise NotConfigured("OPEN1688_QPS and OPEN1688_DAILY_CALL_BUDGET must not be negative")
-        limiter = Gcra(qps, settings.getint("OPEN1688_QPS_BURST")) if qps > 0 else None
+        headroom = settings.getfloat("OPEN1688_QPS_HEADROOM")
+        if not 0 <= headroom < 1:
+            raise NotConfigured("OPEN1688_QPS_HEADROOM must be a share between 0 and 1")
+        pace = qps * (1 - headroom)
+        limiter = Gcra(pace, settings.getint("OPEN1688_QPS_BURST")) if qps > 0 else None
         budget = None
         if daily > 0:
             access = GatewayAccess.from_crawler(crawler)
             budget = FileBudget(daily, settings.get("OPEN1688_STATE_DIR"), access.app_key)
         crawler.stats.set_value("harvester/quota/qps", qps)  # type: ignore[union-attr]
         crawler.stats.set_value("harvester/quota/daily_budget", daily)  # type: ignore[union-attr]
-        return cls(crawler, limiter, budget, qps)
+        return cls(crawler, limiter, budget, qps, pace)
 
     async def process_request(self, request: Request) -> None:
         if endpoint_of(request) is None:
@@ -90,7 +100,13 @@ class QuotaMiddleware:
             if wait > 0:
                 self.stats.inc_value("harvester/quota/wait_seconds", wait)
                 await asyncio.sleep(wait)
+        if self.window is not None:
+            while (hold := self.window.wait(time.monotonic())) > 0:
+                self.stats.inc_value("harvester/quota/held_back")
+                await asyncio.sleep(hold)
+            self.window.record(time.monotonic())
         self.stats.inc_value("harvester/quota/calls")
+        self.stats.max_value("harvester/quota/max_calls_per_second", self._per_second.add(time.monotonic()))
         return None
 
     def process_response(self, request: Request, response: Response) -> Response:
@@ -104,7 +120,8 @@ class QuotaMiddleware:
         if self.aimd.throttled(time.monotonic(), retry_after):
             self.stats.inc_value("harvester/quota/slowdowns")
             logger.info(
-                "The gateway throttled us: pacing at %.2f calls/s (of %.2f) and recovering", self.aimd.rate, self.qps
+                "The gateway throttled us: pacing at %.2f calls/s (of %.2f) and recovering", self.aimd.rate,
+                self.aimd.target,
             )
 
     def close(self) -> None:

@@ -39,7 +39,7 @@ def test_pause_until():
 
 def test_aimd_halves_once_per_cooldown_and_recovers():
     limiter = Gcra(20)
-    aimd = Aimd(limiter, 20, recovery=10.0, cooldown=1.0)
+    aimd = Aimd(limiter, 20, recovery=10.0, cooldown=1.0, decrease=0.5)
     assert aimd.throttled(0.0)
     assert aimd.rate == 10
     assert not aimd.throttled(0.5)  # same burst
@@ -61,3 +61,14 @@ def test_aimd_retry_after_pauses():
     aimd = Aimd(limiter, 10)
     aimd.throttled(0.0, retry_after=4.0)
     assert limiter.reserve(0.0) == pytest.approx(4.0)
+
+
+def test_send_window_holds_back_a_bunch():
+    from harvester.ratelimit import SendWindow
+
+    window = SendWindow(3, 1.0)
+    for t in (0.0, 0.1, 0.2):
+        assert window.wait(t) == 0
+        window.record(t)
+    assert window.wait(0.25) == pytest.approx(0.75)
+    assert window.wait(1.0) == 0
