@@ -171,8 +171,10 @@ CONCURRENT_REQUESTS_PER_DOMAIN = 32
 # many tasks per response and costs more CPU than it saves.
 CONCURRENT_ITEMS = 8
 DOWNLOAD_TIMEOUT = 30
-DOWNLOAD_MAXSIZE = 64 * 1024 * 1024
-DOWNLOAD_WARNSIZE = 16 * 1024 * 1024
+# A batch of 20 detailed offers is about 200 KB; an answer of many megabytes is broken or
+# hostile, and refusing it early keeps memory bounded (it is retried, then counted as lost).
+DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
 FEED_EXPORT_ENCODING = "utf-8"
 # `-O products.parquet` (and FEEDS with format "parquet") write the products table schema.
 FEED_EXPORTERS = {"parquet": "harvester.exporters.ParquetItemExporter"}

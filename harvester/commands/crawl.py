@@ -14,7 +14,7 @@ from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 from scrapy.spiderloader import get_spider_loader
 
-from .. import exitcodes
+from .. import doctor, exitcodes
 from ..access import GatewayAccess
 from ..exceptions import HarvestError
 from . import fail
@@ -36,6 +36,9 @@ class Command(ScrapyCrawlCommand):
                 check(opts.spargs)
         except HarvestError as error:
             self._refuse(str(error))
+        writable = doctor.data_dir(self.settings["HARVEST_DATA_DIR"])
+        if writable.status is not doctor.Status.OK:
+            self._refuse(writable.message)
 
     @staticmethod
     def _refuse(message: str) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import tempfile
 import time
 from datetime import datetime
@@ -91,6 +92,10 @@ class CrawlReport:
             self._loop.stop()
         self.sample()
         assert self.crawler.stats is not None
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        # Peak memory and CPU of the whole crawl process: what the scale benchmarks and the reliability tests bound.
+        self.crawler.stats.set_value("harvester/process/peak_rss_mb", round(usage.ru_maxrss / 1024, 1))
+        self.crawler.stats.set_value("harvester/process/cpu_seconds", round(usage.ru_utime + usage.ru_stime, 2))
         identity = crawl_identity(self.crawler)
         document = {
             "crawl_id": identity.crawl_id,

@@ -97,13 +97,24 @@ class FaultConfig:
     slow: float = 0.0
     #: The start of a run of ``qos_burst_length`` ``gw.QosAppFrequencyLimit`` answers.
     qos_burst: float = 0.0
+    #: A 200 answer of ``huge_bytes`` (a real answer padded with a giant field).
+    huge: float = 0.0
+    #: A 200 answer nested tens of thousands of levels deep.
+    deep: float = 0.0
+    #: A real answer with wrongly typed product fields: a string where a list belongs, negative
+    #: stock, a price of "面议".
+    wrong_types: float = 0.0
+    #: A real answer encoded in GBK instead of UTF-8 (and saying so in its Content-Type).
+    gbk: float = 0.0
     slow_seconds: float = 2.0
     stall_seconds: float = 60.0
     qos_burst_length: int = 5
+    huge_bytes: int = 50 * 1024 * 1024
     #: Product-API call numbers (1-based) before which every access token is expired, e.g. (300, 900).
     expire_tokens_after: tuple[int, ...] = ()
 
-    SHARES = ("server_error", "html_error", "timeout", "malformed", "slow", "qos_burst")
+    SHARES = ("server_error", "html_error", "timeout", "malformed", "slow", "qos_burst", "huge", "deep",
+              "wrong_types", "gbk")
 
     def __post_init__(self) -> None:
         for name in self.SHARES:
@@ -118,7 +129,7 @@ class FaultConfig:
     def from_dict(cls, values: Mapping[str, Any]) -> FaultConfig:
         converters: dict[str, Callable[[Any], Any]] = {name: float for name in cls.SHARES}
         converters.update(seed=int, slow_seconds=float, stall_seconds=float, qos_burst_length=int,
-                          expire_tokens_after=_ints)
+                          huge_bytes=int, expire_tokens_after=_ints)
         return _build(cls, converters, values, "faults")
 
     def to_dict(self) -> dict[str, Any]:

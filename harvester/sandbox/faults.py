@@ -8,14 +8,17 @@ burst carries state (the calls after its start are refused too).
 from __future__ import annotations
 
 import dataclasses
+import json
+from typing import Any
 
 from .config import FaultConfig
 from .scramble import Hasher
-from .wire import STALL, Answer, html_page, json_answer
+from .wire import STALL, Answer, dumps, html_page, json_answer
 
-SERVER_ERROR, HTML_ERROR, TIMEOUT, MALFORMED, SLOW, QOS_BURST = FaultConfig.SHARES
+SERVER_ERROR, HTML_ERROR, TIMEOUT, MALFORMED, SLOW, QOS_BURST, HUGE, DEEP, WRONG_TYPES, GBK = FaultConfig.SHARES
 #: Faults that replace the answer (the call never reaches the API); the others alter a real answer.
-REPLACING = (SERVER_ERROR, HTML_ERROR, TIMEOUT)
+REPLACING = (SERVER_ERROR, HTML_ERROR, TIMEOUT, DEEP)
+_DEPTH = 100_000
 
 
 class FaultPlan:
@@ -47,6 +50,8 @@ class FaultPlan:
         variant = (self._hasher(call) >> 32) % 3
         if kind == TIMEOUT:
             return dataclasses.replace(html_page(504, "Gateway Time-out"), delay=STALL)
+        if kind == DEEP:
+            return Answer(200, b'{"result":' + b"[" * _DEPTH + b"]" * _DEPTH + b"}")
         if kind == HTML_ERROR:
             return html_page(502, "Bad Gateway") if variant < 2 else html_page(504, "Gateway Time-out")
         if variant == 0:
@@ -58,8 +63,35 @@ class FaultPlan:
         return html_page(502, "Bad Gateway")
 
     def alter(self, kind: str, answer: Answer, call: int) -> Answer:
-        """A real answer made slow or cut short."""
+        """A real answer made slow, cut short, bloated, mistyped or re-encoded."""
         if kind == SLOW:
             return dataclasses.replace(answer, delay=self.config.slow_seconds)
+        if kind == HUGE:
+            padding = max(0, self.config.huge_bytes - len(answer.body) - 16)
+            return dataclasses.replace(answer, body=answer.body[:-1] + b',"padding":"' + b"x" * padding + b'"}')
+        if kind == WRONG_TYPES:
+            return dataclasses.replace(answer, body=dumps(_mistyped(json.loads(answer.body))))
+        if kind == GBK:
+            text = answer.body.decode("utf-8")
+            return dataclasses.replace(answer, body=text.encode("gb18030"), content_type="application/json;charset=GBK")
         cut = max(1, len(answer.body) * (20 + (self._hasher(call) >> 40) % 60) // 100)
         return dataclasses.replace(answer, body=answer.body[:cut])
+
+
+def _mistyped(document: Any) -> Any:
+    """Break the types of every product-looking object: lists become strings, stock negative, prices "面议"."""
+    if isinstance(document, list):
+        return [_mistyped(item) for item in document]
+    if not isinstance(document, dict):
+        return document
+    broken = {}
+    for key, value in document.items():
+        if key in ("skuInfos", "productSkuInfos", "priceRanges", "priceRangeList", "images", "attributes"):
+            broken[key] = "[]" if not value else str(value)[:40]
+        elif key in ("amountOnSale", "stock"):
+            broken[key] = -abs(int(value)) - 1 if isinstance(value, (int, str)) and str(value).isdigit() else -5
+        elif key in ("price", "consignPrice"):
+            broken[key] = "面议"
+        else:
+            broken[key] = _mistyped(value)
+    return broken

@@ -205,9 +205,17 @@ def crawl(
         env = sandbox_env(sandbox) if sandbox is not None else {
             k: v for k, v in os.environ.items() if not k.startswith("OPEN1688_")
         }
-    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
+    with subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          text=True) as process:
+        try:
+            stdout, stderr = process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            stdout, stderr = process.communicate()
+            raise AssertionError(f"crawl still running after {timeout} s:\n{stderr[-3000:]}") from None
+        returncode = process.returncode
     reports = [
         json.loads(path.read_text(encoding="utf-8"))
         for path in sorted((data_dir / "_reports").glob("*.json"))
     ] if (data_dir / "_reports").is_dir() else []
-    return CrawlRun(done.returncode, done.stdout, done.stderr, data_dir, reports)
+    return CrawlRun(returncode, stdout, stderr, data_dir, reports)
