@@ -128,6 +128,11 @@ HARVEST_PARQUET_COMPRESSION_LEVEL = 0
 HARVEST_SEEN_SET = "harvester.seen.MemorySeenSet"
 #: Base URL of the image paths that productList gives relative.
 HARVEST_IMAGE_BASE_URL = "https://cbu01.alicdn.com/"
+#: Compare every offer with the latest earlier crawl in the dataset and write the changes table
+#: (the monitor spider turns it on; any spider can).
+HARVEST_CHANGES = False
+#: Biggest price moves listed in the changes summary at the end of a crawl.
+HARVEST_CHANGES_SUMMARY_MOVES = 5
 
 # --- Scrapy ------------------------------------------------------------------
 
@@ -167,10 +172,12 @@ DOWNLOAD_WARNSIZE = 16 * 1024 * 1024
 FEED_EXPORT_ENCODING = "utf-8"
 # `-O products.parquet` (and FEEDS with format "parquet") write the products table schema.
 FEED_EXPORTERS = {"parquet": "harvester.exporters.ParquetItemExporter"}
-# normalise -> de-duplicate -> write the dataset (see harvester/pipelines/__init__.py).
+# normalise -> de-duplicate -> (changes, when HARVEST_CHANGES) -> write the dataset
+# (see harvester/pipelines/__init__.py).
 ITEM_PIPELINES = {
     "harvester.pipelines.normalise.NormalisePipeline": 100,
     "harvester.pipelines.dedupe.DeduplicatePipeline": 200,
+    "harvester.pipelines.changes.ChangesPipeline": 300,
     "harvester.pipelines.dataset.DatasetPipeline": 900,
 }
 LOG_LEVEL = "INFO"
