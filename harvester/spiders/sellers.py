@@ -28,7 +28,7 @@ from scrapy import Request
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
-from ..calls import api_request, outcome_of
+from ..calls import ACL_FALLBACK, ApiCallFailed, api_request, outcome_of
 from ..items import RawOffer
 from ..open1688 import endpoints
 from .details import DETAIL_PRIORITY, offer_id_of
@@ -111,7 +111,8 @@ class SellerProbes:
             endpoints.PRODUCT_DETAIL,
             {"offerDetailParam": {"offerId": offer_id_of(raw.data), "country": self.country}},
             method=self.method,
-            meta={"seller_login": login},
+            # An app that may not call queryProductDetail loses its sellers' details, not the crawl.
+            meta={"seller_login": login, ACL_FALLBACK: True},
             callback=self.spider.parse_seller_probe,
             errback=self.spider.seller_probe_failed,
             priority=PROBE_PRIORITY,
@@ -149,5 +150,11 @@ class SellerProbes:
         login: str = failure.request.meta["seller_login"]  # type: ignore[attr-defined]
         self._known[login] = None
         self.stats.inc_value(f"{STATS}/probes_failed")
-        logger.debug("Could not learn the seller %s: %s", login, failure.value)
+        error = failure.value
+        if isinstance(error, ApiCallFailed) and error.outcome.code == "gw.APIACLDecline" and self.limit:
+            logger.warning("This app may not call %s: sellers stay known by their login id only (request the API "
+                           "in the 1688 console to fill the sellers table)", endpoints.PRODUCT_DETAIL.qualified_name)
+            self.stats.set_value(f"{STATS}/probes_refused", True)
+            self.limit = 0
+        logger.debug("Could not learn the seller %s: %s", login, error)
         yield from self._waiting.pop(login, [])

@@ -96,6 +96,16 @@ def test_seller_probes_stop_at_their_cap(sandbox, catalogue, tmp_path):
     assert all(p["supplier_login_id"] for p in products)  # the join key is there either way
 
 
+def test_an_app_that_may_not_probe_keeps_every_offer(sandbox, tmp_path):
+    sandbox.admin.config(acl_deny=["product_detail"])
+    crawl = run_crawl(sandbox, "keyword", tmp_path / "data", "keywords=算盘")
+    assert crawl.returncode == exitcodes.OK, crawl.stderr
+    assert len(crawl.rows("products")) == 60 and crawl.rows("sellers") == []
+    assert all(p["supplier_login_id"] and p["seller_open_id"] is None for p in crawl.rows("products"))
+    assert crawl.stat("harvester/sellers/probes_refused") is True
+    assert "may not call com.alibaba.fenxiao.crossborder:product.search.queryProductDetail-1" in crawl.stderr
+
+
 def test_an_unknown_seller_finds_nothing_and_says_so(sandbox, tmp_path):
     crawl = run_crawl(sandbox, "seller", tmp_path / "data", "seller_open_id=BBBnotaseller")
     assert crawl.returncode == exitcodes.OK, crawl.stderr
