@@ -21,6 +21,7 @@ import hashlib
 import logging
 import os
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -53,6 +54,35 @@ STATS = "harvester/image"
 UPLOAD_PRIORITY = 5
 
 
+@dataclass(frozen=True)
+class PictureLimits:
+    """What a picture may be: read from the settings once, for the argument check and for the crawl alike."""
+
+    #: Largest file or download (DOWNLOAD_MAXSIZE; 0 = no limit).
+    max_file_bytes: int
+    max_side: int
+    max_bytes: int
+
+    @classmethod
+    def from_settings(cls, settings: BaseSettings) -> PictureLimits:
+        return cls(settings.getint("DOWNLOAD_MAXSIZE"), settings.getint("OPEN1688_IMAGE_MAX_SIDE"),
+                   settings.getint("OPEN1688_IMAGE_MAX_BYTES"))
+
+    def read(self, source: str) -> bytes:
+        try:
+            size = os.path.getsize(source)
+            if self.max_file_bytes and size > self.max_file_bytes:
+                raise ArgumentError(f"{source} is {size:,} bytes, more than a photo needs "
+                                    f"(DOWNLOAD_MAXSIZE={self.max_file_bytes:,})")
+            with open(source, "rb") as handle:
+                return handle.read()
+        except OSError as error:
+            raise ArgumentError(f"-a image={source}: cannot read it ({error.strerror})") from None
+
+    def prepare(self, data: bytes, source: str, crop: Crop | None) -> bytes:
+        return prepare(data, name=source, max_side=self.max_side, max_bytes=self.max_bytes, crop=crop)
+
+
 def split_images(text: str) -> list[str]:
     """Comma-separated files or URLs, each once, in the order given."""
     return list(dict.fromkeys(part.strip() for part in text.split(",") if part.strip()))
@@ -73,6 +103,9 @@ class ImageSpider(HarvestSpider):
     }
 
     ranking: ResultRanking
+    limits: PictureLimits
+    #: HTTP method of API calls (OPEN1688_HTTP_METHOD).
+    http_method: str
     #: Each picture's digest (as prepared) -> the image it came from: the same picture is searched once.
     _pictures: dict[str, str]
 
@@ -100,14 +133,17 @@ class ImageSpider(HarvestSpider):
     def validate_inputs(cls, arguments: Mapping[str, Any], settings: BaseSettings) -> None:
         """Prepare every local file as the crawl will, so a bad one is refused before any call."""
         crop = Crop.parse(str(arguments["crop"])) if arguments.get("crop") else None
+        limits = PictureLimits.from_settings(settings)
         for source in split_images(str(arguments.get("image") or "")):
             if not is_url(source):
-                _prepare(_read(source, settings.getint("DOWNLOAD_MAXSIZE")), source, settings, crop)
+                limits.prepare(limits.read(source), source, crop)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
         spider = super().from_crawler(crawler, *args, **kwargs)
         max_pages = parse_positive_int(kwargs.get("max_pages"), "max_pages")
+        spider.limits = PictureLimits.from_settings(crawler.settings)
+        spider.http_method = crawler.settings.get("OPEN1688_HTTP_METHOD")
         spider.ranking = ResultRanking(crawler.settings.getint("OPEN1688_PAGE_SIZE"))
         spider.pager = SearchPager(crawler, spider, endpoints.IMAGE_SEARCH, max_pages=max_pages, split=False,
                                    offers=spider.ranking)
@@ -133,15 +169,14 @@ class ImageSpider(HarvestSpider):
                 priority=UPLOAD_PRIORITY,
             )
             return
-        data = _read(source, self.settings.getint("DOWNLOAD_MAXSIZE"))
-        yield from self._upload(unit, data)
+        yield from self._upload(unit, self.limits.read(source))
 
     # --- pictures -----------------------------------------------------------
 
     def _upload(self, unit: Mapping[str, Any], data: bytes) -> Iterator[Request]:
         source = str(unit["image"])
         crop = Crop.parse(str(unit["crop"])) if unit.get("crop") else None
-        jpeg = _prepare(data, source, self.settings, crop)
+        jpeg = self.limits.prepare(data, source, crop)
         digest = hashlib.blake2b(jpeg, digest_size=16).hexdigest()
         if digest in self._pictures:
             self.crawler.stats.inc_value(f"{STATS}/duplicates")  # type: ignore[union-attr]
@@ -152,7 +187,7 @@ class ImageSpider(HarvestSpider):
             self.access,
             endpoints.IMAGE_UPLOAD,
             {"uploadImageParam": {"imageBase64": base64.b64encode(jpeg).decode("ascii")}},
-            method=self.settings.get("OPEN1688_HTTP_METHOD"),
+            method=self.http_method,
             meta={"unit": dict(unit)},
             callback=self.parse_image_upload,
             errback=self.image_upload_failed,
@@ -218,23 +253,3 @@ class ImageSpider(HarvestSpider):
                 raise DontCloseSpider
         super().flush_details()
 
-
-def _read(source: str, max_bytes: int) -> bytes:
-    try:
-        size = os.path.getsize(source)
-        if max_bytes and size > max_bytes:
-            raise ArgumentError(f"{source} is {size:,} bytes, more than a photo needs (DOWNLOAD_MAXSIZE={max_bytes:,})")
-        with open(source, "rb") as handle:
-            return handle.read()
-    except OSError as error:
-        raise ArgumentError(f"-a image={source}: cannot read it ({error.strerror})") from None
-
-
-def _prepare(data: bytes, source: str, settings: BaseSettings, crop: Crop | None) -> bytes:
-    return prepare(
-        data,
-        name=source,
-        max_side=settings.getint("OPEN1688_IMAGE_MAX_SIDE"),
-        max_bytes=settings.getint("OPEN1688_IMAGE_MAX_BYTES"),
-        crop=crop,
-    )
