@@ -36,5 +36,9 @@ def for_crawl(stats: Mapping[str, Any]) -> int:
         stats.get("harvester/search/pages_lost", 0)
         + stats.get("harvester/details/lost", 0)
         + stats.get("harvester/search/unreachable", 0)
+        # An image that could not be searched (bad download, refused upload): asked for, not done.
+        + stats.get("harvester/image/bad_images", 0)
+        + stats.get("harvester/image/downloads_failed", 0)
+        + stats.get("harvester/image/uploads_failed", 0)
     )
     return INCOMPLETE if gaps else OK

@@ -3,8 +3,10 @@
 One feed file holds one table (Parquet files have one schema): the
 ``products`` table by default, or the one named by the feed option
 ``item_export_kwargs: {"table": "skus"}``. Product items give their row to
-``products``, their SKU rows to ``skus`` and their seller to ``sellers``;
-Change, SearchHit and Reject items go to their own table's feed. Items the
+``products``, their SKU rows to ``skus``, their seller to ``sellers`` and
+their changes to ``changes``; MissingOffer items go to ``missing`` (and
+their change, if any, to ``changes``); SearchHit and Reject items go to
+their own table's feed. Items the
 feed's table has no row for are skipped and counted
 (``harvester/dataset/export/skipped/<item class>``), e.g. the SearchHit
 items of a keyword crawl in a products feed.
@@ -34,7 +36,7 @@ from .crawl import crawl_identity
 from .dataset.convert import RowGroup
 from .dataset.tables import TABLE_OF
 from .dataset.writer import WriterOptions
-from .items import Product
+from .items import MissingOffer, Product
 from .schema import TABLES
 
 logger = logging.getLogger(__name__)
@@ -134,8 +136,12 @@ class ParquetItemExporter(BaseItemExporter):
                 rows.add_many(item.skus)
             elif self.table == "sellers" and item.seller is not None:
                 rows.add(item.seller)
+            elif self.table == "changes" and item.changes:
+                rows.add_many(item.changes)
             else:
                 self._skip(item)
+        elif type(item) is MissingOffer and self.table == "changes" and item.changes:
+            rows.add_many(item.changes)
         elif TABLE_OF.get(type(item)) == self.table:
             rows.add(item)
         else:

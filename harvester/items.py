@@ -1,6 +1,7 @@
 """What spiders yield and what the dataset stores.
 
-Spiders yield the raw answers (:class:`RawOffer`, :class:`SearchHit`); the
+Spiders yield the raw answers (:class:`RawOffer`, :class:`SearchHit`,
+:class:`MissingOffer`); the
 normalise pipeline turns each raw offer into a :class:`Product` carrying its
 :class:`Sku` rows and :class:`Seller`, or into a :class:`Reject` so that no
 record is ever lost silently. Every item is a plain dataclass: itemadapter
@@ -33,6 +34,13 @@ class RawOffer:
     search_item: dict | None = None
     #: UTC time the answer arrived (defaults to now, so a spider may leave it out).
     fetched_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    #: The offer's place in the crawl's merged result list (image crawls rank what several images found).
+    rank: int | None = None
+    #: Every query of the crawl that found the offer, best match first (set by spiders that rank).
+    found_by: list[str] | None = None
+    #: What a seller probe learnt about the offer's seller, in the detail API's names (``sellerOpenId``,
+    #: ``companyName``, ``supplierLoginId``): productList answers carry only the login id.
+    seller_hint: dict | None = None
 
 
 @dataclass(slots=True)
@@ -126,6 +134,8 @@ class Seller:
     repeat_purchase_rate: float | None = None
     crawl_id: str | None = None
     crawled_at: datetime | None = None
+    #: The login id productList answers name the seller by: joins batch-fetched products to their seller.
+    supplier_login_id: str | None = None
 
 
 @dataclass(slots=True)
@@ -161,8 +171,13 @@ class Product:
     unit_translated: str | None = None
     quote_type: int | None = None
     supplier_login_id: str | None = None
+    status: str | None = None
+    search_rank: int | None = None
+    found_by: list[str] | None = None
     skus: list[Sku] = field(default_factory=list)
     seller: Seller | None = None
+    #: What changed since the previous snapshot (set by the changes pipeline of a monitoring crawl).
+    changes: list[Change] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -178,3 +193,19 @@ class Change:
     #: None for an offer-level change.
     sku_id: int | None = None
     crawl_id: str | None = None
+    previous_crawl_id: str | None = None
+
+
+@dataclass(slots=True)
+class MissingOffer:
+    """An offer the gateway says does not exist (any more): the list an analyst looks up after a crawl."""
+
+    offer_id: int
+    #: What the gateway said (``商品不存在``).
+    reason: str | None
+    crawled_at: datetime
+    #: What found the offer (keyword, image, seller); None for id lists.
+    query: str | None = None
+    crawl_id: str | None = None
+    #: The ``offer`` change (listed -> missing) when the offer was in the previous snapshot.
+    changes: list[Change] = field(default_factory=list)

@@ -518,6 +518,7 @@ def _from_detail(data: dict, offer_id: int, base: str, note: Note) -> tuple[Prod
         description=_text(data.get("description"), "description", note),
         unit_translated=_text(unit.get("transUnit"), "unit", note),
         quote_type=_small_int(sale.get("quoteType"), "quote_type", note),
+        status=_text(data.get("status"), "status", note),
         seller=_seller(open_id, company, data.get("sellerDataInfo"), note),
     )
     return product, skus, ranges
@@ -551,6 +552,7 @@ def _from_product_list(
         description=_text(data.get("description"), "description", note),
         quote_type=_small_int(sale.get("quoteType"), "quote_type", note),
         supplier_login_id=_text(data.get("supplierLoginId"), "supplier_login_id", note),
+        status=_text(data.get("status"), "status", note),
         seller=_seller(open_id, company, data.get("sellerDataInfo"), note),
     )
     return product, skus, ranges
@@ -626,6 +628,20 @@ def _merge_search_item(product: Product, item: Any, note: Note) -> None:
         product.repurchase_rate = _rate(item.get("repurchaseRate"), "repurchase_rate", note)
 
 
+def _apply_seller_hint(product: Product, hint: Any, note: Note) -> None:
+    """Fill the seller fields an answer lacks (productList has only the login id) from what a probe learnt."""
+    if type(hint) is not dict:
+        return
+    if product.seller_open_id is None:
+        product.seller_open_id = _text(hint.get("sellerOpenId"), "seller_open_id", note)
+    if product.company_name is None:
+        product.company_name = _text(hint.get("companyName"), "company_name", note)
+    if product.supplier_login_id is None:
+        product.supplier_login_id = _text(hint.get("supplierLoginId"), "supplier_login_id", note)
+    if product.seller is not None and product.seller.supplier_login_id is None:
+        product.seller.supplier_login_id = product.supplier_login_id
+
+
 def normalise_offer(
     raw: RawOffer, note: Note, *, crawl_id: str | None = None, image_base: str = IMAGE_BASE_URL
 ) -> Product | Reject:
@@ -652,6 +668,8 @@ def normalise_offer(
     product, skus, ranges = shape(data, offer_id, image_base, note)
     if raw.search_item is not None and raw.search_item is not data:
         _merge_search_item(product, raw.search_item, note)
+    if raw.seller_hint is not None:
+        _apply_seller_hint(product, raw.seller_hint, note)
 
     prices = [r.price for r in ranges]
     prices += [s.price for s in skus if s.price is not None]
@@ -675,6 +693,8 @@ def normalise_offer(
     fetched_at = raw.fetched_at
     product.source_api = raw.source_api
     product.query = raw.query
+    product.search_rank = raw.rank
+    product.found_by = raw.found_by
     product.crawl_id = crawl_id
     product.crawled_at = fetched_at
     for sku in skus:

@@ -10,8 +10,13 @@ compared and averaged, never summed to the cent.
 
 Schema evolution: columns are only ever added, nullable, and the schema
 version goes up by one each time; ``ADDED_IN`` records when each column
-appeared so that :func:`schema_for` can rebuild any older version (the
-schema evolution tests write a dataset exactly as an older release did).
+appeared (``TABLE_ADDED_IN`` when each later table did) so that
+:func:`schema_for` can rebuild any older version (the schema evolution
+tests write a dataset exactly as an older release did). Version 3 added
+what following offers over time needs: ``products.status``, the image
+ranking (``search_rank``, ``found_by``), ``sellers.supplier_login_id`` (the
+join key of batch-fetched products), ``changes.previous_crawl_id`` and the
+``missing`` table.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from __future__ import annotations
 import pyarrow as pa
 
 #: Version written into every file's schema metadata (``schema_version``).
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 VERSION_KEY = b"schema_version"
 
 MONEY_SCALE = 4
@@ -86,6 +91,10 @@ _FIELDS: dict[str, list[pa.Field]] = {
         pa.field("unit_translated", pa.string()),
         pa.field("quote_type", pa.int32()),
         pa.field("supplier_login_id", pa.string()),
+        # Added in version 3.
+        pa.field("status", pa.string()),
+        pa.field("search_rank", pa.int32()),
+        pa.field("found_by", pa.list_(pa.string())),
     ],
     "skus": [
         pa.field("offer_id", pa.int64(), nullable=False),
@@ -112,6 +121,8 @@ _FIELDS: dict[str, list[pa.Field]] = {
         pa.field("after_sales_experience_score", pa.float64()),
         pa.field("repeat_purchase_rate", pa.float64()),
         *_crawl_columns(),
+        # Added in version 3.
+        pa.field("supplier_login_id", pa.string()),
     ],
     "changes": [
         pa.field("offer_id", pa.int64(), nullable=False),
@@ -121,6 +132,8 @@ _FIELDS: dict[str, list[pa.Field]] = {
         pa.field("new_value", pa.string()),
         pa.field("previous_crawled_at", TIMESTAMP),
         *_crawl_columns(),
+        # Added in version 3.
+        pa.field("previous_crawl_id", pa.string()),
     ],
     "search_hits": [
         pa.field("query", pa.string(), nullable=False),
@@ -129,6 +142,13 @@ _FIELDS: dict[str, list[pa.Field]] = {
         pa.field("position", pa.int32()),
         pa.field("found_at", TIMESTAMP),
         pa.field("crawl_id", pa.string(), nullable=False),
+    ],
+    # Added in version 3.
+    "missing": [
+        pa.field("offer_id", pa.int64(), nullable=False),
+        pa.field("reason", pa.string()),
+        pa.field("query", pa.string()),
+        *_crawl_columns(),
     ],
     "rejects": [
         pa.field("raw", pa.string(), nullable=False),
@@ -140,8 +160,15 @@ _FIELDS: dict[str, list[pa.Field]] = {
 
 #: Columns added after version 1, by table: column name -> the version that added it.
 ADDED_IN: dict[str, dict[str, int]] = {
-    "products": {"description": 2, "unit_translated": 2, "quote_type": 2, "supplier_login_id": 2},
-}
+    "products": {
+        "description": 2, "unit_translated": 2, "quote_type": 2, "supplier_login_id": 2,
+        "status": 3, "search_rank": 3, "found_by": 3,
+    },
+    "sellers": {"supplier_login_id": 3},
+    "changes": {"previous_crawl_id": 3},
+}  # fmt: skip
+#: Tables added after version 1: table -> the version that added it.
+TABLE_ADDED_IN: dict[str, int] = {"missing": 3}
 
 #: Column documentation carried into each field's metadata, for readers that show it.
 _DESCRIPTIONS: dict[str, str] = {
@@ -151,6 +178,18 @@ _DESCRIPTIONS: dict[str, str] = {
     "spec_key": "canonical spec: attributes sorted by name, name=value joined by ';'; empty for an offer without SKUs",
     "sku_count": "real SKUs of the offer; 0 when it has none (its implicit SKU row is not counted)",
     "query": "first keyword, image or seller query that found the offer this crawl; null for id lists",
+    "status": "the offer's status as the detail APIs give it (published, expired...)",
+    "search_rank": "place in the crawl's merged result list, 1 = best (image crawls: found by more images first, "
+    "then best position); null when the crawl does not rank",
+    "found_by": "the queries of this crawl that found the offer, best match first, when the crawl ranks offers",
+    "supplier_login_id": "the seller's login id (alibaba.cross.productList's supplierLoginId): joins products "
+    "fetched in batch to their seller",
+    "field": "what changed: price_min, price_max, price_ranges, stock, status, title, offer (listed -> missing); "
+    "per SKU: price, consign_price, promotion_price, stock, sku (appeared or vanished, as its spec_key)",
+    "old_value": "the value in the previous snapshot as exact text (prices without trailing zeros); null: absent",
+    "new_value": "the value in this crawl as exact text; null: absent",
+    "previous_crawl_id": "the crawl compared against",
+    "reason": "what the gateway said (e.g. 商品不存在)",
     "repeat_purchase_rate": "sellerDataInfo.repeatPurchasePercent as a fraction 0..1",
     "crawled_at": "UTC time the API answer arrived",
 }
@@ -158,6 +197,8 @@ _DESCRIPTIONS: dict[str, str] = {
 
 def schema_for(table: str, version: int = SCHEMA_VERSION) -> pa.Schema:
     """The schema of ``table`` as release ``version`` wrote it."""
+    if TABLE_ADDED_IN.get(table, 1) > version:
+        raise ValueError(f"schema version {version} has no {table} table (added in {TABLE_ADDED_IN[table]})")
     added = ADDED_IN.get(table, {})
     fields = [
         f.with_metadata({"description": _DESCRIPTIONS[f.name]}) if f.name in _DESCRIPTIONS else f
@@ -172,6 +213,7 @@ PRODUCTS = TABLES["products"]
 SKUS = TABLES["skus"]
 SELLERS = TABLES["sellers"]
 CHANGES = TABLES["changes"]
+MISSING = TABLES["missing"]
 SEARCH_HITS = TABLES["search_hits"]
 REJECTS = TABLES["rejects"]
 

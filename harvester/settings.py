@@ -48,6 +48,10 @@ OPEN1688_PAGE_SIZE = 50
 OPEN1688_DETAIL_BATCH_SIZE = 20
 #: Use the batch detail API; when false (or when the app may not call it) offers are fetched one by one.
 OPEN1688_BATCH_DETAIL = True
+#: Extra queryProductDetail calls a crawl may make to learn sellers (one per distinct seller met in batch
+#: answers, which name sellers by login id only): they fill the sellers table and products' seller_open_id.
+#: 0 turns them off (the monitor does, to keep its cost at one call per batch).
+OPEN1688_SELLER_PROBES = 1000
 #: Language of translated fields (en, ja, ko, ...; zh is rejected by the gateway).
 OPEN1688_COUNTRY = "en"
 #: Retries of a call that failed transiently (5xx, timeout, malformed answer) before it is given up.
@@ -137,6 +141,11 @@ HARVEST_PARQUET_COMPRESSION_LEVEL = 0
 HARVEST_SEEN_SET = "harvester.seen.MemorySeenSet"
 #: Base URL of the image paths that productList gives relative.
 HARVEST_IMAGE_BASE_URL = "https://cbu01.alicdn.com/"
+#: Compare every offer with the latest earlier crawl in the dataset and write the changes table
+#: (the monitor spider turns it on; any spider can).
+HARVEST_CHANGES = False
+#: Biggest price moves listed in the changes summary at the end of a crawl.
+HARVEST_CHANGES_SUMMARY_MOVES = 5
 
 # --- Scrapy ------------------------------------------------------------------
 
@@ -178,10 +187,12 @@ DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
 FEED_EXPORT_ENCODING = "utf-8"
 # `-O products.parquet` (and FEEDS with format "parquet") write the products table schema.
 FEED_EXPORTERS = {"parquet": "harvester.exporters.ParquetItemExporter"}
-# normalise -> de-duplicate -> write the dataset (see harvester/pipelines/__init__.py).
+# normalise -> de-duplicate -> (changes, when HARVEST_CHANGES) -> write the dataset
+# (see harvester/pipelines/__init__.py).
 ITEM_PIPELINES = {
     "harvester.pipelines.normalise.NormalisePipeline": 100,
     "harvester.pipelines.dedupe.DeduplicatePipeline": 200,
+    "harvester.pipelines.changes.ChangesPipeline": 300,
     "harvester.pipelines.dataset.DatasetPipeline": 900,
 }
 LOG_LEVEL = "INFO"

@@ -33,7 +33,7 @@ class Command(ScrapyCrawlCommand):
         check = getattr(spidercls, "check_arguments", None)
         try:
             if check is not None:
-                check(opts.spargs)
+                check(opts.spargs, self.settings)
         except HarvestError as error:
             self._refuse(str(error))
         writable = doctor.data_dir(self.settings["HARVEST_DATA_DIR"])

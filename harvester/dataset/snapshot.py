@@ -30,13 +30,14 @@ def _parts(root: Path, table: str) -> Iterable[tuple[str, Path]]:
                 yield partition.name, path
 
 
-def latest_crawl_id(data_dir: str | Path, table: str = "products") -> str | None:
+def latest_crawl_id(data_dir: str | Path, table: str = "products", *, excluding: str | None = None) -> str | None:
     """The crawl with the newest ``crawl_date`` partition; within a day, the latest started (by its generated id,
-    else by its newest file)."""
+    else by its newest file). ``excluding`` leaves one crawl out: a crawl comparing itself with the one before
+    must not find its own files (another worker of it may already have written some)."""
     best: tuple[str, float, str] | None = None
     for partition, path in _parts(Path(data_dir), table):
         crawl_id = crawl_id_of(path.name)
-        if crawl_id is None:
+        if crawl_id is None or crawl_id == excluding:
             continue
         started = started_at_of(crawl_id)
         key = (partition, started.timestamp() if started else path.stat().st_mtime, crawl_id)

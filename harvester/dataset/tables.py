@@ -1,12 +1,14 @@
 """Which table each item class fills.
 
-A Product fills three: its own row in ``products``, its SKUs in ``skus``
-and its seller in ``sellers``; every other item is one row of one table.
+A Product fills up to four: its own row in ``products``, its SKUs in
+``skus``, its seller in ``sellers`` and, in a monitoring crawl, its changes
+in ``changes``; a MissingOffer fills ``missing`` and may carry its
+``changes`` row too. Every other item is one row of one table.
 """
 
 from __future__ import annotations
 
-from ..items import Change, Product, Reject, SearchHit, Seller, Sku
+from ..items import Change, MissingOffer, Product, Reject, SearchHit, Seller, Sku
 
 TABLE_OF: dict[type, str] = {
     Product: "products",
@@ -15,4 +17,5 @@ TABLE_OF: dict[type, str] = {
     Change: "changes",
     SearchHit: "search_hits",
     Reject: "rejects",
+    MissingOffer: "missing",
 }

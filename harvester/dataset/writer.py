@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from ..crawl import CrawlIdentity
-from ..items import Product
+from ..items import Change, MissingOffer, Product
 from ..schema import TABLES
 from .convert import RowGroup
 from .files import PartFile, free_part_name, sweep_temporaries
@@ -111,6 +111,8 @@ class DatasetWriter:
                 sellers.add(item.seller)
                 if len(sellers) >= limit:
                     self._seal("sellers")
+            if item.changes:
+                self._add_changes(item.changes)
             if len(products) >= limit:
                 self._seal("products")
             if len(skus) >= limit:
@@ -121,9 +123,17 @@ class DatasetWriter:
             return False
         rows = buffers[table]
         rows.add(item)
+        if type(item) is MissingOffer and item.changes:
+            self._add_changes(item.changes)
         if len(rows) >= limit:
             self._seal(table)
         return True
+
+    def _add_changes(self, changes: list[Change]) -> None:
+        rows = self._buffers["changes"]
+        rows.add_many(changes)
+        if len(rows) >= self.options.row_group_rows:
+            self._seal("changes")
 
     @property
     def has_ready(self) -> bool:

@@ -104,6 +104,11 @@ class Progress:
         gaps_text = ", ".join(f"{name} {count:,}" for name, count in gaps.items() if count)
         if gaps_text:
             lines.append(f"gaps: {gaps_text}")
+        missing = stats.get("harvester/details/missing", 0)
+        if missing:
+            sample = stats.get("harvester/details/missing_sample", "").replace(",", ", ")
+            more = ", …" if missing > sample.count(",") + 1 else ""
+            lines.append(f"missing: {sample}{more} (all {missing:,} in the missing table)")
         if retries:
             lines.append("retries: " + ", ".join(f"{k} {v}" for k, v in sorted(retries.items())))
         logger.info("Summary: %s", "; ".join(lines))

@@ -99,6 +99,8 @@ class SearchQuery:
 
     keyword: str | None = None
     image_id: str | None = None
+    #: What the user called the image (its path or URL): labels say which image found an offer.
+    image_name: str | None = None
     seller_open_id: str | None = None
     price_start: Decimal | None = None
     price_end: Decimal | None = None
@@ -138,8 +140,13 @@ class SearchQuery:
 
     @property
     def label(self) -> str:
-        """What found an offer, for the dataset's ``query`` column."""
-        return self.keyword or (f"image:{self.image_id}" if self.image_id else f"seller:{self.seller_open_id}")
+        """What found an offer, for the dataset's ``query`` column: the image or seller searched (a keyword
+        given with them only narrows), else the keyword."""
+        if self.image_id:
+            return f"image:{self.image_name or self.image_id}"
+        if self.seller_open_id:
+            return f"seller:{self.seller_open_id}"
+        return self.keyword  # type: ignore[return-value]
 
     def offer_query_param(self, *, page: int, page_size: int, country: str) -> dict[str, Any]:
         if not 1 <= page_size <= MAX_PAGE_SIZE:

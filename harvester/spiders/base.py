@@ -20,9 +20,11 @@ from ..access import GatewayAccess
 from ..exceptions import ArgumentError
 from .details import DetailFetcher
 from .search import SearchPager
+from .sellers import SellerProbes
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
+    from scrapy.settings import BaseSettings
     from typing_extensions import Self
 
 
@@ -34,6 +36,7 @@ class HarvestSpider(scrapy.Spider):
 
     access: GatewayAccess
     details: DetailFetcher
+    sellers: SellerProbes
     #: Set by spiders that search.
     pager: SearchPager
 
@@ -42,22 +45,31 @@ class HarvestSpider(scrapy.Spider):
         super().__init__(name, **kwargs)
 
     @classmethod
-    def check_arguments(cls, arguments: Mapping[str, Any]) -> None:
+    def check_arguments(cls, arguments: Mapping[str, Any], settings: BaseSettings | None = None) -> None:
+        """All checks; ``settings`` (given by ``scrapy crawl``) adds those that depend on them."""
         unknown = sorted(set(arguments) - set(cls.arguments))
         if unknown:
             accepted = ", ".join(sorted(cls.arguments)) or "none"
             raise ArgumentError(f"unknown argument -a {unknown[0]}=...: the {cls.name} spider accepts {accepted}")
         cls.validate(arguments)
+        if settings is not None:
+            cls.validate_inputs(arguments, settings)
 
     @classmethod
     def validate(cls, arguments: Mapping[str, Any]) -> None:
         """Spider-specific checks; raise ``ArgumentError`` with what to fix."""
 
     @classmethod
+    def validate_inputs(cls, arguments: Mapping[str, Any], settings: BaseSettings) -> None:
+        """Checks of what the arguments point at under the crawl's settings (an image within the upload
+        limits, a dataset to monitor); raise ``ArgumentError`` with what to fix."""
+
+    @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.access = GatewayAccess.from_crawler(crawler)
         spider.details = DetailFetcher(crawler, spider.access, spider)
+        spider.sellers = SellerProbes(crawler, spider.access, spider)
         crawler.signals.connect(spider.flush_details, signal=signals.spider_idle)
         return spider
 
@@ -65,7 +77,14 @@ class HarvestSpider(scrapy.Spider):
     # and hand over to the components that know the answers.
 
     def parse_batch_detail(self, response: Response) -> Iterator[Any]:
-        return self.details.parse_batch(response)
+        for output in self.details.parse_batch(response):
+            yield from self.sellers.route(output)
+
+    def parse_seller_probe(self, response: Response) -> Iterator[Any]:
+        return self.sellers.parse_probe(response)
+
+    def seller_probe_failed(self, failure: Failure) -> Iterator[Any]:
+        return self.sellers.probe_failed(failure)
 
     def parse_product_detail(self, response: Response) -> Iterator[Any]:
         return self.details.parse_single(response)
@@ -96,6 +115,7 @@ class HarvestSpider(scrapy.Spider):
 
     async def start(self) -> AsyncIterator[Request]:
         for unit in self.units():
+            await self._room_for_more()
             try:
                 seeds = list(self.seeds(unit))
             except ArgumentError as error:
@@ -104,6 +124,13 @@ class HarvestSpider(scrapy.Spider):
                 continue
             for request in seeds:
                 yield request
+
+    async def _room_for_more(self) -> None:
+        """Wait while the downloader is full and nothing is left queued: units are read from their
+        source (a file of millions of ids) only as fast as calls go out, never into the scheduler at once."""
+        engine = self.crawler.engine
+        while engine is not None and engine.needs_backout() and engine.running:
+            await self.crawler.signals.wait_for(signals.scheduler_empty)
 
     def flush_details(self) -> None:
         """Send the last, partly filled detail batch once nothing else is left to do."""

@@ -5,7 +5,10 @@ them in ``alibaba.cross.productList`` calls of ``OPEN1688_DETAIL_BATCH_SIZE``
 is what makes a harvest cost ``pages + offers / batch`` calls instead of
 ``pages + offers``. Ids a batch reports missing, or that it silently leaves
 out, get one ``queryProductDetail`` call each; an app without the batch API
-falls back to single calls for everything.
+falls back to single calls for everything. An offer the single call, too,
+reports gone becomes a :class:`MissingOffer` (a row of the ``missing``
+table), so every id asked for ends as a product, a missing row or a counted
+loss.
 """
 
 from __future__ import annotations
@@ -21,8 +24,9 @@ from scrapy.utils.misc import build_from_crawler, load_object
 from twisted.python.failure import Failure
 
 from ..calls import ACL_FALLBACK, ApiCallFailed, api_request, outcome_of
-from ..items import RawOffer
+from ..items import MissingOffer, RawOffer
 from ..open1688 import endpoints
+from ..open1688.errors import Outcome
 from ..seen import SeenSet
 
 if TYPE_CHECKING:
@@ -37,6 +41,8 @@ logger = logging.getLogger(__name__)
 STATS = "harvester/details"
 #: Detail calls go before more search pages, so pending offers do not pile up in memory.
 DETAIL_PRIORITY = 10
+#: Missing offer ids named in the stats (``harvester/details/missing_sample``) and the crawl's summary.
+MISSING_SAMPLE = 20
 
 
 class Wanted(NamedTuple):
@@ -47,6 +53,17 @@ class Wanted(NamedTuple):
     search_item: dict[str, Any] | None = None
     #: Endpoint key of the search that found it.
     found_by: str | None = None
+    #: Place in the crawl's merged result list, and every query that found it (spiders that rank, e.g. image).
+    rank: int | None = None
+    queries: list[str] | None = None
+
+
+def _business_reason(outcome: Outcome) -> str:
+    """``OFFER_NOT_FOUND: 商品不存在``: the gateway's own words, for the ``missing`` table."""
+    document = outcome.document if isinstance(outcome.document, dict) else {}
+    envelope = document.get("result") if isinstance(document.get("result"), dict) else document
+    message = envelope.get("message")
+    return f"{outcome.code}: {message}" if isinstance(message, str) and message else outcome.message
 
 
 def offer_id_of(product: dict[str, Any]) -> int | None:
@@ -78,8 +95,8 @@ class DetailFetcher:
         seen_set = load_object(settings["HARVEST_SEEN_SET"])
         self._seen: SeenSet = build_from_crawler(seen_set, crawler, name="wanted")
         self._pending: list[Wanted] = []
-        #: Offers the gateway says do not exist (or no longer do).
-        self.missing: list[int] = []
+        #: The first few offers the gateway said do not exist, for the crawl's summary (all go to ``missing``).
+        self._missing_sample: list[str] = []
 
     # --- asking -------------------------------------------------------------
 
@@ -172,11 +189,11 @@ class DetailFetcher:
             self.stats.inc_value(f"{STATS}/batch_reported_missing" if reported else f"{STATS}/batch_left_out")
             yield self._single_request(wanted)
 
-    def parse_single(self, response: Response) -> Iterator[RawOffer]:
+    def parse_single(self, response: Response) -> Iterator[RawOffer | MissingOffer]:
         outcome = outcome_of(response)
         wanted: Wanted = response.meta["wanted"]
         if not isinstance(outcome.data, dict):
-            self._record_missing(wanted.offer_id, "empty answer")
+            yield self._missing(wanted, "empty answer")
             return
         self.stats.inc_value(f"{STATS}/fetched")
         yield self._raw(endpoints.PRODUCT_DETAIL.key, outcome.data, wanted, datetime.now(timezone.utc))
@@ -198,23 +215,27 @@ class DetailFetcher:
             return
         yield from self._lost(batch, error)
 
-    def single_failed(self, failure: Failure) -> Iterator[RawOffer]:
+    def single_failed(self, failure: Failure) -> Iterator[RawOffer | MissingOffer]:
         wanted: Wanted = failure.request.meta["wanted"]  # type: ignore[attr-defined]
         error = failure.value
         if isinstance(error, ApiCallFailed) and not error.gave_up and not error.outcome.code.startswith(("gw.", "http.")):
             # A business answer about this offer (such as 商品不存在): it is gone.
-            self._record_missing(wanted.offer_id, error.outcome.message)
+            yield self._missing(wanted, _business_reason(error.outcome))
             return
         yield from self._lost([wanted], error)
 
     def _raw(self, source_api: str, data: dict[str, Any], wanted: Wanted, now: datetime) -> RawOffer:
         return RawOffer(source_api=source_api, data=data, fetched_at=now, query=wanted.query,
-                        search_item=wanted.search_item)
+                        search_item=wanted.search_item, rank=wanted.rank, found_by=wanted.queries)
 
-    def _record_missing(self, offer_id: int, reason: str) -> None:
+    def _missing(self, wanted: Wanted, reason: str) -> MissingOffer:
+        """The offer is gone: a row of the ``missing`` table, and the first few ids in the stats for the summary."""
         self.stats.inc_value(f"{STATS}/missing")
-        self.missing.append(offer_id)
-        logger.debug("Offer %s is missing: %s", offer_id, reason)
+        if len(self._missing_sample) < MISSING_SAMPLE:
+            self._missing_sample.append(str(wanted.offer_id))
+            self.stats.set_value(f"{STATS}/missing_sample", ",".join(self._missing_sample))
+        logger.debug("Offer %s is missing: %s", wanted.offer_id, reason)
+        return MissingOffer(wanted.offer_id, reason, datetime.now(timezone.utc), wanted.query)
 
     def _lost(self, batch: list[Wanted], error: BaseException) -> Iterator[RawOffer]:
         """Details that could not be fetched: keep what the search said about them, count the rest."""
@@ -223,7 +244,8 @@ class DetailFetcher:
             if wanted.search_item is not None and wanted.found_by is not None:
                 self.stats.inc_value(f"{STATS}/kept_search_item_only")
                 yield RawOffer(source_api=wanted.found_by, data=wanted.search_item, fetched_at=now,
-                               query=wanted.query, search_item=wanted.search_item)
+                               query=wanted.query, search_item=wanted.search_item, rank=wanted.rank,
+                               found_by=wanted.queries)
             else:
                 self.stats.inc_value(f"{STATS}/lost")
         logger.warning("Could not fetch %d offer detail(s): %s", len(batch), error)

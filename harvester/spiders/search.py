@@ -17,7 +17,7 @@ import math
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from scrapy import Request
 from scrapy.http import Response
@@ -87,17 +87,27 @@ def price_boundaries(prices: list[Decimal], slices: int, low: Decimal, high: Dec
     return bounds
 
 
+class OfferSink(Protocol):
+    def want(self, wanted: Wanted) -> list[Request]:
+        """Take an offer a search found; returns the calls to send now (if any)."""
+
+
 class SearchPager:
     """Turns a search query into every result page, search hits and detail requests."""
 
-    def __init__(self, crawler: Crawler, spider: HarvestSpider, endpoint: Endpoint, *, max_pages: int | None = None):
+    def __init__(self, crawler: Crawler, spider: HarvestSpider, endpoint: Endpoint, *, max_pages: int | None = None,
+                 split: bool = True, offers: OfferSink | None = None):
+        """``split=False`` pages through what the gateway serves and never splits (an image search's similarity
+        order has no price bands); ``offers`` receives the offers found instead of the spider's detail fetcher
+        (the image spider ranks them first)."""
         settings = crawler.settings
         #: Callbacks must be the spider's own methods so requests survive a JOBDIR or a Redis queue.
         self.spider = spider
         self.access = spider.access
         self.endpoint = endpoint
-        self.details = spider.details
+        self.details: OfferSink = offers or spider.details
         self.max_pages = max_pages
+        self.split = split and max_pages is None
         self.page_size = settings.getint("OPEN1688_PAGE_SIZE")
         self.country = settings.get("OPEN1688_COUNTRY")
         self.method = settings.get("OPEN1688_HTTP_METHOD")
@@ -140,7 +150,7 @@ class SearchPager:
             if response.meta.get("root"):
                 self.stats.inc_value(f"{STATS}/reported", total)
             yield from self._plan(query, items, total, total_pages, page_size)
-        elif page < total_pages and len(items) < page_size and self.max_pages is None:
+        elif page < total_pages and len(items) < page_size and self.split:
             # The gateway stopped serving before the end it announced.
             self.stats.inc_value(f"{STATS}/short_pages")
             yield from self._split_query(query, items, total, (page - 1) * page_size + len(items))
@@ -150,7 +160,7 @@ class SearchPager:
     def _plan(self, query: SearchQuery, items: list[dict[str, Any]], total: int, total_pages: int,
               page_size: int) -> Iterator[Request]:
         reachable = total_pages * page_size
-        if total > reachable and self.max_pages is None:
+        if total > reachable and self.split:
             slices = self._split_query(query, items, total, reachable)
             if slices:
                 yield from slices

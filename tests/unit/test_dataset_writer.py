@@ -16,7 +16,7 @@ import pytest
 from harvester.crawl import CrawlIdentity
 from harvester.dataset.files import PartFile, free_part_name, part_name, sweep_temporaries
 from harvester.dataset.writer import DatasetWriter, WriterOptions
-from harvester.items import Change, Product, SearchHit, Sku
+from harvester.items import Change, MissingOffer, Product, SearchHit, Sku
 from harvester.schema import SCHEMA_VERSION, TABLES, schema_version
 from tests.builders import fixture_offers, normalised, write_crawl
 
@@ -94,6 +94,7 @@ def test_items_without_crawl_id_get_the_crawls(tmp_path):
             "previous_crawled_at": NOW,
             "crawl_id": CRAWL,
             "crawled_at": NOW,
+            "previous_crawl_id": None,
         }
     ]
     assert pq.read_table(_parts(tmp_path, "search_hits")[0]).to_pylist() == [
@@ -216,3 +217,18 @@ def test_a_part_file_that_cannot_start_leaves_nothing_behind(tmp_path):
     with pytest.raises((ValueError, pa.ArrowException)):
         PartFile(tmp_path, "part-x.parquet", TABLES["products"], {"compression": "no-such-codec"})
     assert not list(tmp_path.iterdir())
+
+
+def test_changes_riding_on_products_and_missing_offers_fill_their_tables(tmp_path):
+    product = _products(1)[0]
+    product.changes = [Change(1, "price_min", "1", "1.5", NOW, NOW, previous_crawl_id="c0")]
+    gone = MissingOffer(2, "OFFER_NOT_FOUND: 商品不存在", NOW, "保温杯",
+                        changes=[Change(2, "offer", "listed", "missing", NOW, NOW)])
+    write_crawl(tmp_path, CRAWL, [product, gone])
+    changes = pq.read_table(_parts(tmp_path, "changes")[0]).to_pylist()
+    assert [(c["offer_id"], c["field"], c["new_value"], c["crawl_id"]) for c in changes] == [
+        (1, "price_min", "1.5", CRAWL),
+        (2, "offer", "missing", CRAWL),
+    ]
+    (missing,) = pq.read_table(_parts(tmp_path, "missing")[0]).to_pylist()
+    assert (missing["offer_id"], missing["reason"], missing["query"]) == (2, "OFFER_NOT_FOUND: 商品不存在", "保温杯")

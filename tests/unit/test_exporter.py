@@ -11,7 +11,7 @@ import pytest
 from scrapy.utils.misc import build_from_crawler
 
 from harvester.exporters import ParquetAppendError, ParquetItemExporter
-from harvester.items import Product, SearchHit, Seller, Sku
+from harvester.items import Change, MissingOffer, Product, SearchHit, Seller, Sku
 from harvester.schema import TABLES, schema_version
 from tests.builders import make_crawler
 
@@ -63,10 +63,15 @@ def test_products_feed(crawler, tmp_path):
     assert crawler.stats.get_value("harvester/dataset/export/skipped/SearchHit") == 1
 
 
-@pytest.mark.parametrize(("table", "rows"), [("skus", 3), ("sellers", 3), ("search_hits", 1)])
+@pytest.mark.parametrize(
+    ("table", "rows"), [("skus", 3), ("sellers", 3), ("search_hits", 1), ("changes", 2), ("missing", 1)]
+)
 def test_a_feed_per_table(crawler, tmp_path, table, rows):
     path = tmp_path / f"{table}.parquet"
-    _export(crawler, path, [*_products(3), SearchHit("q", 1, 1, 1, NOW)], table=table)
+    products = _products(3)
+    products[0].changes = [Change(1, "title", "a", "b", NOW, NOW)]
+    gone = MissingOffer(9, "gone", NOW, changes=[Change(9, "offer", "listed", "missing", NOW, NOW)])
+    _export(crawler, path, [*products, SearchHit("q", 1, 1, 1, NOW), gone], table=table)
     assert pq.read_table(path).num_rows == rows
 
 

@@ -326,3 +326,32 @@ def test_repurchase_rate(rate, expected, note):
     p, notes = _one(RawOffer("keyword_search", data))
     assert p.repurchase_rate == (pytest.approx(expected) if expected is not None else None)
     assert dict(notes) == ({note: 1} if note else {})
+
+
+def test_both_detail_shapes_give_the_status():
+    assert _detail()[0].status == "published"
+    data = dict(load("batch_detail.json")["productList"][0], status=" expired ")
+    assert _one(RawOffer("batch_detail", data, None, None, NOW))[0].status == "expired"
+
+
+def test_a_seller_hint_fills_what_a_batch_answer_lacks():
+    hint = {"sellerOpenId": " BBBx ", "companyName": "某公司", "supplierLoginId": "other-login"}
+    data = load("batch_detail.json")["productList"][0]
+    p, notes = _one(RawOffer("batch_detail", data, None, None, NOW, seller_hint=hint))
+    # The answer's own login id wins; the hint fills only what the answer left out.
+    assert (p.seller_open_id, p.company_name, p.supplier_login_id) == ("BBBx", "某公司", "shenzhen-cable")
+    assert p.seller is None and not notes
+
+
+def test_a_probed_detail_gets_its_login_id_on_the_product_and_the_seller():
+    detail = load("product_detail.json")
+    p, _ = _one(RawOffer("product_detail", detail, None, None, NOW, seller_hint={"supplierLoginId": "yiwu-cup"}))
+    assert p.supplier_login_id == p.seller.supplier_login_id == "yiwu-cup"
+    assert p.seller_open_id == "BBBg5dJd1kKjCBX2-xyZqr3Mw"
+
+
+def test_rank_and_the_queries_that_found_the_offer_ride_along():
+    raw = RawOffer("product_detail", load("product_detail.json"), "image:a.jpg", None, NOW, rank=3,
+                   found_by=["image:a.jpg", "image:b.jpg"])
+    p, _ = _one(raw)
+    assert (p.query, p.search_rank, p.found_by) == ("image:a.jpg", 3, ["image:a.jpg", "image:b.jpg"])

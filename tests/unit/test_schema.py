@@ -8,7 +8,7 @@ import pyarrow as pa
 import pytest
 
 from harvester.dataset.tables import TABLE_OF
-from harvester.items import Product
+from harvester.items import MissingOffer, Product
 from harvester.schema import ADDED_IN, MONEY, SCHEMA_VERSION, TABLES, reader_schema, schema_for, schema_version
 
 STRING, INT64 = pa.string(), pa.int64()
@@ -31,6 +31,7 @@ CONTRACT = {
         "offer_id": INT64, "sku_id": INT64, "field": STRING, "old_value": STRING, "new_value": STRING,
         "previous_crawled_at": TS, "crawled_at": TS,
     },
+    "missing": {"offer_id": INT64, "reason": STRING, "query": STRING, "crawl_id": STRING, "crawled_at": TS},
     "rejects": {"raw": STRING, "source_api": STRING, "reason": STRING, "crawl_id": STRING, "crawled_at": TS},
     "search_hits": {"query": STRING, "offer_id": INT64, "page": pa.int32(), "position": pa.int32(), "found_at": TS},
 }  # fmt: skip
@@ -66,6 +67,12 @@ def test_every_schema_says_its_version(table):
     assert schema_version(TABLES[table]) == SCHEMA_VERSION
 
 
+def test_a_table_added_later_has_no_older_schema():
+    assert schema_version(schema_for("missing", 3)) == 3
+    with pytest.raises(ValueError, match="no missing table"):
+        schema_for("missing", 2)
+
+
 def test_older_versions_lack_only_later_nullable_columns():
     for table, added in ADDED_IN.items():
         v1 = schema_for(table, 1)
@@ -81,5 +88,5 @@ def test_reader_schema_adds_the_partition_column():
 @pytest.mark.parametrize(("item_class", "table"), sorted(TABLE_OF.items(), key=lambda kv: kv[1]))
 def test_items_carry_exactly_their_table_columns(item_class, table):
     names = {f.name for f in fields(item_class)}
-    extra = {"skus", "seller"} if item_class is Product else set()
-    assert names == set(TABLES[table].names) | extra
+    riding_along = {Product: {"skus", "seller", "changes"}, MissingOffer: {"changes"}}
+    assert names == set(TABLES[table].names) | riding_along.get(item_class, set())

@@ -1,0 +1,85 @@
+"""Every offer of a seller (``product.search.querySellerOfferList``), with details, SKUs and the seller's row.
+
+The seller list answers like a keyword search, so it is paged (and split
+past the search cap) by the same pager. Its items and the batch details
+carry no seller scores: the seller's row in the ``sellers`` table comes from
+one seller probe (see ``harvester.spiders.sellers``), one call per seller.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any
+
+from scrapy import Request
+
+from ..exceptions import ArgumentError
+from ..open1688 import endpoints
+from ..open1688.queries import QueryError, SearchQuery, parse_positive_int
+from .base import HarvestSpider
+from .search import SearchPager
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+    from typing_extensions import Self
+
+logger = logging.getLogger(__name__)
+
+MAX_OPEN_ID = 128
+
+
+def split_sellers(text: str) -> list[str]:
+    return [part.strip() for part in text.replace("，", ",").split(",") if part.strip()]
+
+
+class SellerSpider(HarvestSpider):
+    name = "seller"
+    description = "every offer of one or more sellers, with details, SKUs and the seller's scores"
+    arguments = {
+        "seller_open_id": "comma-separated seller open ids (the sellerOpenId of offer details)",
+        "keyword": "only the seller's offers matching this keyword",
+        "max_pages": "pages per seller at most (a sample; disables splitting)",
+    }
+
+    @classmethod
+    def validate(cls, arguments: Mapping[str, Any]) -> None:
+        sellers = split_sellers(str(arguments.get("seller_open_id") or ""))
+        if not sellers:
+            raise ArgumentError("no seller: give -a seller_open_id=ID (the sellerOpenId an offer's detail names)")
+        for seller in sellers:
+            if len(seller) > MAX_OPEN_ID or not seller.isprintable() or any(c.isspace() for c in seller):
+                raise ArgumentError(f"-a seller_open_id: {seller[:40]!r} is not a seller open id "
+                                    "(one word of letters, digits, - and _)")
+        try:
+            for seller in sellers:
+                SearchQuery.from_arguments(seller_open_id=seller, keyword=arguments.get("keyword"))
+            parse_positive_int(arguments.get("max_pages"), "max_pages")
+        except QueryError as error:
+            raise ArgumentError(str(error)) from None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        max_pages = parse_positive_int(kwargs.get("max_pages"), "max_pages")
+        spider.pager = SearchPager(crawler, spider, endpoints.SELLER_OFFERS, max_pages=max_pages)
+        return spider
+
+    def units(self) -> Iterator[dict[str, Any]]:
+        for seller in dict.fromkeys(split_sellers(str(getattr(self, "seller_open_id", "") or ""))):
+            yield {"seller_open_id": seller, "keyword": getattr(self, "keyword", None)}
+
+    def seeds(self, unit: Mapping[str, Any]) -> Iterator[Request]:
+        try:
+            query = SearchQuery.from_arguments(seller_open_id=unit.get("seller_open_id"), keyword=unit.get("keyword"))
+        except (QueryError, TypeError) as error:
+            raise ArgumentError(str(error)) from None
+        if not query.seller_open_id:
+            raise ArgumentError("a unit of the seller spider needs a seller_open_id")
+        yield self.pager.first_page(query)
+
+    def closed(self, reason: str) -> None:
+        stats = self.crawler.stats
+        if stats is not None and reason == "finished" and not stats.get_value("harvester/search/reported"):
+            logger.warning("The gateway knows no offer of %s: check the seller open id",
+                           getattr(self, "seller_open_id", "the seller"))
