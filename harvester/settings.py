@@ -49,9 +49,10 @@ OPEN1688_DETAIL_BATCH_SIZE = 20
 #: Use the batch detail API; when false (or when the app may not call it) offers are fetched one by one.
 OPEN1688_BATCH_DETAIL = True
 #: Extra queryProductDetail calls a crawl may make to learn sellers (one per distinct seller met in batch
-#: answers, which name sellers by login id only): they fill the sellers table and products' seller_open_id.
-#: 0 turns them off (the monitor does, to keep its cost at one call per batch).
-OPEN1688_SELLER_PROBES = 1000
+#: answers, which name sellers by login id only): they fill the sellers table's open ids and scores and
+#: products' seller_open_id. Off (0) by default so a harvest costs pages + batches only; e.g. 1000 fills
+#: the sellers of most keyword crawls. The seller spider always looks up its one seller.
+OPEN1688_SELLER_PROBES = 0
 #: Language of translated fields (en, ja, ko, ...; zh is rejected by the gateway).
 OPEN1688_COUNTRY = "en"
 #: Retries of a call that failed transiently (5xx, timeout, malformed answer) before it is given up.

@@ -244,9 +244,8 @@ class ImageSpider(HarvestSpider):
             self.crawler.stats.set_value(f"{STATS}/ranked", len(ranked))  # type: ignore[union-attr]
             engine = self.crawler.engine
             assert engine is not None
-            for wanted in ranked:
-                for request in self.details.want(wanted):
-                    engine.crawl(request)
+            for request in self.details.want(ranked):
+                engine.crawl(request)
             if ranked:
                 for request in self.details.flush():
                     engine.crawl(request)

@@ -70,8 +70,10 @@ class OffersSpider(HarvestSpider):
             ids = parse_offer_ids(ids, "ids")
         if not isinstance(ids, list) or not ids:
             raise ArgumentError("a unit of the offers spider needs ids: a list of offer ids or comma-separated text")
+        wanted = []
         for value in ids:
             offer_id = value if type(value) is int and value > 0 else parse_offer_id(str(value))
             if offer_id is None:
                 raise ArgumentError(f"{str(value)[:40]!r} is not an offer id")
-            yield from self.details.want(Wanted(offer_id))
+            wanted.append(Wanted(offer_id))
+        yield from self.details.want(wanted)

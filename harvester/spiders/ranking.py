@@ -16,6 +16,8 @@ then sent to batch detail best first.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from dataclasses import dataclass, field
 
 from scrapy import Request
@@ -46,10 +48,11 @@ class ResultRanking:
         if position < positions.get(hit.query, position + 1):
             positions[hit.query] = position
 
-    def want(self, wanted: Wanted) -> list[Request]:
-        found = self._found.setdefault(wanted.offer_id, _Found())
-        if found.wanted is None:
-            found.wanted = wanted
+    def want(self, wanted: Iterable[Wanted]) -> list[Request]:
+        for offer in wanted:
+            found = self._found.setdefault(offer.offer_id, _Found())
+            if found.wanted is None:
+                found.wanted = offer
         return []
 
     def release(self) -> list[Wanted]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any, Protocol
@@ -88,8 +88,8 @@ def price_boundaries(prices: list[Decimal], slices: int, low: Decimal, high: Dec
 
 
 class OfferSink(Protocol):
-    def want(self, wanted: Wanted) -> list[Request]:
-        """Take an offer a search found; returns the calls to send now (if any)."""
+    def want(self, wanted: Iterable[Wanted]) -> list[Request]:
+        """Take the offers a search page found; returns the calls to send now (if any)."""
 
 
 class SearchPager:

@@ -34,6 +34,8 @@ def split_sellers(text: str) -> list[str]:
 
 
 class SellerSpider(HarvestSpider):
+    # The seller row (open id, company, scores) comes from one queryProductDetail call.
+    custom_settings = {"OPEN1688_SELLER_PROBES": 1}
     name = "seller"
     description = "every offer of one or more sellers, with details, SKUs and the seller's scores"
     arguments = {

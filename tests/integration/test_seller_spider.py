@@ -19,6 +19,9 @@ def catalogue(sandbox_process):
     return Catalogue(config["seed"], config["offers"])
 
 
+#: Seller lookups are off by default (a keyword crawl then costs pages + batches only).
+LOOKUPS = {"OPEN1688_SELLER_PROBES": 1000}
+
 def _seller_row(seller) -> dict:
     """A sellers row as the sandbox's truth record says it must read."""
     scores = seller.scores
@@ -71,7 +74,7 @@ def test_every_offer_of_a_seller_and_its_row(sandbox, catalogue, tmp_path):
 def test_a_keyword_crawl_learns_each_seller_once(sandbox, catalogue, tmp_path):
     offers = list(catalogue.search(keyword="风筝"))
     sellers = {catalogue.seller_of(offer_id).open_id: catalogue.seller_of(offer_id) for offer_id in offers}
-    crawl = run_crawl(sandbox, "keyword", tmp_path / "data", "keywords=风筝")
+    crawl = run_crawl(sandbox, "keyword", tmp_path / "data", "keywords=风筝", settings=LOOKUPS)
     assert crawl.returncode == exitcodes.OK, crawl.stderr
     rows = crawl.rows("sellers")
     assert sorted(row["seller_open_id"] for row in rows) == sorted(sellers)
@@ -98,7 +101,7 @@ def test_seller_probes_stop_at_their_cap(sandbox, catalogue, tmp_path):
 
 def test_an_app_that_may_not_probe_keeps_every_offer(sandbox, tmp_path):
     sandbox.admin.config(acl_deny=["product_detail"])
-    crawl = run_crawl(sandbox, "keyword", tmp_path / "data", "keywords=算盘")
+    crawl = run_crawl(sandbox, "keyword", tmp_path / "data", "keywords=算盘", settings=LOOKUPS)
     assert crawl.returncode == exitcodes.OK, crawl.stderr
     assert len(crawl.rows("products")) == 60 and crawl.rows("sellers") == []
     assert all(p["supplier_login_id"] and p["seller_open_id"] is None for p in crawl.rows("products"))
