@@ -27,7 +27,7 @@ from harvester.items import Product, RawOffer, SearchHit
 from harvester.schema import TABLES, reader_schema, schema_for, schema_version
 from tests.builders import fixture_offers, load, normalised, write_crawl
 
-README = Path(__file__).parents[2] / "docs" / "reading.md"
+README = Path(__file__).parents[2] / "README.md"
 OLD = "20250401T000000Z-aaaaaa"
 NEW = "20250501T080000Z-bbbbbb"
 T_OLD = datetime(2025, 4, 1, 0, 5, tzinfo=UTC)
@@ -35,7 +35,8 @@ T_NEW = datetime(2025, 5, 1, 8, 5, tzinfo=UTC)
 
 
 def _examples() -> dict[str, str]:
-    blocks = re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), flags=re.S)
+    """The reading examples: the README's Python blocks that open with a ``# duckdb``/``# polars``/``# pandas`` line."""
+    blocks = re.findall(r"```python\n(# (?:duckdb|polars|pandas)\n.*?)```", README.read_text(encoding="utf-8"), flags=re.S)
     return {block.splitlines()[0].lstrip("# ").strip(): block for block in blocks}
 
 

@@ -1,4 +1,4 @@
-"""The client example of docs/first-hour.md runs as written against ``scrapy sandbox`` and prints what it shows.
+"""The client example of the README runs as written against ``scrapy sandbox`` and prints what it shows.
 
 The one change: the sandbox listens on a free port instead of 8688, and the
 example's URL is rewritten to it.
@@ -17,7 +17,7 @@ import pytest
 from .commands import ROOT, environment
 
 pytestmark = pytest.mark.e2e
-DOC = ROOT / "docs" / "first-hour.md"
+DOC = ROOT / "README.md"
 EXAMPLE = re.compile(r"<!-- example:client -->\n```python\n(.*?)```\n.*?```text\n(.*?)```\n<!-- /example:client -->",
                      re.DOTALL)
 
@@ -38,7 +38,7 @@ def scrapy_sandbox(tmp_path) -> Iterator[str]:
 
 def test_the_client_example_prints_what_the_document_shows(scrapy_sandbox, tmp_path):
     match = EXAMPLE.search(DOC.read_text(encoding="utf-8"))
-    assert match, "docs/first-hour.md lost its marked client example"
+    assert match, "the README lost its marked client example"
     code, shown = match.groups()
     assert code.count("http://127.0.0.1:8688") == 1
     done = subprocess.run([sys.executable, "-c", code.replace("http://127.0.0.1:8688", scrapy_sandbox)], cwd=ROOT,
