@@ -167,7 +167,7 @@ def _process(stats: Mapping[str, Any]) -> str:
     cpu = number(stats.get("harvester/process/cpu_seconds"))
     elapsed = number(stats.get("elapsed_time_seconds"))
     facts = [
-        ("peak memory (RSS)", f"{count(number(stats.get('harvester/process/peak_rss_mb')))} MB"),
+        ("peak memory (RSS)", f"{number(stats.get('harvester/process/peak_rss_mb')):,.0f} MB"),
         ("CPU time", duration(cpu)),
         ("CPU share of the crawl's time", f"{cpu / elapsed:.0%}" if elapsed > 0 else ""),
     ]
