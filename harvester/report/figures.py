@@ -116,7 +116,8 @@ def error_bars(stats: Stats) -> list[Bar]:
     bars += _by_reason(stats, "retries", "harvester/api/retry/reason_count/")
     throttled = number(stats.get("harvester/api/throttled_retries"))
     if throttled:
-        bars.append(Bar("retries", "throttled (slow down)", throttled, "calls the gateway told to slow down, sent again"))
+        bars.append(Bar("retries", "throttled (slow down)", throttled,
+                        "calls the gateway told to slow down, sent again"))
     bars += _by_reason(stats, "given up", "harvester/api/gave_up/")
     refreshes = number(stats.get("harvester/api/token_refreshes_seen"))
     if refreshes:
@@ -129,7 +130,8 @@ def coverage_bars(stats: Stats) -> list[Bar]:
     return [
         Bar("gateway", "reported by the gateway", number(stats.get("harvester/search/reported")),
             "totalRecords of each query's first page, added up (offers found by two queries count twice)"),
-        Bar("crawl", "found", number(stats.get("harvester/details/wanted")), "distinct offers the crawl set out to fetch"),
+        Bar("crawl", "found", number(stats.get("harvester/details/wanted")),
+            "distinct offers the crawl set out to fetch"),
         Bar("crawl", "with details", number(stats.get("harvester/details/fetched"))),
         Bar("gaps", "kept from search only", number(stats.get("harvester/details/kept_search_item_only")),
             "details failed; the search item was kept instead"),

@@ -71,15 +71,18 @@ def duration(seconds: Number) -> str:
 
 
 def clock(seconds: Number) -> str:
-    """An axis label: time since the crawl started (``45s``, ``12m``, ``3h20m``)."""
+    """An axis label: time since the crawl started (``45s``, ``12m``, ``3h20m``, ``2d06h``)."""
     whole = int(round(seconds))
     if whole < 60:
         return f"{whole}s"
     if whole < 3600:
         minutes, secs = divmod(whole, 60)
         return f"{minutes}m" + (f"{secs:02d}s" if secs else "")
-    hours, rest = divmod(whole, 3600)
-    return f"{hours}h" + (f"{rest // 60:02d}m" if rest // 60 else "")
+    if whole < 86400:
+        hours, rest = divmod(whole, 3600)
+        return f"{hours}h" + (f"{rest // 60:02d}m" if rest // 60 else "")
+    days, rest = divmod(whole, 86400)
+    return f"{days}d" + (f"{rest // 3600:02d}h" if rest // 3600 else "")
 
 
 def when(value: Any) -> str:

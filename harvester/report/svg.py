@@ -36,6 +36,18 @@ def nice_step(span: float, ticks: int = 5) -> float:
     return next(m * power for m in (1, 2, 2.5, 5, 10) if raw <= m * power * (1 + 1e-9))
 
 
+#: Time-axis spacings, in seconds, that read as round on a clock.
+_CLOCK_STEPS = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400)
+
+
+def time_step(span: float, ticks: int = 6) -> float:
+    """A tick spacing of the time axis: round seconds, minutes or hours (whole days past that)."""
+    raw = span / ticks
+    if raw <= _CLOCK_STEPS[-1]:
+        return float(next(step for step in _CLOCK_STEPS if raw <= step))
+    return nice_step(span / 86400, ticks) * 86400
+
+
 def _width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
@@ -96,7 +108,7 @@ def rate_chart(intervals: Sequence[Interval], quota: float) -> str:
         parts.append(f'<line x1="{left}" x2="{left + plot_w}" y1="{y(value):.1f}" y2="{y(value):.1f}" '
                      f'stroke="{GRID_COLOUR}"/><text x="{left - 6}" y="{y(value) + 4:.1f}" '
                      f'text-anchor="end">{compact(value)}</text>')
-    x_step = nice_step(span)
+    x_step = time_step(span)
     for k in range(int(span / x_step + 1e-9) + 1):
         parts.append(f'<text x="{x(start + k * x_step):.1f}" y="{height - 10}" text-anchor="middle">'
                      f"{clock(k * x_step)}</text>")

@@ -105,7 +105,8 @@ def test_a_crawl_through_faults_leaves_a_report_whose_charts_render(sandbox: San
     (quota,) = rate["quota"]
     assert quota["width"] > 0.8 * rate["box"]["width"]
 
-    for kind, bars in (("errors", errors), ("queries", query_bars(report)), ("coverage", coverage_bars(report["stats"]))):
+    expected = {"errors": errors, "queries": query_bars(report), "coverage": coverage_bars(report["stats"])}
+    for kind, bars in expected.items():
         drawn = charts[kind]["bars"]
         assert len(drawn) == len(bars), kind
         for bar, box in zip(bars, drawn):

@@ -10,7 +10,7 @@ import pytest
 
 from harvester.report.figures import MAX_REASONS, coverage_bars, error_bars, intervals, query_bars
 from harvester.report.page import MAX_INTERVALS, render
-from harvester.report.svg import WIDTH, fit
+from harvester.report.svg import WIDTH, fit, time_step
 from tests.report_documents import HOSTILE, HOSTILE_ATTRIBUTE, document, hostile_document, with_stats
 
 #: Every element the page may hold: no script, no image, no frame, no link, no form.
@@ -130,7 +130,8 @@ def test_errors_by_reason_are_bounded_and_name_exceptions_by_class() -> None:
     answers = [b for b in bars if b.group == "gateway answers"]
     assert len(answers) == MAX_REASONS + 1 and answers[-1].label == "5 other reasons" and answers[-1].value == 15
     (exception,) = [b for b in bars if b.group == "exceptions"]
-    assert (exception.label, exception.detail) == ("ConnectionRefusedError", "twisted.internet.error.ConnectionRefusedError")
+    assert exception.label == "ConnectionRefusedError"
+    assert exception.detail == "twisted.internet.error.ConnectionRefusedError"
 
 
 def test_queries_with_others_and_approximate_counts() -> None:
@@ -157,3 +158,8 @@ def test_rendering_is_deterministic_and_small() -> None:
     page = render(doc)
     assert page == render(doc)
     assert len(page.encode()) < 80_000
+
+
+@pytest.mark.parametrize("span,step", [(9.2, 2), (70, 15), (3600, 600), (86400, 21600), (30 * 86400, 5 * 86400)])
+def test_time_axis_ticks_are_round_on_a_clock(span, step) -> None:
+    assert time_step(span) == step

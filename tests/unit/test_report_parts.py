@@ -76,5 +76,6 @@ def test_formats() -> None:
     assert duration(9.24) == "9.2 s" and duration(245) == "4 min 05 s" and duration(7380) == "2 h 03 min"
     assert duration(3 * 86400 + 4 * 3600) == "3 d 04 h"
     assert clock(45) == "45s" and clock(90) == "1m30s" and clock(7200) == "2h" and clock(4500) == "1h15m"
+    assert clock(5 * 86400) == "5d" and clock(86400 + 6 * 3600) == "1d06h"
     assert when("2025-01-01T12:00:00+00:00") == "2025-01-01 12:00:00 UTC" and when(None) == ""
     assert [number(v) for v in (3, 2.5, True, "7", None, float("nan"), float("inf"))] == [3, 2.5, 1, 0, 0, 0, 0]
