@@ -123,6 +123,11 @@ HARVEST_DATA_DIR = "./data"
 HARVEST_PROGRESS_INTERVAL = 10.0
 #: Seconds between samples of the crawl report's time series (calls, details, retries over time).
 HARVEST_REPORT_SAMPLE_INTERVAL = 5.0
+#: Samples the crawl report keeps at most: past that, every other one goes and the spacing doubles,
+#: so a day-long crawl's report stays small (the totals are never lost).
+HARVEST_REPORT_MAX_SAMPLES = 720
+#: Queries the crawl report lists by search hits (the rest are added up as "others").
+HARVEST_REPORT_TOP_QUERIES = 20
 #: Id of this crawl, in file names and the ``crawl_id`` columns. Empty: generated as ``YYYYMMDDTHHMMSSZ-<6 hex>``.
 #: Give every worker of a distributed crawl the same (generated-form) id: they then share one ``crawl_date`` partition.
 HARVEST_CRAWL_ID = ""

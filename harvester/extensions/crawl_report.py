@@ -1,11 +1,12 @@
-"""Leave the crawl's figures beside the dataset: a JSON stats file with a time series.
+"""Leave the crawl's figures beside the dataset: a JSON stats file and an HTML report of it.
 
 Stats vanish with the process; an analyst looking at a dataset (or a test
 checking a crawl run in a subprocess) needs to know how the crawl went:
-calls against the quota over time, errors and retries by reason, coverage
-against what the gateway reported. The file lands in
-``{HARVEST_DATA_DIR}/_reports/`` under the crawl id and worker id, written
-atomically, whatever way the crawl ended.
+calls against the quota over time, errors and retries by reason, search
+hits per query, coverage against what the gateway reported. Both files
+land in ``{HARVEST_DATA_DIR}/_reports/`` under the crawl id and worker id,
+written atomically, whatever way the crawl ended. The JSON is the source
+of truth; the HTML page (``harvester.report.page``) shows only what it holds.
 """
 
 from __future__ import annotations
@@ -24,6 +25,11 @@ from scrapy import signals
 from twisted.internet import task
 
 from ..crawl import crawl_identity
+from ..items import SearchHit
+from ..report.exits import exit_status
+from ..report.page import render
+from ..report.series import ThinnedSeries
+from ..report.topcounts import TopCounter
 
 if TYPE_CHECKING:
     from scrapy import Spider
@@ -38,6 +44,8 @@ SERIES_KEYS = (
     "harvester/api/retry/count",
     "harvester/api/throttled_retries",
 )
+#: Queries counted one by one before counts become bounded estimates (see ``harvester.report.topcounts``).
+TRACKED_QUERIES = 1000
 
 
 def report_dir(data_dir: str | os.PathLike[str]) -> Path:
@@ -55,18 +63,27 @@ def _jsonable(value: Any) -> Any:
 
 
 class CrawlReport:
-    def __init__(self, crawler: Crawler, interval: float):
+    def __init__(self, crawler: Crawler, interval: float, max_samples: int, top_queries: int):
         self.crawler = crawler
         self.interval = interval
-        self.series: list[dict[str, float]] = []
+        self.top_queries = top_queries
+        self.series = ThinnedSeries(max_samples)
+        self.queries = TopCounter(max(TRACKED_QUERIES, top_queries))
         self._started = time.monotonic()
         self._loop: task.LoopingCall | None = None
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(self.item_scraped, signal=signals.item_scraped)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        return cls(crawler, crawler.settings.getfloat("HARVEST_REPORT_SAMPLE_INTERVAL"))
+        settings = crawler.settings
+        return cls(
+            crawler,
+            settings.getfloat("HARVEST_REPORT_SAMPLE_INTERVAL"),
+            settings.getint("HARVEST_REPORT_MAX_SAMPLES"),
+            settings.getint("HARVEST_REPORT_TOP_QUERIES"),
+        )
 
     def path(self, suffix: str) -> Path:
         identity = crawl_identity(self.crawler)
@@ -79,34 +96,62 @@ class CrawlReport:
             self._loop = task.LoopingCall(self.sample)
             self._loop.start(self.interval, now=True)
 
-    def sample(self) -> None:
+    def item_scraped(self, item: Any) -> None:
+        # Counted here rather than as stats: one stat per keyword would grow with a keywords file.
+        if type(item) is SearchHit:
+            self.queries.add(item.query)
+
+    def _point(self) -> dict[str, Any]:
         assert self.crawler.stats is not None
         stats = self.crawler.stats.get_stats()
-        point = {"t": round(time.monotonic() - self._started, 3)}
+        point: dict[str, Any] = {"t": round(time.monotonic() - self._started, 3)}
         point.update({key.rsplit("/", 1)[-1] if key != "harvester/api/retry/count" else "retries": stats.get(key, 0)
                       for key in SERIES_KEYS})
-        self.series.append(point)
+        return point
+
+    def sample(self) -> None:
+        self.series.tick(self._point())
+
+    def _queries(self) -> dict[str, Any]:
+        """Search hits per query: the top ones, and the rest added up."""
+        top = self.queries.top(self.top_queries)
+        distinct = self.queries.distinct
+        return {
+            "hits": self.queries.total,
+            "exact": self.queries.exact,
+            "top": [{"query": c.key, "hits": c.count, "overcount": c.overcount} for c in top],
+            "others": {
+                "queries": None if distinct is None else distinct - len(top),
+                "hits": self.queries.total - sum(c.count for c in top),
+            },
+        }
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         if self._loop is not None and self._loop.running:
             self._loop.stop()
-        self.sample()
+        self.series.close(self._point())
         assert self.crawler.stats is not None
         usage = resource.getrusage(resource.RUSAGE_SELF)
         # Peak memory and CPU of the whole crawl process: what the scale benchmarks and the reliability tests bound.
         self.crawler.stats.set_value("harvester/process/peak_rss_mb", round(usage.ru_maxrss / 1024, 1))
         self.crawler.stats.set_value("harvester/process/cpu_seconds", round(usage.ru_utime + usage.ru_stime, 2))
         identity = crawl_identity(self.crawler)
+        stats = self.crawler.stats.get_stats()
         document = {
             "crawl_id": identity.crawl_id,
             "worker_id": identity.worker_id,
             "spider": spider.name,
             "finish_reason": reason,
+            "exit": exit_status(stats),
             "qps": self.crawler.settings.getfloat("OPEN1688_QPS"),
-            "stats": {key: _jsonable(value) for key, value in sorted(self.crawler.stats.get_stats().items())},
-            "series": self.series,
+            "queries": self._queries(),
+            "stats": {key: _jsonable(value) for key, value in sorted(stats.items())},
+            "series": self.series.points,
         }
-        self._write(self.path("json"), json.dumps(document, ensure_ascii=False, indent=1))
+        # The JSON first: it is the source of truth, and the page is rebuilt from it alone.
+        text = json.dumps(document, ensure_ascii=False, indent=1)
+        self._write(self.path("json"), text)
+        self._write(self.path("html"), render(json.loads(text)))
 
     @staticmethod
     def _write(path: Path, text: str) -> None:

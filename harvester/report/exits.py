@@ -1,0 +1,28 @@
+"""The exit status a crawl ends with, and what it means, for the report.
+
+The report is read long after the shell that ran the crawl is gone, so it
+says which status ``scrapy crawl`` returned (``harvester.exitcodes``) and
+what that status means to a scheduler or a person.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from .. import exitcodes
+
+MEANINGS = {
+    exitcodes.OK: "finished: everything asked for was harvested",
+    exitcodes.ERROR: "failed: a fatal error (configuration, access token, API not granted, or a bug)",
+    exitcodes.USAGE: "refused: bad command line or spider arguments, nothing was called",
+    exitcodes.QUOTA: "stopped: the call quota is used up (daily budget or paid package); run again to resume",
+    exitcodes.INCOMPLETE: "finished with gaps: some calls failed for good (see coverage)",
+    exitcodes.INTERRUPTED: "interrupted (Ctrl-C or SIGTERM): what was harvested is kept",
+}
+
+
+def exit_status(stats: Mapping[str, Any]) -> dict[str, Any]:
+    """``{"code": ..., "meaning": ...}`` for a crawl that ended with ``stats``."""
+    code = exitcodes.for_crawl(stats)
+    return {"code": code, "meaning": MEANINGS[code]}

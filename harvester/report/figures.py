@@ -1,0 +1,182 @@
+"""The numbers the HTML report shows, picked out of a report document: no HTML here.
+
+Everything comes from the JSON document the crawl wrote, so the page can
+be rebuilt from that file alone and never shows a figure the file lacks.
+Rates are computed from the cumulative samples of the time series.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .formats import Number, number
+
+Stats = Mapping[str, Any]
+
+#: ``twisted.internet.error.TimeoutError``: what exception reasons look like (gateway codes have one dot at most).
+_QUALIFIED = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*){2,}")
+#: Bars per group of the errors chart; a hostile gateway could invent any number of error codes.
+MAX_REASONS = 10
+
+
+@dataclass(frozen=True)
+class Interval:
+    """Average rates between two samples of the time series, in events per second."""
+
+    start: float
+    end: float
+    calls: float
+    retries: float
+
+
+@dataclass(frozen=True)
+class Bar:
+    #: Bars of one group share a colour and a legend entry.
+    group: str
+    label: str
+    value: Number
+    #: The full text behind a shortened label, or what the figure counts exactly.
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class TableFigures:
+    name: str
+    rows: Number
+    files: Number
+    bytes: Number
+    lost_rows: Number
+
+
+def stats_of(document: Mapping[str, Any]) -> Stats:
+    stats = document.get("stats")
+    return stats if isinstance(stats, Mapping) else {}
+
+
+def intervals(series: Iterable[Any], max_intervals: int) -> list[Interval]:
+    """Per-interval call and retry rates, at most ``max_intervals`` of them, none shorter than half the usual one.
+
+    Neighbouring samples are merged where there are too many, and the short
+    last interval (the closing sample comes whenever the crawl ends) joins
+    the one before, so one call in a few milliseconds does not show as a spike.
+    """
+    samples: list[tuple[float, Number, Number]] = []
+    for point in series:
+        if not isinstance(point, Mapping):
+            continue
+        sample = (float(number(point.get("t"))), number(point.get("calls")),
+                  number(point.get("retries")) + number(point.get("throttled_retries")))
+        if not samples or sample[0] > samples[-1][0]:
+            samples.append(sample)
+    if len(samples) < 2:
+        return []
+    gaps = sorted(b[0] - a[0] for a, b in zip(samples, samples[1:]))
+    step = max((samples[-1][0] - samples[0][0]) / max_intervals, gaps[len(gaps) // 2] / 2)
+    edges = [samples[0]]
+    for sample in samples[1:-1]:
+        if sample[0] - edges[-1][0] >= step:
+            edges.append(sample)
+    if len(edges) > 1 and samples[-1][0] - edges[-1][0] < step:
+        edges[-1] = samples[-1]
+    else:
+        edges.append(samples[-1])
+    return [
+        Interval(a[0], b[0], (b[1] - a[1]) / (b[0] - a[0]), (b[2] - a[2]) / (b[0] - a[0]))
+        for a, b in zip(edges, edges[1:])
+    ]
+
+
+def _label(reason: str) -> tuple[str, str]:
+    """(label, detail): an exception's qualified name is labelled by its class name, the rest as it is."""
+    return (reason.rsplit(".", 1)[1], reason) if _QUALIFIED.fullmatch(reason) else (reason, "")
+
+
+def _by_reason(stats: Stats, group: str, prefix: str) -> list[Bar]:
+    """The group's non-zero counts, largest first, the smallest beyond ``MAX_REASONS`` added up."""
+    found = sorted(((key[len(prefix):], number(value)) for key, value in stats.items() if key.startswith(prefix)),
+                   key=lambda pair: (-pair[1], pair[0]))
+    found = [(reason, value) for reason, value in found if value]
+    bars = []
+    for reason, value in found[:MAX_REASONS]:
+        label, detail = _label(reason)
+        bars.append(Bar(group, label, value, detail))
+    rest = found[MAX_REASONS:]
+    if rest:
+        bars.append(Bar(group, f"{len(rest)} other reasons", sum(value for _, value in rest)))
+    return bars
+
+
+def error_bars(stats: Stats) -> list[Bar]:
+    """Gateway answers by code, exceptions by class, retries by reason, given-up calls, token refreshes."""
+    bars = _by_reason(stats, "gateway answers", "harvester/api/answers/")
+    bars += _by_reason(stats, "exceptions", "harvester/api/exceptions/")
+    bars += _by_reason(stats, "retries", "harvester/api/retry/reason_count/")
+    throttled = number(stats.get("harvester/api/throttled_retries"))
+    if throttled:
+        bars.append(Bar("retries", "throttled (slow down)", throttled,
+                        "calls the gateway told to slow down, sent again"))
+    bars += _by_reason(stats, "given up", "harvester/api/gave_up/")
+    refreshes = number(stats.get("harvester/api/token_refreshes_seen"))
+    if refreshes:
+        bars.append(Bar("token refreshes", "token refreshes", refreshes, "calls replayed after refreshing the token"))
+    return bars
+
+
+def coverage_bars(stats: Stats) -> list[Bar]:
+    """Offers: what the gateway reported, what the crawl found and fetched, and where the rest went."""
+    return [
+        Bar("gateway", "reported by the gateway", number(stats.get("harvester/search/reported")),
+            "totalRecords of each query's first page, added up (offers found by two queries count twice)"),
+        Bar("crawl", "found", number(stats.get("harvester/details/wanted")),
+            "distinct offers the crawl set out to fetch"),
+        Bar("crawl", "with details", number(stats.get("harvester/details/fetched"))),
+        Bar("gaps", "kept from search only", number(stats.get("harvester/details/kept_search_item_only")),
+            "details failed; the search item was kept instead"),
+        Bar("gaps", "missing (gone)", number(stats.get("harvester/details/missing")),
+            "the gateway no longer has the offer"),
+        Bar("gaps", "details lost", number(stats.get("harvester/details/lost"))),
+        Bar("gaps", "unreachable", number(stats.get("harvester/search/unreachable")),
+            "past the search cap, in queries that could not be split further"),
+    ]
+
+
+def query_bars(document: Mapping[str, Any]) -> list[Bar]:
+    """The top queries by search hits, then the rest as one bar."""
+    queries = document.get("queries")
+    if not isinstance(queries, Mapping):
+        return []
+    bars = []
+    for entry in queries.get("top") or ():
+        if not isinstance(entry, Mapping):
+            continue
+        overcount = number(entry.get("overcount"))
+        bars.append(Bar("queries", str(entry.get("query", "")), number(entry.get("hits")),
+                        f"counted among many queries: up to {overcount:,} too many" if overcount else ""))
+    others = queries.get("others")
+    if isinstance(others, Mapping) and number(others.get("hits")):
+        how_many = number(others.get("queries"))
+        label = f"{how_many:,} other queries" if how_many else "other queries"
+        bars.append(Bar("others", label, number(others.get("hits"))))
+    return bars
+
+
+def dataset_tables(stats: Stats) -> list[TableFigures]:
+    prefix = "harvester/dataset/"
+    names = sorted({key.rsplit("/", 1)[1] for key in stats
+                    if key.startswith(prefix) and key.count("/") == 3
+                    and key.split("/")[2] in ("rows", "files", "bytes", "lost_rows")})
+    return [
+        TableFigures(
+            name,
+            *(number(stats.get(f"{prefix}{what}/{name}")) for what in ("rows", "files", "bytes", "lost_rows")),
+        )
+        for name in names
+    ]
+
+
+def groups_of(bars: Sequence[Bar]) -> list[str]:
+    """Group names in order of first appearance: the legend, and the colour index of each group."""
+    return list(dict.fromkeys(bar.group for bar in bars))
