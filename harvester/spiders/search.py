@@ -16,7 +16,7 @@ import logging
 import math
 from collections.abc import Iterable, Iterator
 from datetime import datetime, timezone
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_FLOOR, Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any, Protocol
 
 from scrapy import Request
@@ -42,9 +42,11 @@ STATS = "harvester/search"
 FILL = Decimal("0.6")
 #: Never split one query into more slices than this at once.
 MAX_FANOUT = 64
-#: Price bands narrower than this are not split again (prices have at most 4 decimals).
-NARROWEST = Decimal("0.0002")
-_QUANTUM = Decimal("0.0001")
+#: Price bands narrower than this are not split again (limits sit at x.xxx5).
+NARROWEST = Decimal("0.002")
+_MILLI = Decimal("0.001")
+#: Added to a band limit so that it ends in 5 at the fourth decimal, a price offers rarely have.
+_ODD = Decimal("0.0005")
 
 
 def price_of(item: dict[str, Any]) -> Decimal | None:
@@ -69,20 +71,27 @@ def category_of(item: dict[str, Any]) -> int | None:
 
 
 def price_boundaries(prices: list[Decimal], slices: int, low: Decimal, high: Decimal | None) -> list[Decimal]:
-    """Band limits at quantiles of the sampled prices, strictly inside (low, high)."""
+    """Band limits at quantiles of the sampled prices, strictly inside (low, high).
+
+    Bands include both their limits (as the gateway's priceStart/priceEnd do),
+    so an offer priced exactly on a limit is found twice. Limits are therefore
+    put on an unlikely price, one ending in 5 at the fourth decimal: between two
+    different sampled prices, just above their midpoint; at a price sampled on
+    both sides, just above that price (all its offers go to the lower band).
+    """
     prices = sorted(prices)
     bounds: list[Decimal] = []
     for k in range(1, slices):
         i = min(len(prices) - 1, max(1, round(k * len(prices) / slices)))
-        bound = ((prices[i - 1] + prices[i]) / 2).quantize(_QUANTUM)
+        below, above = prices[i - 1], prices[i]
+        base = below if below == above else ((below + above) / 2).quantize(_MILLI, rounding=ROUND_FLOOR)
+        bound = base.quantize(_MILLI, rounding=ROUND_FLOOR) + _ODD
         if bound > low and (high is None or bound < high) and (not bounds or bound > bounds[-1]):
             bounds.append(bound)
-    if not bounds and prices:
-        # Every sampled price is the same: cut around it so the next level can narrow further.
-        middle = prices[0]
-        if high is not None and high - low >= NARROWEST:
-            middle = ((low + high) / 2).quantize(_QUANTUM)
-        if middle > low and (high is None or middle < high):
+    if not bounds and prices and high is not None and high - low >= NARROWEST:
+        # Every sampled price is the same: cut the band in two so the next level can narrow further.
+        middle = ((low + high) / 2).quantize(_MILLI, rounding=ROUND_FLOOR) + _ODD
+        if low < middle < high:
             bounds.append(middle)
     return bounds
 
