@@ -20,6 +20,8 @@ from datetime import UTC, date, datetime
 
 from scrapy.crawler import Crawler
 
+from .resume import jobdir_crawl_id
+
 _ID_FORMAT = "%Y%m%dT%H%M%SZ"
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.]+")
 _CRAWL_ID = re.compile(r"[A-Za-z0-9_.][A-Za-z0-9_.-]*")
@@ -67,13 +69,14 @@ _identities: weakref.WeakKeyDictionary[Crawler, CrawlIdentity] = weakref.WeakKey
 
 
 def crawl_identity(crawler: Crawler) -> CrawlIdentity:
-    """The identity of ``crawler``'s crawl, made once (from ``HARVEST_CRAWL_ID`` / ``HARVEST_WORKER_ID`` or fresh)
-    and then the same for every component that asks."""
+    """The identity of ``crawler``'s crawl, made once (from ``HARVEST_CRAWL_ID``, the JOBDIR's crawl when
+    resuming, or fresh; ``HARVEST_WORKER_ID``) and then the same for every component that asks."""
     identity = _identities.get(crawler)
     if identity is None:
         settings = crawler.settings
         now = datetime.now(UTC)
-        crawl_id = settings.get("HARVEST_CRAWL_ID") or new_crawl_id(now)
+        crawl_id = settings.get("HARVEST_CRAWL_ID") or jobdir_crawl_id(settings, lambda: new_crawl_id(now)) \
+            or new_crawl_id(now)
         if not _CRAWL_ID.fullmatch(crawl_id):
             raise ValueError(f"HARVEST_CRAWL_ID may hold only letters, digits, '.', '_' and '-': {crawl_id!r}")
         identity = CrawlIdentity(

@@ -7,9 +7,9 @@ from typing import Any, Self
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.statscollectors import StatsCollector
-from scrapy.utils.misc import build_from_crawler, load_object
 
 from ..items import Product
+from ..resume import build_seen_set
 from ..seen import SeenSet
 
 PREFIX = "harvester/dedupe/"
@@ -35,12 +35,7 @@ class DeduplicatePipeline:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         assert crawler.stats is not None
-        seen_set = load_object(crawler.settings["HARVEST_SEEN_SET"])
-        return cls(
-            crawler.stats,
-            build_from_crawler(seen_set, crawler, name="offers"),
-            build_from_crawler(seen_set, crawler, name="sellers"),
-        )
+        return cls(crawler.stats, build_seen_set(crawler, "offers"), build_seen_set(crawler, "sellers"))
 
     def process_item(self, item: Any) -> Any:
         if type(item) is not Product:

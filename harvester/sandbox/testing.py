@@ -200,7 +200,7 @@ def sandbox_env(sandbox: SandboxProcess, **extra: str) -> dict[str, str]:
     return env
 
 
-def crawl(
+def crawl_command(
     spider: str,
     data_dir: Path,
     *,
@@ -209,9 +209,8 @@ def crawl(
     settings: dict[str, Any] | None = None,
     env: dict[str, str] | None = None,
     crawl_id: str | None = None,
-    timeout: float = 240,
-) -> CrawlRun:
-    """``scrapy crawl spider`` on ``sandbox`` (or on the embedded one when ``sandbox`` is None)."""
+) -> tuple[list[str], dict[str, str]]:
+    """The command line and environment of ``scrapy crawl spider`` on ``sandbox`` (embedded when None)."""
     command = [sys.executable, "-m", "scrapy", "crawl", spider]
     for name, value in (args or {}).items():
         command += ["-a", f"{name}={value}"]
@@ -234,6 +233,23 @@ def crawl(
         env = sandbox_env(sandbox) if sandbox is not None else {
             k: v for k, v in os.environ.items() if not k.startswith("OPEN1688_")
         }
+    return command, env
+
+
+def crawl(
+    spider: str,
+    data_dir: Path,
+    *,
+    sandbox: SandboxProcess | None = None,
+    args: dict[str, str] | None = None,
+    settings: dict[str, Any] | None = None,
+    env: dict[str, str] | None = None,
+    crawl_id: str | None = None,
+    timeout: float = 240,
+) -> CrawlRun:
+    """Run ``scrapy crawl spider`` on ``sandbox`` (or on the embedded one when ``sandbox`` is None) to its end."""
+    command, env = crawl_command(spider, data_dir, sandbox=sandbox, args=args, settings=settings, env=env,
+                                 crawl_id=crawl_id)
     with subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                           text=True) as process:
         try:

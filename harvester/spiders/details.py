@@ -20,12 +20,12 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from scrapy import Request
 from scrapy.http import Response
-from scrapy.utils.misc import build_from_crawler, load_object
 from twisted.python.failure import Failure
 
 from ..calls import ACL_FALLBACK, ApiCallFailed, api_request, outcome_of
 from ..items import MissingOffer, RawOffer
 from ..open1688 import endpoints
+from ..resume import build_seen_set
 from ..open1688.errors import Outcome
 from ..seen import SeenSet
 
@@ -92,8 +92,7 @@ class DetailFetcher:
         self.batch_per_page = settings.getbool("HTTPCACHE_ENABLED")
         if self.batch_size < 1:
             raise ValueError("OPEN1688_DETAIL_BATCH_SIZE must be at least 1")
-        seen_set = load_object(settings["HARVEST_SEEN_SET"])
-        self._seen: SeenSet = build_from_crawler(seen_set, crawler, name="wanted")
+        self._seen: SeenSet = build_seen_set(crawler, "wanted")
         self._pending: list[Wanted] = []
         #: The first few offers the gateway said do not exist, for the crawl's summary (all go to ``missing``).
         self._missing_sample: list[str] = []
