@@ -13,7 +13,7 @@ NOW = datetime(2025, 5, 1, tzinfo=UTC)
 
 def _found(ranking: ResultRanking, query: str, offer_id: int, page: int, position: int) -> None:
     ranking.hit(SearchHit(query, offer_id, page, position, NOW))
-    assert ranking.want(Wanted(offer_id, query, {"offerId": offer_id}, "image_search")) == []
+    assert ranking.want([Wanted(offer_id, query, {"offerId": offer_id}, "image_search")]) == []
 
 
 def test_offers_found_by_more_images_come_first():
