@@ -1,63 +1,56 @@
-"""Row groups accumulated in column lists and converted to Arrow record batches, fast.
+"""Row groups accumulated as plain tuples and converted to Arrow record batches column by column, fast.
 
-Why column lists: a crawl buffers tens of thousands of rows between two
-writes, and nested Python objects (lists of price tiers, lists of
-attribute objects) kept alive that long make the cyclic garbage collector
-re-scan them again and again; in measurements that cost more than
-normalising the offers. So each item is taken apart when it is added:
+Why tuples: a crawl buffers tens of thousands of rows between two writes,
+and nested Python objects (lists of price tiers, lists of attribute
+objects) kept alive that long make the cyclic garbage collector re-scan
+them again and again. So each item is taken apart when it is added, with
+C-level calls only (no Python frame per value):
 
-- its flat columns become one tuple read by a single ``attrgetter`` call
-  (tuples of plain values are dropped from the collector's tracking);
-- each list column becomes a length plus flat child values (one tuple of
-  struct fields per element), so no list or attribute object outlives the
-  item.
+- its flat columns become one tuple read by a single ``attrgetter`` call;
+- each list column becomes one tuple per row holding its elements (one
+  tuple of struct fields per element, read by ``attrgetter`` too), or
+  None for a null list.
 
-Conversion then picks a converter per Arrow type:
+Tuples of plain values are dropped from the collector's tracking, and no
+list or attribute object outlives the item: a later change to the item
+does not change what is written either.
 
-- money: ``Decimal`` -> scaled int64, reinterpreted as ``decimal128(18, 4)``
-  without copying: ~3x faster than letting pyarrow convert ``Decimal``
-  objects one by one;
-- lists: offsets from the lengths, children converted column by column;
-- everything else: ``pa.array`` with the exact type, so a bad value fails
-  the conversion instead of changing a column's type.
+Conversion, in the writer thread, transposes the flat tuples into one
+Python list per column and hands each to ``pa.array`` with the column's
+exact type, so a bad value fails the conversion instead of changing a
+column's type; list columns go to ``pa.array`` as they are, nested tuples
+and all (pyarrow's C++ walks them faster than Python can flatten them).
+Money goes in as the ``Decimal`` objects: pyarrow's own conversion to
+``decimal128`` is exact, refuses a value that does not fit the type
+instead of rounding it, and is faster than scaling each value in Python.
+Timestamps are converted once per distinct value (a row group holds one
+per API answer), so that a naive datetime is refused rather than taken
+for UTC.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
-from decimal import Decimal
-from functools import cache
-from itertools import accumulate
+from functools import cache, partial
 from operator import attrgetter, itemgetter
 from typing import Any
 
 import pyarrow as pa
 
-from ..schema import MONEY_SCALE
-
 Converter = Callable[[Sequence[Any]], pa.Array]
 
-_WIDE_INT = pa.decimal128(19, 0)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def money_array(values: Sequence[Decimal | None], type_: pa.Decimal128Type) -> pa.Array:
-    """Exact Decimals as a decimal128 column; the normaliser made sure each fits."""
-    unit = Decimal(10) ** type_.scale
-    scaled = [None if value is None else int(value * unit) for value in values]
-    wide = pa.array(scaled, pa.int64()).cast(_WIDE_INT)
-    return pa.Array.from_buffers(type_, len(wide), wide.buffers(), null_count=wide.null_count)
-
-
 def timestamp_array(values: Sequence[datetime | None], type_: pa.TimestampType) -> pa.Array:
-    """Timezone-aware datetimes as a UTC timestamp column.
+    """Timezone-aware datetimes as a UTC timestamp column; a naive one is refused, never guessed.
 
     A row group holds few distinct times (one per API answer), so each is
     converted once and the column built from integers.
     """
     micros = {value: None if value is None else _micros(value) for value in set(values)}
-    return pa.array([micros[value] for value in values], pa.int64()).cast(type_)
+    return pa.array(list(map(micros.__getitem__, values)), type_)
 
 
 def _micros(value: datetime) -> int:
@@ -69,16 +62,13 @@ def _micros(value: datetime) -> int:
 
 @cache
 def converter_for(type_: pa.DataType) -> Converter:
+    """How one column's Python values become an Arrow array of exactly ``type_``."""
     if pa.types.is_timestamp(type_) and type_.unit == "us":
-        return lambda values: timestamp_array(values, type_)
-    if pa.types.is_decimal(type_):
-        if type_.scale != MONEY_SCALE or type_.precision > 18:
-            raise TypeError(f"no exact converter for {type_}")
-        return lambda values: money_array(values, type_)
-    return lambda values: pa.array(values, type_)
+        return partial(timestamp_array, type_=type_)
+    return partial(pa.array, type=type_)
 
 
-def _transpose(rows: list[tuple], width: int) -> list[list[Any]]:
+def _transpose(rows: Sequence[tuple], width: int) -> list[list[Any]]:
     """Rows to columns. Not ``zip(*rows)``: that makes one iterator object per row, and tens of thousands of them
     alive at once get promoted by the garbage collector and set off full collections over the whole heap."""
     return [list(map(itemgetter(i), rows)) for i in range(width)]
@@ -93,45 +83,39 @@ def _tuple_getter(names: Sequence[str]) -> Callable[[Any], tuple]:
 
 
 class _ListColumn:
-    """One list column taken apart: element counts, null rows, and the flat elements (tuples for structs)."""
+    """One list column taken apart: per row, a tuple of its elements (struct elements as tuples of their fields)."""
 
     def __init__(self, field: pa.Field) -> None:
         self.field = field
         self.get = attrgetter(field.name)
         value_type = field.type.value_type
-        self.struct_fields: list[pa.Field] | None = list(value_type) if pa.types.is_struct(value_type) else None
-        self.element = _tuple_getter([f.name for f in self.struct_fields]) if self.struct_fields else None
-        self.lengths: list[int] = []
-        self.null_rows: list[int] = []
-        self.elements: list[Any] = []
+        names = [f.name for f in value_type] if pa.types.is_struct(value_type) else None
+        self.element = _tuple_getter(names) if names else None
+        #: Row ``i``'s elements, None for a null list.
+        self.rows: list[tuple | None] = []
 
-    def add(self, values: Any) -> None:
+    def add(self, values: Iterable[Any] | None) -> None:
         if values is None:
-            self.null_rows.append(len(self.lengths))
-            self.lengths.append(0)
-            return
-        self.lengths.append(len(values))
-        if self.element is None:
-            self.elements.extend(values)
+            self.rows.append(None)
+        elif self.element is None:
+            self.rows.append(tuple(values))
         else:
-            self.elements.extend(map(self.element, values))
+            self.rows.append(tuple(map(self.element, values)))
+
+    def add_many(self, items: list[Any]) -> None:
+        """The column of several items; one C-level pass when none of them is null (the usual case)."""
+        values = list(map(self.get, items))
+        if None in values:
+            for value in values:
+                self.add(value)
+        elif self.element is None:
+            self.rows.extend(map(tuple, values))
+        else:
+            self.rows.extend(map(tuple, map(partial(map, self.element), values)))
 
     def to_array(self) -> pa.Array:
-        offsets = pa.array(list(accumulate(self.lengths, initial=0)), pa.int32())
-        mask = None
-        if self.null_rows:
-            nulls = [False] * len(self.lengths)
-            for row in self.null_rows:
-                nulls[row] = True
-            mask = pa.array(nulls, pa.bool_())
-        if self.struct_fields is None:
-            items = converter_for(self.field.type.value_type)(self.elements)
-        else:
-            columns = _transpose(self.elements, len(self.struct_fields))
-            items = pa.StructArray.from_arrays(
-                [converter_for(f.type)(c) for f, c in zip(self.struct_fields, columns)], fields=self.struct_fields
-            )
-        return pa.ListArray.from_arrays(offsets, items, type=self.field.type, mask=mask)
+        """pyarrow walks the nested tuples itself, faster than flattening and transposing them in Python."""
+        return pa.array(self.rows, self.field.type)
 
 
 class RowGroup:
@@ -145,6 +129,7 @@ class RowGroup:
         self.schema = schema
         flat = [f for f in schema if not pa.types.is_list(f.type)]
         self._flat_names = [f.name for f in flat]
+        self._converters = [converter_for(f.type) for f in flat]
         self._row = _tuple_getter(self._flat_names)
         self._rows: list[tuple] = []
         self._lists = [_ListColumn(f) for f in schema if pa.types.is_list(f.type)]
@@ -158,26 +143,20 @@ class RowGroup:
             column.add(column.get(item))
 
     def add_many(self, items: Iterable[Any]) -> None:
-        rows = self._rows
-        if not self._lists:
-            rows.extend(map(self._row, items))
-            return
-        row = self._row
-        columns = [(column.get, column.add) for column in self._lists]
-        for item in items:
-            rows.append(row(item))
-            for get, add in columns:
-                add(get(item))
+        items = items if type(items) is list else list(items)
+        self._rows.extend(map(self._row, items))
+        for column in self._lists:
+            column.add_many(items)
 
     def to_batch(self, fill: Mapping[str, Any] | None = None) -> pa.RecordBatch:
         """The rows as one record batch; ``fill`` gives values for columns items left None (the crawl id)."""
         columns = _transpose(self._rows, len(self._flat_names))
         arrays: dict[str, pa.Array] = {}
-        for name, values in zip(self._flat_names, columns):
+        for name, convert, values in zip(self._flat_names, self._converters, columns):
             if fill and name in fill and values.count(None):
                 default = fill[name]
                 values = [default if v is None else v for v in values]
-            arrays[name] = converter_for(self.schema.field(name).type)(values)
+            arrays[name] = convert(values)
         for column in self._lists:
             arrays[column.field.name] = column.to_array()
         return pa.RecordBatch.from_arrays([arrays[name] for name in self.schema.names], schema=self.schema)
