@@ -21,7 +21,6 @@ from hypothesis import strategies as st
 
 from benchmarks.pipeline_throughput import template
 from harvester.dataset.convert import RowGroup
-from harvester.dataset.convert_previous import RowGroup as PreviousRowGroup
 from harvester.items import Change, PriceRange, Product, RawOffer, Reject, SearchHit, Seller, Sku, SkuAttribute
 from harvester.normalise import normalise_offer
 from harvester.schema import TABLES
@@ -74,19 +73,16 @@ def _rows_by_table(items: list[Any]) -> dict[str, list[Any]]:
 def _check(items: list[Any], one_by_one: bool = False) -> None:
     for table, rows in _rows_by_table(items).items():
         fast = RowGroup(TABLES[table])
-        previous = PreviousRowGroup(TABLES[table])
         if one_by_one:
             for row in rows:
                 fast.add(row)
         else:
             fast.add_many(iter(rows))
-        previous.add_many(rows)
         batch = fast.to_batch(FILL)
         expected = _reference(table, rows)
         assert batch.schema.equals(expected.schema, check_metadata=True)
         assert batch.equals(expected), table
         assert batch.to_pylist() == expected.to_pylist()
-        assert batch.equals(previous.to_batch(FILL)), table
 
 
 @pytest.mark.parametrize("one_by_one", [False, True])
