@@ -117,7 +117,7 @@ def test_null_empty_and_mixed_lists():
         Product(
             2,
             price_min=Decimal("99999999999999.9999"),
-            price_ranges=[PriceRange(1, Decimal("1.5")), PriceRange(10, Decimal("1"), Decimal("0.5"))],
+            price_ranges=[PriceRange(1, Decimal("1.5")), PriceRange(10, Decimal(1), Decimal("0.5"))],
             image_urls=["a", "b"],
             skus=[sku(2, None), sku(2, []), sku(2, [attribute, attribute])],
             seller=Seller("s", repeat_purchase_rate=0.25),
