@@ -28,11 +28,12 @@ also runs the benchmark as git revision REV had it (its files exported
 with ``git archive`` to a temporary folder), alternating the two, so both
 see the same machine.
 
-Measured here (2 shared cores, CPython 3.11, pyarrow 26), medians of 5
-alternating runs of 100,000 offers (~4.7 SKUs each): 887e4be (before the
-performance work) 11,400 offers/s per CPU second, this version 14,800;
-peak RSS ~300 MB either way, independent of the number of offers (1,000,000
-offers: see docs/dataset.md).
+Measured here (2 shared cores, CPython 3.11, pyarrow 26), medians of
+alternating runs against 887e4be (before the performance work):
+100,000 offers 11,100 -> 14,300 offers/s per CPU second (5 runs each),
+1,000,000 offers 11,900 -> 15,000 (2 runs each); peak RSS ~300-320 MB
+either way, independent of the number of offers. See docs/dataset.md for
+where the time goes.
 """
 
 from __future__ import annotations
