@@ -33,9 +33,10 @@ from __future__ import annotations
 import json
 import unicodedata
 from collections.abc import Callable
+from datetime import datetime
 from decimal import Decimal
 from operator import attrgetter
-from typing import Any
+from typing import Any, NamedTuple
 
 from .items import Attribute, PriceRange, Product, RawOffer, Reject, Seller, Sku, SkuAttribute
 from .schema import MONEY_MAX_EXCLUSIVE, MONEY_SCALE
@@ -51,7 +52,7 @@ _CACHE_MAX = 1 << 16
 _QUANTUM = Decimal(1).scaleb(-MONEY_SCALE)
 _MONEY_LIMIT = Decimal(MONEY_MAX_EXCLUSIVE)
 _MONEY_DIGITS = len(str(MONEY_MAX_EXCLUSIVE)) - 1
-_EMPTY: tuple[()] = ()
+_ABSOLUTE = ("https://", "http://")
 
 _money_cache: dict[str, Decimal | str] = {}
 _fold_cache: dict[str, str] = {}
@@ -255,13 +256,17 @@ def absolute_url(path: Any, base: str = IMAGE_BASE_URL) -> str | None:
     if type(path) is not str:
         return None
     s = path.strip()
-    if not s:
-        return None
-    if s.startswith(("https://", "http://")):
-        return s
-    if s.startswith("//"):
-        return "https:" + s
-    return base + s.lstrip("/")
+    return _absolute(s, base) if s else None
+
+
+def _absolute(path: str, base: str) -> str:
+    """:func:`absolute_url` of a trimmed, non-empty path; tests its first character before anything that copies."""
+    first = path[0]
+    if first == "/":
+        return "https:" + path if path[1:2] == "/" else base + path.lstrip("/")
+    if first == "h" and path.startswith(_ABSOLUTE):
+        return path
+    return base + path
 
 
 def _dict(value: Any, what: str, note: Note) -> dict:
@@ -272,35 +277,55 @@ def _dict(value: Any, what: str, note: Note) -> dict:
     return {}
 
 
-def _list(value: Any, what: str, note: Note) -> list | tuple:
-    if type(value) is list:
-        return value
-    if value is not None:
-        note("dropped/" + what + "_type")
-    return _EMPTY
+class _Offer(NamedTuple):
+    """What every part of one offer's normalisation needs, passed as one argument."""
+
+    offer_id: int
+    image_base: str
+    note: Note
+    crawl_id: str | None
+    fetched_at: datetime
 
 
 # --- nested parts ------------------------------------------------------------
+#
+# The loops below run for every image, tier, spec and SKU of every offer: the
+# common well-formed value (a str, an int, a price already in the cache) is
+# handled inline, and only anything else goes through the general helpers
+# above, which do the counting. A Python function call costs about as much
+# as handling the value, hence the inlining.
 
 
 def _images(paths: Any, base: str, note: Note) -> list[str]:
+    if type(paths) is not list:
+        if paths is not None:
+            note("dropped/image_urls_type")
+        return []
     urls = []
-    for path in _list(paths, "image_urls", note):
-        url = absolute_url(path, base)
-        if url is None:
-            note("dropped/image_url")
-        else:
-            urls.append(url)
+    for path in paths:
+        if type(path) is str:
+            s = path.strip()
+            if s:
+                urls.append(_absolute(s, base))
+                continue
+        note("dropped/image_url")
     return list(dict.fromkeys(urls)) if len(urls) > 1 else urls
 
 
 def _price_ranges(raw: Any, note: Note) -> list[PriceRange]:
+    if type(raw) is not list:
+        if raw is not None:
+            note("dropped/price_ranges_type")
+        return []
+    cached = _money_cache.get
     tiers: dict[int, PriceRange] = {}
-    for entry in _list(raw, "price_ranges", note):
+    for entry in raw:
         if type(entry) is not dict:
             note("dropped/price_range_type")
             continue
-        price = _money(entry.get("price"), note)
+        price = entry.get("price")
+        hit = cached(price) if type(price) is str else None
+        price = hit if type(hit) is Decimal else _money(price, note)
         if price is None:
             continue
         start = entry.get("startQuantity")
@@ -312,15 +337,22 @@ def _price_ranges(raw: Any, note: Note) -> list[PriceRange]:
         if start in tiers:
             note("repaired/duplicate_price_range")
             continue
-        tiers[start] = PriceRange(start, price, _money(entry.get("promotionPrice"), note))
+        promotion = entry.get("promotionPrice")
+        if promotion is not None:
+            promotion = _money(promotion, note)
+        tiers[start] = PriceRange(start, price, promotion)
     if len(tiers) > 1:
         return [tiers[start] for start in sorted(tiers)]
     return list(tiers.values())
 
 
 def _product_attributes(raw: Any, name_key: str, value_key: str, note: Note) -> list[Attribute]:
+    if type(raw) is not list:
+        if raw is not None:
+            note("dropped/attributes_type")
+        return []
     attributes = []
-    for entry in _list(raw, "attributes", note):
+    for entry in raw:
         if type(entry) is not dict:
             note("dropped/attribute_type")
             continue
@@ -343,14 +375,26 @@ def _product_attributes(raw: Any, name_key: str, value_key: str, note: Note) -> 
 _SpecKeys = tuple[str, str, str | None, str | None]
 _DETAIL_SPECS: _SpecKeys = ("attributeName", "value", "attributeNameTrans", "valueTrans")
 _PRODUCT_LIST_SPECS: _SpecKeys = ("attributeDisplayName", "attributeValue", None, None)
+_ATTRIBUTE_ORDER = attrgetter("name", "value")
 
 
-def _sku_attributes(raw: Any, keys: _SpecKeys, base: str, note: Note) -> list[SkuAttribute]:
-    """Folded, trimmed spec attributes sorted by (name, value); the per-SKU hot path, hence the inlined cache hits."""
+def spec_key(attributes: list[SkuAttribute]) -> str:
+    """The canonical spec of a SKU whose attributes are already folded and sorted by name."""
+    if len(attributes) == 1:
+        only = attributes[0]
+        return f"{only.name}={only.value}"
+    if len(attributes) == 2:
+        first, second = attributes
+        return f"{first.name}={first.value};{second.name}={second.value}"
+    return ";".join([f"{a.name}={a.value}" for a in attributes])
+
+
+def _sku_attributes(raw: list, keys: _SpecKeys, base: str, note: Note) -> list[SkuAttribute]:
+    """Folded, trimmed spec attributes sorted by (name, value); ``raw`` is the API's list of specs."""
     attributes = []
     folded = _fold_cache.get
     name_key, value_key, name_trans_key, value_trans_key = keys
-    for entry in _list(raw, "sku_attributes", note):
+    for entry in raw:
         if type(entry) is not dict:
             note("dropped/sku_attribute_type")
             continue
@@ -391,20 +435,6 @@ def _sku_attributes(raw: Any, keys: _SpecKeys, base: str, note: Note) -> list[Sk
     return attributes
 
 
-_ATTRIBUTE_ORDER = attrgetter("name", "value")
-
-
-def spec_key(attributes: list[SkuAttribute]) -> str:
-    """The canonical spec of a SKU whose attributes are already folded and sorted by name."""
-    if len(attributes) == 1:
-        only = attributes[0]
-        return only.name + "=" + only.value
-    if len(attributes) == 2:
-        first, second = attributes
-        return first.name + "=" + first.value + ";" + second.name + "=" + second.value
-    return ";".join([a.name + "=" + a.value for a in attributes])
-
-
 def _merge_sku(kept: Sku, duplicate: Sku) -> None:
     """A SKU listed twice: keep the first answer's values and fill its gaps from the second."""
     if kept.sku_id is None:
@@ -426,13 +456,25 @@ def _merge_sku(kept: Sku, duplicate: Sku) -> None:
         kept.cargo_number = duplicate.cargo_number
 
 
-def _skus(raw: Any, offer_id: int, attributes_key: str, keys: _SpecKeys, base: str, note: Note) -> list[Sku]:
+def _skus(raw: Any, attributes_key: str, keys: _SpecKeys, offer: _Offer) -> list[Sku]:
+    offer_id, base, note, crawl_id, fetched_at = offer
+    if type(raw) is not list:
+        if raw is not None:
+            note("dropped/skus_type")
+        return []
+    cached = _money_cache.get
     by_key: dict[object, Sku] = {}
-    for entry in _list(raw, "skus", note):
+    for entry in raw:
         if type(entry) is not dict:
             note("dropped/sku_type")
             continue
-        attributes = _sku_attributes(entry.get(attributes_key), keys, base, note)
+        attributes = entry.get(attributes_key)
+        if type(attributes) is list and attributes:
+            attributes = _sku_attributes(attributes, keys, base, note)
+        else:
+            if attributes is not None and type(attributes) is not list:
+                note("dropped/sku_attributes_type")
+            attributes = []
         sku_id = entry.get("skuId")
         if type(sku_id) is not int or not 0 < sku_id <= _INT64_MAX:
             sku_id = _int(sku_id, "sku_id", note)
@@ -446,22 +488,28 @@ def _skus(raw: Any, offer_id: int, attributes_key: str, keys: _SpecKeys, base: s
             spec_id = spec_id.strip() or None
         elif spec_id is not None:
             spec_id = _text(spec_id, "spec_id", note)
+        price = entry.get("price")
+        if price is not None:
+            hit = cached(price) if type(price) is str else None
+            price = hit if type(hit) is Decimal else _money(price, note)
+        consign = entry.get("consignPrice")
+        if consign is not None:
+            hit = cached(consign) if type(consign) is str else None
+            consign = hit if type(hit) is Decimal else _money(consign, note)
+        promotion = entry.get("promotionPrice")
+        if promotion is not None:
+            promotion = _money(promotion, note)
+        cargo = entry.get("cargoNumber")
+        if cargo is not None:
+            cargo = (cargo.strip() or None) if type(cargo) is str else _text(cargo, "cargo_number", note)
+        key = spec_key(attributes) if attributes else ""
         sku = Sku(
-            offer_id,
-            sku_id,
-            spec_id,
-            spec_key(attributes) if attributes else "",
-            attributes,
-            _money(entry.get("price"), note),
-            _money(entry.get("consignPrice"), note),
-            _money(entry.get("promotionPrice"), note),
-            stock,
-            _text(entry.get("cargoNumber"), "cargo_number", note),
+            offer_id, sku_id, spec_id, key, attributes, price, consign, promotion, stock, cargo, crawl_id, fetched_at
         )
-        key: object = sku.sku_id if sku.sku_id is not None else (sku.spec_id or "spec:" + sku.spec_key)
-        kept = by_key.get(key)
+        dedupe: object = sku_id if sku_id is not None else (spec_id or "spec:" + key)
+        kept = by_key.get(dedupe)
         if kept is None:
-            by_key[key] = sku
+            by_key[dedupe] = sku
         else:
             note("repaired/duplicate_sku")
             _merge_sku(kept, sku)
@@ -491,17 +539,18 @@ def _seller(open_id: str | None, company: str | None, info: Any, note: Note) -> 
 # --- the three shapes --------------------------------------------------------
 
 
-def _from_detail(data: dict, offer_id: int, base: str, note: Note) -> tuple[Product, list[Sku], list[PriceRange]]:
+def _from_detail(data: dict, offer: _Offer) -> tuple[Product, list[Sku], list[PriceRange]]:
     """queryProductDetail's ``result.result``."""
+    note = offer.note
     sale = _dict(data.get("productSaleInfo"), "sale_info", note)
     unit = _dict(sale.get("unitInfo"), "unit_info", note)
     image = _dict(data.get("productImage"), "image", note)
     ranges = _price_ranges(sale.get("priceRangeList"), note)
-    skus = _skus(data.get("productSkuInfos"), offer_id, "skuAttributes", _DETAIL_SPECS, base, note)
+    skus = _skus(data.get("productSkuInfos"), "skuAttributes", _DETAIL_SPECS, offer)
     open_id = _text(data.get("sellerOpenId"), "seller_open_id", note)
     company = _text(data.get("companyName"), "company_name", note)
     product = Product(
-        offer_id,
+        offer.offer_id,
         title=_text(data.get("subject"), "title", note),
         title_translated=_text(data.get("subjectTrans"), "title", note),
         category_id=_int(data.get("categoryId"), "category_id", note),
@@ -513,7 +562,7 @@ def _from_detail(data: dict, offer_id: int, base: str, note: Note) -> tuple[Prod
         stock=_count(sale.get("amountOnSale"), "stock", note),
         month_sold=_count(data.get("monthSold"), "month_sold", note),
         repurchase_rate=_rate(data.get("repurchaseRate"), "repurchase_rate", note),
-        image_urls=_images(image.get("images"), base, note),
+        image_urls=_images(image.get("images"), offer.image_base, note),
         attributes=_product_attributes(data.get("productAttribute"), "attributeName", "value", note),
         description=_text(data.get("description"), "description", note),
         unit_translated=_text(unit.get("transUnit"), "unit", note),
@@ -524,18 +573,17 @@ def _from_detail(data: dict, offer_id: int, base: str, note: Note) -> tuple[Prod
     return product, skus, ranges
 
 
-def _from_product_list(
-    data: dict, offer_id: int, base: str, note: Note
-) -> tuple[Product, list[Sku], list[PriceRange]]:
+def _from_product_list(data: dict, offer: _Offer) -> tuple[Product, list[Sku], list[PriceRange]]:
     """One element of alibaba.cross.productList's ``productList``."""
+    note = offer.note
     sale = _dict(data.get("saleInfo"), "sale_info", note)
     image = _dict(data.get("image"), "image", note)
     ranges = _price_ranges(sale.get("priceRanges"), note)
-    skus = _skus(data.get("skuInfos"), offer_id, "attributes", _PRODUCT_LIST_SPECS, base, note)
+    skus = _skus(data.get("skuInfos"), "attributes", _PRODUCT_LIST_SPECS, offer)
     open_id = _text(data.get("sellerOpenId"), "seller_open_id", note)
     company = _text(data.get("companyName"), "company_name", note)
     product = Product(
-        offer_id,
+        offer.offer_id,
         title=_text(data.get("subject"), "title", note),
         title_translated=_text(data.get("subjectTrans"), "title", note),
         category_id=_int(data.get("categoryID"), "category_id", note),
@@ -547,7 +595,7 @@ def _from_product_list(
         stock=_count(sale.get("amountOnSale"), "stock", note),
         month_sold=_count(data.get("monthSold"), "month_sold", note),
         repurchase_rate=_rate(data.get("repurchaseRate"), "repurchase_rate", note),
-        image_urls=_images(image.get("images"), base, note),
+        image_urls=_images(image.get("images"), offer.image_base, note),
         attributes=_product_attributes(data.get("attributes"), "attributeName", "value", note),
         description=_text(data.get("description"), "description", note),
         quote_type=_small_int(sale.get("quoteType"), "quote_type", note),
@@ -558,19 +606,18 @@ def _from_product_list(
     return product, skus, ranges
 
 
-def _from_search_item(
-    data: dict, offer_id: int, base: str, note: Note
-) -> tuple[Product, list[Sku], list[PriceRange]]:
+def _from_search_item(data: dict, offer: _Offer) -> tuple[Product, list[Sku], list[PriceRange]]:
     """A search list item standing in for a detail that could not be had: one price, no SKUs, no tiers."""
+    note = offer.note
     price_info = _dict(data.get("priceInfo"), "price_info", note)
     category = None
     for key in ("thirdCategoryId", "secondCategoryId", "topCategoryId"):
         category = _int(data.get(key), "category_id", note)
         if category:
             break
-    image = absolute_url(data.get("imageUrl"), base)
+    image = absolute_url(data.get("imageUrl"), offer.image_base)
     product = Product(
-        offer_id,
+        offer.offer_id,
         title=_text(data.get("subject"), "title", note),
         title_translated=_text(data.get("subjectTrans"), "title", note),
         category_id=category or None,
@@ -585,7 +632,7 @@ def _from_search_item(
     if price is not None:
         skus.append(
             Sku(
-                offer_id,
+                offer.offer_id,
                 None,
                 None,
                 "",
@@ -593,12 +640,14 @@ def _from_search_item(
                 price,
                 _money(price_info.get("consignPrice"), note),
                 _money(price_info.get("promotionPrice"), note),
+                crawl_id=offer.crawl_id,
+                crawled_at=offer.fetched_at,
             )
         )
     return product, skus, []
 
 
-_SHAPES: dict[str, Callable[[dict, int, str, Note], tuple[Product, list[Sku], list[PriceRange]]]] = {
+_SHAPES: dict[str, Callable[[dict, _Offer], tuple[Product, list[Sku], list[PriceRange]]]] = {
     "product_detail": _from_detail,
     "batch_detail": _from_product_list,
     "keyword_search": _from_search_item,
@@ -665,7 +714,8 @@ def normalise_offer(
     if offer_id is None or not 0 < offer_id <= _INT64_MAX:
         return _reject(raw, "no_offer_id", crawl_id)
 
-    product, skus, ranges = shape(data, offer_id, image_base, note)
+    fetched_at = raw.fetched_at
+    product, skus, ranges = shape(data, _Offer(offer_id, image_base, note, crawl_id, fetched_at))
     if raw.search_item is not None and raw.search_item is not data:
         _merge_search_item(product, raw.search_item, note)
     if raw.seller_hint is not None:
@@ -686,20 +736,17 @@ def normalise_offer(
             if stocks:
                 product.stock = sum(stocks)
     else:
-        skus = [Sku(offer_id, None, None, "", [], product.price_min, stock=product.stock)]
+        price, stock = product.price_min, product.stock
+        skus = [Sku(offer_id, None, None, "", [], price, None, None, stock, None, crawl_id, fetched_at)]
     if product.min_order_quantity is None and ranges:
         product.min_order_quantity = ranges[0].start_quantity
 
-    fetched_at = raw.fetched_at
     product.source_api = raw.source_api
     product.query = raw.query
     product.search_rank = raw.rank
     product.found_by = raw.found_by
     product.crawl_id = crawl_id
     product.crawled_at = fetched_at
-    for sku in skus:
-        sku.crawl_id = crawl_id
-        sku.crawled_at = fetched_at
     product.skus = skus
     if product.seller is not None:
         product.seller.crawl_id = crawl_id

@@ -1,63 +1,63 @@
-"""Row groups accumulated in column lists and converted to Arrow record batches, fast.
+"""Row groups buffered as flat lists of plain values and converted to Arrow record batches column by column.
 
-Why column lists: a crawl buffers tens of thousands of rows between two
-writes, and nested Python objects (lists of price tiers, lists of
-attribute objects) kept alive that long make the cyclic garbage collector
-re-scan them again and again; in measurements that cost more than
-normalising the offers. So each item is taken apart when it is added:
+Why flat lists: a crawl buffers tens of thousands of rows between two
+writes, and the cyclic garbage collector is what such buffers cost most.
+Every container object that outlives its allocation counts towards the
+next collection and is walked by it; nested Python objects (lists of
+price tiers, lists of attribute objects) kept alive that long made the
+collector re-scan them again and again, and even one tuple per row set off
+a young collection every few dozen offers. So each item is taken apart
+when it is added, with C-level calls only (no Python frame per value),
+into lists that only ever grow:
 
-- its flat columns become one tuple read by a single ``attrgetter`` call
-  (tuples of plain values are dropped from the collector's tracking);
-- each list column becomes a length plus flat child values (one tuple of
-  struct fields per element), so no list or attribute object outlives the
-  item.
+- its flat columns are read by one ``attrgetter`` call and appended end to
+  end to the table's list of values (``[a0, b0, c0, a1, b1, c1, ...]``);
+- each list column keeps the row's length, and its elements end to end in
+  a list of their own (the fields of a struct element one after another).
 
-Conversion then picks a converter per Arrow type:
+The tuples ``attrgetter`` returns die at once, so the buffers hold no
+tracked object per row: measured in the pipeline benchmark, collections
+fell from ~3,400 young and 10 full ones per 100,000 offers (one tuple per
+row) to ~480 and 3. No list or attribute object outlives the item, and a
+later change to the item does not change what is written either.
 
-- money: ``Decimal`` -> scaled int64, reinterpreted as ``decimal128(18, 4)``
-  without copying: ~3x faster than letting pyarrow convert ``Decimal``
-  objects one by one;
-- lists: offsets from the lengths, children converted column by column;
-- everything else: ``pa.array`` with the exact type, so a bad value fails
-  the conversion instead of changing a column's type.
+Conversion, in the writer thread, slices each column out of the flat list
+(``values[i::width]``, a C-level copy) and hands it to ``pa.array`` with
+the column's exact type, so a bad value fails the conversion instead of
+changing a column's type. List columns become offsets from the lengths
+plus their elements converted the same way. Money goes in as the
+``Decimal`` objects: pyarrow's own conversion to ``decimal128`` is exact,
+refuses a value that does not fit the type instead of rounding it, and is
+faster than scaling each value in Python. Timestamps are converted once
+per distinct value (a row group holds one per API answer), so that a naive
+datetime is refused rather than taken for UTC.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
-from decimal import Decimal
-from functools import cache
-from itertools import accumulate
-from operator import attrgetter, itemgetter
+from functools import cache, partial
+from itertools import accumulate, chain
+from operator import attrgetter
 from typing import Any
 
 import pyarrow as pa
 
-from ..schema import MONEY_SCALE
+#: Builds the Arrow array of one column's Python values.
+Converter = Callable[[list[Any]], pa.Array]
 
-Converter = Callable[[Sequence[Any]], pa.Array]
-
-_WIDE_INT = pa.decimal128(19, 0)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def money_array(values: Sequence[Decimal | None], type_: pa.Decimal128Type) -> pa.Array:
-    """Exact Decimals as a decimal128 column; the normaliser made sure each fits."""
-    unit = Decimal(10) ** type_.scale
-    scaled = [None if value is None else int(value * unit) for value in values]
-    wide = pa.array(scaled, pa.int64()).cast(_WIDE_INT)
-    return pa.Array.from_buffers(type_, len(wide), wide.buffers(), null_count=wide.null_count)
-
-
-def timestamp_array(values: Sequence[datetime | None], type_: pa.TimestampType) -> pa.Array:
-    """Timezone-aware datetimes as a UTC timestamp column.
+def timestamp_column(values: list[Any], type_: pa.TimestampType) -> pa.Array:
+    """Timezone-aware datetimes as a UTC timestamp column; a naive one is refused, never guessed.
 
     A row group holds few distinct times (one per API answer), so each is
     converted once and the column built from integers.
     """
     micros = {value: None if value is None else _micros(value) for value in set(values)}
-    return pa.array([micros[value] for value in values], pa.int64()).cast(type_)
+    return pa.array(list(map(micros.__getitem__, values)), type_)
 
 
 def _micros(value: datetime) -> int:
@@ -69,19 +69,10 @@ def _micros(value: datetime) -> int:
 
 @cache
 def converter_for(type_: pa.DataType) -> Converter:
+    """How one column of Python values becomes an Arrow array of exactly ``type_``."""
     if pa.types.is_timestamp(type_) and type_.unit == "us":
-        return lambda values: timestamp_array(values, type_)
-    if pa.types.is_decimal(type_):
-        if type_.scale != MONEY_SCALE or type_.precision > 18:
-            raise TypeError(f"no exact converter for {type_}")
-        return lambda values: money_array(values, type_)
-    return lambda values: pa.array(values, type_)
-
-
-def _transpose(rows: list[tuple], width: int) -> list[list[Any]]:
-    """Rows to columns. Not ``zip(*rows)``: that makes one iterator object per row, and tens of thousands of them
-    alive at once get promoted by the garbage collector and set off full collections over the whole heap."""
-    return [list(map(itemgetter(i), rows)) for i in range(width)]
+        return partial(timestamp_column, type_=type_)
+    return partial(pa.array, type=type_)
 
 
 def _tuple_getter(names: Sequence[str]) -> Callable[[Any], tuple]:
@@ -92,44 +83,82 @@ def _tuple_getter(names: Sequence[str]) -> Callable[[Any], tuple]:
     return attrgetter(*names)
 
 
+class _Flat:
+    """Records of a fixed width stored end to end in one list: ``[a0, b0, c0, a1, b1, c1, ...]``.
+
+    ``names`` are the attributes a record is read from; none for records
+    that are plain values (the strings of a list of strings).
+    """
+
+    def __init__(self, names: Sequence[str]) -> None:
+        self.width = len(names) or 1
+        self.read = _tuple_getter(names) if names else None
+        self.values: list[Any] = []
+
+    def __len__(self) -> int:
+        return len(self.values) // self.width
+
+    def add(self, obj: Any) -> None:
+        self.values.extend(self.read(obj))
+
+    def add_many(self, objs: Iterable[Any]) -> None:
+        self.values.extend(chain.from_iterable(map(self.read, objs)))
+
+    def column(self, index: int) -> list[Any]:
+        return self.values[index :: self.width]
+
+
 class _ListColumn:
-    """One list column taken apart: element counts, null rows, and the flat elements (tuples for structs)."""
+    """One list column taken apart: each row's length, and its elements stored flat (struct fields end to end)."""
 
     def __init__(self, field: pa.Field) -> None:
         self.field = field
         self.get = attrgetter(field.name)
         value_type = field.type.value_type
         self.struct_fields: list[pa.Field] | None = list(value_type) if pa.types.is_struct(value_type) else None
-        self.element = _tuple_getter([f.name for f in self.struct_fields]) if self.struct_fields else None
+        self.elements = _Flat([f.name for f in self.struct_fields] if self.struct_fields else ())
         self.lengths: list[int] = []
         self.null_rows: list[int] = []
-        self.elements: list[Any] = []
 
-    def add(self, values: Any) -> None:
+    def add(self, values: Iterable[Any] | None) -> None:
         if values is None:
             self.null_rows.append(len(self.lengths))
             self.lengths.append(0)
             return
-        self.lengths.append(len(values))
-        if self.element is None:
-            self.elements.extend(values)
+        self.lengths.append(len(values))  # type: ignore[arg-type]
+        if self.struct_fields is None:
+            self.elements.values.extend(values)
         else:
-            self.elements.extend(map(self.element, values))
+            self.elements.add_many(values)
+
+    def add_many(self, items: list[Any]) -> None:
+        """The column of several items; one C-level pass when none of them is null (the usual case)."""
+        values = list(map(self.get, items))
+        if None in values:
+            for value in values:
+                self.add(value)
+            return
+        self.lengths.extend(map(len, values))
+        if self.struct_fields is None:
+            self.elements.values.extend(chain.from_iterable(values))
+        else:
+            self.elements.add_many(chain.from_iterable(values))
 
     def to_array(self) -> pa.Array:
+        rows = len(self.lengths)
         offsets = pa.array(list(accumulate(self.lengths, initial=0)), pa.int32())
         mask = None
         if self.null_rows:
-            nulls = [False] * len(self.lengths)
+            nulls = [False] * rows
             for row in self.null_rows:
                 nulls[row] = True
             mask = pa.array(nulls, pa.bool_())
         if self.struct_fields is None:
-            items = converter_for(self.field.type.value_type)(self.elements)
+            items = pa.array(self.elements.values, self.field.type.value_type)
         else:
-            columns = _transpose(self.elements, len(self.struct_fields))
             items = pa.StructArray.from_arrays(
-                [converter_for(f.type)(c) for f, c in zip(self.struct_fields, columns)], fields=self.struct_fields
+                [converter_for(f.type)(self.elements.column(i)) for i, f in enumerate(self.struct_fields)],
+                fields=self.struct_fields,
             )
         return pa.ListArray.from_arrays(offsets, items, type=self.field.type, mask=mask)
 
@@ -145,39 +174,33 @@ class RowGroup:
         self.schema = schema
         flat = [f for f in schema if not pa.types.is_list(f.type)]
         self._flat_names = [f.name for f in flat]
-        self._row = _tuple_getter(self._flat_names)
-        self._rows: list[tuple] = []
+        self._converters = [converter_for(f.type) for f in flat]
+        self._rows = _Flat(self._flat_names)
         self._lists = [_ListColumn(f) for f in schema if pa.types.is_list(f.type)]
 
     def __len__(self) -> int:
         return len(self._rows)
 
     def add(self, item: Any) -> None:
-        self._rows.append(self._row(item))
+        self._rows.add(item)
         for column in self._lists:
             column.add(column.get(item))
 
     def add_many(self, items: Iterable[Any]) -> None:
-        rows = self._rows
-        if not self._lists:
-            rows.extend(map(self._row, items))
-            return
-        row = self._row
-        columns = [(column.get, column.add) for column in self._lists]
-        for item in items:
-            rows.append(row(item))
-            for get, add in columns:
-                add(get(item))
+        items = items if type(items) is list else list(items)
+        self._rows.add_many(items)
+        for column in self._lists:
+            column.add_many(items)
 
     def to_batch(self, fill: Mapping[str, Any] | None = None) -> pa.RecordBatch:
         """The rows as one record batch; ``fill`` gives values for columns items left None (the crawl id)."""
-        columns = _transpose(self._rows, len(self._flat_names))
         arrays: dict[str, pa.Array] = {}
-        for name, values in zip(self._flat_names, columns):
+        for index, (name, convert) in enumerate(zip(self._flat_names, self._converters)):
+            values = self._rows.column(index)
             if fill and name in fill and values.count(None):
                 default = fill[name]
                 values = [default if v is None else v for v in values]
-            arrays[name] = converter_for(self.schema.field(name).type)(values)
+            arrays[name] = convert(values)
         for column in self._lists:
             arrays[column.field.name] = column.to_array()
         return pa.RecordBatch.from_arrays([arrays[name] for name in self.schema.names], schema=self.schema)

@@ -56,6 +56,30 @@ def test_normalise_pipeline_uses_the_image_base_setting():
     assert pipeline.process_item(RawOffer("batch_detail", data)).image_urls == ["https://mirror.example/a.jpg"]
 
 
+def test_normalise_counts_reach_the_stats_within_a_second_and_exactly_at_close(crawler, monkeypatch):
+    clock = [1000.0]
+    monkeypatch.setattr("harvester.pipelines.normalise.monotonic", lambda: clock[0])
+    pipeline = build_from_crawler(NormalisePipeline, crawler)
+
+    def offer() -> RawOffer:
+        return RawOffer("product_detail", load("product_detail.json"), "保温杯", None, NOW)
+
+    for _ in range(5):
+        pipeline.process_item(offer())
+    stats = crawler.stats.get_stats()
+    assert stats["harvester/normalise/products"] == 1  # the first at once, the next four held back
+    clock[0] += 1.0
+    pipeline.process_item(offer())
+    pipeline.process_item(RawOffer("batch_detail", {"subject": "no id"}, None, None, NOW))
+    assert stats["harvester/normalise/products"] == 6
+    assert "harvester/normalise/rejected/no_offer_id" not in stats
+    pipeline.close_spider()
+    assert stats["harvester/normalise/products"] == 6
+    assert stats["harvester/normalise/skus"] == 18
+    assert stats["harvester/normalise/repaired/duplicate_sku"] == 6
+    assert stats["harvester/normalise/rejected/no_offer_id"] == 1
+
+
 def _product(offer_id: int, seller: str | None = None, query: str = "a") -> Product:
     return Product(offer_id, price_min=Decimal(1), query=query, seller=Seller(seller) if seller else None)
 
