@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
+
 from .endpoints import Endpoint
 
 
@@ -129,6 +131,25 @@ def decode_body(body: bytes, content_type: str = "") -> str:
     return body.decode("utf-8", errors="replace")
 
 
+def parse_document(body: bytes, content_type: str = "") -> Any:
+    """The decoded JSON document, or None when the body is not JSON.
+
+    orjson reads a 150 KB batch answer about three times faster than the
+    standard library; whatever it refuses (another encoding, integers past 64
+    bits, NaN) gets a second chance with the standard library, so what counts
+    as an answer does not depend on the parser.
+    """
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError:
+        pass
+    text = decode_body(body, content_type)
+    try:
+        return json.loads(text) if text.strip() else None
+    except (ValueError, RecursionError):
+        return None
+
+
 def parse_retry_after(value: str | bytes | None) -> float | None:
     """Seconds from a ``Retry-After`` header (delta-seconds only; the gateway sends no dates)."""
     if value is None:
@@ -179,15 +200,11 @@ def classify(
     """What an answer means for the harvest, with a message that says what to do."""
     headers = {k.lower(): v for k, v in (headers or {}).items()}
     retry_after = parse_retry_after(headers.get("retry-after"))
-    text = decode_body(body, headers.get("content-type", ""))
     api = _api_label(endpoint)
-
-    try:
-        document = json.loads(text) if text.strip() else None
-    except (ValueError, RecursionError):
-        document = None
+    document = parse_document(body, headers.get("content-type", ""))
 
     if not isinstance(document, Mapping):
+        text = decode_body(body, headers.get("content-type", ""))
         if status >= 500 or status == 429:
             return Outcome(Action.RETRY, f"http.{status}", f"{api} answered HTTP {status}", status, retry_after)
         if status == 401:
