@@ -11,6 +11,8 @@ import os
 
 import pytest
 
+from .redis_server import redis_prefix, redis_server  # noqa: F401 (fixtures of every Redis test)
+
 _MUST_RUN = ("redis", "e2e")
 _skipped_must_run: list[str] = []
 
