@@ -153,6 +153,16 @@ HARVEST_CHANGES = False
 #: Biggest price moves listed in the changes summary at the end of a crawl.
 HARVEST_CHANGES_SUMMARY_MOVES = 5
 
+# --- Distributed crawls (Redis) ---------------------------------------------
+
+#: Run as one worker of a distributed crawl: the scheduler, dupefilter, seen-sets, call quota and daily
+#: budget live in Redis (REDIS_URL), shared by every worker. `scrapy crawl SPIDER --distributed` sets it.
+HARVEST_DISTRIBUTED = False
+#: The Redis server of a distributed crawl (scrapy-redis's own setting name).
+REDIS_URL = "redis://127.0.0.1:6379/0"
+#: Prefix of every Redis key the harvester keeps, so several crawls (or test runs) can share one server.
+HARVEST_REDIS_PREFIX = "harvester"
+
 # --- Scrapy ------------------------------------------------------------------
 
 # Order on the way back from the gateway: signing comes off first, the quota
