@@ -1,0 +1,84 @@
+"""The long fault soak: a keyword harvest against a gateway that fails in every way it can, to its end.
+
+The CI test (``tests/integration/test_reliability.py``) soaks ~5,000 offers
+for about a minute; this runs the same mix of faults over a larger keyword
+(default 手机壳, 62,000 offers) and longer, so that rare combinations (a
+token expiring during a burst of throttling, a timeout on a retried call)
+actually happen. It prints what was injected against what was survived and
+fails (exit 1) when any offer is missing or duplicated, or a fault is not
+accounted for in the crawl's stats.
+
+    python -m benchmarks.fault_soak [--keyword 手机壳] [--qps 0]   (from the repository root)
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from harvester.sandbox.catalogue import Catalogue
+from harvester.sandbox.testing import SandboxProcess, crawl
+
+from .common import child_timing, save, table
+
+#: The fault mix of the issue: 5% 5xx, 2% timeouts, 1% malformed JSON, 1% HTML error pages, throttling
+#: bursts, and an access token that expires twice during the crawl.
+FAULTS: dict[str, Any] = {
+    "seed": 11, "server_error": 0.05, "timeout": 0.02, "malformed": 0.01, "html_error": 0.01,
+    "qos_burst": 0.004, "qos_burst_length": 4, "stall_seconds": 30,
+}
+RETRIED = ("server_error", "timeout", "malformed", "html_error")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--keyword", default="手机壳")
+    parser.add_argument("--qps", type=float, default=0.0, help="OPEN1688_QPS of the crawl (0: as fast as it goes)")
+    options = parser.parse_args()
+    expected = {int(i) for i in Catalogue(seed=1688, size=1_000_000).search(keyword=options.keyword)}
+    work = Path(tempfile.mkdtemp(prefix="bench-soak-"))
+    # The token expires a third and two thirds of the way through (in product-API calls made).
+    calls = math.ceil(len(expected) / 50) + math.ceil(len(expected) / 20)
+    with SandboxProcess() as sandbox:
+        sandbox.admin.config(faults={**FAULTS, "expire_tokens_after": [calls // 3, 2 * calls // 3]})
+        with child_timing() as timing:
+            run = crawl("keyword", work / "data", sandbox=sandbox, args={"keywords": options.keyword},
+                        settings={"OPEN1688_QPS": options.qps, "OPEN1688_RETRY_TIMES": 8, "DOWNLOAD_TIMEOUT": 3,
+                                  "OPEN1688_RETRY_BACKOFF": 0.05, "OPEN1688_RETRY_BACKOFF_MAX": 0.5},
+                        timeout=3600)
+        served = sandbox.admin.stats()
+    stats = run.stats
+    injected = served["faults"]
+    offers = run.table("products").column("offer_id").to_pylist() if run.returncode == 0 else []
+    throttled = served["calls_by_code"].get("fault.qos_burst", 0)
+    rows: list[list[Any]] = [
+        ["5xx, timeouts, malformed JSON, HTML pages", sum(injected.get(k, 0) for k in RETRIED),
+         stats.get("harvester/api/retry/count", 0)],
+        ["  of which timeouts", injected.get("timeout", 0),
+         stats.get("harvester/api/exceptions/scrapy.exceptions.DownloadTimeoutError", 0)],
+        ["gw.QosAppFrequencyLimit (bursts)", throttled, stats.get("harvester/api/throttled_retries", 0)],
+        ["access token expired", injected.get("token_expiry", 0), run.stderr.count("Refreshed the access token")],
+        ["calls given up", "-", sum(v for k, v in stats.items() if k.startswith("harvester/api/gave_up/"))],
+        ["offers expected / harvested", len(expected), len(offers)],
+        ["offers duplicated / missing", "-", f"{len(offers) - len(set(offers))} / {len(expected - set(offers))}"],
+    ]
+    headers = ["fault", "injected", "survived (retried, refreshed, harvested)"]
+    print(table(headers, rows))
+    print(f"\n{options.keyword}: {run.returncode=}, {timing.wall:.0f} s, {served['calls_total']:,} calls")
+    save("fault_soak", headers, rows, {"keyword": options.keyword, "wall_seconds": round(timing.wall, 1),
+                                       "calls": served["calls_total"], "returncode": run.returncode})
+    complete = run.returncode == 0 and set(offers) == expected and len(offers) == len(expected)
+    accounted = rows[0][1] == rows[0][2] and rows[2][1] == rows[2][2] and rows[3][1] == rows[3][2]
+    if not complete or not accounted:
+        print("FAILED: " + ("offers missing or duplicated" if not complete else "a fault was not accounted for"),
+              file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
