@@ -222,6 +222,7 @@ class Gateway:
         if fault is not None:
             answer = self._faults.alter(fault, answer, self._product_calls)
             outcome = f"fault.{fault}"
+            self.counters.fault(fault)
         self.counters.call(api, outcome, now)
         return answer
 
@@ -235,7 +236,9 @@ class Gateway:
         if not self.config.faults.enabled:
             return None
         fault = self._faults.decide(call)
-        if fault is not None:
+        # A fault that alters the real answer is counted once applied: the call may still be refused
+        # first (an expired token, the rate limit), and then the client never met it.
+        if fault in REPLACING or fault == QOS_BURST:
             self.counters.fault(fault)
         return fault
 

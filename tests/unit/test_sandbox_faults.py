@@ -146,3 +146,12 @@ def test_faults_can_be_switched_at_run_time(sandbox_catalogue, clock):
 def test_bad_fault_configs_are_refused(bad):
     with pytest.raises(ConfigError):
         FaultConfig.from_dict(bad)
+
+
+def test_a_fault_on_a_refused_call_is_not_counted(sandbox_catalogue, clock):
+    """The soak compares injected faults with the client's retries: a drawn fault the client never met
+    (the call was refused for an expired token first) must not be counted as injected."""
+    gateway = make_gateway(sandbox_catalogue, clock, faults={"malformed": 1.0, "expire_tokens_after": [1]})
+    answer = search(gateway, keyword="茶具", pageSize=1)
+    assert answer.status == 401
+    assert gateway.state()["faults"].get("malformed", 0) == 0
