@@ -45,7 +45,7 @@ class App:
             gateway=gateway.rstrip("/"),
             app_key=app_key,
             app_secret=setting_or_env(settings, "OPEN1688_APP_SECRET"),
-            token_file=TokenFile(settings.get("OPEN1688_TOKEN_FILE")),
+            token_file=TokenFile(setting_or_env(settings, "OPEN1688_TOKEN_FILE")),
             given_tokens=Tokens(access, refresh or None) if access or refresh else None,
         )
         protect([app.app_secret, access, refresh])

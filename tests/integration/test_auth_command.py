@@ -176,3 +176,12 @@ def test_postpone_waits_for_the_last_30_days_then_extends(sandbox, tmp_path, tok
 def test_refresh_and_postpone_together_is_a_usage_error(sandbox, tmp_path, token_path):
     done = auth(env_for(sandbox, tmp_path), token_path, "--refresh", "--postpone")
     assert done.returncode == 2 and "give --refresh or --postpone, not both" in done.stderr
+
+
+def test_the_token_file_may_be_named_in_the_environment(sandbox, tmp_path, token_path):
+    """As in a crawl: OPEN1688_TOKEN_FILE exported (not given with -s) is where auth keeps the tokens."""
+    env = env_for(sandbox, tmp_path, OPEN1688_TOKEN_FILE=str(token_path))
+    done = scrapy("auth", "--code", approve(sandbox), "--no-probe", env=env)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(token_path.read_text())["access_token"]
+    assert os.stat(token_path).st_mode & 0o777 == 0o600
