@@ -13,8 +13,10 @@ from datetime import datetime, timezone
 
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
+from scrapy.settings import SETTINGS_PRIORITIES
 
 from .. import doctor, exitcodes
+from ..access import setting_or_env
 from ..doctor import Result, Status
 from ..open1688.oauth import Tokens
 from ..redaction import redact
@@ -87,12 +89,13 @@ class Command(ScrapyCommand):
         return [*reached.results, *doctor.token(client, tokens, source, datetime.now(timezone.utc))]
 
     def _redis_url(self) -> str | None:
-        """``REDIS_URL``, or scrapy-redis's default when its scheduler is configured without one."""
+        """The Redis a crawl would use: when distributed mode is on, or ``REDIS_URL`` was given on purpose.
+
+        ``REDIS_URL`` has a default (for ``--distributed``); only one given with ``-s`` or in the
+        environment (where a URL holding a password belongs) counts as configuring Redis by itself.
+        """
         assert self.settings is not None
-        url = self.settings.get("REDIS_URL") or os.environ.get("REDIS_URL")
-        if url:
-            return str(url)
-        if "scrapy_redis" in str(self.settings.get("SCHEDULER") or ""):
-            host = self.settings.get("REDIS_HOST") or "localhost"
-            return f"redis://{host}:{self.settings.getint('REDIS_PORT') or 6379}"
+        given = (self.settings.getpriority("REDIS_URL") or 0) > SETTINGS_PRIORITIES["project"]
+        if given or os.environ.get("REDIS_URL") or self.settings.getbool("HARVEST_DISTRIBUTED"):
+            return setting_or_env(self.settings, "REDIS_URL")
         return None
