@@ -41,10 +41,37 @@ def child_timing() -> Iterator[Timing]:
     timing.cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
+def cpu_model() -> str:
+    """The CPU's marketing name (``/proc/cpuinfo`` on Linux; ``platform.processor()`` elsewhere)."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def machine_info() -> dict[str, Any]:
+    """Where figures were measured: they mean little without the CPU, the cores and the versions."""
+    import scrapy
+
+    return {
+        "host": platform.node() or "host",
+        "cpu": cpu_model(),
+        "cores": psutil.cpu_count(logical=True),
+        "ram_gib": round(psutil.virtual_memory().total / 2**30, 1),
+        "os": f"{platform.system()} {platform.release()}",
+        "python": platform.python_version(),
+        "scrapy": scrapy.__version__,
+    }
+
+
 def machine() -> str:
+    info = machine_info()
     return (
-        f"{platform.node() or 'host'}: {psutil.cpu_count(logical=True)} cores, "
-        f"{psutil.virtual_memory().total / 2**30:.0f} GiB, Python {platform.python_version()}, {platform.system()}"
+        f"{info['host']}: {info['cores']} cores, "
+        f"{info['ram_gib']:.0f} GiB, Python {info['python']}, {platform.system()}"
     )
 
 
