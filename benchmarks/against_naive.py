@@ -42,10 +42,10 @@ def measure(work: Path, keyword: str, qps: float) -> list[Row]:
             "20-offer search pages, then one queryProductDetail per offer", SECTION),
         Row("harvester: gateway calls per offer", ours_calls, "calls/offer",
             "50-offer pages, 20 offers per alibaba.cross.productList call", SECTION),
-        Row("naive script: dataset on disk", naive["kb"] / max(naive["offers"], 1), "kB/offer",
+        Row("naive script: dataset on disk", naive["bytes"] / max(naive["offers"], 1), "kB per 1,000 offers",
             "one JSON file per offer", SECTION),
-        Row("harvester: dataset on disk", runs.dataset_bytes(ours.run.data_dir) / 1000 / max(ours.offers, 1),
-            "kB/offer", "Parquet (zstd): products, skus, search_hits", SECTION),
+        Row("harvester: dataset on disk", runs.dataset_bytes(ours.run.data_dir) / max(ours.offers, 1),
+            "kB per 1,000 offers", "Parquet (zstd): products, skus, search_hits", SECTION),
     ]
 
 
@@ -63,4 +63,4 @@ def _naive(sandbox: SandboxProcess, out: Path, keyword: str, qps: float) -> dict
     calls = sandbox.admin.stats()["calls_total"]
     written = sum(path.stat().st_size for path in out.glob("*.json"))
     return {"offers": counts["offers"], "calls": calls, "wall": usage.wall, "rate": counts["offers"] / usage.wall,
-            "kb": written / 1000}
+            "bytes": written}
