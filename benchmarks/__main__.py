@@ -91,7 +91,8 @@ def run(names: list[str], plan: Plan, out: Path, keep: bool) -> tuple[list[Row],
                 rows += steps[name]()
             except Exception as error:  # one broken benchmark must not throw away the others' figures
                 traceback.print_exc()
-                rows.append(Row(f"{name}: benchmark failed", None, "", f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}", name))
+                first_line = (str(error).splitlines() or [""])[0]
+                rows.append(Row(f"{name}: benchmark failed", None, "", f"{type(error).__name__}: {first_line}", name))
                 ok = False
     finally:
         if keep:

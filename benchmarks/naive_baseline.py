@@ -1,4 +1,4 @@
-"""A keyword harvest written the way popular 1688 API tutorials write it: the baseline the harvester is measured against.
+"""A keyword harvest written the way popular 1688 API tutorials do it: the baseline the harvester is measured against.
 
 Naive on purpose, so that the comparison shows what the tutorial style costs:
 one ``requests`` call at a time; keyword search pages of 20 (the tutorials'
@@ -23,6 +23,7 @@ import argparse
 import json
 import os
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -33,16 +34,23 @@ from harvester.open1688 import endpoints
 PAGE_SIZE = 20
 
 
-def call(gateway: str, app_key: str, endpoint: endpoints.Endpoint, params: dict[str, Any]) -> dict[str, Any]:
+@dataclass(frozen=True)
+class App:
+    gateway: str
+    app_key: str
+    app_secret: str
+    access_token: str
+
+
+def call(app: App, endpoint: endpoints.Endpoint, params: dict[str, Any]) -> dict[str, Any]:
     """One signed call, as a fresh ``requests.post`` (no session, no retry)."""
-    built = endpoints.build_call(endpoint, params, gateway=gateway, app_key=app_key)
-    form = built.signed_params(secret=os.environ["OPEN1688_APP_SECRET"],
-                               access_token=os.environ["OPEN1688_ACCESS_TOKEN"],
+    built = endpoints.build_call(endpoint, params, gateway=app.gateway, app_key=app.app_key)
+    form = built.signed_params(secret=app.app_secret, access_token=app.access_token,
                                timestamp_ms=int(time.time() * 1000))
     return requests.post(built.url, data=form, timeout=30).json()
 
 
-def harvest(gateway: str, app_key: str, keyword: str, qps: float, out: Path, max_pages: int = 0) -> dict[str, Any]:
+def harvest(app: App, keyword: str, qps: float, out: Path, max_pages: int = 0) -> dict[str, Any]:
     """Search pages, then one detail call per offer, sleeping 1/QPS after each call; returns the counts."""
     out.mkdir(parents=True, exist_ok=True)
     pause = 1 / qps if qps else 0.0
@@ -51,7 +59,7 @@ def harvest(gateway: str, app_key: str, keyword: str, qps: float, out: Path, max
     offer_ids = []
     page = 1
     while not max_pages or page <= max_pages:
-        answer = call(gateway, app_key, endpoints.KEYWORD_SEARCH, {"offerQueryParam": {
+        answer = call(app, endpoints.KEYWORD_SEARCH, {"offerQueryParam": {
             "keyword": keyword, "beginPage": page, "pageSize": PAGE_SIZE, "country": "en"}})
         calls += 1
         time.sleep(pause)
@@ -63,7 +71,7 @@ def harvest(gateway: str, app_key: str, keyword: str, qps: float, out: Path, max
         page += 1
     saved = 0
     for offer_id in offer_ids:
-        answer = call(gateway, app_key, endpoints.PRODUCT_DETAIL,
+        answer = call(app, endpoints.PRODUCT_DETAIL,
                       {"offerDetailParam": {"offerId": offer_id, "country": "en"}})
         calls += 1
         time.sleep(pause)
@@ -86,8 +94,8 @@ def main() -> None:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--max-pages", type=int, default=0, help="search pages at most (0: until an empty page)")
     options = parser.parse_args()
-    print(json.dumps(harvest(options.gateway, options.app_key, options.keyword, options.qps, options.out,
-                             options.max_pages)))
+    app = App(options.gateway, options.app_key, os.environ["OPEN1688_APP_SECRET"], os.environ["OPEN1688_ACCESS_TOKEN"])
+    print(json.dumps(harvest(app, options.keyword, options.qps, options.out, options.max_pages)))
 
 
 if __name__ == "__main__":

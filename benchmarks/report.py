@@ -45,7 +45,7 @@ def format_value(value: float | int | str | None) -> str:
         return f"{value:,.0f}"
     if abs(value) >= 10:
         return f"{value:.1f}"
-    return f"{value:.3g}"
+    return f"{value:#.3g}"
 
 
 def render_table(rows: Sequence[Row]) -> str:

@@ -43,7 +43,6 @@ class Usage:
 
 @dataclass
 class Finished:
-    command: list[str]
     returncode: int
     stdout: str
     stderr: str
@@ -100,8 +99,8 @@ def run_all(commands: Sequence[tuple[list[str], dict[str, str]]], logs: Path, ti
             raise
         finally:
             peak = watch.stop()
-    finished = [Finished(list(process.args), process.returncode, out.read_text("utf-8", "replace"),  # type: ignore[arg-type]
-                         err.read_text("utf-8", "replace")) for process, out, err in started]
+    finished = [Finished(process.returncode, out.read_text("utf-8", "replace"), err.read_text("utf-8", "replace"))
+                for process, out, err in started]
     return finished, Usage(timing.wall, timing.cpu, peak)
 
 

@@ -51,8 +51,8 @@ def measure(harvests: Harvests, crawled: tuple[int, ...], pipeline: int | None) 
                 "Parquet (zstd): products, skus, search_hits", SECTION),
             Row(f"calls made / minimum possible, crawl of {result.offers:,} offers",
                 result.stats["harvester/quota/calls"] / minimum_calls(result.stats), "x",
-                f"{result.stats['harvester/quota/calls']:,} calls, {result.stats['harvester/search/queries']:,} "
-                "search queries (the search is split past its 2,000-result cap)", SECTION),
+                f"{result.stats['harvester/quota/calls']:,} calls for a minimum of {minimum_calls(result.stats):,}; "
+                f"{_queries(result.stats['harvester/search/queries'])}", SECTION),
         ]
     if len(done) >= 2:
         small, large = done[0], done[-1]
@@ -72,6 +72,12 @@ def measure(harvests: Harvests, crawled: tuple[int, ...], pipeline: int | None) 
                 "kB per 1,000 offers", "products and skus only (no search_hits without a search)", SECTION),
         ]
     return rows
+
+
+def _queries(queries: int) -> str:
+    if queries == 1:
+        return "1 search query"
+    return f"{queries:,} search queries (the search split past its 2,000-result cap)"
 
 
 def _short(offers: int) -> str:
