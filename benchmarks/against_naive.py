@@ -39,6 +39,8 @@ def measure(work: Path, keyword: str, qps: float) -> list[Row]:
             "(start-up included)", SECTION, (CHART, "harvester")),
         Row("harvester / naive: offers/s", ours_rate / naive["rate"], "x", "same keyword, QPS and sandbox",
             SECTION),
+        Row("naive / harvester: gateway calls", naive["calls"] / max(ours.served["calls_total"], 1), "x",
+            "calls are what the quota and a paid call package count", SECTION),
         Row("naive script: gateway calls per offer", naive["calls"] / max(naive["offers"], 1), "calls/offer",
             "20-offer search pages, then one queryProductDetail per offer", SECTION, (CALLS_CHART, "naive")),
         Row("harvester: gateway calls per offer", ours_calls, "calls/offer",

@@ -107,7 +107,8 @@ def measure(work: Path, keyword: str, seconds: float, rates: tuple[float, ...] =
         extent = f"{complete_keyword}, {run.offers:,} offers (whole keyword)" if run.complete else \
             f"{keyword}, cut after {seconds:g} s"
         rows.append(Row(f"calls/s at OPEN1688_QPS={run.rate:g}", run.achieved / run.rate * 100, "% of QPS",
-                        f"{run.achieved:.1f} calls/s steady; {extent}; at most "
+                        f"{run.achieved:.1f} calls/s steady, {run.offers / run.seconds:,.0f} offers/s over the whole "
+                        f"run; {extent}; at most "
                         f"{run.max_in_one_second} calls in any 1 s (sandbox)", SECTION, (CHART, f"QPS {run.rate:g}")))
     for run in done:
         rows.append(Row(f"gw.QosAppFrequencyLimit at OPEN1688_QPS={run.rate:g}", run.throttled / max(run.served, 1)

@@ -126,8 +126,12 @@ def write_png(rows: Sequence[Row], path: Path, title: str) -> None:
     grouped = charts(rows)
     if not grouped:
         return
-    figure, axes = plt.subplots(1, len(grouped), figsize=(4.2 * len(grouped), 4.2), squeeze=False)
-    for axis, (chart_title, members) in zip(axes[0], grouped.items()):
+    columns = min(3, len(grouped))
+    lines = -(-len(grouped) // columns)
+    figure, axes = plt.subplots(lines, columns, figsize=(4.2 * columns, 3.8 * lines), squeeze=False)
+    for axis in axes.flat[len(grouped):]:
+        axis.set_visible(False)
+    for axis, (chart_title, members) in zip(axes.flat, grouped.items()):
         labels = [row.chart[1] for row in members if row.chart]
         values = [float(row.value) for row in members]  # type: ignore[arg-type]
         bars = axis.bar(range(len(values)), values, color=[f"C{n}" for n in range(len(values))])

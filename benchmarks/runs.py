@@ -16,6 +16,7 @@ import itertools
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -39,6 +40,13 @@ class Usage:
     cpu: float = 0.0
     #: Largest RSS any one of them reached, in bytes.
     peak_rss: int = 0
+    #: ``(seconds since start, RSS bytes)`` samples of the first process, every 50 ms.
+    rss_timeline: list[tuple[float, int]] = field(default_factory=list)
+
+    def peak_between(self, start: float, stop: float) -> int:
+        """Largest RSS sampled in a share of the run's wall time (``0.5, 1.0``: its second half)."""
+        window = [rss for t, rss in self.rss_timeline if start * self.wall <= t <= stop * self.wall]
+        return max(window, default=0)
 
 
 @dataclass
@@ -49,10 +57,13 @@ class Finished:
 
 
 class _PeakRss:
-    """Samples the RSS of some processes from a thread; keeps each one's peak."""
+    """Samples the RSS of some processes from a thread; keeps each one's peak, and the first one's timeline."""
 
     def __init__(self, pids: Sequence[int]) -> None:
         self.peaks = {pid: 0 for pid in pids}
+        self.timeline: list[tuple[float, int]] = []
+        self._first = pids[0]
+        self._start = time.perf_counter()
         self._processes = [psutil.Process(pid) for pid in pids]
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -62,9 +73,12 @@ class _PeakRss:
         while True:
             for process in self._processes:
                 try:
-                    self.peaks[process.pid] = max(self.peaks[process.pid], process.memory_info().rss)
+                    rss = process.memory_info().rss
                 except psutil.Error:  # exited (or a zombie) between samples
-                    pass
+                    continue
+                self.peaks[process.pid] = max(self.peaks[process.pid], rss)
+                if process.pid == self._first:
+                    self.timeline.append((time.perf_counter() - self._start, rss))
             if self._stop.wait(_SAMPLE):
                 return
 
@@ -101,7 +115,7 @@ def run_all(commands: Sequence[tuple[list[str], dict[str, str]]], logs: Path, ti
             peak = watch.stop()
     finished = [Finished(process.returncode, out.read_text("utf-8", "replace"), err.read_text("utf-8", "replace"))
                 for process, out, err in started]
-    return finished, Usage(timing.wall, timing.cpu, peak)
+    return finished, Usage(timing.wall, timing.cpu, peak, watch.timeline)
 
 
 @dataclass

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
 from harvester.sandbox.testing import ROOT
 
@@ -52,14 +53,16 @@ def measure(harvests: Harvests, crawled: tuple[int, ...], pipeline: int | None) 
             Row(f"calls made / minimum possible, crawl of {result.offers:,} offers",
                 result.stats["harvester/quota/calls"] / minimum_calls(result.stats), "x",
                 f"{result.stats['harvester/quota/calls']:,} calls for a minimum of {minimum_calls(result.stats):,}; "
-                f"{_queries(result.stats['harvester/search/queries'])}", SECTION),
+                f"{_search(result.stats)}", SECTION),
         ]
     if len(done) >= 2:
         small, large = done[0], done[-1]
         grown = (large.usage.peak_rss - small.usage.peak_rss) / (large.offers - small.offers) * 100_000
         rows.append(Row(f"peak RSS growth, {_short(small.offers)} -> {_short(large.offers)} offers", grown / 2**20,
-                        "MB per 100,000 offers", f"the seen-set needs {SEEN_SET_BYTES * 100_000 / 2**20:.1f} MB per "
-                        "100,000; the rest is noise of the allocator and batching", SECTION))
+                        "MB per 100,000 offers", f"the seen-set accounts for {_seen_set_mb(100_000):.1f} MB of it",
+                        SECTION))
+    if done:
+        rows.append(_second_half(done[-1]))
     if pipeline:
         figures = pipeline_throughput.run_in(ROOT, argparse.Namespace(products=pipeline, pool=5_000, seed=1688))
         rows += [
@@ -74,10 +77,24 @@ def measure(harvests: Harvests, crawled: tuple[int, ...], pipeline: int | None) 
     return rows
 
 
-def _queries(queries: int) -> str:
-    if queries == 1:
-        return "1 search query"
-    return f"{queries:,} search queries (the search split past its 2,000-result cap)"
+def _seen_set_mb(offers: int) -> float:
+    return SEEN_SET_BYTES * offers / 2**20
+
+
+def _second_half(result: CrawlResult) -> Row:
+    """Whether memory still grows once a crawl is under way: the peak of its second half against its first."""
+    first, second = result.usage.peak_between(0.0, 0.5), result.usage.peak_between(0.5, 1.0)
+    return Row(f"peak RSS growth within the crawl of {result.offers:,} offers", (second - first) / 2**20, "MB",
+               f"peak of the second half of its wall time {second / 2**20:.0f} MB against {first / 2**20:.0f} MB in "
+               f"the first; its seen-set grows {_seen_set_mb(result.offers // 2):.1f} MB over the second half",
+               SECTION)
+
+
+def _search(stats: dict[str, Any]) -> str:
+    pages, slices = stats.get("harvester/search/pages", 0), stats.get("harvester/search/slices", 0)
+    if not slices:
+        return f"{pages:,} search pages, no split"
+    return f"{pages:,} search pages over {slices:,} slices (the search split past its 2,000-result cap)"
 
 
 def _short(offers: int) -> str:

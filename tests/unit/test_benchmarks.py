@@ -33,8 +33,8 @@ def document() -> dict:
 
 
 @pytest.mark.parametrize(("value", "text"), [
-    (None, "not available"), (12_345, "12,345"), (15_234.6, "15,235"), (54.24, "54.2"), (1.0142857, "1.01"), (1.0, "1.00"),
-    (0.08333, "0.0833"), ("profile.py:12 run", "profile.py:12 run"), (0.0, "0.00"),
+    (None, "not available"), (12_345, "12,345"), (15_234.6, "15,235"), (54.24, "54.2"), (1.0142857, "1.01"),
+    (1.0, "1.00"), (0.08333, "0.0833"), ("profile.py:12 run", "profile.py:12 run"), (0.0, "0.00"),
 ])
 def test_values_keep_the_precision_a_noisy_machine_justifies(value, text):
     assert format_value(value) == text
