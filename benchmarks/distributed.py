@@ -74,7 +74,7 @@ def crawl_id() -> str:
     return f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{token_hex(3)}"
 
 
-def harvest(work: Path, catalogue: int, keyword: str, workers: int, timeout: float = 1800) -> tuple[
+def harvest(work: Path, catalogue: int, keyword: str, workers: int, timeout: float) -> tuple[
         runs.Usage, int, float]:
     """A quota-off distributed crawl of ``keyword``: the workers' usage, the offers they fetched, sandbox CPU."""
     data_dir = work / f"distributed-{workers}" / "data"
@@ -84,7 +84,9 @@ def harvest(work: Path, catalogue: int, keyword: str, workers: int, timeout: flo
         enqueue, env = crawl_command("keyword", data_dir, sandbox=sandbox, args={"keywords": keyword},
                                      settings=settings, crawl_id=shared)
         enqueue[enqueue.index("crawl")] = "enqueue"
-        subprocess.run(enqueue, cwd=ROOT, env=env, check=True, capture_output=True)
+        queued = subprocess.run(enqueue, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+        if queued.returncode != 0:
+            raise RuntimeError(f"scrapy enqueue exited {queued.returncode}: {_last_line(queued.stderr or queued.stdout)}")
         worker, env = crawl_command("keyword", data_dir, sandbox=sandbox, settings=settings, crawl_id=shared)
         worker.insert(worker.index("keyword") + 1, "--distributed")
         commands = [([*worker, "-s", f"HARVEST_WORKER_ID=w{n}"], env) for n in range(workers)]
@@ -92,6 +94,12 @@ def harvest(work: Path, catalogue: int, keyword: str, workers: int, timeout: flo
             finished, usage = runs.run_all(commands, data_dir.parent / "logs", timeout)
     failed = [f for f in finished if f.returncode != 0]
     if failed:
-        raise RuntimeError(f"a distributed worker exited {failed[0].returncode}:\n{failed[0].stderr[-3000:]}")
+        raise RuntimeError(f"a distributed worker exited {failed[0].returncode}: {_last_line(failed[0].stderr)}")
     reports = CrawlRun(0, "", "", data_dir, shared).reports
     return usage, sum(report["stats"].get("harvester/details/fetched", 0) for report in reports), served_cpu[0]
+
+
+def _last_line(text: str) -> str:
+    """The last non-blank line of a command's stderr: usually what went wrong."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    return lines[-1] if lines else "(no output)"
