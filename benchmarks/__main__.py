@@ -16,6 +16,11 @@ A complete default run writes ``benchmarks/results/summary.json``,
 write to ``benchmarks/results/tmp/`` instead, so a partial or smoke run can
 never pass for the suite's figures. A benchmark that fails is reported as a
 row saying so, the others still run, and the exit status is 1.
+
+Not in the suite, because they measure parts rather than the harvest:
+``python -m benchmarks.sandbox_throughput`` (the sandbox gateway alone) and
+``python -m benchmarks.pipeline_throughput --repeat N --baseline REV``
+(comparing the write path against an older revision).
 """
 
 from __future__ import annotations
