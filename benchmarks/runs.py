@@ -43,10 +43,35 @@ class Usage:
     #: ``(seconds since start, RSS bytes)`` samples of the first process, every 50 ms.
     rss_timeline: list[tuple[float, int]] = field(default_factory=list)
 
-    def peak_between(self, start: float, stop: float) -> int:
-        """Largest RSS sampled in a share of the run's wall time (``0.5, 1.0``: its second half)."""
-        window = [rss for t, rss in self.rss_timeline if start * self.wall <= t <= stop * self.wall]
-        return max(window, default=0)
+    def rss_slope(self, after: float, windows: int = 8) -> float:
+        """How fast the RSS troughs rise (bytes per second), from a share of the wall time on.
+
+        A crawl's RSS swings by tens of MB as row groups fill and are written:
+        a peak (or any one sample) taken at the wrong phase of that swing shows
+        growth or shrinkage that is not there, and even a least-squares line
+        through every sample leans with the teeth. The lowest sample of each of
+        ``windows`` equal windows (each longer than a tooth) is what the crawl
+        keeps once its buffers are written; the least-squares slope of those is
+        the trend.
+        """
+        width = (1 - after) * self.wall / windows
+        points = []
+        for n in range(windows):
+            start = after * self.wall + n * width
+            inside = [rss for t, rss in self.rss_timeline if start <= t < start + width]
+            if inside:
+                points.append((start + width / 2, min(inside)))
+        if len(points) < 2:
+            return 0.0
+        mean_t = sum(t for t, _ in points) / len(points)
+        mean_rss = sum(rss for _, rss in points) / len(points)
+        spread = sum((t - mean_t) ** 2 for t, _ in points)
+        return sum((t - mean_t) * (rss - mean_rss) for t, rss in points) / spread if spread else 0.0
+
+    def rss_range(self, after: float) -> tuple[int, int]:
+        """Lowest and highest RSS sampled from a share of the wall time on."""
+        values = [rss for t, rss in self.rss_timeline if t >= after * self.wall] or [0]
+        return min(values), max(values)
 
 
 @dataclass
@@ -74,7 +99,9 @@ class _PeakRss:
             for process in self._processes:
                 try:
                     rss = process.memory_info().rss
-                except psutil.Error:  # exited (or a zombie) between samples
+                except psutil.Error:  # exited between samples
+                    continue
+                if not rss:  # exited, not yet waited for: a zombie holds no memory
                     continue
                 self.peaks[process.pid] = max(self.peaks[process.pid], rss)
                 if process.pid == self._first:

@@ -11,6 +11,7 @@ import pytest
 from benchmarks import naive_baseline
 from benchmarks.report import (BEGIN, END, Row, charts, format_value, readme_section, render_table, replace_section,
                                rows_of, summary, write_json, write_png)
+from benchmarks.runs import Usage
 from harvester.open1688 import endpoints
 from harvester.sandbox.testing import SandboxProcess
 
@@ -109,3 +110,14 @@ def test_naive_baseline_harvests_a_tiny_keyword_with_correctly_signed_calls(tmp_
     detail = json.loads(files[0].read_text(encoding="utf-8"))
     assert f"{detail['offerId']}.json" == files[0].name
     assert detail["categoryName"] == "算盘"
+
+
+def test_rss_trend_sees_through_the_sawtooth_of_row_groups():
+    # 100 s sampled every 50 ms: a 30 MB sawtooth of 7 s teeth (row groups filling, then written) over a 0.1 MB/s
+    # rise; a line through every sample would lean with the teeth.
+    timeline = [(n * 0.05, int(300e6 + 0.1e6 * n * 0.05 + 30e6 * ((n % 140) / 140))) for n in range(2000)]
+    usage = Usage(wall=100.0, rss_timeline=timeline)
+    assert usage.rss_slope(after=0.2) == pytest.approx(0.1e6, rel=0.05)
+    settled = [rss for t, rss in timeline if t >= 20.0]
+    assert usage.rss_range(after=0.2) == (min(settled), max(settled))
+    assert Usage(wall=1.0).rss_slope(after=0.2) == 0.0
