@@ -84,9 +84,13 @@ def harvest(work: Path, catalogue: int, keyword: str, workers: int, timeout: flo
         enqueue, env = crawl_command("keyword", data_dir, sandbox=sandbox, args={"keywords": keyword},
                                      settings=settings, crawl_id=shared)
         enqueue[enqueue.index("crawl")] = "enqueue"
-        queued = subprocess.run(enqueue, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+        try:
+            queued = subprocess.run(enqueue, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+        except subprocess.TimeoutExpired:
+            raise RuntimeError("scrapy enqueue had not finished after 120 s") from None
         if queued.returncode != 0:
-            raise RuntimeError(f"scrapy enqueue exited {queued.returncode}: {_last_line(queued.stderr or queued.stdout)}")
+            last = _last_line(queued.stderr or queued.stdout)
+            raise RuntimeError(f"scrapy enqueue exited {queued.returncode}: {last}")
         worker, env = crawl_command("keyword", data_dir, sandbox=sandbox, settings=settings, crawl_id=shared)
         worker.insert(worker.index("keyword") + 1, "--distributed")
         commands = [([*worker, "-s", f"HARVEST_WORKER_ID=w{n}"], env) for n in range(workers)]
