@@ -97,10 +97,9 @@ def _trend(result: CrawlResult) -> Row:
     per_offer = usage.rss_slope(after=_SETTLED) * usage.wall / result.offers
     low, high = usage.rss_range(after=_SETTLED)
     return Row(f"RSS trend within the crawl of {result.offers:,} offers", per_offer * 100_000 / 2**20,
-               "MB per 100,000 offers", f"rise of the RSS troughs over the last {1 - _SETTLED:.0%} of its wall time "
-               f"(row groups written), while RSS "
-               f"swung between {low / 2**20:.0f} and {high / 2**20:.0f} MB; the seen-set alone grows "
-               f"{_seen_set_mb(100_000):.1f} MB per 100,000", SECTION)
+               "MB per 100,000 offers", f"rise of the RSS troughs (row groups written) over the last "
+               f"{1 - _SETTLED:.0%} of its wall time, while RSS swung between {low / 2**20:.0f} and "
+               f"{high / 2**20:.0f} MB; the seen-set alone grows {_seen_set_mb(100_000):.1f} MB per 100,000", SECTION)
 
 
 def _search(stats: dict[str, Any]) -> str:
