@@ -238,7 +238,7 @@ def _print(result: dict[str, float]) -> None:
         print(f"{label:>30} {number.format(result[key])}")
 
 
-def _run_in(tree: Path, args: argparse.Namespace) -> dict[str, float]:
+def run_in(tree: Path, args: argparse.Namespace) -> dict[str, float]:
     """One run of the benchmark as ``tree`` has it, in a fresh process; its printed figures by key."""
     command = [sys.executable, "-m", "benchmarks.pipeline_throughput", "--products", str(args.products)]
     command += ["--pool", str(args.pool), "--seed", str(args.seed)]
@@ -271,7 +271,7 @@ def _compare(args: argparse.Namespace) -> None:
         runs: dict[str, list[dict[str, float]]] = {name: [] for name in trees}
         for attempt in range(args.repeat):
             for name, tree in trees.items():
-                result = _run_in(tree, args)
+                result = run_in(tree, args)
                 runs[name].append(result)
                 rate = result.get("per_s_cpu", 0)
                 print(f"run {attempt + 1} {name:>12}: {rate:>8,.0f} offers/s per CPU second", flush=True)

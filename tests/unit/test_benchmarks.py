@@ -1,0 +1,123 @@
+"""The benchmark suite's rendering (fixed inputs: nothing is measured here) and a smoke run of the naive baseline."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from benchmarks import naive_baseline
+from benchmarks.report import (BEGIN, END, Row, charts, format_value, readme_section, render_table, replace_section,
+                               rows_of, summary, write_json, write_png)
+from benchmarks.runs import Usage
+from harvester.open1688 import endpoints
+from harvester.sandbox.testing import SandboxProcess
+
+MACHINE = {"host": "vm", "cpu": "AMD EPYC", "cores": 2, "ram_gib": 23.5, "os": "Linux 6.1", "python": "3.11.7",
+           "scrapy": "2.19.0"}
+ROWS = [
+    Row("naive script: offers/s", 9.46, "offers/s", "紫砂茶具, OPEN1688_QPS=10", "naive",
+        ("Against the tutorial", "naive")),
+    Row("harvester: offers/s", 54.2, "offers/s", "start-up included", "naive", ("Against the tutorial", "harvester")),
+    Row("offers/s, quota off, 2 workers", None, "offers/s", "distributed mode does not exist yet", "cpu",
+        ("Offers/s, quota off", "2 workers")),
+    Row("peak RSS, crawl of 100,000 offers", 331.04, "MB", "a | in a note", "scale"),
+    Row("calls made / minimum possible", 1.0142857, "x", "", "quota"),
+]
+
+
+def document() -> dict:
+    return summary(ROWS, measured_at=datetime(2026, 11, 28, 19, 0, tzinfo=UTC), machine=MACHINE, seconds=612.34,
+                   command="python -m benchmarks")
+
+
+@pytest.mark.parametrize(("value", "text"), [
+    (None, "not available"), (12_345, "12,345"), (15_234.6, "15,235"), (54.24, "54.2"), (1.0142857, "1.01"),
+    (1.0, "1.00"), (0.08333, "0.0833"), ("profile.py:12 run", "profile.py:12 run"), (0.0, "0.00"),
+])
+def test_values_keep_the_precision_a_noisy_machine_justifies(value, text):
+    assert format_value(value) == text
+
+
+def test_the_table_has_one_line_per_row_and_escapes_pipes():
+    lines = render_table(ROWS).splitlines()
+    assert lines[:2] == ["| measure | value | unit | note |", "|---|---:|---|---|"]
+    assert lines[2] == "| naive script: offers/s | 9.46 | offers/s | 紫砂茶具, OPEN1688_QPS=10 |"
+    assert lines[4] == ("| offers/s, quota off, 2 workers | not available | offers/s "
+                        "| distributed mode does not exist yet |")
+    assert lines[5] == "| peak RSS, crawl of 100,000 offers | 331 | MB | a \\| in a note |"
+    assert len(lines) == 2 + len(ROWS)
+
+
+def test_summary_json_says_when_where_and_round_trips(tmp_path: Path):
+    path = tmp_path / "results" / "summary.json"
+    write_json(document(), path)
+    loaded = json.loads(path.read_text(encoding="utf-8"))
+    assert loaded["measured_at"] == "2026-11-28T19:00:00+00:00"
+    assert loaded["machine"] == MACHINE
+    assert loaded["duration_seconds"] == 612.3
+    assert loaded["rows"][0] == {"measure": "naive script: offers/s", "value": 9.46, "unit": "offers/s",
+                                 "note": "紫砂茶具, OPEN1688_QPS=10", "section": "naive",
+                                 "chart": ["Against the tutorial", "naive"]}
+    assert rows_of(loaded) == ROWS
+
+
+def test_readme_section_replaces_only_what_lies_between_the_markers():
+    readme = f"# Title\n\n## Benchmarks\n\n{BEGIN}\nold table\n{END}\n\n## Next\nkept\n"
+    section = readme_section(document(), "benchmarks/results/summary.png")
+    updated = replace_section(readme, section)
+    assert updated.startswith("# Title\n\n## Benchmarks\n\n" + BEGIN + "\nMeasured 2026-11-28 with "
+                              "`python -m benchmarks` (10.2 min from a fresh clone) on AMD EPYC, 2 cores, 23.5 GiB RAM")
+    assert updated.endswith(f"![benchmark charts](benchmarks/results/summary.png)\n{END}\n\n## Next\nkept\n")
+    assert render_table(ROWS) in updated
+    assert "old table" not in updated
+    assert replace_section(updated, section) == updated
+
+
+@pytest.mark.parametrize("readme", ["no markers at all", f"{BEGIN}\n{END}\n{BEGIN}\n{END}\n"])
+def test_a_readme_without_exactly_one_section_is_refused(readme):
+    with pytest.raises(ValueError, match="exactly one"):
+        replace_section(readme, "table")
+
+
+def test_charts_draw_only_measured_values_grouped_by_title(tmp_path: Path):
+    grouped = charts(ROWS)
+    assert list(grouped) == ["Against the tutorial"]
+    assert [row.chart[1] for row in grouped["Against the tutorial"]] == ["naive", "harvester"]
+    write_png(ROWS, tmp_path / "summary.png", "test")
+    assert (tmp_path / "summary.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.e2e
+def test_naive_baseline_harvests_a_tiny_keyword_with_correctly_signed_calls(tmp_path: Path):
+    with SandboxProcess() as sandbox:
+        assert sandbox.credentials is not None
+        credentials = sandbox.credentials
+        app = naive_baseline.App(sandbox.base_url, credentials.app_key, credentials.app_secret,
+                                 credentials.access_token)
+        counts = naive_baseline.harvest(app, "算盘", qps=0, out=tmp_path, max_pages=1)
+        served = sandbox.admin.stats()
+    assert counts["offers"] == naive_baseline.PAGE_SIZE
+    assert counts["calls"] == 1 + naive_baseline.PAGE_SIZE
+    assert counts["failed"] == 0
+    assert served["calls_by_code"] == {"ok": counts["calls"]}
+    assert served["calls_by_api"] == {endpoints.KEYWORD_SEARCH.name: 1,
+                                      endpoints.PRODUCT_DETAIL.name: naive_baseline.PAGE_SIZE}
+    files = sorted(tmp_path.glob("*.json"))
+    assert len(files) == naive_baseline.PAGE_SIZE
+    detail = json.loads(files[0].read_text(encoding="utf-8"))
+    assert f"{detail['offerId']}.json" == files[0].name
+    assert detail["categoryName"] == "算盘"
+
+
+def test_rss_trend_sees_through_the_sawtooth_of_row_groups():
+    # 100 s sampled every 50 ms: a 30 MB sawtooth of 7 s teeth (row groups filling, then written) over a 0.1 MB/s
+    # rise; a line through every sample would lean with the teeth.
+    timeline = [(n * 0.05, int(300e6 + 0.1e6 * n * 0.05 + 30e6 * ((n % 140) / 140))) for n in range(2000)]
+    usage = Usage(wall=100.0, rss_timeline=timeline)
+    assert usage.rss_slope(after=0.2) == pytest.approx(0.1e6, rel=0.05)
+    settled = [rss for t, rss in timeline if t >= 20.0]
+    assert usage.rss_range(after=0.2) == (min(settled), max(settled))
+    assert Usage(wall=1.0).rss_slope(after=0.2) == 0.0
