@@ -144,6 +144,8 @@ HARVEST_PARQUET_COMPRESSION = "zstd"
 #: Compression level; 0 means the codec's default.
 HARVEST_PARQUET_COMPRESSION_LEVEL = 0
 #: Class of the seen-sets that de-duplicate offers and sellers within a crawl (see harvester.seen.SeenSet).
+#: A distributed crawl (HARVEST_DISTRIBUTED) left with this default uses harvester.distributed.seen.RedisSeenSet,
+#: one set per crawl id shared by every worker.
 HARVEST_SEEN_SET = "harvester.seen.MemorySeenSet"
 #: Base URL of the image paths that productList gives relative.
 HARVEST_IMAGE_BASE_URL = "https://cbu01.alicdn.com/"
