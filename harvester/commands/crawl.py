@@ -17,12 +17,22 @@ from scrapy.spiderloader import get_spider_loader
 from .. import doctor, exitcodes
 from ..access import GatewayAccess
 from ..exceptions import HarvestError
+from ..distributed import connection
+from ..distributed.keys import shared_crawl_id
 from . import fail
 
 
 class Command(ScrapyCrawlCommand):
+    def add_options(self, parser: argparse.ArgumentParser) -> None:
+        super().add_options(parser)
+        parser.add_argument("--distributed", action="store_true",
+                            help="run as one worker of a distributed crawl through Redis (HARVEST_DISTRIBUTED=1)")
+
     def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
         super().process_options(args, opts)
+        assert self.settings is not None
+        if opts.distributed:
+            self.settings.set("HARVEST_DISTRIBUTED", True, priority="cmdline")
         if len(args) != 1:
             raise UsageError("give exactly one spider: scrapy crawl keyword -a keywords=保温杯", print_help=False)
         assert self.settings is not None
@@ -39,6 +49,14 @@ class Command(ScrapyCrawlCommand):
         writable = doctor.data_dir(self.settings["HARVEST_DATA_DIR"])
         if writable.status is not doctor.Status.OK:
             self._refuse(writable.message)
+        if self.settings.getbool("HARVEST_DISTRIBUTED"):
+            try:
+                shared_crawl_id(self.settings)
+                connection.check(self.settings)
+            except HarvestError as error:
+                # Not a usage mistake: the same command works once Redis answers.
+                fail(str(error))
+                sys.exit(exitcodes.ERROR)
 
     @staticmethod
     def _refuse(message: str) -> None:

@@ -1,0 +1,101 @@
+"""Keeps this worker's leases alive while their requests are in progress, and acks them once done.
+
+A request is done when Scrapy has finished with it: downloaded (or failed),
+its callback or errback run, and every request and item that produced
+scheduled or through the pipelines. Scrapy has no signal for that moment;
+the engine's record of requests in progress (``engine._slot.inprogress``:
+a request enters when the scheduler hands it over and leaves after
+``_handle_downloader_output``) is the one exact account, so the keeper reads
+it on each tick. A lease acked a tick late costs nothing; one acked early
+could lose the requests its callback had yet to schedule.
+
+Each tick is one asynchronous Lua call: renew what is in progress, ack what
+is done, and put back every expired lease of the crawl (whoever held it).
+On close, leases still in progress (a shutdown) are released for other
+workers to take at once.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from twisted.internet import task
+from twisted.internet.defer import Deferred
+
+from scrapy.utils.defer import deferred_from_coro
+
+if TYPE_CHECKING:
+    import redis.asyncio
+    from scrapy import Request
+    from scrapy.crawler import Crawler
+
+    from .queue import LeasedQueue
+
+logger = logging.getLogger(__name__)
+
+STATS = "harvester/distributed/leases"
+
+
+class LeaseKeeper:
+    def __init__(self, crawler: Crawler, queue: LeasedQueue, client: redis.asyncio.Redis, interval: float) -> None:
+        self.crawler = crawler
+        self.queue = queue
+        self.client = client
+        self.interval = interval
+        #: Requests this worker took from the shared queue -> their lease ids.
+        self.held: dict[Request, str] = {}
+        self._loop = task.LoopingCall(lambda: deferred_from_coro(self.tick()))
+
+    def start(self) -> None:
+        self._loop.start(self.interval, now=False).addErrback(self._failed)
+
+    def hold(self, request: Request, lease: str) -> None:
+        self.held[request] = lease
+
+    def _in_progress(self) -> set[Request]:
+        engine = self.crawler.engine
+        slot = getattr(engine, "_slot", None)
+        return slot.inprogress if slot is not None else set()
+
+    def _split(self) -> tuple[list[str], list[str]]:
+        """(leases still in progress, leases done); the done ones are forgotten."""
+        in_progress = self._in_progress()
+        renew, done = [], []
+        for request, lease in list(self.held.items()):
+            if request in in_progress:
+                renew.append(lease)
+            else:
+                done.append(lease)
+                del self.held[request]
+        return renew, done
+
+    async def tick(self) -> None:
+        renew, done = self._split()
+        requests, units = await self.queue.maintain(self.client, renew=renew, ack=done)
+        self._count(len(done), requests, units)
+
+    async def close(self) -> None:
+        if self._loop.running:
+            self._loop.stop()
+        in_progress, done = self._split()
+        self.held.clear()
+        await self.queue.maintain(self.client, ack=done, release=in_progress)
+        self._count(len(done), 0, 0)
+        if in_progress:
+            logger.info("Gave back %d request(s) still in progress for other workers", len(in_progress))
+
+    def _count(self, acked: int, requests: int, units: int) -> None:
+        stats = self.crawler.stats
+        assert stats is not None
+        stats.inc_value(f"{STATS}/acked", acked)
+        if requests or units:
+            stats.inc_value(f"{STATS}/requeued", requests)
+            stats.inc_value(f"{STATS}/units_requeued", units)
+            logger.warning("Put back %d request(s) and %d unit(s) whose worker stopped renewing them",
+                           requests, units)
+
+    def _failed(self, failure: object) -> Deferred[None] | None:
+        logger.error("Lease keeping stopped: %s; this worker's requests will be taken over by others "
+                     "when their leases expire", failure)
+        return None
