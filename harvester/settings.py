@@ -170,6 +170,9 @@ HARVEST_REDIS_LEASE = 30.0
 #: Seconds the whole distributed crawl must stay quiet (no unit or request waiting or taken in Redis) before a
 #: worker stops waiting for more units and finishes.
 HARVEST_REDIS_IDLE_CLOSE = 5.0
+#: Requests a worker may have in progress (taken from the shared queue, not yet done); it takes no more until
+#: one is done, so requests wait in Redis for whichever worker is free instead of in the first worker's downloader.
+HARVEST_REDIS_PREFETCH = 8
 #: Seconds between looks at the Redis list of units while it is empty.
 HARVEST_REDIS_POLL_INTERVAL = 0.5
 

@@ -3,10 +3,9 @@
 A request is done when Scrapy has finished with it: downloaded (or failed),
 its callback or errback run, and every request and item that produced
 scheduled or through the pipelines. Scrapy has no signal for that moment;
-the engine's record of requests in progress (``engine._slot.inprogress``:
-a request enters when the scheduler hands it over and leaves after
-``_handle_downloader_output``) is the one exact account, so the keeper reads
-it on each tick. A lease acked a tick late costs nothing; one acked early
+the engine's record of requests in progress (see
+``harvester.distributed.engine``) is the one exact account, so the keeper
+reads it on each tick. A lease acked a tick late costs nothing; one acked early
 could lose the requests its callback had yet to schedule.
 
 Each tick is one asynchronous Lua call: renew what is in progress, ack what
@@ -24,6 +23,8 @@ from twisted.internet import task
 from twisted.internet.defer import Deferred
 
 from scrapy.utils.defer import deferred_from_coro
+
+from .engine import in_progress
 
 if TYPE_CHECKING:
     import redis.asyncio
@@ -53,17 +54,12 @@ class LeaseKeeper:
     def hold(self, request: Request, lease: str) -> None:
         self.held[request] = lease
 
-    def _in_progress(self) -> set[Request]:
-        engine = self.crawler.engine
-        slot = getattr(engine, "_slot", None)
-        return slot.inprogress if slot is not None else set()
-
     def _split(self) -> tuple[list[str], list[str]]:
         """(leases still in progress, leases done); the done ones are forgotten."""
-        in_progress = self._in_progress()
+        current = in_progress(self.crawler.engine)
         renew, done = [], []
         for request, lease in list(self.held.items()):
-            if request in in_progress:
+            if current is None or request in current:
                 renew.append(lease)
             else:
                 done.append(lease)
@@ -78,12 +74,12 @@ class LeaseKeeper:
     async def close(self) -> None:
         if self._loop.running:
             self._loop.stop()
-        in_progress, done = self._split()
+        unfinished, done = self._split()
         self.held.clear()
-        await self.queue.maintain(self.client, ack=done, release=in_progress)
+        await self.queue.maintain(self.client, ack=done, release=unfinished)
         self._count(len(done), 0, 0)
-        if in_progress:
-            logger.info("Gave back %d request(s) still in progress for other workers", len(in_progress))
+        if unfinished:
+            logger.info("Gave back %d request(s) still in progress for other workers", len(unfinished))
 
     def _count(self, acked: int, requests: int, units: int) -> None:
         stats = self.crawler.stats

@@ -151,8 +151,8 @@ class LeasedQueue:
         """:meth:`quiet` in one synchronous round trip."""
         k = self.keys
         pipe = self._client.pipeline(transaction=False)
-        pipe.llen(k.units).zcard(k.unit_leases).zcard(k.queue).zcard(k.leases)
-        return not any(pipe.execute())
+        pipe.exists(k.sequence).llen(k.units).zcard(k.unit_leases).zcard(k.queue).zcard(k.leases)
+        return _quiet(pipe.execute())
 
     # --- periodic, asynchronous ------------------------------------------
 
@@ -175,12 +175,19 @@ class LeasedQueue:
             await client.zrem(self.keys.unit_leases, *members)
 
     async def quiet(self, client: redis.asyncio.Redis) -> bool:
-        """No unit or request waiting or taken: every worker has nothing to do unless it finds more."""
+        """The crawl has started (a unit was taken or a request queued) and no unit or request is waiting
+        or taken: no worker has anything to do unless it finds more. A crawl nothing was queued for yet is
+        not quiet: workers started before ``scrapy enqueue`` wait for it."""
         k = self.keys
         async with client.pipeline(transaction=False) as pipe:
-            pipe.llen(k.units).zcard(k.unit_leases).zcard(k.queue).zcard(k.leases)
+            pipe.exists(k.sequence).llen(k.units).zcard(k.unit_leases).zcard(k.queue).zcard(k.leases)
             counts = await pipe.execute()
-        return not any(counts)
+        return _quiet(counts)
+
+
+def _quiet(counts: list[int]) -> bool:
+    started, *busy = counts
+    return bool(started) and not any(busy)
 
 
 def _split(members: list[bytes]) -> list[tuple[bytes, bytes]]:

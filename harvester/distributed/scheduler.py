@@ -11,7 +11,11 @@ gets wrong for a harvest that must not lose work:
   queue the others still use: the queue belongs to the crawl, so this
   scheduler never clears it (the add-on also sets ``SCHEDULER_PERSIST=True``);
 - its dupefilter ignores ``REQUEST_FINGERPRINTER_CLASS``: here the crawl's
-  fingerprinter decides, and the filter and the push are one Lua script.
+  fingerprinter decides, and the filter and the push are one Lua script;
+- a worker pops whenever its downloader has room (``CONCURRENT_REQUESTS``),
+  where paced calls then wait for the quota: the first worker up would hoard
+  the queue. Here a worker takes a request only while fewer than
+  ``HARVEST_REDIS_PREFETCH`` of its own are in progress.
 
 ``enqueue_request``, ``next_request`` and ``has_pending_requests`` are
 synchronous because Scrapy calls them so: each is one non-blocking round
@@ -32,6 +36,7 @@ from scrapy.utils.request import request_from_dict
 
 from . import connection
 from .dupefilter import FingerprintDupeFilter
+from .engine import in_progress
 from .keys import CrawlKeys
 from .leases import LeaseKeeper
 from .queue import LeasedQueue
@@ -50,6 +55,8 @@ class LeasedScheduler(Scheduler):
     crawler: Crawler
     queue: LeasedQueue
     keeper: LeaseKeeper
+    #: Requests this worker may have in progress at once (HARVEST_REDIS_PREFETCH).
+    prefetch: int
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -67,6 +74,7 @@ class LeasedScheduler(Scheduler):
         keys = CrawlKeys.from_settings(settings, crawler.spidercls.name)
         lease = settings.getfloat("HARVEST_REDIS_LEASE")
         instance.queue = LeasedQueue(server, keys, lease)
+        instance.prefetch = settings.getint("HARVEST_REDIS_PREFETCH")
         instance.keeper = LeaseKeeper(crawler, instance.queue, connection.async_client(settings),
                                       interval=lease / 3)
         return instance
@@ -98,6 +106,9 @@ class LeasedScheduler(Scheduler):
         return True
 
     def next_request(self) -> Request | None:
+        current = in_progress(self.crawler.engine)
+        if current is not None and len(current) >= self.prefetch:
+            return None  # left in Redis for a worker with room (the engine asks again as each request ends)
         popped = self.queue.pop()
         if popped is None:
             return None

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..exceptions import ArgumentError
 from . import connection
+from .engine import wake
 from .keys import CrawlKeys
 from .queue import LeasedQueue
 
@@ -94,9 +95,13 @@ class UnitFeed:
         if queued:
             logger.info("Queued the %d unit(s) given as arguments in %s", queued, self.keys.units)
         quiet_since: float | None = None
+        engine = self.crawler.engine
         while True:
             taken: list[tuple[bytes, bytes]] = []
-            if await self.client.zcard(self.keys.queue) < self.low_water:
+            waiting = await self.client.zcard(self.keys.queue)
+            if waiting and engine is not None and not engine.needs_backout():
+                wake(engine)  # requests other workers queued: take them now, not at the next heartbeat
+            if waiting < self.low_water:
                 taken = await self.queue.take_units(self.client, 1)
             if taken:
                 quiet_since = None

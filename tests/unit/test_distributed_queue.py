@@ -30,6 +30,10 @@ def maintain(redis_server, queue: LeasedQueue, **leases) -> tuple[int, int]:
     return asyncio.run(run())
 
 
+def test_a_crawl_nothing_was_queued_for_is_not_quiet(queue):
+    assert not queue.quiet_now(), "workers started before `scrapy enqueue` wait for it"
+
+
 def test_highest_priority_first_then_first_in(queue):
     queue.push(b"page-1", 0, "a")
     queue.push(b"detail-1", 10, "b")
@@ -55,7 +59,7 @@ def test_a_pop_is_a_lease_until_acked(redis_server, queue):
     assert maintain(redis_server, queue, renew=[lease]) == (0, 0)
     assert maintain(redis_server, queue, ack=[lease]) == (0, 0)
     assert not client.exists(queue.keys.leases, queue.keys.requests, queue.keys.scores, queue.keys.queue)
-    assert queue.quiet_now()
+    assert queue.quiet_now(), "started, and nothing left"
 
 
 def test_an_expired_lease_goes_back_with_its_priority(redis_server, redis_prefix):
