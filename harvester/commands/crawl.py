@@ -16,6 +16,8 @@ from scrapy.spiderloader import get_spider_loader
 
 from .. import doctor, exitcodes
 from ..access import GatewayAccess
+from ..distributed import connection
+from ..distributed.connection import RedisUnavailable
 from ..exceptions import HarvestError
 from ..distributed import connection
 from ..distributed.keys import shared_crawl_id
@@ -72,6 +74,13 @@ class Command(ScrapyCrawlCommand):
             fail(str(error))
             self.exitcode = exitcodes.USAGE
             return
+        if crawler.settings.getbool("HARVEST_DISTRIBUTED"):
+            try:
+                connection.check(crawler.settings)
+            except RedisUnavailable as error:
+                fail(str(error))
+                self.exitcode = exitcodes.ERROR
+                return
         self.crawler_process.crawl(crawler, **opts.spargs)
         self.crawler_process.start()
         if self.crawler_process.bootstrap_failed or crawler.stats is None:
