@@ -17,9 +17,7 @@ from scrapy.spiderloader import get_spider_loader
 from .. import doctor, exitcodes
 from ..access import GatewayAccess
 from ..distributed import connection
-from ..distributed.connection import RedisUnavailable
 from ..exceptions import HarvestError
-from ..distributed import connection
 from ..distributed.keys import shared_crawl_id
 from . import fail
 
@@ -53,10 +51,10 @@ class Command(ScrapyCrawlCommand):
             self._refuse(writable.message)
         if self.settings.getbool("HARVEST_DISTRIBUTED"):
             try:
-                shared_crawl_id(self.settings)
                 connection.check(self.settings)
+                shared_crawl_id(self.settings)
             except HarvestError as error:
-                # Not a usage mistake: the same command works once Redis answers.
+                # Configuration, not usage: the same command works once Redis answers and the crawl id is set.
                 fail(str(error))
                 sys.exit(exitcodes.ERROR)
 
@@ -74,13 +72,6 @@ class Command(ScrapyCrawlCommand):
             fail(str(error))
             self.exitcode = exitcodes.USAGE
             return
-        if crawler.settings.getbool("HARVEST_DISTRIBUTED"):
-            try:
-                connection.check(crawler.settings)
-            except RedisUnavailable as error:
-                fail(str(error))
-                self.exitcode = exitcodes.ERROR
-                return
         self.crawler_process.crawl(crawler, **opts.spargs)
         self.crawler_process.start()
         if self.crawler_process.bootstrap_failed or crawler.stats is None:

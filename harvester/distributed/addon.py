@@ -6,14 +6,14 @@ setting is on; then it installs the leased Redis scheduler and scrapy-redis's
 switch to Redis by themselves (``harvester.resume.seen_set_class``), the
 spiders take their units from Redis (``harvester.distributed.units``), and
 every key lives under ``HARVEST_REDIS_PREFIX`` and the shared crawl id
-(``harvester.distributed.keys``).
+(``harvester.distributed.keys``), which is why ``scrapy crawl`` refuses a
+distributed worker without ``HARVEST_CRAWL_ID`` (or whose Redis does not
+answer) before it starts.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
-
-from .keys import shared_crawl_id
 
 if TYPE_CHECKING:
     from scrapy.settings import BaseSettings
@@ -25,6 +25,5 @@ class Distributed:
     def update_settings(self, settings: BaseSettings) -> None:
         if not settings.getbool("HARVEST_DISTRIBUTED"):
             return
-        shared_crawl_id(settings)  # refuse at once a worker that would write under a crawl id of its own
         settings.set("SCHEDULER", SCHEDULER, priority="addon")
         settings.set("SCHEDULER_PERSIST", True, priority="addon")

@@ -71,6 +71,11 @@ class CrawlKeys:
     def workers(self) -> str:
         return f"{self.base}:workers"
 
+    #: Offers each worker has kept so far (worker id -> count), updated with its heartbeat: for operators and tests.
+    @property
+    def progress(self) -> str:
+        return f"{self.base}:progress"
+
     #: Workers that found the crawl done and are closing (their files being committed).
     @property
     def closing(self) -> str:
