@@ -19,10 +19,9 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from twisted.internet import task
-from twisted.internet.defer import Deferred
-
+import redis
 from scrapy.utils.defer import deferred_from_coro
+from twisted.internet import task
 
 from .engine import in_progress
 
@@ -46,6 +45,8 @@ class LeaseKeeper:
         self.interval = interval
         #: Requests this worker took from the shared queue -> their lease ids.
         self.held: dict[Request, str] = {}
+        #: Leases of requests done, to ack with the next tick.
+        self._done: list[str] = []
         self._loop = task.LoopingCall(lambda: deferred_from_coro(self.tick()))
 
     def start(self) -> None:
@@ -54,27 +55,35 @@ class LeaseKeeper:
     def hold(self, request: Request, lease: str) -> None:
         self.held[request] = lease
 
-    def _split(self) -> tuple[list[str], list[str]]:
-        """(leases still in progress, leases done); the done ones are forgotten."""
+    def _split(self) -> list[str]:
+        """The leases still in progress; those done move to the acks to send."""
         current = in_progress(self.crawler.engine)
-        renew, done = [], []
+        renew = []
         for request, lease in list(self.held.items()):
             if current is None or request in current:
                 renew.append(lease)
             else:
-                done.append(lease)
+                self._done.append(lease)
                 del self.held[request]
-        return renew, done
+        return renew
 
     async def tick(self) -> None:
-        renew, done = self._split()
-        requests, units = await self.queue.maintain(self.client, renew=renew, ack=done)
+        renew = self._split()
+        done = self._done
+        try:
+            requests, units = await self.queue.maintain(self.client, renew=renew, ack=done)
+        except redis.RedisError as error:
+            # The acks go with the next tick; a lease outlives a few missed renewals.
+            logger.warning("Could not renew this worker's leases (%s): trying again", error)
+            return
+        self._done = []
         self._count(len(done), requests, units)
 
     async def close(self) -> None:
         if self._loop.running:
             self._loop.stop()
-        unfinished, done = self._split()
+        unfinished = self._split()
+        done, self._done = self._done, []
         self.held.clear()
         await self.queue.maintain(self.client, ack=done, release=unfinished)
         self._count(len(done), 0, 0)
@@ -91,7 +100,6 @@ class LeaseKeeper:
             logger.warning("Put back %d request(s) and %d unit(s) whose worker stopped renewing them",
                            requests, units)
 
-    def _failed(self, failure: object) -> Deferred[None] | None:
+    def _failed(self, failure: object) -> None:
         logger.error("Lease keeping stopped: %s; this worker's requests will be taken over by others "
                      "when their leases expire", failure)
-        return None

@@ -30,9 +30,9 @@ import logging
 from typing import TYPE_CHECKING, Any, Self
 
 from scrapy.utils.defer import deferred_from_coro
+from scrapy.utils.request import request_from_dict
 from scrapy_redis import picklecompat
 from scrapy_redis.scheduler import Scheduler
-from scrapy.utils.request import request_from_dict
 
 from . import connection
 from .dupefilter import FingerprintDupeFilter
@@ -49,6 +49,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 STATS = "harvester/distributed/scheduler"
+#: Longest time between two lease ticks: acks are what lets the crawl look quiet when it is done.
+MAX_TICK = 1.0
 
 
 class LeasedScheduler(Scheduler):
@@ -76,7 +78,7 @@ class LeasedScheduler(Scheduler):
         instance.queue = LeasedQueue(server, keys, lease)
         instance.prefetch = settings.getint("HARVEST_REDIS_PREFETCH")
         instance.keeper = LeaseKeeper(crawler, instance.queue, connection.async_client(settings),
-                                      interval=lease / 3)
+                                      interval=min(lease / 3, MAX_TICK))
         return instance
 
     def __len__(self) -> int:
