@@ -34,6 +34,10 @@ rename of step 3 and the removals of step 4 (or, after a crash there,
 until the next compact repairs the folder). Missing rows would be the worse
 error: an analyst can drop a duplicate key but cannot find a lost row.
 
+Memory: the rows stream through in batches; what a merge keeps is the
+keys it met (about 16 bytes per products/missing row, a tuple per row of
+the other tables).
+
 Only complete ``part-*.parquet`` files are read: a live writer's
 temporaries are never touched, and files it commits while the compaction
 runs simply wait for the next one. Two compacts of one dataset do not run

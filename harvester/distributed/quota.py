@@ -51,6 +51,9 @@ BUDGET_TTL = 2 * 86_400
 
 # Helpers every pace script starts with: the server's clock, and the rate in force (AIMD recovery).
 _PRELUDE = """
+-- Redis < 5 replicates scripts verbatim and refuses writes after TIME unless told to replicate effects
+-- (a no-op from 5 on, where that is the default).
+if redis.replicate_commands then redis.replicate_commands() end
 local function server_now()
   local t = redis.call('TIME')
   return tonumber(t[1]) + tonumber(t[2]) / 1000000

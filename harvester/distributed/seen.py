@@ -39,7 +39,8 @@ class RedisSeenSet:
     def from_crawler(cls, crawler: Crawler, name: str) -> Self:
         settings = crawler.settings
         crawl_id = crawl_identity(crawler).crawl_id
-        return cls(connection.sync_client(settings), connection.key(settings, crawl_id, "seen", name), settings["REDIS_URL"])
+        key = connection.key(settings, crawl_id, "seen", name)
+        return cls(connection.sync_client(settings), key, settings["REDIS_URL"])
 
     def add(self, key: Hashable) -> bool:
         return self.add_many([key])[0]

@@ -39,6 +39,7 @@ def test_dry_run_then_compact_then_nothing_left_to_do(tmp_path):
 
 
 def test_a_missing_dataset_is_a_usage_error(tmp_path):
-    done = scrapy("compact", "--data", str(tmp_path / "nowhere"), env=environment(tmp_path))
+    nowhere = tmp_path / "nowhere"
+    done = scrapy("compact", "--data", str(nowhere), env=environment(tmp_path))
     assert done.returncode == 2
-    assert last_line(done.stderr) == f"harvester: no dataset at {tmp_path / 'nowhere'}: give --data DIR or set HARVEST_DATA_DIR"
+    assert last_line(done.stderr) == f"harvester: no dataset at {nowhere}: give --data DIR or set HARVEST_DATA_DIR"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import time
 from pathlib import Path
@@ -116,7 +117,8 @@ def test_two_compacts_do_not_run_at_once(dataset, monkeypatch):
 
 def reader_rows(root: Path, table: str, crawl_id: str = CRAWL) -> list[str]:
     """What the harvester's own readers see (``latest_snapshot`` reads through ``lineage.visible_parts``)."""
-    return sorted(repr(tuple(row.values())) for row in latest_snapshot(root, (table,), crawl_id=crawl_id)[table].to_pylist())
+    table_rows = latest_snapshot(root, (table,), crawl_id=crawl_id)[table].to_pylist()
+    return sorted(repr(tuple(row.values())) for row in table_rows)
 
 
 def test_a_crash_while_renaming_in_hides_the_new_files_and_the_next_compact_undoes_them(dataset, monkeypatch):
@@ -130,7 +132,13 @@ def test_a_crash_while_renaming_in_hides_the_new_files_and_the_next_compact_undo
         return committed[-1]
 
     monkeypatch.setattr(PartFile, "commit", dies_after_the_first_rename)
-    monkeypatch.setattr(compaction._Outputs, "abort", lambda self: None)  # a killed process cleans nothing up
+    # A killed process cleans nothing up; the kernel drops the locks of its files.
+    def killed(self):
+        for part in self.files:
+            if not part._file.closed:
+                fcntl.flock(part._file, fcntl.LOCK_UN)
+
+    monkeypatch.setattr(compaction._Outputs, "abort", killed)
     with pytest.raises(KeyboardInterrupt):
         compact(dataset, OPTIONS, tables=["products"])
     monkeypatch.undo()
@@ -166,7 +174,8 @@ def test_a_crash_before_the_sources_are_removed_is_finished_by_the_next_compact(
 
 def test_a_later_compact_merges_what_a_live_crawl_wrote_since(dataset):
     compact(dataset, OPTIONS)
-    write_worker(dataset, CRAWL, "host_a_1", many_products(range(25, 40)))  # a restarted worker: new names, overlapping offers
+    # A restarted worker: new file names, offers that overlap what was compacted.
+    write_worker(dataset, CRAWL, "host_a_1", many_products(range(25, 40)))
     report = compact(dataset, OPTIONS, tables=["products"])
     (merged,) = report.merged
     assert merged.duplicates == 5
