@@ -26,7 +26,10 @@ every worker.
 **Budget.** One counter per app key and UTC day,
 ``{prefix}:budget:{app_key}:{YYYY-MM-DD}``, incremented by a Lua script only
 while below the limit (so N workers racing stop at the limit exactly), and
-expiring two days later.
+expiring two days later. A call is counted before it is sent, so the budget
+is never overspent; a worker killed with calls counted but not yet sent
+leaves those (at most its ``CONCURRENT_REQUESTS``) spent for nothing, as a
+killed single-machine crawl does with its one call in flight.
 
 All calls are ``redis.asyncio`` coroutines: the quota middleware awaits them
 from ``process_request`` without blocking the reactor.

@@ -15,6 +15,9 @@ than parsing the answer that produced them.
 
 Members are the keys' text (``str(key)``): the offer ids of one set are all
 ints and the seller ids all strings, so no two keys of one set collide.
+
+The sets do not expire: a crawl resumed days later must still know what it
+kept. Delete ``{prefix}:{crawl_id}:*`` once a crawl is finished for good.
 """
 
 from __future__ import annotations
