@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import duckdb
+import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 import pytest
@@ -18,7 +19,7 @@ from harvester.dataset.compact import CompactBusy, compact
 from harvester.dataset.files import PartFile
 from harvester.dataset.snapshot import latest_snapshot
 from harvester.dataset.writer import WriterOptions
-from harvester.schema import SCHEMA_VERSION, TABLES, schema_version
+from harvester.schema import SCHEMA_VERSION, TABLES, schema_for, schema_version
 from tests.builders import COMPACT_CRAWL as CRAWL
 from tests.builders import COMPACT_OTHER_CRAWL as OTHER
 from tests.builders import many_products, two_workers_dataset, write_worker
@@ -180,3 +181,23 @@ def test_a_later_compact_merges_what_a_live_crawl_wrote_since(dataset):
     (merged,) = report.merged
     assert merged.duplicates == 5
     assert len(rows(dataset, "products")) == 40 + 5
+
+
+def test_every_table_has_a_natural_key():
+    assert set(compaction.KEYS) == set(TABLES)
+    for table, key in compaction.KEYS.items():
+        assert set(key) <= set(TABLES[table].names)
+
+
+def test_files_of_an_older_schema_version_merge_with_null_new_columns(dataset):
+    folder = dataset / "products" / "crawl_date=2026-11-28"
+    old = schema_for("products", 2)
+    current = pq.read_table(next(folder.glob(f"part-{CRAWL}-host_a_1-*.parquet")))
+    moved = current.set_column(0, "offer_id", pc.add(current.column("offer_id"), 1000)).select(old.names)
+    pq.write_table(moved.cast(old), folder / f"part-{CRAWL}-oldrelease_1-00000.parquet")
+    compact(dataset, OPTIONS, tables=["products"])
+    merged = latest_snapshot(dataset, ("products",), crawl_id=CRAWL)["products"]
+    assert merged.num_rows == 30 + moved.num_rows
+    from_old = merged.filter(pc.greater_equal(merged.column("offer_id"), 1000))
+    assert from_old.column("status").null_count == moved.num_rows
+    assert from_old.column("title").to_pylist() == moved.column("title").to_pylist()
