@@ -26,7 +26,10 @@ every worker.
 **Budget.** One counter per app key and UTC day,
 ``{prefix}:budget:{app_key}:{YYYY-MM-DD}``, incremented by a Lua script only
 while below the limit (so N workers racing stop at the limit exactly), and
-expiring two days later.
+expiring two days later. A call is counted before it is sent, so the budget
+is never overspent; a worker killed with calls counted but not yet sent
+leaves those (at most its ``CONCURRENT_REQUESTS``) spent for nothing, as a
+killed single-machine crawl does with its one call in flight.
 
 All calls are ``redis.asyncio`` coroutines: the quota middleware awaits them
 from ``process_request`` without blocking the reactor.
@@ -51,6 +54,9 @@ BUDGET_TTL = 2 * 86_400
 
 # Helpers every pace script starts with: the server's clock, and the rate in force (AIMD recovery).
 _PRELUDE = """
+-- Redis < 5 replicates scripts verbatim and refuses writes after TIME unless told to replicate effects
+-- (a no-op from 5 on, where that is the default).
+if redis.replicate_commands then redis.replicate_commands() end
 local function server_now()
   local t = redis.call('TIME')
   return tonumber(t[1]) + tonumber(t[2]) / 1000000

@@ -15,6 +15,9 @@ than parsing the answer that produced them.
 
 Members are the keys' text (``str(key)``): the offer ids of one set are all
 ints and the seller ids all strings, so no two keys of one set collide.
+
+The sets do not expire: a crawl resumed days later must still know what it
+kept. Delete ``{prefix}:{crawl_id}:*`` once a crawl is finished for good.
 """
 
 from __future__ import annotations
@@ -39,7 +42,8 @@ class RedisSeenSet:
     def from_crawler(cls, crawler: Crawler, name: str) -> Self:
         settings = crawler.settings
         crawl_id = crawl_identity(crawler).crawl_id
-        return cls(connection.sync_client(settings), connection.key(settings, crawl_id, "seen", name), settings["REDIS_URL"])
+        key = connection.key(settings, crawl_id, "seen", name)
+        return cls(connection.sync_client(settings), key, settings["REDIS_URL"])
 
     def add(self, key: Hashable) -> bool:
         return self.add_many([key])[0]

@@ -74,9 +74,9 @@ def test_workers_share_one_budget_and_the_first_to_find_it_spent_stops(redis_ser
 
 @pytest.mark.redis
 def test_workers_share_one_pace(redis_server, redis_prefix):
-    # 40 calls/s: the third call of the app waits two intervals, whichever worker makes it.
-    first, first_mw, request = distributed(redis_server, redis_prefix, OPEN1688_QPS=40, OPEN1688_QPS_HEADROOM=0)
-    second, second_mw, _ = distributed(redis_server, redis_prefix, OPEN1688_QPS=40, OPEN1688_QPS_HEADROOM=0)
+    # 10 calls/s: each call after the first waits for its slot, 0.1 s after the one before, whichever worker makes it.
+    first, first_mw, request = distributed(redis_server, redis_prefix, OPEN1688_QPS=10, OPEN1688_QPS_HEADROOM=0)
+    second, second_mw, _ = distributed(redis_server, redis_prefix, OPEN1688_QPS=10, OPEN1688_QPS_HEADROOM=0)
 
     async def run() -> None:
         await first_mw.process_request(request)
@@ -86,9 +86,9 @@ def test_workers_share_one_pace(redis_server, redis_prefix):
         await second_mw.close()
 
     asyncio.run(run())
-    # Waits are measured from Redis's answers; the calls themselves take well under 5 ms here.
-    assert second.stats.get_value("harvester/quota/wait_seconds") == pytest.approx(0.025, abs=0.005)
-    assert first.stats.get_value("harvester/quota/wait_seconds") == pytest.approx(0.025, abs=0.005)
+    # Waits are measured from Redis's answers, so what the test's own steps take comes off them.
+    assert 0.07 < second.stats.get_value("harvester/quota/wait_seconds") <= 0.1
+    assert 0.07 < first.stats.get_value("harvester/quota/wait_seconds") <= 0.1
 
 
 @pytest.mark.redis

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import pytest
 from redis.connection import Connection
+from scrapy.exceptions import DropItem
 from scrapy.utils.misc import build_from_crawler
 
 from harvester.distributed.connection import RedisUnavailable
 from harvester.distributed.seen import RedisSeenSet
+from harvester.items import Product, Seller
+from harvester.pipelines.dedupe import DeduplicatePipeline
 from harvester.resume import build_seen_set
 from harvester.seen import MemorySeenSet
 from tests.builders import make_crawler
@@ -74,9 +77,24 @@ def test_a_distributed_crawl_shares_its_seen_sets_in_redis(redis_server, redis_p
     assert isinstance(build_seen_set(make_crawler(), "offers"), MemorySeenSet)
 
 
-def test_unreachable_redis_is_one_line_naming_redis_url(redis_prefix):
+def test_two_workers_pipelines_keep_each_offer_and_seller_once(redis_server, redis_prefix):
+    def pipeline() -> DeduplicatePipeline:
+        crawler = make_crawler(HARVEST_DISTRIBUTED=True, REDIS_URL=redis_server.url,
+                               HARVEST_REDIS_PREFIX=redis_prefix, HARVEST_CRAWL_ID=CRAWL)
+        crawler.stats.open_spider()
+        return build_from_crawler(DeduplicatePipeline, crawler)
+
+    first, second = pipeline(), pipeline()
+    assert first.process_item(Product(1, seller=Seller("s1"))).seller is not None
+    with pytest.raises(DropItem, match="offer 1 already kept"):
+        second.process_item(Product(1, seller=Seller("s1")))
+    assert second.process_item(Product(2, seller=Seller("s1"))).seller is None  # the seller's row is kept once
+
+
+def test_unreachable_redis_is_one_line_naming_redis_url():
+    crawler = make_crawler(REDIS_URL="redis://:hunter2@127.0.0.1:1/0", HARVEST_CRAWL_ID=CRAWL)
     with pytest.raises(RedisUnavailable) as raised:
-        worker(type("Down", (), {"url": "redis://:hunter2@127.0.0.1:1/0"}), redis_prefix)
+        build_from_crawler(RedisSeenSet, crawler, name="offers")
     message = str(raised.value)
     assert "REDIS_URL=redis://:***@127.0.0.1:1/0" in message and "\n" not in message
     assert "hunter2" not in message
