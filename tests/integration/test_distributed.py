@@ -74,6 +74,13 @@ class Workers:
         assert done.returncode == 0, done.stderr[-2000:]
         return done.stdout
 
+    def compact(self) -> None:
+        command, env = crawl_command("keyword", self.data_dir, sandbox=self.sandbox, crawl_id=self.crawl_id)
+        command = [*command[: command.index("crawl")], "compact", "--crawl-id", self.crawl_id,
+                   *command[command.index("keyword") + 1:]]
+        done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr[-2000:]
+
     def wait_for(self, condition: Any, what: str) -> None:
         deadline = time.monotonic() + DEADLINE
         while not condition():
@@ -139,22 +146,25 @@ def test_three_workers_share_the_crawl_and_fetch_each_offer_once(workers, sandbo
     assert served["max_calls_per_second"] <= QPS + BURST, "one quota for all workers together"
 
 
-def test_a_worker_killed_mid_crawl_loses_nothing(workers, sandbox: SandboxProcess) -> None:
+def test_a_worker_killed_mid_crawl_and_restarted_loses_nothing(workers, sandbox: SandboxProcess) -> None:
     group = workers("20261128T180000Z-kill9", OPEN1688_QPS=30)
     group.start("w1", "w2", "w3")
     group.enqueue("风筝", "算盘")
     group.wait_for(lambda: int(group.redis.hget(group.keys.progress, "w2") or 0) >= 40,
                    "the worker to kill has kept offers (not committed: its files are completed at its end)")
     group.kill("w2")
+    group.start("w2")
     run = group.finish()
+    assert len(run.reports) == 3, "the killed worker left no report; the restarted one did"
+    recovered = sum(report["stats"].get("harvester/distributed/reconciled", 0) for report in run.reports)
+    assert recovered > 0, "what the killed worker had claimed but not committed was fetched again"
 
+    group.compact()
     truth = expected("风筝") | expected("算盘")
     offers = offers_of(run)
     assert set(offers) == truth, "every offer, the killed worker's too"
     assert len(offers) == len(truth), "none twice"
-    assert len(run.reports) == 2, "the killed worker left no report"
-    recovered = sum(report["stats"].get("harvester/distributed/reconciled", 0) for report in run.reports)
-    assert recovered > 0, "what the killed worker had claimed but not committed was fetched again"
+    assert not list(run.data_dir.rglob(".*.tmp")), "the killed worker's temporary files are swept"
 
 
 def test_unreachable_redis_is_one_line_and_no_file(sandbox: SandboxProcess, tmp_path: Path) -> None:
