@@ -11,6 +11,7 @@ units go to the crawl's list in Redis (``HARVEST_CRAWL_ID`` and
 A bad value stops the command with one line and exit status 2 (what was
 queued before it stays queued, and the line says how much); bad lines of a
 file are reported with their numbers, skipped, and make the exit status 2.
+No crawl id or no Redis: one line, exit status 1.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from .. import exitcodes
 from ..distributed import connection, enqueue
 from ..distributed.keys import CrawlKeys
 from ..distributed.units import PUSH_CHUNK, payload_of
-from ..exceptions import HarvestError
+from ..exceptions import ConfigurationError, HarvestError
 from ..inputs import BadLine
 from . import fail
 
@@ -73,7 +74,8 @@ class Command(ScrapyCommand):
                 client.rpush(keys.units, *chunk)
         except HarvestError as error:
             fail(f"{error}{f' ({queued} unit(s) queued before it)' if queued else ''}")
-            self.exitcode = exitcodes.USAGE if not isinstance(error, connection.RedisUnavailable) else exitcodes.ERROR
+            # A missing crawl id or an unreachable Redis is configuration (1); a bad value, usage (2).
+            self.exitcode = exitcodes.ERROR if isinstance(error, ConfigurationError) else exitcodes.USAGE
             return
         except redis.RedisError as error:
             fail(str(connection.RedisUnavailable.of(self.settings["REDIS_URL"], error)))
