@@ -42,25 +42,25 @@ class Workers:
     """Worker processes of one distributed crawl."""
 
     def __init__(self, sandbox: SandboxProcess, tmp_path: Path, redis_url: str, prefix: str, crawl_id: str,
-                 **settings: Any) -> None:
+                 spider: str = "keyword", **settings: Any) -> None:
         self.sandbox = sandbox
         self.data_dir = tmp_path / "data"
         self.crawl_id = crawl_id
-        self.keys = CrawlKeys(f"{prefix}:{crawl_id}:keyword")
+        self.spider = spider
+        self.keys = CrawlKeys(f"{prefix}:{crawl_id}:{spider}")
         self.redis = redis.Redis.from_url(redis_url)
         self.settings = {"REDIS_URL": redis_url, "HARVEST_REDIS_PREFIX": prefix, "HARVEST_REDIS_LEASE": LEASE,
                          "HARVEST_REDIS_IDLE_CLOSE": 1, "OPEN1688_QPS": 60, **settings}
         self.processes: dict[str, subprocess.Popen[str]] = {}
 
-    def command(self, *arguments: str, worker: str = "") -> tuple[list[str], dict[str, str]]:
-        settings = {**self.settings, "HARVEST_WORKER_ID": worker} if worker else self.settings
-        command, env = crawl_command("keyword", self.data_dir, sandbox=self.sandbox, settings=settings,
-                                     crawl_id=self.crawl_id)
-        return [*command, "--distributed", *arguments], env
+    def command(self, worker: str, args: dict[str, str] | None = None) -> tuple[list[str], dict[str, str]]:
+        command, env = crawl_command(self.spider, self.data_dir, sandbox=self.sandbox, args=args,
+                                     settings={**self.settings, "HARVEST_WORKER_ID": worker}, crawl_id=self.crawl_id)
+        return [*command, "--distributed"], env
 
-    def start(self, *names: str) -> None:
+    def start(self, *names: str, args: dict[str, str] | None = None) -> None:
         for name in names:
-            command, env = self.command(worker=name)
+            command, env = self.command(name, args)
             self.processes[name] = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                                                     stderr=subprocess.PIPE, text=True)
         self.wait_for(lambda: self.redis.zcard(self.keys.workers) >= len(self.processes), "every worker joined")
@@ -113,8 +113,8 @@ class Workers:
 def workers(sandbox: SandboxProcess, tmp_path: Path, redis_server, redis_prefix):
     made: list[Workers] = []
 
-    def make(crawl_id: str, **settings: Any) -> Workers:
-        made.append(Workers(sandbox, tmp_path, redis_server.url, redis_prefix, crawl_id, **settings))
+    def make(crawl_id: str, spider: str = "keyword", **settings: Any) -> Workers:
+        made.append(Workers(sandbox, tmp_path, redis_server.url, redis_prefix, crawl_id, spider, **settings))
         return made[-1]
 
     yield make
@@ -165,6 +165,22 @@ def test_a_worker_killed_mid_crawl_and_restarted_loses_nothing(workers, sandbox:
     assert set(offers) == truth, "every offer, the killed worker's too"
     assert len(offers) == len(truth), "none twice"
     assert not list(run.data_dir.rglob(".*.tmp")), "the killed worker's temporary files are swept"
+
+
+def test_offers_given_to_one_worker_are_shared_with_the_other(workers, sandbox: SandboxProcess,
+                                                              tmp_path: Path) -> None:
+    ids = sorted(expected("紫砂茶具"))
+    path = tmp_path / "ids.txt"
+    path.write_text("\n".join(map(str, ids)) + "\nnot-an-id\n")
+    group = workers("20261128T180000Z-offers", spider="offers")
+    group.start("w1")
+    group.start("w2", args={"ids_file": str(path)})  # its -a units go to the shared list
+    run = group.finish()
+
+    offers = offers_of(run)
+    assert sorted(offers) == ids, "every id once"
+    assert all(report["stats"].get("harvester/details/fetched", 0) > 0 for report in run.reports), "both worked"
+    assert sandbox.admin.stats()["detail_served_duplicates"] == 0
 
 
 def test_unreachable_redis_is_one_line_and_no_file(sandbox: SandboxProcess, tmp_path: Path) -> None:
