@@ -109,6 +109,8 @@ class UnitFeed:
                 await self.queue.ack_units(self.client, [member for member, _ in taken])
                 continue
             if await self.queue.quiet(self.client):
+                if self.flush_details():
+                    continue
                 quiet_since = quiet_since or time.monotonic()
                 if time.monotonic() - quiet_since >= self.idle_close:
                     return
@@ -116,6 +118,16 @@ class UnitFeed:
                 quiet_since = None
             await asyncio.sleep(self.poll)
         yield  # pragma: no cover (makes this an async generator, as start() must be)
+
+    def flush_details(self) -> bool:
+        """Send this worker's partly filled detail batch once the crawl is quiet, as a lone crawl does when it
+        goes idle, rather than after the quiet period: True if there was one."""
+        requests = self.spider.details.flush() if self.spider.details.pending else []
+        engine = self.crawler.engine
+        assert engine is not None
+        for request in requests:
+            engine.crawl(request)
+        return bool(requests)
 
     def take_now(self) -> bool:
         """Units queued after this worker's ``start()`` ended (from the idle signal): True if any was taken."""
