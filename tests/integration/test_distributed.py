@@ -31,6 +31,9 @@ DEADLINE = 120
 #: The quota of the sharing test (all workers together), and the burst the limiter allows above it.
 QPS = 30
 BURST = 1
+#: Three workers, the sandbox and Redis on two cores: calls paced 1/QPS apart reach the sandbox with more
+#: jitter than one process's do, and the default 2% headroom let 32 calls into one of its sliding seconds.
+HEADROOM = 0.05
 
 
 @functools.cache
@@ -127,7 +130,7 @@ def offers_of(run: CrawlRun) -> list[int]:
 
 
 def test_three_workers_share_the_crawl_and_fetch_each_offer_once(workers, sandbox: SandboxProcess) -> None:
-    group = workers("20261128T180000Z-share", OPEN1688_QPS=QPS)
+    group = workers("20261128T180000Z-share", OPEN1688_QPS=QPS, OPEN1688_QPS_HEADROOM=HEADROOM)
     group.start("w1", "w2", "w3")
     assert "queued 2 keyword unit(s)" in group.enqueue("风筝", "紫砂茶具")
     run = group.finish()
@@ -143,7 +146,7 @@ def test_three_workers_share_the_crawl_and_fetch_each_offer_once(workers, sandbo
     served = sandbox.admin.stats()
     assert served["detail_served_duplicates"] == 0, "no detail fetched twice"
     assert served["detail_served_distinct"] == len(truth)
-    assert served["max_calls_per_second"] <= QPS + BURST, "one quota for all workers together"
+    assert served["max_calls_per_second"] <= QPS + BURST, f"one quota for all workers together: {served}"
 
 
 def test_a_worker_killed_mid_crawl_and_restarted_loses_nothing(workers, sandbox: SandboxProcess) -> None:
@@ -169,7 +172,7 @@ def test_a_worker_killed_mid_crawl_and_restarted_loses_nothing(workers, sandbox:
 
 def test_offers_given_to_one_worker_are_shared_with_the_other(workers, sandbox: SandboxProcess,
                                                               tmp_path: Path) -> None:
-    ids = sorted(expected("紫砂茶具"))
+    ids = sorted(expected("风筝"))
     path = tmp_path / "ids.txt"
     path.write_text("\n".join(map(str, ids)) + "\nnot-an-id\n")
     group = workers("20261128T180000Z-offers", spider="offers")
