@@ -135,6 +135,8 @@ class HarvestSpider(scrapy.Spider):
         raise NotImplementedError
 
     async def start(self) -> AsyncIterator[Request]:
+        """The units' first requests; a worker of a distributed crawl queues its -a units in Redis and takes
+        units from there (``harvester.distributed.units``)."""
         if self.feed is not None:
             given = self.units() if any(name in self.__dict__ for name in self.arguments) else ()
             async for request in self.feed.start(given):
@@ -159,7 +161,8 @@ class HarvestSpider(scrapy.Spider):
             await self.crawler.signals.wait_for(signals.scheduler_empty)
 
     def flush_details(self) -> None:
-        """Send the last, partly filled detail batch once nothing else is left to do."""
+        """Send the last, partly filled detail batch once nothing else is left to do; a worker of a
+        distributed crawl then closes only when the whole crawl is done (``harvester.distributed.finish``)."""
         requests = self.details.flush()
         assert self.crawler.engine is not None
         for request in requests:
