@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 import redis
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider
+from scrapy.utils.defer import deferred_from_coro
 from twisted.internet import task
 
 from ..crawl import crawl_identity
@@ -68,6 +69,16 @@ return 'last'
 """
 
 
+#: KEYS workers progress; ARGV me, lease (ms), offers kept.
+HEARTBEAT = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
+return 1
+"""
+
+
 class Finish:
     """This worker's place among the crawl's workers: heartbeats, the finishing decision, the reconciliation."""
 
@@ -88,7 +99,8 @@ class Finish:
         self.kept: set[int] = set()
         #: Offers fetched again once already.
         self.reconciled: set[int] = set()
-        self._heartbeat = task.LoopingCall(self.beat)
+        self.async_client = connection.async_client(settings)
+        self._heartbeat = task.LoopingCall(lambda: deferred_from_coro(self.beat()))
         crawler.signals.connect(self.item_scraped, signal=signals.item_scraped)
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
@@ -96,17 +108,14 @@ class Finish:
     def spider_opened(self) -> None:
         self._heartbeat.start(self.lease_ms / 3000)
 
-    def beat(self) -> None:
-        """Two round trips per third of a lease (Redis's clock, then the heartbeat and the count of offers
-        kept): cheap enough to stay synchronous."""
-        pipe = self.client.pipeline(transaction=False)
-        pipe.zadd(self.keys.workers, {self.worker: self._deadline()}).hset(self.keys.progress, self.worker,
-                                                                           len(self.kept))
-        pipe.execute()
-
-    def _deadline(self) -> int:
-        seconds, micros = self.client.time()
-        return seconds * 1000 + micros // 1000 + self.lease_ms
+    async def beat(self) -> None:
+        """One asynchronous script per third of a lease: the heartbeat (Redis's clock) and the offers kept."""
+        try:
+            await self.async_client.eval(HEARTBEAT, 2, self.keys.workers, self.keys.progress, self.worker,
+                                         self.lease_ms, len(self.kept))
+        except redis.RedisError as error:
+            logger.warning("Missed a heartbeat (%s): other workers take this one for dead after %d s without one",
+                           error, self.lease_ms // 1000)
 
     def item_scraped(self, item: Any) -> None:
         if type(item) is Product or type(item) is MissingOffer:

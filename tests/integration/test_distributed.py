@@ -132,8 +132,10 @@ def offers_of(run: CrawlRun) -> list[int]:
 def test_three_workers_share_the_crawl_and_fetch_each_offer_once(workers, sandbox: SandboxProcess) -> None:
     group = workers("20261128T180000Z-share", OPEN1688_QPS=QPS, OPEN1688_QPS_HEADROOM=HEADROOM)
     group.start("w1", "w2", "w3")
+    group.redis.rpush(group.keys.units, "保温杯", '{"keyword": "算盘", "colour": "red"}')  # not units: skipped
     assert "queued 2 keyword unit(s)" in group.enqueue("风筝", "紫砂茶具")
     run = group.finish()
+    assert sum(report["stats"].get("harvester/distributed/units/bad", 0) for report in run.reports) == 2
 
     assert len(run.reports) == 3, "one report per worker"
     for report in run.reports:
