@@ -2,7 +2,10 @@
 
 Spider arguments are checked in ``process_options``, before Scrapy builds
 the crawler process (and prints its start-up banner), so a typo is answered
-by one line and exit status 2.
+by one line and exit status 2. ``--distributed`` (``HARVEST_DISTRIBUTED``)
+makes the crawl one worker of a distributed crawl (docs/distributed.md); a
+worker whose Redis does not answer, or that has no ``HARVEST_CRAWL_ID``, is
+refused there too, with one line and exit status 1.
 """
 
 from __future__ import annotations
