@@ -21,17 +21,22 @@ def utc_day(now: float) -> str:
 
 
 class Budget(Protocol):
+    """The daily budget as the quota middleware spends it: coroutines, so that a budget shared through Redis
+    (``harvester.distributed.quota.RedisBudget``) answers without blocking the reactor."""
+
     limit: int
 
-    def try_spend(self, now: float) -> bool:
+    async def try_spend(self, now: float) -> bool:
         """Count one call; False (and nothing counted) when today's budget is spent."""
 
-    def spent(self, now: float) -> int: ...
+    async def spent(self, now: float) -> int: ...
 
-    def close(self) -> None: ...
+    async def close(self) -> None: ...
 
 
 class FileBudget:
+    """One machine's budget (a crawl, or several on one machine one after the other)."""
+
     def __init__(self, limit: int, state_dir: str | os.PathLike[str], app_key: str):
         self.limit = limit
         self._dir = Path(state_dir).expanduser()
@@ -71,3 +76,20 @@ class FileBudget:
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
+
+
+class LocalBudget:
+    """:class:`FileBudget` as a :class:`Budget`: a ``pwrite`` is cheap enough to do on the reactor thread."""
+
+    def __init__(self, budget: FileBudget):
+        self._budget = budget
+        self.limit = budget.limit
+
+    async def try_spend(self, now: float) -> bool:
+        return self._budget.try_spend(now)
+
+    async def spent(self, now: float) -> int:
+        return self._budget.spent(now)
+
+    async def close(self) -> None:
+        self._budget.close()

@@ -22,6 +22,7 @@ _BY_REASON = {
     "daily_budget_spent": QUOTA,
     "quota_used_up": QUOTA,
     "fatal_configuration": ERROR,
+    "redis_unavailable": ERROR,
     "shutdown": INTERRUPTED,
 }
 

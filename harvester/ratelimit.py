@@ -5,12 +5,26 @@ arrival time of the next call, so a limit can be held exactly without a
 fixed sleep and shared across workers by keeping that number in Redis. The
 policy is kept apart from the middleware (as Scrapy's AutoThrottle keeps its
 delay policy in one method) so it can be tested with a fake clock.
+
+The quota middleware talks to a :class:`Pacer`, whose methods are
+coroutines so that a pacer shared through Redis
+(``harvester.distributed.quota.RedisPacer``) answers without blocking the
+reactor; :class:`LocalPacer` is the single-machine one, the in-process GCRA
+and AIMD below on the monotonic clock.
 """
 
 from __future__ import annotations
 
+import time
 from collections import deque
+from collections.abc import Callable
 from typing import Protocol
+
+#: AIMD defaults, shared by the in-process policy and the one kept in Redis.
+AIMD_FLOOR = 0.2
+AIMD_RECOVERY = 5.0
+AIMD_COOLDOWN = 1.0
+AIMD_DECREASE = 0.75
 
 
 class Limiter(Protocol):
@@ -90,8 +104,8 @@ class Aimd:
     ``recovery`` seconds without complaints.
     """
 
-    def __init__(self, limiter: Limiter, target: float, *, floor: float = 0.2, recovery: float = 5.0,
-                 cooldown: float = 1.0, decrease: float = 0.75):
+    def __init__(self, limiter: Limiter, target: float, *, floor: float = AIMD_FLOOR, recovery: float = AIMD_RECOVERY,
+                 cooldown: float = AIMD_COOLDOWN, decrease: float = AIMD_DECREASE):
         self.limiter = limiter
         self.target = target
         self.rate = target
@@ -124,3 +138,43 @@ class Aimd:
     def _apply(self, rate: float) -> None:
         self.rate = rate
         self.limiter.set_rate(rate)
+
+
+class Pacer(Protocol):
+    """The calls-per-second limit as the quota middleware uses it, one process or many."""
+
+    #: The configured pace (calls per second) that a slow-down recovers to.
+    target: float
+
+    async def reserve(self) -> float:
+        """Take the next call slot; seconds to wait before using it."""
+
+    async def throttled(self, retry_after: float | None) -> float | None:
+        """The gateway throttled a call: pause ``retry_after`` seconds, slow down; the new rate when lowered."""
+
+    def succeeded(self) -> None:
+        """A call was answered (recovery after a slow-down)."""
+
+    async def close(self) -> None: ...
+
+
+class LocalPacer:
+    """One process's pacer: :class:`Gcra` slowed down by :class:`Aimd`, on the monotonic clock."""
+
+    def __init__(self, rate: float, burst: int = 1, clock: Callable[[], float] = time.monotonic):
+        self.target = rate
+        self.gcra = Gcra(rate, burst)
+        self.aimd = Aimd(self.gcra, rate)
+        self._clock = clock
+
+    async def reserve(self) -> float:
+        return self.gcra.reserve(self._clock())
+
+    async def throttled(self, retry_after: float | None) -> float | None:
+        return self.aimd.rate if self.aimd.throttled(self._clock(), retry_after) else None
+
+    def succeeded(self) -> None:
+        self.aimd.succeeded(self._clock())
+
+    async def close(self) -> None:
+        pass

@@ -47,6 +47,8 @@ STATE_FILE = "harvester-crawl.json"
 SCRAPY_STATE = ("requests.queue", "requests.seen")
 #: Seen-sets that are seeded with the offers a killed crawl already wrote.
 SEEDED = ("wanted", "offers")
+MEMORY_SEEN_SET = "harvester.seen.MemorySeenSet"
+REDIS_SEEN_SET = "harvester.distributed.seen.RedisSeenSet"
 
 
 @dataclass
@@ -104,7 +106,7 @@ class _Recovery:
             for name in SCRAPY_STATE:
                 target = Path(jobdir) / name
                 shutil.rmtree(target) if target.is_dir() else target.unlink(missing_ok=True)
-            self.done = _written_offers(crawler.settings["HARVEST_DATA_DIR"], state.crawl_id)
+            self.done = written_offers(crawler.settings["HARVEST_DATA_DIR"], state.crawl_id)
             logger.warning(
                 "JOBDIR %s belongs to crawl %s, which did not stop cleanly: starting it again from its "
                 "units; %d offers already written are not fetched again", jobdir, state.crawl_id, len(self.done),
@@ -130,7 +132,7 @@ def _scrapy_state_exists(jobdir: str) -> bool:
     return any((Path(jobdir) / name).exists() for name in SCRAPY_STATE)
 
 
-def _written_offers(data_dir: str, crawl_id: str) -> set[int]:
+def written_offers(data_dir: str, crawl_id: str) -> set[int]:
     from .dataset.snapshot import latest_snapshot  # noqa: PLC0415 (pyarrow only when recovering)
 
     tables = latest_snapshot(data_dir, ("products", "missing"), crawl_id=crawl_id,
@@ -148,9 +150,17 @@ def recovery(crawler: Crawler) -> _Recovery:
     return _recoveries[crawler]
 
 
+def seen_set_class(settings: BaseSettings) -> str:
+    """``HARVEST_SEEN_SET``; a distributed crawl left with the in-memory default shares one in Redis instead."""
+    name: str = settings["HARVEST_SEEN_SET"]
+    if name == MEMORY_SEEN_SET and settings.getbool("HARVEST_DISTRIBUTED"):
+        return REDIS_SEEN_SET
+    return name
+
+
 def build_seen_set(crawler: Crawler, name: str) -> SeenSet:
     """The crawl's ``HARVEST_SEEN_SET`` called ``name``; after a kill, already holding the offers written."""
-    seen: SeenSet = build_from_crawler(load_object(crawler.settings["HARVEST_SEEN_SET"]), crawler, name=name)
+    seen: SeenSet = build_from_crawler(load_object(seen_set_class(crawler.settings)), crawler, name=name)
     state = recovery(crawler)
     if state.active and name in SEEDED:
         done: list[Hashable] = list(state.done)

@@ -144,6 +144,8 @@ HARVEST_PARQUET_COMPRESSION = "zstd"
 #: Compression level; 0 means the codec's default.
 HARVEST_PARQUET_COMPRESSION_LEVEL = 0
 #: Class of the seen-sets that de-duplicate offers and sellers within a crawl (see harvester.seen.SeenSet).
+#: A distributed crawl (HARVEST_DISTRIBUTED) left with this default uses harvester.distributed.seen.RedisSeenSet,
+#: one set per crawl id shared by every worker.
 HARVEST_SEEN_SET = "harvester.seen.MemorySeenSet"
 #: Base URL of the image paths that productList gives relative.
 HARVEST_IMAGE_BASE_URL = "https://cbu01.alicdn.com/"
@@ -162,6 +164,17 @@ HARVEST_DISTRIBUTED = False
 REDIS_URL = "redis://127.0.0.1:6379/0"
 #: Prefix of every Redis key the harvester keeps, so several crawls (or test runs) can share one server.
 HARVEST_REDIS_PREFIX = "harvester"
+#: Seconds a worker holds a request (or unit) it took from the shared queue without renewing it; renewed every
+#: third of that while in progress. A killed worker's requests go back to the queue this long after its death.
+HARVEST_REDIS_LEASE = 30.0
+#: Seconds the whole distributed crawl must stay quiet (no unit or request waiting or taken in Redis) before a
+#: worker stops waiting for more units and finishes.
+HARVEST_REDIS_IDLE_CLOSE = 5.0
+#: Requests a worker may have in progress (taken from the shared queue, not yet done); it takes no more until
+#: one is done, so requests wait in Redis for whichever worker is free instead of in the first worker's downloader.
+HARVEST_REDIS_PREFETCH = 8
+#: Seconds between looks at the Redis list of units while it is empty.
+HARVEST_REDIS_POLL_INTERVAL = 0.5
 
 # --- Scrapy ------------------------------------------------------------------
 
@@ -176,6 +189,8 @@ DOWNLOADER_MIDDLEWARES = {
     "harvester.middlewares.signing.SigningMiddleware": 960,
 }
 COMMANDS_MODULE = "harvester.commands"
+# Does nothing unless HARVEST_DISTRIBUTED is on (see harvester.distributed.addon).
+ADDONS = {"harvester.distributed.addon.Distributed": 0}
 EXTENSIONS = {
     "harvester.extensions.progress.Progress": 500,
     "harvester.extensions.crawl_report.CrawlReport": 510,

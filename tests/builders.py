@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections import Counter
 from collections.abc import Iterable
@@ -15,7 +16,7 @@ from scrapy.utils.test import get_crawler
 from harvester import settings as project_settings
 from harvester.crawl import CrawlIdentity, started_at_of
 from harvester.dataset.writer import DatasetWriter, WriterOptions
-from harvester.items import RawOffer
+from harvester.items import MissingOffer, Product, RawOffer, SearchHit
 from harvester.normalise import normalise_offer
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -65,3 +66,47 @@ def write_crawl(root: Path, crawl_id: str, items: Iterable[Any], **options: Any)
     writer.close()
     assert writer.error is None, writer.error
     return writer
+
+
+# --- A dataset that compaction has work in: several workers of one crawl, overlapping ----------------------
+
+COMPACT_CRAWL = "20261128T080000Z-c0ffee"
+COMPACT_OTHER_CRAWL = "20261128T200000Z-0ther0"
+_COMPACT_FETCHED = datetime(2026, 11, 28, 8, 5, tzinfo=UTC)
+
+
+def many_products(offer_ids: range, crawl_id: str = COMPACT_CRAWL) -> list[Product]:
+    """Products with their SKUs and seller, one per offer id, made from the fixture's first detailed offer."""
+    items, _ = normalised(fixture_offers(_COMPACT_FETCHED), crawl_id=crawl_id)
+    model = next(item for item in items if type(item) is Product and item.skus)
+    made = []
+    for offer_id in offer_ids:
+        skus = [dataclasses.replace(sku, offer_id=offer_id) for sku in model.skus]
+        made.append(dataclasses.replace(model, offer_id=offer_id, skus=skus))
+    return made
+
+
+def _hits_and_missing(offer_ids: range) -> list[Any]:
+    hits: list[Any] = [SearchHit("保温杯", offer_id, 1, offer_id % 50, _COMPACT_FETCHED) for offer_id in offer_ids]
+    return hits + [MissingOffer(offer_id + 10_000, "商品不存在", _COMPACT_FETCHED) for offer_id in offer_ids]
+
+
+def write_worker(root: Path, crawl_id: str, worker: str, items: Iterable[Any]) -> None:
+    """One worker's part files, tiny (row groups of 3, files of 6), so that each worker leaves several."""
+    identity = CrawlIdentity(crawl_id, started_at_of(crawl_id) or _COMPACT_FETCHED, worker)
+    writer = DatasetWriter(root, identity, WriterOptions(row_group_rows=3, file_rows=6))
+    writer.open()
+    for item in items:
+        writer.add(item)
+        writer.hand_off(wait=True)
+    writer.close()
+    assert writer.error is None, writer.error
+
+
+def two_workers_dataset(root: Path) -> Path:
+    """Two workers of COMPACT_CRAWL that both wrote offers 10..19 (products, SKUs, seller, search hits, missing),
+    and five offers of COMPACT_OTHER_CRAWL the same day."""
+    write_worker(root, COMPACT_CRAWL, "host_a_1", [*many_products(range(0, 20)), *_hits_and_missing(range(0, 20))])
+    write_worker(root, COMPACT_CRAWL, "host_b_2", [*many_products(range(10, 30)), *_hits_and_missing(range(10, 30))])
+    write_worker(root, COMPACT_OTHER_CRAWL, "host_c_3", many_products(range(0, 5), COMPACT_OTHER_CRAWL))
+    return root

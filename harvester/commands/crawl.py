@@ -2,7 +2,10 @@
 
 Spider arguments are checked in ``process_options``, before Scrapy builds
 the crawler process (and prints its start-up banner), so a typo is answered
-by one line and exit status 2.
+by one line and exit status 2. ``--distributed`` (``HARVEST_DISTRIBUTED``)
+makes the crawl one worker of a distributed crawl (docs/distributed.md); a
+worker whose Redis does not answer, or that has no ``HARVEST_CRAWL_ID``, is
+refused there too, with one line and exit status 1.
 """
 
 from __future__ import annotations
@@ -16,13 +19,23 @@ from scrapy.spiderloader import get_spider_loader
 
 from .. import doctor, exitcodes
 from ..access import GatewayAccess
+from ..distributed import connection
 from ..exceptions import HarvestError
+from ..distributed.keys import shared_crawl_id
 from . import fail
 
 
 class Command(ScrapyCrawlCommand):
+    def add_options(self, parser: argparse.ArgumentParser) -> None:
+        super().add_options(parser)
+        parser.add_argument("--distributed", action="store_true",
+                            help="run as one worker of a distributed crawl through Redis (HARVEST_DISTRIBUTED=1)")
+
     def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
         super().process_options(args, opts)
+        assert self.settings is not None
+        if opts.distributed:
+            self.settings.set("HARVEST_DISTRIBUTED", True, priority="cmdline")
         if len(args) != 1:
             raise UsageError("give exactly one spider: scrapy crawl keyword -a keywords=保温杯", print_help=False)
         assert self.settings is not None
@@ -39,6 +52,14 @@ class Command(ScrapyCrawlCommand):
         writable = doctor.data_dir(self.settings["HARVEST_DATA_DIR"])
         if writable.status is not doctor.Status.OK:
             self._refuse(writable.message)
+        if self.settings.getbool("HARVEST_DISTRIBUTED"):
+            try:
+                connection.check(self.settings)
+                shared_crawl_id(self.settings)
+            except HarvestError as error:
+                # Configuration, not usage: the same command works once Redis answers and the crawl id is set.
+                fail(str(error))
+                sys.exit(exitcodes.ERROR)
 
     @staticmethod
     def _refuse(message: str) -> None:

@@ -33,7 +33,7 @@ PART_PREFIX = "part-"
 PART_SUFFIX = ".parquet"
 
 
-def _fsync_dir(folder: Path) -> None:
+def fsync_dir(folder: Path) -> None:
     fd = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -65,6 +65,10 @@ class PartFile:
         self._file.flush()
         self.rows += batch.num_rows
 
+    def add_metadata(self, metadata: dict[bytes, bytes]) -> None:
+        """Key-value pairs for the file's footer (written by :meth:`commit`)."""
+        self._writer.add_key_value_metadata(metadata)
+
     def commit(self) -> int:
         """Finish the file, make it durable, give it its final name; returns its size in bytes."""
         self._writer.close()
@@ -73,7 +77,7 @@ class PartFile:
         size = self._file.tell()
         os.rename(self.temp_path, self.path)
         self._file.close()
-        _fsync_dir(self.folder)
+        fsync_dir(self.folder)
         return size
 
     def abort(self) -> None:

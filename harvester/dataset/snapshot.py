@@ -16,17 +16,19 @@ import pyarrow.dataset as ds
 
 from ..crawl import started_at_of
 from ..schema import TABLES
-from .files import PART_PREFIX, PART_SUFFIX, crawl_id_of
+from .files import crawl_id_of
+from .lineage import visible_parts
 
 
 def _parts(root: Path, table: str) -> Iterable[tuple[str, Path]]:
-    """``(crawl_date partition, file)`` of every complete part file of ``table``."""
+    """``(crawl_date partition, file)`` of every complete part file of ``table`` (each row once, even while
+    ``scrapy compact`` replaces files: see ``lineage``)."""
     folder = root / table
     if not folder.is_dir():
         return
     for partition in folder.iterdir():
         if partition.is_dir() and partition.name.startswith("crawl_date="):
-            for path in partition.glob(f"{PART_PREFIX}*{PART_SUFFIX}"):
+            for path in visible_parts(partition):
                 yield partition.name, path
 
 

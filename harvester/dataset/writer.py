@@ -25,7 +25,9 @@ from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Self
+
+import pyarrow as pa
 
 from ..crawl import CrawlIdentity
 from ..items import Change, MissingOffer, Product
@@ -34,7 +36,12 @@ from .convert import RowGroup
 from .files import PartFile, free_part_name, sweep_temporaries
 from .tables import TABLE_OF
 
+if TYPE_CHECKING:
+    from scrapy.settings import BaseSettings
+
 logger = logging.getLogger(__name__)
+
+_CODECS = ("zstd", "snappy", "gzip", "brotli", "lz4", "none")
 
 _STOP = None
 
@@ -47,6 +54,26 @@ class WriterOptions:
     queue_size: int = 4
     compression: str = "zstd"
     compression_level: int | None = None
+
+    @classmethod
+    def from_settings(cls, settings: BaseSettings) -> Self:
+        """The ``HARVEST_*`` options the crawl's writer and ``scrapy compact`` share; ValueError when they are wrong."""
+        options = cls(
+            row_group_rows=settings.getint("HARVEST_ROW_GROUP_ROWS"),
+            file_rows=settings.getint("HARVEST_FILE_ROWS"),
+            queue_size=settings.getint("HARVEST_WRITE_QUEUE"),
+            compression=settings.get("HARVEST_PARQUET_COMPRESSION"),
+            compression_level=settings.getint("HARVEST_PARQUET_COMPRESSION_LEVEL") or None,
+        )
+        if options.row_group_rows < 1 or options.file_rows < options.row_group_rows or options.queue_size < 1:
+            raise ValueError(
+                "need HARVEST_ROW_GROUP_ROWS >= 1, HARVEST_FILE_ROWS >= HARVEST_ROW_GROUP_ROWS, "
+                "HARVEST_WRITE_QUEUE >= 1"
+            )
+        codec = options.compression
+        if codec not in _CODECS or (codec != "none" and not pa.Codec.is_available(codec)):
+            raise ValueError(f"HARVEST_PARQUET_COMPRESSION: no {codec!r} codec; one of {', '.join(_CODECS)}")
+        return options
 
     def parquet(self) -> dict[str, Any]:
         return {

@@ -5,6 +5,22 @@ and answers served from the HTTP cache never do (this middleware sits below
 the cache). Waiting happens in ``process_request``, so a call waits for its
 slot without holding the reactor; the downloader's concurrency bounds how
 many calls wait at once.
+
+One machine paces and counts in process (:class:`~harvester.ratelimit.LocalPacer`,
+a :class:`~harvester.budget.FileBudget`); the workers of a distributed crawl
+(``HARVEST_DISTRIBUTED``) share one pace and one budget in Redis
+(:mod:`harvester.distributed.quota`), reached with ``redis.asyncio`` so the
+reactor never waits on Redis.
+
+The per-process :class:`~harvester.ratelimit.SendWindow` catches calls that
+were planned apart but leave together (a busy reactor wakes several at
+once). On one machine it caps sends at ``floor(OPEN1688_QPS)`` per second.
+With N workers a per-process cap of the whole rate would allow N times the
+rate, and a cap of 1/N of it would idle workers whose share is uneven; so a
+distributed crawl keeps the window only as a bound on one worker's bunch
+(no worker alone may send more than the app's second's worth at once) and
+relies on the Redis GCRA for the total, and on ``OPEN1688_QPS_HEADROOM`` for
+the jitter between a slot and the actual send.
 """
 
 from __future__ import annotations
@@ -22,9 +38,12 @@ from scrapy.http import Response
 
 from .. import signals as harvester_signals
 from ..access import GatewayAccess
-from ..budget import Budget, FileBudget
+from ..budget import Budget, FileBudget, LocalBudget
 from ..calls import NOT_BEFORE, endpoint_of, stop_crawl
-from ..ratelimit import Aimd, Gcra, Limiter, SendWindow
+from ..distributed import connection
+from ..distributed.connection import RedisUnavailable
+from ..distributed.quota import RedisBudget, RedisPacer
+from ..ratelimit import LocalPacer, Pacer, SendWindow
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -34,27 +53,22 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 BUDGET_SPENT = "daily_budget_spent"
+REDIS_UNAVAILABLE = "redis_unavailable"
 
 
 class QuotaMiddleware:
-    def __init__(
-        self,
-        crawler: Crawler,
-        limiter: Limiter | None,
-        budget: Budget | None,
-        qps: float,
-        pace: float,
-    ):
+    def __init__(self, crawler: Crawler, pacer: Pacer | None, budget: Budget | None, qps: float):
         self.crawler = crawler
         self.stats: StatsCollector = crawler.stats  # type: ignore[assignment]
-        self.limiter = limiter
-        self.aimd = Aimd(limiter, pace) if limiter is not None else None
+        self.pacer = pacer
         self.budget = budget
         self.qps = qps
         #: Our own count of the busiest second, to compare with what the gateway saw.
         self._per_second = SendWindow(1 << 30)
-        #: A hard cap on sends per second: calls planned apart may still leave together.
-        self.window = SendWindow(math.floor(qps)) if limiter is not None and qps >= 1 else None
+        #: A hard cap on one process's sends per second: calls planned apart may still leave together.
+        self.window = SendWindow(math.floor(qps)) if pacer is not None and qps >= 1 else None
+        #: Slow-downs being told to a shared pacer (the throttled signal is synchronous).
+        self._telling: set[asyncio.Future[None]] = set()
         crawler.signals.connect(self.throttled, harvester_signals.gateway_throttled)
         crawler.signals.connect(self.close, signal=scrapy_signals.spider_closed)
 
@@ -69,14 +83,34 @@ class QuotaMiddleware:
         if not 0 <= headroom < 1:
             raise NotConfigured("OPEN1688_QPS_HEADROOM must be a share between 0 and 1")
         pace = qps * (1 - headroom)
-        limiter = Gcra(pace, settings.getint("OPEN1688_QPS_BURST")) if qps > 0 else None
-        budget = None
-        if daily > 0:
-            access = GatewayAccess.from_crawler(crawler)
-            budget = FileBudget(daily, settings.get("OPEN1688_STATE_DIR"), access.app_key)
+        burst = settings.getint("OPEN1688_QPS_BURST")
+        if settings.getbool("HARVEST_DISTRIBUTED"):
+            pacer, budget = cls._shared(crawler, pace if qps > 0 else 0, burst, daily)
+        else:
+            pacer = LocalPacer(pace, burst) if qps > 0 else None
+            budget = None
+            if daily > 0:
+                app_key = GatewayAccess.from_crawler(crawler).app_key
+                budget = LocalBudget(FileBudget(daily, settings.get("OPEN1688_STATE_DIR"), app_key))
         crawler.stats.set_value("harvester/quota/qps", qps)  # type: ignore[union-attr]
         crawler.stats.set_value("harvester/quota/daily_budget", daily)  # type: ignore[union-attr]
-        return cls(crawler, limiter, budget, qps, pace)
+        crawler.stats.set_value(  # type: ignore[union-attr]
+            "harvester/quota/shared", settings.getbool("HARVEST_DISTRIBUTED"))
+        return cls(crawler, pacer, budget, qps)
+
+    @staticmethod
+    def _shared(crawler: Crawler, pace: float, burst: int, daily: int) -> tuple[RedisPacer | None, RedisBudget | None]:
+        """The pace and budget every worker shares; Redis is checked now, so a wrong REDIS_URL fails at start-up."""
+        if pace <= 0 and daily <= 0:
+            return None, None
+        settings = crawler.settings
+        connection.check(settings)
+        app_key = GatewayAccess.from_crawler(crawler).app_key
+        url, prefix = settings["REDIS_URL"], settings["HARVEST_REDIS_PREFIX"]
+        pacer = RedisPacer(connection.async_client(settings), url, prefix, app_key, pace, burst=burst) \
+            if pace > 0 else None
+        budget = RedisBudget(connection.async_client(settings), url, prefix, app_key, daily) if daily > 0 else None
+        return pacer, budget
 
     async def process_request(self, request: Request) -> None:
         if endpoint_of(request) is None:
@@ -86,20 +120,11 @@ class QuotaMiddleware:
             backoff = not_before - time.time()
             if backoff > 0:
                 await asyncio.sleep(backoff)
-        if self.budget is not None and not self.budget.try_spend(time.time()):
-            stop_crawl(
-                self.crawler,
-                BUDGET_SPENT,
-                f"the daily call budget (OPEN1688_DAILY_CALL_BUDGET={self.budget.limit}) is spent; "
-                "everything harvested so far is kept: resume tomorrow (UTC) or raise the budget",
-            )
-            self.stats.inc_value("harvester/quota/refused_budget")
-            raise IgnoreRequest("daily call budget spent")
-        if self.limiter is not None:
-            wait = self.limiter.reserve(time.monotonic())
-            if wait > 0:
-                self.stats.inc_value("harvester/quota/wait_seconds", wait)
-                await asyncio.sleep(wait)
+        try:
+            await self._take_quota()
+        except RedisUnavailable as error:
+            stop_crawl(self.crawler, REDIS_UNAVAILABLE, str(error))
+            raise IgnoreRequest(str(error)) from None
         if self.window is not None:
             while (hold := self.window.wait(time.monotonic())) > 0:
                 self.stats.inc_value("harvester/quota/held_back")
@@ -109,21 +134,55 @@ class QuotaMiddleware:
         self.stats.max_value("harvester/quota/max_calls_per_second", self._per_second.add(time.monotonic()))
         return None
 
+    async def _take_quota(self) -> None:
+        """Spend one call of today's budget, then wait for the call's slot."""
+        if self.budget is not None and not await self.budget.try_spend(time.time()):
+            stop_crawl(
+                self.crawler,
+                BUDGET_SPENT,
+                f"the daily call budget (OPEN1688_DAILY_CALL_BUDGET={self.budget.limit}) is spent; "
+                "everything harvested so far is kept: resume tomorrow (UTC) or raise the budget",
+            )
+            self.stats.inc_value("harvester/quota/refused_budget")
+            raise IgnoreRequest("daily call budget spent")
+        if self.pacer is not None:
+            wait = await self.pacer.reserve()
+            if wait > 0:
+                self.stats.inc_value("harvester/quota/wait_seconds", wait)
+                await asyncio.sleep(wait)
+
     def process_response(self, request: Request, response: Response) -> Response:
-        if self.aimd is not None and response.status == 200 and endpoint_of(request) is not None:
-            self.aimd.succeeded(time.monotonic())
+        if self.pacer is not None and response.status == 200 and endpoint_of(request) is not None:
+            self.pacer.succeeded()
         return response
 
     def throttled(self, request: Request, retry_after: float | None) -> None:
-        if self.aimd is None:
+        if self.pacer is None:
             return
-        if self.aimd.throttled(time.monotonic(), retry_after):
-            self.stats.inc_value("harvester/quota/slowdowns")
-            logger.info(
-                "The gateway throttled us: pacing at %.2f calls/s (of %.2f) and recovering", self.aimd.rate,
-                self.aimd.target,
-            )
+        told = asyncio.ensure_future(self._slow_down(self.pacer, retry_after))
+        self._telling.add(told)
+        told.add_done_callback(self._telling.discard)
 
-    def close(self) -> None:
+    async def _slow_down(self, pacer: Pacer, retry_after: float | None) -> None:
+        try:
+            rate = await pacer.throttled(retry_after)
+        except RedisUnavailable as error:
+            # The next reservation meets the same error and stops the crawl; a slow-down missed meanwhile is moot.
+            logger.warning("Could not slow down the shared pace: %s", error)
+            return
+        if rate is not None:
+            self.stats.inc_value("harvester/quota/slowdowns")
+            logger.info("The gateway throttled us: pacing at %.2f calls/s (of %.2f) and recovering", rate,
+                        pacer.target)
+
+    async def close(self) -> None:
+        if self._telling:
+            await asyncio.gather(*self._telling)
         if self.budget is not None:
-            self.budget.close()
+            try:
+                self.stats.set_value("harvester/quota/budget_spent_today", await self.budget.spent(time.time()))
+            except RedisUnavailable as error:
+                logger.warning("Could not read the day's budget: %s", error)
+            await self.budget.close()
+        if self.pacer is not None:
+            await self.pacer.close()

@@ -7,7 +7,6 @@ from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any, Self
 
-import pyarrow as pa
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
@@ -19,7 +18,6 @@ from ..dataset.writer import DatasetWriter, WriterOptions
 logger = logging.getLogger(__name__)
 
 PREFIX = "harvester/dataset/"
-_CODECS = ("zstd", "snappy", "gzip", "brotli", "lz4", "none")
 
 
 class DatasetPipeline:
@@ -53,21 +51,7 @@ class DatasetPipeline:
         root = settings.get("HARVEST_DATA_DIR")
         if not root:
             raise NotConfigured("HARVEST_DATA_DIR is empty")
-        options = WriterOptions(
-            row_group_rows=settings.getint("HARVEST_ROW_GROUP_ROWS"),
-            file_rows=settings.getint("HARVEST_FILE_ROWS"),
-            queue_size=settings.getint("HARVEST_WRITE_QUEUE"),
-            compression=settings.get("HARVEST_PARQUET_COMPRESSION"),
-            compression_level=settings.getint("HARVEST_PARQUET_COMPRESSION_LEVEL") or None,
-        )
-        if options.row_group_rows < 1 or options.file_rows < options.row_group_rows or options.queue_size < 1:
-            raise ValueError(
-                "need HARVEST_ROW_GROUP_ROWS >= 1, HARVEST_FILE_ROWS >= HARVEST_ROW_GROUP_ROWS, "
-                "HARVEST_WRITE_QUEUE >= 1"
-            )
-        codec = options.compression
-        if codec not in _CODECS or (codec != "none" and not pa.Codec.is_available(codec)):
-            raise ValueError(f"HARVEST_PARQUET_COMPRESSION: no {codec!r} codec; one of {', '.join(_CODECS)}")
+        options = WriterOptions.from_settings(settings)
         return cls(crawler, Path(root), options)
 
     def open_spider(self) -> None:

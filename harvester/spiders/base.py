@@ -17,6 +17,8 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from ..access import GatewayAccess
+from ..distributed.finish import Finish
+from ..distributed.units import UnitFeed
 from ..exceptions import ArgumentError
 from .details import DetailFetcher
 from .search import SearchPager
@@ -33,20 +35,35 @@ class HarvestSpider(scrapy.Spider):
     description: ClassVar[str] = ""
     #: Accepted ``-a`` arguments and what each means.
     arguments: ClassVar[dict[str, str]] = {}
+    #: Fields of one unit of work (what ``units()`` yields and ``seeds()`` takes; a Redis payload's keys).
+    #: Empty: the spider cannot take its work from Redis.
+    unit_fields: ClassVar[frozenset[str]] = frozenset()
 
     access: GatewayAccess
     details: DetailFetcher
     sellers: SellerProbes
     #: Set by spiders that search.
     pager: SearchPager
+    #: Where units come from and how the worker finishes, in a distributed crawl (HARVEST_DISTRIBUTED).
+    feed: UnitFeed | None = None
+    finish: Finish | None = None
 
-    def __init__(self, name: str | None = None, **kwargs: Any):
-        self.check_arguments(kwargs)
+    def __init__(self, name: str | None = None, *, units_from_redis: bool = False, **kwargs: Any):
+        if kwargs or not units_from_redis:
+            self.check_arguments(kwargs)
         super().__init__(name, **kwargs)
 
     @classmethod
     def check_arguments(cls, arguments: Mapping[str, Any], settings: BaseSettings | None = None) -> None:
-        """All checks; ``settings`` (given by ``scrapy crawl``) adds those that depend on them."""
+        """All checks; ``settings`` (given by ``scrapy crawl``) adds those that depend on them.
+
+        A worker of a distributed crawl may be given no argument: its units come from Redis.
+        """
+        if settings is not None and settings.getbool("HARVEST_DISTRIBUTED"):
+            if not cls.unit_fields:
+                raise ArgumentError(f"the {cls.name} spider cannot run distributed (it takes no units from Redis)")
+            if not arguments:
+                return
         unknown = sorted(set(arguments) - set(cls.arguments))
         if unknown:
             accepted = ", ".join(sorted(cls.arguments)) or "none"
@@ -66,10 +83,14 @@ class HarvestSpider(scrapy.Spider):
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
-        spider = super().from_crawler(crawler, *args, **kwargs)
+        distributed = crawler.settings.getbool("HARVEST_DISTRIBUTED")
+        spider = super().from_crawler(crawler, *args, units_from_redis=distributed, **kwargs)
         spider.access = GatewayAccess.from_crawler(crawler)
         spider.details = DetailFetcher(crawler, spider.access, spider)
         spider.sellers = SellerProbes(crawler, spider.access, spider)
+        if distributed:
+            spider.feed = UnitFeed(crawler, spider)
+            spider.finish = Finish(crawler, spider)
         crawler.signals.connect(spider.flush_details, signal=signals.spider_idle)
         return spider
 
@@ -114,6 +135,13 @@ class HarvestSpider(scrapy.Spider):
         raise NotImplementedError
 
     async def start(self) -> AsyncIterator[Request]:
+        """The units' first requests; a worker of a distributed crawl queues its -a units in Redis and takes
+        units from there (``harvester.distributed.units``)."""
+        if self.feed is not None:
+            given = self.units() if any(name in self.__dict__ for name in self.arguments) else ()
+            async for request in self.feed.start(given):
+                yield request
+            return
         for unit in self.units():
             await self._room_for_more()
             try:
@@ -133,10 +161,13 @@ class HarvestSpider(scrapy.Spider):
             await self.crawler.signals.wait_for(signals.scheduler_empty)
 
     def flush_details(self) -> None:
-        """Send the last, partly filled detail batch once nothing else is left to do."""
+        """Send the last, partly filled detail batch once nothing else is left to do; a worker of a
+        distributed crawl then closes only when the whole crawl is done (``harvester.distributed.finish``)."""
         requests = self.details.flush()
         assert self.crawler.engine is not None
         for request in requests:
             self.crawler.engine.crawl(request)
         if requests:
             raise DontCloseSpider
+        if self.finish is not None and self.feed is not None:
+            self.finish.idle(self.feed)

@@ -125,6 +125,12 @@ class DetailFetcher:
         ready, self._pending = self._pending[:full], self._pending[full:]
         return self._calls(ready)
 
+    def again(self, offer_ids: Iterable[int]) -> list[Request]:
+        """Calls for offers asked for before whose answers were lost with a killed worker (seen-set bypassed)."""
+        wanted = [Wanted(offer_id) for offer_id in offer_ids]
+        self.stats.inc_value(f"{STATS}/wanted_again", len(wanted))
+        return [request.replace(dont_filter=True) for request in self._calls(wanted)]
+
     def flush(self) -> list[Request]:
         """Calls for everything still waiting: the crawl went idle."""
         pending, self._pending = self._pending, []

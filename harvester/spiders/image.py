@@ -101,6 +101,7 @@ class ImageSpider(HarvestSpider):
         "crop": "x,y,width,height in pixels: search for this part of every image",
         "max_pages": "result pages per image at most (default: every page the gateway serves)",
     }
+    unit_fields = frozenset(("image", "keyword", "crop"))
 
     ranking: ResultRanking
     limits: PictureLimits

@@ -42,6 +42,7 @@ class KeywordSpider(HarvestSpider):
         "filter": "comma-separated gateway filters, e.g. shipIn48Hours,certifiedFactory",
         "max_pages": "pages per keyword at most (a sample; disables splitting)",
     }
+    unit_fields = frozenset(("keyword", *FILTER_ARGUMENTS))
 
     @classmethod
     def validate(cls, arguments: Mapping[str, Any]) -> None:

@@ -35,6 +35,8 @@ class MonitorSpider(OffersSpider):
         "ids_file": "a file with one offer id per line to watch (default: the offers of the latest crawl)",
     }
     custom_settings = {"HARVEST_CHANGES": True, "OPEN1688_SELLER_PROBES": 0}
+    # Its default work (the latest crawl's offers) is read from the local dataset, not queued: not distributed.
+    unit_fields = frozenset()
 
     @classmethod
     def validate(cls, arguments: Mapping[str, Any]) -> None:

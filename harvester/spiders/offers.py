@@ -27,6 +27,7 @@ class OffersSpider(HarvestSpider):
         "ids": f"comma-separated offer ids or offer URLs, e.g. {EXAMPLE}",
         "ids_file": "a file with one offer id (or offer URL) per line; bad lines are reported and skipped",
     }
+    unit_fields = frozenset(("ids",))
 
     @classmethod
     def validate(cls, arguments: Mapping[str, Any]) -> None:

@@ -27,6 +27,8 @@ from ..calls import api_request, outcome_of
 from ..items import SearchHit
 from ..open1688.endpoints import Endpoint
 from ..open1688.queries import SearchQuery
+from ..resume import build_seen_set
+from ..seen import SeenSet
 from .details import Wanted
 
 if TYPE_CHECKING:
@@ -121,7 +123,9 @@ class SearchPager:
         self.country = settings.get("OPEN1688_COUNTRY")
         self.method = settings.get("OPEN1688_HTTP_METHOD")
         self.crawler = crawler
-        self._split: set[SearchQuery] = set()
+        #: Queries already split: a seen-set, so that the workers of a distributed crawl, parsing pages of
+        #: the same query, split it once between them.
+        self._split: SeenSet = build_seen_set(crawler, "splits")
 
 
     @property
@@ -181,9 +185,8 @@ class SearchPager:
     def _split_query(self, query: SearchQuery, items: list[dict[str, Any]], total: int,
                      reachable: int) -> list[Request]:
         """First pages of narrower slices; empty when the query cannot be split (or already was)."""
-        if query in self._split:
+        if not self._split.add(query):
             return []
-        self._split.add(query)
         low = query.price_start or Decimal(0)
         high = query.price_end
         prices = [p for p in map(price_of, items) if p is not None and p >= low and (high is None or p <= high)]

@@ -43,6 +43,7 @@ class SellerSpider(HarvestSpider):
         "keyword": "only the seller's offers matching this keyword",
         "max_pages": "pages per seller at most (a sample; disables splitting)",
     }
+    unit_fields = frozenset(("seller_open_id", "keyword"))
 
     @classmethod
     def validate(cls, arguments: Mapping[str, Any]) -> None:

@@ -1,0 +1,156 @@
+"""Units of work from a Redis list, for the spiders' ``async def start()``: scrapy-redis 0.9.1 bridged to Scrapy 2.19.
+
+scrapy-redis's ``RedisSpider`` only defines ``start_requests()``, which
+Scrapy 2.16+ never calls, and reads its list with blocking calls on the
+reactor thread when the spider goes idle. Here the spider's own ``start()``
+(``HarvestSpider.start``) iterates a :class:`UnitFeed` instead of its
+``-a`` units: it leases units from ``{crawl}:{spider}:units`` with
+``redis.asyncio`` whenever fewer requests wait in the shared queue than
+the worker can have in flight, checks each payload (a JSON object of the
+spider's ``unit_fields``, e.g. ``{"keyword": "保温杯", "price_start": "10"}``),
+turns it into its first requests with the spider's ``seeds()``, queues them
+and only then acks the unit: a worker killed in between leaves the unit to
+come back when its lease expires.
+
+A bad payload is counted (``harvester/distributed/units/bad``), logged and
+skipped. ``start()`` ends once the whole crawl has been quiet (nothing
+waiting or taken in Redis) for ``HARVEST_REDIS_IDLE_CLOSE`` seconds; what
+happens then is :mod:`harvester.distributed.finish`'s business.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from itertools import islice
+from collections.abc import AsyncIterator, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from ..exceptions import ArgumentError
+from . import connection
+from .engine import wake
+from .keys import CrawlKeys
+from .queue import LeasedQueue
+
+if TYPE_CHECKING:
+    import redis.asyncio
+    from scrapy import Request
+    from scrapy.crawler import Crawler
+
+    from ..spiders.base import HarvestSpider
+
+logger = logging.getLogger(__name__)
+
+STATS = "harvester/distributed/units"
+#: Units pushed per RPUSH (a file of millions of ids is streamed, not loaded).
+PUSH_CHUNK = 1000
+
+
+class BadUnit(ValueError):
+    """A payload that is not a unit of this spider."""
+
+
+def parse_unit(payload: bytes | str, fields: Iterable[str]) -> dict[str, Any]:
+    """The unit a payload holds: a JSON object whose keys are among ``fields``."""
+    try:
+        unit = json.loads(payload)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise BadUnit(f"not JSON ({error})") from None
+    if not isinstance(unit, dict) or not unit:
+        raise BadUnit("not a JSON object of unit fields")
+    unknown = sorted(set(unit) - set(fields))
+    if unknown:
+        raise BadUnit(f"unknown field {unknown[0]!r} (a unit has {', '.join(sorted(fields))})")
+    return unit
+
+
+def payload_of(unit: Mapping[str, Any]) -> str:
+    """The JSON a unit travels as (fields left empty are left out)."""
+    return json.dumps({k: v for k, v in unit.items() if v not in (None, "")}, ensure_ascii=False,
+                      separators=(",", ":"))
+
+
+class UnitFeed:
+    def __init__(self, crawler: Crawler, spider: HarvestSpider) -> None:
+        settings = crawler.settings
+        self.crawler = crawler
+        self.spider = spider
+        self.keys = CrawlKeys.from_settings(settings, spider.name)
+        self.queue = LeasedQueue(connection.sync_client(settings), self.keys, settings.getfloat("HARVEST_REDIS_LEASE"))
+        self.client: redis.asyncio.Redis = connection.async_client(settings)
+        self.idle_close = settings.getfloat("HARVEST_REDIS_IDLE_CLOSE")
+        self.poll = settings.getfloat("HARVEST_REDIS_POLL_INTERVAL")
+        #: Take units while fewer requests than this wait in the shared queue.
+        self.low_water = settings.getint("CONCURRENT_REQUESTS")
+
+    async def start(self, given: Iterable[dict[str, Any]]) -> AsyncIterator[Request]:
+        """Queue the units given as ``-a`` arguments (if any), then feed units from Redis until the crawl is quiet."""
+        queued = 0
+        payloads = (payload_of(unit) for unit in given)
+        while chunk := list(islice(payloads, PUSH_CHUNK)):
+            await self.client.rpush(self.keys.units, *chunk)
+            queued += len(chunk)
+        if queued:
+            logger.info("Queued the %d unit(s) given as arguments in %s", queued, self.keys.units)
+        quiet_since: float | None = None
+        engine = self.crawler.engine
+        while True:
+            taken: list[tuple[bytes, bytes]] = []
+            waiting = await self.client.zcard(self.keys.queue)
+            if waiting and engine is not None and not engine.needs_backout():
+                wake(engine)  # requests other workers queued: take them now, not at the next heartbeat
+            if waiting < self.low_water:
+                taken = await self.queue.take_units(self.client, 1)
+            if taken:
+                quiet_since = None
+                self.crawl(taken)
+                await self.queue.ack_units(self.client, [member for member, _ in taken])
+                continue
+            if await self.queue.quiet(self.client):
+                if self.flush_details():
+                    continue
+                quiet_since = quiet_since or time.monotonic()
+                if time.monotonic() - quiet_since >= self.idle_close:
+                    return
+            else:
+                quiet_since = None
+            await asyncio.sleep(self.poll)
+        yield  # pragma: no cover (makes this an async generator, as start() must be)
+
+    def flush_details(self) -> bool:
+        """Send this worker's partly filled detail batch once the crawl is quiet, as a lone crawl does when it
+        goes idle, rather than after the quiet period: True if there was one."""
+        requests = self.spider.details.flush() if self.spider.details.pending else []
+        engine = self.crawler.engine
+        assert engine is not None
+        for request in requests:
+            engine.crawl(request)
+        return bool(requests)
+
+    def take_now(self) -> bool:
+        """Units queued after this worker's ``start()`` ended (from the idle signal): True if any was taken."""
+        taken = self.queue.take_units_now(self.low_water)
+        if taken:
+            self.crawl(taken)
+            self.queue.ack_units_now([member for member, _ in taken])
+        return bool(taken)
+
+    def crawl(self, taken: list[tuple[bytes, bytes]]) -> None:
+        """Queue the first requests of each unit (one synchronous push each, into the shared queue)."""
+        engine = self.crawler.engine
+        stats = self.crawler.stats
+        assert engine is not None and stats is not None
+        for _, payload in taken:
+            try:
+                unit = parse_unit(payload, self.spider.unit_fields)
+                requests = list(self.spider.seeds(unit))
+            except (BadUnit, ArgumentError) as error:
+                stats.inc_value(f"{STATS}/bad")
+                logger.warning("Skipped a unit from %s: %s: %s", self.keys.units,
+                               payload[:80].decode("utf-8", "replace"), error)
+                continue
+            stats.inc_value(f"{STATS}/taken")
+            for request in requests:
+                engine.crawl(request)

@@ -1,0 +1,128 @@
+"""The quota middleware: in process on one machine, shared through Redis between the workers of a distributed crawl."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from scrapy import Request
+from scrapy.exceptions import IgnoreRequest
+
+from harvester import signals as harvester_signals
+from harvester.access import GatewayAccess
+from harvester.budget import LocalBudget
+from harvester.calls import api_request
+from harvester.distributed.connection import RedisUnavailable
+from harvester.distributed.quota import RedisBudget, RedisPacer
+from harvester.middlewares.quota import QuotaMiddleware
+from harvester.open1688 import endpoints
+from harvester.ratelimit import LocalPacer
+from tests.crawlers import project_crawler
+
+
+def worker(**settings):
+    crawler = project_crawler(**settings)
+    crawler.stats.open_spider()
+    middleware = QuotaMiddleware.from_crawler(crawler)
+    request = api_request(GatewayAccess.from_crawler(crawler), endpoints.BATCH_DETAIL, {"productIdList": [1]})
+    return crawler, middleware, request
+
+
+def distributed(redis_server, redis_prefix, **settings):
+    return worker(HARVEST_DISTRIBUTED=True, REDIS_URL=redis_server.url, HARVEST_REDIS_PREFIX=redis_prefix, **settings)
+
+
+def test_one_machine_paces_and_counts_in_process(tmp_path):
+    crawler, middleware, request = worker(OPEN1688_DAILY_CALL_BUDGET=5, OPEN1688_STATE_DIR=str(tmp_path))
+    assert isinstance(middleware.pacer, LocalPacer) and isinstance(middleware.budget, LocalBudget)
+    assert crawler.stats.get_value("harvester/quota/shared") is False
+
+    async def run() -> None:
+        await middleware.process_request(request)
+        await middleware.process_request(Request("https://example.com/image.jpg"))  # not a gateway call
+        await middleware.close()
+
+    asyncio.run(run())
+    assert crawler.stats.get_value("harvester/quota/calls") == 1
+    assert crawler.stats.get_value("harvester/quota/budget_spent_today") == 1
+
+
+@pytest.mark.redis
+def test_workers_share_one_budget_and_the_first_to_find_it_spent_stops(redis_server, redis_prefix):
+    first, first_mw, request = distributed(redis_server, redis_prefix, OPEN1688_DAILY_CALL_BUDGET=3,
+                                           OPEN1688_QPS=1000)
+    second, second_mw, _ = distributed(redis_server, redis_prefix, OPEN1688_DAILY_CALL_BUDGET=3, OPEN1688_QPS=1000)
+    assert isinstance(first_mw.pacer, RedisPacer) and isinstance(first_mw.budget, RedisBudget)
+
+    async def run() -> None:
+        await first_mw.process_request(request)
+        await second_mw.process_request(request)
+        await first_mw.process_request(request)
+        with pytest.raises(IgnoreRequest, match="budget"):
+            await second_mw.process_request(request)
+        await first_mw.close()
+        await second_mw.close()
+
+    asyncio.run(run())
+    assert first.stats.get_value("harvester/quota/calls") == 2
+    assert second.stats.get_value("harvester/quota/calls") == 1
+    assert second.stats.get_value("harvester/stop/reason") == "daily_budget_spent"
+    assert second.stats.get_value("harvester/quota/refused_budget") == 1
+    assert first.stats.get_value("harvester/quota/budget_spent_today") == 3
+    assert first.stats.get_value("harvester/quota/shared") is True
+
+
+@pytest.mark.redis
+def test_workers_share_one_pace(redis_server, redis_prefix):
+    # 10 calls/s: each call after the first waits for its slot, 0.1 s after the one before, whichever worker makes it.
+    first, first_mw, request = distributed(redis_server, redis_prefix, OPEN1688_QPS=10, OPEN1688_QPS_HEADROOM=0)
+    second, second_mw, _ = distributed(redis_server, redis_prefix, OPEN1688_QPS=10, OPEN1688_QPS_HEADROOM=0)
+
+    async def run() -> None:
+        await first_mw.process_request(request)
+        await second_mw.process_request(request)
+        await first_mw.process_request(request)
+        await first_mw.close()
+        await second_mw.close()
+
+    asyncio.run(run())
+    # Waits are measured from Redis's answers, so what the test's own steps take comes off them.
+    assert 0.07 < second.stats.get_value("harvester/quota/wait_seconds") <= 0.1
+    assert 0.07 < first.stats.get_value("harvester/quota/wait_seconds") <= 0.1
+
+
+@pytest.mark.redis
+def test_a_throttled_worker_slows_down_every_worker(redis_server, redis_prefix):
+    first, first_mw, request = distributed(redis_server, redis_prefix, OPEN1688_QPS=20, OPEN1688_QPS_HEADROOM=0)
+    second, second_mw, _ = distributed(redis_server, redis_prefix, OPEN1688_QPS=20, OPEN1688_QPS_HEADROOM=0)
+
+    async def run() -> float:
+        first.signals.send_catch_log(harvester_signals.gateway_throttled, request=request, retry_after=None)
+        await first_mw.close()  # waits for the slow-down to be told to Redis
+        assert isinstance(second_mw.pacer, RedisPacer)
+        rate = (await second_mw.pacer.reserve_slot()).rate
+        await second_mw.close()
+        return rate
+
+    assert asyncio.run(run()) == pytest.approx(15.0, abs=0.05)
+    assert first.stats.get_value("harvester/quota/slowdowns") == 1
+
+
+def test_an_unreachable_redis_fails_at_start_up_naming_redis_url():
+    with pytest.raises(RedisUnavailable, match=r"^cannot reach Redis at REDIS_URL=redis://127\.0\.0\.1:1/0 "):
+        worker(HARVEST_DISTRIBUTED=True, REDIS_URL="redis://127.0.0.1:1/0")
+
+
+@pytest.mark.redis
+def test_redis_lost_during_the_crawl_stops_it_with_one_line(redis_server, redis_prefix):
+    crawler, middleware, request = distributed(redis_server, redis_prefix, OPEN1688_QPS=1000)
+    assert isinstance(middleware.pacer, RedisPacer)
+    middleware.pacer._client.connection_pool.connection_kwargs["port"] = 1  # as if the server went away
+
+    async def run() -> None:
+        await middleware.pacer._client.connection_pool.disconnect()
+        with pytest.raises(IgnoreRequest, match="REDIS_URL"):
+            await middleware.process_request(request)
+
+    asyncio.run(run())
+    assert crawler.stats.get_value("harvester/stop/reason") == "redis_unavailable"
