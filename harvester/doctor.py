@@ -188,7 +188,7 @@ def _masked(url: str) -> str:
 
 def redis_server(url: str | None) -> Result:
     if not url:
-        return _skip("redis", "not configured (REDIS_URL unset): only distributed crawls need Redis")
+        return _skip("redis", "not configured: only distributed crawls (--distributed, HARVEST_DISTRIBUTED) need Redis")
     try:
         connection = redis.Redis.from_url(url, socket_connect_timeout=REDIS_TIMEOUT, socket_timeout=REDIS_TIMEOUT)
     except ValueError as error:
