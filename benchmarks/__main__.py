@@ -9,7 +9,8 @@
 
 Benchmarks (``--only`` names): ``naive`` (against the tutorial-style script),
 ``quota`` (against the calls-per-second limit), ``cpu`` (the CPU ceiling and
-a profile), ``scale`` (memory and disk at 10,000 to 1,000,000 offers).
+a profile), ``scale`` (memory and disk at 10,000 to 1,000,000 offers),
+``distributed`` (1, 2 and 3 workers with the quota off, 3 with it on).
 
 A complete default run writes ``benchmarks/results/summary.json``,
 ``summary.png`` and ``profile-top10.txt``; ``--only`` and ``--quick`` runs
@@ -18,9 +19,11 @@ never pass for the suite's figures. A benchmark that fails is reported as a
 row saying so, the others still run, and the exit status is 1.
 
 Not in the suite, because they measure parts rather than the harvest:
-``python -m benchmarks.sandbox_throughput`` (the sandbox gateway alone) and
+``python -m benchmarks.sandbox_throughput`` (the sandbox gateway alone),
 ``python -m benchmarks.pipeline_throughput --repeat N --baseline REV``
-(comparing the write path against an older revision).
+(comparing the write path against an older revision) and
+``python -m benchmarks.fault_soak`` (a long harvest against a gateway that
+fails in every way it can: a test of survival, not a figure).
 """
 
 from __future__ import annotations
@@ -34,11 +37,12 @@ import tempfile
 import time
 import traceback
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from . import against_naive, cpu_ceiling, keyword_quota, scale
+from . import against_naive, cpu_ceiling, distributed_scaling, keyword_quota, scale
 from .common import RESULTS, machine_info
 from .report import Row, readme_section, render_table, replace_section, rows_of, summary, write_json, write_png
 from .runs import Harvests
@@ -62,23 +66,29 @@ class Plan:
     crawled: tuple[int, ...] = (10_000, 100_000)
     #: Offers through the pipeline path alone (``None``: none).
     pipeline: int | None = 1_000_000
+    distributed: distributed_scaling.Sizes = distributed_scaling.Sizes()
 
 
 FULL = Plan()
 QUICK = Plan(naive_keyword="算盘", quota_seconds=3.0, complete_keyword="算盘", ceiling_offers=250,
-             crawled=(250, 1_000), pipeline=2_000)
-SECTIONS = ("naive", "quota", "cpu", "scale")
+             crawled=(250, 1_000), pipeline=2_000,
+             distributed=distributed_scaling.Sizes(free_keywords=("紫砂茶具",), keywords=("算盘",)))
+SECTIONS = ("naive", "quota", "cpu", "scale", "distributed")
 
 
-def benchmarks(plan: Plan, work: Path, out: Path) -> dict[str, Callable[[], list[Row]]]:
+def benchmarks(plan: Plan, work: Path, out: Path, cleanup: ExitStack) -> dict[str, Callable[[], list[Row]]]:
+    """Each section's measurement; what sections share (crawls, the distributed cluster) stops with ``cleanup``."""
     harvests = Harvests(work)
+    scaling = distributed_scaling.Scaling(work, plan.distributed)
+    cleanup.callback(scaling.close)
     return {
         "naive": lambda: against_naive.measure(work / "naive", plan.naive_keyword, plan.naive_qps),
         "quota": lambda: keyword_quota.measure(work / "quota", plan.quota_keyword, plan.quota_seconds,
                                                complete_keyword=plan.complete_keyword),
         "cpu": lambda: cpu_ceiling.measure(harvests, plan.ceiling_offers * scale.CATALOGUE_PER_OFFER, scale.KEYWORD,
-                                           out / "profile-top10.txt"),
+                                           out / "profile-top10.txt", scaling),
         "scale": lambda: scale.measure(harvests, plan.crawled, plan.pipeline),
+        "distributed": lambda: distributed_scaling.measure(scaling),
     }
 
 
@@ -89,16 +99,18 @@ def run(names: list[str], plan: Plan, out: Path, keep: bool) -> tuple[list[Row],
     ok = True
     started = time.perf_counter()
     try:
-        steps = benchmarks(plan, work, out)
-        for name in names:
-            print(f"[{time.perf_counter() - started:5.0f} s] {name} ...", file=sys.stderr, flush=True)
-            try:
-                rows += steps[name]()
-            except Exception as error:  # one broken benchmark must not throw away the others' figures
-                traceback.print_exc()
-                first_line = (str(error).splitlines() or [""])[0]
-                rows.append(Row(f"{name}: benchmark failed", None, "", f"{type(error).__name__}: {first_line}", name))
-                ok = False
+        with ExitStack() as cleanup:
+            steps = benchmarks(plan, work, out, cleanup)
+            for name in names:
+                print(f"[{time.perf_counter() - started:5.0f} s] {name} ...", file=sys.stderr, flush=True)
+                try:
+                    rows += steps[name]()
+                except Exception as error:  # one broken benchmark must not throw away the others' figures
+                    traceback.print_exc()
+                    first_line = (str(error).splitlines() or [""])[0]
+                    rows.append(Row(f"{name}: benchmark failed", None, "", f"{type(error).__name__}: {first_line}",
+                                    name))
+                    ok = False
     finally:
         if keep:
             print(f"work folder kept: {work}", file=sys.stderr)

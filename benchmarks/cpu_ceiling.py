@@ -3,10 +3,11 @@
 With no quota the crawl runs as fast as its CPU lets it, so this is the
 figure an optimisation moves. The crawl's own CPU time per 1,000 offers is
 reported apart from the sandbox's (both share the machine's cores, but a
-real gateway costs the harvester nothing). The 1-worker crawl is run a
-second time under cProfile and its top functions, by cumulative and by own
-time, are written to ``profile-top10.txt``, so the next optimisation starts
-from evidence.
+real gateway costs the harvester nothing). The 2-worker figure is the
+distributed section's run, made once per suite (its CPU is reported there).
+The 1-worker crawl is run a second time under cProfile and its top
+functions, by cumulative and by own time, are written to
+``profile-top10.txt``, so the next optimisation starts from evidence.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from pathlib import Path
 
 from harvester.sandbox.testing import ROOT
 
-from . import distributed
+from .distributed_scaling import Scaling
 from .report import Row
 from .runs import Harvests
 
@@ -26,15 +27,18 @@ SECTION = "cpu"
 CHART = "Offers/s, quota off"
 
 
-def measure(harvests: Harvests, catalogue: int, keyword: str, profile_to: Path) -> list[Row]:
+def measure(harvests: Harvests, catalogue: int, keyword: str, profile_to: Path, scaling: Scaling) -> list[Row]:
     one = harvests.get(catalogue, keyword)
     where = f"{keyword} in a {catalogue:,}-offer sandbox catalogue"
     rows = [
         Row("offers/s, quota off, 1 worker", one.offers / one.usage.wall, "offers/s",
             f"{where}: {one.offers:,} offers in {one.usage.wall:.1f} s (start-up included)", SECTION,
             (CHART, "1 worker")),
-        *_cpu_rows("1 worker", one.usage.cpu, one.sandbox_cpu, one.offers),
-        *_two_workers(harvests.work, catalogue, keyword, timeout=max(120.0, 4 * one.usage.wall)),
+        Row("crawl CPU per 1,000 offers, 1 worker", one.usage.cpu * 1000 / one.offers, "CPU s",
+            "user + system of the scrapy process, every thread", SECTION),
+        Row("sandbox CPU per 1,000 offers, 1 worker", one.sandbox_cpu * 1000 / one.offers, "CPU s",
+            "the gateway's share of the same cores (a real gateway costs us none)", SECTION),
+        *_two_workers(scaling),
     ]
     raw = harvests.work / "crawl.prof"
     profiled = harvests.run(catalogue, keyword, profile=raw)
@@ -46,37 +50,17 @@ def measure(harvests: Harvests, catalogue: int, keyword: str, profile_to: Path) 
     return rows
 
 
-def _cpu_rows(label: str, crawl_cpu: float, sandbox_cpu: float, offers: int) -> list[Row]:
-    per = 1000 / max(offers, 1)
-    return [
-        Row(f"crawl CPU per 1,000 offers, {label}", crawl_cpu * per, "CPU s",
-            "user + system of the scrapy process(es), every thread", SECTION),
-        Row(f"sandbox CPU per 1,000 offers, {label}", sandbox_cpu * per, "CPU s",
-            "the gateway's share of the same cores (a real gateway costs us none)", SECTION),
-    ]
-
-
-def _two_workers(work: Path, catalogue: int, keyword: str, timeout: float) -> list[Row]:
-    """Two distributed workers on the same crawl; a "not available" row when they cannot run or do not finish.
-
-    Workers that never stop must not eat the suite's time budget: after ``timeout`` they are killed.
-    """
-    reason = distributed.unavailable()
-    if reason is None:
-        try:
-            usage, offers, sandbox_cpu = distributed.harvest(work, catalogue, keyword, workers=2, timeout=timeout)
-        except subprocess.TimeoutExpired:
-            reason = f"the 2 distributed workers had not finished after {timeout:.0f} s (killed)"
-        except RuntimeError as error:
-            reason = f"distributed crawl failed: {error}"
-    if reason is not None:
-        return [Row("offers/s, quota off, 2 workers", None, "offers/s", reason, SECTION)]
-    return [
-        Row("offers/s, quota off, 2 workers", offers / usage.wall, "offers/s",
-            f"scrapy crawl keyword --distributed x 2, one private redis-server: {offers:,} offers in "
-            f"{usage.wall:.1f} s", SECTION, (CHART, "2 workers")),
-        *_cpu_rows("2 workers", usage.cpu, sandbox_cpu, offers),
-    ]
+def _two_workers(scaling: Scaling) -> list[Row]:
+    """The distributed section's 2-worker run (made once per suite); "not available" when it cannot be made."""
+    try:
+        run = scaling.quota_off(2)
+    except (RuntimeError, subprocess.TimeoutExpired) as error:  # no redis-server, a worker failed or never ended
+        return [Row("offers/s, quota off, 2 workers", None, "offers/s", f"distributed crawl failed: {error}",
+                    SECTION)]
+    return [Row("offers/s, quota off, 2 workers", run.offers_per_second, "offers/s",
+                f"the distributed section's run: scrapy crawl keyword --distributed x 2, one private redis-server, "
+                f"{','.join(scaling.sizes.free_keywords)}: {run.offers:,} offers in {run.seconds:.1f} s from the "
+                "enqueue (start-up left out)", SECTION, (CHART, "2 workers"))]
 
 
 def _waiting(function: tuple[str, int, str]) -> bool:

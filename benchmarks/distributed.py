@@ -1,106 +1,173 @@
-"""A distributed keyword crawl for the CPU ceiling: N ``scrapy crawl keyword --distributed`` workers, one Redis.
+"""N distributed workers on one keyword crawl: one sandbox, one private redis-server, the commands users run.
 
-The crawl is put in the queue once (``scrapy enqueue keyword ...``), then
-the workers run side by side with one shared ``HARVEST_CRAWL_ID`` against a
-private ``redis-server`` on an ephemeral loopback port (no persistence,
-killed afterwards), so the machine's own Redis, if any, is never touched.
-Distributed mode lives in ``harvester/distributed``; until that package
-exists the benchmark says "not available" instead of failing.
+A :class:`Cluster` serves every run of a benchmark from one sandbox (the
+default catalogue) and one :class:`~harvester.distributed.testing.RedisServer`
+(ephemeral loopback port, no persistence), so the machine's own Redis, if
+any, is never touched. It first renders the keywords' offers into the
+sandbox's cache with one single-process crawl: the gateway then answers in
+well under a millisecond, and the figures are the workers'.
+
+Each run starts its workers (``scrapy crawl keyword --distributed``, one
+``HARVEST_CRAWL_ID``), waits until all have joined the crawl in Redis,
+queues the keywords with ``scrapy enqueue`` and times from there until the
+sandbox has served every offer's details: the workers' start-up and idle
+tail (``HARVEST_REDIS_IDLE_CLOSE``) are left out of the wall time, not out of
+the CPU time, which counts every worker's whole process.
 """
 
 from __future__ import annotations
 
-import shutil
-import socket
 import subprocess
-import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
+from contextlib import ExitStack
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from secrets import token_hex
+from types import TracebackType
+from typing import Any
 
+import redis
+
+from harvester.distributed.keys import CrawlKeys
+from harvester.distributed.testing import RedisServer
+from harvester.sandbox.catalogue import Catalogue
 from harvester.sandbox.testing import ROOT, CrawlRun, SandboxProcess, crawl_command
 
 from . import runs
+from .common import child_timing
 
-#: Seconds redis-server may take to accept connections.
-_REDIS_START = 20.0
-
-
-def unavailable() -> str | None:
-    """Why a distributed crawl cannot run here, or ``None`` when it can."""
-    if not (ROOT / "harvester" / "distributed").is_dir():
-        return "distributed mode (harvester/distributed) does not exist yet"
-    if shutil.which("redis-server") is None:
-        return "redis-server is not on PATH"
-    return None
+#: Seconds the workers may take to join, to harvest, and to finish: past it they are killed.
+TIMEOUT = 300.0
 
 
-@contextmanager
-def redis_server() -> Iterator[str]:
-    """A private ``redis-server`` on 127.0.0.1 at a free port; yields its ``REDIS_URL``."""
-    import redis
+@dataclass
+class DistributedRun:
+    """What one run of N workers did."""
 
-    folder = tempfile.mkdtemp(prefix="bench-redis-")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    process = subprocess.Popen(
-        ["redis-server", "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no",
-         "--dir", folder], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"redis://127.0.0.1:{port}/0"
-    try:
-        client = redis.Redis.from_url(url)
-        deadline = time.monotonic() + _REDIS_START
-        while True:
-            try:
-                client.ping()
-                break
-            except redis.ConnectionError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"redis-server on port {port} did not start") from None
-                time.sleep(0.02)  # polling for the server to accept connections
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        shutil.rmtree(folder, ignore_errors=True)
+    workers: int
+    offers: int
+    #: Seconds from ``scrapy enqueue`` until the sandbox had served every offer's details.
+    seconds: float
+    #: User + system seconds of every worker's whole process (and of ``scrapy enqueue``).
+    cpu: float
+    #: The sandbox's ``/_sandbox/stats`` for the run (counters reset when the keywords were queued).
+    served: dict[str, Any] = field(default_factory=dict)
+    #: API calls each worker made, most first.
+    calls: list[int] = field(default_factory=list)
+
+    @property
+    def offers_per_second(self) -> float:
+        return self.offers / self.seconds
+
+    @property
+    def calls_per_second(self) -> float:
+        return self.served["calls_total"] / self.seconds
+
+    def shares(self) -> str:
+        """Each worker's share of the calls, most first: ``"38% / 33% / 29%"``."""
+        total = max(sum(self.calls), 1)
+        return " / ".join(f"{calls / total:.0%}" for calls in self.calls)
 
 
-def crawl_id() -> str:
-    """A crawl id of the generated form (``YYYYMMDDTHHMMSSZ-<6 hex>``), which workers of one crawl share."""
-    return f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{token_hex(3)}"
+class Cluster:
+    """One sandbox and one redis-server, warmed for ``keywords``; use as a context manager."""
 
+    def __init__(self, work: Path, keywords: Sequence[str], prefetch: int = 8) -> None:
+        self.work = work
+        self.keywords = list(keywords)
+        self.prefetch = prefetch
+        self.sandbox = SandboxProcess()
+        self.redis = RedisServer()
+        self._stack = ExitStack()
+        self._catalogue: Catalogue | None = None
 
-def harvest(work: Path, catalogue: int, keyword: str, workers: int, timeout: float) -> tuple[
-        runs.Usage, int, float]:
-    """A quota-off distributed crawl of ``keyword``: the workers' usage, the offers they fetched, sandbox CPU."""
-    data_dir = work / f"distributed-{workers}" / "data"
-    shared = crawl_id()
-    with SandboxProcess(arguments=("--offers", str(catalogue))) as sandbox, redis_server() as url:
-        settings = {"OPEN1688_QPS": 0, "REDIS_URL": url}
-        enqueue, env = crawl_command("keyword", data_dir, sandbox=sandbox, args={"keywords": keyword},
-                                     settings=settings, crawl_id=shared)
-        enqueue[enqueue.index("crawl")] = "enqueue"
-        try:
+    def __enter__(self) -> Cluster:
+        with ExitStack() as stack:
+            stack.enter_context(self.redis)
+            stack.enter_context(self.sandbox)
+            runs.crawl("keyword", self.work / "warm", self.sandbox, args={"keywords": ",".join(self.keywords)},
+                       settings={"OPEN1688_QPS": 0})
+            self._catalogue = Catalogue(self.sandbox.initial_config["seed"], self.sandbox.initial_config["offers"])
+            self._stack = stack.pop_all()
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 traceback: TracebackType | None) -> None:
+        self._stack.close()
+
+    def offers(self, keywords: Sequence[str]) -> int:
+        """How many distinct offers the sandbox's search finds for ``keywords``."""
+        assert self._catalogue is not None, "enter the cluster first"
+        return len({offer for keyword in keywords for offer in self._catalogue.search(keyword=keyword)})
+
+    def run(self, workers: int, keywords: Sequence[str], qps: float) -> DistributedRun:
+        """``workers`` workers harvesting ``keywords`` with ``OPEN1688_QPS=qps`` (0: no quota).
+
+        The sandbox enforces the same limit (answering ``gw.QosAppFrequencyLimit`` above it), as 1688's gateway does.
+        """
+        offers = self.offers(keywords)
+        self.sandbox.admin.config(qps=qps)
+        crawl_id = f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{token_hex(3)}"
+        prefix = f"bench-{token_hex(4)}"
+        settings = {"REDIS_URL": self.redis.url, "HARVEST_REDIS_PREFIX": prefix, "OPEN1688_QPS": qps,
+                    "HARVEST_REDIS_IDLE_CLOSE": 1, "HARVEST_REDIS_PREFETCH": self.prefetch}
+        data_dir = self.work / f"{workers}-workers-qps{qps:g}-{crawl_id}" / "data"
+        logs = data_dir.parent / "logs"
+        logs.mkdir(parents=True)
+        with child_timing() as timing, ExitStack() as stack:
+            processes = []
+            for n in range(workers):
+                command, env = crawl_command("keyword", data_dir, sandbox=self.sandbox, crawl_id=crawl_id,
+                                             settings={**settings, "HARVEST_WORKER_ID": f"w{n + 1}"})
+                err = stack.enter_context((logs / f"w{n + 1}.err").open("wb"))
+                processes.append(subprocess.Popen([*command, "--distributed"], cwd=ROOT, env=env,
+                                                  stdout=subprocess.DEVNULL, stderr=err))
+            stack.callback(_kill, processes)
+            client = stack.enter_context(self.redis.client())
+            joined = CrawlKeys(f"{prefix}:{crawl_id}:keyword").workers
+            _wait_until(lambda: client.zcard(joined) >= workers, f"{workers} workers joined the crawl", processes)
+            self.sandbox.admin.reset()
+            command, env = crawl_command("keyword", data_dir, sandbox=self.sandbox, crawl_id=crawl_id,
+                                         settings=settings)
+            enqueue = [*command[:command.index("crawl")], "enqueue", "keyword", *keywords,
+                       *command[command.index("keyword") + 1:]]
+            start = time.perf_counter()
             queued = subprocess.run(enqueue, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
-        except subprocess.TimeoutExpired:
-            raise RuntimeError("scrapy enqueue had not finished after 120 s") from None
-        if queued.returncode != 0:
-            last = _last_line(queued.stderr or queued.stdout)
-            raise RuntimeError(f"scrapy enqueue exited {queued.returncode}: {last}")
-        worker, env = crawl_command("keyword", data_dir, sandbox=sandbox, settings=settings, crawl_id=shared)
-        worker.insert(worker.index("keyword") + 1, "--distributed")
-        commands = [([*worker, "-s", f"HARVEST_WORKER_ID=w{n}"], env) for n in range(workers)]
-        with runs.sandbox_cpu(sandbox) as served_cpu:
-            finished, usage = runs.run_all(commands, data_dir.parent / "logs", timeout)
-    failed = [f for f in finished if f.returncode != 0]
-    if failed:
-        raise RuntimeError(f"a distributed worker exited {failed[0].returncode}: {_last_line(failed[0].stderr)}")
-    reports = CrawlRun(0, "", "", data_dir, shared).reports
-    return usage, sum(report["stats"].get("harvester/details/fetched", 0) for report in reports), served_cpu[0]
+            if queued.returncode != 0:
+                raise RuntimeError(f"scrapy enqueue exited {queued.returncode}: {_last_line(queued.stderr)}")
+            _wait_until(lambda: self.sandbox.admin.stats()["detail_served_distinct"] >= offers,
+                        f"the sandbox served all {offers:,} offers", processes)
+            seconds = time.perf_counter() - start
+            served = self.sandbox.admin.stats()
+            for n, process in enumerate(processes):
+                if process.wait(timeout=TIMEOUT) != 0:
+                    raise RuntimeError(f"worker w{n + 1} exited {process.returncode}: "
+                                       f"{_last_line((logs / f'w{n + 1}.err').read_text('utf-8', 'replace'))}")
+        reports = CrawlRun(0, "", "", data_dir, crawl_id).reports
+        calls = sorted((report["stats"].get("harvester/quota/calls", 0) for report in reports), reverse=True)
+        return DistributedRun(workers, offers, seconds, timing.cpu, served, calls)
+
+
+def _wait_until(condition: Callable[[], bool], what: str, processes: Sequence[subprocess.Popen[bytes]]) -> None:
+    """Poll ``condition``; fail at once when a worker died, or after :data:`TIMEOUT`."""
+    deadline = time.monotonic() + TIMEOUT
+    while not condition():
+        dead = [process.returncode for process in processes if process.poll() not in (None, 0)]
+        if dead:
+            raise RuntimeError(f"a worker exited {dead[0]} before {what}")
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"not {what} after {TIMEOUT:.0f} s")
+        time.sleep(0.02)  # polling a condition (Redis, the sandbox's counters), not a fixed wait
+
+
+def _kill(processes: Sequence[subprocess.Popen[bytes]]) -> None:
+    """Workers still running when a run fails must not outlive it."""
+    for process in processes:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
 
 
 def _last_line(text: str) -> str:

@@ -17,13 +17,15 @@ import argparse
 import math
 import sys
 import tempfile
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from harvester.sandbox.catalogue import Catalogue
 from harvester.sandbox.testing import SandboxProcess, crawl
 
-from .common import child_timing, save, table
+from .common import RESULTS, child_timing, machine_info
+from .report import markdown_table, write_json
 
 #: The fault mix of the issue: 5% 5xx, 2% timeouts, 1% malformed JSON, 1% HTML error pages, throttling
 #: bursts, and an access token that expires twice during the crawl.
@@ -67,10 +69,12 @@ def main() -> int:
         ["offers duplicated / missing", "-", f"{len(offers) - len(set(offers))} / {len(expected - set(offers))}"],
     ]
     headers = ["fault", "injected", "survived (retried, refreshed, harvested)"]
-    print(table(headers, rows))
+    print(markdown_table(headers, rows, right=(1, 2)))
     print(f"\n{options.keyword}: {run.returncode=}, {timing.wall:.0f} s, {served['calls_total']:,} calls")
-    save("fault_soak", headers, rows, {"keyword": options.keyword, "wall_seconds": round(timing.wall, 1),
-                                       "calls": served["calls_total"], "returncode": run.returncode})
+    write_json({"benchmark": "fault_soak", "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                "machine": machine_info(), "headers": headers, "rows": rows,
+                "notes": {"keyword": options.keyword, "wall_seconds": round(timing.wall, 1),
+                          "calls": served["calls_total"], "returncode": run.returncode}}, RESULTS / "fault_soak.json")
     complete = run.returncode == 0 and set(offers) == expected and len(offers) == len(expected)
     accounted = rows[0][1] == rows[0][2] and rows[2][1] == rows[2][2] and rows[3][1] == rows[3][2]
     if not complete or not accounted:

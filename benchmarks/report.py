@@ -2,9 +2,9 @@
 
 Every benchmark reports :class:`Row` objects (measure, value, unit, note);
 nothing here measures, so it is all tested with fixed inputs. A measure that
-could not be taken (distributed mode not built yet) is a row whose value is
-``None`` and whose note says why: a missing row would read as "not
-measured", an invented one as a result.
+could not be taken (a distributed crawl without redis-server) is a row
+whose value is ``None`` and whose note says why: a missing row would read as
+"not measured", an invented one as a result.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ class Row:
     value: float | int | str | None
     unit: str = ""
     note: str = ""
-    #: Which benchmark produced it (``naive``, ``quota``, ``cpu``, ``scale``).
+    #: Which benchmark produced it (``naive``, ``quota``, ``cpu``, ``scale``, ``distributed``).
     section: str = ""
     #: ``(chart title, bar label)`` to draw it as a bar in the PNG; ``None``: table only.
     chart: tuple[str, str] | None = None
@@ -48,13 +48,23 @@ def format_value(value: float | int | str | None) -> str:
     return f"{value:#.3g}"
 
 
+def markdown_table(headers: Sequence[str], lines: Sequence[Sequence[Any]], right: Sequence[int] = ()) -> str:
+    """A Markdown table of any columns (numbers through :func:`format_value`); ``right``: columns aligned right.
+
+    For what does not fit :class:`Row`'s measure-value-unit-note, such as the fault soak's injected-against-survived.
+    """
+    def line(cells: Sequence[str]) -> str:
+        return "| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |"
+
+    rule = "|" + "".join("---:|" if n in right else "---|" for n in range(len(headers)))
+    return "\n".join([line(headers), rule, *(line([cell if isinstance(cell, str) else format_value(cell)
+                                                    for cell in cells]) for cells in lines)])
+
+
 def render_table(rows: Sequence[Row]) -> str:
     """The Markdown table printed and put in the README."""
-    lines = ["| measure | value | unit | note |", "|---|---:|---|---|"]
-    for row in rows:
-        cells = (row.measure, format_value(row.value), row.unit, row.note)
-        lines.append("| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |")
-    return "\n".join(lines)
+    return markdown_table(("measure", "value", "unit", "note"),
+                          [(row.measure, format_value(row.value), row.unit, row.note) for row in rows], right=(1,))
 
 
 def summary(rows: Sequence[Row], *, measured_at: datetime, machine: dict[str, Any], seconds: float,

@@ -9,8 +9,10 @@ from pathlib import Path
 import pytest
 
 from benchmarks import naive_baseline
-from benchmarks.report import (BEGIN, END, Row, charts, format_value, readme_section, render_table, replace_section,
-                               rows_of, summary, write_json, write_png)
+from benchmarks.distributed import DistributedRun
+from benchmarks.distributed_scaling import Scaling, Sizes, measure
+from benchmarks.report import (BEGIN, END, Row, charts, format_value, markdown_table, readme_section, render_table,
+                               replace_section, rows_of, summary, write_json, write_png)
 from benchmarks.runs import Usage
 from harvester.open1688 import endpoints
 from harvester.sandbox.testing import SandboxProcess
@@ -21,7 +23,7 @@ ROWS = [
     Row("naive script: offers/s", 9.46, "offers/s", "紫砂茶具, OPEN1688_QPS=10", "naive",
         ("Against the tutorial", "naive")),
     Row("harvester: offers/s", 54.2, "offers/s", "start-up included", "naive", ("Against the tutorial", "harvester")),
-    Row("offers/s, quota off, 2 workers", None, "offers/s", "distributed mode does not exist yet", "cpu",
+    Row("offers/s, quota off, 2 workers", None, "offers/s", "redis-server is not on PATH", "cpu",
         ("Offers/s, quota off", "2 workers")),
     Row("peak RSS, crawl of 100,000 offers", 331.04, "MB", "a | in a note", "scale"),
     Row("calls made / minimum possible", 1.0142857, "x", "", "quota"),
@@ -46,9 +48,41 @@ def test_the_table_has_one_line_per_row_and_escapes_pipes():
     assert lines[:2] == ["| measure | value | unit | note |", "|---|---:|---|---|"]
     assert lines[2] == "| naive script: offers/s | 9.46 | offers/s | 紫砂茶具, OPEN1688_QPS=10 |"
     assert lines[4] == ("| offers/s, quota off, 2 workers | not available | offers/s "
-                        "| distributed mode does not exist yet |")
+                        "| redis-server is not on PATH |")
     assert lines[5] == "| peak RSS, crawl of 100,000 offers | 331 | MB | a \\| in a note |"
     assert len(lines) == 2 + len(ROWS)
+
+
+def test_any_columns_render_as_markdown_with_numbers_formatted_and_chosen_columns_right_aligned():
+    lines = markdown_table(("fault", "injected", "survived"), [("timeouts | 5xx", 1234, 12.345), ("given up", "-", 0)],
+                           right=(1, 2)).splitlines()
+    assert lines == ["| fault | injected | survived |", "|---|---:|---:|", "| timeouts \\| 5xx | 1,234 | 12.3 |",
+                     "| given up | - | 0 |"]
+
+
+class _FixedScaling(Scaling):
+    """The distributed section's runs, invented: measure() only turns them into rows."""
+
+    def _run(self, workers: int, keywords: tuple[str, ...], qps: float) -> DistributedRun:
+        if qps:
+            return DistributedRun(workers, 1_090, 12.5, 6.0, {"calls_total": 110, "max_calls_per_second": 10,
+                                  "calls_by_code": {"gw.QosAppFrequencyLimit": 2}}, [40, 37, 33])
+        return DistributedRun(workers, 5_037, 5.0 + workers, 6.0 * workers, {"calls_total": 360},
+                              [360 // workers] * workers)
+
+
+def test_the_distributed_section_reports_each_worker_count_and_the_quota_held(tmp_path: Path):
+    rows = {row.measure: row for row in measure(_FixedScaling(tmp_path, Sizes()))}
+    two = rows["offers/s, quota off, 2 workers (distributed)"]
+    assert (two.value, two.unit, two.chart) == (5_037 / 7.0, "offers/s", ("Offers/s, quota off, distributed",
+                                                                           "2 workers"))
+    assert "calls per worker 50% / 50%" in two.note
+    assert rows["crawl CPU per 1,000 offers, 3 workers (distributed)"].value == pytest.approx(18 / 5.037)
+    assert rows["combined calls/s at OPEN1688_QPS=10, 3 workers"].value == pytest.approx(100 * 110 / 12.5 / 10)
+    assert rows["max calls in any 1 s (sandbox), 3 workers at OPEN1688_QPS=10"].value == 10
+    assert rows["QosAppFrequencyLimit per 1,000 calls, 3 workers"].value == pytest.approx(2000 / 110)
+    assert {row.section for row in rows.values()} == {"distributed"}
+    assert len(rows) == 2 * 3 + 3
 
 
 def test_summary_json_says_when_where_and_round_trips(tmp_path: Path):
