@@ -1,4 +1,5 @@
-"""What the sandbox saw, for tests and benchmarks: calls by API and outcome, peak rate, details served.
+"""What the sandbox saw, for tests and benchmarks: calls by API and outcome, peak rate, calls in each
+second, details served.
 
 Details served are counted per offer in a byte array indexed by offer index
 (saturating at 255), so proving "no offer was fetched twice" over a
@@ -9,6 +10,10 @@ from __future__ import annotations
 
 from collections import Counter, deque
 from typing import Any
+
+
+#: Seconds of the calls-per-second series kept (a benchmark's steady rate needs its middle part, not a day).
+SERIES_SECONDS = 3600
 
 
 class Counters:
@@ -23,6 +28,8 @@ class Counters:
         self.faults: Counter[str] = Counter()
         self.max_calls_per_second = 0
         self._window: deque[float] = deque()
+        #: Calls per whole second of the gateway's clock, the last SERIES_SECONDS seconds of them.
+        self._series: deque[list[int]] = deque(maxlen=SERIES_SECONDS)
         self._served = bytearray(self._size)
         self.detail_served_total = 0
         self.detail_served_distinct = 0
@@ -40,6 +47,12 @@ class Counters:
             window.popleft()
         if len(window) > self.max_calls_per_second:
             self.max_calls_per_second = len(window)
+        second = int(now)
+        series = self._series
+        if series and series[-1][0] == second:
+            series[-1][1] += 1
+        else:
+            series.append([second, 1])
 
     def fault(self, kind: str) -> None:
         self.faults[kind] += 1
@@ -64,6 +77,7 @@ class Counters:
             "calls_by_code": dict(self.by_code),
             "faults": dict(self.faults),
             "max_calls_per_second": self.max_calls_per_second,
+            "calls_per_second": [list(entry) for entry in self._series],
             "detail_served_total": self.detail_served_total,
             "detail_served_distinct": self.detail_served_distinct,
             "detail_served_duplicates": self.detail_served_duplicates,

@@ -65,8 +65,10 @@ class _FixedScaling(Scaling):
 
     def _run(self, workers: int, keywords: tuple[str, ...], qps: float) -> DistributedRun:
         if qps:
+            per_second = [[s, 10 if 2 <= s <= 11 else 2] for s in range(14)]
             return DistributedRun(workers, 1_090, 12.5, 6.0, {"calls_total": 110, "max_calls_per_second": 10,
-                                  "calls_by_code": {"gw.QosAppFrequencyLimit": 2}}, [40, 37, 33])
+                                  "calls_by_code": {"gw.QosAppFrequencyLimit": 2},
+                                  "calls_per_second": per_second}, [40, 37, 33])
         return DistributedRun(workers, 5_037, 5.0 + workers, 6.0 * workers, {"calls_total": 360},
                               [360 // workers] * workers)
 
@@ -78,7 +80,9 @@ def test_the_distributed_section_reports_each_worker_count_and_the_quota_held(tm
                                                                            "2 workers"))
     assert "calls per worker 50% / 50%" in two.note
     assert rows["crawl CPU per 1,000 offers, 3 workers (distributed)"].value == pytest.approx(18 / 5.037)
-    assert rows["combined calls/s at OPEN1688_QPS=10, 3 workers"].value == pytest.approx(100 * 110 / 12.5 / 10)
+    combined = rows["combined calls/s at OPEN1688_QPS=10, 3 workers"]
+    assert combined.value == pytest.approx(100.0), "the steady seconds, not the ramps"
+    assert "8.8 from the enqueue" in combined.note
     assert rows["max calls in any 1 s (sandbox), 3 workers at OPEN1688_QPS=10"].value == 10
     assert rows["QosAppFrequencyLimit per 1,000 calls, 3 workers"].value == pytest.approx(2000 / 110)
     assert {row.section for row in rows.values()} == {"distributed"}
@@ -155,3 +159,12 @@ def test_rss_trend_sees_through_the_sawtooth_of_row_groups():
     settled = [rss for t, rss in timeline if t >= 20.0]
     assert usage.rss_range(after=0.2) == (min(settled), max(settled))
     assert Usage(wall=1.0).rss_slope(after=0.2) == 0.0
+
+
+def test_the_steady_rate_leaves_the_ramps_out():
+    from benchmarks.distributed_scaling import steady_rate
+
+    series = [[100, 1], [101, 3], [102, 10], [103, 10], [104, 9], [105, 10], [106, 4], [107, 1]]
+    assert steady_rate(series) == (10 + 10 + 9 + 10) / 4
+    assert steady_rate([[1, 2], [2, 4]]) == 3.0, "too short to trim: all of it"
+    assert steady_rate([]) == 0.0

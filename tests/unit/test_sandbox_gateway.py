@@ -297,18 +297,26 @@ def test_seller_offer_list(gateway, sandbox_catalogue):
 
 
 def test_counters(gateway, clock):
+    moments = [clock()]
     search(gateway)
     clock.advance(0.3)
+    moments.append(clock())
     search(gateway, pageSize=99)
     clock.advance(0.3)
+    moments.append(clock())
     gateway.handle("POST", "/openapi/param2/1/x/y", {})
     clock.advance(2)
+    moments.append(clock())
     search(gateway)
     stats = gateway.state()
     assert stats["calls_total"] == 4
     assert stats["calls_by_api"] == {"product.search.keywordQuery": 3, "unknown": 1}
     assert stats["calls_by_code"] == {"ok": 2, "INVALID_PARAMETER": 1, "gw.AppKeyMissing": 1}
     assert stats["max_calls_per_second"] == 3
+    expected: dict[int, int] = {}
+    for moment in moments:
+        expected[int(moment)] = expected.get(int(moment), 0) + 1
+    assert stats["calls_per_second"] == [[second, count] for second, count in expected.items()]
     gateway.reset()
     assert gateway.state()["calls_total"] == 0
 
