@@ -9,9 +9,9 @@ limit; 儿童保温杯 again: ~350 calls, over half a minute) the most workers
 must together use the quota without exceeding it: combined calls/s as a
 share of it, the most calls the sandbox saw in any sliding second, and the
 ``gw.QosAppFrequencyLimit`` answers per 1,000 calls. The combined rate is
-the steady one: the mean of the sandbox's calls per second with the first
-and last :data:`RAMP_SECONDS` left out, when a crawl has only its first
-search page to call or its last batches to finish.
+the steady one (:func:`steady_rate`): the mean of the sandbox's calls per
+second with the ramps left out, when a crawl has only its first search page
+to call or its last batches to finish.
 
 The runs (:mod:`benchmarks.distributed`) are made once per suite and kept
 by :class:`Scaling`: the CPU-ceiling section's 2-worker row reads the same run.
@@ -27,8 +27,6 @@ from .distributed import Cluster, DistributedRun
 from .report import Row
 
 SECTION = "distributed"
-#: Seconds at each end of a quota-on run that are not steady (start: one search page; end: the last batches).
-RAMP_SECONDS = 2
 CHART = "Offers/s, quota off, distributed"
 
 
@@ -79,10 +77,18 @@ class Scaling:
 
 
 def steady_rate(series: list[list[int]]) -> float:
-    """Mean calls per second of the sandbox's per-second counts, ramps left out (all of it when too short)."""
+    """Mean calls per second of the sandbox's per-second counts while the crawl ran at full pace.
+
+    The ramps are where a crawl cannot use its quota (at first one search page, at the end the last batches):
+    the full-pace part runs from the first to the last second holding at least half the busiest second's
+    calls, less one partial second at each end.
+    """
     counts = [count for _, count in series]
-    middle = counts[RAMP_SECONDS:-RAMP_SECONDS] if len(counts) > 2 * RAMP_SECONDS + 2 else counts
-    return sum(middle) / len(middle) if middle else 0.0
+    busy = [i for i, count in enumerate(counts) if counts and count * 2 >= max(counts)]
+    if len(busy) < 4:
+        return sum(counts) / len(counts) if counts else 0.0
+    middle = counts[busy[0] + 1:busy[-1]]
+    return sum(middle) / len(middle)
 
 
 def measure(scaling: Scaling) -> list[Row]:
