@@ -16,6 +16,7 @@ from scrapy.spiderloader import get_spider_loader
 
 from .. import doctor, exitcodes
 from ..access import GatewayAccess
+from ..allocator import fix_mmap_threshold
 from ..exceptions import HarvestError
 from . import fail
 
@@ -47,6 +48,8 @@ class Command(ScrapyCrawlCommand):
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         assert self.crawler_process is not None
+        # Before the crawl allocates anything large: see harvester.allocator for why.
+        fix_mmap_threshold()
         crawler = self.crawler_process.create_crawler(args[0])
         try:
             GatewayAccess.from_crawler(crawler)
