@@ -19,6 +19,7 @@ from scrapy.spiderloader import get_spider_loader
 
 from .. import doctor, exitcodes
 from ..access import GatewayAccess
+from ..allocator import fix_mmap_threshold
 from ..distributed import connection
 from ..exceptions import HarvestError
 from ..distributed.keys import shared_crawl_id
@@ -68,6 +69,8 @@ class Command(ScrapyCrawlCommand):
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         assert self.crawler_process is not None
+        # Before the crawl allocates anything large: see harvester.allocator for why.
+        fix_mmap_threshold()
         crawler = self.crawler_process.create_crawler(args[0])
         try:
             GatewayAccess.from_crawler(crawler)
