@@ -21,8 +21,8 @@ from .. import doctor, exitcodes
 from ..access import GatewayAccess
 from ..allocator import fix_mmap_threshold
 from ..distributed import connection
-from ..exceptions import HarvestError
 from ..distributed.keys import shared_crawl_id
+from ..exceptions import HarvestError
 from . import fail
 
 
