@@ -13,7 +13,7 @@ from __future__ import annotations
 from array import array
 from bisect import bisect_left
 from collections.abc import Hashable, Iterable
-from typing import Protocol, Self
+from typing import Protocol, Self, runtime_checkable
 
 from scrapy.crawler import Crawler
 
@@ -30,6 +30,15 @@ class SeenSet(Protocol):
 
     def add_many(self, keys: Iterable[Hashable]) -> list[bool]:
         """:meth:`add` for many keys in one round trip (what a networked set needs to be fast)."""
+
+
+@runtime_checkable
+class NetworkedSeenSet(SeenSet, Protocol):
+    """A seen-set behind a network round trip: callers one key at a time await it rather than block on it."""
+
+    async def add_async(self, key: Hashable) -> bool: ...
+
+    async def close(self) -> None: ...
 
 
 class MemorySeenSet:

@@ -6,12 +6,13 @@ prefixes never see it. ``SADD`` answers whether the member was new, which is
 exactly :meth:`SeenSet.add`; it is atomic, so of two workers adding the same
 offer at once exactly one is told it is new.
 
-The client is synchronous: the de-duplication pipeline and the detail
-fetcher call the seen-set from plain (non-async) code on the reactor thread.
-Each call therefore costs exactly one round trip, ``add_many`` included (its
-``SADD``\\ s go in one pipeline), so the reactor is held for one loopback or
-LAN round trip per batch of offers (well under a millisecond), which is less
-than parsing the answer that produced them.
+Two clients. The detail fetcher and the search pager call ``add_many``
+from plain code on the reactor thread, once per search page or price band
+(a page's 50 offers in one pipelined round trip, well under a millisecond,
+less than parsing the answer that produced them). The de-duplication
+pipeline asks once per product, which at hundreds of products a second
+would hold the reactor on a round trip per item: it awaits
+:meth:`add_async` on a ``redis.asyncio`` client instead.
 
 Members are the keys' text (``str(key)``): the offer ids of one set are all
 ints and the seller ids all strings, so no two keys of one set collide.
@@ -26,6 +27,7 @@ from collections.abc import Hashable, Iterable
 from typing import Self
 
 import redis
+import redis.asyncio
 from scrapy.crawler import Crawler
 
 from ..crawl import crawl_identity
@@ -33,8 +35,10 @@ from . import connection
 
 
 class RedisSeenSet:
-    def __init__(self, client: redis.Redis, key: str, url: str) -> None:
+    def __init__(self, client: redis.Redis, key: str, url: str,
+                 async_client: redis.asyncio.Redis | None = None) -> None:
         self._client = client
+        self._async_client = async_client
         self.key = key
         self._url = url
 
@@ -43,7 +47,7 @@ class RedisSeenSet:
         settings = crawler.settings
         crawl_id = crawl_identity(crawler).crawl_id
         key = connection.key(settings, crawl_id, "seen", name)
-        return cls(connection.sync_client(settings), key, settings["REDIS_URL"])
+        return cls(connection.sync_client(settings), key, settings["REDIS_URL"], connection.async_client(settings))
 
     def add(self, key: Hashable) -> bool:
         return self.add_many([key])[0]
@@ -60,6 +64,19 @@ class RedisSeenSet:
         except (redis.ConnectionError, redis.TimeoutError) as error:
             raise connection.RedisUnavailable.of(self._url, error) from None
         return [bool(n) for n in added]
+
+    async def add_async(self, key: Hashable) -> bool:
+        """:meth:`add` without holding the reactor for the round trip."""
+        assert self._async_client is not None, "built without an asyncio client"
+        try:
+            return bool(await self._async_client.sadd(self.key, str(key)))
+        except (redis.ConnectionError, redis.TimeoutError) as error:
+            raise connection.RedisUnavailable.of(self._url, error) from None
+
+    async def close(self) -> None:
+        self._client.close()
+        if self._async_client is not None:
+            await self._async_client.aclose()
 
     def __len__(self) -> int:
         return int(self._client.scard(self.key))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Self
+from typing import Any
 
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
@@ -10,7 +10,7 @@ from scrapy.statscollectors import StatsCollector
 
 from ..items import Product
 from ..resume import build_seen_set
-from ..seen import SeenSet
+from ..seen import NetworkedSeenSet, SeenSet
 
 PREFIX = "harvester/dedupe/"
 
@@ -23,7 +23,9 @@ class DeduplicatePipeline:
     that found an offer stays in the ``search_hits`` table, which this
     pipeline never touches.
 
-    The seen-sets come from ``HARVEST_SEEN_SET`` (see ``harvester.seen``).
+    The seen-sets come from ``HARVEST_SEEN_SET`` (see ``harvester.seen``);
+    when they sit behind a network (a distributed crawl's Redis), the crawl
+    gets :class:`SharedDeduplicatePipeline`, which awaits them.
     Stats: ``harvester/dedupe/dropped/offer``, ``.../repeated/seller``.
     """
 
@@ -33,18 +35,45 @@ class DeduplicatePipeline:
         self._sellers = sellers
 
     @classmethod
-    def from_crawler(cls, crawler: Crawler) -> Self:
+    def from_crawler(cls, crawler: Crawler) -> DeduplicatePipeline:
         assert crawler.stats is not None
-        return cls(crawler.stats, build_seen_set(crawler, "offers"), build_seen_set(crawler, "sellers"))
+        offers, sellers = build_seen_set(crawler, "offers"), build_seen_set(crawler, "sellers")
+        if isinstance(offers, NetworkedSeenSet) and isinstance(sellers, NetworkedSeenSet):
+            return SharedDeduplicatePipeline(crawler.stats, offers, sellers)
+        return cls(crawler.stats, offers, sellers)
 
     def process_item(self, item: Any) -> Any:
         if type(item) is not Product:
             return item
-        if not self._offers.add(item.offer_id):
+        new_offer = self._offers.add(item.offer_id)
+        new_seller = new_offer and item.seller is not None and self._sellers.add(item.seller.seller_open_id)
+        return self._kept(item, new_offer, new_seller)
+
+    def _kept(self, item: Product, new_offer: bool, new_seller: bool) -> Product:
+        if not new_offer:
             self._inc(PREFIX + "dropped/offer")
             raise DropItem(f"offer {item.offer_id} already kept in this crawl", log_level="DEBUG")
-        seller = item.seller
-        if seller is not None and not self._sellers.add(seller.seller_open_id):
+        if item.seller is not None and not new_seller:
             item.seller = None
             self._inc(PREFIX + "repeated/seller")
         return item
+
+
+class SharedDeduplicatePipeline(DeduplicatePipeline):
+    """The same, with seen-sets shared through the network: each product's checks are awaited, so the
+    reactor goes on with other work during the round trips instead of blocking on them (one per product)."""
+
+    _offers: NetworkedSeenSet
+    _sellers: NetworkedSeenSet
+
+    async def process_item(self, item: Any) -> Any:  # type: ignore[override]
+        if type(item) is not Product:
+            return item
+        new_offer = await self._offers.add_async(item.offer_id)
+        new_seller = new_offer and item.seller is not None and await self._sellers.add_async(
+            item.seller.seller_open_id)
+        return self._kept(item, new_offer, new_seller)
+
+    async def close_spider(self) -> None:
+        await self._offers.close()
+        await self._sellers.close()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from redis.connection import Connection
 from scrapy.exceptions import DropItem
@@ -10,7 +12,7 @@ from scrapy.utils.misc import build_from_crawler
 from harvester.distributed.connection import RedisUnavailable
 from harvester.distributed.seen import RedisSeenSet
 from harvester.items import Product, Seller
-from harvester.pipelines.dedupe import DeduplicatePipeline
+from harvester.pipelines.dedupe import DeduplicatePipeline, SharedDeduplicatePipeline
 from harvester.resume import build_seen_set
 from harvester.seen import MemorySeenSet
 from tests.builders import make_crawler
@@ -84,11 +86,17 @@ def test_two_workers_pipelines_keep_each_offer_and_seller_once(redis_server, red
         crawler.stats.open_spider()
         return build_from_crawler(DeduplicatePipeline, crawler)
 
-    first, second = pipeline(), pipeline()
-    assert first.process_item(Product(1, seller=Seller("s1"))).seller is not None
-    with pytest.raises(DropItem, match="offer 1 already kept"):
-        second.process_item(Product(1, seller=Seller("s1")))
-    assert second.process_item(Product(2, seller=Seller("s1"))).seller is None  # the seller's row is kept once
+    async def both() -> None:
+        first, second = pipeline(), pipeline()
+        assert isinstance(first, SharedDeduplicatePipeline), "networked seen-sets are awaited, not blocked on"
+        assert (await first.process_item(Product(1, seller=Seller("s1")))).seller is not None
+        with pytest.raises(DropItem, match="offer 1 already kept"):
+            await second.process_item(Product(1, seller=Seller("s1")))
+        assert (await second.process_item(Product(2, seller=Seller("s1")))).seller is None  # the seller kept once
+        for each in (first, second):
+            await each.close_spider()
+
+    asyncio.run(both())
 
 
 def test_unreachable_redis_is_one_line_naming_redis_url():
