@@ -128,3 +128,17 @@ def test_unwritable_data_dir_is_one_line_and_no_call(sandbox: SandboxProcess, tm
     (line,) = run.error_lines()
     assert "HARVEST_DATA_DIR" in line
     assert sandbox.admin.stats()["calls_total"] == 0
+
+
+def test_a_hostile_keywords_file_is_counted_line_by_line_and_the_rest_harvested(sandbox: SandboxProcess,
+                                                                               tmp_path: Path) -> None:
+    keywords = tmp_path / "keywords.txt"
+    keywords.write_bytes(b"\n\n\xff\xfe\x00binary garbage\n" + b"y" * 10_000_000 + "\n\n算盘\n".encode()
+                         + b"tab\x07bell\n")
+    run = crawl("keyword", tmp_path / "data", sandbox=sandbox, args={"keywords_file": str(keywords)})
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert run.stats["harvester/input/bad_lines"] == 3, "not UTF-8, over-long, control characters"
+    for line in (3, 4, 7):
+        assert f"keywords.txt line {line} skipped" in run.stderr
+    assert set(run.table("products").column("offer_id").to_pylist()) == expected_ids("算盘")
+    assert run.stats["harvester/process/peak_rss_mb"] < 600, "a 10 MB line is never held whole"
