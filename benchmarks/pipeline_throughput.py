@@ -29,11 +29,13 @@ with ``git archive`` to a temporary folder), alternating the two, so both
 see the same machine.
 
 Measured here (2 shared cores, CPython 3.11, pyarrow 26), medians of
-alternating runs against 887e4be (before the performance work):
-100,000 offers 11,100 -> 14,300 offers/s per CPU second (5 runs each),
-1,000,000 offers 11,900 -> 15,000 (2 runs each); peak RSS ~300-320 MB
-either way, independent of the number of offers. See docs/dataset.md for
-where the time goes.
+alternating runs against 887e4be (before the performance work) on
+2026-11-28: 100,000 offers 15,600 -> 18,900 offers/s per CPU second (3
+runs each), 1,000,000 offers 14,700 -> 18,500 (2 runs each); peak RSS
+~305-315 MB either way, independent of the number of offers. The
+machine's load varies from day to day (the same 887e4be measured 11,100
+on another day): compare within one run. See docs/dataset.md for where
+the time goes.
 """
 
 from __future__ import annotations
