@@ -55,10 +55,11 @@ def normalised(offers: Iterable[RawOffer], crawl_id: str | None = None) -> tuple
     return [normalise_offer(raw, note, crawl_id=crawl_id) for raw in offers], notes
 
 
-def write_crawl(root: Path, crawl_id: str, items: Iterable[Any], **options: Any) -> DatasetWriter:
-    """Write ``items`` as one complete crawl, as the dataset pipeline would."""
-    started = started_at_of(crawl_id) or datetime.now(UTC)
-    writer = DatasetWriter(root, CrawlIdentity(crawl_id, started, "test"), WriterOptions(**options))
+def write_crawl(root: Path, crawl_id: str, items: Iterable[Any], worker: str = "test",
+                started: datetime | None = None, **options: Any) -> DatasetWriter:
+    """Write ``items`` as one complete crawl (or one worker's share of it), as the dataset pipeline would."""
+    started = started_at_of(crawl_id) or started or datetime.now(UTC)
+    writer = DatasetWriter(root, CrawlIdentity(crawl_id, started, worker), WriterOptions(**options))
     writer.open()
     for item in items:
         writer.add(item)
@@ -93,14 +94,7 @@ def _hits_and_missing(offer_ids: range) -> list[Any]:
 
 def write_worker(root: Path, crawl_id: str, worker: str, items: Iterable[Any]) -> None:
     """One worker's part files, tiny (row groups of 3, files of 6), so that each worker leaves several."""
-    identity = CrawlIdentity(crawl_id, started_at_of(crawl_id) or _COMPACT_FETCHED, worker)
-    writer = DatasetWriter(root, identity, WriterOptions(row_group_rows=3, file_rows=6))
-    writer.open()
-    for item in items:
-        writer.add(item)
-        writer.hand_off(wait=True)
-    writer.close()
-    assert writer.error is None, writer.error
+    write_crawl(root, crawl_id, items, worker, _COMPACT_FETCHED, row_group_rows=3, file_rows=6)
 
 
 def two_workers_dataset(root: Path) -> Path:

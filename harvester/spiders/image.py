@@ -142,12 +142,11 @@ class ImageSpider(HarvestSpider):
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
         spider = super().from_crawler(crawler, *args, **kwargs)
-        max_pages = parse_positive_int(kwargs.get("max_pages"), "max_pages")
         spider.limits = PictureLimits.from_settings(crawler.settings)
         spider.http_method = crawler.settings.get("OPEN1688_HTTP_METHOD")
         spider.ranking = ResultRanking(crawler.settings.getint("OPEN1688_PAGE_SIZE"))
-        spider.pager = SearchPager(crawler, spider, endpoints.IMAGE_SEARCH, max_pages=max_pages, split=False,
-                                   offers=spider.ranking)
+        spider.pager = SearchPager.for_spider(crawler, spider, endpoints.IMAGE_SEARCH, kwargs, split=False,
+                                              offers=spider.ranking)
         spider._pictures = {}
         return spider
 

@@ -67,8 +67,7 @@ class KeywordSpider(HarvestSpider):
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
         spider = super().from_crawler(crawler, *args, **kwargs)
-        max_pages = parse_positive_int(kwargs.get("max_pages"), "max_pages")
-        spider.pager = SearchPager(crawler, spider, endpoints.KEYWORD_SEARCH, max_pages=max_pages)
+        spider.pager = SearchPager.for_spider(crawler, spider, endpoints.KEYWORD_SEARCH, kwargs)
         return spider
 
     def _keywords(self) -> Iterator[str]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime, timezone
 from decimal import ROUND_FLOOR, Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any, Protocol
@@ -26,7 +26,7 @@ from twisted.python.failure import Failure
 from ..calls import api_request, outcome_of
 from ..items import SearchHit
 from ..open1688.endpoints import Endpoint
-from ..open1688.queries import SearchQuery
+from ..open1688.queries import SearchQuery, parse_positive_int
 from ..resume import build_seen_set
 from ..seen import SeenSet
 from .details import Wanted
@@ -105,6 +105,13 @@ class OfferSink(Protocol):
 
 class SearchPager:
     """Turns a search query into every result page, search hits and detail requests."""
+
+    @classmethod
+    def for_spider(cls, crawler: Crawler, spider: HarvestSpider, endpoint: Endpoint, arguments: Mapping[str, Any],
+                   **options: Any) -> SearchPager:
+        """The pager of a searching spider, limited by its ``-a max_pages`` (checked already by ``validate``)."""
+        return cls(crawler, spider, endpoint, max_pages=parse_positive_int(arguments.get("max_pages"), "max_pages"),
+                   **options)
 
     def __init__(self, crawler: Crawler, spider: HarvestSpider, endpoint: Endpoint, *, max_pages: int | None = None,
                  split: bool = True, offers: OfferSink | None = None):

@@ -64,8 +64,7 @@ class SellerSpider(HarvestSpider):
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
         spider = super().from_crawler(crawler, *args, **kwargs)
-        max_pages = parse_positive_int(kwargs.get("max_pages"), "max_pages")
-        spider.pager = SearchPager(crawler, spider, endpoints.SELLER_OFFERS, max_pages=max_pages)
+        spider.pager = SearchPager.for_spider(crawler, spider, endpoints.SELLER_OFFERS, kwargs)
         return spider
 
     def units(self) -> Iterator[dict[str, Any]]:
