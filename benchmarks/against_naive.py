@@ -11,7 +11,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from harvester.sandbox.testing import SandboxProcess, sandbox_env
+from harvester.sandbox.process import SandboxProcess
+from tests.support.crawls import sandbox_env
 
 from . import runs
 from .report import Row

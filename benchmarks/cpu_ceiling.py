@@ -17,7 +17,7 @@ import pstats
 import subprocess
 from pathlib import Path
 
-from harvester.sandbox.testing import ROOT
+from tests.support.crawls import ROOT
 
 from .distributed_scaling import Scaling
 from .report import Row

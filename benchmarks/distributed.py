@@ -1,7 +1,7 @@
 """N distributed workers on one keyword crawl: one sandbox, one private redis-server, the commands users run.
 
 A :class:`Cluster` serves every run of a benchmark from one sandbox (the
-default catalogue) and one :class:`~harvester.distributed.testing.RedisServer`
+default catalogue) and one :class:`~tests.support.redis_server.RedisServer`
 (ephemeral loopback port, no persistence), so the machine's own Redis, if
 any, is never touched. It first renders the keywords' offers into the
 sandbox's cache with one single-process crawl: the gateway then answers in
@@ -28,12 +28,11 @@ from secrets import token_hex
 from types import TracebackType
 from typing import Any
 
-import redis
-
 from harvester.distributed.keys import CrawlKeys
-from harvester.distributed.testing import RedisServer
 from harvester.sandbox.catalogue import Catalogue
-from harvester.sandbox.testing import ROOT, CrawlRun, SandboxProcess, crawl_command
+from harvester.sandbox.process import SandboxProcess
+from tests.support.crawls import ROOT, CrawlRun, crawl_command
+from tests.support.redis_server import RedisServer
 
 from . import runs
 from .common import child_timing

@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from harvester.sandbox.catalogue import Catalogue
-from harvester.sandbox.testing import SandboxProcess, crawl
+from harvester.sandbox.process import SandboxProcess
+from tests.support.crawls import crawl
 
 from .common import RESULTS, child_timing, machine_info
 from .report import markdown_table, write_json

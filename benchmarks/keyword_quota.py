@@ -26,7 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from harvester.sandbox.testing import CrawlRun, SandboxProcess
+from harvester.sandbox.process import SandboxProcess
+from tests.support.crawls import CrawlRun
 
 from . import runs
 from .report import Row, render_table

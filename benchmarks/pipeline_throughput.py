@@ -63,7 +63,7 @@ from scrapy.utils.misc import build_from_crawler  # noqa: E402
 from scrapy.utils.test import get_crawler  # noqa: E402
 
 from harvester import settings as project_settings  # noqa: E402
-from harvester.crawl import crawl_identity  # noqa: E402
+from harvester.crawl.identity import crawl_identity  # noqa: E402
 from harvester.dataset.writer import DatasetWriter, WriterOptions  # noqa: E402
 from harvester.items import RawOffer  # noqa: E402
 from harvester.pipelines.dedupe import DeduplicatePipeline  # noqa: E402

@@ -25,7 +25,8 @@ from typing import Any
 
 import psutil
 
-from harvester.sandbox.testing import ROOT, CrawlRun, SandboxProcess, crawl_command
+from harvester.sandbox.process import SandboxProcess
+from tests.support.crawls import ROOT, CrawlRun, crawl_command
 
 from .common import child_timing
 

@@ -32,8 +32,8 @@ import requests
 
 from harvester.open1688 import endpoints
 from harvester.sandbox.catalogue import Catalogue
+from harvester.sandbox.process import SandboxProcess
 from harvester.sandbox.server import Credentials
-from harvester.sandbox.testing import SandboxProcess
 
 KEYWORDS = ("保温杯", "数据线", "手机壳", "T恤")
 

@@ -20,10 +20,9 @@ Parquet, no network), labelled so; ``--full`` runs the real crawl instead.
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import Any
 
-from harvester.sandbox.testing import ROOT
+from tests.support.crawls import ROOT
 
 from . import pipeline_throughput
 from .keyword_quota import minimum_calls
@@ -37,7 +36,7 @@ KEYWORD = "保温杯"
 CATALOGUE_PER_OFFER = 40
 #: Share of a crawl's wall time after which its memory is taken as settled (imports done, buffers filled once).
 _SETTLED = 0.2
-#: Bytes an offer id takes in the in-memory seen-set (see harvester.seen.MemorySeenSet).
+#: Bytes an offer id takes in the in-memory seen-set (see harvester.crawl.seen.MemorySeenSet).
 SEEN_SET_BYTES = 16
 
 

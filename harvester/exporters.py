@@ -32,7 +32,7 @@ from scrapy.crawler import Crawler
 from scrapy.exporters import BaseItemExporter
 from scrapy.utils.defer import deferred_from_coro
 
-from .crawl import crawl_identity
+from .crawl.identity import crawl_identity
 from .dataset.convert import RowGroup
 from .dataset.tables import TABLE_OF
 from .dataset.writer import WriterOptions

@@ -143,10 +143,10 @@ HARVEST_WRITE_QUEUE = 4
 HARVEST_PARQUET_COMPRESSION = "zstd"
 #: Compression level; 0 means the codec's default.
 HARVEST_PARQUET_COMPRESSION_LEVEL = 0
-#: Class of the seen-sets that de-duplicate offers and sellers within a crawl (see harvester.seen.SeenSet).
+#: Class of the seen-sets that de-duplicate offers and sellers within a crawl (see harvester.crawl.seen.SeenSet).
 #: A distributed crawl (HARVEST_DISTRIBUTED) left with this default uses harvester.distributed.seen.RedisSeenSet,
 #: one set per crawl id shared by every worker.
-HARVEST_SEEN_SET = "harvester.seen.MemorySeenSet"
+HARVEST_SEEN_SET = "harvester.crawl.seen.MemorySeenSet"
 #: Base URL of the image paths that productList gives relative.
 HARVEST_IMAGE_BASE_URL = "https://cbu01.alicdn.com/"
 #: Compare every offer with the latest earlier crawl in the dataset and write the changes table

@@ -14,7 +14,7 @@ from scrapy.crawler import Crawler
 from scrapy.utils.test import get_crawler
 
 from harvester import settings as project_settings
-from harvester.crawl import CrawlIdentity, started_at_of
+from harvester.crawl.identity import CrawlIdentity, started_at_of
 from harvester.dataset.writer import DatasetWriter, WriterOptions
 from harvester.items import MissingOffer, Product, RawOffer, SearchHit
 from harvester.normalise import normalise_offer

@@ -1,4 +1,4 @@
-"""The test session's private redis-server (``harvester.distributed.testing.RedisServer``) as pytest fixtures.
+"""The test session's private redis-server (``tests.support.redis_server.RedisServer``) as pytest fixtures.
 
 Each test gets its own key prefix (``redis_prefix``) and its keys are
 deleted afterwards, so tests sharing the server cannot see each other's
@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from harvester.distributed.testing import RedisServer, RedisServerMissing
+from tests.support.redis_server import RedisServer, RedisServerMissing
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from ..redaction import redact
+from ..gateway.redaction import redact
 
 
 def fail(message: str) -> None:

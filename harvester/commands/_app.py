@@ -11,12 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..access import SANDBOX, setting_or_env
 from ..exceptions import ConfigurationError
+from ..gateway.access import SANDBOX, setting_or_env
+from ..gateway.redaction import protect
 from ..open1688 import endpoints
 from ..open1688.client import Client
 from ..open1688.oauth import TokenFile, Tokens
-from ..redaction import protect
 
 if TYPE_CHECKING:
     from scrapy.settings import BaseSettings

@@ -22,12 +22,12 @@ import requests
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
-from .. import exitcodes
+from ..crawl import exitcodes
 from ..exceptions import ConfigurationError
+from ..gateway.redaction import protect
 from ..open1688 import oauth
-from ..open1688.errors import Action, GatewayError, Outcome
+from ..open1688.outcomes import Action, GatewayError, Outcome
 from ..open1688.probes import probe
-from ..redaction import protect
 from . import fail
 from ._app import FROM_ENVIRONMENT, App
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
-from .. import exitcodes
+from ..crawl import exitcodes
 from ..dataset.compact import CompactBusy, Merged, compact
 from ..dataset.writer import WriterOptions
 from ..schema import TABLES

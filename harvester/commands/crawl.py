@@ -17,12 +17,13 @@ from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 from scrapy.spiderloader import get_spider_loader
 
-from .. import doctor, exitcodes
-from ..access import GatewayAccess
-from ..allocator import fix_mmap_threshold
+from ..checks import doctor
+from ..crawl import exitcodes
+from ..crawl.allocator import fix_mmap_threshold
 from ..distributed import connection
 from ..distributed.keys import shared_crawl_id
 from ..exceptions import HarvestError
+from ..gateway.access import GatewayAccess
 from . import fail
 
 
@@ -69,7 +70,7 @@ class Command(ScrapyCrawlCommand):
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         assert self.crawler_process is not None
-        # Before the crawl allocates anything large: see harvester.allocator for why.
+        # Before the crawl allocates anything large: see harvester.crawl.allocator for why.
         fix_mmap_threshold()
         crawler = self.crawler_process.create_crawler(args[0])
         try:

@@ -15,12 +15,13 @@ from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 from scrapy.settings import SETTINGS_PRIORITIES
 
-from .. import doctor, exitcodes
-from ..access import setting_or_env
-from ..doctor import Result, Status
+from ..checks import doctor
+from ..checks.doctor import Result, Status
+from ..crawl import exitcodes
+from ..gateway.access import setting_or_env
+from ..gateway.redaction import redact
 from ..open1688.oauth import Tokens
-from ..redaction import redact
-from ..sandbox.testing import SandboxProcess
+from ..sandbox.process import SandboxProcess
 from ._app import App
 
 

@@ -26,12 +26,12 @@ import redis
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
-from .. import exitcodes
+from ..crawl import exitcodes
 from ..distributed import connection, enqueue
 from ..distributed.keys import CrawlKeys
 from ..distributed.units import PUSH_CHUNK, payload_of
 from ..exceptions import ConfigurationError, HarvestError
-from ..inputs import BadLine
+from ..inputs.lines import BadLine
 from . import fail
 
 #: Bad lines of a file reported one by one; past this many they are only counted.

@@ -59,8 +59,8 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
+from ..crawl.seen import MemorySeenSet
 from ..schema import TABLES
-from ..seen import MemorySeenSet
 from . import lineage
 from .files import PartFile, crawl_id_of, fsync_dir, sweep_temporaries
 from .lineage import Source

@@ -14,7 +14,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.dataset as ds
 
-from ..crawl import started_at_of
+from ..crawl.identity import started_at_of
 from ..schema import TABLES
 from .files import crawl_id_of
 from .lineage import visible_parts

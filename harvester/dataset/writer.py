@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any, Self
 
 import pyarrow as pa
 
-from ..crawl import CrawlIdentity
+from ..crawl.identity import CrawlIdentity
 from ..items import Change, MissingOffer, Product
 from ..schema import TABLES
 from .convert import RowGroup

@@ -3,7 +3,7 @@
 One add-on, always listed in ``ADDONS``, that does nothing unless the
 setting is on; then it installs the leased Redis scheduler and scrapy-redis's
 ``SCHEDULER_PERSIST=True`` (the queue outlives any one worker). The seen-sets
-switch to Redis by themselves (``harvester.resume.seen_set_class``), the
+switch to Redis by themselves (``harvester.crawl.resume.seen_set_class``), the
 spiders take their units from Redis (``harvester.distributed.units``), and
 every key lives under ``HARVEST_REDIS_PREFIX`` and the shared crawl id
 (``harvester.distributed.keys``), which is why ``scrapy crawl`` refuses a

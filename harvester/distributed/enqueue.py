@@ -14,8 +14,8 @@ from itertools import islice
 from typing import Any
 
 from ..exceptions import ArgumentError
-from ..inputs import BadLine, check_readable, stream_lines
-from ..offer_ids import parse_offer_id, stream_offer_ids
+from ..inputs.lines import BadLine, check_readable, stream_lines
+from ..inputs.offer_ids import parse_offer_id, stream_offer_ids
 from ..spiders.image import ImageSpider
 from ..spiders.keyword import FILTER_ARGUMENTS, KeywordSpider
 from ..spiders.seller import SellerSpider

@@ -31,9 +31,9 @@ from scrapy.exceptions import DontCloseSpider
 from scrapy.utils.defer import deferred_from_coro
 from twisted.internet import task
 
-from ..crawl import crawl_identity
+from ..crawl.identity import crawl_identity
+from ..crawl.resume import written_offers
 from ..items import MissingOffer, Product
-from ..resume import written_offers
 from . import connection
 from .keys import CrawlKeys
 

@@ -30,7 +30,7 @@ import redis
 import redis.asyncio
 from scrapy.crawler import Crawler
 
-from ..crawl import crawl_identity
+from ..crawl.identity import crawl_identity
 from . import connection
 
 

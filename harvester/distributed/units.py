@@ -24,8 +24,8 @@ import asyncio
 import json
 import logging
 import time
-from itertools import islice
 from collections.abc import AsyncIterator, Iterable, Mapping
+from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 from ..exceptions import ArgumentError

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from scrapy import signals
 from twisted.internet import task
 
-from ..crawl import crawl_identity
+from ..crawl.identity import crawl_identity
 from ..items import SearchHit
 from ..report.exits import exit_status
 from ..report.page import render

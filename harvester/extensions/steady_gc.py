@@ -1,4 +1,4 @@
-"""Settle the garbage collector once the crawl has started (see ``harvester.steady_gc`` for why)."""
+"""Settle the garbage collector once the crawl has started (see ``harvester.crawl.steady_gc`` for why)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
-from .. import steady_gc
+from ..crawl import steady_gc
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler

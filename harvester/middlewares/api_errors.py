@@ -3,7 +3,7 @@
 Scrapy's RetryMiddleware cannot do this: the gateway reports throttling as
 HTTP 400 with a JSON code, a bad signature is also a 400 but must end the
 crawl, and business errors arrive as HTTP 200. The decision itself lives in
-``open1688.errors`` (shared with the synchronous client); this middleware
+``open1688.outcomes`` (shared with the synchronous client); this middleware
 only carries it out, with exponential backoff and full jitter for retries.
 """
 
@@ -20,11 +20,11 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.utils.python import global_object_name
 
-from .. import signals as harvester_signals
-from ..access import GatewayAccess
-from ..calls import ACL_FALLBACK, NOT_BEFORE, OUTCOME, TOKEN_GENERATION, ApiCallFailed, endpoint_of, stop_crawl
 from ..exceptions import ConfigurationError
-from ..open1688.errors import Action, Outcome, classify
+from ..gateway import signals as harvester_signals
+from ..gateway.access import GatewayAccess
+from ..gateway.calls import ACL_FALLBACK, NOT_BEFORE, OUTCOME, TOKEN_GENERATION, ApiCallFailed, endpoint_of, stop_crawl
+from ..open1688.outcomes import Action, Outcome, classify
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler

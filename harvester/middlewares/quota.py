@@ -6,13 +6,13 @@ the cache). Waiting happens in ``process_request``, so a call waits for its
 slot without holding the reactor; the downloader's concurrency bounds how
 many calls wait at once.
 
-One machine paces and counts in process (:class:`~harvester.ratelimit.LocalPacer`,
-a :class:`~harvester.budget.FileBudget`); the workers of a distributed crawl
+One machine paces and counts in process (:class:`~harvester.quota.pace.LocalPacer`,
+a :class:`~harvester.quota.budget.FileBudget`); the workers of a distributed crawl
 (``HARVEST_DISTRIBUTED``) share one pace and one budget in Redis
-(:mod:`harvester.distributed.quota`), reached with ``redis.asyncio`` so the
+(:mod:`harvester.quota.shared`), reached with ``redis.asyncio`` so the
 reactor never waits on Redis.
 
-The per-process :class:`~harvester.ratelimit.SendWindow` catches calls that
+The per-process :class:`~harvester.quota.pace.SendWindow` catches calls that
 were planned apart but leave together (a busy reactor wakes several at
 once). On one machine it caps sends at ``floor(OPEN1688_QPS)`` per second.
 With N workers a per-process cap of the whole rate would allow N times the
@@ -36,14 +36,14 @@ from scrapy import signals as scrapy_signals
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Response
 
-from .. import signals as harvester_signals
-from ..access import GatewayAccess
-from ..budget import Budget, FileBudget, LocalBudget
-from ..calls import NOT_BEFORE, endpoint_of, stop_crawl
 from ..distributed import connection
 from ..distributed.connection import RedisUnavailable
-from ..distributed.quota import RedisBudget, RedisPacer
-from ..ratelimit import LocalPacer, Pacer, SendWindow
+from ..gateway import signals as harvester_signals
+from ..gateway.access import GatewayAccess
+from ..gateway.calls import NOT_BEFORE, endpoint_of, stop_crawl
+from ..quota.budget import Budget, FileBudget, LocalBudget
+from ..quota.pace import LocalPacer, Pacer, SendWindow
+from ..quota.shared import RedisBudget, RedisPacer
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler

@@ -20,9 +20,9 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 from scrapy import Request
 from scrapy.http import Response
 
-from ..access import GatewayAccess
-from ..calls import TOKEN_GENERATION, endpoint_of
 from ..exceptions import ConfigurationError
+from ..gateway.access import GatewayAccess
+from ..gateway.calls import TOKEN_GENERATION, endpoint_of
 from ..open1688 import endpoints
 
 if TYPE_CHECKING:

@@ -1,7 +1,7 @@
 """A small synchronous client for scripts and notebooks: one call, one answer, on ``requests``.
 
 It speaks through the same parts as the crawl (the API catalogue in
-``endpoints``, the signer, ``errors.classify``, ``queries.SearchQuery``), so a
+``endpoints``, the signer, ``outcomes.classify``, ``queries.SearchQuery``), so a
 call that works here works in a spider and fails there with the same message.
 What it adds is only what a caller without Scrapy lacks: a retry loop with
 backoff for transient trouble, one token refresh and replay on a rejected
@@ -30,7 +30,7 @@ from typing import Any
 import requests
 
 from . import endpoints, oauth, queries
-from .errors import Action, GatewayError, Outcome, classify
+from .outcomes import Action, GatewayError, Outcome, classify
 
 logger = logging.getLogger(__name__)
 
@@ -265,7 +265,7 @@ class Client:
     def upload_image(self, jpeg_bytes: bytes) -> str:
         """Upload a picture for image search; returns its ``imageId``.
 
-        The gateway's size limits are unpublished: ``harvester.images.prepare``
+        The gateway's size limits are unpublished: ``harvester.inputs.images.prepare``
         makes a photo upright, small enough and JPEG first.
         """
         if not jpeg_bytes:

@@ -21,7 +21,7 @@ from urllib.parse import parse_qs, urlencode, urlparse
 import requests
 
 from . import endpoints
-from .errors import Action, GatewayError, Outcome, classify
+from .outcomes import Action, GatewayError, Outcome, classify
 
 REAL_AUTHORIZE_URL = "https://auth.1688.com/oauth/authorize"
 #: A postpone is only accepted in the refresh token's last 30 days.

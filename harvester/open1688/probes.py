@@ -19,7 +19,7 @@ from PIL import Image
 
 from . import endpoints
 from .client import Client
-from .errors import Action, GatewayError, Outcome
+from .outcomes import Action, GatewayError, Outcome
 
 PROBE_KEYWORD = "保温杯"
 #: Used when the search found nothing to take a real id from; an unknown id still proves access.

@@ -11,9 +11,9 @@ from typing import Any, Self
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
-from ..changes import FieldChange, compare, gone, state_of
-from ..crawl import crawl_identity
-from ..dataset.previous import PreviousSnapshot, previous_snapshot
+from ..crawl.identity import crawl_identity
+from ..history.changes import FieldChange, compare, gone, state_of
+from ..history.previous import PreviousSnapshot, previous_snapshot
 from ..items import Change, MissingOffer, Product
 
 logger = logging.getLogger(__name__)
@@ -24,7 +24,7 @@ PREFIX = "harvester/changes/"
 class ChangesPipeline:
     """Attaches to each Product the :class:`Change` rows against the latest earlier crawl of the dataset, and to
     each MissingOffer that crawl had the ``offer`` change (listed -> missing); the dataset writer puts them in the
-    ``changes`` table. What counts as a change is ``harvester.changes``'s to say.
+    ``changes`` table. What counts as a change is ``harvester.history.changes``'s to say.
 
     At the end it logs a summary: offers compared and changed, changes by field, the biggest price moves.
     Stats: ``harvester/changes/previous_crawl_id``, ``.../compared``, ``.../offers_changed``,

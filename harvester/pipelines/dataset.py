@@ -12,7 +12,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
 from twisted.internet.threads import deferToThread
 
-from ..crawl import crawl_identity
+from ..crawl.identity import crawl_identity
 from ..dataset.writer import DatasetWriter, WriterOptions
 
 logger = logging.getLogger(__name__)

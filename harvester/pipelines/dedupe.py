@@ -8,9 +8,9 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.statscollectors import StatsCollector
 
+from ..crawl.resume import build_seen_set
+from ..crawl.seen import NetworkedSeenSet, SeenSet
 from ..items import Product
-from ..resume import build_seen_set
-from ..seen import NetworkedSeenSet, SeenSet
 
 PREFIX = "harvester/dedupe/"
 
@@ -23,7 +23,7 @@ class DeduplicatePipeline:
     that found an offer stays in the ``search_hits`` table, which this
     pipeline never touches.
 
-    The seen-sets come from ``HARVEST_SEEN_SET`` (see ``harvester.seen``);
+    The seen-sets come from ``HARVEST_SEEN_SET`` (see ``harvester.crawl.seen``);
     when they sit behind a network (a distributed crawl's Redis), the crawl
     gets :class:`SharedDeduplicatePipeline`, which awaits them.
     Stats: ``harvester/dedupe/dropped/offer``, ``.../repeated/seller``.

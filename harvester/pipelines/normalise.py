@@ -9,7 +9,7 @@ from typing import Any, Self
 from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
 
-from ..crawl import crawl_identity
+from ..crawl.identity import crawl_identity
 from ..items import RawOffer, Reject
 from ..normalise import normalise_offer
 

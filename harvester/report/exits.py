@@ -1,7 +1,7 @@
 """The exit status a crawl ends with, and what it means, for the report.
 
 The report is read long after the shell that ran the crawl is gone, so it
-says which status ``scrapy crawl`` returned (``harvester.exitcodes``) and
+says which status ``scrapy crawl`` returned (``harvester.crawl.exitcodes``) and
 what that status means to a scheduler or a person.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .. import exitcodes
+from ..crawl import exitcodes
 
 MEANINGS = {
     exitcodes.OK: "finished: everything asked for was harvested",

@@ -15,7 +15,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
 
-from .. import steady_gc
+from ..crawl import steady_gc
 from .config import ConfigError, SandboxConfig
 from .server import RunningSandbox, start_sandbox
 

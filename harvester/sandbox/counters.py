@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections import Counter, deque
 from typing import Any
 
-
 #: Seconds of the calls-per-second series kept (a benchmark's steady rate needs its middle part, not a day).
 SERIES_SECONDS = 3600
 

@@ -23,8 +23,8 @@ that is UNCONFIRMED. ``system.currentTime`` answers
 
 Offer images are served at their answer paths (``/img/ibank/...jpg``);
 like alicdn, the image host refuses (403) a request whose ``Referer`` is
-not a 1688 page. Admin endpoints live under ``/_sandbox/`` (see
-:mod:`harvester.sandbox.admin`).
+not a 1688 page. The admin endpoints under ``/_sandbox/`` are
+:mod:`harvester.sandbox.admin`'s, which the server routes there.
 """
 
 from __future__ import annotations
@@ -39,7 +39,6 @@ from urllib.parse import urlencode, urlsplit
 
 from harvester.open1688 import endpoints, signing
 
-from . import admin
 from .business import ProductApis
 from .catalogue import Catalogue
 from .config import ConfigError, SandboxConfig
@@ -147,9 +146,8 @@ class Gateway:
         params: Mapping[str, str],
         headers: Mapping[str, str] | None = None,
         now: float | None = None,
-        body: bytes = b"",
     ) -> Answer:
-        """Answer one request. ``params`` are the decoded query and form fields; ``body`` is for admin calls."""
+        """Answer one request. ``params`` are the decoded query and form fields."""
         now = self.clock() if now is None else now
         headers = {key.lower(): value for key, value in (headers or {}).items()}
         if path.startswith("/openapi/"):
@@ -158,8 +156,6 @@ class Gateway:
             return self._authorize(params, now)
         if path.startswith("/img/"):
             return self._image(path, headers)
-        if path.startswith(admin.PREFIX):
-            return admin.handle(self, method, path, body)
         return html_page(404, "Not Found")
 
     def _request_id(self) -> str:

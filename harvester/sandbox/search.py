@@ -28,7 +28,14 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from . import vocabulary
 from .layout import Block, Layout
 from .listing import (
-    FLAG_NEW7, FLAG_ONE_PSALE, FLAG_SELECTION, FLAG_SHIP_24H, FLAG_SHIP_48H, PRICE_UNITS, Columns, ListingFacts,
+    FLAG_NEW7,
+    FLAG_ONE_PSALE,
+    FLAG_SELECTION,
+    FLAG_SHIP_24H,
+    FLAG_SHIP_48H,
+    PRICE_UNITS,
+    Columns,
+    ListingFacts,
 )
 from .lru import LruCache
 

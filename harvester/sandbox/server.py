@@ -46,7 +46,11 @@ class _GatewayResource(Resource):
         headers = {key.decode("latin-1"): values[0].decode("latin-1")
                    for key, values in request.requestHeaders.getAllRawHeaders()}
         body = request.content.read() if path.startswith(_RAW_BODY_PREFIXES) and request.content else b""
-        answer = self._gateway.handle(request.method.decode("ascii"), path, params, headers, body=body)
+        method = request.method.decode("ascii")
+        if path.startswith(admin.PREFIX):
+            answer = admin.handle(self._gateway, method, path, body)
+        else:
+            answer = self._gateway.handle(method, path, params, headers)
         if answer.delay == 0:
             return self._prepare(request, answer)
         seconds = self._gateway.config.faults.stall_seconds if answer.delay == STALL else float(answer.delay)

@@ -16,13 +16,13 @@ from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
-from ..access import GatewayAccess
 from ..distributed.finish import Finish
 from ..distributed.units import UnitFeed
 from ..exceptions import ArgumentError
-from .details import DetailFetcher
-from .search import SearchPager
-from .sellers import SellerProbes
+from ..gateway.access import GatewayAccess
+from ..stages.details import DetailFetcher
+from ..stages.search import SearchPager
+from ..stages.sellers import SellerProbes
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler

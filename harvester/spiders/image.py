@@ -2,11 +2,11 @@
 
 Each image (a file, or an http(s) URL downloaded through Scrapy with no
 ``Referer``: alicdn refuses foreign ones) is prepared by
-``harvester.images.prepare`` (upright, cropped, downscaled, JPEG under the
+``harvester.inputs.images.prepare`` (upright, cropped, downscaled, JPEG under the
 size limit), uploaded with ``product.image.upload`` and searched with
 ``product.search.imageQuery``, page by page, never split (similarity order
 has no price bands). The offers every image found are ranked together (see
-``harvester.spiders.ranking``) and then fetched in batch detail, best first.
+``harvester.stages.ranking``) and then fetched in batch detail, best first.
 
 A local file that is not an image, is empty or stays too large is refused
 before the crawl starts (``scrapy crawl`` exits with status 2); a downloaded
@@ -31,16 +31,16 @@ from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-from ..calls import ApiCallFailed, api_request, outcome_of
 from ..exceptions import ArgumentError
-from ..images import Crop, ImageError, prepare
-from ..inputs import check_readable
+from ..gateway.calls import ApiCallFailed, api_request, outcome_of
+from ..inputs.images import Crop, ImageError, prepare
+from ..inputs.lines import check_readable
 from ..items import SearchHit
 from ..open1688 import endpoints
 from ..open1688.queries import QueryError, SearchQuery, parse_positive_int
+from ..stages.ranking import ResultRanking
+from ..stages.search import SearchPager
 from .base import HarvestSpider
-from .ranking import ResultRanking
-from .search import SearchPager
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler

@@ -9,11 +9,11 @@ from typing import TYPE_CHECKING, Any
 from scrapy import Request
 
 from ..exceptions import ArgumentError
-from ..inputs import BadLine, check_readable, stream_lines
+from ..inputs.lines import BadLine, check_readable, stream_lines
 from ..open1688 import endpoints
 from ..open1688.queries import QueryError, SearchQuery, parse_positive_int
+from ..stages.search import SearchPager
 from .base import HarvestSpider
-from .search import SearchPager
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler

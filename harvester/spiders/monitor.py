@@ -15,11 +15,11 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..dataset.previous import previous_snapshot
 from ..dataset.snapshot import latest_crawl_id
 from ..exceptions import ArgumentError
-from ..inputs import check_readable
-from ..offer_ids import stream_offer_ids
+from ..history.previous import previous_snapshot
+from ..inputs.lines import check_readable
+from ..inputs.offer_ids import stream_offer_ids
 from .offers import OffersSpider
 
 if TYPE_CHECKING:

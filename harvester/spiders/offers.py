@@ -9,10 +9,10 @@ from typing import Any
 from scrapy import Request
 
 from ..exceptions import ArgumentError
-from ..inputs import BadLine, check_readable
-from ..offer_ids import EXAMPLE, parse_offer_id, parse_offer_ids, stream_offer_ids
+from ..inputs.lines import BadLine, check_readable
+from ..inputs.offer_ids import EXAMPLE, parse_offer_id, parse_offer_ids, stream_offer_ids
+from ..stages.details import Wanted
 from .base import HarvestSpider
-from .details import Wanted
 
 logger = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@
 The seller list answers like a keyword search, so it is paged (and split
 past the search cap) by the same pager. Its items and the batch details
 carry no seller scores: the seller's row in the ``sellers`` table comes from
-one seller probe (see ``harvester.spiders.sellers``), one call per seller.
+one seller probe (see ``harvester.stages.sellers``), one call per seller.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from scrapy import Request
 from ..exceptions import ArgumentError
 from ..open1688 import endpoints
 from ..open1688.queries import QueryError, SearchQuery, parse_positive_int
+from ..stages.search import SearchPager
 from .base import HarvestSpider
-from .search import SearchPager
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler

@@ -62,7 +62,7 @@ from betamax.cassette.cassette import Cassette, Placeholder
 from betamax.configure import Configuration
 
 from harvester.open1688 import signing
-from harvester.sandbox.testing import SandboxProcess
+from harvester.sandbox.process import SandboxProcess
 
 CASSETTES = Path(__file__).resolve().parents[1] / "cassettes"
 RECORDING = os.environ.get("HARVEST_RECORD_CASSETTES") == "1"

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from harvester.sandbox.testing import SandboxProcess
+from harvester.sandbox.process import SandboxProcess
 
 from .cassettes import recording_sandbox, tape  # noqa: F401 (fixtures of the cassette tests)
 

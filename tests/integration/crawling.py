@@ -1,7 +1,7 @@
 """Real ``scrapy crawl`` runs against the sandbox fixture, and what they left: the dataset and the crawl report.
 
 The spider tests go through :func:`run_crawl`, a shorthand of
-``harvester.sandbox.testing.crawl``: each run gets a crawl id of its own,
+``tests.support.crawls.crawl``: each run gets a crawl id of its own,
 later than every earlier one of the session, so "the latest crawl" is always
 the last run and a test reads exactly the rows of the crawl it means; and the
 sandbox is left to answer as fast as it can (no pacing, no progress lines,
@@ -15,7 +15,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from harvester.sandbox.testing import CrawlRun, SandboxProcess, crawl
+from harvester.sandbox.process import SandboxProcess
+from tests.support.crawls import CrawlRun, crawl
 
 _EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
 _runs = itertools.count(1)

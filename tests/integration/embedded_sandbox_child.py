@@ -9,7 +9,6 @@ from __future__ import annotations
 import io
 import json
 import time
-
 import warnings
 
 from twisted.internet import asyncioreactor

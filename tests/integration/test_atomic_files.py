@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 import pyarrow.parquet as pq
 
-from harvester.crawl import CrawlIdentity
+from harvester.crawl.identity import CrawlIdentity
 from harvester.dataset.writer import DatasetWriter
 
 ROOT = Path(__file__).parents[2]

@@ -13,7 +13,7 @@ import requests
 
 from harvester.open1688.client import Client
 from harvester.open1688.oauth import TokenFile
-from harvester.sandbox.testing import SandboxProcess
+from harvester.sandbox.process import SandboxProcess
 
 from .commands import ROOT, environment, last_line, scrapy
 

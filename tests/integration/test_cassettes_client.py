@@ -12,7 +12,7 @@ import pytest
 
 from harvester.open1688 import endpoints
 from harvester.open1688.client import Client
-from harvester.open1688.errors import Action, GatewayError
+from harvester.open1688.outcomes import Action, GatewayError
 
 from .cassettes import (
     ACCESS_TOKEN,

@@ -10,8 +10,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from harvester.open1688.errors import GatewayError
 from harvester.open1688.oauth import OAuthClient, Tokens, authorize_base_for, authorize_url, code_from_input
+from harvester.open1688.outcomes import GatewayError
 
 from .cassettes import (
     ACCESS_TOKEN,

@@ -19,9 +19,10 @@ from PIL import Image
 
 from harvester.report.figures import coverage_bars, error_bars, intervals, query_bars
 from harvester.report.page import MAX_INTERVALS, render
-from harvester.sandbox.testing import SandboxProcess, crawl
+from harvester.sandbox.process import SandboxProcess
 from tests.browser import Chromium
 from tests.report_documents import HOSTILE, HOSTILE_ATTRIBUTE, hostile_document
+from tests.support.crawls import crawl
 
 #: Measures the laid-out page: every chart with its box, bars and lines (boxes in page pixels).
 PROBE = """(() => {

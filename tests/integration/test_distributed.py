@@ -21,7 +21,8 @@ import redis
 
 from harvester.distributed.keys import CrawlKeys
 from harvester.sandbox.catalogue import Catalogue
-from harvester.sandbox.testing import ROOT, CrawlRun, SandboxProcess, crawl_command
+from harvester.sandbox.process import SandboxProcess
+from tests.support.crawls import ROOT, CrawlRun, crawl_command
 
 pytestmark = [pytest.mark.e2e, pytest.mark.redis]
 

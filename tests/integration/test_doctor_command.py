@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from harvester.open1688.oauth import TokenFile, Tokens
-from harvester.sandbox.testing import SandboxProcess
+from harvester.sandbox.process import SandboxProcess
 
 from .commands import closed_port, environment, scrapy
 

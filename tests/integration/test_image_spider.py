@@ -8,7 +8,7 @@ import random
 import pytest
 from PIL import Image
 
-from harvester import exitcodes
+from harvester.crawl import exitcodes
 from harvester.sandbox.catalogue import Catalogue
 from tests.integration.crawling import run_crawl
 

@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from harvester.sandbox.catalogue import Catalogue
-from harvester.sandbox.testing import SandboxProcess, crawl, sandbox_env
+from harvester.sandbox.process import SandboxProcess
+from tests.support.crawls import crawl, sandbox_env
 
 pytestmark = pytest.mark.e2e
 

@@ -20,7 +20,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from harvester.sandbox.catalogue import Catalogue
-from harvester.sandbox.testing import ROOT, SandboxProcess, crawl_command
+from harvester.sandbox.process import SandboxProcess
+from tests.support.crawls import ROOT, crawl_command
 
 pytestmark = pytest.mark.e2e
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from harvester import exitcodes
+from harvester.crawl import exitcodes
 from harvester.sandbox.catalogue import Catalogue, UnknownOffer
 from harvester.sandbox.records import Offer
 from tests.integration.crawling import run_crawl

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from harvester import exitcodes
+from harvester.crawl import exitcodes
 from harvester.sandbox.catalogue import Catalogue
 from tests.integration.crawling import run_crawl
 

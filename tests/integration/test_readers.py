@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from harvester.crawl import CrawlIdentity
+from harvester.crawl.identity import CrawlIdentity
 from harvester.dataset.snapshot import latest_crawl_id, latest_snapshot
 from harvester.dataset.writer import DatasetWriter
 from harvester.items import Product, RawOffer, SearchHit

@@ -14,11 +14,12 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
-from harvester.open1688 import endpoints, errors
-from harvester.open1688.errors import Action
+from harvester.open1688 import endpoints
+from harvester.open1688 import outcomes as errors
+from harvester.open1688.outcomes import Action
 from harvester.sandbox.catalogue import DOCUMENTED_KEYWORDS
+from harvester.sandbox.process import SandboxAdmin, SandboxProcess
 from harvester.sandbox.server import Credentials
-from harvester.sandbox.testing import SandboxAdmin, SandboxProcess
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]

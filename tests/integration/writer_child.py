@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from harvester.crawl import CrawlIdentity
+from harvester.crawl.identity import CrawlIdentity
 from harvester.dataset.writer import DatasetWriter, WriterOptions
 from harvester.items import Product, Sku
 

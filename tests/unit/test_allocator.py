@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from harvester.allocator import fix_mmap_threshold
+from harvester.crawl.allocator import fix_mmap_threshold
 
 glibc = pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="glibc's allocator only")
 
@@ -17,7 +17,7 @@ glibc = pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="glibc's al
 #: prints how many bytes of a 1 MiB block allocated after an 8 MiB one was freed glibc serves with mmap.
 _PROBE = """
 import ctypes, sys
-from harvester.allocator import fix_mmap_threshold
+from harvester.crawl.allocator import fix_mmap_threshold
 class MallInfo2(ctypes.Structure):
     _fields_ = [(name, ctypes.c_size_t) for name in (
         "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks", "fordblks", "keepcost")]

@@ -4,12 +4,12 @@ import time
 
 import pytest
 from scrapy.http import Response
-from tests.crawlers import project_crawler
 
-from harvester.access import GatewayAccess
-from harvester.calls import NOT_BEFORE, OUTCOME, ApiCallFailed, api_request
+from harvester.gateway.access import GatewayAccess
+from harvester.gateway.calls import NOT_BEFORE, OUTCOME, ApiCallFailed, api_request
 from harvester.middlewares.api_errors import ApiErrorsMiddleware
 from harvester.open1688 import endpoints
+from tests.crawlers import project_crawler
 
 SETTINGS = {
     "OPEN1688_RETRY_TIMES": 2,
@@ -59,7 +59,7 @@ def test_malformed_json_retried():
 def test_throttle_signals_and_retries_without_using_retry_budget():
     crawler, mw, request = setup()
     seen = []
-    from harvester import signals
+    from harvester.gateway import signals
 
     def on_throttled(request, retry_after):
         seen.append(retry_after)

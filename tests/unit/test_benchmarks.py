@@ -11,11 +11,24 @@ import pytest
 from benchmarks import naive_baseline
 from benchmarks.distributed import DistributedRun
 from benchmarks.distributed_scaling import Scaling, Sizes, measure
-from benchmarks.report import (BEGIN, END, Row, charts, format_value, markdown_table, readme_section, render_table,
-                               replace_section, rows_of, summary, write_json, write_png)
+from benchmarks.report import (
+    BEGIN,
+    END,
+    Row,
+    charts,
+    format_value,
+    markdown_table,
+    readme_section,
+    render_table,
+    replace_section,
+    rows_of,
+    summary,
+    write_json,
+    write_png,
+)
 from benchmarks.runs import Usage
 from harvester.open1688 import endpoints
-from harvester.sandbox.testing import SandboxProcess
+from harvester.sandbox.process import SandboxProcess
 
 MACHINE = {"host": "vm", "cpu": "AMD EPYC", "cores": 2, "ram_gib": 23.5, "os": "Linux 6.1", "python": "3.11.7",
            "scrapy": "2.19.0"}

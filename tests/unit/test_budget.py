@@ -1,7 +1,7 @@
 import os
 from datetime import datetime, timezone
 
-from harvester.budget import FileBudget
+from harvester.quota.budget import FileBudget
 
 DAY1 = datetime(2026, 11, 28, 12, tzinfo=timezone.utc).timestamp()
 DAY2 = datetime(2026, 11, 29, 0, 0, 1, tzinfo=timezone.utc).timestamp()

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from harvester.changes import FieldChange, OfferState, SkuState, compare, gone, state_of, value_text
+from harvester.history.changes import FieldChange, OfferState, SkuState, compare, gone, state_of, value_text
 from harvester.items import PriceRange, Product, Sku
 
 D = Decimal

@@ -17,8 +17,8 @@ from requests.adapters import BaseAdapter
 
 from harvester.open1688 import endpoints, signing
 from harvester.open1688.client import Client
-from harvester.open1688.errors import Action, GatewayError
 from harvester.open1688.oauth import TokenFile, Tokens
+from harvester.open1688.outcomes import Action, GatewayError
 from harvester.open1688.queries import QueryError
 
 GATEWAY = "http://127.0.0.1:9"

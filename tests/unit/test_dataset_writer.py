@@ -13,7 +13,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from harvester.crawl import CrawlIdentity
+from harvester.crawl.identity import CrawlIdentity
 from harvester.dataset.files import PartFile, free_part_name, part_name, sweep_temporaries
 from harvester.dataset.writer import DatasetWriter, WriterOptions
 from harvester.items import Change, MissingOffer, Product, SearchHit, Sku

@@ -6,8 +6,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from harvester import doctor
-from harvester.doctor import Status
+from harvester.checks import doctor
+from harvester.checks.doctor import Status
 
 GATEWAY_TIME = datetime(2026, 1, 1, 12, tzinfo=timezone.utc)
 

@@ -3,7 +3,7 @@ import json
 import pytest
 
 from harvester.open1688 import endpoints
-from harvester.open1688.errors import Action, classify, decode_body, parse_item_failures
+from harvester.open1688.outcomes import Action, classify, decode_body, parse_item_failures
 
 
 def gw_error(code, message="x"):

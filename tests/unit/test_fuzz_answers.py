@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from harvester.items import Product, RawOffer, Reject
 from harvester.normalise import normalise_offer
 from harvester.open1688 import endpoints
-from harvester.open1688.errors import Action, Outcome, classify
+from harvester.open1688.outcomes import Action, Outcome, classify
 from harvester.sandbox.answers import Renderer
 from harvester.sandbox.catalogue import Catalogue
 

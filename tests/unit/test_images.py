@@ -4,7 +4,7 @@ import zlib
 import pytest
 from PIL import Image
 
-from harvester.images import Crop, ImageError, prepare
+from harvester.inputs.images import Crop, ImageError, prepare
 
 
 def picture(width=800, height=600, fmt="JPEG", exif_orientation=None, mode="RGB"):

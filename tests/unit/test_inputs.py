@@ -1,7 +1,7 @@
 import pytest
 
 from harvester.exceptions import ArgumentError
-from harvester.inputs import BadLine, check_readable, stream_lines
+from harvester.inputs.lines import BadLine, check_readable, stream_lines
 
 
 def test_lines_and_bad_lines(tmp_path):

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from harvester.exceptions import ArgumentError
-from harvester.inputs import BadLine
-from harvester.offer_ids import parse_offer_id, parse_offer_ids, stream_offer_ids
+from harvester.inputs.lines import BadLine
+from harvester.inputs.offer_ids import parse_offer_id, parse_offer_ids, stream_offer_ids
 
 
 @pytest.mark.parametrize(

@@ -9,12 +9,12 @@ import pytest
 from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.utils.misc import build_from_crawler
 
-from harvester.crawl import crawl_identity
+from harvester.crawl.identity import crawl_identity
+from harvester.crawl.seen import MemorySeenSet
 from harvester.items import Product, RawOffer, Reject, SearchHit, Seller
 from harvester.pipelines.dataset import DatasetPipeline
 from harvester.pipelines.dedupe import DeduplicatePipeline
 from harvester.pipelines.normalise import NormalisePipeline
-from harvester.seen import MemorySeenSet
 from tests.builders import load, make_crawler
 
 NOW = datetime(2025, 5, 1, tzinfo=UTC)

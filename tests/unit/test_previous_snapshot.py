@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from harvester.changes import compare, state_of
-from harvester.dataset.previous import PreviousSnapshot, previous_snapshot
+from harvester.history.changes import compare, state_of
+from harvester.history.previous import PreviousSnapshot, previous_snapshot
 from harvester.items import Product
 from tests.builders import fixture_offers, make_crawler, normalised, write_crawl
 

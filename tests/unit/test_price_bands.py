@@ -1,6 +1,6 @@
 from decimal import Decimal
 
-from harvester.spiders.search import price_boundaries
+from harvester.stages.search import price_boundaries
 
 D = Decimal
 

@@ -8,15 +8,15 @@ import pytest
 from scrapy import Request
 from scrapy.exceptions import IgnoreRequest
 
-from harvester import signals as harvester_signals
-from harvester.access import GatewayAccess
-from harvester.budget import LocalBudget
-from harvester.calls import api_request
 from harvester.distributed.connection import RedisUnavailable
-from harvester.distributed.quota import RedisBudget, RedisPacer
+from harvester.gateway import signals as harvester_signals
+from harvester.gateway.access import GatewayAccess
+from harvester.gateway.calls import api_request
 from harvester.middlewares.quota import QuotaMiddleware
 from harvester.open1688 import endpoints
-from harvester.ratelimit import LocalPacer
+from harvester.quota.budget import LocalBudget
+from harvester.quota.pace import LocalPacer
+from harvester.quota.shared import RedisBudget, RedisPacer
 from tests.crawlers import project_crawler
 
 

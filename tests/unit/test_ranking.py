@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from harvester.items import SearchHit
-from harvester.spiders.details import Wanted
-from harvester.spiders.ranking import ResultRanking
+from harvester.stages.details import Wanted
+from harvester.stages.ranking import ResultRanking
 
 NOW = datetime(2025, 5, 1, tzinfo=UTC)
 

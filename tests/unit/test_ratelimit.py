@@ -1,6 +1,6 @@
 import pytest
 
-from harvester.ratelimit import Aimd, Gcra
+from harvester.quota.pace import Aimd, Gcra
 
 
 def test_gcra_spaces_calls_exactly():
@@ -64,7 +64,7 @@ def test_aimd_retry_after_pauses():
 
 
 def test_send_window_holds_back_a_bunch():
-    from harvester.ratelimit import SendWindow
+    from harvester.quota.pace import SendWindow
 
     window = SendWindow(3, 1.0)
     for t in (0.0, 0.1, 0.2):

@@ -1,6 +1,6 @@
 import logging
 
-from harvester.redaction import RedactingFilter
+from harvester.gateway.redaction import RedactingFilter
 
 
 def test_message_args_and_traceback_are_masked():

@@ -11,7 +11,7 @@ import pytest
 import redis.asyncio
 
 from harvester.distributed.connection import RedisUnavailable
-from harvester.distributed.quota import BUDGET_TTL, RedisBudget, RedisPacer, Slot
+from harvester.quota.shared import BUDGET_TTL, RedisBudget, RedisPacer, Slot
 
 pytestmark = pytest.mark.redis
 

@@ -9,12 +9,12 @@ from redis.connection import Connection
 from scrapy.exceptions import DropItem
 from scrapy.utils.misc import build_from_crawler
 
+from harvester.crawl.resume import build_seen_set
+from harvester.crawl.seen import MemorySeenSet
 from harvester.distributed.connection import RedisUnavailable
 from harvester.distributed.seen import RedisSeenSet
 from harvester.items import Product, Seller
 from harvester.pipelines.dedupe import DeduplicatePipeline, SharedDeduplicatePipeline
-from harvester.resume import build_seen_set
-from harvester.seen import MemorySeenSet
 from tests.builders import make_crawler
 
 pytestmark = pytest.mark.redis

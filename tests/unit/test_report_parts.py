@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from harvester import exitcodes
+from harvester.crawl import exitcodes
 from harvester.report.exits import MEANINGS, exit_status
 from harvester.report.formats import clock, compact, count, duration, number, size, when
 from harvester.report.series import ThinnedSeries

@@ -5,8 +5,10 @@ from collections import Counter
 
 import pytest
 
-from harvester.open1688 import endpoints, errors
-from harvester.open1688.errors import Action
+from harvester.open1688 import endpoints
+from harvester.open1688 import outcomes as errors
+from harvester.open1688.outcomes import Action
+from harvester.sandbox import admin
 from harvester.sandbox.config import ConfigError, FaultConfig
 from harvester.sandbox.wire import STALL
 
@@ -129,7 +131,7 @@ def test_faults_spare_oauth_and_system_apis(sandbox_catalogue, clock):
     refreshed = call(gateway, endpoints.GET_TOKEN, {"grant_type": "refresh_token", "client_id": APP_KEY,
                                                     "client_secret": SECRET, "refresh_token": REFRESH}, token=None)
     assert refreshed.status == 200
-    assert gateway.handle("GET", "/_sandbox/stats", {}).status == 200
+    assert admin.handle(gateway, "GET", "/_sandbox/stats", b"").status == 200
 
 
 def test_faults_can_be_switched_at_run_time(sandbox_catalogue, clock):

@@ -4,8 +4,9 @@ import base64
 
 import pytest
 
-from harvester.open1688 import endpoints, errors, signing
-from harvester.open1688.errors import Action
+from harvester.open1688 import endpoints, signing
+from harvester.open1688 import outcomes as errors
+from harvester.open1688.outcomes import Action
 
 from .sandbox_calls import APP_KEY, SECRET, TOKEN, Clock, business, call, make_gateway, search, succeeded
 

@@ -4,8 +4,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from harvester.open1688 import endpoints, errors
-from harvester.open1688.errors import Action
+from harvester.open1688 import endpoints
+from harvester.open1688 import outcomes as errors
+from harvester.open1688.outcomes import Action
 
 from .sandbox_calls import APP_KEY, REFRESH, SECRET, TOKEN, Clock, call, make_gateway, search
 

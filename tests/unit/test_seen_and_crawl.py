@@ -8,8 +8,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from harvester.crawl import crawl_identity, new_crawl_id, safe_name, started_at_of
-from harvester.seen import MemorySeenSet
+from harvester.crawl.identity import crawl_identity, new_crawl_id, safe_name, started_at_of
+from harvester.crawl.seen import MemorySeenSet
 from tests.builders import make_crawler
 
 

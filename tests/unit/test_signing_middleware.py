@@ -4,12 +4,12 @@ import asyncio
 from urllib.parse import parse_qs
 
 import pytest
-from tests.crawlers import project_crawler
 
-from harvester.access import GatewayAccess
-from harvester.calls import api_request
+from harvester.gateway.access import GatewayAccess
+from harvester.gateway.calls import api_request
 from harvester.middlewares.signing import SigningMiddleware
 from harvester.open1688 import endpoints, signing
+from tests.crawlers import project_crawler
 
 SETTINGS: dict = {}
 

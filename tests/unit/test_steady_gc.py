@@ -9,7 +9,7 @@ import pytest
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.test import get_crawler
 
-from harvester import steady_gc
+from harvester.crawl import steady_gc
 from harvester.extensions.steady_gc import SteadyGc
 
 

@@ -8,7 +8,7 @@ delay policy in one method) so it can be tested with a fake clock.
 
 The quota middleware talks to a :class:`Pacer`, whose methods are
 coroutines so that a pacer shared through Redis
-(``harvester.distributed.quota.RedisPacer``) answers without blocking the
+(``harvester.quota.shared.RedisPacer``) answers without blocking the
 reactor; :class:`LocalPacer` is the single-machine one, the in-process GCRA
 and AIMD below on the monotonic clock.
 """

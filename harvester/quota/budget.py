@@ -22,7 +22,7 @@ def utc_day(now: float) -> str:
 
 class Budget(Protocol):
     """The daily budget as the quota middleware spends it: coroutines, so that a budget shared through Redis
-    (``harvester.distributed.quota.RedisBudget``) answers without blocking the reactor."""
+    (``harvester.quota.shared.RedisBudget``) answers without blocking the reactor."""
 
     limit: int
 

@@ -22,9 +22,9 @@ from urllib.parse import urlsplit, urlunsplit
 
 import redis
 
-from .open1688 import oauth, probes
-from .open1688.client import Client
-from .open1688.errors import Action, GatewayError, Outcome
+from ..open1688 import oauth, probes
+from ..open1688.client import Client
+from ..open1688.outcomes import Action, GatewayError, Outcome
 
 _SIGNATURE_CODES = ("gw.SignatureInvalid", "gw.SignatureMissing")
 #: Seconds a doctor's Redis connection may take: a reachable Redis answers in milliseconds.

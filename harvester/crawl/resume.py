@@ -19,19 +19,19 @@ crawl) and whether the crawl stopped cleanly.
 
 from __future__ import annotations
 
-import json
 import logging
-import os
 import shutil
-import tempfile
 import weakref
-from collections.abc import Callable, Hashable
-from dataclasses import asdict, dataclass
+from collections.abc import Hashable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from scrapy import signals
 from scrapy.utils.misc import build_from_crawler, load_object
+
+from ..dataset.snapshot import latest_snapshot
+from .identity import crawl_identity
+from .jobdir import JobState, load, save
 
 if TYPE_CHECKING:
     from scrapy import Spider
@@ -42,54 +42,12 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-STATE_FILE = "harvester-crawl.json"
 #: What Scrapy keeps in a JOBDIR for the scheduler: stale after a hard kill.
 SCRAPY_STATE = ("requests.queue", "requests.seen")
 #: Seen-sets that are seeded with the offers a killed crawl already wrote.
 SEEDED = ("wanted", "offers")
-MEMORY_SEEN_SET = "harvester.seen.MemorySeenSet"
+MEMORY_SEEN_SET = "harvester.crawl.seen.MemorySeenSet"
 REDIS_SEEN_SET = "harvester.distributed.seen.RedisSeenSet"
-
-
-@dataclass
-class JobState:
-    crawl_id: str
-    #: False from the start of a run until it stops cleanly.
-    clean: bool = False
-
-
-def _path(jobdir: str) -> Path:
-    return Path(jobdir) / STATE_FILE
-
-
-def load(jobdir: str) -> JobState | None:
-    try:
-        return JobState(**json.loads(_path(jobdir).read_text(encoding="utf-8")))
-    except FileNotFoundError:
-        return None
-
-
-def save(jobdir: str, state: JobState) -> None:
-    path = _path(jobdir)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{STATE_FILE}.", dir=path.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        json.dump(asdict(state), handle)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
-
-
-def jobdir_crawl_id(settings: BaseSettings, fresh: Callable[[], str]) -> str | None:
-    """The crawl id of the JOBDIR's crawl (made and recorded on its first run); None without a JOBDIR."""
-    jobdir = settings.get("JOBDIR")
-    if not jobdir:
-        return None
-    state = load(jobdir)
-    if state is None:
-        state = JobState(fresh())
-        save(jobdir, state)
-    return state.crawl_id
 
 
 class _Recovery:
@@ -116,15 +74,11 @@ class _Recovery:
             crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     def spider_opened(self, spider: Spider) -> None:
-        from .crawl import crawl_identity  # noqa: PLC0415 (crawl imports this module)
-
         save(self.crawler.settings["JOBDIR"], JobState(crawl_identity(self.crawler).crawl_id, clean=False))
         if self.active and self.crawler.stats is not None:
             self.crawler.stats.set_value("harvester/resume/recovered_offers", len(self.done))
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
-        from .crawl import crawl_identity  # noqa: PLC0415
-
         save(self.crawler.settings["JOBDIR"], JobState(crawl_identity(self.crawler).crawl_id, clean=True))
 
 
@@ -133,8 +87,6 @@ def _scrapy_state_exists(jobdir: str) -> bool:
 
 
 def written_offers(data_dir: str, crawl_id: str) -> set[int]:
-    from .dataset.snapshot import latest_snapshot  # noqa: PLC0415 (pyarrow only when recovering)
-
     tables = latest_snapshot(data_dir, ("products", "missing"), crawl_id=crawl_id,
                              columns={"products": ["offer_id"], "missing": ["offer_id"]})
     return {offer_id for table in tables.values() for offer_id in table.column("offer_id").to_pylist()}

@@ -18,7 +18,7 @@ down: the AIMD state lives next to the TAT, in the hash
 time ``at``; ``cut``: the last decrease). The rate in force is computed from
 it at every reservation, recovering linearly from ``rate`` at ``at`` to the
 target over ``recovery`` seconds, the same policy as
-:class:`harvester.ratelimit.Aimd` but shared, and driven by time rather
+:class:`harvester.quota.pace.Aimd` but shared, and driven by time rather
 than by one worker's successes, so it recovers even if the worker that
 slowed it down died. A ``Retry-After`` moves the TAT past the pause, for
 every worker.
@@ -42,9 +42,9 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import redis
 import redis.asyncio
 
-from ..budget import utc_day
-from ..ratelimit import AIMD_COOLDOWN, AIMD_DECREASE, AIMD_FLOOR, AIMD_RECOVERY
-from .connection import RedisUnavailable
+from ..distributed.connection import RedisUnavailable
+from .budget import utc_day
+from .pace import AIMD_COOLDOWN, AIMD_DECREASE, AIMD_FLOOR, AIMD_RECOVERY
 
 if TYPE_CHECKING:
     from redis.commands.core import AsyncScript
@@ -134,7 +134,7 @@ class Slot(NamedTuple):
 
 
 class RedisPacer:
-    """The :class:`harvester.ratelimit.Pacer` of a distributed crawl: GCRA and AIMD kept in Redis, per app key."""
+    """The :class:`harvester.quota.pace.Pacer` of a distributed crawl: GCRA and AIMD kept in Redis, per app key."""
 
     def __init__(self, client: redis.asyncio.Redis, url: str, prefix: str, app_key: str, rate: float, *,
                  burst: int = 1, floor: float = AIMD_FLOOR, recovery: float = AIMD_RECOVERY,
@@ -195,7 +195,7 @@ class RedisPacer:
 
 
 class RedisBudget:
-    """The :class:`harvester.budget.Budget` of a distributed crawl: one count per app key and UTC day in Redis.
+    """The :class:`harvester.quota.budget.Budget` of a distributed crawl: one count per app key and UTC day in Redis.
 
     The day is taken from the worker's clock (``now``): around midnight
     workers whose clocks disagree by a few seconds spend a few calls from

@@ -23,19 +23,19 @@ from scrapy import Request
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
-from ..calls import api_request, outcome_of
+from ..crawl.resume import build_seen_set
+from ..crawl.seen import SeenSet
+from ..gateway.calls import api_request, outcome_of
 from ..items import SearchHit
 from ..open1688.endpoints import Endpoint
 from ..open1688.queries import SearchQuery, parse_positive_int
-from ..resume import build_seen_set
-from ..seen import SeenSet
 from .details import Wanted
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from scrapy.statscollectors import StatsCollector
 
-    from .base import HarvestSpider
+    from ..spiders.base import HarvestSpider
 
 logger = logging.getLogger(__name__)
 

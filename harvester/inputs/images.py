@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from .exceptions import ArgumentError
+from ..exceptions import ArgumentError
 
 #: Pictures above this many pixels are refused before they are decoded.
 MAX_PIXELS = 40_000_000

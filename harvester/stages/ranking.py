@@ -17,7 +17,6 @@ then sent to batch detail best first.
 from __future__ import annotations
 
 from collections.abc import Iterable
-
 from dataclasses import dataclass, field
 
 from scrapy import Request

@@ -11,7 +11,7 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from .exceptions import ArgumentError
+from ..exceptions import ArgumentError
 
 MAX_LINE_BYTES = 4096
 

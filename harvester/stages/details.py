@@ -22,19 +22,19 @@ from scrapy import Request
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
-from ..calls import ACL_FALLBACK, ApiCallFailed, api_request, outcome_of
+from ..crawl.resume import build_seen_set
+from ..crawl.seen import SeenSet
+from ..gateway.calls import ACL_FALLBACK, ApiCallFailed, api_request, outcome_of
 from ..items import MissingOffer, RawOffer
 from ..open1688 import endpoints
-from ..resume import build_seen_set
-from ..open1688.errors import Outcome
-from ..seen import SeenSet
+from ..open1688.outcomes import Outcome
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from scrapy.statscollectors import StatsCollector
 
-    from ..access import GatewayAccess
-    from .base import HarvestSpider
+    from ..gateway.access import GatewayAccess
+    from ..spiders.base import HarvestSpider
 
 logger = logging.getLogger(__name__)
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 
-from .exceptions import ArgumentError
-from .inputs import BadLine, stream_lines
+from ..exceptions import ArgumentError
+from .lines import BadLine, stream_lines
 
 _INT64_MAX = 2**63 - 1
 _OFFER_URL = re.compile(r"(?:https?://)?(?:[\w-]+\.)*1688\.com/offer/(\d+)\.html(?:[?#]\S*)?", re.IGNORECASE)

@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING
 
 from scrapy.settings import SETTINGS_PRIORITIES
 
-from .exceptions import ConfigurationError
-from .open1688 import endpoints
-from .open1688.errors import GatewayError
-from .open1688.oauth import OAuthClient, TokenFile, Tokens
+from ..exceptions import ConfigurationError
+from ..open1688 import endpoints
+from ..open1688.oauth import OAuthClient, TokenFile, Tokens
+from ..open1688.outcomes import GatewayError
 from .redaction import protect
 
 if TYPE_CHECKING:
@@ -114,7 +114,7 @@ class GatewayAccess:
 
     @classmethod
     def _embedded(cls, settings: BaseSettings, margin: float) -> GatewayAccess:
-        from .sandbox.server import SandboxConfig, start_sandbox  # noqa: PLC0415 (only when used)
+        from ..sandbox.server import SandboxConfig, start_sandbox  # noqa: PLC0415 (only when used)
 
         running = start_sandbox(SandboxConfig.from_settings(settings))
         logger.info(

@@ -20,7 +20,7 @@ from datetime import UTC, date, datetime
 
 from scrapy.crawler import Crawler
 
-from .resume import jobdir_crawl_id
+from .jobdir import jobdir_crawl_id
 
 _ID_FORMAT = "%Y%m%dT%H%M%SZ"
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.]+")

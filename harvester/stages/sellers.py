@@ -28,7 +28,7 @@ from scrapy import Request
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
-from ..calls import ACL_FALLBACK, ApiCallFailed, api_request, outcome_of
+from ..gateway.calls import ACL_FALLBACK, ApiCallFailed, api_request, outcome_of
 from ..items import RawOffer
 from ..open1688 import endpoints
 from .details import DETAIL_PRIORITY, offer_id_of
@@ -37,8 +37,8 @@ if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from scrapy.statscollectors import StatsCollector
 
-    from ..access import GatewayAccess
-    from .base import HarvestSpider
+    from ..gateway.access import GatewayAccess
+    from ..spiders.base import HarvestSpider
 
 logger = logging.getLogger(__name__)
 

@@ -17,8 +17,8 @@ from urllib.parse import urlencode
 from scrapy import Request
 from scrapy.exceptions import IgnoreRequest
 
-from .open1688 import endpoints
-from .open1688.errors import Outcome
+from ..open1688 import endpoints
+from ..open1688.outcomes import Outcome
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler

@@ -13,7 +13,7 @@ Setting the threshold, even to its default, turns that adjustment off.
 Measured on quota-off crawls of 保温杯 (``benchmarks/scale.py``'s): Python's
 own objects do not grow beyond the seen-sets (gc object counts flat;
 tracemalloc's live growth from 10,000 to 50,000 offers is all in
-``harvester.seen``, +0.8 MB, and Scrapy's dupefilter, +0.2 MB), nor do
+``harvester.crawl.seen``, +0.8 MB, and Scrapy's dupefilter, +0.2 MB), nor do
 pymalloc's arenas (126-127 MB); glibc's heap does: from 81 to 98 MB between
 10,000 and 98,000 offers, while what is in use in it stays at 62-70 MB (its
 free space went from 11 to 36 MB). Through the benchmark's harness, before ->

@@ -2,7 +2,7 @@
 
 Both sides are reduced to one :class:`OfferState`: this crawl's from the
 normalised :class:`~harvester.items.Product`, the previous crawl's from its
-rows in the dataset (``harvester.dataset.previous``). The two detail APIs
+rows in the dataset (``harvester.history.previous``). The two detail APIs
 answer the same offer in different words and with different noise (a price
 ``"47.0"`` or ``47``, a stock ``"12"`` or ``12``); after normalisation they
 are the same ``Decimal``/``int``/``str``, so a change is a change of the
@@ -31,8 +31,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from .items import Product
-from .open1688 import endpoints
+from ..items import Product
+from ..open1688 import endpoints
 
 OFFER_FIELDS = ("title", "status", "stock", "price_min", "price_max", "price_ranges")
 SKU_FIELDS = ("price", "consign_price", "promotion_price", "stock")

@@ -19,9 +19,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..changes import DETAIL_APIS, OfferState, SkuState
-from ..crawl import crawl_identity
-from .snapshot import latest_crawl_id, latest_snapshot
+from ..crawl.identity import crawl_identity
+from ..dataset.snapshot import latest_crawl_id, latest_snapshot
+from .changes import DETAIL_APIS, OfferState, SkuState
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler

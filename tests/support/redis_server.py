@@ -3,7 +3,7 @@
 The machine's own Redis may hold other sessions' keys and may not exist on a
 user's machine at all; a server of our own (no persistence, killed at the
 end) keeps Redis tests and benchmarks hermetic. Beside
-``harvester.sandbox.testing.SandboxProcess``, and free of pytest, so that the
+``harvester.sandbox.process.SandboxProcess``, and free of pytest, so that the
 benchmarks use the same server the tests do.
 """
 

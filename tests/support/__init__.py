@@ -1,0 +1,1 @@
+"""Harness shared by the tests and the benchmarks: real crawls in subprocesses, a private redis-server."""
