@@ -21,26 +21,36 @@ from decimal import Decimal
 
 @dataclass(slots=True)
 class RawOffer:
-    """One offer as an API answered it, before normalisation."""
+    """One offer's detail as ``queryProductDetail`` answered it, before normalisation."""
 
-    #: Endpoint key: ``batch_detail``, ``product_detail``, ``keyword_search``, ``image_search`` or ``seller_offers``.
+    #: Endpoint key of the detail API: ``product_detail``.
     source_api: str
-    #: The product object as returned: a productList element, queryProductDetail's ``result.result``,
-    #: or a search list item when no detail could be had.
+    #: ``result.result`` of the answer.
     data: dict
     #: What found it: the keyword, ``image:<id>``, ``seller:<openId>``; None for id lists.
     query: str | None = None
-    #: The search list item that found it: it carries ``monthSold`` and ``repurchaseRate``, which details lack.
-    search_item: dict | None = None
+    #: Fields of the search listing that found it which details lack (``monthSold``, ``sales7d``,
+    #: ``repurchaseRate``, ``modifyDate``...); None for id lists.
+    listing: dict | None = None
     #: UTC time the answer arrived (defaults to now, so a spider may leave it out).
     fetched_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     #: The offer's place in the crawl's merged result list (image crawls rank what several images found).
     rank: int | None = None
     #: Every query of the crawl that found the offer, best match first (set by spiders that rank).
     found_by: list[str] | None = None
-    #: What a seller probe learnt about the offer's seller, in the detail API's names (``sellerOpenId``,
-    #: ``companyName``, ``supplierLoginId``): productList answers carry only the login id.
-    seller_hint: dict | None = None
+
+
+@dataclass(slots=True)
+class RawListing:
+    """One search result item as a search API answered it: a row of the ``listings`` table once normalised."""
+
+    #: Endpoint key of the search: ``keyword_search``, ``image_search`` or ``seller_offers``.
+    source_api: str
+    #: The item as returned.
+    data: dict
+    #: What found it: the keyword, ``image:<id>``, ``seller:<openId>``.
+    query: str | None = None
+    fetched_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 
 @dataclass(slots=True)

@@ -716,10 +716,8 @@ def normalise_offer(
 
     fetched_at = raw.fetched_at
     product, skus, ranges = shape(data, _Offer(offer_id, image_base, note, crawl_id, fetched_at))
-    if raw.search_item is not None and raw.search_item is not data:
-        _merge_search_item(product, raw.search_item, note)
-    if raw.seller_hint is not None:
-        _apply_seller_hint(product, raw.seller_hint, note)
+    if raw.listing is not None and raw.listing is not data:
+        _merge_search_item(product, raw.listing, note)
 
     prices = [r.price for r in ranges]
     prices += [s.price for s in skus if s.price is not None]

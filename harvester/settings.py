@@ -44,15 +44,16 @@ OPEN1688_DAILY_CALL_BUDGET = 0
 OPEN1688_STATE_DIR = "~/.local/state/harvester"
 #: Search page size (the gateway answers at most 50).
 OPEN1688_PAGE_SIZE = 50
-#: Offer ids per batch detail call (alibaba.cross.productList).
-OPEN1688_DETAIL_BATCH_SIZE = 20
-#: Use the batch detail API; when false (or when the app may not call it) offers are fetched one by one.
-OPEN1688_BATCH_DETAIL = True
-#: Extra queryProductDetail calls a crawl may make to learn sellers (one per distinct seller met in batch
-#: answers, which name sellers by login id only): they fill the sellers table's open ids and scores and
-#: products' seller_open_id. Off (0) by default so a harvest costs pages + batches only; e.g. 1000 fills
-#: the sellers of most keyword crawls. The seller spider always looks up its one seller.
-OPEN1688_SELLER_PROBES = 0
+#: Results one search query pages through at most (the gateway's cap: 2,000 measured). A query whose total
+#: reaches it may hold more (the gateway reports totals capped at it) and is split until every slice is under it.
+OPEN1688_SEARCH_CAP = 2000
+#: How a query at the search cap is cut, in this order: price (bands), category, sales (30-day sales ranges of
+#: saleFilterList), facet (search-navigation facets of keywordSNQuery: not a partition, so last). Leave one out to
+#: never cut that way.
+OPEN1688_SPLIT_DIMENSIONS = "price,category,sales,facet"
+#: Whether saleFilterList's saleStart and saleEnd include their bounds (the official pages do not say); sales
+#: ranges are cut so that no offer falls between two ranges either way this is set.
+OPEN1688_SALE_FILTER_INCLUSIVE = True
 #: Language of translated fields (en, ja, ko, ...; zh is rejected by the gateway).
 OPEN1688_COUNTRY = "en"
 #: Retries of a call that failed transiently (5xx, timeout, malformed answer) before it is given up.
@@ -61,7 +62,11 @@ OPEN1688_RETRY_TIMES = 5
 OPEN1688_RETRY_BACKOFF = 0.5
 #: Upper bound of a retry delay in seconds.
 OPEN1688_RETRY_BACKOFF_MAX = 30.0
-#: Retries of a call the gateway answered gw.QosAppFrequencyLimit (these do not use up OPEN1688_RETRY_TIMES).
+#: Retries of a call the gateway answered gw.ISPInvokeError, gw.ISPInvokeTimeout or gw.ISPConnectError (the
+#: service behind the gateway failed): at most this many, within OPEN1688_RETRY_TIMES.
+OPEN1688_ISP_RETRY_TIMES = 3
+#: Retries of a call the gateway answered gw.QosAppFrequencyLimit or gw.QosApiFrequencyLimit (these do not use
+#: up OPEN1688_RETRY_TIMES).
 OPEN1688_THROTTLE_RETRY_TIMES = 30
 #: Longest side, in pixels, of an image prepared for image search (the gateway's limit is unpublished).
 OPEN1688_IMAGE_MAX_SIDE = 1024
@@ -147,6 +152,12 @@ HARVEST_PARQUET_COMPRESSION_LEVEL = 0
 #: A distributed crawl (HARVEST_DISTRIBUTED) left with this default uses harvester.distributed.seen.RedisSeenSet,
 #: one set per crawl id shared by every worker.
 HARVEST_SEEN_SET = "harvester.crawl.seen.MemorySeenSet"
+#: Where a crawl's units of work come from (harvester.spiders.units): its -a arguments; the distributed add-on
+#: switches it to harvester.distributed.units.UnitFeed (a Redis list every worker takes from).
+HARVEST_UNIT_SOURCE = "harvester.spiders.units.LocalUnits"
+#: Class of the ledger that adds up the totals of a split query's slices (harvester.stages.ledger); the
+#: distributed add-on switches it to harvester.distributed.splits.RedisSplitLedger.
+HARVEST_SPLIT_LEDGER = "harvester.stages.ledger.MemorySplitLedger"
 #: Base URL of the image paths that productList gives relative.
 HARVEST_IMAGE_BASE_URL = "https://cbu01.alicdn.com/"
 #: Compare every offer with the latest earlier crawl in the dataset and write the changes table

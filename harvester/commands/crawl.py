@@ -15,7 +15,9 @@ import sys
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
+from scrapy.settings import BaseSettings
 from scrapy.spiderloader import get_spider_loader
+from scrapy.utils.misc import load_object
 
 from ..checks import doctor
 from ..crawl import exitcodes
@@ -25,6 +27,15 @@ from ..distributed.keys import shared_crawl_id
 from ..exceptions import HarvestError
 from ..gateway.access import GatewayAccess
 from . import fail
+
+
+def with_addons(settings: BaseSettings) -> BaseSettings:
+    """The settings as the crawl will see them once its add-ons have run (the distributed one swaps components):
+    what arguments are checked against, before any crawler exists."""
+    settings = settings.copy()
+    for path, _priority in sorted(settings.getdict("ADDONS").items(), key=lambda item: item[1]):
+        load_object(path)().update_settings(settings)
+    return settings
 
 
 class Command(ScrapyCrawlCommand):
@@ -48,7 +59,7 @@ class Command(ScrapyCrawlCommand):
         check = getattr(spidercls, "check_arguments", None)
         try:
             if check is not None:
-                check(opts.spargs, self.settings)
+                check(opts.spargs, with_addons(self.settings))
         except HarvestError as error:
             self._refuse(str(error))
         writable = doctor.data_dir(self.settings["HARVEST_DATA_DIR"])

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from . import stats as keys
+
 #: The crawl finished and got everything it was asked for.
 OK = 0
 #: A fatal error: configuration (secret, ACL, token) or an unexpected failure.
@@ -28,18 +30,9 @@ _BY_REASON = {
 
 
 def for_crawl(stats: Mapping[str, Any]) -> int:
-    reason = stats.get("harvester/stop/reason") or stats.get("finish_reason") or "finished"
+    reason = stats.get(keys.STOP_REASON) or stats.get("finish_reason") or "finished"
     if reason in _BY_REASON:
         return _BY_REASON[reason]
     if reason != "finished":
         return ERROR
-    gaps = (
-        stats.get("harvester/search/pages_lost", 0)
-        + stats.get("harvester/details/lost", 0)
-        + stats.get("harvester/search/unreachable", 0)
-        # An image that could not be searched (bad download, refused upload): asked for, not done.
-        + stats.get("harvester/image/bad_images", 0)
-        + stats.get("harvester/image/downloads_failed", 0)
-        + stats.get("harvester/image/uploads_failed", 0)
-    )
-    return INCOMPLETE if gaps else OK
+    return INCOMPLETE if any(stats.get(gap.key, 0) for gap in keys.GAPS) else OK

@@ -36,7 +36,6 @@ from .jobdir import JobState, load, save
 if TYPE_CHECKING:
     from scrapy import Spider
     from scrapy.crawler import Crawler
-    from scrapy.settings import BaseSettings
 
     from .seen import SeenSet
 
@@ -46,8 +45,6 @@ logger = logging.getLogger(__name__)
 SCRAPY_STATE = ("requests.queue", "requests.seen")
 #: Seen-sets that are seeded with the offers a killed crawl already wrote.
 SEEDED = ("wanted", "offers")
-MEMORY_SEEN_SET = "harvester.crawl.seen.MemorySeenSet"
-REDIS_SEEN_SET = "harvester.distributed.seen.RedisSeenSet"
 
 
 class _Recovery:
@@ -102,17 +99,9 @@ def recovery(crawler: Crawler) -> _Recovery:
     return _recoveries[crawler]
 
 
-def seen_set_class(settings: BaseSettings) -> str:
-    """``HARVEST_SEEN_SET``; a distributed crawl left with the in-memory default shares one in Redis instead."""
-    name: str = settings["HARVEST_SEEN_SET"]
-    if name == MEMORY_SEEN_SET and settings.getbool("HARVEST_DISTRIBUTED"):
-        return REDIS_SEEN_SET
-    return name
-
-
 def build_seen_set(crawler: Crawler, name: str) -> SeenSet:
     """The crawl's ``HARVEST_SEEN_SET`` called ``name``; after a kill, already holding the offers written."""
-    seen: SeenSet = build_from_crawler(load_object(seen_set_class(crawler.settings)), crawler, name=name)
+    seen: SeenSet = build_from_crawler(load_object(crawler.settings["HARVEST_SEEN_SET"]), crawler, name=name)
     state = recovery(crawler)
     if state.active and name in SEEDED:
         done: list[Hashable] = list(state.done)

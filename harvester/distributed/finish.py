@@ -23,6 +23,7 @@ Exactly one worker is told ``last``: the script runs atomically.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import redis
@@ -42,7 +43,6 @@ if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
     from ..spiders.base import HarvestSpider
-    from .units import UnitFeed
 
 logger = logging.getLogger(__name__)
 
@@ -132,14 +132,15 @@ class Finish:
         except redis.RedisError as error:
             logger.warning("Could not leave the crawl's worker set (%s); the entry expires by itself", error)
 
-    def idle(self, feed: UnitFeed) -> None:
-        """The worker has nothing to do: raise ``DontCloseSpider`` unless the whole crawl is done.
+    def idle(self, take_now: Callable[[], bool], quiet_now: Callable[[], bool]) -> None:
+        """The worker has nothing to do: raise ``DontCloseSpider`` unless the whole crawl is done. ``take_now``
+        takes units queued since (True if any), ``quiet_now`` says whether nothing waits or is taken in Redis.
 
         Synchronous, as the spider_idle signal is: a few round trips, once per idle check (every 5 s at most).
         """
         engine = self.crawler.engine
         assert engine is not None
-        if feed.take_now() or not feed.queue.quiet_now():
+        if take_now() or not quiet_now():
             raise DontCloseSpider
         verdict = self.decide()
         if verdict == "wait":

@@ -26,11 +26,12 @@ import logging
 import time
 from collections.abc import AsyncIterator, Iterable, Mapping
 from itertools import islice
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..exceptions import ArgumentError
 from . import connection
 from .engine import wake
+from .finish import Finish
 from .keys import CrawlKeys
 from .queue import LeasedQueue
 
@@ -73,10 +74,15 @@ def payload_of(unit: Mapping[str, Any]) -> str:
 
 
 class UnitFeed:
+    """The unit source of a distributed crawl's workers (``HARVEST_UNIT_SOURCE``, set by the add-on)."""
+
+    external: ClassVar[bool] = True
+
     def __init__(self, crawler: Crawler, spider: HarvestSpider) -> None:
         settings = crawler.settings
         self.crawler = crawler
         self.spider = spider
+        self.finish = Finish(crawler, spider)
         self.keys = CrawlKeys.from_settings(settings, spider.name)
         self.queue = LeasedQueue(connection.sync_client(settings), self.keys, settings.getfloat("HARVEST_REDIS_LEASE"))
         self.client: redis.asyncio.Redis = connection.async_client(settings)
@@ -109,8 +115,6 @@ class UnitFeed:
                 await self.queue.ack_units(self.client, [member for member, _ in taken])
                 continue
             if await self.queue.quiet(self.client):
-                if self.flush_details():
-                    continue
                 quiet_since = quiet_since or time.monotonic()
                 if time.monotonic() - quiet_since >= self.idle_close:
                     return
@@ -119,15 +123,9 @@ class UnitFeed:
             await asyncio.sleep(self.poll)
         yield  # pragma: no cover (makes this an async generator, as start() must be)
 
-    def flush_details(self) -> bool:
-        """Send this worker's partly filled detail batch once the crawl is quiet, as a lone crawl does when it
-        goes idle, rather than after the quiet period: True if there was one."""
-        requests = self.spider.details.flush() if self.spider.details.pending else []
-        engine = self.crawler.engine
-        assert engine is not None
-        for request in requests:
-            engine.crawl(request)
-        return bool(requests)
+    def idle(self) -> None:
+        """The worker has nothing to do: it closes only when the whole crawl is done (``finish``)."""
+        self.finish.idle(self.take_now, self.queue.quiet_now)
 
     def take_now(self) -> bool:
         """Units queued after this worker's ``start()`` ended (from the idle signal): True if any was taken."""

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 from scrapy import signals
 from twisted.internet import task
 
+from ..crawl import stats as keys
+
 if TYPE_CHECKING:
     from scrapy import Spider
     from scrapy.crawler import Crawler
@@ -94,19 +96,13 @@ class Progress:
             f"{stats.get('harvester/details/wanted', 0):,} found, {stats.get('harvester/details/fetched', 0):,} "
             "with details",
         ]
-        gaps = {
-            "missing (gone)": stats.get("harvester/details/missing", 0),
-            "details lost": stats.get("harvester/details/lost", 0),
-            "kept from search only": stats.get("harvester/details/kept_search_item_only", 0),
-            "search pages lost": stats.get("harvester/search/pages_lost", 0),
-            "unreachable past the cap": stats.get("harvester/search/unreachable", 0),
-        }
+        gaps = {gap.label: stats.get(gap.key, 0) for gap in keys.GAPS}
         gaps_text = ", ".join(f"{name} {count:,}" for name, count in gaps.items() if count)
         if gaps_text:
             lines.append(f"gaps: {gaps_text}")
-        missing = stats.get("harvester/details/missing", 0)
+        missing = stats.get(keys.DETAILS_MISSING, 0)
         if missing:
-            sample = stats.get("harvester/details/missing_sample", "").replace(",", ", ")
+            sample = stats.get(keys.DETAILS_MISSING_SAMPLE, "").replace(",", ", ")
             more = ", …" if missing > sample.count(",") + 1 else ""
             lines.append(f"missing: {sample}{more} (all {missing:,} in the missing table)")
         if retries:

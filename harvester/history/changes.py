@@ -44,8 +44,9 @@ SKU = "sku"
 NULL_IS_A_VALUE = frozenset({"promotion_price"})
 #: Price fields whose relative moves the summary ranks.
 PRICE_FIELDS = frozenset({"price_min", "price_max", "price"})
-#: Answers that carry an offer's SKUs (a search item does not).
-DETAIL_APIS = frozenset({endpoints.BATCH_DETAIL.key, endpoints.PRODUCT_DETAIL.key})
+#: Answers that carry an offer's SKUs: queryProductDetail's, and in datasets written before schema version 4
+#: alibaba.cross.productList's (``batch_detail``) too.
+DETAIL_APIS = frozenset({"batch_detail", endpoints.PRODUCT_DETAIL.key})
 
 #: A quantity tier: (start quantity, price).
 Tier = tuple[int, Decimal]

@@ -24,7 +24,7 @@ from ..exceptions import ConfigurationError
 from ..gateway import signals as harvester_signals
 from ..gateway.access import GatewayAccess
 from ..gateway.calls import ACL_FALLBACK, NOT_BEFORE, OUTCOME, TOKEN_GENERATION, ApiCallFailed, endpoint_of, stop_crawl
-from ..open1688.outcomes import Action, Outcome, classify
+from ..open1688.outcomes import ISP_CODES, Action, Outcome, classify
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -46,7 +46,7 @@ MAX_REFRESHES = 2
 
 class ApiErrorsMiddleware:
     def __init__(self, crawler: Crawler, access: GatewayAccess, *, retry_times: int, backoff: float,
-                 backoff_max: float, throttle_times: int, rng: random.Random | None = None):
+                 backoff_max: float, throttle_times: int, isp_retry_times: int, rng: random.Random | None = None):
         self.crawler = crawler
         self.stats: StatsCollector = crawler.stats  # type: ignore[assignment]
         self.access = access
@@ -54,6 +54,7 @@ class ApiErrorsMiddleware:
         self.backoff = backoff
         self.backoff_max = backoff_max
         self.throttle_times = throttle_times
+        self.isp_retry_times = isp_retry_times
         self.rng = rng or random.Random()
 
     @classmethod
@@ -66,6 +67,7 @@ class ApiErrorsMiddleware:
             backoff=settings.getfloat("OPEN1688_RETRY_BACKOFF"),
             backoff_max=settings.getfloat("OPEN1688_RETRY_BACKOFF_MAX"),
             throttle_times=settings.getint("OPEN1688_THROTTLE_RETRY_TIMES"),
+            isp_retry_times=settings.getint("OPEN1688_ISP_RETRY_TIMES"),
         )
 
     # --- answers ------------------------------------------------------------
@@ -116,16 +118,19 @@ class ApiErrorsMiddleware:
 
     def _retry(self, request: Request, outcome: Outcome) -> Request:
         spider: Any = self.crawler.spider
+        limit = request.meta.get("max_retry_times", self.retry_times)
+        if outcome.code in ISP_CODES:
+            limit = min(limit, self.isp_retry_times)
         retry = get_retry_request(
             request,
             spider=spider,
             reason=outcome.reason,
-            max_retry_times=request.meta.get("max_retry_times", self.retry_times),
+            max_retry_times=limit,
             stats_base_key=f"{STATS}/retry",
         )
         if retry is None:
             self.stats.inc_value(f"{STATS}/gave_up/{outcome.reason}")
-            logger.warning("Gave up on a call after %d retries: %s", self.retry_times, outcome.message)
+            logger.warning("Gave up on a call after %d retries: %s", limit, outcome.message)
             raise ApiCallFailed(outcome, gave_up=True)
         delay = max(self._delay(retry.meta["retry_times"] - 1), outcome.retry_after or 0)
         retry.meta[NOT_BEFORE] = time.time() + delay

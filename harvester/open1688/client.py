@@ -90,7 +90,6 @@ class Client:
         timeout: float = 30.0,
         qps: float | None = None,
         country: str = "en",
-        batch_size: int = 20,
         retries: int = 4,
         backoff: float = 0.5,
         backoff_max: float = 30.0,
@@ -108,8 +107,6 @@ class Client:
             raise ValueError("OPEN1688_APP_SECRET is not set: give the app secret from the 1688 console")
         if qps is not None and qps < 0:
             raise ValueError(f"qps={qps} must not be negative (0 or None: no pacing)")
-        if batch_size < 1:
-            raise ValueError(f"batch_size={batch_size} must be at least 1")
         self.gateway = gateway.rstrip("/")
         self.app_key = app_key
         self._secret = app_secret
@@ -122,7 +119,6 @@ class Client:
         self.session = session or requests.Session()
         self.timeout = timeout
         self.country = country
-        self.batch_size = batch_size
         self.retries = retries
         self.backoff = backoff
         self.backoff_max = backoff_max
@@ -162,7 +158,6 @@ class Client:
         options = {
             "qps": _number(get, "OPEN1688_QPS", float) or None,
             "country": str(get("OPEN1688_COUNTRY")),
-            "batch_size": _number(get, "OPEN1688_DETAIL_BATCH_SIZE", int),
             "tokens": tokens,
             "token_file": token_file if tokens is not None else None,
             **options,
@@ -195,27 +190,29 @@ class Client:
         """
         return self._search(endpoints.KEYWORD_SEARCH, _query(filters, keyword=keyword), page, page_size)
 
-    def search_all(self, keyword: str, page_size: int = 50, **filters: Any) -> Iterator[dict[str, Any]]:
-        """Every item the gateway pages through for one query, page after page.
+    def search_all(self, keyword: str, page_size: int = 50, cap: int = 2000, **filters: Any
+                   ) -> Iterator[dict[str, Any]]:
+        """Every item the gateway pages through for one query, page after page, up to its cap.
 
-        Stops at the gateway's per-query cap and logs a warning when matches
-        lie beyond it: narrow the query (``price_start``/``price_end``,
-        ``category_id``) or use ``scrapy crawl keyword``, which splits it.
+        The gateway serves at most ``cap`` results per query and reports the
+        total capped there, so a total that reaches the cap may hide more:
+        a warning says so (narrow the query with ``price_start``/``price_end``
+        or ``category_id``, or use ``scrapy crawl keyword``, which splits it).
+        ``totalPage`` is not trusted: paging stops at a short page.
         """
         query = _query(filters, keyword=keyword)
-        page = 1
+        page, served = 1, 0
         while True:
             answer = self._search(endpoints.KEYWORD_SEARCH, query, page, page_size)
             items = answer.get("data") or []
             yield from items
-            total_pages = int(answer.get("totalPage") or 0)
-            if not items or page >= total_pages:
-                reachable = total_pages * int(answer.get("pageSize") or page_size)
-                total = int(answer.get("totalRecords") or 0)
-                if total > reachable:
+            served += len(items)
+            total = int(answer.get("totalRecords") or 0)
+            if len(items) < page_size or served >= min(total, cap):
+                if total >= cap:
                     logger.warning(
-                        "%r: the gateway pages through %d of %d matches; narrow the query or use "
-                        "`scrapy crawl keyword`, which splits it", keyword, reachable, total,
+                        "%r: %d matches reach the search cap of %d; there may be more: narrow the query or use "
+                        "`scrapy crawl keyword`, which splits it", keyword, total, cap,
                     )
                 return
             page += 1
@@ -241,25 +238,18 @@ class Client:
         param = {"offerId": _offer_id(offer_id), "country": self.country}
         return self._call(endpoints.PRODUCT_DETAIL, {"offerDetailParam": param}).data
 
-    def batch_detail(self, offer_ids: Iterable[int | str]) -> tuple[list[dict[str, Any]], dict[int, str]]:
-        """Products for many offer ids, ``batch_size`` per call, and the ids that came back without one.
-
-        The second value maps each missing id to the reason the gateway gave
-        (``商品不存在``: the offer does not exist), or ``not returned`` when it
-        gave none.
-        """
-        ids = list(dict.fromkeys(_offer_id(value) for value in offer_ids))
+    def product_details(self, offer_ids: Iterable[int | str]) -> tuple[list[dict[str, Any]], dict[int, str]]:
+        """The details of many offers, one call each (the platform has no batch detail API), and the ids the
+        gateway says do not exist, with what it said (``商品不存在``)."""
         products: list[dict[str, Any]] = []
         missing: dict[int, str] = {}
-        for start in range(0, len(ids), self.batch_size):
-            chunk = ids[start:start + self.batch_size]
-            outcome = self._call(endpoints.BATCH_DETAIL, {"productIdList": chunk})
-            found = [product for product in outcome.data or [] if isinstance(product, dict)]
-            products += found
-            returned = {str(product.get("productID")) for product in found}
-            for offer_id in chunk:
-                if str(offer_id) not in returned:
-                    missing[offer_id] = outcome.item_failures.get(offer_id, "not returned")
+        for offer_id in dict.fromkeys(_offer_id(value) for value in offer_ids):
+            try:
+                products.append(self.product_detail(offer_id))
+            except GatewayError as error:
+                if error.outcome.action is not Action.FAILED or error.outcome.code.startswith(("gw.", "http.")):
+                    raise
+                missing[offer_id] = error.outcome.message
         return products, missing
 
     def upload_image(self, jpeg_bytes: bytes) -> str:
@@ -275,8 +265,8 @@ class Client:
 
     def current_time(self) -> datetime:
         """The gateway's clock (UTC, to the second): a signed call that needs no token."""
-        answer = self._call(endpoints.CURRENT_TIME, {}).document
-        moment = oauth.parse_gateway_time(answer.get("result") if isinstance(answer, Mapping) else None)
+        answer = self._call(endpoints.CURRENT_TIME, {}).data  # a bare JSON string: "20261010164552223+0800"
+        moment = oauth.parse_gateway_time(answer if isinstance(answer, str) else None)
         if moment is None:
             raise GatewayError(Outcome(Action.FAILED, "bad_time", f"the gateway answered currentTime with {answer!r}"))
         return moment

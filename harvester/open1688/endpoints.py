@@ -31,6 +31,8 @@ class Endpoint:
     needs_token: bool = True
     #: Path of keys from the answer document to the data a caller wants.
     result_path: tuple[str, ...] = ()
+    #: The answer is a bare JSON value, not an object (system.currentTime's string).
+    bare: bool = False
 
     @property
     def qualified_name(self) -> str:
@@ -116,26 +118,32 @@ _NESTED_RESULT = ("result", "result")
 KEYWORD_SEARCH = Endpoint("keyword_search", _CROSSBORDER, "product.search.keywordQuery", result_path=_NESTED_RESULT)
 IMAGE_UPLOAD = Endpoint("image_upload", _CROSSBORDER, "product.image.upload", result_path=_NESTED_RESULT)
 IMAGE_SEARCH = Endpoint("image_search", _CROSSBORDER, "product.search.imageQuery", result_path=_NESTED_RESULT)
+KEYWORD_NAVIGATION = Endpoint(
+    "keyword_navigation", _CROSSBORDER, "product.search.keywordSNQuery", result_path=_NESTED_RESULT
+)
 PRODUCT_DETAIL = Endpoint(
     "product_detail", _CROSSBORDER, "product.search.queryProductDetail", result_path=_NESTED_RESULT
 )
 SELLER_OFFERS = Endpoint(
     "seller_offers", _CROSSBORDER, "product.search.querySellerOfferList", result_path=_NESTED_RESULT
 )
-BATCH_DETAIL = Endpoint("batch_detail", "com.alibaba.product", "alibaba.cross.productList", result_path=("productList",))
+#: Offers of the app's cross-border listing relation only, without SKUs or prices (PROTOCOL.md section 9): no
+#: detail API, so the harvester never calls it; the sandbox answers it as the official page describes.
+PRODUCT_LIST = Endpoint("product_list", "com.alibaba.product", "alibaba.cross.productList", result_path=("productList",))
 GET_TOKEN = Endpoint("get_token", "system.oauth2", "getToken", protocol="http", signed=False, needs_token=False)
 POSTPONE_TOKEN = Endpoint("postpone_token", "system.oauth2", "postponeToken", needs_token=False)
-CURRENT_TIME = Endpoint("current_time", "system", "currentTime", needs_token=False)
+CURRENT_TIME = Endpoint("current_time", "system", "currentTime", needs_token=False, bare=True)
 
 CATALOGUE: dict[str, Endpoint] = {
     e.key: e
     for e in (
         KEYWORD_SEARCH,
+        KEYWORD_NAVIGATION,
         IMAGE_UPLOAD,
         IMAGE_SEARCH,
         PRODUCT_DETAIL,
         SELLER_OFFERS,
-        BATCH_DETAIL,
+        PRODUCT_LIST,
         GET_TOKEN,
         POSTPONE_TOKEN,
         CURRENT_TIME,

@@ -75,6 +75,14 @@ _GATEWAY_CODES: dict[str, tuple[Action, str]] = {
         Action.SLOW_DOWN,
         "the app exceeded its calls-per-second limit; lower OPEN1688_QPS if this persists",
     ),
+    # Per-API throttling (spelt QosAPIFrequencyLimit by the Java SDK): slowed down like the app-wide limit.
+    "gw.QosApiFrequencyLimit": (
+        Action.SLOW_DOWN,
+        "{api} exceeded its own calls-per-second limit; lower OPEN1688_QPS if this persists",
+    ),
+    "gw.ISPInvokeError": (Action.RETRY, "the service behind {api} failed"),
+    "gw.ISPInvokeTimeout": (Action.RETRY, "the service behind {api} timed out"),
+    "gw.ISPConnectError": (Action.RETRY, "the gateway could not reach the service behind {api}"),
     "gw.NoUsageLeftError": (
         Action.STOP,
         "the app's paid call package is used up; buy more calls in the 1688 console, then resume the crawl",
@@ -100,6 +108,17 @@ _GATEWAY_CODES: dict[str, tuple[Action, str]] = {
         "the gateway does not know {api}; check OPEN1688_GATEWAY points at the 1688 open platform",
     ),
 }
+
+#: Errors of the service behind the gateway: retried, but at most ``OPEN1688_ISP_RETRY_TIMES`` times.
+ISP_CODES = frozenset({"gw.ISPInvokeError", "gw.ISPInvokeTimeout", "gw.ISPConnectError"})
+#: Gateway codes as they are matched: case and the ``gw.`` prefix do not matter (clients spell them differently).
+_CANONICAL = {code.lower().removeprefix("gw."): code for code in _GATEWAY_CODES}
+
+
+def canonical_code(code: str) -> str:
+    """``QOSAPIFREQUENCYLIMIT`` or ``gw.QosAPIFrequencyLimit`` -> ``gw.QosApiFrequencyLimit``; others as sent."""
+    return _CANONICAL.get(code.lower().removeprefix("gw."), code)
+
 
 # Business codes (HTTP 200, success false) that are worth a retry.
 _TRANSIENT_BUSINESS = re.compile(r"busy|timeout|time_out|繁忙|超时|try again|isp\.", re.IGNORECASE)
@@ -178,10 +197,22 @@ def _dig(document: Any, path: tuple[str, ...]) -> Any:
     return document
 
 
+#: Each API's envelope spells its flag, code and message its own way (PROTOCOL.md section 4): most say
+#: success/code/message; keywordSNQuery and the analyze APIs retCode/retMsg; category.get succes (sic),
+#: errorCode and errorMsg.
+_SUCCESS_KEYS = ("success", "succes")
+_CODE_KEYS = ("code", "retCode", "errorCode")
+_MESSAGE_KEYS = ("message", "retMsg", "errorMsg", "msg")
+
+
+def _first(envelope: Mapping[str, Any], keys: tuple[str, ...]) -> Any:
+    return next((envelope[key] for key in keys if envelope.get(key) is not None), None)
+
+
 def _envelope(document: Mapping[str, Any]) -> Mapping[str, Any]:
-    """Where ``success``/``code``/``message`` live: inside ``result`` or at the top."""
+    """Where the success flag, code and message live: inside ``result`` or at the top."""
     inner = document.get("result")
-    if isinstance(inner, Mapping) and "success" in inner:
+    if isinstance(inner, Mapping) and any(key in inner for key in _SUCCESS_KEYS):
         return inner
     return document
 
@@ -203,6 +234,9 @@ def classify(
     api = _api_label(endpoint)
     document = parse_document(body, headers.get("content-type", ""))
 
+    if endpoint is not None and endpoint.bare and status < 400 and isinstance(document, str):
+        # system.currentTime answers a bare JSON string ("20261010164552223+0800").
+        return Outcome(Action.OK, "", "", status, retry_after, document, document)
     if not isinstance(document, Mapping):
         text = decode_body(body, headers.get("content-type", ""))
         if status >= 500 or status == 429:
@@ -218,7 +252,10 @@ def classify(
             retry_after,
         )
 
-    code = str(document.get("error_code") or document.get("errorCode") or _oauth_error(document) or "")
+    # A business envelope of its own (category.get's {succes, errorCode, errorMsg}) is not a gateway error.
+    enveloped = status < 400 and any(key in document for key in _SUCCESS_KEYS)
+    top_code = document.get("error_code") or (None if enveloped else document.get("errorCode"))
+    code = canonical_code(str(top_code or _oauth_error(document) or ""))
     gateway_message = str(
         document.get("error_message") or document.get("errorMessage") or document.get("error_description") or ""
     )
@@ -273,12 +310,13 @@ def classify(
         )
 
     envelope = _envelope(document)
-    success = _truthy(envelope.get("success")) if "success" in envelope else True
+    flag = _first(envelope, _SUCCESS_KEYS)
+    success = _truthy(flag) if flag is not None else True
     data = _dig(document, endpoint.result_path) if endpoint else document
-    business_message = envelope.get("message")
+    business_message = _first(envelope, _MESSAGE_KEYS)
     failures = parse_item_failures(business_message)
     if success is False and not failures:
-        business_code = str(envelope.get("code") or "business_error")
+        business_code = str(_first(envelope, _CODE_KEYS) or "business_error")
         text_message = str(business_message or "")
         action = Action.RETRY if _TRANSIENT_BUSINESS.search(f"{business_code} {text_message}") else Action.FAILED
         return Outcome(
@@ -294,6 +332,10 @@ def _oauth_error(document: Mapping[str, Any]) -> str:
 
 
 def _auth_outcome(status: int, code: str, message: str, api: str, document: Any = None) -> Outcome:
+    if "authenticated" in message:
+        # "Request need user authenticated": no user token at all, nothing to refresh.
+        return Outcome(Action.FATAL, code or "auth.required",
+                       f"{api} needs a user's authorisation ({message}): run `scrapy auth`", status, None, document)
     return Outcome(
         Action.REFRESH_TOKEN,
         code or "auth.required",

@@ -72,9 +72,6 @@ def probe(client: Client) -> Iterator[Probe]:
     yield Probe(endpoints.PRODUCT_DETAIL, outcome)
     seller = (detail or {}).get("sellerOpenId") or "0"
 
-    outcome, _ = _try(lambda: client.batch_detail([offer_id]))
-    yield Probe(endpoints.BATCH_DETAIL, outcome)
-
     outcome, image_id = _try(lambda: client.upload_image(tiny_jpeg()))
     yield Probe(endpoints.IMAGE_UPLOAD, outcome)
 

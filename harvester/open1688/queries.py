@@ -13,6 +13,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 SORT_FIELDS = ("price", "rePurchaseRate", "monthSold")
+#: ``saleFilterList`` sales figures: 7, 14 and 30 days, and all-time (PROTOCOL.md section 6).
+SALE_TYPES = ("sales7", "sales14", "sales30", "totalSales")
 FILTERS = ("shipIn24Hours", "shipIn48Hours", "certifiedFactory", "isOnePsale", "new7", "1688Selection")
 MAX_PAGE_SIZE = 50
 
@@ -90,6 +92,33 @@ def format_price(price: Decimal) -> str:
 
 
 @dataclass(frozen=True)
+class SalesRange:
+    """One ``saleFilterList`` entry: offers whose ``sale_type`` sales lie in ``start..end`` (either end open).
+
+    Whether the gateway's bounds are inclusive is not documented: ``OPEN1688_SALE_FILTER_INCLUSIVE`` says,
+    and the search pager cuts ranges accordingly.
+    """
+
+    sale_type: str = "sales30"
+    start: int | None = None
+    end: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.sale_type not in SALE_TYPES:
+            raise QueryError(f"sales type {self.sale_type!r}: use one of {', '.join(SALE_TYPES)}")
+        if self.start is not None and self.end is not None and self.start > self.end:
+            raise QueryError(f"sales range {self.start}..{self.end} is empty")
+
+    def entry(self) -> dict[str, str]:
+        entry = {"saleType": self.sale_type}
+        if self.start is not None:
+            entry["saleStart"] = str(self.start)
+        if self.end is not None:
+            entry["saleEnd"] = str(self.end)
+        return entry
+
+
+@dataclass(frozen=True)
 class SearchQuery:
     """What to search for (a keyword, an uploaded image or a seller) and how to filter it.
 
@@ -107,6 +136,10 @@ class SearchQuery:
     category_id: int | None = None
     sort: tuple[str, str] | None = None
     filters: tuple[str, ...] = ()
+    #: A search-navigation facet of ``keywordSNQuery`` (``"978"`` or ``"978:1352"``): slices past the cap.
+    sn_id: str | None = None
+    #: A sales range (``saleFilterList``): slices past the cap.
+    sales: SalesRange | None = None
 
     def __post_init__(self) -> None:
         if not (self.keyword or self.image_id or self.seller_open_id):
@@ -169,4 +202,8 @@ class SearchQuery:
             param["filter"] = ",".join(self.filters)
         if self.sort:
             param["sort"] = json.dumps(dict([self.sort]), separators=(",", ":"))
+        if self.sn_id is not None:
+            param["snId"] = self.sn_id
+        if self.sales is not None:
+            param["saleFilterList"] = [self.sales.entry()]
         return param

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ..crawl import stats as keys
 from .formats import Number, number
 
 Stats = Mapping[str, Any]
@@ -133,13 +134,9 @@ def coverage_bars(stats: Stats) -> list[Bar]:
         Bar("crawl", "found", number(stats.get("harvester/details/wanted")),
             "distinct offers the crawl set out to fetch"),
         Bar("crawl", "with details", number(stats.get("harvester/details/fetched"))),
-        Bar("gaps", "kept from search only", number(stats.get("harvester/details/kept_search_item_only")),
-            "details failed; the search item was kept instead"),
-        Bar("gaps", "missing (gone)", number(stats.get("harvester/details/missing")),
+        Bar("gone", "missing (gone)", number(stats.get(keys.DETAILS_MISSING)),
             "the gateway no longer has the offer"),
-        Bar("gaps", "details lost", number(stats.get("harvester/details/lost"))),
-        Bar("gaps", "unreachable", number(stats.get("harvester/search/unreachable")),
-            "past the search cap, in queries that could not be split further"),
+        *(Bar("gaps", gap.label, number(stats.get(gap.key)), gap.detail) for gap in keys.GAPS),
     ]
 
 

@@ -112,7 +112,7 @@ class ProductApis:
             endpoints.IMAGE_SEARCH.key: self._image_search,
             endpoints.SELLER_OFFERS.key: self._seller_offers,
             endpoints.PRODUCT_DETAIL.key: self._detail,
-            endpoints.BATCH_DETAIL.key: self._batch_detail,
+            endpoints.PRODUCT_LIST.key: self._batch_detail,
             endpoints.IMAGE_UPLOAD.key: self._upload,
         }
 
@@ -133,7 +133,7 @@ class ProductApis:
         except BusinessError as error:
             success = self._success(params, False)
             document = {"success": success, "code": error.code, "message": error.message}
-            if endpoint.key != endpoints.BATCH_DETAIL.key:
+            if endpoint.key != endpoints.PRODUCT_LIST.key:
                 document = {"result": document}
             return Answer(200, dumps(document)), error.code
 

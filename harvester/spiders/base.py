@@ -1,4 +1,4 @@
-"""What every harvester spider shares: checked arguments, gateway access, batched details.
+"""What every harvester spider shares: checked arguments, gateway access, the detail stage, units of work.
 
 Arguments are checked before the crawl makes any call (the ``crawl``
 command calls ``check_arguments`` before starting the engine), so a typo
@@ -12,17 +12,17 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import scrapy
 from scrapy import Request, signals
-from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response
+from scrapy.utils.misc import load_object
 from twisted.python.failure import Failure
 
-from ..distributed.finish import Finish
-from ..distributed.units import UnitFeed
 from ..exceptions import ArgumentError
 from ..gateway.access import GatewayAccess
 from ..stages.details import DetailFetcher
 from ..stages.search import SearchPager
-from ..stages.sellers import SellerProbes
+from .units import UnitSource
+
+LOCAL_UNITS = "harvester.spiders.units.LocalUnits"
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -30,26 +30,27 @@ if TYPE_CHECKING:
     from typing_extensions import Self
 
 
+def unit_source_class(settings: BaseSettings) -> type[UnitSource]:
+    return load_object(settings.get("HARVEST_UNIT_SOURCE") or LOCAL_UNITS)
+
+
 class HarvestSpider(scrapy.Spider):
     #: One line for `scrapy list` and the README.
     description: ClassVar[str] = ""
     #: Accepted ``-a`` arguments and what each means.
     arguments: ClassVar[dict[str, str]] = {}
-    #: Fields of one unit of work (what ``units()`` yields and ``seeds()`` takes; a Redis payload's keys).
-    #: Empty: the spider cannot take its work from Redis.
+    #: Fields of one unit of work (what ``units()`` yields and ``seeds()`` takes; a queued payload's keys).
+    #: Empty: the spider takes its work from its arguments only.
     unit_fields: ClassVar[frozenset[str]] = frozenset()
 
     access: GatewayAccess
     details: DetailFetcher
-    sellers: SellerProbes
     #: Set by spiders that search.
     pager: SearchPager
-    #: Where units come from and how the worker finishes, in a distributed crawl (HARVEST_DISTRIBUTED).
-    feed: UnitFeed | None = None
-    finish: Finish | None = None
+    units_source: UnitSource
 
-    def __init__(self, name: str | None = None, *, units_from_redis: bool = False, **kwargs: Any):
-        if kwargs or not units_from_redis:
+    def __init__(self, name: str | None = None, *, units_elsewhere: bool = False, **kwargs: Any):
+        if kwargs or not units_elsewhere:
             self.check_arguments(kwargs)
         super().__init__(name, **kwargs)
 
@@ -57,11 +58,11 @@ class HarvestSpider(scrapy.Spider):
     def check_arguments(cls, arguments: Mapping[str, Any], settings: BaseSettings | None = None) -> None:
         """All checks; ``settings`` (given by ``scrapy crawl``) adds those that depend on them.
 
-        A worker of a distributed crawl may be given no argument: its units come from Redis.
+        When units may come from elsewhere (a shared queue), a spider may be given no argument.
         """
-        if settings is not None and settings.getbool("HARVEST_DISTRIBUTED"):
+        if settings is not None and unit_source_class(settings).external:
             if not cls.unit_fields:
-                raise ArgumentError(f"the {cls.name} spider cannot run distributed (it takes no units from Redis)")
+                raise ArgumentError(f"the {cls.name} spider cannot run distributed (it takes no queued units)")
             if not arguments:
                 return
         unknown = sorted(set(arguments) - set(cls.arguments))
@@ -83,38 +84,22 @@ class HarvestSpider(scrapy.Spider):
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
-        distributed = crawler.settings.getbool("HARVEST_DISTRIBUTED")
-        spider = super().from_crawler(crawler, *args, units_from_redis=distributed, **kwargs)
+        source = unit_source_class(crawler.settings)
+        spider = super().from_crawler(crawler, *args, units_elsewhere=source.external, **kwargs)
         spider.access = GatewayAccess.from_crawler(crawler)
         spider.details = DetailFetcher(crawler, spider.access, spider)
-        spider.sellers = SellerProbes(crawler, spider.access, spider)
-        if distributed:
-            spider.feed = UnitFeed(crawler, spider)
-            spider.finish = Finish(crawler, spider)
-        crawler.signals.connect(spider.flush_details, signal=signals.spider_idle)
+        spider.units_source = source(crawler, spider)
+        crawler.signals.connect(spider.idle, signal=signals.spider_idle)
         return spider
 
     # Callbacks and errbacks live on the spider (Scrapy serialises requests by method name)
-    # and hand over to the components that know the answers.
-
-    def parse_batch_detail(self, response: Response) -> Iterator[Any]:
-        for output in self.details.parse_batch(response):
-            yield from self.sellers.route(output)
-
-    def parse_seller_probe(self, response: Response) -> Iterator[Any]:
-        return self.sellers.parse_probe(response)
-
-    def seller_probe_failed(self, failure: Failure) -> Iterator[Any]:
-        return self.sellers.probe_failed(failure)
+    # and hand over to the stages that know the answers.
 
     def parse_product_detail(self, response: Response) -> Iterator[Any]:
-        return self.details.parse_single(response)
-
-    def batch_detail_failed(self, failure: Failure) -> Iterator[Any]:
-        return self.details.batch_failed(failure)
+        return self.details.parse(response)
 
     def product_detail_failed(self, failure: Failure) -> Iterator[Any]:
-        return self.details.single_failed(failure)
+        return self.details.failed(failure)
 
     def parse_search_page(self, response: Response) -> Iterator[Any]:
         return self.pager.parse(response)
@@ -122,9 +107,13 @@ class HarvestSpider(scrapy.Spider):
     def search_page_failed(self, failure: Failure) -> None:
         return self.pager.page_failed(failure)
 
+    def parse_navigation(self, response: Response) -> Iterator[Any]:
+        return self.pager.parse_navigation(response)
+
+    def navigation_failed(self, failure: Failure) -> Iterator[Any]:
+        return self.pager.navigation_failed(failure)
+
     # Work arrives in units: one keyword with its filters, one image, one list of ids, one seller.
-    # A unit is a dict of spider arguments, from -a arguments here or from a Redis payload in a
-    # distributed crawl; `seeds` turns one unit into its first requests either way.
 
     def units(self) -> Iterable[dict[str, Any]]:
         """The units of work given as -a arguments."""
@@ -135,39 +124,16 @@ class HarvestSpider(scrapy.Spider):
         raise NotImplementedError
 
     async def start(self) -> AsyncIterator[Request]:
-        """The units' first requests; a worker of a distributed crawl queues its -a units in Redis and takes
-        units from there (``harvester.distributed.units``)."""
-        if self.feed is not None:
-            given = self.units() if any(name in self.__dict__ for name in self.arguments) else ()
-            async for request in self.feed.start(given):
-                yield request
-            return
-        for unit in self.units():
-            await self._room_for_more()
-            try:
-                seeds = list(self.seeds(unit))
-            except ArgumentError as error:
-                self.crawler.stats.inc_value("harvester/input/bad_units")  # type: ignore[union-attr]
-                self.logger.warning("Skipped %s: %s", str(unit)[:80], error)
-                continue
-            for request in seeds:
-                yield request
+        """The units' first requests, from ``HARVEST_UNIT_SOURCE`` (the ``-a`` units, and a shared queue's)."""
+        given = self.units() if self.given_arguments else ()
+        async for request in self.units_source.start(given):
+            yield request
 
-    async def _room_for_more(self) -> None:
-        """Wait while the downloader is full and nothing is left queued: units are read from their
-        source (a file of millions of ids) only as fast as calls go out, never into the scheduler at once."""
-        engine = self.crawler.engine
-        while engine is not None and engine.needs_backout() and engine.running:
-            await self.crawler.signals.wait_for(signals.scheduler_empty)
+    @property
+    def given_arguments(self) -> bool:
+        """Whether this run was given ``-a`` arguments (a worker of a distributed crawl may be given none)."""
+        return not self.units_source.external or any(name in self.__dict__ for name in self.arguments)
 
-    def flush_details(self) -> None:
-        """Send the last, partly filled detail batch once nothing else is left to do; a worker of a
-        distributed crawl then closes only when the whole crawl is done (``harvester.distributed.finish``)."""
-        requests = self.details.flush()
-        assert self.crawler.engine is not None
-        for request in requests:
-            self.crawler.engine.crawl(request)
-        if requests:
-            raise DontCloseSpider
-        if self.finish is not None and self.feed is not None:
-            self.finish.idle(self.feed)
+    def idle(self) -> None:
+        """Nothing left to do: the unit source decides whether more is coming (raises ``DontCloseSpider``)."""
+        self.units_source.idle()

@@ -6,7 +6,7 @@ Each image (a file, or an http(s) URL downloaded through Scrapy with no
 size limit), uploaded with ``product.image.upload`` and searched with
 ``product.search.imageQuery``, page by page, never split (similarity order
 has no price bands). The offers every image found are ranked together (see
-``harvester.stages.ranking``) and then fetched in batch detail, best first.
+``harvester.stages.ranking``) and then their details fetched, best first.
 
 A local file that is not an image, is empty or stays too large is refused
 before the crawl starts (``scrapy crawl`` exits with status 2); a downloaded
@@ -237,7 +237,7 @@ class ImageSpider(HarvestSpider):
                 self.ranking.hit(output)
             yield output
 
-    def flush_details(self) -> None:
+    def idle(self) -> None:
         """Once every image's search is done (the crawl went idle), rank and ask for details best first."""
         if not self.ranking.released:
             ranked = self.ranking.release()
@@ -247,8 +247,6 @@ class ImageSpider(HarvestSpider):
             for request in self.details.want(ranked):
                 engine.crawl(request)
             if ranked:
-                for request in self.details.flush():
-                    engine.crawl(request)
                 raise DontCloseSpider
-        super().flush_details()
+        super().idle()
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from scrapy import Request
 
+from ..crawl import stats as keys
 from ..exceptions import ArgumentError
 from ..inputs.lines import BadLine, check_readable, stream_lines
 from ..open1688 import endpoints
@@ -76,7 +77,7 @@ class KeywordSpider(HarvestSpider):
         if path:
             for line in stream_lines(path):
                 if isinstance(line, BadLine):
-                    self.crawler.stats.inc_value("harvester/input/bad_lines")  # type: ignore[union-attr]
+                    self.crawler.stats.inc_value(keys.INPUT_BAD_LINES)  # type: ignore[union-attr]
                     logger.warning("%s line %d skipped: %s", path, line.number, line.reason)
                 else:
                     yield line[1]

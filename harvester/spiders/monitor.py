@@ -1,11 +1,8 @@
 """Follow offers over time: re-fetch those of the latest crawl (or a list) and write what changed.
 
 The offers come from the latest crawl in the dataset, or from ``-a
-ids_file``; their details come in batch calls only (seller probes are off),
-so watching N offers costs ceil(N / OPEN1688_DETAIL_BATCH_SIZE) calls, plus
-one single call per offer a batch reports missing (to confirm it is gone).
-The comparison itself is the changes pipeline's (``HARVEST_CHANGES``, on
-for this spider).
+ids_file``; each costs one ``queryProductDetail`` call. The comparison
+itself is the changes pipeline's (``HARVEST_CHANGES``, on for this spider).
 """
 
 from __future__ import annotations
@@ -34,7 +31,7 @@ class MonitorSpider(OffersSpider):
     arguments = {
         "ids_file": "a file with one offer id per line to watch (default: the offers of the latest crawl)",
     }
-    custom_settings = {"HARVEST_CHANGES": True, "OPEN1688_SELLER_PROBES": 0}
+    custom_settings = {"HARVEST_CHANGES": True}
     # Its default work (the latest crawl's offers) is read from the local dataset, not queued: not distributed.
     unit_fields = frozenset()
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from scrapy import Request
 
+from ..crawl import stats as keys
 from ..exceptions import ArgumentError
 from ..inputs.lines import BadLine, check_readable
 from ..inputs.offer_ids import EXAMPLE, parse_offer_id, parse_offer_ids, stream_offer_ids
@@ -18,6 +19,8 @@ logger = logging.getLogger(__name__)
 
 #: Bad input lines logged one by one; past this many they are only counted (harvester/input/bad_lines).
 LOGGED_BAD_LINES = 100
+#: Offer ids per unit of work: a unit costs that many detail calls (one per offer).
+IDS_PER_UNIT = 50
 
 
 class OffersSpider(HarvestSpider):
@@ -47,19 +50,19 @@ class OffersSpider(HarvestSpider):
     def _bad_line(self, path: str, line: BadLine) -> None:
         stats = self.crawler.stats
         assert stats is not None
-        stats.inc_value("harvester/input/bad_lines")
-        count = stats.get_value("harvester/input/bad_lines")
+        stats.inc_value(keys.INPUT_BAD_LINES)
+        count = stats.get_value(keys.INPUT_BAD_LINES)
         if count <= LOGGED_BAD_LINES:
             logger.warning("%s line %d skipped: %s", path, line.number, line.reason)
         if count == LOGGED_BAD_LINES:
             logger.warning("%s: further bad lines are only counted (harvester/input/bad_lines)", path)
 
     def units(self) -> Iterator[dict[str, Any]]:
-        """Ids in units of one detail batch, so each unit costs about one call."""
+        """Ids in units of ``IDS_PER_UNIT``, read from their source only as fast as calls go out."""
         chunk: list[int] = []
         for offer_id in self._ids():
             chunk.append(offer_id)
-            if len(chunk) >= self.details.batch_size:
+            if len(chunk) >= IDS_PER_UNIT:
                 yield {"ids": chunk}
                 chunk = []
         if chunk:

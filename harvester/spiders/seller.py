@@ -1,9 +1,9 @@
 """Every offer of a seller (``product.search.querySellerOfferList``), with details, SKUs and the seller's row.
 
 The seller list answers like a keyword search, so it is paged (and split
-past the search cap) by the same pager. Its items and the batch details
-carry no seller scores: the seller's row in the ``sellers`` table comes from
-one seller probe (see ``harvester.stages.sellers``), one call per seller.
+past the search cap) by the same pager. Its items carry no seller scores;
+every offer's detail does (``sellerDataInfo``), so the seller's row in the
+``sellers`` table comes with the first detail, at no extra call.
 """
 
 from __future__ import annotations
@@ -34,8 +34,6 @@ def split_sellers(text: str) -> list[str]:
 
 
 class SellerSpider(HarvestSpider):
-    # The seller row (open id, company, scores) comes from one queryProductDetail call.
-    custom_settings = {"OPEN1688_SELLER_PROBES": 1}
     name = "seller"
     description = "every offer of one or more sellers, with details, SKUs and the seller's scores"
     arguments = {

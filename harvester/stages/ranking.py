@@ -11,7 +11,7 @@ found it, best match first (``products.search_rank``, ``products.found_by``;
 
 Ranking needs every result list first, so offers are held here (a few
 thousand per image at most: the gateway's cap) until every search is done,
-then sent to batch detail best first.
+then their details are asked for, best first.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from .details import Wanted
 class _Found:
     #: Label of each query that found the offer -> its best position there.
     positions: dict[str, int] = field(default_factory=dict)
-    #: How the first search found it (its search item is the fallback when details fail).
+    #: How the first search found it (with the listing fields its product row takes).
     wanted: Wanted | None = None
 
 

@@ -1,13 +1,18 @@
-"""Page through a search completely, splitting queries the gateway will not page to the end.
+"""Page through a search completely, splitting the queries whose total reaches the search cap.
 
-The gateway answers a bounded number of results per query. A query is
-known to be truncated from its own answers: ``totalRecords`` beyond what
-``totalPage`` pages reach, or a page that comes back short or empty before
-the end. A truncated query is split into price bands whose limits are
-quantiles of the prices on its first page (a fair sample of where its
-offers are), recursively until every slice fits; a band too narrow to split
-again is split by the categories its offers belong to. Only what still
-cannot be reached is reported as unreachable.
+The gateway pages through at most ``OPEN1688_SEARCH_CAP`` results of one
+query and reports the total capped at that figure (``total "2000"`` with
+``pages "41"``), so a total at the cap means "this many or more". Such a
+query is cut into slices by :mod:`harvester.stages.splits`, recursively,
+until every slice's total is under the cap; a slice no dimension can cut is
+paged as far as the gateway serves and counted as a gap. ``totalPage`` is
+never trusted: a query of ``total`` results has ``ceil(min(total, cap) /
+pageSize)`` pages, all asked for once its first page has answered.
+
+Every result item becomes a search hit (``search_hits``), a raw listing
+(the ``listings`` table: the listing tier, 50 offers a call) and an offer
+wanted for its detail. Stats are under ``harvester/search`` (keys in
+:mod:`harvester.crawl.stats`).
 """
 
 from __future__ import annotations
@@ -15,87 +20,46 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Iterable, Iterator, Mapping
-from datetime import datetime, timezone
-from decimal import ROUND_FLOOR, Decimal, InvalidOperation
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from scrapy import Request
 from scrapy.http import Response
+from scrapy.utils.misc import build_from_crawler, load_object
 from twisted.python.failure import Failure
 
-from ..crawl.resume import build_seen_set
-from ..crawl.seen import SeenSet
+from ..crawl import stats as keys
 from ..gateway.calls import api_request, outcome_of
-from ..items import SearchHit
+from ..items import RawListing, SearchHit
+from ..open1688 import endpoints
 from ..open1688.endpoints import Endpoint
 from ..open1688.queries import SearchQuery, parse_positive_int
-from .details import Wanted
+from .details import Wanted, listing_fields
+from .ledger import SplitLedger, split_key
+from .splits import Split, Splitter, parse_dimensions
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from scrapy.statscollectors import StatsCollector
 
-    from ..spiders.base import HarvestSpider
-
 logger = logging.getLogger(__name__)
 
-STATS = "harvester/search"
-#: Aim each slice at this share of what the gateway pages through, so most slices fit at once.
-FILL = Decimal("0.6")
-#: Never split one query into more slices than this at once.
-MAX_FANOUT = 64
-#: Price bands narrower than this are not split again (limits sit at x.xxx5).
-NARROWEST = Decimal("0.002")
-_MILLI = Decimal("0.001")
-#: Added to a band limit so that it ends in 5 at the fourth decimal, a price offers rarely have.
-_ODD = Decimal("0.0005")
+#: Request meta: the split parent a slice belongs to (partitions only), for the ledger.
+SPLIT_PARENT = "split_parent"
+#: Facets are asked for before any page of a slice they may cut.
+NAVIGATION_PRIORITY = 5
 
 
-def price_of(item: dict[str, Any]) -> Decimal | None:
-    info = item.get("priceInfo")
-    value = info.get("price") if isinstance(info, dict) else None
-    try:
-        price = Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        return None
-    return price if price.is_finite() and price >= 0 else None
+class SearchCallbacks(Protocol):
+    """The spider methods search requests call back (Scrapy serialises callbacks by name)."""
 
+    def parse_search_page(self, response: Response) -> Iterator[Any]: ...
 
-def category_of(item: dict[str, Any]) -> int | None:
-    for key in ("thirdCategoryId", "secondCategoryId", "topCategoryId"):
-        try:
-            value = int(item.get(key) or 0)
-        except (TypeError, ValueError):
-            continue
-        if value > 0:
-            return value
-    return None
+    def search_page_failed(self, failure: Failure) -> Any: ...
 
+    def parse_navigation(self, response: Response) -> Iterator[Any]: ...
 
-def price_boundaries(prices: list[Decimal], slices: int, low: Decimal, high: Decimal | None) -> list[Decimal]:
-    """Band limits at quantiles of the sampled prices, strictly inside (low, high).
-
-    Bands include both their limits (as the gateway's priceStart/priceEnd do),
-    so an offer priced exactly on a limit is found twice. Limits are therefore
-    put on an unlikely price, one ending in 5 at the fourth decimal: between two
-    different sampled prices, just above their midpoint; at a price sampled on
-    both sides, just above that price (all its offers go to the lower band).
-    """
-    prices = sorted(prices)
-    bounds: list[Decimal] = []
-    for k in range(1, slices):
-        i = min(len(prices) - 1, max(1, round(k * len(prices) / slices)))
-        below, above = prices[i - 1], prices[i]
-        base = below if below == above else ((below + above) / 2).quantize(_MILLI, rounding=ROUND_FLOOR)
-        bound = base.quantize(_MILLI, rounding=ROUND_FLOOR) + _ODD
-        if bound > low and (high is None or bound < high) and (not bounds or bound > bounds[-1]):
-            bounds.append(bound)
-    if not bounds and prices and high is not None and high - low >= NARROWEST:
-        # Every sampled price is the same: cut the band in two so the next level can narrow further.
-        middle = ((low + high) / 2).quantize(_MILLI, rounding=ROUND_FLOOR) + _ODD
-        if low < middle < high:
-            bounds.append(middle)
-    return bounds
+    def navigation_failed(self, failure: Failure) -> Iterator[Any]: ...
 
 
 class OfferSink(Protocol):
@@ -104,142 +68,230 @@ class OfferSink(Protocol):
 
 
 class SearchPager:
-    """Turns a search query into every result page, search hits and detail requests."""
+    """Turns a search query into every result page, search hits, listings and detail requests."""
 
     @classmethod
-    def for_spider(cls, crawler: Crawler, spider: HarvestSpider, endpoint: Endpoint, arguments: Mapping[str, Any],
+    def for_spider(cls, crawler: Crawler, spider: Any, endpoint: Endpoint, arguments: Mapping[str, Any],
                    **options: Any) -> SearchPager:
         """The pager of a searching spider, limited by its ``-a max_pages`` (checked already by ``validate``)."""
-        return cls(crawler, spider, endpoint, max_pages=parse_positive_int(arguments.get("max_pages"), "max_pages"),
-                   **options)
+        offers = options.pop("offers", None) or spider.details
+        return cls(crawler, spider, spider.access, endpoint, offers,
+                   max_pages=parse_positive_int(arguments.get("max_pages"), "max_pages"), **options)
 
-    def __init__(self, crawler: Crawler, spider: HarvestSpider, endpoint: Endpoint, *, max_pages: int | None = None,
-                 split: bool = True, offers: OfferSink | None = None):
+    def __init__(self, crawler: Crawler, callbacks: SearchCallbacks, access: Any, endpoint: Endpoint,
+                 offers: OfferSink, *, max_pages: int | None = None, split: bool = True):
         """``split=False`` pages through what the gateway serves and never splits (an image search's similarity
-        order has no price bands); ``offers`` receives the offers found instead of the spider's detail fetcher
-        (the image spider ranks them first)."""
+        order has no price bands); ``offers`` receives the offers found (the detail fetcher, or a ranking)."""
         settings = crawler.settings
+        self.crawler = crawler
         #: Callbacks must be the spider's own methods so requests survive a JOBDIR or a Redis queue.
-        self.spider = spider
-        self.access = spider.access
+        self.callbacks = callbacks
+        self.access = access
         self.endpoint = endpoint
-        self.details: OfferSink = offers or spider.details
+        self.offers = offers
         self.max_pages = max_pages
         self.split = split and max_pages is None
         self.page_size = settings.getint("OPEN1688_PAGE_SIZE")
+        self.cap = settings.getint("OPEN1688_SEARCH_CAP")
         self.country = settings.get("OPEN1688_COUNTRY")
         self.method = settings.get("OPEN1688_HTTP_METHOD")
-        self.crawler = crawler
-        #: Queries already split: a seen-set, so that the workers of a distributed crawl, parsing pages of
-        #: the same query, split it once between them.
-        self._split: SeenSet = build_seen_set(crawler, "splits")
-
+        self.splitter = Splitter(parse_dimensions(settings.get("OPEN1688_SPLIT_DIMENSIONS")), self.cap,
+                                 settings.getbool("OPEN1688_SALE_FILTER_INCLUSIVE"))
+        self.ledger: SplitLedger = build_from_crawler(load_object(settings["HARVEST_SPLIT_LEDGER"]), crawler)
+        #: Keyword -> its navigation facet ids (empty: none, or the call failed), once asked for.
+        self._facets: dict[str, list[str]] = {}
+        #: Keyword -> the capped slices waiting for its facets: (query, first page items, reported total).
+        self._waiting: dict[str, list[tuple[SearchQuery, list[dict[str, Any]], int]]] = {}
 
     @property
     def stats(self) -> StatsCollector:
         # The spider (and so this object) is built before the crawler's stats exist.
         return self.crawler.stats  # type: ignore[return-value]
-    def first_page(self, query: SearchQuery, *, root: bool = True) -> Request:
-        if root:
-            self.stats.inc_value(f"{STATS}/queries")
-        return self._page(query, 1, root=root)
 
-    def _page(self, query: SearchQuery, page: int, *, root: bool = False) -> Request:
+    # --- requests ---------------------------------------------------------------
+
+    def first_page(self, query: SearchQuery, *, root: bool = True, parent: str | None = None) -> Request:
+        if root:
+            self.stats.inc_value(keys.SEARCH_QUERIES)
+        return self._page(query, 1, root=root, parent=parent)
+
+    def _page(self, query: SearchQuery, page: int, *, root: bool = False, parent: str | None = None) -> Request:
+        meta: dict[str, Any] = {"query": query, "page": page, "root": root}
+        if parent is not None:
+            meta[SPLIT_PARENT] = parent
         return api_request(
             self.access,
             self.endpoint,
             {"offerQueryParam": query.offer_query_param(page=page, page_size=self.page_size, country=self.country)},
             method=self.method,
-            meta={"query": query, "page": page, "root": root},
-            callback=self.spider.parse_search_page,
-            errback=self.spider.search_page_failed,
+            meta=meta,
+            callback=self.callbacks.parse_search_page,
+            errback=self.callbacks.search_page_failed,
         )
 
-    def parse(self, response: Response) -> Iterator[Request | SearchHit]:
+    def _navigation(self, keyword: str) -> Request:
+        self.stats.inc_value(keys.SEARCH_NAVIGATION_CALLS)
+        return api_request(
+            self.access,
+            endpoints.KEYWORD_NAVIGATION,
+            {"snParams": {"keyword": keyword, "language": "en_US", "region": "US", "currency": "USD"}},
+            method=self.method,
+            meta={"keyword": keyword},
+            callback=self.callbacks.parse_navigation,
+            errback=self.callbacks.navigation_failed,
+            priority=NAVIGATION_PRIORITY,
+        )
+
+    # --- answers ----------------------------------------------------------------
+
+    def parse(self, response: Response) -> Iterator[Request | SearchHit | RawListing]:
         outcome = outcome_of(response)
         query: SearchQuery = response.meta["query"]
         page: int = response.meta["page"]
         result = outcome.data if isinstance(outcome.data, dict) else {}
         items = [item for item in (result.get("data") or []) if isinstance(item, dict)]
-        total = _int(result.get("totalRecords"))
-        page_size = _int(result.get("pageSize")) or self.page_size
-        total_pages = _int(result.get("totalPage")) or math.ceil(total / page_size)
-        self.stats.inc_value(f"{STATS}/pages")
-
+        total = max(0, _int(result.get("totalRecords")))
+        self.stats.inc_value(keys.SEARCH_PAGES)
         if page == 1:
             if response.meta.get("root"):
-                self.stats.inc_value(f"{STATS}/reported", total)
-            yield from self._plan(query, items, total, total_pages, page_size)
-        elif page < total_pages and len(items) < page_size and self.split:
-            # The gateway stopped serving before the end it announced.
-            self.stats.inc_value(f"{STATS}/short_pages")
-            yield from self._split_query(query, items, total, (page - 1) * page_size + len(items))
-
+                self.stats.inc_value(keys.SEARCH_REPORTED, total)
+            if response.meta.get(SPLIT_PARENT):
+                self._child_answered(response.meta[SPLIT_PARENT], total)
+            yield from self._plan(query, items, total)
+        else:
+            self._check_page(query, page, items, response.meta.get("total", 0))
         yield from self._found(query, page, items)
 
-    def _plan(self, query: SearchQuery, items: list[dict[str, Any]], total: int, total_pages: int,
-              page_size: int) -> Iterator[Request]:
-        reachable = total_pages * page_size
-        if total > reachable and self.split:
-            slices = self._split_query(query, items, total, reachable)
-            if slices:
-                yield from slices
+    def _plan(self, query: SearchQuery, items: list[dict[str, Any]], total: int) -> Iterator[Request]:
+        """What follows a first page: slices when the query may be truncated, else its other pages."""
+        if total >= self.cap and self.split:
+            split = self.splitter.split(query, items, total, self._facets.get(query.keyword or ""))
+            if split is not None:
+                yield from self._slices(query, total, split)
                 return
-        last = total_pages if self.max_pages is None else min(total_pages, self.max_pages)
+            if self.splitter.wants_facets(query) and query.keyword not in self._facets:
+                yield from self._wait_for_facets(query, items, total)
+                return
+            self._leaf_at_cap(query, total)
+        reachable = min(total, self.cap)
+        last = math.ceil(reachable / self.page_size)
+        if self.max_pages is not None:
+            last = min(last, self.max_pages)
+        if len(items) < min(reachable, self.page_size):
+            # A short first page: the gateway will not serve the rest of what it reported either.
+            self._shortfall(query, min(reachable, last * self.page_size) - len(items))
+            return
         for page in range(2, last + 1):
-            yield self._page(query, page)
+            request = self._page(query, page)
+            request.meta["total"] = reachable
+            yield request
 
-    def _split_query(self, query: SearchQuery, items: list[dict[str, Any]], total: int,
-                     reachable: int) -> list[Request]:
-        """First pages of narrower slices; empty when the query cannot be split (or already was)."""
-        if not self._split.add(query):
-            return []
-        low = query.price_start or Decimal(0)
-        high = query.price_end
-        prices = [p for p in map(price_of, items) if p is not None and p >= low and (high is None or p <= high)]
-        can_narrow = high is None or high - low >= NARROWEST
-        slices = min(MAX_FANOUT, max(2, math.ceil(Decimal(total) / (max(reachable, 1) * FILL))))
-        bounds = price_boundaries(prices, slices, low, high) if can_narrow else []
-        if bounds:
-            edges = [low, *bounds, high]
-            self.stats.inc_value(f"{STATS}/splits/price")
-            self.stats.inc_value(f"{STATS}/slices", len(edges) - 1)
-            logger.info("%s: %d results, %d reachable: splitting into %d price bands", query.label,
-                        total, reachable, len(edges) - 1)
-            return [
-                self.first_page(query.narrowed(price_start=start, price_end=end), root=False)
-                for start, end in zip(edges, edges[1:])
-            ]
-        categories = sorted({c for c in map(category_of, items) if c is not None})
-        if query.category_id is None and len(categories) > 1:
-            self.stats.inc_value(f"{STATS}/splits/category")
-            self.stats.inc_value(f"{STATS}/slices", len(categories))
-            logger.info("%s: %d results share one price band: splitting by %d categories", query.label,
-                        total, len(categories))
-            return [self.first_page(query.narrowed(category_id=c), root=False) for c in categories]
-        self.stats.inc_value(f"{STATS}/unreachable", max(0, total - reachable))
-        logger.warning("%s: %d results, of which only %d can be paged and the query cannot be split further",
-                       query.label, total, reachable)
-        return []
+    def _slices(self, query: SearchQuery, total: int, split: Split) -> Iterator[Request]:
+        dimension = split.dimension
+        self.stats.inc_value(f"{keys.SEARCH_SPLITS}/{dimension.value}")
+        self.stats.inc_value(keys.SEARCH_SLICES, len(split.children))
+        logger.info("%s: %d results%s: %d slices by %s", query.label, total,
+                    " (the cap: maybe more)" if total >= self.cap else "", len(split.children), dimension.value)
+        parent = None
+        if dimension.partition:
+            parent = split_key(query)
+            self.ledger.open(parent, total, len(split.children))
+        else:
+            # Offers outside every facet cannot be asked for: this slice cannot be proven complete.
+            self.stats.inc_value(keys.SEARCH_FACET_REMAINDERS)
+            logger.warning("%s: only search-navigation facets cut this slice; offers in none of them cannot be "
+                           "reached, so it may be incomplete", query.label)
+        for child in split.children:
+            yield self.first_page(child, root=False, parent=parent)
 
-    def _found(self, query: SearchQuery, page: int, items: list[dict[str, Any]]) -> Iterator[Request | SearchHit]:
-        now = datetime.now(timezone.utc)
+    def _wait_for_facets(self, query: SearchQuery, items: list[dict[str, Any]], total: int) -> Iterator[Request]:
+        keyword = query.keyword or ""
+        waiting = self._waiting.setdefault(keyword, [])
+        waiting.append((query, items, total))
+        if len(waiting) == 1:
+            yield self._navigation(keyword)
+
+    def parse_navigation(self, response: Response) -> Iterator[Request]:
+        outcome = outcome_of(response)
+        keyword: str = response.meta["keyword"]
+        self._facets[keyword] = facet_ids(outcome.data)
+        yield from self._replan(keyword)
+
+    def navigation_failed(self, failure: Failure) -> Iterator[Request]:
+        keyword: str = failure.request.meta["keyword"]  # type: ignore[attr-defined]
+        logger.warning("Could not get the search navigation of %s: %s", keyword, failure.value)
+        self._facets[keyword] = []
+        yield from self._replan(keyword)
+
+    def _replan(self, keyword: str) -> Iterator[Request]:
+        for query, items, total in self._waiting.pop(keyword, []):
+            yield from self._plan(query, items, total)
+
+    def _leaf_at_cap(self, query: SearchQuery, total: int) -> None:
+        self.stats.inc_value(keys.SEARCH_CAPPED_LEAVES)
+        if total > self.cap:
+            self.stats.inc_value(keys.SEARCH_UNREACHABLE, total - self.cap)
+        logger.warning("%s: %d results reach the search cap of %d and no dimension cuts the query further: "
+                       "offers past the first %d may be missing", query.label, total, self.cap, self.cap)
+
+    def _child_answered(self, parent: str, total: int) -> None:
+        verdict = self.ledger.answered(parent, total)
+        if verdict is None:
+            return
+        if verdict.children > verdict.reported:
+            self.stats.inc_value(keys.SEARCH_TRUNCATION_PROVEN)
+        elif verdict.children == verdict.reported:
+            self.stats.inc_value(keys.SEARCH_SPLITS_EXACT)
+        else:
+            self._shortfall(None, verdict.reported - verdict.children)
+
+    def _check_page(self, query: SearchQuery, page: int, items: list[dict[str, Any]], total: int) -> None:
+        """A page holds ``pageSize`` items but the last; fewer means results the gateway reported and never served."""
+        expected = min(self.page_size, total - (page - 1) * self.page_size)
+        if len(items) < expected:
+            self._shortfall(query, expected - len(items))
+
+    def _shortfall(self, query: SearchQuery | None, missing: int) -> None:
+        self.stats.inc_value(keys.SEARCH_SHORTFALL, missing)
+        logger.warning("%s: %d result(s) the gateway reported were never served",
+                       query.label if query is not None else "The slices of a split", missing)
+
+    def _found(self, query: SearchQuery, page: int, items: list[dict[str, Any]]
+               ) -> Iterator[Request | SearchHit | RawListing]:
+        now = datetime.now(UTC)
         label = query.label
+        source = self.endpoint.key
         wanted = []
         for position, item in enumerate(items, start=1):
             offer_id = _int(item.get("offerId"))
             if offer_id <= 0:
-                self.stats.inc_value(f"{STATS}/items_without_id")
+                self.stats.inc_value(keys.SEARCH_ITEMS_WITHOUT_ID)
                 continue
             yield SearchHit(query=label, offer_id=offer_id, page=page, position=position, found_at=now)
-            wanted.append(Wanted(offer_id, label, item, self.endpoint.key))
-        yield from self.details.want(wanted)
+            yield RawListing(source_api=source, data=item, query=label, fetched_at=now)
+            wanted.append(Wanted(offer_id, label, listing_fields(item)))
+        yield from self.offers.want(wanted)
 
     def page_failed(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
-        self.stats.inc_value(f"{STATS}/pages_lost")
+        self.stats.inc_value(keys.SEARCH_PAGES_LOST)
         logger.warning("Lost search page %s of %s: %s", request.meta.get("page"), request.meta["query"].label,
                        failure.value)
+
+
+def facet_ids(data: Any) -> list[str]:
+    """The facet ids of a ``keywordSNQuery`` answer to cut by: every child, or a group without children itself."""
+    ids: list[str] = []
+    for group in data if isinstance(data, list) else []:
+        if not isinstance(group, dict):
+            continue
+        children = [child.get("id") for child in group.get("children") or [] if isinstance(child, dict)]
+        children = [str(child) for child in children if child not in (None, "")]
+        if children:
+            ids.extend(children)
+        elif group.get("id") not in (None, ""):
+            ids.append(str(group["id"]))
+    return list(dict.fromkeys(ids))
 
 
 def _int(value: Any) -> int:

@@ -89,11 +89,11 @@ def test_get_and_post_give_the_same_answer(client):
 
 def test_batch_detail_with_unknown_ids(client):
     ids = [item["offerId"] for item in result(client.search(keyword="茶具", pageSize=5))["data"]]
-    answer = client.call(endpoints.BATCH_DETAIL, {"productIdList": ids[:3] + [600000000001, 600000000002]})
+    answer = client.call(endpoints.PRODUCT_LIST, {"productIdList": ids[:3] + [600000000001, 600000000002]})
     document = answer.json()
     assert [item["productID"] for item in document["productList"]] == ids[:3]
     assert document["message"] == "600000000001:商品不存在;600000000002:商品不存在"
-    outcome = errors.classify(answer.status_code, answer.content, endpoint=endpoints.BATCH_DETAIL)
+    outcome = errors.classify(answer.status_code, answer.content, endpoint=endpoints.PRODUCT_LIST)
     assert outcome.ok and set(outcome.item_failures) == {600000000001, 600000000002}
     stats = client.admin.stats()
     assert (stats["detail_served_total"], stats["detail_served_distinct"]) == (3, 3)
@@ -207,7 +207,7 @@ def test_image_download_upload_and_search(client):
     assert picture.status_code == 200 and picture.headers["Content-Type"] == "image/jpeg"
     assert client.session.get(url, headers={"Referer": "https://example.com/"}).status_code == 403
     assert client.session.get(url, headers={"Referer": "https://detail.1688.com/offer/1.html"}).status_code == 200
-    relative = client.call(endpoints.BATCH_DETAIL, {"productIdList": [offer_id]}).json()["productList"][0]
+    relative = client.call(endpoints.PRODUCT_LIST, {"productIdList": [offer_id]}).json()["productList"][0]
     assert client.session.get(f"{client.base_url}/{relative['image']['images'][0]}").status_code == 200
 
     uploaded = client.call(endpoints.IMAGE_UPLOAD, {"uploadImageParam": {

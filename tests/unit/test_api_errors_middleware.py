@@ -21,7 +21,7 @@ def setup(**settings):
     crawler.stats.open_spider()
     mw = ApiErrorsMiddleware.from_crawler(crawler)
     crawler.spider = type("S", (), {"crawler": crawler, "name": "t"})()
-    request = api_request(GatewayAccess.from_crawler(crawler), endpoints.BATCH_DETAIL, {"productIdList": [1]})
+    request = api_request(GatewayAccess.from_crawler(crawler), endpoints.PRODUCT_LIST, {"productIdList": [1]})
     return crawler, mw, request
 
 

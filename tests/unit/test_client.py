@@ -139,14 +139,14 @@ def test_an_unreachable_gateway_names_the_setting_to_check():
 
 @pytest.mark.parametrize("code,hint", [
     ("gw.SignatureInvalid", "OPEN1688_APP_SECRET"),
-    ("gw.APIACLDecline", "com.alibaba.product:alibaba.cross.productList-1"),
+    ("gw.APIACLDecline", "com.alibaba.fenxiao.crossborder:product.search.queryProductDetail-1"),
     ("gw.NoUsageLeftError", "console"),
 ])
 def test_final_answers_raise_at_once_with_what_to_fix(code, hint):
     script = Script(gateway_error(code))
     client, sleeps = make_client(script)
     with pytest.raises(GatewayError, match=hint) as caught:
-        client.batch_detail([1])
+        client.product_details([1])
     assert caught.value.outcome.code == code and sleeps == [] and len(script.sent) == 1
     assert SECRET not in str(caught.value) and ACCESS not in str(caught.value)
 
@@ -154,7 +154,7 @@ def test_final_answers_raise_at_once_with_what_to_fix(code, hint):
 def test_a_rejected_token_is_refreshed_once_saved_and_the_call_replayed(tmp_path):
     token_file = TokenFile(tmp_path / "token.json")
     refreshed = {"access_token": "unit-test-new-access", "expires_in": "36000"}
-    script = Script(answer(401, {"error_code": "401", "error_message": "Request need user authenticated"}),
+    script = Script(answer(401, {"error_code": "401", "error_message": "Request need user authorized"}),
                     answer(200, refreshed), ok({"offerId": 5}))
     client, _ = make_client(script, token_file=token_file)
     assert client.product_detail("5") == {"offerId": 5}
@@ -168,7 +168,7 @@ def test_a_rejected_token_is_refreshed_once_saved_and_the_call_replayed(tmp_path
 
 
 def test_a_token_rejected_again_after_the_refresh_is_final():
-    unauthenticated = answer(401, {"error_code": "401", "error_message": "Request need user authenticated"})
+    unauthenticated = answer(401, {"error_code": "401", "error_message": "Request need user authorized"})
     script = Script(unauthenticated, answer(200, {"access_token": "unit-test-new-access"}), unauthenticated)
     client, _ = make_client(script)
     with pytest.raises(GatewayError, match="scrapy auth") as caught:
@@ -193,34 +193,43 @@ def test_a_known_expired_token_is_refreshed_before_the_call():
     assert script.apis() == ["getToken", "product.image.upload"]
 
 
-def test_batch_detail_is_chunked_and_reports_the_missing_ids():
-    def products(ids: range, message: str | None = None) -> Callable[..., requests.Response]:
-        listed = [{"productID": BASE + i} for i in ids if i not in (40, 42)]
-        return answer(200, {"success": True, "message": message, "productList": listed})
+def test_product_details_costs_one_call_per_offer_and_reports_the_missing_ids():
+    def detail(offer_id: int) -> Callable[..., requests.Response]:
+        return ok({"offerId": offer_id})
 
-    script = Script(products(range(1, 21)), products(range(21, 41), message=f"{BASE + 40}:商品不存在"),
-                    products(range(41, 43)))
+    gone = answer(200, {"result": {"success": False, "code": "OFFER_NOT_FOUND", "message": "商品不存在"}})
+    script = Script(detail(BASE + 1), gone, detail(BASE + 3))
     client, _ = make_client(script)
-    found, missing = client.batch_detail([*(BASE + i for i in range(1, 43)), BASE + 41, str(BASE + 3)])
-    assert [len(json.loads(form["productIdList"])) for _, form in script.sent] == [20, 20, 2]
-    assert [p["productID"] - BASE for p in found] == [i for i in range(1, 43) if i not in (40, 42)]
-    assert missing == {BASE + 40: "商品不存在", BASE + 42: "not returned"}
+    found, missing = client.product_details([BASE + 1, BASE + 2, str(BASE + 3), BASE + 1])
+    assert [json.loads(form["offerDetailParam"])["offerId"] for _, form in script.sent] == [BASE + 1, BASE + 2,
+                                                                                            BASE + 3]
+    assert [p["offerId"] for p in found] == [BASE + 1, BASE + 3]
+    assert list(missing) == [BASE + 2] and "商品不存在" in missing[BASE + 2]
     with pytest.raises(QueryError, match="'abc' is not an offer id"):
-        client.batch_detail(["abc"])
+        client.product_details(["abc"])
 
 
-def test_search_all_pages_to_the_end_and_warns_about_the_cap(caplog):
+def test_search_all_pages_to_the_cap_and_warns_that_a_capped_total_may_hide_more(caplog):
     def page(number: int, count: int) -> Callable[..., requests.Response]:
-        return ok({"totalRecords": 500, "totalPage": 2, "pageSize": 2, "currentPage": number,
+        # A capped total, and a totalPage that is not to be trusted.
+        return ok({"totalRecords": 4, "totalPage": 41, "pageSize": 2, "currentPage": number,
                    "data": [{"offerId": number * 10 + i} for i in range(count)]})
 
     script = Script(page(1, 2), page(2, 2))
     client, _ = make_client(script)
     with caplog.at_level(logging.WARNING, logger="harvester.open1688.client"):
-        items = list(client.search_all("风筝", page_size=2, category_id=7))
+        items = list(client.search_all("风筝", page_size=2, cap=4, category_id=7))
     assert [item["offerId"] for item in items] == [10, 11, 20, 21]
     assert [json.loads(form["offerQueryParam"])["beginPage"] for _, form in script.sent] == [1, 2]
-    assert "pages through 4 of 500 matches" in caplog.text
+    assert "4 matches reach the search cap of 4" in caplog.text
+
+
+def test_search_all_stops_at_a_short_page():
+    script = Script(ok({"totalRecords": 3, "totalPage": 9, "data": [{"offerId": 1}, {"offerId": 2}]}),
+                    ok({"totalRecords": 3, "totalPage": 9, "data": [{"offerId": 3}]}))
+    client, _ = make_client(script)
+    assert [item["offerId"] for item in client.search_all("风筝", page_size=2)] == [1, 2, 3]
+    assert len(script.sent) == 2
 
 
 def test_pacing_spaces_calls_by_one_over_qps():
@@ -234,7 +243,7 @@ def test_pacing_spaces_calls_by_one_over_qps():
 
 
 def test_current_time_is_a_signed_call_without_a_token():
-    script = Script(answer(200, {"result": "20260102030405123+0800"}))
+    script = Script(answer(200, "20260102030405123+0800"))  # a bare JSON string, as the gateway answers
     client, _ = make_client(script)
     assert client.current_time() == datetime(2026, 1, 1, 19, 4, 5, tzinfo=timezone.utc)
     ((_, form),) = script.sent
@@ -256,7 +265,7 @@ def test_from_env_reads_the_variables_and_the_token_file(tmp_path, monkeypatch):
     for name in ("OPEN1688_ACCESS_TOKEN", "OPEN1688_REFRESH_TOKEN", "OPEN1688_COUNTRY"):
         monkeypatch.delenv(name, raising=False)
     client = Client.from_env()
-    assert (client.gateway, client.app_key, client.country, client.batch_size) == (GATEWAY, APP_KEY, "en", 20)
+    assert (client.gateway, client.app_key, client.country) == (GATEWAY, APP_KEY, "en")
     assert client.tokens is not None and client.tokens.access_token == "file-access-token"
     assert client.token_file is not None
     monkeypatch.setenv("OPEN1688_ACCESS_TOKEN", "env-access-token")

@@ -1,4 +1,4 @@
-"""The switch: HARVEST_DISTRIBUTED installs the leased Redis scheduler; spiders then take units from Redis."""
+"""The switch: HARVEST_DISTRIBUTED installs the distributed parts (scheduler, unit feed, seen-sets, split ledger)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 from scrapy.settings import Settings
 
 from harvester import settings as project_settings
-from harvester.distributed.addon import SCHEDULER, Distributed
+from harvester.distributed.addon import PARTS, Distributed
 from harvester.distributed.keys import CrawlKeys, shared_crawl_id
 from harvester.exceptions import ArgumentError, ConfigurationError
 from harvester.spiders.keyword import KeywordSpider
@@ -16,16 +16,41 @@ from harvester.spiders.offers import OffersSpider
 
 def test_the_add_on_is_listed_and_does_nothing_when_off():
     assert "harvester.distributed.addon.Distributed" in project_settings.ADDONS
-    settings = Settings({"HARVEST_DISTRIBUTED": False})
+    settings = project()
     Distributed().update_settings(settings)
-    assert settings["SCHEDULER"] != SCHEDULER and not settings.getbool("SCHEDULER_PERSIST")
+    assert all(settings[name] != value for name, value in PARTS.items())
+    assert settings["HARVEST_SEEN_SET"] == "harvester.crawl.seen.MemorySeenSet"
 
 
-def test_on_it_installs_the_leased_scheduler_and_persists_the_queue():
-    settings = Settings({"HARVEST_DISTRIBUTED": True})
-    Distributed().update_settings(settings)
-    assert settings["SCHEDULER"] == SCHEDULER
+def test_on_it_installs_the_distributed_parts():
+    settings = distributed()
+    assert settings["SCHEDULER"] == "harvester.distributed.scheduler.LeasedScheduler"
     assert settings.getbool("SCHEDULER_PERSIST") is True
+    assert settings["HARVEST_UNIT_SOURCE"] == "harvester.distributed.units.UnitFeed"
+    assert settings["HARVEST_SPLIT_LEDGER"] == "harvester.distributed.splits.RedisSplitLedger"
+    assert settings["HARVEST_SEEN_SET"] == "harvester.distributed.seen.RedisSeenSet"
+
+
+def test_a_seen_set_chosen_on_purpose_is_kept():
+    settings = project()
+    settings.set("HARVEST_SEEN_SET", "my.SeenSet", priority="cmdline")
+    settings.set("HARVEST_DISTRIBUTED", True)
+    Distributed().update_settings(settings)
+    assert settings["HARVEST_SEEN_SET"] == "my.SeenSet"
+
+
+def project() -> Settings:
+    settings = Settings()
+    settings.setmodule(project_settings, priority="project")
+    return settings
+
+
+def distributed() -> Settings:
+    """The project's settings with the switch on, as the add-on leaves them."""
+    settings = project()
+    settings.set("HARVEST_DISTRIBUTED", True)
+    Distributed().update_settings(settings)
+    return settings
 
 
 def test_keys_live_under_the_prefix_and_the_shared_crawl_id():
@@ -36,18 +61,17 @@ def test_keys_live_under_the_prefix_and_the_shared_crawl_id():
 
 
 def test_a_worker_needs_no_argument_but_checks_those_given():
-    distributed = Settings({"HARVEST_DISTRIBUTED": True})
-    KeywordSpider.check_arguments({}, distributed)
-    OffersSpider.check_arguments({}, distributed)
+    KeywordSpider.check_arguments({}, distributed())
+    OffersSpider.check_arguments({}, distributed())
     with pytest.raises(ArgumentError, match="no keyword"):
-        KeywordSpider.check_arguments({}, Settings())
+        KeywordSpider.check_arguments({}, project())
     with pytest.raises(ArgumentError, match="price"):
-        KeywordSpider.check_arguments({"keywords": "风筝", "price_start": "abc"}, distributed)
+        KeywordSpider.check_arguments({"keywords": "风筝", "price_start": "abc"}, distributed())
 
 
 def test_a_spider_without_units_cannot_run_distributed():
     with pytest.raises(ArgumentError, match="cannot run distributed"):
-        MonitorSpider.check_arguments({}, Settings({"HARVEST_DISTRIBUTED": True}))
+        MonitorSpider.check_arguments({}, distributed())
 
 
 def test_units_and_payload_fields_agree():

@@ -34,13 +34,13 @@ def test_unsigned_endpoint_gets_no_signature():
 
 
 def test_token_required_for_business_apis():
-    call = endpoints.build_call(endpoints.BATCH_DETAIL, {"productIdList": [1]}, gateway="http://x", app_key="1")
+    call = endpoints.build_call(endpoints.PRODUCT_LIST, {"productIdList": [1]}, gateway="http://x", app_key="1")
     with pytest.raises(ValueError, match="scrapy auth"):
         call.signed_params(secret="s", access_token="", timestamp_ms=1)
 
 
 def test_business_params_unchanged_by_signing():
-    call = endpoints.build_call(endpoints.BATCH_DETAIL, {"productIdList": [1]}, gateway="http://x", app_key="1")
+    call = endpoints.build_call(endpoints.PRODUCT_LIST, {"productIdList": [1]}, gateway="http://x", app_key="1")
     call.signed_params(secret="s", access_token="t", timestamp_ms=1)
     assert call.params == {"productIdList": "[1]"}
 

@@ -3,7 +3,7 @@ import json
 import pytest
 
 from harvester.open1688 import endpoints
-from harvester.open1688.outcomes import Action, classify, decode_body, parse_item_failures
+from harvester.open1688.outcomes import ISP_CODES, Action, classify, decode_body, parse_item_failures
 
 
 def gw_error(code, message="x"):
@@ -15,7 +15,7 @@ def gw_error(code, message="x"):
     [
         ("gw.QosAppFrequencyLimit", Action.SLOW_DOWN, "OPEN1688_QPS"),
         ("gw.NoUsageLeftError", Action.STOP, "console"),
-        ("gw.APIACLDecline", Action.FATAL, "com.alibaba.product:alibaba.cross.productList-1"),
+        ("gw.APIACLDecline", Action.FATAL, "com.alibaba.fenxiao.crossborder:product.search.queryProductDetail-1"),
         ("gw.SignatureInvalid", Action.FATAL, "OPEN1688_APP_SECRET"),
         ("gw.SignatureMissing", Action.FATAL, "OPEN1688_APP_SECRET"),
         ("gw.AppKeyMissing", Action.FATAL, "OPEN1688_APP_KEY"),
@@ -23,7 +23,7 @@ def gw_error(code, message="x"):
     ],
 )
 def test_gateway_codes(code, action, hint):
-    outcome = classify(400, gw_error(code), endpoint=endpoints.BATCH_DETAIL)
+    outcome = classify(400, gw_error(code), endpoint=endpoints.PRODUCT_DETAIL)
     assert outcome.action is action
     assert outcome.code == code
     assert hint in outcome.message
@@ -35,10 +35,44 @@ def test_unknown_app_key_is_fatal_and_names_the_setting():
     assert "OPEN1688_APP_KEY" in outcome.message
 
 
-def test_401_means_refresh():
-    outcome = classify(401, gw_error("401", "Request need user authenticated"))
+def test_an_expired_token_means_refresh():
+    outcome = classify(401, gw_error("401", "Request need user authorized"))
     assert outcome.action is Action.REFRESH_TOKEN
     assert classify(401, b"").action is Action.REFRESH_TOKEN
+
+
+def test_no_user_token_at_all_means_authorise():
+    outcome = classify(401, gw_error("401", "Request need user authenticated"))
+    assert outcome.action is Action.FATAL and "scrapy auth" in outcome.message
+
+
+@pytest.mark.parametrize("code", ["gw.QosApiFrequencyLimit", "gw.QosAPIFrequencyLimit", "QOSAPIFREQUENCYLIMIT"])
+def test_per_api_throttling_slows_down_however_it_is_spelt(code):
+    outcome = classify(400, gw_error(code, "Api call exceeds limited frequency"))
+    assert (outcome.action, outcome.code) == (Action.SLOW_DOWN, "gw.QosApiFrequencyLimit")
+
+
+@pytest.mark.parametrize("code", ["gw.ISPInvokeError", "gw.ISPInvokeTimeout", "gw.ISPConnectError", "ispinvokeerror"])
+def test_errors_of_the_service_behind_the_gateway_are_retried(code):
+    outcome = classify(500, gw_error(code))
+    assert outcome.action is Action.RETRY and outcome.code in ISP_CODES
+    assert classify(400, gw_error(code)).action is Action.RETRY
+
+
+def test_current_time_is_a_bare_string():
+    outcome = classify(200, b'"20261010164552223+0800"', endpoint=endpoints.CURRENT_TIME)
+    assert outcome.ok and outcome.data == "20261010164552223+0800"
+    assert classify(200, b'"x"', endpoint=endpoints.PRODUCT_DETAIL).action is Action.RETRY
+
+
+@pytest.mark.parametrize("document", [
+    {"result": {"success": False, "retCode": "E001", "retMsg": "no"}},
+    {"succes": "false", "errorCode": "500_1", "errorMsg": "no"},
+    {"success": False, "message": "no"},
+])
+def test_each_apis_envelope_reports_its_own_failure(document):
+    outcome = classify(200, json.dumps(document).encode())
+    assert outcome.action is Action.FAILED and "no" in outcome.message
 
 
 @pytest.mark.parametrize("status", [500, 502, 503, 504])
@@ -93,7 +127,7 @@ def test_batch_item_failures():
     body = json.dumps(
         {"success": True, "message": "570027659001:商品不存在;570027659002:商品不存在", "productList": [{"productID": 1}]}
     ).encode()
-    outcome = classify(200, body, endpoint=endpoints.BATCH_DETAIL)
+    outcome = classify(200, body, endpoint=endpoints.PRODUCT_LIST)
     assert outcome.ok
     assert outcome.data == [{"productID": 1}]
     assert outcome.item_failures == {570027659001: "商品不存在", 570027659002: "商品不存在"}
@@ -101,7 +135,7 @@ def test_batch_item_failures():
 
 def test_batch_where_every_item_failed_is_still_an_answer():
     body = json.dumps({"success": "false", "message": "570027659001:商品不存在", "productList": []}).encode()
-    outcome = classify(200, body, endpoint=endpoints.BATCH_DETAIL)
+    outcome = classify(200, body, endpoint=endpoints.PRODUCT_LIST)
     assert outcome.ok
     assert outcome.item_failures == {570027659001: "商品不存在"}
 

@@ -24,7 +24,7 @@ def worker(**settings):
     crawler = project_crawler(**settings)
     crawler.stats.open_spider()
     middleware = QuotaMiddleware.from_crawler(crawler)
-    request = api_request(GatewayAccess.from_crawler(crawler), endpoints.BATCH_DETAIL, {"productIdList": [1]})
+    request = api_request(GatewayAccess.from_crawler(crawler), endpoints.PRODUCT_LIST, {"productIdList": [1]})
     return crawler, middleware, request
 
 

@@ -13,7 +13,7 @@ NOW = datetime(2025, 5, 1, tzinfo=UTC)
 
 def _found(ranking: ResultRanking, query: str, offer_id: int, page: int, position: int) -> None:
     ranking.hit(SearchHit(query, offer_id, page, position, NOW))
-    assert ranking.want([Wanted(offer_id, query, {"offerId": offer_id}, "image_search")]) == []
+    assert ranking.want([Wanted(offer_id, query, {"monthSold": offer_id})]) == []
 
 
 def test_offers_found_by_more_images_come_first():
@@ -32,5 +32,5 @@ def test_offers_found_by_more_images_come_first():
         (1, 3, "image:a", ["image:a"]),
         (4, 4, "image:b", ["image:b"]),  # ties on best position (1) and sum (1): the lower offer id first
     ]
-    assert ranked[0].search_item == {"offerId": 3} and ranked[0].found_by == "image_search"
+    assert ranked[0].listing == {"monthSold": 3}  # what the first search that found it said
     assert ranking.released and ranking.release() == []

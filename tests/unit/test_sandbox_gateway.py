@@ -101,12 +101,12 @@ def test_token_expires_after_its_lifetime(gateway, clock):
 
 def test_acl(gateway):
     gateway.configure({"acl_deny": ["alibaba.cross.productList", "image_search"]})
-    answer = call(gateway, endpoints.BATCH_DETAIL, {"productIdList": [1]})
+    answer = call(gateway, endpoints.PRODUCT_LIST, {"productIdList": [1]})
     assert (answer.status, gateway_code(answer)) == (400, "gw.APIACLDecline")
     assert answer.json()["error_message"] == "AppKey is not allowed(acl)"
     assert gateway_code(call(gateway, endpoints.IMAGE_SEARCH, {"offerQueryParam": {}})) == "gw.APIACLDecline"
     assert search(gateway).status == 200
-    assert errors.classify(400, answer.body, endpoint=endpoints.BATCH_DETAIL).action is Action.FATAL
+    assert errors.classify(400, answer.body, endpoint=endpoints.PRODUCT_LIST).action is Action.FATAL
 
 
 def test_qps_sliding_window(sandbox_catalogue, clock):
@@ -227,29 +227,29 @@ def test_detail_unknown_and_gone(gateway, sandbox_catalogue):
 
 def test_batch_detail(gateway, sandbox_catalogue):
     ids = [sandbox_catalogue.offer_id(i) for i in range(3)]
-    answer = call(gateway, endpoints.BATCH_DETAIL, {"productIdList": [ids[0], 600000000001, ids[1], ids[1],
+    answer = call(gateway, endpoints.PRODUCT_LIST, {"productIdList": [ids[0], 600000000001, ids[1], ids[1],
                                                                       600000000002, ids[2]]})
     document = answer.json()
     assert [item["productID"] for item in document["productList"]] == ids
     assert document["message"] == "600000000001:商品不存在;600000000002:商品不存在"
-    outcome = errors.classify(200, answer.body, endpoint=endpoints.BATCH_DETAIL)
+    outcome = errors.classify(200, answer.body, endpoint=endpoints.PRODUCT_LIST)
     assert outcome.ok and outcome.item_failures == {600000000001: "商品不存在", 600000000002: "商品不存在"}
     assert gateway.counters.detail_served_total == 3 and gateway.counters.detail_served_distinct == 3
 
 
 def test_batch_detail_limits(gateway, sandbox_catalogue):
     ids = [sandbox_catalogue.offer_id(i) for i in range(21)]
-    over = call(gateway, endpoints.BATCH_DETAIL, {"productIdList": ids})
+    over = call(gateway, endpoints.PRODUCT_LIST, {"productIdList": ids})
     assert over.json()["success"] in (False, "false") and "20" in over.json()["message"]
-    assert call(gateway, endpoints.BATCH_DETAIL, {"productIdList": ids[:20]}).json()["productList"]
+    assert call(gateway, endpoints.PRODUCT_LIST, {"productIdList": ids[:20]}).json()["productList"]
     gateway.configure({"detail_batch_max": 25})
-    assert len(call(gateway, endpoints.BATCH_DETAIL, {"productIdList": ids}).json()["productList"]) == 21
-    assert call(gateway, endpoints.BATCH_DETAIL, {"productIdList": []}).json()["code"] == "INVALID_PARAMETER"
+    assert len(call(gateway, endpoints.PRODUCT_LIST, {"productIdList": ids}).json()["productList"]) == 21
+    assert call(gateway, endpoints.PRODUCT_LIST, {"productIdList": []}).json()["code"] == "INVALID_PARAMETER"
 
 
 def test_detail_counters_prove_duplicates(gateway, sandbox_catalogue):
     ids = [sandbox_catalogue.offer_id(i) for i in range(100, 110)]
-    call(gateway, endpoints.BATCH_DETAIL, {"productIdList": ids})
+    call(gateway, endpoints.PRODUCT_LIST, {"productIdList": ids})
     call(gateway, endpoints.PRODUCT_DETAIL, {"offerDetailParam": {"offerId": ids[0], "country": "en"}})
     stats = gateway.state()
     assert (stats["detail_served_total"], stats["detail_served_distinct"], stats["detail_served_duplicates"]) == (
@@ -325,9 +325,9 @@ def test_counters(gateway, clock):
 def test_epoch_changes_answers(gateway, sandbox_catalogue):
     changed = next(i for i in range(1000) if sandbox_catalogue.drift.change(i, 1) == "price")
     offer_id = sandbox_catalogue.offer_id(changed)
-    before = call(gateway, endpoints.BATCH_DETAIL, {"productIdList": [offer_id]}).json()["productList"][0]
+    before = call(gateway, endpoints.PRODUCT_LIST, {"productIdList": [offer_id]}).json()["productList"][0]
     assert gateway.advance_epoch() == 1
-    after = call(gateway, endpoints.BATCH_DETAIL, {"productIdList": [offer_id]}).json()["productList"][0]
+    after = call(gateway, endpoints.PRODUCT_LIST, {"productIdList": [offer_id]}).json()["productList"][0]
     assert before != after and before["lastUpdateTime"] < after["lastUpdateTime"]
     assert gateway.config.epoch == 1
 

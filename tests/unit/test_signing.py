@@ -36,7 +36,7 @@ def test_chinese_json_value_signed_raw():
 
 def test_json_list_value():
     call = endpoints.build_call(
-        endpoints.BATCH_DETAIL,
+        endpoints.PRODUCT_LIST,
         {"productIdList": [574325651942, 570027659932]},
         gateway="http://127.0.0.1:1",
         app_key="8668866",

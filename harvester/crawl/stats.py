@@ -1,0 +1,107 @@
+"""The stats a crawl keeps that others read: the progress line, the crawl report, the exit status.
+
+Each key is defined here once and imported by the component that counts it
+and by whatever reads it, so a renamed key cannot leave a reader counting
+nothing (``tests/unit/test_stats_keys.py`` checks that every key read is
+produced somewhere). Keys a component only keeps for itself (the
+distributed scheduler's, the normaliser's repairs) stay in that component.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+PREFIX = "harvester"
+
+# --- search (harvester.stages.search) ---------------------------------------------
+SEARCH = f"{PREFIX}/search"
+#: Queries asked for (keywords, images, sellers), not counting their slices.
+SEARCH_QUERIES = f"{SEARCH}/queries"
+#: Result pages answered.
+SEARCH_PAGES = f"{SEARCH}/pages"
+#: Results the gateway reported for the queries asked for (capped at the search cap per query).
+SEARCH_REPORTED = f"{SEARCH}/reported"
+#: Splits, per dimension (``.../splits/price`` ...).
+SEARCH_SPLITS = f"{SEARCH}/splits"
+#: Slices the splits made.
+SEARCH_SLICES = f"{SEARCH}/slices"
+#: keywordSNQuery calls (facets of a keyword).
+SEARCH_NAVIGATION_CALLS = f"{SEARCH}/navigation_calls"
+#: Splits whose slices reported more than the parent: the parent was truncated by the cap.
+SEARCH_TRUNCATION_PROVEN = f"{SEARCH}/truncation_proven"
+#: Splits whose slices reported exactly what the parent did.
+SEARCH_SPLITS_EXACT = f"{SEARCH}/splits_exact"
+#: Gap: results reported and never served (short pages, slices adding up to less than their parent).
+SEARCH_SHORTFALL = f"{SEARCH}/shortfall"
+#: Gap: queries at the search cap that no dimension could cut (paged to the cap; what lies past it is missing).
+SEARCH_CAPPED_LEAVES = f"{SEARCH}/capped_leaves"
+#: Gap: results known to lie past the cap (only when the gateway reports a total above the cap).
+SEARCH_UNREACHABLE = f"{SEARCH}/unreachable"
+#: Gap: slices only facets could cut; offers in no facet cannot be asked for.
+SEARCH_FACET_REMAINDERS = f"{SEARCH}/facet_remainders"
+#: Gap: result pages that failed for good.
+SEARCH_PAGES_LOST = f"{SEARCH}/pages_lost"
+SEARCH_ITEMS_WITHOUT_ID = f"{SEARCH}/items_without_id"
+
+# --- details (harvester.stages.details) -------------------------------------------
+DETAILS = f"{PREFIX}/details"
+#: Offers wanted for their detail (each once per crawl).
+DETAILS_WANTED = f"{DETAILS}/wanted"
+#: Offers found again (another query, page or worker) and not asked for twice.
+DETAILS_ALREADY_SEEN = f"{DETAILS}/already_seen"
+#: Offers asked for again after a worker died with them (distributed reconciliation).
+DETAILS_WANTED_AGAIN = f"{DETAILS}/wanted_again"
+#: queryProductDetail calls made (one per offer).
+DETAILS_CALLS = f"{DETAILS}/calls"
+#: Details received.
+DETAILS_FETCHED = f"{DETAILS}/fetched"
+#: Offers the gateway says do not exist (rows of ``missing``), and the first few ids for the summary.
+DETAILS_MISSING = f"{DETAILS}/missing"
+DETAILS_MISSING_SAMPLE = f"{DETAILS}/missing_sample"
+#: Gap: details that could not be fetched (the offer is in ``listings`` only; a later run fetches it).
+DETAILS_LOST = f"{DETAILS}/lost"
+
+# --- inputs --------------------------------------------------------------------
+#: Lines of an input file that could not be used (reported with their numbers).
+INPUT_BAD_LINES = f"{PREFIX}/input/bad_lines"
+#: Units of work that could not be searched.
+INPUT_BAD_UNITS = f"{PREFIX}/input/bad_units"
+
+# --- image search (harvester.spiders.image) ---------------------------------------
+IMAGE = f"{PREFIX}/image"
+#: Gap: pictures that could not be searched (not an image, a failed download, a refused upload).
+IMAGE_BAD_IMAGES = f"{IMAGE}/bad_images"
+IMAGE_DOWNLOADS_FAILED = f"{IMAGE}/downloads_failed"
+IMAGE_UPLOADS_FAILED = f"{IMAGE}/uploads_failed"
+
+# --- the end -------------------------------------------------------------------
+#: Why the crawl stopped before finishing (a :mod:`harvester.crawl.stop` reason), and the one line saying so.
+STOP_REASON = f"{PREFIX}/stop/reason"
+STOP_MESSAGE = f"{PREFIX}/stop/message"
+
+
+
+@dataclass(frozen=True)
+class Gap:
+    """A count of what a crawl was asked for and did not get: any non-zero makes a finished crawl exit 4."""
+
+    key: str
+    #: How the summary line and the report name it.
+    label: str
+    #: What it means, for the report.
+    detail: str = ""
+
+
+GAPS = (
+    Gap(SEARCH_PAGES_LOST, "search pages lost", "result pages that failed for good"),
+    Gap(SEARCH_SHORTFALL, "results never served", "results the gateway reported and did not serve"),
+    Gap(SEARCH_CAPPED_LEAVES, "slices still at the cap",
+        "queries at the search cap no dimension could cut: offers past the cap may be missing"),
+    Gap(SEARCH_UNREACHABLE, "unreachable past the cap", "results reported beyond the cap of queries no dimension "
+        "could cut"),
+    Gap(SEARCH_FACET_REMAINDERS, "slices only facets could cut", "offers in no facet cannot be asked for"),
+    Gap(DETAILS_LOST, "details lost", "offers whose detail could not be fetched (in listings only)"),
+    Gap(IMAGE_BAD_IMAGES, "pictures refused", "not an image, or too big once prepared"),
+    Gap(IMAGE_DOWNLOADS_FAILED, "picture downloads failed"),
+    Gap(IMAGE_UPLOADS_FAILED, "picture uploads refused"),
+)
