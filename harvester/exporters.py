@@ -30,8 +30,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from scrapy.crawler import Crawler
 from scrapy.exporters import BaseItemExporter
-from scrapy.utils.defer import deferred_from_coro
 
+from .crawl import stop
 from .crawl.identity import crawl_identity
 from .dataset.convert import RowGroup
 from .dataset.tables import TABLE_OF
@@ -119,8 +119,7 @@ class ParquetItemExporter(BaseItemExporter):
         if crawler in _refused_crawls:
             return
         _refused_crawls.add(crawler)
-        assert crawler.engine is not None
-        deferred_from_coro(crawler.engine.close_spider_async(reason="parquet_append_refused"))
+        stop.stop_crawl(crawler, stop.PARQUET_APPEND_REFUSED, message)
         raise ParquetAppendError(message)
 
     def start_exporting(self) -> None:

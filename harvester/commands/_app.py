@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..exceptions import ConfigurationError
-from ..gateway.access import SANDBOX, setting_or_env
+from ..gateway.access import SANDBOX
 from ..gateway.redaction import protect
 from ..open1688 import endpoints
 from ..open1688.client import Client
+from ..open1688.credentials import credential
 from ..open1688.oauth import TokenFile, Tokens
 
 if TYPE_CHECKING:
@@ -36,16 +37,16 @@ class App:
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> App:
-        app_key = setting_or_env(settings, "OPEN1688_APP_KEY")
+        app_key = credential(settings, "OPEN1688_APP_KEY")
         default = endpoints.DEFAULT_GATEWAY if app_key else SANDBOX
-        gateway = setting_or_env(settings, "OPEN1688_GATEWAY") or default
-        access = setting_or_env(settings, "OPEN1688_ACCESS_TOKEN")
-        refresh = setting_or_env(settings, "OPEN1688_REFRESH_TOKEN")
+        gateway = credential(settings, "OPEN1688_GATEWAY") or default
+        access = credential(settings, "OPEN1688_ACCESS_TOKEN")
+        refresh = credential(settings, "OPEN1688_REFRESH_TOKEN")
         app = cls(
             gateway=gateway.rstrip("/"),
             app_key=app_key,
-            app_secret=setting_or_env(settings, "OPEN1688_APP_SECRET"),
-            token_file=TokenFile(setting_or_env(settings, "OPEN1688_TOKEN_FILE")),
+            app_secret=credential(settings, "OPEN1688_APP_SECRET"),
+            token_file=TokenFile(credential(settings, "OPEN1688_TOKEN_FILE")),
             given_tokens=Tokens(access, refresh or None) if access or refresh else None,
         )
         protect([app.app_secret, access, refresh])

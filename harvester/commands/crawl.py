@@ -21,6 +21,7 @@ from scrapy.utils.misc import load_object
 
 from ..checks import doctor
 from ..crawl import exitcodes
+from ..crawl import stats as keys
 from ..crawl.allocator import fix_mmap_threshold
 from ..distributed import connection
 from ..distributed.keys import shared_crawl_id
@@ -97,6 +98,6 @@ class Command(ScrapyCrawlCommand):
             return
         stats = crawler.stats.get_stats()
         self.exitcode = exitcodes.for_crawl(stats)
-        message = stats.get("harvester/stop/message")
+        message = stats.get(keys.STOP_MESSAGE)
         if message:
             fail(f"stopped: {message}")

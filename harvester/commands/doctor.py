@@ -18,8 +18,8 @@ from scrapy.settings import SETTINGS_PRIORITIES
 from ..checks import doctor
 from ..checks.doctor import Result, Status
 from ..crawl import exitcodes
-from ..gateway.access import setting_or_env
 from ..gateway.redaction import redact
+from ..open1688.credentials import credential
 from ..open1688.oauth import Tokens
 from ..sandbox.process import SandboxProcess
 from ._app import App
@@ -98,5 +98,5 @@ class Command(ScrapyCommand):
         assert self.settings is not None
         given = (self.settings.getpriority("REDIS_URL") or 0) > SETTINGS_PRIORITIES["project"]
         if given or os.environ.get("REDIS_URL") or self.settings.getbool("HARVEST_DISTRIBUTED"):
-            return setting_or_env(self.settings, "REDIS_URL")
+            return credential(self.settings, "REDIS_URL")
         return None

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from . import stats as keys
+from . import stop
 
 #: The crawl finished and got everything it was asked for.
 OK = 0
@@ -21,11 +22,13 @@ INCOMPLETE = 4
 INTERRUPTED = 130
 
 _BY_REASON = {
-    "daily_budget_spent": QUOTA,
-    "quota_used_up": QUOTA,
-    "fatal_configuration": ERROR,
-    "redis_unavailable": ERROR,
-    "shutdown": INTERRUPTED,
+    stop.DAILY_BUDGET_SPENT: QUOTA,
+    stop.QUOTA_USED_UP: QUOTA,
+    stop.FATAL_CONFIGURATION: ERROR,
+    stop.REDIS_UNAVAILABLE: ERROR,
+    stop.DATASET_WRITE_FAILED: ERROR,
+    stop.PARQUET_APPEND_REFUSED: ERROR,
+    stop.SHUTDOWN: INTERRUPTED,
 }
 
 

@@ -61,6 +61,52 @@ DETAILS_MISSING_SAMPLE = f"{DETAILS}/missing_sample"
 #: Gap: details that could not be fetched (the offer is in ``listings`` only; a later run fetches it).
 DETAILS_LOST = f"{DETAILS}/lost"
 
+# --- gateway calls (harvester.middlewares) ----------------------------------------
+API = f"{PREFIX}/api"
+#: Answers that were not OK, by outcome code (``.../answers/gw.QosAppFrequencyLimit``).
+API_ANSWERS = f"{API}/answers"
+#: Download exceptions, by class.
+API_EXCEPTIONS = f"{API}/exceptions"
+#: Retries (Scrapy's ``get_retry_request`` keys under it: ``.../count``, ``.../reason_count/<reason>``).
+API_RETRY = f"{API}/retry"
+API_RETRY_COUNT = f"{API_RETRY}/count"
+API_RETRY_REASONS = f"{API_RETRY}/reason_count"
+#: Calls sent again after the gateway said to slow down.
+API_THROTTLED_RETRIES = f"{API}/throttled_retries"
+#: Calls given up, by reason.
+API_GAVE_UP = f"{API}/gave_up"
+#: Calls replayed after a token refresh.
+API_TOKEN_REFRESHES = f"{API}/token_refreshes_seen"
+
+QUOTA = f"{PREFIX}/quota"
+#: Calls sent to the gateway (retries included; cache hits excluded).
+QUOTA_CALLS = f"{QUOTA}/calls"
+QUOTA_QPS = f"{QUOTA}/qps"
+QUOTA_DAILY_BUDGET = f"{QUOTA}/daily_budget"
+QUOTA_SHARED = f"{QUOTA}/shared"
+#: The most calls this process sent within one second.
+QUOTA_MAX_PER_SECOND = f"{QUOTA}/max_calls_per_second"
+QUOTA_HELD_BACK = f"{QUOTA}/held_back"
+QUOTA_REFUSED_BUDGET = f"{QUOTA}/refused_budget"
+QUOTA_WAIT_SECONDS = f"{QUOTA}/wait_seconds"
+QUOTA_SLOWDOWNS = f"{QUOTA}/slowdowns"
+QUOTA_BUDGET_SPENT_TODAY = f"{QUOTA}/budget_spent_today"
+
+# --- the dataset (harvester.pipelines.dataset) --------------------------------------
+DATASET = f"{PREFIX}/dataset"
+#: Per table (``.../rows/products``): rows, files and bytes committed, rows lost after a write error.
+DATASET_ROWS = f"{DATASET}/rows"
+DATASET_FILES = f"{DATASET}/files"
+DATASET_BYTES = f"{DATASET}/bytes"
+DATASET_LOST_ROWS = f"{DATASET}/lost_rows"
+DATASET_CRAWL_ID = f"{DATASET}/crawl_id"
+DATASET_SKIPPED = f"{DATASET}/skipped"
+DATASET_TEMPORARIES_REMOVED = f"{DATASET}/temporaries_removed"
+
+# --- the process (harvester.extensions.crawl_report) --------------------------------
+PROCESS_PEAK_RSS_MB = f"{PREFIX}/process/peak_rss_mb"
+PROCESS_CPU_SECONDS = f"{PREFIX}/process/cpu_seconds"
+
 # --- inputs --------------------------------------------------------------------
 #: Lines of an input file that could not be used (reported with their numbers).
 INPUT_BAD_LINES = f"{PREFIX}/input/bad_lines"

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from scrapy import signals
 from twisted.internet import task
 
+from ..crawl import stats as keys
 from ..crawl.identity import crawl_identity
 from ..items import SearchHit
 from ..report.exits import exit_status
@@ -38,11 +39,11 @@ if TYPE_CHECKING:
 
 #: Stats sampled into the time series.
 SERIES_KEYS = (
-    "harvester/quota/calls",
-    "harvester/details/fetched",
-    "harvester/search/pages",
-    "harvester/api/retry/count",
-    "harvester/api/throttled_retries",
+    keys.QUOTA_CALLS,
+    keys.DETAILS_FETCHED,
+    keys.SEARCH_PAGES,
+    keys.API_RETRY_COUNT,
+    keys.API_THROTTLED_RETRIES,
 )
 #: Queries counted one by one before counts become bounded estimates (see ``harvester.report.topcounts``).
 TRACKED_QUERIES = 1000
@@ -105,7 +106,7 @@ class CrawlReport:
         assert self.crawler.stats is not None
         stats = self.crawler.stats.get_stats()
         point: dict[str, Any] = {"t": round(time.monotonic() - self._started, 3)}
-        point.update({key.rsplit("/", 1)[-1] if key != "harvester/api/retry/count" else "retries": stats.get(key, 0)
+        point.update({key.rsplit("/", 1)[-1] if key != keys.API_RETRY_COUNT else "retries": stats.get(key, 0)
                       for key in SERIES_KEYS})
         return point
 
@@ -133,8 +134,8 @@ class CrawlReport:
         assert self.crawler.stats is not None
         usage = resource.getrusage(resource.RUSAGE_SELF)
         # Peak memory and CPU of the whole crawl process: what the scale benchmarks and the reliability tests bound.
-        self.crawler.stats.set_value("harvester/process/peak_rss_mb", round(usage.ru_maxrss / 1024, 1))
-        self.crawler.stats.set_value("harvester/process/cpu_seconds", round(usage.ru_utime + usage.ru_stime, 2))
+        self.crawler.stats.set_value(keys.PROCESS_PEAK_RSS_MB, round(usage.ru_maxrss / 1024, 1))
+        self.crawler.stats.set_value(keys.PROCESS_CPU_SECONDS, round(usage.ru_utime + usage.ru_stime, 2))
         identity = crawl_identity(self.crawler)
         stats = self.crawler.stats.get_stats()
         document = {

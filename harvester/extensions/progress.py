@@ -58,23 +58,23 @@ class Progress:
     def log_progress(self) -> None:
         stats = self._stats()
         now = time.monotonic()
-        calls = stats.get("harvester/quota/calls", 0)
-        fetched = stats.get("harvester/details/fetched", 0)
+        calls = stats.get(keys.QUOTA_CALLS, 0)
+        fetched = stats.get(keys.DETAILS_FETCHED, 0)
         last_time, last_calls, last_fetched = self._last
         self._last = (now, calls, fetched)
         elapsed = max(now - last_time, 1e-9)
         call_rate = (calls - last_calls) / elapsed
         fetch_rate = (fetched - last_fetched) / elapsed
-        qps = stats.get("harvester/quota/qps", 0)
-        found = stats.get("harvester/details/wanted", 0)
-        reported = stats.get("harvester/search/reported", 0)
+        qps = stats.get(keys.QUOTA_QPS, 0)
+        found = stats.get(keys.DETAILS_WANTED, 0)
+        reported = stats.get(keys.SEARCH_REPORTED, 0)
         parts = [
             f"pages {stats.get('harvester/search/pages', 0):,}",
             f"offers found {found:,}" + (f" of {reported:,} reported" if reported else ""),
             f"details {fetched:,}",
             f"{call_rate:.1f} calls/s" + (f" of {qps:g} allowed" if qps else ""),
         ]
-        budget = stats.get("harvester/quota/daily_budget", 0)
+        budget = stats.get(keys.QUOTA_DAILY_BUDGET, 0)
         if budget:
             parts.append(f"budget left {max(0, budget - calls):,}")
         remaining = max(reported, found) - fetched
@@ -87,8 +87,8 @@ class Progress:
             self._loop.stop()
         stats = self._stats()
         elapsed = max(time.monotonic() - self._started, 1e-9)
-        calls = stats.get("harvester/quota/calls", 0)
-        retries = {k.rsplit("/", 1)[1]: v for k, v in stats.items() if k.startswith("harvester/api/retry/reason_count/")}
+        calls = stats.get(keys.QUOTA_CALLS, 0)
+        retries = {k.rsplit("/", 1)[1]: v for k, v in stats.items() if k.startswith(keys.API_RETRY_REASONS + "/")}
         lines = [
             f"finished ({stats.get('harvester/stop/reason') or reason}) in {_duration(elapsed)}",
             f"gateway calls: {calls:,} ({calls / elapsed:.1f}/s)",

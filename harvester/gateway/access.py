@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import weakref
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from scrapy.settings import SETTINGS_PRIORITIES
-
 from ..exceptions import ConfigurationError
 from ..open1688 import endpoints
+from ..open1688.credentials import credential
 from ..open1688.oauth import OAuthClient, TokenFile, Tokens
 from ..open1688.outcomes import GatewayError
 from .redaction import protect
@@ -31,18 +29,6 @@ logger = logging.getLogger(__name__)
 
 SANDBOX = "sandbox"
 _by_crawler: weakref.WeakKeyDictionary[Crawler, GatewayAccess] = weakref.WeakKeyDictionary()
-
-
-def setting_or_env(settings: BaseSettings, name: str) -> str:
-    """A setting given on the command line (``-s``), else the environment variable of the same name, else
-    the value in settings.py.
-
-    Secrets may come from the environment so they never sit in a settings file.
-    """
-    explicit = (settings.getpriority(name) or 0) > SETTINGS_PRIORITIES["project"]
-    if explicit and settings.get(name):
-        return str(settings.get(name))
-    return str(os.environ.get(name) or settings.get(name) or "")
 
 
 @dataclass
@@ -88,14 +74,14 @@ class GatewayAccess:
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> GatewayAccess:
-        app_key = setting_or_env(settings, "OPEN1688_APP_KEY")
-        gateway = setting_or_env(settings, "OPEN1688_GATEWAY") or (SANDBOX if not app_key else endpoints.DEFAULT_GATEWAY)
+        app_key = credential(settings, "OPEN1688_APP_KEY")
+        gateway = credential(settings, "OPEN1688_GATEWAY") or (SANDBOX if not app_key else endpoints.DEFAULT_GATEWAY)
         margin = settings.getfloat("OPEN1688_TOKEN_REFRESH_MARGIN")
         if gateway == SANDBOX:
             return cls._embedded(settings, margin)
-        token_file = TokenFile(setting_or_env(settings, "OPEN1688_TOKEN_FILE"))
-        access_token = setting_or_env(settings, "OPEN1688_ACCESS_TOKEN")
-        refresh_token = setting_or_env(settings, "OPEN1688_REFRESH_TOKEN")
+        token_file = TokenFile(credential(settings, "OPEN1688_TOKEN_FILE"))
+        access_token = credential(settings, "OPEN1688_ACCESS_TOKEN")
+        refresh_token = credential(settings, "OPEN1688_REFRESH_TOKEN")
         if access_token or refresh_token:
             tokens = Tokens(access_token=access_token, refresh_token=refresh_token or None)
         else:
@@ -106,7 +92,7 @@ class GatewayAccess:
         return cls(
             gateway=gateway,
             app_key=app_key,
-            app_secret=setting_or_env(settings, "OPEN1688_APP_SECRET"),
+            app_secret=credential(settings, "OPEN1688_APP_SECRET"),
             tokens=tokens,
             token_file=token_file if token_file.path.exists() else None,
             refresh_margin=margin,

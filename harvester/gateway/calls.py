@@ -8,7 +8,6 @@ the signing middleware adds token, timestamp and signature per attempt.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -21,7 +20,6 @@ from ..open1688 import endpoints
 from ..open1688.outcomes import Outcome
 
 if TYPE_CHECKING:
-    from scrapy.crawler import Crawler
 
     from .access import GatewayAccess
 
@@ -83,24 +81,3 @@ def endpoint_of(request: Request) -> endpoints.Endpoint | None:
 def outcome_of(response: Any) -> Outcome:
     """The outcome the API errors middleware decoded; taken out of meta so it is not kept around."""
     return response.meta.pop(OUTCOME)
-
-
-def stop_crawl(crawler: Crawler, reason: str, message: str) -> None:
-    """Close the crawl once, keeping what was harvested, and leave the reason in the stats.
-
-    Called from middlewares in the middle of a download: closing waits for
-    downloads in flight, so it is scheduled rather than awaited.
-    """
-    stats = crawler.stats
-    assert stats is not None
-    if stats.get_value("harvester/stop/reason"):
-        return
-    stats.set_value("harvester/stop/reason", reason)
-    stats.set_value("harvester/stop/message", message)
-    logger.error("Stopping the crawl: %s", message)
-    try:
-        engine = crawler.engine
-    except RuntimeError:  # the crawl has not started: nothing to close
-        return
-    if engine is not None and engine.spider is not None:
-        asyncio.ensure_future(engine.close_spider_async(reason=reason))

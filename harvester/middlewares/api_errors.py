@@ -20,10 +20,12 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.utils.python import global_object_name
 
+from ..crawl import stats as keys
+from ..crawl import stop
 from ..exceptions import ConfigurationError
 from ..gateway import signals as harvester_signals
 from ..gateway.access import GatewayAccess
-from ..gateway.calls import ACL_FALLBACK, NOT_BEFORE, OUTCOME, TOKEN_GENERATION, ApiCallFailed, endpoint_of, stop_crawl
+from ..gateway.calls import ACL_FALLBACK, NOT_BEFORE, OUTCOME, TOKEN_GENERATION, ApiCallFailed, endpoint_of
 from ..open1688.outcomes import ISP_CODES, Action, Outcome, classify
 
 if TYPE_CHECKING:
@@ -33,9 +35,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-STATS = "harvester/api"
-QUOTA_USED_UP = "quota_used_up"
-FATAL = "fatal_configuration"
 #: Meta: how many times this call was answered "slow down".
 THROTTLED_TIMES = "open1688_throttled_times"
 #: Meta: how many times this call was replayed after a token refresh.
@@ -88,7 +87,7 @@ class ApiErrorsMiddleware:
         if outcome.action is Action.OK:
             request.meta[OUTCOME] = outcome
             return response
-        self.stats.inc_value(f"{STATS}/answers/{outcome.reason}")
+        self.stats.inc_value(f"{keys.API_ANSWERS}/{outcome.reason}")
         if outcome.action is Action.RETRY:
             return self._retry(request, outcome)
         if outcome.action is Action.SLOW_DOWN:
@@ -96,9 +95,9 @@ class ApiErrorsMiddleware:
         if outcome.action is Action.REFRESH_TOKEN:
             return await self._refresh_and_replay(request, outcome)
         if outcome.action is Action.STOP:
-            stop_crawl(self.crawler, QUOTA_USED_UP, outcome.message)
+            stop.stop_crawl(self.crawler, stop.QUOTA_USED_UP, outcome.message)
         elif outcome.action is Action.FATAL and not (outcome.code == "gw.APIACLDecline" and request.meta.get(ACL_FALLBACK)):
-            stop_crawl(self.crawler, FATAL, outcome.message)
+            stop.stop_crawl(self.crawler, stop.FATAL_CONFIGURATION, outcome.message)
         else:
             logger.debug("Call failed: %s", outcome.message)
         raise ApiCallFailed(outcome)
@@ -107,7 +106,7 @@ class ApiErrorsMiddleware:
         if endpoint_of(request) is None or isinstance(exception, IgnoreRequest):
             return None
         reason = global_object_name(exception.__class__)
-        self.stats.inc_value(f"{STATS}/exceptions/{reason}")
+        self.stats.inc_value(f"{keys.API_EXCEPTIONS}/{reason}")
         return self._retry(request, Outcome(Action.RETRY, reason, f"{reason}: {exception}", status=0))
 
     # --- actions ------------------------------------------------------------
@@ -126,10 +125,10 @@ class ApiErrorsMiddleware:
             spider=spider,
             reason=outcome.reason,
             max_retry_times=limit,
-            stats_base_key=f"{STATS}/retry",
+            stats_base_key=keys.API_RETRY,
         )
         if retry is None:
-            self.stats.inc_value(f"{STATS}/gave_up/{outcome.reason}")
+            self.stats.inc_value(f"{keys.API_GAVE_UP}/{outcome.reason}")
             logger.warning("Gave up on a call after %d retries: %s", limit, outcome.message)
             raise ApiCallFailed(outcome, gave_up=True)
         delay = max(self._delay(retry.meta["retry_times"] - 1), outcome.retry_after or 0)
@@ -142,33 +141,33 @@ class ApiErrorsMiddleware:
         )
         times = request.meta.get(THROTTLED_TIMES, 0) + 1
         if times > self.throttle_times:
-            self.stats.inc_value(f"{STATS}/gave_up/{outcome.reason}")
+            self.stats.inc_value(f"{keys.API_GAVE_UP}/{outcome.reason}")
             raise ApiCallFailed(outcome, gave_up=True)
         retry = request.copy()
         retry.meta[THROTTLED_TIMES] = times
         retry.meta[NOT_BEFORE] = time.time() + max(self._delay(min(times, 6)), outcome.retry_after or 0)
         retry.dont_filter = True
-        self.stats.inc_value(f"{STATS}/throttled_retries")
+        self.stats.inc_value(keys.API_THROTTLED_RETRIES)
         return retry
 
     async def _refresh_and_replay(self, request: Request, outcome: Outcome) -> Request:
         if request.meta.get(REFRESHED, 0) >= MAX_REFRESHES:
             message = "the gateway rejected a freshly refreshed access token: run `scrapy auth` to authorise again"
-            stop_crawl(self.crawler, FATAL, message)
+            stop.stop_crawl(self.crawler, stop.FATAL_CONFIGURATION, message)
             raise ApiCallFailed(outcome)
         try:
             refreshed = await self.access.refresh(request.meta.get(TOKEN_GENERATION))
         except ConfigurationError as error:
-            stop_crawl(self.crawler, FATAL, str(error))
+            stop.stop_crawl(self.crawler, stop.FATAL_CONFIGURATION, str(error))
             raise ApiCallFailed(outcome) from None
         if not refreshed:
-            stop_crawl(
+            stop.stop_crawl(
                 self.crawler,
-                FATAL,
+                stop.FATAL_CONFIGURATION,
                 "the access token was rejected and there is no refresh token to renew it: run `scrapy auth`",
             )
             raise ApiCallFailed(outcome)
-        self.stats.inc_value(f"{STATS}/token_refreshes_seen")
+        self.stats.inc_value(keys.API_TOKEN_REFRESHES)
         replay = request.copy()
         replay.meta[REFRESHED] = request.meta.get(REFRESHED, 0) + 1
         replay.dont_filter = True

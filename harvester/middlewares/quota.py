@@ -36,11 +36,13 @@ from scrapy import signals as scrapy_signals
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Response
 
+from ..crawl import stats as keys
+from ..crawl import stop
 from ..distributed import connection
 from ..distributed.connection import RedisUnavailable
 from ..gateway import signals as harvester_signals
 from ..gateway.access import GatewayAccess
-from ..gateway.calls import NOT_BEFORE, endpoint_of, stop_crawl
+from ..gateway.calls import NOT_BEFORE, endpoint_of
 from ..quota.budget import Budget, FileBudget, LocalBudget
 from ..quota.pace import LocalPacer, Pacer, SendWindow
 from ..quota.shared import RedisBudget, RedisPacer
@@ -52,8 +54,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-BUDGET_SPENT = "daily_budget_spent"
-REDIS_UNAVAILABLE = "redis_unavailable"
 
 
 class QuotaMiddleware:
@@ -92,10 +92,10 @@ class QuotaMiddleware:
             if daily > 0:
                 app_key = GatewayAccess.from_crawler(crawler).app_key
                 budget = LocalBudget(FileBudget(daily, settings.get("OPEN1688_STATE_DIR"), app_key))
-        crawler.stats.set_value("harvester/quota/qps", qps)  # type: ignore[union-attr]
-        crawler.stats.set_value("harvester/quota/daily_budget", daily)  # type: ignore[union-attr]
+        crawler.stats.set_value(keys.QUOTA_QPS, qps)  # type: ignore[union-attr]
+        crawler.stats.set_value(keys.QUOTA_DAILY_BUDGET, daily)  # type: ignore[union-attr]
         crawler.stats.set_value(  # type: ignore[union-attr]
-            "harvester/quota/shared", settings.getbool("HARVEST_DISTRIBUTED"))
+            keys.QUOTA_SHARED, settings.getbool("HARVEST_DISTRIBUTED"))
         return cls(crawler, pacer, budget, qps)
 
     @staticmethod
@@ -123,32 +123,32 @@ class QuotaMiddleware:
         try:
             await self._take_quota()
         except RedisUnavailable as error:
-            stop_crawl(self.crawler, REDIS_UNAVAILABLE, str(error))
+            stop.stop_crawl(self.crawler, stop.REDIS_UNAVAILABLE, str(error))
             raise IgnoreRequest(str(error)) from None
         if self.window is not None:
             while (hold := self.window.wait(time.monotonic())) > 0:
-                self.stats.inc_value("harvester/quota/held_back")
+                self.stats.inc_value(keys.QUOTA_HELD_BACK)
                 await asyncio.sleep(hold)
             self.window.record(time.monotonic())
-        self.stats.inc_value("harvester/quota/calls")
-        self.stats.max_value("harvester/quota/max_calls_per_second", self._per_second.add(time.monotonic()))
+        self.stats.inc_value(keys.QUOTA_CALLS)
+        self.stats.max_value(keys.QUOTA_MAX_PER_SECOND, self._per_second.add(time.monotonic()))
         return None
 
     async def _take_quota(self) -> None:
         """Spend one call of today's budget, then wait for the call's slot."""
         if self.budget is not None and not await self.budget.try_spend(time.time()):
-            stop_crawl(
+            stop.stop_crawl(
                 self.crawler,
-                BUDGET_SPENT,
+                stop.DAILY_BUDGET_SPENT,
                 f"the daily call budget (OPEN1688_DAILY_CALL_BUDGET={self.budget.limit}) is spent; "
                 "everything harvested so far is kept: resume tomorrow (UTC) or raise the budget",
             )
-            self.stats.inc_value("harvester/quota/refused_budget")
+            self.stats.inc_value(keys.QUOTA_REFUSED_BUDGET)
             raise IgnoreRequest("daily call budget spent")
         if self.pacer is not None:
             wait = await self.pacer.reserve()
             if wait > 0:
-                self.stats.inc_value("harvester/quota/wait_seconds", wait)
+                self.stats.inc_value(keys.QUOTA_WAIT_SECONDS, wait)
                 await asyncio.sleep(wait)
 
     def process_response(self, request: Request, response: Response) -> Response:
@@ -171,7 +171,7 @@ class QuotaMiddleware:
             logger.warning("Could not slow down the shared pace: %s", error)
             return
         if rate is not None:
-            self.stats.inc_value("harvester/quota/slowdowns")
+            self.stats.inc_value(keys.QUOTA_SLOWDOWNS)
             logger.info("The gateway throttled us: pacing at %.2f calls/s (of %.2f) and recovering", rate,
                         pacer.target)
 
@@ -180,7 +180,7 @@ class QuotaMiddleware:
             await asyncio.gather(*self._telling)
         if self.budget is not None:
             try:
-                self.stats.set_value("harvester/quota/budget_spent_today", await self.budget.spent(time.time()))
+                self.stats.set_value(keys.QUOTA_BUDGET_SPENT_TODAY, await self.budget.spent(time.time()))
             except RedisUnavailable as error:
                 logger.warning("Could not read the day's budget: %s", error)
             await self.budget.close()

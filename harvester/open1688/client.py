@@ -20,7 +20,6 @@ from __future__ import annotations
 import base64
 import dataclasses
 import logging
-import os
 import random
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -30,6 +29,7 @@ from typing import Any
 import requests
 
 from . import endpoints, oauth, queries
+from .credentials import credential
 from .outcomes import Action, GatewayError, Outcome, classify
 
 logger = logging.getLogger(__name__)
@@ -130,21 +130,16 @@ class Client:
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any] | None = None, **options: Any) -> Client:
-        """From Scrapy settings or any mapping; each name missing there is read from the environment.
+        """From Scrapy settings or any mapping, read as a crawl reads them (``credentials.credential``).
 
         Names and defaults are the crawl's (``OPEN1688_*``, see
         ``harvester/settings.py``); without ``OPEN1688_ACCESS_TOKEN`` and
         ``OPEN1688_REFRESH_TOKEN`` the tokens come from ``OPEN1688_TOKEN_FILE``
         (written by ``scrapy auth``), and a refresh is saved back to it.
         """
-        from harvester import settings as defaults  # noqa: PLC0415 (plain constants, no Scrapy)
 
-        def get(name: str) -> Any:
-            for source in (settings or {}, os.environ):
-                value = source.get(name)
-                if value is not None and value != "":
-                    return value
-            return getattr(defaults, name, None)
+        def get(name: str) -> str:
+            return credential(settings, name)
 
         gateway = str(get("OPEN1688_GATEWAY") or endpoints.DEFAULT_GATEWAY)
         if gateway == "sandbox":

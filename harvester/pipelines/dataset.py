@@ -3,21 +3,22 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any, Self
 
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
-from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
+from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.threads import deferToThread
 
+from ..crawl import stats as keys
+from ..crawl import stop
 from ..crawl.identity import crawl_identity
 from ..dataset.writer import DatasetWriter, WriterOptions
 
 logger = logging.getLogger(__name__)
 
-PREFIX = "harvester/dataset/"
+PREFIX = keys.DATASET + "/"
 
 
 class DatasetPipeline:
@@ -115,8 +116,5 @@ class DatasetPipeline:
             return
         self._ending = True
         assert self.writer is not None
-        logger.error("Writing the dataset failed (%s): stopping the crawl", self.writer.error)
-        engine = self.crawler.engine
-        assert engine is not None
-        closing: Coroutine[Any, Any, None] = engine.close_spider_async(reason="dataset_write_failed")
-        deferred_from_coro(closing)
+        stop.stop_crawl(self.crawler, stop.DATASET_WRITE_FAILED,
+                        f"writing the dataset under {self.root} failed: {self.writer.error}")

@@ -112,15 +112,15 @@ def _by_reason(stats: Stats, group: str, prefix: str) -> list[Bar]:
 
 def error_bars(stats: Stats) -> list[Bar]:
     """Gateway answers by code, exceptions by class, retries by reason, given-up calls, token refreshes."""
-    bars = _by_reason(stats, "gateway answers", "harvester/api/answers/")
-    bars += _by_reason(stats, "exceptions", "harvester/api/exceptions/")
-    bars += _by_reason(stats, "retries", "harvester/api/retry/reason_count/")
-    throttled = number(stats.get("harvester/api/throttled_retries"))
+    bars = _by_reason(stats, "gateway answers", keys.API_ANSWERS + "/")
+    bars += _by_reason(stats, "exceptions", keys.API_EXCEPTIONS + "/")
+    bars += _by_reason(stats, "retries", keys.API_RETRY_REASONS + "/")
+    throttled = number(stats.get(keys.API_THROTTLED_RETRIES))
     if throttled:
         bars.append(Bar("retries", "throttled (slow down)", throttled,
                         "calls the gateway told to slow down, sent again"))
-    bars += _by_reason(stats, "given up", "harvester/api/gave_up/")
-    refreshes = number(stats.get("harvester/api/token_refreshes_seen"))
+    bars += _by_reason(stats, "given up", keys.API_GAVE_UP + "/")
+    refreshes = number(stats.get(keys.API_TOKEN_REFRESHES))
     if refreshes:
         bars.append(Bar("token refreshes", "token refreshes", refreshes, "calls replayed after refreshing the token"))
     return bars
@@ -129,11 +129,11 @@ def error_bars(stats: Stats) -> list[Bar]:
 def coverage_bars(stats: Stats) -> list[Bar]:
     """Offers: what the gateway reported, what the crawl found and fetched, and where the rest went."""
     return [
-        Bar("gateway", "reported by the gateway", number(stats.get("harvester/search/reported")),
+        Bar("gateway", "reported by the gateway", number(stats.get(keys.SEARCH_REPORTED)),
             "totalRecords of each query's first page, added up (offers found by two queries count twice)"),
-        Bar("crawl", "found", number(stats.get("harvester/details/wanted")),
+        Bar("crawl", "found", number(stats.get(keys.DETAILS_WANTED)),
             "distinct offers the crawl set out to fetch"),
-        Bar("crawl", "with details", number(stats.get("harvester/details/fetched"))),
+        Bar("crawl", "with details", number(stats.get(keys.DETAILS_FETCHED))),
         Bar("gone", "missing (gone)", number(stats.get(keys.DETAILS_MISSING)),
             "the gateway no longer has the offer"),
         *(Bar("gaps", gap.label, number(stats.get(gap.key)), gap.detail) for gap in keys.GAPS),
@@ -161,7 +161,7 @@ def query_bars(document: Mapping[str, Any]) -> list[Bar]:
 
 
 def dataset_tables(stats: Stats) -> list[TableFigures]:
-    prefix = "harvester/dataset/"
+    prefix = keys.DATASET + "/"
     names = sorted({key.rsplit("/", 1)[1] for key in stats
                     if key.startswith(prefix) and key.count("/") == 3
                     and key.split("/")[2] in ("rows", "files", "bytes", "lost_rows")})

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from html import escape
 from typing import Any
 
+from ..crawl import stats as keys
 from .figures import (
     Bar,
     coverage_bars,
@@ -74,7 +75,7 @@ def _header(document: Mapping[str, Any], stats: Mapping[str, Any]) -> str:
         code = number(exit_status.get("code"))
         status = (f'<span class="status {_EXIT_CLASS.get(int(code), "bad")}">{int(code)}</span> '
                   f'{escape(str(exit_status.get("meaning", "")))}')
-    stop_reason = stats.get("harvester/stop/reason")
+    stop_reason = stats.get(keys.STOP_REASON)
     elapsed = stats.get("elapsed_time_seconds")
     facts = [
         ("spider", escape(str(document.get("spider", "")))),
@@ -85,7 +86,7 @@ def _header(document: Mapping[str, Any], stats: Mapping[str, Any]) -> str:
         ("duration", duration(number(elapsed)) if elapsed is not None else ""),
         ("finish reason", escape(str(document.get("finish_reason") or stats.get("finish_reason") or ""))),
         ("stopped because", escape(str(stop_reason)) if stop_reason else ""),
-        ("message", escape(str(stats.get("harvester/stop/message") or ""))),
+        ("message", escape(str(stats.get(keys.STOP_MESSAGE) or ""))),
         ("exit status", status),
     ]
     title = f"Crawl report: {document.get('spider', '')}"
@@ -93,16 +94,16 @@ def _header(document: Mapping[str, Any], stats: Mapping[str, Any]) -> str:
 
 
 def _cards(document: Mapping[str, Any], stats: Mapping[str, Any]) -> str:
-    calls = number(stats.get("harvester/quota/calls"))
+    calls = number(stats.get(keys.QUOTA_CALLS))
     elapsed = number(stats.get("elapsed_time_seconds"))
     rows = sum(number(value) for key, value in stats.items()
-               if key.startswith("harvester/dataset/rows/"))
+               if key.startswith(keys.DATASET_ROWS + "/"))
     cards = [
         ("gateway calls", compact(calls)),
         ("calls/s on average", compact(round(calls / elapsed, 2)) if elapsed > 0 else "–"),
-        ("busiest second", compact(number(stats.get("harvester/quota/max_calls_per_second")))),
+        ("busiest second", compact(number(stats.get(keys.QUOTA_MAX_PER_SECOND)))),
         ("quota (calls/s)", compact(number(document.get("qps"))) if number(document.get("qps")) else "none"),
-        ("offers with details", compact(number(stats.get("harvester/details/fetched")))),
+        ("offers with details", compact(number(stats.get(keys.DETAILS_FETCHED)))),
         ("rows written", compact(rows)),
     ]
     items = "".join(f'<div class="card"><b>{value}</b><span>{escape(name)}</span></div>' for name, value in cards)
@@ -148,7 +149,7 @@ def _coverage(stats: Mapping[str, Any]) -> str:
     bars = coverage_bars(stats)
     section = _bars_section("coverage", "Coverage against what the gateway reported", bars, ("offers", "count"),
                             "No offers.")
-    pages_lost = number(stats.get("harvester/search/pages_lost"))
+    pages_lost = number(stats.get(keys.SEARCH_PAGES_LOST))
     return section + _note(f"Search pages lost: {count(pages_lost)}.") if pages_lost else section
 
 
@@ -164,7 +165,7 @@ def _dataset(stats: Mapping[str, Any]) -> str:
 
 
 def _process(stats: Mapping[str, Any]) -> str:
-    cpu = number(stats.get("harvester/process/cpu_seconds"))
+    cpu = number(stats.get(keys.PROCESS_CPU_SECONDS))
     elapsed = number(stats.get("elapsed_time_seconds"))
     facts = [
         ("peak memory (RSS)", f"{number(stats.get('harvester/process/peak_rss_mb')):,.0f} MB"),

@@ -31,6 +31,7 @@ from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
+from ..crawl import stats as keys
 from ..exceptions import ArgumentError
 from ..gateway.calls import ApiCallFailed, api_request, outcome_of
 from ..inputs.images import Crop, ImageError, prepare
@@ -49,7 +50,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-STATS = "harvester/image"
+STATS = keys.IMAGE
 #: Uploads go before search pages: every image should be searching before pages pile up.
 UPLOAD_PRIORITY = 5
 
@@ -200,12 +201,12 @@ class ImageSpider(HarvestSpider):
         try:
             yield from self._upload(unit, response.body)
         except ImageError as error:
-            self.crawler.stats.inc_value(f"{STATS}/bad_images")  # type: ignore[union-attr]
+            self.crawler.stats.inc_value(keys.IMAGE_BAD_IMAGES)  # type: ignore[union-attr]
             logger.error("Skipped an image: %s", error)
 
     def image_download_failed(self, failure: Failure) -> None:
         source = failure.request.meta["unit"]["image"]  # type: ignore[attr-defined]
-        self.crawler.stats.inc_value(f"{STATS}/downloads_failed")  # type: ignore[union-attr]
+        self.crawler.stats.inc_value(keys.IMAGE_DOWNLOADS_FAILED)  # type: ignore[union-attr]
         error = failure.value
         reason = f"HTTP {error.response.status}" if isinstance(error, HttpError) else failure.getErrorMessage()
         logger.error("Could not download the image %s: %s", source, reason)
@@ -214,7 +215,7 @@ class ImageSpider(HarvestSpider):
         unit = response.meta["unit"]
         image_id = outcome_of(response).data
         if not isinstance(image_id, (str, int)) or not str(image_id).strip():
-            self.crawler.stats.inc_value(f"{STATS}/uploads_failed")  # type: ignore[union-attr]
+            self.crawler.stats.inc_value(keys.IMAGE_UPLOADS_FAILED)  # type: ignore[union-attr]
             logger.error("The gateway gave no image id for %s", unit["image"])
             return
         self.crawler.stats.inc_value(f"{STATS}/uploaded")  # type: ignore[union-attr]
@@ -224,7 +225,7 @@ class ImageSpider(HarvestSpider):
 
     def image_upload_failed(self, failure: Failure) -> None:
         source = failure.request.meta["unit"]["image"]  # type: ignore[attr-defined]
-        self.crawler.stats.inc_value(f"{STATS}/uploads_failed")  # type: ignore[union-attr]
+        self.crawler.stats.inc_value(keys.IMAGE_UPLOADS_FAILED)  # type: ignore[union-attr]
         error = failure.value
         reason = error.outcome.message if isinstance(error, ApiCallFailed) else failure.getErrorMessage()
         logger.error("The gateway refused the image %s: %s", source, reason)

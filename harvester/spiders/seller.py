@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from scrapy import Request
 
+from ..crawl import stats as keys
 from ..exceptions import ArgumentError
 from ..open1688 import endpoints
 from ..open1688.queries import QueryError, SearchQuery, parse_positive_int
@@ -80,6 +81,6 @@ class SellerSpider(HarvestSpider):
 
     def closed(self, reason: str) -> None:
         stats = self.crawler.stats
-        if stats is not None and reason == "finished" and not stats.get_value("harvester/search/reported"):
+        if stats is not None and reason == "finished" and not stats.get_value(keys.SEARCH_REPORTED):
             logger.warning("The gateway knows no offer of %s: check the seller open id",
                            getattr(self, "seller_open_id", "the seller"))
