@@ -18,7 +18,6 @@ from ..dataset.writer import DatasetWriter, WriterOptions
 
 logger = logging.getLogger(__name__)
 
-PREFIX = keys.DATASET + "/"
 
 
 class DatasetPipeline:
@@ -66,9 +65,9 @@ class DatasetPipeline:
         removed = self.writer.open()
         stats = self.crawler.stats
         assert stats is not None
-        stats.set_value(PREFIX + "crawl_id", identity.crawl_id)
+        stats.set_value(keys.DATASET_CRAWL_ID, identity.crawl_id)
         if removed:
-            stats.set_value(PREFIX + "temporaries_removed", len(removed))
+            stats.set_value(keys.DATASET_TEMPORARIES_REMOVED, len(removed))
             logger.info("Removed %d temporary file(s) left by a crashed writer under %s", len(removed), self.root)
         logger.info("Writing crawl %s to %s", identity.crawl_id, self.root.resolve())
 
@@ -76,7 +75,7 @@ class DatasetPipeline:
         writer = self.writer
         assert writer is not None
         if not writer.add(item):
-            self.crawler.stats.inc_value(PREFIX + "skipped/" + type(item).__name__)  # type: ignore[union-attr]
+            self.crawler.stats.inc_value(f"{keys.DATASET_SKIPPED}/{type(item).__name__}")  # type: ignore[union-attr]
             return item
         if writer.has_ready:
             self._sync_stats()
@@ -102,14 +101,14 @@ class DatasetPipeline:
         writer = self.writer
         stats = self.crawler.stats
         assert writer is not None and stats is not None
-        for name, counts in (
-            ("rows", writer.rows_written),
-            ("files", writer.files_written),
-            ("bytes", writer.bytes_written),
-            ("lost_rows", writer.rows_lost),
+        for key, counts in (
+            (keys.DATASET_ROWS, writer.rows_written),
+            (keys.DATASET_FILES, writer.files_written),
+            (keys.DATASET_BYTES, writer.bytes_written),
+            (keys.DATASET_LOST_ROWS, writer.rows_lost),
         ):
             for table, count in list(counts.items()):
-                stats.set_value(f"{PREFIX}{name}/{table}", count)
+                stats.set_value(f"{key}/{table}", count)
 
     def _stop_crawl(self) -> None:
         if self._ending:

@@ -160,18 +160,15 @@ def query_bars(document: Mapping[str, Any]) -> list[Bar]:
     return bars
 
 
+#: Per-table dataset counts, in TableFigures' order.
+_TABLE_COUNTS = (keys.DATASET_ROWS, keys.DATASET_FILES, keys.DATASET_BYTES, keys.DATASET_LOST_ROWS)
+
+
 def dataset_tables(stats: Stats) -> list[TableFigures]:
-    prefix = keys.DATASET + "/"
     names = sorted({key.rsplit("/", 1)[1] for key in stats
-                    if key.startswith(prefix) and key.count("/") == 3
-                    and key.split("/")[2] in ("rows", "files", "bytes", "lost_rows")})
-    return [
-        TableFigures(
-            name,
-            *(number(stats.get(f"{prefix}{what}/{name}")) for what in ("rows", "files", "bytes", "lost_rows")),
-        )
-        for name in names
-    ]
+                    if any(key.startswith(base + "/") and key.count("/") == base.count("/") + 1
+                           for base in _TABLE_COUNTS)})
+    return [TableFigures(name, *(number(stats.get(f"{base}/{name}")) for base in _TABLE_COUNTS)) for name in names]
 
 
 def groups_of(bars: Sequence[Bar]) -> list[str]:
