@@ -160,6 +160,12 @@ HARVEST_UNIT_SOURCE = "harvester.spiders.units.LocalUnits"
 HARVEST_SPLIT_LEDGER = "harvester.stages.ledger.MemorySplitLedger"
 #: Base URL of the image paths that productList gives relative.
 HARVEST_IMAGE_BASE_URL = "https://cbu01.alicdn.com/"
+#: -a details=changed fetches an offer again when its last detail is older than this many seconds (7 days), however
+#: unchanged its listing looks.
+HARVEST_DETAIL_MAX_AGE = 7 * 86400
+#: -a details=changed fetches an offer again when its listing's monthSold moved by more than this share since its
+#: last detail (0.2: by more than 20%, at least 1 unit); a move of price or modifyDate always counts.
+HARVEST_MONTH_SOLD_TOLERANCE = 0.2
 #: Compare every offer with the latest earlier crawl in the dataset and write the changes table
 #: (the monitor spider turns it on; any spider can).
 HARVEST_CHANGES = False

@@ -27,6 +27,7 @@ from ..distributed import connection
 from ..distributed.keys import shared_crawl_id
 from ..exceptions import HarvestError
 from ..gateway.access import GatewayAccess
+from ..history.plan import plan_summary
 from . import fail
 
 
@@ -98,6 +99,8 @@ class Command(ScrapyCrawlCommand):
             return
         stats = crawler.stats.get_stats()
         self.exitcode = exitcodes.for_crawl(stats)
+        if stats.get(keys.PLAN_DRY_RUN):
+            print(plan_summary(stats))
         message = stats.get(keys.STOP_MESSAGE)
         if message:
             fail(f"stopped: {message}")

@@ -19,6 +19,8 @@ SEARCH = f"{PREFIX}/search"
 SEARCH_QUERIES = f"{SEARCH}/queries"
 #: Result pages answered.
 SEARCH_PAGES = f"{SEARCH}/pages"
+#: Result pages asked for or planned (first pages of every slice, and the pages their totals announce).
+SEARCH_PAGES_PLANNED = f"{SEARCH}/pages_planned"
 #: Results the gateway reported for the queries asked for (capped at the search cap per query).
 SEARCH_REPORTED = f"{SEARCH}/reported"
 #: Splits, per dimension (``.../splits/price`` ...).
@@ -60,6 +62,20 @@ DETAILS_MISSING = f"{DETAILS}/missing"
 DETAILS_MISSING_SAMPLE = f"{DETAILS}/missing_sample"
 #: Gap: details that could not be fetched (the offer is in ``listings`` only; a later run fetches it).
 DETAILS_LOST = f"{DETAILS}/lost"
+
+# --- the detail plan (harvester.history.plan, -a details=...) ------------------------
+PLAN = f"{PREFIX}/plan"
+#: The plan's mode (all, new, changed, none).
+PLAN_MODE = f"{PLAN}/mode"
+#: Offers by why their detail is fetched or not (``.../new``, ``.../changed``, ``.../stale``, ``.../all``,
+#: ``.../unchanged``, ``.../listing_only``): the reason names of harvester.history.plan.Reason.
+PLAN_REASONS = PLAN
+#: Rows copied from earlier crawls for the offers carried forward, per table.
+PLAN_CARRIED_ROWS = f"{PLAN}/carried_rows"
+#: Gap: offers to carry forward whose rows were no longer in the dataset.
+PLAN_CARRY_LOST = f"{PLAN}/carry_lost"
+#: A dry run: nothing fetched or written, only planned.
+PLAN_DRY_RUN = f"{PLAN}/dry_run"
 
 # --- gateway calls (harvester.middlewares) ----------------------------------------
 API = f"{PREFIX}/api"
@@ -147,6 +163,7 @@ GAPS = (
         "could cut"),
     Gap(SEARCH_FACET_REMAINDERS, "slices only facets could cut", "offers in no facet cannot be asked for"),
     Gap(DETAILS_LOST, "details lost", "offers whose detail could not be fetched (in listings only)"),
+    Gap(PLAN_CARRY_LOST, "unchanged offers not carried", "offers not fetched again whose earlier rows were gone"),
     Gap(IMAGE_BAD_IMAGES, "pictures refused", "not an image, or too big once prepared"),
     Gap(IMAGE_DOWNLOADS_FAILED, "picture downloads failed"),
     Gap(IMAGE_UPLOADS_FAILED, "picture uploads refused"),

@@ -8,10 +8,11 @@ lack come back as nulls.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.dataset as ds
 
 from ..crawl.identity import started_at_of
@@ -32,20 +33,45 @@ def _parts(root: Path, table: str) -> Iterable[tuple[str, Path]]:
                 yield partition.name, path
 
 
+def _crawl_order(data_dir: str | Path, table: str) -> dict[str, tuple[str, float, str]]:
+    """Each crawl of ``table`` -> its sort key: the newest ``crawl_date`` partition, then the latest started (by
+    its generated id, else by its newest file)."""
+    order: dict[str, tuple[str, float, str]] = {}
+    for partition, path in _parts(Path(data_dir), table):
+        crawl_id = crawl_id_of(path.name)
+        if crawl_id is None:
+            continue
+        started = started_at_of(crawl_id)
+        key = (partition, started.timestamp() if started else path.stat().st_mtime, crawl_id)
+        if crawl_id not in order or key > order[crawl_id]:
+            order[crawl_id] = key
+    return order
+
+
+def crawls_newest_first(data_dir: str | Path, table: str = "products") -> list[str]:
+    order = _crawl_order(data_dir, table)
+    return sorted(order, key=order.__getitem__, reverse=True)
+
+
+def crawl_batches(data_dir: str | Path, table: str, crawl_id: str, where: pc.Expression) -> Iterator[pa.RecordBatch]:
+    """One crawl's rows of ``table`` matching ``where``, batch by batch, with the current schema."""
+    files = [str(path) for _, path in _parts(Path(data_dir), table) if crawl_id_of(path.name) == crawl_id]
+    if files:
+        dataset = ds.dataset(sorted(files), schema=TABLES[table], format="parquet")
+        yield from (batch for batch in dataset.to_batches(filter=where) if batch.num_rows)
+
+
+def read_crawl(data_dir: str | Path, table: str, crawl_id: str, columns: Sequence[str]) -> pa.Table:
+    """``columns`` of one crawl's rows of ``table``, read with the current schema."""
+    return latest_snapshot(data_dir, [table], crawl_id=crawl_id, columns={table: columns})[table]
+
+
 def latest_crawl_id(data_dir: str | Path, table: str = "products", *, excluding: str | None = None) -> str | None:
     """The crawl with the newest ``crawl_date`` partition; within a day, the latest started (by its generated id,
     else by its newest file). ``excluding`` leaves one crawl out: a crawl comparing itself with the one before
     must not find its own files (another worker of it may already have written some)."""
-    best: tuple[str, float, str] | None = None
-    for partition, path in _parts(Path(data_dir), table):
-        crawl_id = crawl_id_of(path.name)
-        if crawl_id is None or crawl_id == excluding:
-            continue
-        started = started_at_of(crawl_id)
-        key = (partition, started.timestamp() if started else path.stat().st_mtime, crawl_id)
-        if best is None or key > best:
-            best = key
-    return None if best is None else best[2]
+    order = {crawl_id: key for crawl_id, key in _crawl_order(data_dir, table).items() if crawl_id != excluding}
+    return max(order, key=order.__getitem__) if order else None
 
 
 def latest_snapshot(

@@ -84,6 +84,19 @@ class WriterOptions:
         }
 
 
+class ReadyRows:
+    """Arrow rows in the writer's queue beside the row groups it converts itself."""
+
+    def __init__(self, batch: pa.RecordBatch) -> None:
+        self.batch = batch
+
+    def __len__(self) -> int:
+        return self.batch.num_rows
+
+    def to_batch(self, fill: Any = None) -> pa.RecordBatch:
+        return self.batch
+
+
 class DatasetWriter:
     """Writes one crawl's items into the Parquet dataset under ``root``."""
 
@@ -109,7 +122,7 @@ class DatasetWriter:
         self.error: BaseException | None = None
         self._buffers: dict[str, RowGroup] = {table: RowGroup(schema) for table, schema in TABLES.items()}
         self._ready: deque[tuple[str, RowGroup]] = deque()
-        self._queue: queue.Queue[tuple[str, RowGroup] | None] = queue.Queue(self.options.queue_size)
+        self._queue: queue.Queue[tuple[str, RowGroup | ReadyRows] | None] = queue.Queue(self.options.queue_size)
         self._open: dict[str, PartFile] = {}
         self._seq: dict[str, int] = {}
         self._fill = {"crawl_id": identity.crawl_id}
@@ -155,6 +168,11 @@ class DatasetWriter:
         if len(rows) >= limit:
             self._seal(table)
         return True
+
+    def add_batch(self, table: str, batch: pa.RecordBatch) -> None:
+        """Queue rows that are already Arrow (rows carried forward from an earlier crawl) as a row group of their
+        own; blocks while the writer thread is behind, so call it from a thread."""
+        self._queue.put((table, ReadyRows(batch.cast(TABLES[table]))))
 
     def _add_changes(self, changes: list[Change]) -> None:
         rows = self._buffers["changes"]
@@ -213,7 +231,7 @@ class DatasetWriter:
                 logger.exception("Completing the %s part file failed", table)
                 self.error = self.error or exc
 
-    def _write(self, table: str, rows: RowGroup) -> None:
+    def _write(self, table: str, rows: RowGroup | ReadyRows) -> None:
         schema = TABLES[table]
         batch = rows.to_batch(self._fill)
         part = self._open.get(table)

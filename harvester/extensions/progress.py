@@ -15,6 +15,7 @@ from scrapy import signals
 from twisted.internet import task
 
 from ..crawl import stats as keys
+from ..history.plan import plan_summary
 
 if TYPE_CHECKING:
     from scrapy import Spider
@@ -96,6 +97,9 @@ class Progress:
             f"{stats.get('harvester/details/wanted', 0):,} found, {stats.get('harvester/details/fetched', 0):,} "
             "with details",
         ]
+        plan = plan_summary(stats)
+        if plan:
+            lines.append(plan)
         gaps = {gap.label: stats.get(gap.key, 0) for gap in keys.GAPS}
         gaps_text = ", ".join(f"{name} {count:,}" for name, count in gaps.items() if count)
         if gaps_text:

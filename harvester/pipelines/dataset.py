@@ -15,6 +15,7 @@ from ..crawl import stats as keys
 from ..crawl import stop
 from ..crawl.identity import crawl_identity
 from ..dataset.writer import DatasetWriter, WriterOptions
+from ..history.carry import carry_forward
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +45,8 @@ class DatasetPipeline:
         self.writer: DatasetWriter | None = None
         #: Set once the crawl is ending (closing, or stopped by a write error): nothing more to stop.
         self._ending = False
+        #: ``-a dry_run=1``: nothing is written.
+        self._dry_run = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -59,6 +62,7 @@ class DatasetPipeline:
         from twisted.internet import reactor
 
         identity = crawl_identity(self.crawler)
+        self._dry_run = bool(getattr(self.crawler.spider, "dry_run", False))
         self.writer = DatasetWriter(
             self.root, identity, self.options, on_error=lambda _: reactor.callFromThread(self._stop_crawl)
         )
@@ -74,6 +78,8 @@ class DatasetPipeline:
     def process_item(self, item: Any) -> Any:
         writer = self.writer
         assert writer is not None
+        if self._dry_run:
+            return item
         if not writer.add(item):
             self.crawler.stats.inc_value(f"{keys.DATASET_SKIPPED}/{type(item).__name__}")  # type: ignore[union-attr]
             return item
@@ -92,6 +98,9 @@ class DatasetPipeline:
         writer = self.writer
         assert writer is not None
         self._ending = True
+        carried = carry_forward(self.crawler)
+        if len(carried) and not self._dry_run and writer.error is None:
+            await maybe_deferred_to_future(deferToThread(carried.write, writer))
         await maybe_deferred_to_future(deferToThread(writer.close))
         self._sync_stats()
         if writer.error is not None:

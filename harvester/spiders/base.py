@@ -18,6 +18,7 @@ from twisted.python.failure import Failure
 
 from ..exceptions import ArgumentError
 from ..gateway.access import GatewayAccess
+from ..history.plan import DetailPlan, parse_flag, parse_mode
 from ..stages.details import DetailFetcher
 from ..stages.search import SearchPager
 from .units import UnitSource
@@ -42,9 +43,13 @@ class HarvestSpider(scrapy.Spider):
     #: Fields of one unit of work (what ``units()`` yields and ``seeds()`` takes; a queued payload's keys).
     #: Empty: the spider takes its work from its arguments only.
     unit_fields: ClassVar[frozenset[str]] = frozenset()
+    #: Spiders that search take ``-a details`` and ``-a dry_run`` (which offers get a detail call).
+    plans_details: ClassVar[bool] = False
 
     access: GatewayAccess
     details: DetailFetcher
+    #: ``-a dry_run=1``: plan the details, fetch and write none.
+    dry_run: bool = False
     #: Set by spiders that search.
     pager: SearchPager
     units_source: UnitSource
@@ -69,6 +74,12 @@ class HarvestSpider(scrapy.Spider):
         if unknown:
             accepted = ", ".join(sorted(cls.arguments)) or "none"
             raise ArgumentError(f"unknown argument -a {unknown[0]}=...: the {cls.name} spider accepts {accepted}")
+        if cls.plans_details:
+            try:
+                parse_mode(arguments.get("details"))
+                parse_flag(arguments.get("dry_run"), "dry_run")
+            except ValueError as error:
+                raise ArgumentError(str(error)) from None
         cls.validate(arguments)
         if settings is not None:
             cls.validate_inputs(arguments, settings)
@@ -87,7 +98,9 @@ class HarvestSpider(scrapy.Spider):
         source = unit_source_class(crawler.settings)
         spider = super().from_crawler(crawler, *args, units_elsewhere=source.external, **kwargs)
         spider.access = GatewayAccess.from_crawler(crawler)
-        spider.details = DetailFetcher(crawler, spider.access, spider)
+        plan = DetailPlan.for_crawl(crawler, kwargs) if cls.plans_details else None
+        spider.dry_run = cls.plans_details and parse_flag(kwargs.get("dry_run"), "dry_run")
+        spider.details = DetailFetcher(crawler, spider.access, spider, plan, dry_run=spider.dry_run)
         spider.units_source = source(crawler, spider)
         crawler.signals.connect(spider.idle, signal=signals.spider_idle)
         return spider

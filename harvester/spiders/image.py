@@ -101,7 +101,10 @@ class ImageSpider(HarvestSpider):
         "keyword": "narrow the image search with a keyword",
         "crop": "x,y,width,height in pixels: search for this part of every image",
         "max_pages": "result pages per image at most (default: every page the gateway serves)",
+        "details": "which offers get a detail call: all (default), new, changed or none (listings only)",
+        "dry_run": "1: search and plan the details, fetch and write nothing, print what they would cost",
     }
+    plans_details = True
     unit_fields = frozenset(("image", "keyword", "crop"))
 
     ranking: ResultRanking

@@ -42,7 +42,10 @@ class KeywordSpider(HarvestSpider):
         "sort": "price:asc, price:desc, monthSold, rePurchaseRate",
         "filter": "comma-separated gateway filters, e.g. shipIn48Hours,certifiedFactory",
         "max_pages": "pages per keyword at most (a sample; disables splitting)",
+        "details": "which offers get a detail call: all (default), new, changed or none (listings only)",
+        "dry_run": "1: search and plan the details, fetch and write nothing, print what they would cost",
     }
+    plans_details = True
     unit_fields = frozenset(("keyword", *FILTER_ARGUMENTS))
 
     @classmethod

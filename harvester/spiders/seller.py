@@ -41,7 +41,10 @@ class SellerSpider(HarvestSpider):
         "seller_open_id": "comma-separated seller open ids (the sellerOpenId of offer details)",
         "keyword": "only the seller's offers matching this keyword",
         "max_pages": "pages per seller at most (a sample; disables splitting)",
+        "details": "which offers get a detail call: all (default), new, changed or none (listings only)",
+        "dry_run": "1: search and plan the details, fetch and write nothing, print what they would cost",
     }
+    plans_details = True
     unit_fields = frozenset(("seller_open_id", "keyword"))
 
     @classmethod

@@ -22,7 +22,7 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
-from scrapy import Request
+from scrapy import Request, signals
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
@@ -30,6 +30,8 @@ from ..crawl import stats as keys
 from ..crawl.resume import build_seen_set
 from ..crawl.seen import SeenSet
 from ..gateway.calls import ApiCallFailed, api_request, outcome_of
+from ..history.carry import carry_forward
+from ..history.plan import DetailPlan
 from ..items import MissingOffer, RawOffer
 from ..open1688 import endpoints
 from ..open1688.outcomes import Outcome
@@ -47,7 +49,7 @@ DETAIL_PRIORITY = 10
 #: Missing offer ids named in the stats (``harvester/details/missing_sample``) and the crawl's summary.
 MISSING_SAMPLE = 20
 #: What a detail lacks and its search listing has: kept from the listing, in the request, for the product row.
-LISTING_FIELDS = ("monthSold", "sales7d", "repurchaseRate", "modifyDate", "subjectTrans")
+LISTING_FIELDS = ("priceInfo", "monthSold", "sales7d", "repurchaseRate", "modifyDate", "subjectTrans")
 
 
 class Wanted(NamedTuple):
@@ -83,7 +85,10 @@ def _business_reason(outcome: Outcome) -> str:
 
 
 class DetailFetcher:
-    def __init__(self, crawler: Crawler, access: GatewayAccess, callbacks: DetailCallbacks):
+    def __init__(self, crawler: Crawler, access: GatewayAccess, callbacks: DetailCallbacks,
+                 plan: DetailPlan | None = None, *, dry_run: bool = False):
+        """``plan`` decides which offers a search found get a detail call (``-a details``; None: all of them);
+        a ``dry_run`` counts what it would fetch and fetches nothing."""
         settings = crawler.settings
         #: Callbacks must be the spider's own methods so requests survive a JOBDIR or a Redis queue.
         self.callbacks = callbacks
@@ -91,9 +96,19 @@ class DetailFetcher:
         self.crawler = crawler
         self.country = settings.get("OPEN1688_COUNTRY")
         self.method = settings.get("OPEN1688_HTTP_METHOD")
+        self.plan = plan
+        self.dry_run = dry_run
+        self._carry = carry_forward(crawler)
+        crawler.signals.connect(self._opened, signal=signals.spider_opened)
         self._seen: SeenSet = build_seen_set(crawler, "wanted")
         #: The first few offers the gateway said do not exist, for the crawl's summary (all go to ``missing``).
         self._missing_sample: list[str] = []
+
+    def _opened(self) -> None:
+        if self.plan is not None:
+            self.stats.set_value(keys.PLAN_MODE, self.plan.mode.value)
+        if self.dry_run:
+            self.stats.set_value(keys.PLAN_DRY_RUN, True)
 
     @property
     def stats(self) -> StatsCollector:
@@ -103,13 +118,26 @@ class DetailFetcher:
     # --- asking -------------------------------------------------------------
 
     def want(self, wanted: Iterable[Wanted]) -> list[Request]:
-        """One detail request for each offer not asked for before in this crawl."""
+        """One detail request for each offer not asked for before in this crawl that the plan says to fetch;
+        the offers it says are unchanged are carried forward from their last detail."""
         wanted = list(wanted)
         new = self._seen.add_many([w.offer_id for w in wanted])
         fresh = [w for w, is_new in zip(wanted, new) if is_new]
         self.stats.inc_value(keys.DETAILS_ALREADY_SEEN, len(wanted) - len(fresh))
         self.stats.inc_value(keys.DETAILS_WANTED, len(fresh))
-        return [self._request(w) for w in fresh]
+        if self.plan is None:
+            return [self._request(w) for w in fresh]
+        requests = []
+        for w in fresh:
+            reason, last = self.plan.decide(w.offer_id, w.listing)
+            self.stats.inc_value(f"{keys.PLAN_REASONS}/{reason.value}")
+            if self.dry_run:
+                continue
+            if reason.fetch:
+                requests.append(self._request(w))
+            elif last is not None:
+                self._carry.add(w.offer_id, last, w.query)
+        return requests
 
     def again(self, offer_ids: Iterable[int]) -> list[Request]:
         """Calls for offers asked for before whose answers were lost with a killed worker (seen-set bypassed)."""

@@ -113,6 +113,7 @@ class SearchPager:
     def first_page(self, query: SearchQuery, *, root: bool = True, parent: str | None = None) -> Request:
         if root:
             self.stats.inc_value(keys.SEARCH_QUERIES)
+        self.stats.inc_value(keys.SEARCH_PAGES_PLANNED)
         return self._page(query, 1, root=root, parent=parent)
 
     def _page(self, query: SearchQuery, page: int, *, root: bool = False, parent: str | None = None) -> Request:
@@ -181,6 +182,7 @@ class SearchPager:
             # A short first page: the gateway will not serve the rest of what it reported either.
             self._shortfall(query, min(reachable, last * self.page_size) - len(items))
             return
+        self.stats.inc_value(keys.SEARCH_PAGES_PLANNED, max(0, last - 1))
         for page in range(2, last + 1):
             request = self._page(query, page)
             request.meta["total"] = reachable
