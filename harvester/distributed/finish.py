@@ -139,7 +139,7 @@ class Finish:
         """
         engine = self.crawler.engine
         assert engine is not None
-        if feed.take_now() or not feed.queue.quiet_now():
+        if feed.busy_now():
             raise DontCloseSpider
         verdict = self.decide()
         if verdict == "wait":

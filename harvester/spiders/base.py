@@ -38,6 +38,9 @@ class HarvestSpider(scrapy.Spider):
     #: Fields of one unit of work (what ``units()`` yields and ``seeds()`` takes; a Redis payload's keys).
     #: Empty: the spider cannot take its work from Redis.
     unit_fields: ClassVar[frozenset[str]] = frozenset()
+    #: The unit field that plain text pushed by hand on scrapy-redis's start key fills (a keyword, offer ids,
+    #: an image, a seller): what `scrapy enqueue SPIDER TEXT` would queue.
+    unit_subject: ClassVar[str] = ""
 
     access: GatewayAccess
     details: DetailFetcher

@@ -102,6 +102,7 @@ class ImageSpider(HarvestSpider):
         "max_pages": "result pages per image at most (default: every page the gateway serves)",
     }
     unit_fields = frozenset(("image", "keyword", "crop"))
+    unit_subject = "image"
 
     ranking: ResultRanking
     limits: PictureLimits

@@ -43,6 +43,7 @@ class KeywordSpider(HarvestSpider):
         "max_pages": "pages per keyword at most (a sample; disables splitting)",
     }
     unit_fields = frozenset(("keyword", *FILTER_ARGUMENTS))
+    unit_subject = "keyword"
 
     @classmethod
     def validate(cls, arguments: Mapping[str, Any]) -> None:

@@ -44,6 +44,7 @@ class SellerSpider(HarvestSpider):
         "max_pages": "pages per seller at most (a sample; disables splitting)",
     }
     unit_fields = frozenset(("seller_open_id", "keyword"))
+    unit_subject = "seller_open_id"
 
     @classmethod
     def validate(cls, arguments: Mapping[str, Any]) -> None:
