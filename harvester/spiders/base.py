@@ -29,6 +29,10 @@ if TYPE_CHECKING:
     from scrapy.settings import BaseSettings
     from typing_extensions import Self
 
+#: Arguments scrapyd gives every crawl it runs (``-a _job=ID``, and ``-a _version=V`` when scheduled with one):
+#: its own bookkeeping, not the spider's.
+SCRAPYD_ARGUMENTS = frozenset(("_job", "_version"))
+
 
 class HarvestSpider(scrapy.Spider):
     #: One line for `scrapy list` and the README.
@@ -52,7 +56,7 @@ class HarvestSpider(scrapy.Spider):
     finish: Finish | None = None
 
     def __init__(self, name: str | None = None, *, units_from_redis: bool = False, **kwargs: Any):
-        if kwargs or not units_from_redis:
+        if _own(kwargs) or not units_from_redis:
             self.check_arguments(kwargs)
         super().__init__(name, **kwargs)
 
@@ -62,6 +66,7 @@ class HarvestSpider(scrapy.Spider):
 
         A worker of a distributed crawl may be given no argument: its units come from Redis.
         """
+        arguments = _own(arguments)
         if settings is not None and settings.getbool("HARVEST_DISTRIBUTED"):
             if not cls.unit_fields:
                 raise ArgumentError(f"the {cls.name} spider cannot run distributed (it takes no units from Redis)")
@@ -174,3 +179,8 @@ class HarvestSpider(scrapy.Spider):
             raise DontCloseSpider
         if self.finish is not None and self.feed is not None:
             self.finish.idle(self.feed)
+
+
+def _own(arguments: Mapping[str, Any]) -> dict[str, Any]:
+    """The arguments meant for the spider (scrapyd's left out)."""
+    return {name: value for name, value in arguments.items() if name not in SCRAPYD_ARGUMENTS}
