@@ -16,9 +16,10 @@ users pushed by hand on scrapy-redis's start key (``REDIS_START_URLS_KEY``,
 also be plain text (:func:`hand_pushed_unit`).
 
 A bad payload is counted (``harvester/distributed/units/bad``), logged with
-the key it came from and skipped. ``start()`` ends once the whole crawl has been quiet (nothing
-waiting or taken in Redis) for ``HARVEST_REDIS_IDLE_CLOSE`` seconds; what
-happens then is :mod:`harvester.distributed.finish`'s business.
+the key it came from and skipped. ``start()`` ends once the whole crawl has
+been quiet (nothing waiting or taken in Redis) for
+``HARVEST_REDIS_IDLE_CLOSE`` seconds; what happens then is
+:mod:`harvester.distributed.finish`'s business.
 """
 
 from __future__ import annotations
@@ -27,11 +28,12 @@ import asyncio
 import json
 import logging
 import time
-from itertools import islice
 from collections.abc import AsyncIterator, Iterable, Mapping
+from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 import redis
+import redis.asyncio
 
 from ..calls import stop_crawl
 from ..exceptions import ArgumentError
@@ -42,7 +44,6 @@ from .keys import CrawlKeys
 from .queue import LeasedQueue, LeasedUnit
 
 if TYPE_CHECKING:
-    import redis.asyncio
     from scrapy import Request
     from scrapy.crawler import Crawler
 

@@ -223,8 +223,8 @@ def test_units_pushed_by_hand_on_the_scrapy_redis_key_are_crawled_once(workers, 
     skipped = [line for stderr in group.stderr.values() for line in stderr.splitlines()
                if f"Skipped a unit from {start}: " in line]
     assert sorted(line.split(f"{start}: ", 1)[1] for line in skipped) == [
-        '{"keyword": "x", "colour": "red"}: unknown field \'colour\' (a unit has category_id, filter, keyword, '
-        "price_end, price_start, sort)",
+        ('{"keyword": "x", "colour": "red"}: unknown field \'colour\' (a unit has category_id, filter, keyword, '
+         "price_end, price_start, sort)"),
         "\ufffd\ufffd: not UTF-8 text",
     ], "each bad payload named, with what is wrong"
 
@@ -235,12 +235,13 @@ def test_a_start_key_that_holds_no_units_is_one_line_and_no_file(sandbox: Sandbo
     command, env = crawl_command("keyword", tmp_path / "data", sandbox=sandbox, crawl_id="20261128T180000Z-string",
                                  settings={"REDIS_URL": redis_server.url,
                                            "REDIS_START_URLS_KEY": f"{redis_prefix}:%(name)s:start_urls"})
-    done = subprocess.run([*command, "--distributed"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    done = subprocess.run([*command, "--distributed"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+                          check=False)
     assert done.returncode == 1
     lines = [line for line in done.stderr.splitlines() if line.startswith("harvester: ")]
-    assert lines == [f"harvester: the start key {redis_prefix}:keyword:start_urls (REDIS_START_URLS_KEY) holds a "
-                     "string: push units onto a list (LPUSH/RPUSH), a set (SADD) or a sorted set (ZADD), "
-                     "or name another key"], done.stderr
+    assert lines == [(f"harvester: the start key {redis_prefix}:keyword:start_urls (REDIS_START_URLS_KEY) holds a "
+                      "string: push units onto a list (LPUSH/RPUSH), a set (SADD) or a sorted set (ZADD), "
+                      "or name another key")], done.stderr
     assert not (tmp_path / "data").exists() or not any((tmp_path / "data").rglob("*.parquet"))
 
 
@@ -252,5 +253,5 @@ def test_a_start_key_turned_into_something_else_mid_crawl_stops_the_worker(worke
     _, stderr = process.communicate(timeout=DEADLINE)
     assert process.returncode == 1, stderr[-3000:]
     assert [line for line in stderr.splitlines() if line.startswith("harvester: ")] == [
-        f"harvester: stopped: the start key {redis_prefix}:keyword:start_urls holds a string: units are pushed onto "
-        "a list (LPUSH/RPUSH), a set (SADD) or a sorted set (ZADD)"], stderr[-3000:]
+        (f"harvester: stopped: the start key {redis_prefix}:keyword:start_urls holds a string: units are pushed onto "
+         "a list (LPUSH/RPUSH), a set (SADD) or a sorted set (ZADD)")], stderr[-3000:]

@@ -14,8 +14,17 @@ from harvester.sandbox.catalogue import Catalogue
 from harvester.sandbox.testing import CrawlRun
 
 from .commands import ROOT
-from .packaging import (build_sdist, build_wheel, clean_environment, copy_source, package_files, run, sdist_names,
-                        venv_with, wheel_names)
+from .packaging import (
+    build_sdist,
+    build_wheel,
+    clean_environment,
+    copy_source,
+    package_files,
+    run,
+    sdist_names,
+    venv_with,
+    wheel_names,
+)
 
 pytestmark = pytest.mark.e2e
 
