@@ -196,6 +196,11 @@ HARVEST_REDIS_IDLE_CLOSE = 5.0
 HARVEST_REDIS_PREFETCH = 8
 #: Seconds between looks at the Redis list of units while it is empty.
 HARVEST_REDIS_POLL_INTERVAL = 0.5
+#: scrapy-redis's start key, which workers also drain: units pushed there by hand (LPUSH/RPUSH onto a list, or
+#: SADD/ZADD), a JSON unit as `scrapy enqueue` queues it or plain text (a keyword, offer ids, an image, a seller
+#: open id). `%(name)s` is the spider's name. It is not under HARVEST_REDIS_PREFIX: every crawl of the spider on
+#: this Redis drains it (give each crawl its own, e.g. `%(name)s:kites:start_urls`).
+REDIS_START_URLS_KEY = "%(name)s:start_urls"
 
 # --- Scrapy ------------------------------------------------------------------
 

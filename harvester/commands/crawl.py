@@ -4,7 +4,8 @@ Spider arguments are checked in ``process_options``, before Scrapy builds
 the crawler process (and prints its start-up banner), so a typo is answered
 by one line and exit status 2. ``--distributed`` (``HARVEST_DISTRIBUTED``)
 makes the crawl one worker of a distributed crawl (docs/distributed.md); a
-worker whose Redis does not answer, or that has no ``HARVEST_CRAWL_ID``, is
+worker whose Redis does not answer, that has no ``HARVEST_CRAWL_ID``, or
+whose scrapy-redis start key (``REDIS_START_URLS_KEY``) cannot hold units, is
 refused there too, with one line and exit status 1.
 """
 
@@ -23,7 +24,7 @@ from ..checks import doctor
 from ..crawl import exitcodes
 from ..crawl import stats as keys
 from ..crawl.allocator import fix_mmap_threshold
-from ..distributed import connection
+from ..distributed import connection, start_urls
 from ..distributed.keys import shared_crawl_id
 from ..exceptions import HarvestError
 from ..gateway.access import GatewayAccess
@@ -71,6 +72,7 @@ class Command(ScrapyCrawlCommand):
             try:
                 connection.check(self.settings)
                 shared_crawl_id(self.settings)
+                start_urls.check(self.settings, args[0])
             except HarvestError as error:
                 # Configuration, not usage: the same command works once Redis answers and the crawl id is set.
                 fail(str(error))

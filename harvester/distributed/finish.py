@@ -132,15 +132,15 @@ class Finish:
         except redis.RedisError as error:
             logger.warning("Could not leave the crawl's worker set (%s); the entry expires by itself", error)
 
-    def idle(self, take_now: Callable[[], bool], quiet_now: Callable[[], bool]) -> None:
-        """The worker has nothing to do: raise ``DontCloseSpider`` unless the whole crawl is done. ``take_now``
-        takes units queued since (True if any), ``quiet_now`` says whether nothing waits or is taken in Redis.
+    def idle(self, busy_now: Callable[[], bool]) -> None:
+        """The worker has nothing to do: raise ``DontCloseSpider`` unless the whole crawl is done. ``busy_now``
+        takes units queued since and says whether the crawl has work left (units taken, or Redis not quiet).
 
         Synchronous, as the spider_idle signal is: a few round trips, once per idle check (every 5 s at most).
         """
         engine = self.crawler.engine
         assert engine is not None
-        if take_now() or not quiet_now():
+        if busy_now():
             raise DontCloseSpider
         verdict = self.decide()
         if verdict == "wait":

@@ -3,7 +3,9 @@
 Every key is ``{HARVEST_REDIS_PREFIX}:{crawl_id}:{spider}:{what}``: workers
 of one crawl (same ``HARVEST_CRAWL_ID``) and spider share them, another
 crawl or prefix never sees them. The seen-sets live beside them under
-``{prefix}:{crawl_id}:seen:{name}`` (``harvester.distributed.seen``).
+``{prefix}:{crawl_id}:seen:{name}`` (``harvester.distributed.seen``). Work
+also arrives on scrapy-redis's start key, outside the prefix
+(``harvester.distributed.start_urls``).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from ..exceptions import ConfigurationError
 from . import connection
+from .start_urls import start_key
 
 if TYPE_CHECKING:
     from scrapy.settings import BaseSettings
@@ -21,10 +24,12 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class CrawlKeys:
     base: str
+    #: scrapy-redis's start key (``REDIS_START_URLS_KEY``), where users push units by hand; None: none is read.
+    start: str | None = None
 
     @classmethod
     def from_settings(cls, settings: BaseSettings, spider: str) -> CrawlKeys:
-        return cls(connection.key(settings, shared_crawl_id(settings), spider))
+        return cls(connection.key(settings, shared_crawl_id(settings), spider), start_key(settings, spider))
 
     #: Units waiting for a worker: JSON payloads, a list (``scrapy enqueue`` appends, workers pop the head).
     @property

@@ -8,8 +8,10 @@ script), from the queue into a sorted set of leases scored by a deadline
 leases of requests still in progress and acks those done; a lease left to
 expire (its worker died) is put back in the queue by whichever worker sees it
 first, with its priority, bypassing the dupefilter. Units (the payloads
-``scrapy enqueue`` queues) are leased the same way until their first
-requests are queued.
+``scrapy enqueue`` queues, and those users push by hand on scrapy-redis's
+start key: :mod:`harvester.distributed.start_urls`) are leased the same way
+until their first requests are queued; an expired unit lease goes back
+where the unit came from.
 
 A request lives in three places by id: its score in ``queue`` (waiting) or
 its deadline in ``leases`` (taken), and its body in ``requests``. Acking
@@ -26,7 +28,7 @@ the reactor waits one loopback or LAN round trip. Everything periodic
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import redis
 import redis.asyncio
@@ -63,9 +65,11 @@ while true do
 end
 """
 
-#: KEYS queue requests scores leases units unit_leases; ARGV lease (ms), how many ids to renew, how many to
-#: release, then the ids to renew, to release and to ack. Renews (only leases still held), releases (expires
-#: now), acks, then puts every expired lease back. Returns {requests re-queued, units re-queued}.
+#: KEYS queue requests scores leases units unit_leases [start]; ARGV lease (ms), how many ids to renew, how many
+#: to release, then the ids to renew, to release and to ack. Renews (only leases still held), releases (expires
+#: now), acks, then puts every expired lease back: a unit on ``units``, or on the start key as it was there
+#: (head of a list, a set, a sorted set with its score) when it came from there. Returns {requests re-queued,
+#: units re-queued}.
 MAINTAIN = _NOW + """
 local renew, release = tonumber(ARGV[2]), tonumber(ARGV[3])
 for i = 4, 3 + renew do
@@ -89,22 +93,59 @@ end
 local units = redis.call('ZRANGEBYSCORE', KEYS[6], '-inf', now)
 for _, member in ipairs(units) do
   redis.call('ZREM', KEYS[6], member)
-  redis.call('LPUSH', KEYS[5], string.sub(member, string.find(member, '\\n') + 1))
+  local newline = string.find(member, '\\n', 1, true)
+  local payload = string.sub(member, newline + 1)
+  local kind, score = string.match(string.sub(member, 1, newline - 1), '^%d+:(%a+):?(.*)$')
+  if kind == nil then redis.call('LPUSH', KEYS[5], payload)
+  elseif kind == 'list' then redis.call('LPUSH', KEYS[7], payload)
+  elseif kind == 'set' then redis.call('SADD', KEYS[7], payload)
+  else redis.call('ZADD', KEYS[7], score, payload) end
 end
 return {#expired, #units}
 """
 
-#: KEYS units unit_leases sequence; ARGV lease (ms), how many. Returns the leased ``id\\npayload`` members.
-TAKE_UNITS = _NOW + """
+#: Lua: the kind of scrapy-redis's start key (users fill it by hand): a list, a set, a sorted set, or none yet.
+_START_KIND = """
+local function start_kind(key)
+  local kind = redis.call('TYPE', key)['ok']
+  if kind == 'none' or kind == 'list' or kind == 'set' or kind == 'zset' then return kind end
+  error({err = 'WRONGTYPE the start key ' .. key .. ' holds a ' .. kind ..
+               ': units are pushed onto a list (LPUSH/RPUSH), a set (SADD) or a sorted set (ZADD)'})
+end
+"""
+
+#: KEYS units unit_leases sequence [start]; ARGV lease (ms), how many. Takes from ``units`` first, then from
+#: the start key (LPOP, SPOP or ZPOPMAX, as scrapy-redis reads it), leasing each payload in the same step so
+#: that a worker dying in between loses nothing. Returns the leased members: ``id\\npayload`` for a unit of
+#: ``units``; ``id:list``, ``id:set`` or ``id:zset:score``, then ``\\npayload``, for one of the start key.
+TAKE_UNITS = _NOW + _START_KIND + """
+local kind = KEYS[4] and start_kind(KEYS[4]) or 'none'
 local taken = {}
 for i = 1, tonumber(ARGV[2]) do
-  local payload = redis.call('LPOP', KEYS[1])
+  local payload, origin = redis.call('LPOP', KEYS[1]), ''
+  if not payload and kind == 'list' then
+    payload, origin = redis.call('LPOP', KEYS[4]), ':list'
+  elseif not payload and kind == 'set' then
+    payload, origin = redis.call('SPOP', KEYS[4]), ':set'
+  elseif not payload and kind == 'zset' then
+    local popped = redis.call('ZPOPMAX', KEYS[4])
+    if #popped > 0 then payload, origin = popped[1], ':zset:' .. popped[2] end
+  end
   if not payload then break end
-  local member = redis.call('INCR', KEYS[3]) .. '\\n' .. payload
+  local member = redis.call('INCR', KEYS[3]) .. origin .. '\\n' .. payload
   redis.call('ZADD', KEYS[2], now + tonumber(ARGV[1]), member)
   taken[#taken + 1] = member
 end
 return taken
+"""
+
+#: KEYS start. Payloads waiting on the start key.
+START_LENGTH = _START_KIND + """
+local kind = start_kind(KEYS[1])
+if kind == 'list' then return redis.call('LLEN', KEYS[1]) end
+if kind == 'set' then return redis.call('SCARD', KEYS[1]) end
+if kind == 'zset' then return redis.call('ZCARD', KEYS[1]) end
+return 0
 """
 
 
@@ -118,6 +159,8 @@ class LeasedQueue:
         self._push = client.register_script(PUSH)
         self._pop = client.register_script(POP)
         self._take_units = client.register_script(TAKE_UNITS)
+        #: The keys the unit scripts read: the crawl's units list, then the start key if there is one.
+        self._unit_keys = [keys.units, keys.unit_leases, keys.sequence, *([keys.start] if keys.start else [])]
 
     # --- worker side, synchronous: one round trip each ---------------------
 
@@ -138,10 +181,9 @@ class LeasedQueue:
     def waiting(self) -> int:
         return int(self._client.zcard(self.keys.queue))
 
-    def take_units_now(self, count: int) -> list[tuple[bytes, bytes]]:
+    def take_units_now(self, count: int) -> list[LeasedUnit]:
         """:meth:`take_units` in one synchronous round trip (from the spider_idle signal, which cannot await)."""
-        k = self.keys
-        return _split(self._take_units(keys=[k.units, k.unit_leases, k.sequence], args=[self.lease_ms, count]))
+        return _split(self._take_units(keys=self._unit_keys, args=[self.lease_ms, count]))
 
     def ack_units_now(self, members: Sequence[bytes]) -> None:
         if members:
@@ -152,6 +194,8 @@ class LeasedQueue:
         k = self.keys
         pipe = self._client.pipeline(transaction=False)
         pipe.exists(k.sequence).llen(k.units).zcard(k.unit_leases).zcard(k.queue).zcard(k.leases)
+        if k.start:
+            pipe.eval(START_LENGTH, 1, k.start)
         return _quiet(pipe.execute())
 
     # --- periodic, asynchronous ------------------------------------------
@@ -161,14 +205,16 @@ class LeasedQueue:
         """Renew, release (give back now) and ack this worker's leases, re-queue every expired one:
         how many (requests, units) were put back."""
         k = self.keys
-        result = await client.eval(MAINTAIN, 6, k.queue, k.requests, k.scores, k.leases, k.units, k.unit_leases,
-                                   self.lease_ms, len(renew), len(release), *renew, *release, *ack)
+        keys = [k.queue, k.requests, k.scores, k.leases, k.units, k.unit_leases, *([k.start] if k.start else [])]
+        result = await client.eval(MAINTAIN, len(keys), *keys, self.lease_ms, len(renew), len(release),
+                                   *renew, *release, *ack)
         return int(result[0]), int(result[1])
 
-    async def take_units(self, client: redis.asyncio.Redis, count: int) -> list[tuple[bytes, bytes]]:
-        """Lease up to ``count`` units: (lease member, payload) pairs; ack each once its requests are queued."""
-        k = self.keys
-        return _split(await client.eval(TAKE_UNITS, 3, k.units, k.unit_leases, k.sequence, self.lease_ms, count))
+    async def take_units(self, client: redis.asyncio.Redis, count: int) -> list[LeasedUnit]:
+        """Lease up to ``count`` units (the crawl's own first, then the start key's); ack each once its
+        requests are queued."""
+        keys = self._unit_keys
+        return _split(await client.eval(TAKE_UNITS, len(keys), *keys, self.lease_ms, count))
 
     async def ack_units(self, client: redis.asyncio.Redis, members: Sequence[bytes]) -> None:
         if members:
@@ -181,6 +227,8 @@ class LeasedQueue:
         k = self.keys
         async with client.pipeline(transaction=False) as pipe:
             pipe.exists(k.sequence).llen(k.units).zcard(k.unit_leases).zcard(k.queue).zcard(k.leases)
+            if k.start:
+                pipe.eval(START_LENGTH, 1, k.start)
             counts = await pipe.execute()
         return _quiet(counts)
 
@@ -190,5 +238,16 @@ def _quiet(counts: list[int]) -> bool:
     return bool(started) and not any(busy)
 
 
-def _split(members: list[bytes]) -> list[tuple[bytes, bytes]]:
-    return [(member, member.partition(b"\n")[2]) for member in members]
+class LeasedUnit(NamedTuple):
+    #: The lease's member in ``unit_leases`` (what an ack removes).
+    member: bytes
+    payload: bytes
+
+    @property
+    def from_start_key(self) -> bool:
+        """Pushed by hand on scrapy-redis's start key (plain text allowed), not queued by the harvester."""
+        return b":" in self.member.partition(b"\n")[0]
+
+
+def _split(members: list[bytes]) -> list[LeasedUnit]:
+    return [LeasedUnit(member, member.partition(b"\n")[2]) for member in members]

@@ -10,12 +10,16 @@ the worker can have in flight, checks each payload (a JSON object of the
 spider's ``unit_fields``, e.g. ``{"keyword": "保温杯", "price_start": "10"}``),
 turns it into its first requests with the spider's ``seeds()``, queues them
 and only then acks the unit: a worker killed in between leaves the unit to
-come back when its lease expires.
+come back when its lease expires. Once that list is empty it takes units
+users pushed by hand on scrapy-redis's start key (``REDIS_START_URLS_KEY``,
+:mod:`harvester.distributed.start_urls`) the same way; there a payload may
+also be plain text (:func:`hand_pushed_unit`).
 
-A bad payload is counted (``harvester/distributed/units/bad``), logged and
-skipped. ``start()`` ends once the whole crawl has been quiet (nothing
-waiting or taken in Redis) for ``HARVEST_REDIS_IDLE_CLOSE`` seconds; what
-happens then is :mod:`harvester.distributed.finish`'s business.
+A bad payload is counted (``harvester/distributed/units/bad``), logged with
+the key it came from and skipped. ``start()`` ends once the whole crawl has
+been quiet (nothing waiting or taken in Redis) for
+``HARVEST_REDIS_IDLE_CLOSE`` seconds; what happens then is
+:mod:`harvester.distributed.finish`'s business.
 """
 
 from __future__ import annotations
@@ -28,15 +32,18 @@ from collections.abc import AsyncIterator, Iterable, Mapping
 from itertools import islice
 from typing import TYPE_CHECKING, Any, ClassVar
 
+import redis
+import redis.asyncio
+
+from ..crawl import stop
 from ..exceptions import ArgumentError
 from . import connection
 from .engine import wake
 from .finish import Finish
 from .keys import CrawlKeys
-from .queue import LeasedQueue
+from .queue import LeasedQueue, LeasedUnit
 
 if TYPE_CHECKING:
-    import redis.asyncio
     from scrapy import Request
     from scrapy.crawler import Crawler
 
@@ -65,6 +72,31 @@ def parse_unit(payload: bytes | str, fields: Iterable[str]) -> dict[str, Any]:
     if unknown:
         raise BadUnit(f"unknown field {unknown[0]!r} (a unit has {', '.join(sorted(fields))})")
     return unit
+
+
+def hand_pushed_unit(payload: bytes, fields: Iterable[str], subject: str) -> dict[str, Any]:
+    """The unit a payload pushed by hand on the start key holds.
+
+    A JSON object is a unit, exactly as ``scrapy enqueue`` queues it.
+    scrapy-redis users also push plain text (URLs, mostly): that is the
+    spider's ``subject``, what ``scrapy enqueue SPIDER TEXT`` would queue
+    (a keyword, offer ids or offer URLs, an image file or URL, a seller
+    open id). A JSON string counts as its text.
+    """
+    try:
+        text = payload.decode("utf-8").strip()
+    except UnicodeDecodeError:
+        raise BadUnit("not UTF-8 text") from None
+    if text.startswith("{"):
+        return parse_unit(text, fields)
+    if text.startswith('"'):
+        try:
+            text = str(json.loads(text)).strip()
+        except ValueError as error:
+            raise BadUnit(f"not a JSON string ({error})") from None
+    if not text:
+        raise BadUnit("empty")
+    return {subject: text}
 
 
 def payload_of(unit: Mapping[str, Any]) -> str:
@@ -100,21 +132,27 @@ class UnitFeed:
             queued += len(chunk)
         if queued:
             logger.info("Queued the %d unit(s) given as arguments in %s", queued, self.keys.units)
+        logger.info("Taking units from %s, then from scrapy-redis's start key %s", self.keys.units, self.keys.start)
         quiet_since: float | None = None
         engine = self.crawler.engine
         while True:
-            taken: list[tuple[bytes, bytes]] = []
+            taken: list[LeasedUnit] = []
             waiting = await self.client.zcard(self.keys.queue)
             if waiting and engine is not None and not engine.needs_backout():
                 wake(engine)  # requests other workers queued: take them now, not at the next heartbeat
-            if waiting < self.low_water:
-                taken = await self.queue.take_units(self.client, 1)
+            try:
+                if waiting < self.low_water:
+                    taken = await self.queue.take_units(self.client, 1)
+                quiet = not taken and await self.queue.quiet(self.client)
+            except redis.ResponseError as error:
+                self._refuse_start_key(error)
+                return
             if taken:
                 quiet_since = None
                 self.crawl(taken)
-                await self.queue.ack_units(self.client, [member for member, _ in taken])
+                await self.queue.ack_units(self.client, [unit.member for unit in taken])
                 continue
-            if await self.queue.quiet(self.client):
+            if quiet:
                 quiet_since = quiet_since or time.monotonic()
                 if time.monotonic() - quiet_since >= self.idle_close:
                     return
@@ -125,29 +163,48 @@ class UnitFeed:
 
     def idle(self) -> None:
         """The worker has nothing to do: it closes only when the whole crawl is done (``finish``)."""
-        self.finish.idle(self.take_now, self.queue.quiet_now)
+        self.finish.idle(self.busy_now)
 
-    def take_now(self) -> bool:
-        """Units queued after this worker's ``start()`` ended (from the idle signal): True if any was taken."""
-        taken = self.queue.take_units_now(self.low_water)
-        if taken:
-            self.crawl(taken)
-            self.queue.ack_units_now([member for member, _ in taken])
-        return bool(taken)
+    def busy_now(self) -> bool:
+        """From the idle signal (synchronous): take units queued after this worker's ``start()`` ended; True if
+        there were some, or if the crawl is not quiet."""
+        try:
+            taken = self.queue.take_units_now(self.low_water)
+            if taken:
+                self.crawl(taken)
+                self.queue.ack_units_now([unit.member for unit in taken])
+                return True
+            return not self.queue.quiet_now()
+        except redis.ResponseError as error:
+            self._refuse_start_key(error)
+            return False
 
-    def crawl(self, taken: list[tuple[bytes, bytes]]) -> None:
+    def _refuse_start_key(self, error: redis.ResponseError) -> None:
+        """The start key was turned into something that holds no units mid-crawl (the crawl command refuses
+        such a key at start-up): stop, as for any configuration error, rather than finish without its units."""
+        message = str(error)
+        if not message.startswith("WRONGTYPE the start key"):
+            raise error
+        stop.stop_crawl(self.crawler, stop.FATAL_CONFIGURATION, message.split(" script: ")[0].removeprefix("WRONGTYPE "))
+
+    def crawl(self, taken: list[LeasedUnit]) -> None:
         """Queue the first requests of each unit (one synchronous push each, into the shared queue)."""
         engine = self.crawler.engine
         stats = self.crawler.stats
         assert engine is not None and stats is not None
-        for _, payload in taken:
+        for leased in taken:
+            source = self.keys.start if leased.from_start_key else self.keys.units
             try:
-                unit = parse_unit(payload, self.spider.unit_fields)
+                if leased.from_start_key:
+                    stats.inc_value(f"{STATS}/start_key")
+                    unit = hand_pushed_unit(leased.payload, self.spider.unit_fields, self.spider.unit_subject)
+                else:
+                    unit = parse_unit(leased.payload, self.spider.unit_fields)
                 requests = list(self.spider.seeds(unit))
             except (BadUnit, ArgumentError) as error:
                 stats.inc_value(f"{STATS}/bad")
-                logger.warning("Skipped a unit from %s: %s: %s", self.keys.units,
-                               payload[:80].decode("utf-8", "replace"), error)
+                logger.warning("Skipped a unit from %s: %s: %s", source,
+                               leased.payload[:80].decode("utf-8", "replace"), error)
                 continue
             stats.inc_value(f"{STATS}/taken")
             for request in requests:

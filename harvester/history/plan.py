@@ -161,7 +161,7 @@ def plan_summary(stats: Mapping[str, Any]) -> str | None:
     mode = stats.get(keys.PLAN_MODE)
     if not mode or mode == Mode.ALL.value:
         return None
-    count = {reason: int(stats.get(f"{keys.PLAN_REASONS}/{reason.value}", 0)) for reason in Reason}
+    count = {reason: int(stats.get(f"{keys.PLAN}/{reason.value}", 0)) for reason in Reason}
     fetched = sum(n for reason, n in count.items() if reason.fetch)
     parts = ", ".join(f"{count[reason]:,} {reason.value.replace('_', ' ')}" for reason in Reason if count[reason])
     pages = int(stats.get(keys.SEARCH_PAGES_PLANNED, 0))

@@ -30,6 +30,10 @@ if TYPE_CHECKING:
     from scrapy.settings import BaseSettings
     from typing_extensions import Self
 
+#: Arguments scrapyd gives every crawl it runs (``-a _job=ID``, and ``-a _version=V`` when scheduled with one):
+#: its own bookkeeping, not the spider's.
+SCRAPYD_ARGUMENTS = frozenset(("_job", "_version"))
+
 
 def unit_source_class(settings: BaseSettings) -> type[UnitSource]:
     return load_object(settings.get("HARVEST_UNIT_SOURCE") or LOCAL_UNITS)
@@ -43,6 +47,9 @@ class HarvestSpider(scrapy.Spider):
     #: Fields of one unit of work (what ``units()`` yields and ``seeds()`` takes; a queued payload's keys).
     #: Empty: the spider takes its work from its arguments only.
     unit_fields: ClassVar[frozenset[str]] = frozenset()
+    #: The unit field that plain text pushed by hand on scrapy-redis's start key fills (a keyword, offer ids,
+    #: an image, a seller): what `scrapy enqueue SPIDER TEXT` would queue.
+    unit_subject: ClassVar[str] = ""
     #: Spiders that search take ``-a details`` and ``-a dry_run`` (which offers get a detail call).
     plans_details: ClassVar[bool] = False
 
@@ -55,7 +62,7 @@ class HarvestSpider(scrapy.Spider):
     units_source: UnitSource
 
     def __init__(self, name: str | None = None, *, units_elsewhere: bool = False, **kwargs: Any):
-        if kwargs or not units_elsewhere:
+        if _own(kwargs) or not units_elsewhere:
             self.check_arguments(kwargs)
         super().__init__(name, **kwargs)
 
@@ -65,6 +72,7 @@ class HarvestSpider(scrapy.Spider):
 
         When units may come from elsewhere (a shared queue), a spider may be given no argument.
         """
+        arguments = _own(arguments)
         if settings is not None and unit_source_class(settings).external:
             if not cls.unit_fields:
                 raise ArgumentError(f"the {cls.name} spider cannot run distributed (it takes no queued units)")
@@ -150,3 +158,8 @@ class HarvestSpider(scrapy.Spider):
     def idle(self) -> None:
         """Nothing left to do: the unit source decides whether more is coming (raises ``DontCloseSpider``)."""
         self.units_source.idle()
+
+
+def _own(arguments: Mapping[str, Any]) -> dict[str, Any]:
+    """The arguments meant for the spider (scrapyd's left out)."""
+    return {name: value for name, value in arguments.items() if name not in SCRAPYD_ARGUMENTS}

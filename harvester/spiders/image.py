@@ -106,6 +106,7 @@ class ImageSpider(HarvestSpider):
     }
     plans_details = True
     unit_fields = frozenset(("image", "keyword", "crop"))
+    unit_subject = "image"
 
     ranking: ResultRanking
     limits: PictureLimits

@@ -47,6 +47,7 @@ class KeywordSpider(HarvestSpider):
     }
     plans_details = True
     unit_fields = frozenset(("keyword", *FILTER_ARGUMENTS))
+    unit_subject = "keyword"
 
     @classmethod
     def validate(cls, arguments: Mapping[str, Any]) -> None:

@@ -31,6 +31,7 @@ class OffersSpider(HarvestSpider):
         "ids_file": "a file with one offer id (or offer URL) per line; bad lines are reported and skipped",
     }
     unit_fields = frozenset(("ids",))
+    unit_subject = "ids"
 
     @classmethod
     def validate(cls, arguments: Mapping[str, Any]) -> None:

@@ -46,6 +46,7 @@ class SellerSpider(HarvestSpider):
     }
     plans_details = True
     unit_fields = frozenset(("seller_open_id", "keyword"))
+    unit_subject = "seller_open_id"
 
     @classmethod
     def validate(cls, arguments: Mapping[str, Any]) -> None:

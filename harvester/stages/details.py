@@ -130,7 +130,7 @@ class DetailFetcher:
         requests = []
         for w in fresh:
             reason, last = self.plan.decide(w.offer_id, w.listing)
-            self.stats.inc_value(f"{keys.PLAN_REASONS}/{reason.value}")
+            self.stats.inc_value(f"{keys.PLAN}/{reason.value}")
             if self.dry_run:
                 continue
             if reason.fetch:

@@ -56,6 +56,8 @@ class Workers:
         self.settings = {"REDIS_URL": redis_url, "HARVEST_REDIS_PREFIX": prefix, "HARVEST_REDIS_LEASE": LEASE,
                          "HARVEST_REDIS_IDLE_CLOSE": 1, "OPEN1688_QPS": 60, **settings}
         self.processes: dict[str, subprocess.Popen[str]] = {}
+        #: What each worker that finished wrote on stderr (its log).
+        self.stderr: dict[str, str] = {}
 
     def command(self, worker: str, args: dict[str, str] | None = None) -> tuple[list[str], dict[str, str]]:
         command, env = crawl_command(self.spider, self.data_dir, sandbox=self.sandbox, args=args,
@@ -103,6 +105,7 @@ class Workers:
         for name, process in self.processes.items():
             _, stderr = process.communicate(timeout=DEADLINE)
             assert process.returncode == 0, f"{name} exited {process.returncode}:\n{stderr[-3000:]}"
+            self.stderr[name] = stderr
         return CrawlRun(0, "", "", self.data_dir, self.crawl_id)
 
     def close(self) -> None:
@@ -197,3 +200,59 @@ def test_unreachable_redis_is_one_line_and_no_file(sandbox: SandboxProcess, tmp_
     lines = [line for line in done.stderr.splitlines() if line.startswith("harvester: ")]
     assert len(lines) == 1 and "REDIS_URL=redis://127.0.0.1:1/0" in lines[0] and "start Redis" in lines[0], done.stderr
     assert not (tmp_path / "data").exists() or not any((tmp_path / "data").rglob("*.parquet"))
+
+
+def test_units_pushed_by_hand_on_the_scrapy_redis_key_are_crawled_once(workers, sandbox: SandboxProcess,
+                                                                       redis_prefix: str) -> None:
+    group = workers("20261128T180000Z-byhand", REDIS_START_URLS_KEY=f"{redis_prefix}:%(name)s:start_urls")
+    start = f"{redis_prefix}:keyword:start_urls"
+    group.start("w1", "w2")
+    # As scrapy-redis users push: JSON (the units `scrapy enqueue` queues) and plain text, from either end.
+    group.redis.rpush(start, '{"keyword": "风筝"}', "紫砂茶具", '{"keyword": "x", "colour": "red"}')
+    group.redis.lpush(start, b"\xff\xfe", '"算盘"')
+    run = group.finish()
+
+    def total(stat: str) -> int:
+        return sum(report["stats"].get(f"harvester/distributed/units/{stat}", 0) for report in run.reports)
+
+    assert total("start_key") == 5 and total("taken") == 3 and total("bad") == 2, "each payload taken once"
+    truth = expected("风筝") | expected("紫砂茶具") | expected("算盘")
+    offers = offers_of(run)
+    assert set(offers) == truth and len(offers) == len(truth), "every offer, once"
+    assert sandbox.admin.stats()["detail_served_duplicates"] == 0, "no detail fetched twice"
+    assert not group.redis.exists(start) and not group.redis.exists(group.keys.unit_leases), "nothing left behind"
+    skipped = [line for stderr in group.stderr.values() for line in stderr.splitlines()
+               if f"Skipped a unit from {start}: " in line]
+    assert sorted(line.split(f"{start}: ", 1)[1] for line in skipped) == [
+        ('{"keyword": "x", "colour": "red"}: unknown field \'colour\' (a unit has category_id, filter, keyword, '
+         "price_end, price_start, sort)"),
+        "\ufffd\ufffd: not UTF-8 text",
+    ], "each bad payload named, with what is wrong"
+
+
+def test_a_start_key_that_holds_no_units_is_one_line_and_no_file(sandbox: SandboxProcess, tmp_path: Path,
+                                                                 redis_server, redis_prefix: str) -> None:
+    redis_server.client().set(f"{redis_prefix}:keyword:start_urls", "风筝")
+    command, env = crawl_command("keyword", tmp_path / "data", sandbox=sandbox, crawl_id="20261128T180000Z-string",
+                                 settings={"REDIS_URL": redis_server.url,
+                                           "REDIS_START_URLS_KEY": f"{redis_prefix}:%(name)s:start_urls"})
+    done = subprocess.run([*command, "--distributed"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+                          check=False)
+    assert done.returncode == 1
+    lines = [line for line in done.stderr.splitlines() if line.startswith("harvester: ")]
+    assert lines == [(f"harvester: the start key {redis_prefix}:keyword:start_urls (REDIS_START_URLS_KEY) holds a "
+                      "string: push units onto a list (LPUSH/RPUSH), a set (SADD) or a sorted set (ZADD), "
+                      "or name another key")], done.stderr
+    assert not (tmp_path / "data").exists() or not any((tmp_path / "data").rglob("*.parquet"))
+
+
+def test_a_start_key_turned_into_something_else_mid_crawl_stops_the_worker(workers, redis_prefix: str) -> None:
+    group = workers("20261128T180000Z-turned", REDIS_START_URLS_KEY=f"{redis_prefix}:%(name)s:start_urls")
+    group.start("w1")  # waiting for work
+    group.redis.set(f"{redis_prefix}:keyword:start_urls", "风筝")
+    process = group.processes.pop("w1")
+    _, stderr = process.communicate(timeout=DEADLINE)
+    assert process.returncode == 1, stderr[-3000:]
+    assert [line for line in stderr.splitlines() if line.startswith("harvester: ")] == [
+        (f"harvester: stopped: the start key {redis_prefix}:keyword:start_urls holds a string: units are pushed onto "
+         "a list (LPUSH/RPUSH), a set (SADD) or a sorted set (ZADD)")], stderr[-3000:]

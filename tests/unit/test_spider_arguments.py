@@ -12,8 +12,10 @@ from PIL import Image
 from scrapy.settings import Settings
 
 from harvester import settings as project_settings
+from harvester.distributed.addon import Distributed
 from harvester.exceptions import ArgumentError
 from harvester.spiders.image import ImageSpider
+from harvester.spiders.keyword import KeywordSpider
 from harvester.spiders.monitor import MonitorSpider
 from harvester.spiders.offers import OffersSpider
 from harvester.spiders.seller import SellerSpider
@@ -94,3 +96,17 @@ def test_the_monitor_needs_a_crawl_or_a_list(settings, tmp_path):
 )
 def test_good_arguments(settings, spider, arguments):
     spider.check_arguments(arguments, settings)
+
+
+def test_scrapyds_own_arguments_are_not_the_spiders(settings):
+    """scrapyd runs `scrapy crawl SPIDER -a _job=ID [-a _version=V] -a ...`: neither is refused as unknown, and
+    neither stands for a unit of work."""
+    KeywordSpider.check_arguments({"keywords": "风筝", "_job": "6487ec79947edab326d6db28a2d86511", "_version": "1"},
+                                  settings)
+    with pytest.raises(ArgumentError, match="no keyword"):
+        KeywordSpider.check_arguments({"_job": "6487ec79947edab326d6db28a2d86511"}, settings)
+    settings.set("HARVEST_DISTRIBUTED", True)
+    Distributed().update_settings(settings)
+    KeywordSpider.check_arguments({"_job": "6487ec79947edab326d6db28a2d86511"}, settings)  # a worker: units from Redis
+    with pytest.raises(ArgumentError, match="unknown argument -a _jobs"):
+        KeywordSpider.check_arguments({"_jobs": "x"}, settings)
