@@ -30,7 +30,7 @@ from typing import Any
 import requests
 
 from . import endpoints, oauth, queries
-from .errors import Action, GatewayError, Outcome, classify
+from .errors import Action, GatewayError, Outcome, classify, parse_document
 
 logger = logging.getLogger(__name__)
 
@@ -274,9 +274,14 @@ class Client:
         return str(self._call(endpoints.IMAGE_UPLOAD, {"uploadImageParam": param}).data)
 
     def current_time(self) -> datetime:
-        """The gateway's clock (UTC, to the second): a signed call that needs no token."""
-        answer = self._call(endpoints.CURRENT_TIME, {}).document
-        moment = oauth.parse_gateway_time(answer.get("result") if isinstance(answer, Mapping) else None)
+        """The gateway's clock (UTC, to the second): a signed call that needs no token.
+
+        The gateway answers a bare JSON string, ``"20261010164552223+0800"``
+        (PROTOCOL.md section 1, measured), which no envelope check accepts: a
+        200 answer is read here, anything else goes through the usual retries.
+        """
+        answer = self._call(endpoints.CURRENT_TIME, {}, bare=True).document
+        moment = oauth.parse_gateway_time(answer)
         if moment is None:
             raise GatewayError(Outcome(Action.FAILED, "bad_time", f"the gateway answered currentTime with {answer!r}"))
         return moment
@@ -289,13 +294,16 @@ class Client:
         data = self._call(endpoint, {"offerQueryParam": param}).data
         return data if isinstance(data, dict) else {}
 
-    def _call(self, endpoint: endpoints.Endpoint, params: Mapping[str, Any]) -> Outcome:
-        """Send until the answer is good or final: retries with backoff, one refresh and replay."""
+    def _call(self, endpoint: endpoints.Endpoint, params: Mapping[str, Any], *, bare: bool = False) -> Outcome:
+        """Send until the answer is good or final: retries with backoff, one refresh and replay.
+
+        ``bare``: the API answers a bare JSON value rather than an object; a 200 answer is taken as it is.
+        """
         call = endpoints.build_call(endpoint, params, gateway=self.gateway, app_key=self.app_key)
         attempt = 0
         refreshed = False
         while True:
-            outcome = self._attempt(call)
+            outcome = self._attempt(call, bare)
             if outcome.ok:
                 return outcome
             if outcome.action is Action.REFRESH_TOKEN and not refreshed and self._can_refresh():
@@ -310,7 +318,7 @@ class Client:
                 outcome = dataclasses.replace(outcome, message=f"{outcome.message} (gave up after {attempt + 1} tries)")
             raise GatewayError(outcome)
 
-    def _attempt(self, call: endpoints.Call) -> Outcome:
+    def _attempt(self, call: endpoints.Call, bare: bool = False) -> Outcome:
         token = self._access_token() if call.endpoint.needs_token else None
         self._pace()
         form = call.signed_params(secret=self._secret, access_token=token, timestamp_ms=int(self._clock() * 1000))
@@ -320,6 +328,10 @@ class Client:
             kind = type(error).__name__
             return Outcome(Action.RETRY, kind, f"cannot reach {self.gateway} ({kind}); check OPEN1688_GATEWAY "
                            "and the network", status=0)
+        if bare and response.status_code == 200:
+            document = parse_document(response.content, response.headers.get("content-type", ""))
+            if document is not None and not isinstance(document, Mapping):
+                return Outcome(Action.OK, status=200, document=document, data=document)
         return classify(response.status_code, response.content, headers=response.headers, endpoint=call.endpoint)
 
     def _delay(self, attempt: int, retry_after: float | None) -> float:

@@ -234,11 +234,20 @@ def test_pacing_spaces_calls_by_one_over_qps():
 
 
 def test_current_time_is_a_signed_call_without_a_token():
-    script = Script(answer(200, {"result": "20260102030405123+0800"}))
+    script = Script(answer(200, "20260102030405123+0800"))
     client, _ = make_client(script)
     assert client.current_time() == datetime(2026, 1, 1, 19, 4, 5, tzinfo=timezone.utc)
     ((_, form),) = script.sent
     assert "access_token" not in form and signing.verify(endpoints.CURRENT_TIME.url_path(APP_KEY), form, SECRET)
+
+
+def test_current_time_refuses_an_answer_that_is_no_time():
+    client, _ = make_client(Script(answer(200, "soon")))
+    with pytest.raises(GatewayError, match="currentTime"):
+        client.current_time()
+    client, _ = make_client(Script(answer(400, {"error_code": "gw.SignatureInvalid", "error_message": "x"})))
+    with pytest.raises(GatewayError, match="OPEN1688_APP_SECRET"):
+        client.current_time()
 
 
 def test_secrets_stay_out_of_the_repr():
