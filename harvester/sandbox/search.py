@@ -39,14 +39,18 @@ from .lru import LruCache
 HEAD, KIND, TRAIT = "head", "kind", "trait"
 CERTIFIED_FACTORY = "certifiedFactory"
 #: ``filter`` names of PROTOCOL.md and the listing flag each one requires. A certified factory
-#: is a property of the seller (``sellerIdentities`` holds ``super_factory``).
+#: is a property of the seller (``sellerIdentities`` holds ``super_factory``). The pages' own
+#: example, ``shipInToday,ksCiphertext``, is accepted too: the sandbox has no same-day fact and
+#: takes ``shipInToday`` as shipping within 24 hours; ``ksCiphertext`` is undocumented and narrows nothing.
 FILTER_FLAGS: dict[str, int] = {
     "shipIn24Hours": FLAG_SHIP_24H,
     "shipIn48Hours": FLAG_SHIP_48H,
+    "shipInToday": FLAG_SHIP_24H,
     "isOnePsale": FLAG_ONE_PSALE,
     "new7": FLAG_NEW7,
     "1688Selection": FLAG_SELECTION,
     CERTIFIED_FACTORY: 0,
+    "ksCiphertext": 0,
 }
 #: Sort fields and the column each one sorts by.
 SORT_COLUMNS: dict[str, str] = {"price": "price", "rePurchaseRate": "repurchase", "monthSold": "month_sold"}
