@@ -6,8 +6,8 @@ importable alone: ``catalogue`` (offers as functions of seed and index,
 search, drift, images, videos), ``answers`` and ``detail`` (truth records
 rendered as the official API pages define the answers, with the real
 gateway's noise), ``business`` (the product APIs, their parameters and
-envelopes), ``gateway`` (the protocol core, no
-I/O), ``server`` (Twisted adapter, ``start_sandbox``), ``cli`` (command
-line) and ``testing`` (a sandbox in a subprocess, its admin API client).
+envelopes), ``gateway`` (the protocol core, no I/O), ``server`` (Twisted
+adapter, ``start_sandbox``), ``cli`` (command line) and ``testing`` (a
+sandbox in a subprocess, its admin API client).
 Nothing here imports Scrapy; ``harvester.commands.sandbox`` adapts it.
 """

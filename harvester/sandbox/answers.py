@@ -49,12 +49,13 @@ from .detail import DetailRenderer
 from .noise import Noise, OfferNoise, count, padded, percent, price_text, short_percent
 from .records import Offer
 from .shapes import JsonObject, invoice_info, money, optional, product_date, promotion_model, trace
+from .videos import VIDEO_HOST
 
 
 class Renderer:
     """Renders truth records; ``image_host`` and ``video_host`` prefix absolute URLs."""
 
-    def __init__(self, seed: int, image_host: str, video_host: str, sold_out_sales: str = "totalSales"):
+    def __init__(self, seed: int, image_host: str, video_host: str = VIDEO_HOST, sold_out_sales: str = "totalSales"):
         self._noise = Noise(seed)
         self.image_host = image_host.rstrip("/")
         self.video_host = video_host.rstrip("/")
@@ -134,8 +135,8 @@ class Renderer:
             "subject": padded(offer.title, noise),
             "subjectTrans": offer.title_en,
             "offerId": count(offer.offer_id, noise),
-            "priceInfo": {"price": price_text(offer.price, noise), "consignPrice": price_text(offer.consign_price, noise),
-                          "jxhyPrice": None},
+            "priceInfo": {"price": price_text(offer.price, noise),
+                          "consignPrice": price_text(offer.consign_price, noise), "jxhyPrice": None},
             "repurchaseRate": f"{int(offer.repurchase_rate * 100)}%",
             "monthSold": count(offer.month_sold, noise),
             "traceInfo": trace(offer),
@@ -259,5 +260,5 @@ class Renderer:
 
 def value_id(attribute_id: int, value: str) -> int:
     """``valueID``: a stable id of an attribute value."""
-    digest = hashlib.blake2b(f"{attribute_id}={value}".encode("utf-8"), digest_size=4).digest()
+    digest = hashlib.blake2b(f"{attribute_id}={value}".encode(), digest_size=4).digest()
     return int.from_bytes(digest, "big")

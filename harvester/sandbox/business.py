@@ -56,8 +56,8 @@ from . import params as read
 from .answers import Renderer
 from .catalogue import Catalogue
 from .config import SandboxConfig
-from .facets import child_id, child_name
 from .counters import Counters
+from .facets import child_id, child_name
 from .images import ImageMatch
 from .lru import LruCache
 from .params import BusinessError, invalid

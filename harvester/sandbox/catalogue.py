@@ -20,6 +20,7 @@ from decimal import Decimal
 from functools import lru_cache
 
 from .drift import Drift
+from .facets import Facet, Navigation
 from .images import ImageMatch, ImagePaths, VisualCodes
 from .layout import Block, Layout
 from .listing import Listing, ListingFacts
@@ -27,7 +28,6 @@ from .lru import LruCache
 from .offers import OfferBuilder
 from .records import Category, Offer, Seller
 from .scramble import Feistel
-from .facets import Facet, Navigation
 from .search import SaleRange, SearchEngine, SearchRequest
 from .sellers import SellerDirectory
 from .videos import MAIN, VideoPaths, frame, mp4

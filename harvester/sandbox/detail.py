@@ -96,7 +96,8 @@ class DetailRenderer:
             }
             for position, attribute in enumerate(offer.attributes)
         ]
-        detail["productSkuInfos"] = [self._sku(offer, sku, noise, foreign) for sku in _with_duplicate(offer.skus, noise)]
+        detail["productSkuInfos"] = [self._sku(offer, sku, noise, foreign)
+                                     for sku in _with_duplicate(offer.skus, noise)]
         detail["productSaleInfo"] = self._sale_info(offer, noise, foreign)
         if not noise.no_shipping_block:
             detail["productShippingInfo"] = self._shipping(offer, noise)

@@ -21,9 +21,7 @@ from . import vocabulary
 from .images import CERTIFICATE_IMAGE, IMAGE_HOST, TRANS_IMAGE_BASE, WHITE_TRANS_IMAGE, ImagePaths
 from .layout import Block
 from .listing import Listing
-from .records import (
-    Attribute, Certificate, Dropship, Measure, MixSetting, Seller, ServiceRates, TradeStats,
-)
+from .records import Attribute, Certificate, Dropship, Measure, MixSetting, Seller, ServiceRates, TradeStats
 from .scramble import Draws, Hasher, base62
 from .videos import DETAIL, MAIN, VideoPaths
 
@@ -96,7 +94,8 @@ class OfferFacts:
         patent = draws.chance(0.05)
         certificates = ()
         if patent:
-            code = f"ZL 20{draws.between(15, 24)} {draws.between(1, 3)} {draws.between(0, 9_999_999):07d}.{draws.below(10)}"
+            year, kind, serial = draws.between(15, 24), draws.between(1, 3), draws.between(0, 9_999_999)
+            code = f"ZL 20{year} {kind} {serial:07d}.{draws.below(10)}"
             photo = self._image_paths.path(index, CERTIFICATE_IMAGE, member)
             certificates = (Certificate(PATENT_CERTIFICATE, code, (photo,)),)
         material = next((a for a in attributes if a.name == "材质"), None)

@@ -26,6 +26,8 @@ from PIL import Image
 from .scramble import Feistel, Hasher
 
 MAIN, DETAIL = 0, 1
+#: Where the real answers' videos live; the sandbox serves the same paths on its own host.
+VIDEO_HOST = "https://cloud.video.taobao.com"
 #: Frame edge in pixels and frames per second of every video.
 FRAME_SIZE = 160
 FPS = 1
