@@ -172,6 +172,7 @@ class ProductApis:
         start, end = read.price_band(query)
         return self._search_page(
             endpoints.KEYWORD_SEARCH, params, query, "search", keyword=keyword,
+            keyword_translate=read.flag(query.get("keywordTranslate")),
             price_start=start, price_end=end, category_ids=read.categories(query, with_list=True),
             facet=read.facet(query), sales=read.sale_ranges(query),
         )
@@ -193,7 +194,8 @@ class ProductApis:
         region = read.text(query, "region") or _WHOLE_PICTURE
         return self._search_page(
             endpoints.IMAGE_SEARCH, params, query, "image", image_match=match, image_search=True,
-            keyword=read.text(query, "keyword"), price_start=start, price_end=end,
+            keyword=read.text(query, "keyword"), keyword_translate=read.flag(query.get("keywordTranslate")),
+            price_start=start, price_end=end,
             category_ids=read.categories(query, with_list=False),
             extra=b',"picRegionInfo":' + dumps({"currentRegion": region, "yoloCropRegion": _WHOLE_PICTURE}),
         )
@@ -225,7 +227,6 @@ class ProductApis:
             raise invalid(f"pageSize={size} 超出范围 1..{self.config.max_page_size} (pageSize out of range)")
         read.country(query)
         ids = self._catalogue.search(
-            keyword_translate=read.flag(query.get("keywordTranslate")),
             filters=read.filters(query),
             sort=read.sort(query),
             epoch=self.config.epoch,

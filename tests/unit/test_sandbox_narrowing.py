@@ -187,3 +187,18 @@ def test_search_items_show_the_current_epoch_while_filters_lag(gateway, sandbox_
     assert Decimal(item["priceInfo"]["price"]) == new.price, "the item shows today's price"
     if "modifyDate" in item:
         assert item["modifyDate"] == new.modify_date.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def test_parameters_a_page_does_not_list_are_ignored(gateway, sandbox_catalogue):
+    offer = sandbox_catalogue.offer(sandbox_catalogue.search(keyword="风筝")[0])
+    query = {"sellerOpenId": offer.seller.open_id, "beginPage": 1, "pageSize": 50, "country": "en",
+             "keyword": offer.category.name_en}
+
+    def found(**extra):
+        answer = call(gateway, endpoints.SELLER_OFFERS, {"offerQueryParam": {**query, **extra}})
+        return int(business(answer)["result"]["totalRecords"])
+
+    everything = found()
+    assert everything > 0, "an English keyword is translated"
+    assert found(keywordTranslate=True) == everything, "querySellerOfferList has no keywordTranslate"
+    assert found(snId="970:1", saleFilterList=[{"saleType": "sales7", "saleStart": "999999"}]) == everything
