@@ -45,7 +45,7 @@ SEARCH_PAGES = len(KEYWORDS) * 40
 @dataclass(frozen=True)
 class Scenario:
     name: str
-    #: ``search`` (keyword pages) or ``batch`` (batch detail); see :func:`_call_params`.
+    #: ``search`` (keyword pages) or ``detail`` (one offer's detail); see :func:`_call_params`.
     kind: str
     #: Every distinct call is made once before measuring, so answers come from the rendered-item cache.
     warm: bool
@@ -57,20 +57,19 @@ class Scenario:
 SCENARIOS = (
     Scenario("keyword search, 50 items/page, first time", "search", warm=False, calls=SEARCH_PAGES),
     Scenario("keyword search, 50 items/page, pages rendered before", "search", warm=True),
-    Scenario("batch detail, 20 ids/call, offers never rendered", "batch", warm=False),
-    Scenario("batch detail, 20 ids/call, offers rendered before", "batch", warm=True),
+    Scenario("product detail, 1 offer/call, offers never rendered", "detail", warm=False),
+    Scenario("product detail, 1 offer/call, offers rendered before", "detail", warm=True),
 )
 
 
 def _call_params(kind: str, n: int, ids: list[int]) -> tuple[endpoints.Endpoint, dict[str, Any]]:
-    """The n-th call of a scenario: a search page or 20 ids."""
+    """The n-th call of a scenario: a search page or one offer's detail (the detail tier: one call per offer)."""
     if kind == "search":
         keyword = KEYWORDS[n % len(KEYWORDS)]
         page = 1 + (n // len(KEYWORDS)) % 40
         return endpoints.KEYWORD_SEARCH, {"offerQueryParam": {
             "keyword": keyword, "beginPage": page, "pageSize": 50, "country": "en"}}
-    start = (n * 20) % max(20, len(ids) - 20)
-    return endpoints.BATCH_DETAIL, {"productIdList": ids[start:start + 20]}
+    return endpoints.PRODUCT_DETAIL, {"offerDetailParam": {"offerId": ids[n % len(ids)], "country": "en"}}
 
 
 def _worker(base_url: str, credentials: Credentials, kind: str, ids: list[int], seconds: float, threads: int,
@@ -116,7 +115,7 @@ def measure(sandbox: SandboxProcess, scenario: Scenario, ids: list[int], seconds
             threads: int) -> dict[str, Any]:
     server = psutil.Process(sandbox.pid)
     if scenario.warm:
-        distinct = SEARCH_PAGES if scenario.kind == "search" else len(ids) // 20
+        distinct = SEARCH_PAGES if scenario.kind == "search" else len(ids)
         _sequential(sandbox, scenario.kind, ids, distinct)
     before = server.cpu_times()
     started = time.perf_counter()

@@ -86,17 +86,32 @@ OPEN1688_SANDBOX_SEED = 1688
 OPEN1688_SANDBOX_OFFERS = 1_000_000
 #: Results the sandbox search pages through per query before it stops answering (as the real gateway does).
 OPEN1688_SANDBOX_SEARCH_CAP = 2000
+#: The sandbox's totalRecords says the cap, not the true count, when more match (as a relayed real answer did);
+#: False: the true count. UNCONFIRMED by the official pages.
+OPEN1688_SANDBOX_REPORT_CAPPED_TOTAL = True
+#: Whether the sandbox's saleFilterList bounds are inclusive (UNCONFIRMED by the official pages); False: exclusive.
+OPEN1688_SANDBOX_SALE_FILTER_INCLUSIVE = True
 #: Calls per second the sandbox allows this app before answering gw.QosAppFrequencyLimit (0 = unlimited).
 OPEN1688_SANDBOX_QPS = 0.0
+#: Calls per second the sandbox allows per API before answering gw.QosApiFrequencyLimit, by API name, e.g.
+#: {"product.search.queryProductDetail": 5}. Empty: no per-API limit.
+OPEN1688_SANDBOX_API_QPS = {}
+#: HTTP status of the sandbox's gw.QosApiFrequencyLimit answers (UNCONFIRMED by the official pages).
+OPEN1688_SANDBOX_API_QOS_STATUS = 400
 #: Send Retry-After with the sandbox's gw.QosAppFrequencyLimit answers (whether the real gateway does is unknown).
 OPEN1688_SANDBOX_RETRY_AFTER = False
 #: Product-API calls the sandbox serves before answering gw.NoUsageLeftError (0 = unlimited).
 OPEN1688_SANDBOX_BUDGET = 0
 #: Offer ids the sandbox accepts per alibaba.cross.productList call; more is a business error.
 OPEN1688_SANDBOX_DETAIL_BATCH_MAX = 20
+#: Offer ids in the app's cross-border listing relation (铺货): the only ones the sandbox's
+#: alibaba.cross.productList answers; any other fails in its message (574325651XXX:商品不存在).
+OPEN1688_SANDBOX_LISTED_OFFERS = []
+#: What soldOut of the sandbox's queryProductDetail counts: totalSales or sales30 (the page does not say).
+OPEN1688_SANDBOX_SOLD_OUT_SALES = "totalSales"
 #: Largest search pageSize the sandbox accepts; more is a business error.
 OPEN1688_SANDBOX_MAX_PAGE_SIZE = 50
-#: APIs the sandbox answers gw.APIACLDecline for, by name (alibaba.cross.productList) or key (batch_detail).
+#: APIs the sandbox answers gw.APIACLDecline for, by name (alibaba.cross.productList) or key (product_list).
 OPEN1688_SANDBOX_ACL_DENY = []
 #: Drift epoch the sandbox answers from: 0 is the generated catalogue; each epoch changes ~5% of offers.
 OPEN1688_SANDBOX_EPOCH = 0
@@ -108,8 +123,11 @@ OPEN1688_SANDBOX_ROTATE_REFRESH_TOKEN = False
 OPEN1688_SANDBOX_UPLOAD_MAX_BYTES = 3 * 1024 * 1024
 #: Host of absolute image URLs in sandbox answers; "sandbox" points them at the sandbox itself (downloadable).
 OPEN1688_SANDBOX_IMAGE_HOST = "https://cbu01.alicdn.com"
-#: Fault injection on product APIs, e.g. {"seed": 7, "server_error": 0.05, "timeout": 0.01,
-#: "expire_tokens_after": [300, 900]}; see harvester.sandbox.config.FaultConfig. Empty: no faults.
+#: Host of mainVideo/detailVideo URLs in sandbox answers; "sandbox" points them at the sandbox itself.
+OPEN1688_SANDBOX_VIDEO_HOST = "https://cloud.video.taobao.com"
+#: Fault injection on product APIs, e.g. {"seed": 7, "server_error": 0.05, "timeout": 0.01, "isp_error": 0.01,
+#: "isp_status": 500, "expire_tokens_after": [300, 900]}; see harvester.sandbox.config.FaultConfig. Empty: no
+#: faults.
 OPEN1688_SANDBOX_FAULTS = {}
 #: Credentials the sandbox accepts (app key, secret, pre-issued access and refresh token); empty: random per run.
 OPEN1688_SANDBOX_APP_KEY = ""

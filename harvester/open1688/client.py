@@ -259,8 +259,13 @@ class Client:
         return str(self._call(endpoints.IMAGE_UPLOAD, {"uploadImageParam": param}).data)
 
     def current_time(self) -> datetime:
-        """The gateway's clock (UTC, to the second): a signed call that needs no token."""
-        answer = self._call(endpoints.CURRENT_TIME, {}).data  # a bare JSON string: "20261010164552223+0800"
+        """The gateway's clock (UTC, to the second): a signed call that needs no token.
+
+        The gateway answers a bare JSON string, ``"20261010164552223+0800"``
+        (PROTOCOL.md section 1, measured): the endpoint says so, and
+        ``outcomes.classify`` reads it as the answer's data.
+        """
+        answer = self._call(endpoints.CURRENT_TIME, {}).data
         moment = oauth.parse_gateway_time(answer if isinstance(answer, str) else None)
         if moment is None:
             raise GatewayError(Outcome(Action.FAILED, "bad_time", f"the gateway answered currentTime with {answer!r}"))

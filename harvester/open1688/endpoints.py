@@ -116,6 +116,10 @@ _CROSSBORDER = "com.alibaba.fenxiao.crossborder"
 _NESTED_RESULT = ("result", "result")
 
 KEYWORD_SEARCH = Endpoint("keyword_search", _CROSSBORDER, "product.search.keywordQuery", result_path=_NESTED_RESULT)
+#: Search navigation: the facets (``snId`` values) of a keyword.
+KEYWORD_NAVIGATION = Endpoint(
+    "keyword_navigation", _CROSSBORDER, "product.search.keywordSNQuery", result_path=_NESTED_RESULT
+)
 IMAGE_UPLOAD = Endpoint("image_upload", _CROSSBORDER, "product.image.upload", result_path=_NESTED_RESULT)
 IMAGE_SEARCH = Endpoint("image_search", _CROSSBORDER, "product.search.imageQuery", result_path=_NESTED_RESULT)
 KEYWORD_NAVIGATION = Endpoint(

@@ -1,24 +1,42 @@
-"""The product APIs behind the gateway checks: parameters in, business answers out (PROTOCOL.md section 5).
+"""The product APIs behind the gateway checks: parameters in, business answers out, each in its page's envelope.
 
-Every answer here is HTTP 200: success, or a business error in the envelope
-(``{"result": {"success": false, "code", "message"}}``; at the top level for
-``alibaba.cross.productList``, whose success flag lives there). Business
-error codes are the sandbox's own (the real ones are unconfirmed):
+Every answer here is HTTP 200: success, or a business error in the API's
+own envelope (PROTOCOL.md section 4):
+
+- keywordQuery, querySellerOfferList, queryProductDetail:
+  ``{"result": {"success", "code", "message", "result"}}``, ``success`` a
+  Boolean (about one call in five a ``"true"``/``"false"`` string, as relayed
+  answers send it, chosen by the call's business parameters so that a replay
+  is answered identically);
+- imageQuery and image.upload: the same, ``success`` always a String;
+- keywordSNQuery: ``{"result": {"success", "retCode", "retMsg", "result"}}``, ``retCode`` ``S0000``;
+- alibaba.cross.productList: ``{"success", "message", "productList"}`` at the top.
+
+Business error codes are the sandbox's own (the pages document none):
 ``INVALID_PARAMETER``, ``OFFER_NOT_FOUND`` (message ``商品不存在``),
-``IMAGE_INVALID``, ``IMAGE_TOO_LARGE``, ``IMAGE_NOT_FOUND``. About one call in
-five writes ``success`` as a string (``"true"``/``"false"``), chosen by the
-call's business parameters so that a replay is answered identically.
+``IMAGE_INVALID``, ``IMAGE_TOO_LARGE``, ``IMAGE_NOT_FOUND``.
 
-Search answers apply the configured cap: ``totalRecords`` is the true number
-of matches, ``totalPage`` covers only ``min(total, cap)`` results, the page
-that crosses the cap comes back short and pages past it come back with an
-empty ``data``. A client learns of the truncation from the answers
-(``totalRecords`` beyond ``totalPage * pageSize``), never from a constant.
+Searches apply the configured cap. With more matches than ``search_cap``,
+``totalRecords`` says the cap (``report_capped_total``, as a relayed real
+answer did: total 2000, pages 41 at size 50; off, the true number, the
+sandbox's old habit), ``totalPage`` is ``min(ceil(true / size), cap // size + 1)``
+(41 for 2,000 at 50: the relayed answer's count, one more than the cap
+fills), the page that crosses the cap comes back short and pages past it
+empty. A client learns of a truncation from ``totalRecords`` at the cap,
+never from ``totalPage``. The paging numbers are Integers by the pages and
+strings in the relayed answer: about one call in four sends them as strings.
 
-Search items show the epoch-0 listing (search lags behind the offers, as a
-real index does) but leave out offers gone at the current epoch; details
-show the current epoch. Rendered items are cached as UTF-8 JSON per (API,
-offer, epoch), bounded by size, so a page asked for again costs a join.
+Search items show the offer as it is at the current epoch (price, stock,
+``modifyDate``...), but filters, sorting and counts read the epoch-0 listing
+(search lags behind the offers, as a real index does) and leave out offers
+gone by now: past epoch 0 an item found in a price band may show a price
+that has since left it. Details show the current epoch. Rendered items are
+cached as UTF-8 JSON per (API, offer, epoch, currency), bounded by size, so
+a page asked for again costs a join.
+
+``alibaba.cross.productList`` answers only the offers in ``listed_offers``
+(the app's cross-border listing relation); every other id fails in
+``message`` as ``574325651XXX:商品不存在``, comma-separated, as the page shows.
 """
 
 from __future__ import annotations
@@ -32,95 +50,63 @@ import zlib
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from harvester.open1688 import endpoints, queries, signing
+from harvester.open1688 import endpoints, signing
 
+from . import params as read
 from .answers import Renderer
 from .catalogue import Catalogue
 from .config import SandboxConfig
 from .counters import Counters
+from .facets import child_id, child_name
 from .images import ImageMatch
 from .lru import LruCache
+from .params import BusinessError, invalid
 from .wire import JSON_TYPE, Answer, dumps
 
-INVALID_PARAMETER = "INVALID_PARAMETER"
 OFFER_NOT_FOUND = "OFFER_NOT_FOUND"
 IMAGE_INVALID = "IMAGE_INVALID"
 IMAGE_TOO_LARGE = "IMAGE_TOO_LARGE"
 IMAGE_NOT_FOUND = "IMAGE_NOT_FOUND"
 NOT_FOUND_MESSAGE = "商品不存在"
+OK_MESSAGE = "成功"
+#: keywordSNQuery's success code (its page).
+SN_OK = "S0000"
 #: Rendered answer items kept, in bytes of UTF-8 JSON.
 _FRAGMENT_BYTES = 40_000_000
 _PROTOCOL_PARAMS = {signing.SIGNATURE_PARAM, signing.TIMESTAMP_PARAM, signing.ACCESS_TOKEN_PARAM}
-
-
-class BusinessError(Exception):
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code = code
-        self.message = message
-
-
-def _invalid(message: str) -> BusinessError:
-    return BusinessError(INVALID_PARAMETER, message)
-
-
-def _json_param(params: Mapping[str, str], name: str, kind: type) -> Any:
-    text = params.get(name)
-    if text is None or not text.strip():
-        raise _invalid(f"缺少参数 {name} (missing parameter {name})")
-    try:
-        value = json.loads(text)
-    except ValueError:
-        raise _invalid(f"参数 {name} 不是合法的 JSON ({name} is not valid JSON)") from None
-    if not isinstance(value, kind):
-        raise _invalid(f"参数 {name} 应为 JSON {'对象' if kind is dict else '数组'} ({name} has the wrong JSON type)")
-    return value
-
-
-def _integer(value: Any, name: str, default: int | None = None) -> int:
-    if value is None and default is not None:
-        return default
-    if isinstance(value, bool) or not isinstance(value, (int, str)) or not str(value).strip().lstrip("-").isdigit():
-        raise _invalid(f"{name}={value!r} 不是整数 (not an integer)")
-    return int(value)
-
-
-def _optional_keyword(query: Mapping[str, Any]) -> str | None:
-    """The ``keyword`` that narrows a seller or image search, if any."""
-    keyword = query.get("keyword")
-    if keyword in (None, ""):
-        return None
-    if not isinstance(keyword, str):
-        raise _invalid(f"keyword={keyword!r} 应为字符串 (keyword must be a string)")
-    return keyword
-
-
-def _flag(value: Any) -> bool:
-    return value is True or (isinstance(value, str) and value.strip().lower() == "true")
+#: APIs whose page types ``success`` as a String.
+_STRING_SUCCESS = {endpoints.IMAGE_SEARCH.key, endpoints.IMAGE_UPLOAD.key}
+#: The whole picture, as ``picRegionInfo`` writes regions (the sandbox's images are 400 pixels square).
+_WHOLE_PICTURE = "0,400,0,400"
 
 
 class ProductApis:
     def __init__(self, catalogue: Catalogue, counters: Counters, config: SandboxConfig):
         self._catalogue = catalogue
         self._counters = counters
-        self._fragments: LruCache[tuple[str, int, int], bytes] = LruCache(_FRAGMENT_BYTES, weigh=len)
+        self._fragments: LruCache[tuple[str, int, int, str | None], bytes] = LruCache(_FRAGMENT_BYTES, weigh=len)
         self._images: LruCache[str, ImageMatch | None] = LruCache(10_000)
-        self._renderer = Renderer(catalogue.seed, config.image_host)
+        self._renderer = Renderer(catalogue.seed, config.image_host, config.video_host, config.sold_out_sales)
         self.config = config
+        self._listed = frozenset(config.listed_offers)
         self._handlers: dict[str, Callable[[Mapping[str, str]], Answer]] = {
             endpoints.KEYWORD_SEARCH.key: self._keyword_search,
+            endpoints.KEYWORD_NAVIGATION.key: self._navigation,
             endpoints.IMAGE_SEARCH.key: self._image_search,
             endpoints.SELLER_OFFERS.key: self._seller_offers,
             endpoints.PRODUCT_DETAIL.key: self._detail,
-            endpoints.PRODUCT_LIST.key: self._batch_detail,
+            endpoints.PRODUCT_LIST.key: self._product_list,
             endpoints.IMAGE_UPLOAD.key: self._upload,
         }
 
-    def configure(self, config: SandboxConfig, image_host: str) -> None:
-        """Take a new configuration; ``image_host`` is the resolved host (the server's own for ``sandbox``)."""
+    def configure(self, config: SandboxConfig, image_host: str, video_host: str) -> None:
+        """Take a new configuration; the hosts are resolved (the server's own for ``sandbox``)."""
         self.config = config
-        if image_host.rstrip("/") != self._renderer.image_host:
-            self._renderer = Renderer(self._catalogue.seed, image_host)
+        self._listed = frozenset(config.listed_offers)
+        renderer = self._renderer
+        if (image_host.rstrip("/"), video_host.rstrip("/")) != (renderer.image_host, renderer.video_host) \
+                or config.sold_out_sales != renderer.sold_out_sales:
+            self._renderer = Renderer(self._catalogue.seed, image_host, video_host, config.sold_out_sales)
             self._fragments.clear()
 
     def handles(self, endpoint: endpoints.Endpoint) -> bool:
@@ -131,173 +117,197 @@ class ProductApis:
         try:
             return self._handlers[endpoint.key](params), "ok"
         except BusinessError as error:
-            success = self._success(params, False)
-            document = {"success": success, "code": error.code, "message": error.message}
-            if endpoint.key != endpoints.PRODUCT_LIST.key:
-                document = {"result": document}
+            success = self._success(endpoint, params, False)
+            if endpoint.key == endpoints.PRODUCT_LIST.key:
+                document: dict[str, Any] = {"success": success, "message": error.message}
+            elif endpoint.key == endpoints.KEYWORD_NAVIGATION.key:
+                document = {"result": {"success": success, "retCode": error.code, "retMsg": error.message}}
+            else:
+                document = {"result": {"success": success, "code": error.code, "message": error.message}}
             return Answer(200, dumps(document)), error.code
 
-    def _success(self, params: Mapping[str, str], value: bool) -> bool | str:
-        """``success`` as a bool, or for about one call in five as the string the real gateway sometimes sends."""
+    @staticmethod
+    def _draw(params: Mapping[str, str]) -> int:
+        """A number fixed by the call's business parameters: the same call always meets the same noise."""
         business = "&".join(f"{k}={v}" for k, v in sorted(params.items()) if k not in _PROTOCOL_PARAMS)
-        if zlib.crc32(business.encode("utf-8")) % 5 == 0:
+        return zlib.crc32(business.encode("utf-8"))
+
+    def _success(self, endpoint: endpoints.Endpoint, params: Mapping[str, str], value: bool) -> bool | str:
+        """``success`` as its page types it; a Boolean one is a string for about one call in five."""
+        if endpoint.key in _STRING_SUCCESS or self._draw(params) % 5 == 0:
             return "true" if value else "false"
         return value
 
-    def _ok(self, params: Mapping[str, str], result_json: bytes) -> Answer:
-        success = json.dumps(self._success(params, True)).encode("ascii")
-        return Answer(200, b'{"result":{"success":%s,"code":"200","message":null,"result":%s}}' % (success, result_json),
-                      JSON_TYPE)
+    def _ok(self, endpoint: endpoints.Endpoint, params: Mapping[str, str], result_json: bytes) -> Answer:
+        success = json.dumps(self._success(endpoint, params, True)).encode("ascii")
+        message = dumps(OK_MESSAGE)
+        return Answer(200, b'{"result":{"success":%s,"code":"200","message":%s,"result":%s}}'
+                      % (success, message, result_json), JSON_TYPE)
 
     # --- rendered items, cached -----------------------------------------------
 
-    def _fragment(self, kind: str, offer_id: int, epoch: int) -> bytes:
+    def _fragment(self, kind: str, offer_id: int, epoch: int, currency: str | None = None) -> bytes:
         """An item rendered as UTF-8 JSON: answers are joined from these bytes, never re-encoded."""
-        key = (kind, offer_id, epoch)
+        key = (kind, offer_id, epoch, currency)
         if key in self._fragments:
             return self._fragments[key]
         offer = self._catalogue.offer(offer_id, epoch)
-        render = {
-            "search": self._renderer.search_item,
-            "image": self._renderer.image_search_item,
-            "detail": self._renderer.detail,
-            "list": self._renderer.product_list_item,
-        }[kind]
-        return self._fragments.put(key, dumps(render(offer)))
+        renderer = self._renderer
+        if kind == "detail":
+            document = renderer.detail(offer, currency)
+        else:
+            document = {
+                "search": renderer.search_item,
+                "image": renderer.image_search_item,
+                "seller": renderer.seller_item,
+                "list": renderer.product_list_item,
+            }[kind](offer)
+        return self._fragments.put(key, dumps(document))
 
     # --- searches -------------------------------------------------------------
 
     def _keyword_search(self, params: Mapping[str, str]) -> Answer:
-        query = _json_param(params, "offerQueryParam", dict)
-        keyword = query.get("keyword")
-        if not isinstance(keyword, str) or not keyword.strip():
-            raise _invalid("keyword 不能为空 (keyword is required)")
-        return self._search_page(params, query, "search", keyword=keyword)
+        query = read.json_param(params, "offerQueryParam", dict)
+        keyword = read.text(query, "keyword", required=True)
+        start, end = read.price_band(query)
+        return self._search_page(
+            endpoints.KEYWORD_SEARCH, params, query, "search", keyword=keyword,
+            keyword_translate=read.flag(query.get("keywordTranslate")),
+            price_start=start, price_end=end, category_ids=read.categories(query, with_list=True),
+            facet=read.facet(query), sales=read.sale_ranges(query),
+        )
 
     def _seller_offers(self, params: Mapping[str, str]) -> Answer:
-        query = _json_param(params, "offerQueryParam", dict)
-        seller = query.get("sellerOpenId")
-        if not isinstance(seller, str) or not seller.strip():
-            raise _invalid("sellerOpenId 不能为空 (sellerOpenId is required)")
-        return self._search_page(params, query, "search", seller_open_id=seller.strip(),
-                                 keyword=_optional_keyword(query))
+        query = read.json_param(params, "offerQueryParam", dict)
+        seller = read.text(query, "sellerOpenId", required=True)
+        start, end = read.price_band(query)
+        return self._search_page(
+            endpoints.SELLER_OFFERS, params, query, "seller", seller_open_id=seller,
+            keyword=read.text(query, "keyword"), price_start=start, price_end=end,
+            category_ids=read.categories(query, with_list=False),
+        )
 
     def _image_search(self, params: Mapping[str, str]) -> Answer:
-        query = _json_param(params, "offerQueryParam", dict)
+        query = read.json_param(params, "offerQueryParam", dict)
+        match = self._image_match(query)
+        start, end = read.price_band(query)
+        region = read.text(query, "region") or _WHOLE_PICTURE
+        return self._search_page(
+            endpoints.IMAGE_SEARCH, params, query, "image", image_match=match, image_search=True,
+            keyword=read.text(query, "keyword"), keyword_translate=read.flag(query.get("keywordTranslate")),
+            price_start=start, price_end=end,
+            category_ids=read.categories(query, with_list=False),
+            extra=b',"picRegionInfo":' + dumps({"currentRegion": region, "yoloCropRegion": _WHOLE_PICTURE}),
+        )
+
+    def _image_match(self, query: Mapping[str, Any]) -> ImageMatch | None:
+        """What an image search looks for: an uploaded ``imageId``, or a 1688 image link in ``imageAddress``."""
         image_id = query.get("imageId")
-        if not isinstance(image_id, (str, int)) or not str(image_id).strip():
-            raise _invalid("imageId 不能为空 (imageId is required)")
+        if image_id in (None, ""):
+            address = read.text(query, "imageAddress")
+            if address is None:
+                raise invalid("imageId 不能为空 (imageId is required, or a 1688 image link in imageAddress)")
+            decoded = self._catalogue.image_paths.decode(address)
+            if decoded is None or decoded[0] >= self._catalogue.size:
+                return None
+            return ImageMatch(decoded[0], 0)
+        if not isinstance(image_id, (str, int)) or isinstance(image_id, bool) or not str(image_id).strip():
+            raise invalid(f"imageId={image_id!r} 应为字符串 (imageId must be the id product.image.upload gave)")
         if str(image_id) not in self._images:
             raise BusinessError(IMAGE_NOT_FOUND, f"图片不存在 (unknown imageId {image_id})")
-        match = self._images[str(image_id)]
-        return self._search_page(params, query, "image", image_match=match, image_search=True,
-                                 keyword=_optional_keyword(query))
+        return self._images[str(image_id)]
 
-    def _search_page(self, params: Mapping[str, str], query: Mapping[str, Any], kind: str, **subject: Any) -> Answer:
-        page = _integer(query.get("beginPage"), "beginPage", 1)
-        size = _integer(query.get("pageSize"), "pageSize", 20)
+    def _search_page(self, endpoint: endpoints.Endpoint, params: Mapping[str, str], query: Mapping[str, Any],
+                     kind: str, extra: bytes = b"", **subject: Any) -> Answer:
+        page = read.integer(query.get("beginPage"), "beginPage", 1)
+        size = read.integer(query.get("pageSize"), "pageSize", 20)
         if page < 1:
-            raise _invalid(f"beginPage={page} 必须从 1 开始 (beginPage starts at 1)")
+            raise invalid(f"beginPage={page} 必须从 1 开始 (beginPage starts at 1)")
         if not 1 <= size <= self.config.max_page_size:
-            raise _invalid(f"pageSize={size} 超出范围 1..{self.config.max_page_size} (pageSize out of range)")
-        self._country(query)
+            raise invalid(f"pageSize={size} 超出范围 1..{self.config.max_page_size} (pageSize out of range)")
+        read.country(query)
         ids = self._catalogue.search(
-            keyword_translate=_flag(query.get("keywordTranslate")),
+            filters=read.filters(query),
+            sort=read.sort(query),
             epoch=self.config.epoch,
-            **self._narrowing(query),
+            sales_inclusive=self.config.sale_filter_inclusive,
             **subject,
         )
         total = len(ids)
-        reachable = min(total, self.config.search_cap)
+        cap = self.config.search_cap
+        reachable = min(total, cap)
         start = (page - 1) * size
         chunk = ids[start:min(start + size, reachable)] if start < reachable else []
-        data = b",".join(self._fragment(kind, offer_id, 0) for offer_id in chunk)
-        head = (f'{{"totalRecords":{total},"totalPage":{math.ceil(reachable / size)},"pageSize":{size},'
-                f'"currentPage":{page},"data":[').encode("ascii")
-        return self._ok(params, head + data + b"]}")
+        epoch = self.config.epoch
+        data = b",".join(self._fragment(kind, offer_id, epoch) for offer_id in chunk)
+        if self.config.report_capped_total:
+            records, pages = reachable, min(math.ceil(total / size), cap // size + 1)
+        else:
+            records, pages = total, math.ceil(reachable / size)
+        paging = {"totalRecords": records, "totalPage": pages, "pageSize": size, "currentPage": page}
+        if self._draw(params) >> 8 & 3 == 0:
+            paging = {key: str(value) for key, value in paging.items()}
+        head = dumps(paging)[:-1] + b',"data":['
+        return self._ok(endpoint, params, head + data + b"]" + extra + b"}")
 
-    @staticmethod
-    def _country(query: Mapping[str, Any]) -> str:
-        country = query.get("country")
-        if not isinstance(country, str) or not country.strip():
-            raise _invalid("country 不能为空 (country is required, e.g. en)")
-        if country.strip().lower() == "zh":
-            raise _invalid("country 不支持 zh (zh is not accepted; use en, ja, ko...)")
-        return country
-
-    @staticmethod
-    def _narrowing(query: Mapping[str, Any]) -> dict[str, Any]:
-        """Price band, categories, filters and sort, validated as the client validates them."""
-        try:
-            price_start = queries.parse_price(query.get("priceStart"), "priceStart")
-            price_end = queries.parse_price(query.get("priceEnd"), "priceEnd")
-            filters = queries.parse_filters(query.get("filter"))
-            sort = query.get("sort")
-            if sort not in (None, "") and not isinstance(sort, dict) \
-                    and not (isinstance(sort, str) and sort.strip().startswith("{")):
-                raise queries.QueryError(f"sort={sort!r} must be a JSON string such as {{\"price\":\"asc\"}}")
-            parsed_sort = queries.parse_sort(sort)
-        except queries.QueryError as error:
-            raise _invalid(str(error)) from None
-        if price_start is not None and price_end is not None and price_start > price_end:
-            raise _invalid(f"priceStart={price_start} 大于 priceEnd={price_end} (priceStart above priceEnd)")
-        categories = []
-        if query.get("categoryId") not in (None, ""):
-            categories.append(_integer(query.get("categoryId"), "categoryId"))
-        for item in str(query.get("categoryIdList") or "").split(","):
-            if item.strip():
-                categories.append(_integer(item.strip(), "categoryIdList"))
-        return {
-            "price_start": price_start,
-            "price_end": price_end,
-            "category_ids": categories,
-            "filters": filters,
-            "sort": parsed_sort,
-        }
+    def _navigation(self, params: Mapping[str, str]) -> Answer:
+        query = read.json_param(params, "snParams", dict)
+        keyword = read.text(query, "keyword", required=True)
+        for name in ("language", "region", "currency"):
+            read.text(query, name, required=True)
+        navigation = self._catalogue.navigation(keyword)
+        result = [
+            {"id": nav.id, "name": nav.name, "translateName": nav.translate_name,
+             "children": [{"id": child_id(nav, value), "name": value,
+                           "translateName": child_name(nav, value)} for value in values]}
+            for nav, values in navigation
+        ]
+        success = json.dumps(self._success(endpoints.KEYWORD_NAVIGATION, params, True)).encode("ascii")
+        body = b'{"result":{"success":%s,"retCode":"%s","retMsg":%s,"result":%s}}' % (
+            success, SN_OK.encode("ascii"), dumps(OK_MESSAGE), dumps(result))
+        return Answer(200, body, JSON_TYPE)
 
     # --- details --------------------------------------------------------------
 
     def _detail(self, params: Mapping[str, str]) -> Answer:
-        query = _json_param(params, "offerDetailParam", dict)
-        offer_id = _integer(query.get("offerId"), "offerId")
-        self._country(query)
+        query = read.json_param(params, "offerDetailParam", dict)
+        offer_id = read.integer(query.get("offerId"), "offerId")
+        read.country(query)
+        currency = read.text(query, "currency")
         epoch = self.config.epoch
         index = self._catalogue.live_index(offer_id, epoch)
         if index is None:
             raise BusinessError(OFFER_NOT_FOUND, NOT_FOUND_MESSAGE)
-        item = self._fragment("detail", offer_id, epoch)
+        item = self._fragment("detail", offer_id, epoch, currency.upper() if currency else None)
         self._counters.detail_served(index)
-        return self._ok(params, item)
+        return self._ok(endpoints.PRODUCT_DETAIL, params, item)
 
-    def _batch_detail(self, params: Mapping[str, str]) -> Answer:
-        requested = _json_param(params, "productIdList", list)
+    def _product_list(self, params: Mapping[str, str]) -> Answer:
+        requested = read.json_param(params, "productIdList", list)
         if not requested:
-            raise _invalid("productIdList 不能为空 (productIdList is empty)")
+            raise invalid("productIdList 不能为空 (productIdList is empty)")
         if len(requested) > self.config.detail_batch_max:
-            raise _invalid(f"productIdList 最多 {self.config.detail_batch_max} 个 "
-                           f"(at most {self.config.detail_batch_max} ids per call, got {len(requested)})")
-        offer_ids = list(dict.fromkeys(_integer(item, "productIdList[]") for item in requested))
+            raise invalid(f"productIdList 最多 {self.config.detail_batch_max} 个 "
+                          f"(at most {self.config.detail_batch_max} ids per call, got {len(requested)})")
+        offer_ids = list(dict.fromkeys(read.integer(item, "productIdList[]") for item in requested))
         epoch = self.config.epoch
         found, missing = [], []
         for offer_id in offer_ids:
-            index = self._catalogue.live_index(offer_id, epoch)
-            if index is None:
+            if offer_id not in self._listed or self._catalogue.live_index(offer_id, epoch) is None:
                 missing.append(f"{offer_id}:{NOT_FOUND_MESSAGE}")
                 continue
             found.append(self._fragment("list", offer_id, epoch))
-            self._counters.detail_served(index)
-        message = dumps(";".join(missing)) if missing else b"null"
-        success = json.dumps(self._success(params, True)).encode("ascii")
-        body = b'{"success":%s,"message":%s,"productList":[%s]}' % (success, message, b",".join(found))
+        message = dumps(",".join(missing)) if missing else b"null"
+        success = json.dumps(self._success(endpoints.PRODUCT_LIST, params, True)).encode("ascii")
+        body = b'{"productList":[%s],"success":%s,"message":%s}' % (b",".join(found), success, message)
         return Answer(200, body, JSON_TYPE)
 
     # --- images ---------------------------------------------------------------
 
     def _upload(self, params: Mapping[str, str]) -> Answer:
-        query = _json_param(params, "uploadImageParam", dict)
-        encoded = query.get("imageBase64")
-        if not isinstance(encoded, str) or not encoded.strip():
-            raise _invalid("imageBase64 不能为空 (imageBase64 is required)")
+        query = read.json_param(params, "uploadImageParam", dict)
+        encoded = read.text(query, "imageBase64", required=True)
+        assert encoded is not None
         if encoded.startswith("data:") and "," in encoded:
             encoded = encoded.split(",", 1)[1]
         if len(encoded) * 3 // 4 > self.config.upload_max_bytes + 3:
@@ -314,5 +324,5 @@ class ProductApis:
             raise BusinessError(IMAGE_INVALID, "无法识别的图片 (not an image)") from None
         image_id = str(int.from_bytes(hashlib.blake2b(data, digest_size=7).digest(), "big"))
         self._images.put(image_id, match)
-        return self._ok(params, dumps(image_id))
+        return self._ok(endpoints.IMAGE_UPLOAD, params, dumps(image_id))
 

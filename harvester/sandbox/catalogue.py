@@ -20,6 +20,7 @@ from decimal import Decimal
 from functools import lru_cache
 
 from .drift import Drift
+from .facets import Facet, Navigation
 from .images import ImageMatch, ImagePaths, VisualCodes
 from .layout import Block, Layout
 from .listing import Listing, ListingFacts
@@ -27,8 +28,9 @@ from .lru import LruCache
 from .offers import OfferBuilder
 from .records import Category, Offer, Seller
 from .scramble import Feistel
-from .search import SearchEngine, SearchRequest
+from .search import SaleRange, SearchEngine, SearchRequest
 from .sellers import SellerDirectory
+from .videos import MAIN, VideoPaths, frame, mp4
 
 DEFAULT_SEED = 1688
 DEFAULT_SIZE = 1_000_000
@@ -70,8 +72,10 @@ class Catalogue:
         self.listings = ListingFacts(seed)
         self.sellers = SellerDirectory(seed, self.layout)
         self.image_paths = ImagePaths(seed)
+        self.video_paths = VideoPaths(seed)
         self.visual_codes = VisualCodes(seed, size)
-        self.builder = OfferBuilder(seed, self.layout, self.listings, self.sellers, self.image_paths, self.offer_id)
+        self.builder = OfferBuilder(seed, self.layout, self.listings, self.sellers, self.image_paths,
+                                    self.video_paths, self.offer_id)
         self.drift = Drift(seed, self.builder)
         self._engine = SearchEngine(
             self.layout,
@@ -82,6 +86,7 @@ class Catalogue:
         )
         self._records: LruCache[tuple[int, int], Offer | None] = LruCache(2048)
         self._jpegs = lru_cache(maxsize=256)(self._render)
+        self._videos = lru_cache(maxsize=64)(self._film)
 
     # --- identifiers ------------------------------------------------------
 
@@ -166,6 +171,9 @@ class Catalogue:
         filters: Iterable[str] = (),
         sort: tuple[str, str] | None = None,
         epoch: int = 0,
+        sales: Iterable[SaleRange] = (),
+        sales_inclusive: bool = True,
+        facet: Facet | None = None,
     ) -> array:
         """The complete ordered list of matching offer ids (before any cap or paging).
 
@@ -173,12 +181,39 @@ class Catalogue:
         ``image_match`` an upload produced, ``None`` when it matched nothing);
         a keyword given with a seller or an image narrows them.
         """
+        request = self._request(keyword, keyword_translate, seller_open_id, image_match, image_search, price_start,
+                                price_end, category_ids, filters, sort, epoch, sales, sales_inclusive, facet)
+        return array("q") if request is None else self._engine.search(request)
+
+    def navigation(self, keyword: str, keyword_translate: bool = False) -> list[tuple[Navigation, list[str]]]:
+        """The search navigation of a keyword (``keywordSNQuery``): its matches' facets, most offers first."""
+        request = self._request(keyword, keyword_translate)
+        return [] if request is None else self._engine.navigation(request)
+
+    def _request(
+        self,
+        keyword: str | None = None,
+        keyword_translate: bool = False,
+        seller_open_id: str | None = None,
+        image_match: ImageMatch | None = None,
+        image_search: bool = False,
+        price_start: Decimal | None = None,
+        price_end: Decimal | None = None,
+        category_ids: Iterable[int] = (),
+        filters: Iterable[str] = (),
+        sort: tuple[str, str] | None = None,
+        epoch: int = 0,
+        sales: Iterable[SaleRange] = (),
+        sales_inclusive: bool = True,
+        facet: Facet | None = None,
+    ) -> SearchRequest | None:
+        """The engine's request, or ``None`` for a seller the catalogue does not know."""
         seller = None
         if seller_open_id is not None:
             seller = self.sellers.number(seller_open_id)
             if seller is None:
-                return array("q")
-        return self._engine.search(SearchRequest(
+                return None
+        return SearchRequest(
             keyword=keyword,
             keyword_translate=keyword_translate,
             seller=seller,
@@ -190,7 +225,10 @@ class Catalogue:
             filters=tuple(sorted(set(filters))),
             sort=sort,
             epoch=epoch,
-        ))
+            sales=tuple(sales),
+            sales_inclusive=sales_inclusive,
+            facet=facet,
+        )
 
     # --- images -----------------------------------------------------------
 
@@ -207,6 +245,21 @@ class Catalogue:
         if decoded is None or decoded[0] >= self.size:
             return None
         return self._jpegs(*decoded)
+
+    def video_at(self, path: str) -> bytes | None:
+        """The MP4 a video path of an answer points at, or ``None`` for a path that is not an offer's video."""
+        decoded = self.video_paths.decode(path)
+        if decoded is None or decoded[0] >= self.size:
+            return None
+        offer = self.offer(self.offer_id(decoded[0]))
+        if path not in (offer.main_video_path, offer.detail_video_path):
+            return None
+        return self._videos(*decoded)
+
+    def _film(self, index: int, kind: int) -> bytes:
+        """A main video shows the first three pictures, a detail video the first two in reverse."""
+        numbers = (0, 1, 2) if kind == MAIN else (1, 0)
+        return mp4(frame(self._jpegs(index, number)) for number in numbers)
 
     def match_image(self, data: bytes) -> ImageMatch | None:
         """The offer an uploaded image shows; raises ``ValueError`` when the bytes are not an image."""

@@ -22,8 +22,8 @@ from .server import RunningSandbox, start_sandbox
 #: Flag -> SandboxConfig field.
 _FLAGS = {
     "seed": int, "offers": int, "qps": float, "budget": int, "search_cap": int, "epoch": int,
-    "detail_batch_max": int, "image_host": str, "app_key": str, "app_secret": str, "access_token": str,
-    "refresh_token": str,
+    "detail_batch_max": int, "image_host": str, "video_host": str, "app_key": str, "app_secret": str,
+    "access_token": str, "refresh_token": str,
 }
 
 

@@ -112,9 +112,15 @@ class FaultConfig:
     huge_bytes: int = 50 * 1024 * 1024
     #: Product-API call numbers (1-based) before which every access token is expired, e.g. (300, 900).
     expire_tokens_after: tuple[int, ...] = ()
+    #: ``gw.ISPInvokeError`` and ``gw.ISPInvokeTimeout``: the gateway could not get an answer from the
+    #: service behind it (PROTOCOL.md section 4: retry with backoff).
+    isp_error: float = 0.0
+    isp_timeout: float = 0.0
+    #: HTTP status of those answers: UNCONFIRMED by the pages, 500 chosen.
+    isp_status: int = 500
 
     SHARES = ("server_error", "html_error", "timeout", "malformed", "slow", "qos_burst", "huge", "deep",
-              "wrong_types", "gbk")
+              "wrong_types", "gbk", "isp_error", "isp_timeout")
 
     def __post_init__(self) -> None:
         for name in self.SHARES:
@@ -124,12 +130,14 @@ class FaultConfig:
             raise ConfigError("fault shares add up to more than 1")
         if self.slow_seconds < 0 or self.stall_seconds <= 0 or self.qos_burst_length < 1:
             raise ConfigError("faults: slow_seconds >= 0, stall_seconds > 0 and qos_burst_length >= 1 are required")
+        if not 400 <= self.isp_status <= 599:
+            raise ConfigError("faults.isp_status must be an HTTP error status (400-599)")
 
     @classmethod
     def from_dict(cls, values: Mapping[str, Any]) -> FaultConfig:
         converters: dict[str, Callable[[Any], Any]] = {name: float for name in cls.SHARES}
         converters.update(seed=int, slow_seconds=float, stall_seconds=float, qos_burst_length=int,
-                          huge_bytes=int, expire_tokens_after=_ints)
+                          huge_bytes=int, expire_tokens_after=_ints, isp_status=int)
         return _build(cls, converters, values, "faults")
 
     def to_dict(self) -> dict[str, Any]:
@@ -146,6 +154,28 @@ def _faults(value: Any) -> FaultConfig:
     return value if isinstance(value, FaultConfig) else FaultConfig.from_dict(_mapping(value))
 
 
+def _rates(value: Any) -> tuple[tuple[str, float], ...]:
+    """Calls per second by API name, from a mapping or its JSON text, kept as sorted pairs (hashable)."""
+    if isinstance(value, tuple):
+        value = dict(value)
+    rates = tuple(sorted((str(name), float(rate)) for name, rate in _mapping(value).items()))
+    if any(rate <= 0 for _name, rate in rates):
+        raise ValueError("every rate must be above 0 calls per second")
+    return rates
+
+
+def _choice(*choices: str) -> Callable[[Any], str]:
+    def convert(value: Any) -> str:
+        if str(value) not in choices:
+            raise ValueError(f"use one of {', '.join(choices)}")
+        return str(value)
+    return convert
+
+
+#: ``soldOut`` of queryProductDetail: total sales or the last 30 days' (the page does not say which).
+SOLD_OUT_SALES = ("totalSales", "sales30")
+
+
 @dataclass(frozen=True)
 class SandboxConfig:
     #: Catalogue seed and size (fixed for the life of a sandbox).
@@ -153,18 +183,33 @@ class SandboxConfig:
     offers: int = 1_000_000
     #: Drift epoch the product APIs answer from (0 = as generated).
     epoch: int = 0
-    #: Results a search pages through (``totalRecords`` still tells the true number).
+    #: Results a search pages through; pages past it come back empty.
     search_cap: int = 2000
+    #: ``totalRecords`` says the cap (not the true number) when more match, as a relayed real answer did;
+    #: off: the true number (the sandbox's old habit). UNCONFIRMED by the pages.
+    report_capped_total: bool = True
     max_page_size: int = 50
+    #: Whether ``saleFilterList`` bounds are inclusive (UNCONFIRMED by the pages); off: both exclusive.
+    sale_filter_inclusive: bool = True
     #: Offer ids accepted per ``alibaba.cross.productList`` call.
     detail_batch_max: int = 20
+    #: Offers in the app's cross-border listing relation (铺货): the only ones ``alibaba.cross.productList``
+    #: answers; any other fails in its ``message``.
+    listed_offers: tuple[int, ...] = ()
+    #: What queryProductDetail's ``soldOut`` counts: ``totalSales`` or ``sales30`` (UNCONFIRMED).
+    sold_out_sales: str = "totalSales"
     #: Calls per second per app, in a sliding one-second window (0 = unlimited).
     qps: float = 0.0
+    #: Calls per second per API name (``{"product.search.queryProductDetail": 5}``), answered
+    #: ``gw.QosApiFrequencyLimit`` beyond; APIs not named are not limited this way.
+    api_qps: tuple[tuple[str, float], ...] = ()
+    #: HTTP status of ``gw.QosApiFrequencyLimit``: UNCONFIRMED by the pages; 400 like the app-wide limit.
+    api_qos_status: int = 400
     #: Product-API calls allowed in total (0 = unlimited).
     budget: int = 0
     #: Send ``Retry-After`` with ``gw.QosAppFrequencyLimit`` (the real gateway's habit is unknown).
     retry_after: bool = False
-    #: APIs the app may not call, by name (``alibaba.cross.productList``) or catalogue key (``batch_detail``).
+    #: APIs the app may not call, by name (``alibaba.cross.productList``) or catalogue key (``product_list``).
     acl_deny: tuple[str, ...] = ()
     #: Seconds an access token lives (``expires_in``).
     access_token_lifetime: int = 36_000
@@ -179,6 +224,8 @@ class SandboxConfig:
     upload_max_bytes: int = 3 * 1024 * 1024
     #: Host of absolute image URLs; ``sandbox`` means the sandbox's own base URL.
     image_host: str = "https://cbu01.alicdn.com"
+    #: Host of ``mainVideo``/``detailVideo`` URLs; ``sandbox`` means the sandbox's own base URL.
+    video_host: str = "https://cloud.video.taobao.com"
     app_key: str | None = None
     app_secret: str | None = None
     access_token: str | None = None
@@ -194,6 +241,14 @@ class SandboxConfig:
             object.__setattr__(self, "faults", _faults(self.faults))
         if not isinstance(self.acl_deny, tuple):
             object.__setattr__(self, "acl_deny", _names(self.acl_deny))
+        if not isinstance(self.listed_offers, tuple):
+            object.__setattr__(self, "listed_offers", _ints(self.listed_offers))
+        if not isinstance(self.api_qps, tuple) or any(not isinstance(pair, tuple) for pair in self.api_qps):
+            object.__setattr__(self, "api_qps", _rates(self.api_qps))
+        if self.sold_out_sales not in SOLD_OUT_SALES:
+            raise ConfigError(f"sold_out_sales must be one of {', '.join(SOLD_OUT_SALES)}")
+        if not 400 <= self.api_qos_status <= 599:
+            raise ConfigError("api_qos_status must be an HTTP error status (400-599)")
         positive = ("offers", "search_cap", "max_page_size", "detail_batch_max", "access_token_lifetime",
                     "refresh_token_lifetime", "code_lifetime", "upload_max_bytes")
         for name in positive:
@@ -206,10 +261,13 @@ class SandboxConfig:
     @classmethod
     def converters(cls) -> dict[str, Callable[[Any], Any]]:
         return {
-            "seed": int, "offers": int, "epoch": int, "search_cap": int, "max_page_size": int,
-            "detail_batch_max": int, "qps": float, "budget": int, "retry_after": _bool, "acl_deny": _names,
+            "seed": int, "offers": int, "epoch": int, "search_cap": int, "report_capped_total": _bool,
+            "max_page_size": int, "sale_filter_inclusive": _bool, "detail_batch_max": int, "listed_offers": _ints,
+            "sold_out_sales": _choice(*SOLD_OUT_SALES), "qps": float, "api_qps": _rates, "api_qos_status": int,
+            "budget": int, "retry_after": _bool, "acl_deny": _names,
             "access_token_lifetime": int, "refresh_token_lifetime": int, "code_lifetime": int,
             "postpone_window": int, "rotate_refresh_token": _bool, "upload_max_bytes": int, "image_host": str,
+            "video_host": str,
             "app_key": _optional_str, "app_secret": _optional_str, "access_token": _optional_str,
             "refresh_token": _optional_str, "faults": _faults,
         }
@@ -255,6 +313,8 @@ class SandboxConfig:
         """Everything but the credentials (the admin API hands those out separately)."""
         values = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name not in self.CREDENTIALS}
         values["acl_deny"] = list(self.acl_deny)
+        values["listed_offers"] = list(self.listed_offers)
+        values["api_qps"] = dict(self.api_qps)
         values["faults"] = self.faults.to_dict()
         return values
 

@@ -34,6 +34,7 @@ class Counters:
         self.detail_served_distinct = 0
         self.detail_served_duplicates = 0
         self.images_served = 0
+        self.videos_served = 0
 
     def call(self, api: str, code: str, now: float) -> None:
         """One call to ``/openapi/...`` and how it was answered (``ok``, an error code, ``fault.<kind>``)."""
@@ -81,4 +82,5 @@ class Counters:
             "detail_served_distinct": self.detail_served_distinct,
             "detail_served_duplicates": self.detail_served_duplicates,
             "images_served": self.images_served,
+            "videos_served": self.videos_served,
         }

@@ -106,7 +106,7 @@ class Drift:
         missing = [combo for combo in range(grid_size(grid)) if combo not in offered]
         if missing and (draws.chance(0.5) or len(offer.skus) == 1):
             added = builder.sku(index, draws.pick(missing))
-            if offer.quote_type == 0:
+            if offer.quote_type != 1:
                 added = _reprice(added, 100, offer.price_tiers[0].price)
             skus = tuple(sorted(offer.skus + (added,), key=lambda sku: builder.skus.combo_of(sku.sku_id)))
             return _settle(offer, skus=skus)

@@ -13,11 +13,17 @@ from typing import Any
 
 from .config import FaultConfig
 from .scramble import Hasher
-from .wire import STALL, Answer, dumps, html_page, json_answer
+from .wire import STALL, Answer, dumps, gateway_error, html_page, json_answer
 
-SERVER_ERROR, HTML_ERROR, TIMEOUT, MALFORMED, SLOW, QOS_BURST, HUGE, DEEP, WRONG_TYPES, GBK = FaultConfig.SHARES
+(SERVER_ERROR, HTML_ERROR, TIMEOUT, MALFORMED, SLOW, QOS_BURST, HUGE, DEEP, WRONG_TYPES, GBK, ISP_ERROR,
+ ISP_TIMEOUT) = FaultConfig.SHARES
 #: Faults that replace the answer (the call never reaches the API); the others alter a real answer.
-REPLACING = (SERVER_ERROR, HTML_ERROR, TIMEOUT, DEEP)
+REPLACING = (SERVER_ERROR, HTML_ERROR, TIMEOUT, DEEP, ISP_ERROR, ISP_TIMEOUT)
+#: The gateway's codes and messages when the service behind it fails or is too slow (messages UNCONFIRMED).
+ISP_ANSWERS = {
+    ISP_ERROR: ("gw.ISPInvokeError", "Remote service invoke error"),
+    ISP_TIMEOUT: ("gw.ISPInvokeTimeout", "Remote service invoke timeout"),
+}
 _DEPTH = 100_000
 
 
@@ -54,6 +60,9 @@ class FaultPlan:
             return Answer(200, b'{"result":' + b"[" * _DEPTH + b"]" * _DEPTH + b"}")
         if kind == HTML_ERROR:
             return html_page(502, "Bad Gateway") if variant < 2 else html_page(504, "Gateway Time-out")
+        if kind in ISP_ANSWERS:
+            code, message = ISP_ANSWERS[kind]
+            return gateway_error(self.config.isp_status, code, message, request_id)
         if variant == 0:
             return json_answer({"error_code": "500", "error_message": "Internal Server Error",
                                 "exception": "Internal Server Error", "request_id": request_id}, 500)

@@ -9,22 +9,31 @@ Checks run in this order for ``/openapi/{protocol}/{version}/{namespace}/{api}/{
 2. signed APIs carry a signature (``gw.SignatureMissing``) that verifies over
    the url path and every parameter but itself (``gw.SignatureInvalid``);
 3. the app may call the API (``gw.APIACLDecline``);
-4. product APIs only: injected faults (when configured);
-5. the calls-per-second window (``gw.QosAppFrequencyLimit``; param2 APIs);
-6. product APIs: a valid access token (HTTP 401), then the call budget
+4. product APIs only: injected faults (when configured), among them
+   ``gw.ISPInvokeError`` / ``gw.ISPInvokeTimeout`` (status ``faults.isp_status``,
+   UNCONFIRMED, 500 by default);
+5. the calls-per-second windows: the app's (``gw.QosAppFrequencyLimit``, 400;
+   param2 APIs), then the API's own when ``api_qps`` names it
+   (``gw.QosApiFrequencyLimit``, status ``api_qos_status``, UNCONFIRMED, 400 by
+   default); a call refused by either occupies neither window;
+6. product APIs: an access token, HTTP 401 ``{"error_code": "401",
+   "error_message", "request_id"}``: "Request need user authenticated" when
+   none is sent, "Request need user authorized" when the one sent is unknown
+   or expired (PROTOCOL.md section 4); then the call budget
    (``gw.NoUsageLeftError``). Calls refused before this point cost nothing.
 
 OAuth (PROTOCOL.md section 3) is served here too: ``GET /oauth/authorize``
 approves at once and redirects with a single-use code; ``getToken`` and
 ``postponeToken`` answer OAuth errors as ``{"error", "error_description"}``
 with 400 (bad grant or request) or 401 (bad client credentials), a shape
-that is UNCONFIRMED. ``system.currentTime`` answers
-``{"result": "yyyyMMddHHmmssSSS+0800"}``.
+that is UNCONFIRMED. ``system.currentTime`` answers a bare JSON string,
+``"20261010164552223+0800"``, as measured.
 
-Offer images are served at their answer paths (``/img/ibank/...jpg``);
-like alicdn, the image host refuses (403) a request whose ``Referer`` is
-not a 1688 page. The admin endpoints under ``/_sandbox/`` are
-:mod:`harvester.sandbox.admin`'s, which the server routes there.
+Offer images are served at their answer paths (``/img/ibank/...jpg``) and
+videos at theirs (``/play/u/.../{id}.mp4``); like alicdn, the media hosts
+refuse (403) a request whose ``Referer`` is not a 1688 page. The admin
+endpoints under ``/_sandbox/`` are :mod:`harvester.sandbox.admin`'s, which the
+server routes there.
 """
 
 from __future__ import annotations
@@ -49,7 +58,11 @@ from .tokens import CHINA, OAuthError, TokenStore
 from .wire import HTML_TYPE, Answer, gateway_error, html_page, json_answer
 
 AUTH_MESSAGE = "Request need user authenticated"
+#: A token was sent but is unknown or expired (PROTOCOL.md section 4: refresh once, retry).
+AUTHORIZE_MESSAGE = "Request need user authorized"
 QOS_MESSAGE = "App call exceeds limited frequency"
+#: UNCONFIRMED: the pages name the code only.
+API_QOS_MESSAGE = "Api call exceeds limited frequency"
 #: Written as the image host when the config asks for the sandbox's own base URL.
 OWN_HOST = "sandbox"
 
@@ -94,21 +107,30 @@ class Gateway:
         tokens.rotate_refresh = config.rotate_refresh_token
         if previous is None or previous.qps != config.qps:
             self._rate = RateWindow(config.qps)
+        if previous is None or previous.api_qps != config.api_qps:
+            self._api_rates = {name: RateWindow(qps) for name, qps in config.api_qps}
         if previous is None or previous.faults != config.faults:
             self._faults = FaultPlan(config.faults)
         self.budget.total = config.budget
-        self.products.configure(config, self.image_host)
+        self.products.configure(config, self.image_host, self.video_host)
+
+    def _host(self, configured: str) -> str:
+        if configured == OWN_HOST:
+            return self.base_url or "http://127.0.0.1"
+        return configured
 
     @property
     def image_host(self) -> str:
-        if self.config.image_host == OWN_HOST:
-            return self.base_url or "http://127.0.0.1"
-        return self.config.image_host
+        return self._host(self.config.image_host)
+
+    @property
+    def video_host(self) -> str:
+        return self._host(self.config.video_host)
 
     def set_base_url(self, base_url: str) -> None:
-        """Where the server listens: image URLs point here when the image host is ``sandbox``."""
+        """Where the server listens: media URLs point here when their host is ``sandbox``."""
         self.base_url = base_url.rstrip("/")
-        self.products.configure(self.config, self.image_host)
+        self.products.configure(self.config, self.image_host, self.video_host)
 
     def configure(self, changes: Mapping[str, Any]) -> SandboxConfig:
         """Apply run-time changes (admin API); raises :class:`ConfigError` for bad ones."""
@@ -121,6 +143,7 @@ class Gateway:
         self.counters.reset()
         self.budget.used = 0
         self._rate = RateWindow(self.config.qps)
+        self._api_rates = {name: RateWindow(qps) for name, qps in self.config.api_qps}
         self._faults = FaultPlan(self.config.faults)
         self._product_calls = 0
 
@@ -156,6 +179,8 @@ class Gateway:
             return self._authorize(params, now)
         if path.startswith("/img/"):
             return self._image(path, headers)
+        if path.startswith("/play/"):
+            return self._video(path, headers)
         return html_page(404, "Not Found")
 
     def _request_id(self) -> str:
@@ -196,21 +221,31 @@ class Gateway:
         if fault in REPLACING:
             self.counters.call(api, f"fault.{fault}", now)
             return self._faults.replacement(fault, self._product_calls, self._request_id())  # type: ignore[arg-type]
-        wait = 1.0 if fault == QOS_BURST else self._rate.admit(now)
+        wait = 1.0 if fault == QOS_BURST else self._rate.wait(now)
         if wait is not None:
             retry = (("Retry-After", str(max(1, math.ceil(wait)))),) if self.config.retry_after else ()
             outcome = f"fault.{QOS_BURST}" if fault == QOS_BURST else None
             return self._refuse(api, now, 400, "gw.QosAppFrequencyLimit", QOS_MESSAGE, retry, outcome)
+        api_rate = self._api_rates.get(api)
+        api_wait = api_rate.wait(now) if api_rate is not None else None
+        if api_wait is not None:
+            retry = (("Retry-After", str(max(1, math.ceil(api_wait)))),) if self.config.retry_after else ()
+            return self._refuse(api, now, self.config.api_qos_status, "gw.QosApiFrequencyLimit", API_QOS_MESSAGE,
+                                retry)
+        self._rate.record(now)
+        if api_rate is not None:
+            api_rate.record(now)
         if endpoint is endpoints.POSTPONE_TOKEN:
             return self._oauth(api, now, lambda: self._postpone(app_key, params, now))
         if endpoint is endpoints.CURRENT_TIME:
             self.counters.call(api, "ok", now)
             stamp = datetime.fromtimestamp(now, CHINA)
-            return json_answer({"result": stamp.strftime("%Y%m%d%H%M%S") + f"{stamp.microsecond // 1000:03d}+0800"})
+            return json_answer(stamp.strftime("%Y%m%d%H%M%S") + f"{stamp.microsecond // 1000:03d}+0800")
         token = params.get(signing.ACCESS_TOKEN_PARAM, "")
         if not self.tokens.access_valid(token, now):
             self.counters.call(api, "401", now)
-            return json_answer({"error_code": "401", "error_message": AUTH_MESSAGE, "request_id": self._request_id()},
+            message = AUTHORIZE_MESSAGE if token else AUTH_MESSAGE
+            return json_answer({"error_code": "401", "error_message": message, "request_id": self._request_id()},
                                401)
         if not self.budget.spend():
             return self._refuse(api, now, 400, "gw.NoUsageLeftError", "SLA bill has no usage left")
@@ -290,12 +325,26 @@ class Gateway:
 
     # --- images ------------------------------------------------------------------
 
-    def _image(self, path: str, headers: Mapping[str, str]) -> Answer:
+    @staticmethod
+    def _foreign_referer(headers: Mapping[str, str]) -> bool:
+        """A ``Referer`` that is not a 1688 page: the media hosts refuse it, as alicdn does."""
         referer = headers.get("referer")
-        if referer and not (urlsplit(referer).hostname or "").endswith("1688.com"):
+        return bool(referer) and not (urlsplit(referer).hostname or "").endswith("1688.com")
+
+    def _image(self, path: str, headers: Mapping[str, str]) -> Answer:
+        if self._foreign_referer(headers):
             return html_page(403, "Forbidden")
         jpeg = self.catalogue.image_at(path.lstrip("/"))
         if jpeg is None:
             return html_page(404, "Not Found")
         self.counters.images_served += 1
         return Answer(200, jpeg, "image/jpeg", (("Cache-Control", "max-age=31536000"),))
+
+    def _video(self, path: str, headers: Mapping[str, str]) -> Answer:
+        if self._foreign_referer(headers):
+            return html_page(403, "Forbidden")
+        video = self.catalogue.video_at(path.lstrip("/"))
+        if video is None:
+            return html_page(404, "Not Found")
+        self.counters.videos_served += 1
+        return Answer(200, video, "video/mp4", (("Cache-Control", "max-age=31536000"),))

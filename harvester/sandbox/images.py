@@ -24,15 +24,23 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from .scramble import Feistel, Hasher, base62, unbase62
 
+#: Image host that relative image paths are relative to (PROTOCOL.md section 9).
+IMAGE_HOST = "https://cbu01.alicdn.com"
 IMAGE_SIZE = 400
 GRID = 8
 _BLOCK = IMAGE_SIZE // GRID
 #: Grey levels of dark and light blocks, and the texture's amplitude: far enough apart that
 #: JPEG at quality 60 and a halving never move a block across the mean.
 _DARK, _LIGHT, _TEXTURE = 62, 192, 22
-#: Image numbers: 0-15 main images, 16-30 SKU images (by spec value), 31 the white-background image.
+#: Image numbers: 0-15 main images, 16-30 SKU images (by spec value), 31 the white-background image,
+#: 32-37 the AIGC-translated main images, 39 the translated white image, 40 a certificate's photo,
+#: 48-62 the translated SKU images.
 SKU_IMAGE_BASE = 16
 WHITE_IMAGE = 31
+TRANS_IMAGE_BASE = 32
+WHITE_TRANS_IMAGE = 39
+CERTIFICATE_IMAGE = 40
+SKU_TRANS_BASE = 48
 
 #: 48 * 2**42 + 2**42 still fits 8 base-62 digits (62**8 ~ 2.18e14).
 _HEAD_SPREAD = 48

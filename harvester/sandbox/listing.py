@@ -47,6 +47,11 @@ class Listing(NamedTuple):
     create_days: int
     create_second: int
     relevance: int
+    #: Units sold in the last 7 and 14 days and in total (``month_sold`` is the last 30 days'):
+    #: ``sales_7d <= sales_14d <= month_sold <= total_sales``.
+    sales_7d: int
+    sales_14d: int
+    total_sales: int
 
     @property
     def price(self) -> Decimal:
@@ -93,6 +98,9 @@ class Columns:
     repurchase: array
     flags: array
     relevance: array
+    sales_7d: array
+    sales_14d: array
+    total_sales: array
 
 
 class ListingFacts:
@@ -110,13 +118,14 @@ class ListingFacts:
     def columns(self, block: Block, offer_id: Callable[[int], int]) -> Columns:
         columns = Columns(
             ids=array("q"), kind=array("b"), traits=array("H"), price=array("q"), month_sold=array("l"),
-            repurchase=array("B"), flags=array("B"), relevance=array("l"),
+            repurchase=array("B"), flags=array("B"), relevance=array("l"), sales_7d=array("i"),
+            sales_14d=array("i"), total_sales=array("i"),
         )
         fields = self._fields
         digest = self._hash
         for index in range(block.start, block.stop):
             (kind, traits, _prefix, _suffix, price, _step, month_sold, repurchase, ship, one_psale, selection,
-             create_days, _second, relevance) = fields(digest(index), block)
+             create_days, _second, relevance, sales_7d, sales_14d, total_sales) = fields(digest(index), block)
             columns.ids.append(offer_id(index))
             columns.kind.append(kind)
             columns.traits.append(sum(1 << t for t in traits))
@@ -129,6 +138,9 @@ class ListingFacts:
                 | (FLAG_NEW7 if create_days < 7 else 0)
             )
             columns.relevance.append(relevance)
+            columns.sales_7d.append(sales_7d)
+            columns.sales_14d.append(sales_14d)
+            columns.total_sales.append(total_sales)
         return columns
 
     def _hash(self, index: int) -> int:
@@ -170,6 +182,13 @@ class ListingFacts:
 
         ship_draw = (h >> 80) & 0xFF
         u = (h >> 104) & 0xFFF
+        create_days = u * u * 1500 >> 24
+        month_sold = _log_uniform((h >> 53) & 0xFFFFF, 17)
+        # The last 7 days sell 10-41% of the last 30's, the last 14 a further 40-71% of the rest; an offer
+        # older than a month sold 30-93% of a month's sales in each earlier month.
+        sales_7d = month_sold * (10 + ((h >> 153) & 0x1F)) // 100
+        sales_14d = sales_7d + (month_sold - sales_7d) * (40 + ((h >> 158) & 0x1F)) // 100
+        total_sales = month_sold + month_sold * (create_days // 30) * (30 + ((h >> 163) & 0x3F)) // 100
         return (
             kind,
             chosen,
@@ -177,14 +196,17 @@ class ListingFacts:
             suffix if suffix >= 0 else -1,
             price,
             step,
-            _log_uniform((h >> 53) & 0xFFFFF, 17),
+            month_sold,
             ((h >> 73) & 0x7F) * 61 >> 7,
             SHIP_24H if ship_draw < 51 else SHIP_48H if ship_draw < 128 else SHIP_NONE,
             ((h >> 88) & 0xFF) < 90,
             ((h >> 96) & 0xFF) < 26,
-            u * u * 1500 >> 24,
+            create_days,
             ((h >> 116) & 0x1FFFF) % 86400,
             (h >> 133) & 0xFFFFF,
+            sales_7d,
+            sales_14d,
+            total_sales,
         )
 
 

@@ -22,7 +22,8 @@ _FULL_WIDTH[0x20] = 0x3000
 class OfferNoise:
     #: ``categoryName`` comes back ``null``.
     category_name_null: bool
-    #: Stock counts come back as strings (``"120"``).
+    #: Whole numbers (ids, counts, quantities, ``quoteType``) come back as strings (``"120"``), as relayed
+    #: real answers send most of them; most offers.
     numbers_as_strings: bool
     #: SKU attribute values with Latin letters or digits come back full-width (``ＸＬ``).
     full_width: bool
@@ -40,6 +41,10 @@ class OfferNoise:
     omit_nulls: bool
     #: Integer prices come back as ``"47"`` rather than ``"47.0"``.
     bare_integers: bool
+    #: Search items carry only the eight fields of the relayed real item (no categories, seller, dates...).
+    sparse_listing: bool
+    #: A rate of zero is sent as ``""`` (the pages: "empty value means 0") rather than ``"0.00%"``.
+    empty_zero_rates: bool
 
 
 class Noise:
@@ -52,7 +57,7 @@ class Noise:
         position = draws.below(max(1, sku_count))
         return OfferNoise(
             category_name_null=draws.chance(0.25),
-            numbers_as_strings=draws.chance(0.5),
+            numbers_as_strings=draws.chance(0.7),
             full_width=draws.chance(0.12),
             whitespace=draws.chance(0.1),
             duplicate_sku=position if duplicate and sku_count else None,
@@ -61,6 +66,8 @@ class Noise:
             no_tags=draws.chance(0.15),
             omit_nulls=draws.chance(0.3),
             bare_integers=draws.chance(0.2),
+            sparse_listing=draws.chance(0.08),
+            empty_zero_rates=draws.chance(0.5),
         )
 
 
@@ -85,4 +92,17 @@ def price_text(price: Decimal, noise: OfferNoise | None = None) -> str:
 
 
 def count(value: int, noise: OfferNoise) -> int | str:
+    """A whole number as this offer's answers send it: a JSON number, or a string for most offers."""
     return str(value) if noise.numbers_as_strings else value
+
+
+def percent(fraction: Decimal, noise: OfferNoise, places: int = 2) -> str:
+    """A rate as ``"99.12%"``; zero as ``""`` for offers whose answers leave zero rates empty."""
+    if not fraction and noise.empty_zero_rates:
+        return ""
+    return f"{fraction * 100:.{places}f}%"
+
+
+def short_percent(fraction: Decimal) -> str:
+    """A rate without trailing zeros: ``"98%"``, ``"33.9%"``, ``"0%"`` (``offerDataInfo``'s form)."""
+    return format((fraction * 100).normalize(), "f") + "%"

@@ -16,23 +16,25 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from . import vocabulary
-from .images import SKU_IMAGE_BASE, WHITE_IMAGE, ImagePaths
+from .facts import OfferFacts
+from .images import IMAGE_HOST, SKU_IMAGE_BASE, SKU_TRANS_BASE, WHITE_IMAGE, ImagePaths
 from .layout import Block, Layout
 from .listing import PRICE_UNITS, SHIP_24H, SHIP_48H, Listing, ListingFacts, title, units_to_decimal
-from .records import Attribute, Offer, PriceTier, Seller, Shipping, Sku, SpecValue
+from .records import Attribute, Offer, Package, PriceTier, Seller, Shipping, Sku, SpecValue
 from .scramble import Draws, Feistel, Hasher
 from .sellers import SellerDirectory
+from .videos import VideoPaths
 
 #: The moment the epoch-0 catalogue describes; drift epoch e is e days later.
 SNAPSHOT = datetime(2025, 6, 30, 23, 59, 59)
-#: Image host that relative image paths are relative to (PROTOCOL.md section 5).
-IMAGE_HOST = "https://cbu01.alicdn.com"
 MAX_SKU_COMBOS = 64
 _SKU_ID_BASE = 1_000_000_000_000
 _DISTRICT_PINYIN = {place.district: place.pinyin for place in vocabulary.PLACES.values()}
 
 #: The spec attributes of an offer and, for each, the positions of the values it offers.
 Grid = list[tuple[vocabulary.SpecKind, list[int]]]
+#: Image paths of the first spec's values, and of their AIGC translations.
+SkuImages = tuple[list[str | None], list[str | None]]
 
 
 def ceil_step(units: int, step: int) -> int:
@@ -81,14 +83,18 @@ class SkuFactory:
     def combo_of(self, sku_id: int) -> int:
         return self._ids.decrypt(sku_id - _SKU_ID_BASE) & 63
 
-    def image_paths(self, index: int, grid: Grid, plan: SkuPlan, seller: Seller) -> list[str | None]:
-        """The image of each value of the first spec, when the offer shows colour swatches."""
+    def image_paths(self, index: int, grid: Grid, plan: SkuPlan, seller: Seller) -> SkuImages:
+        """The image of each value of the first spec, when the offer shows colour swatches, and its translation."""
+        count = len(grid[0][1])
         if not plan.sku_images or grid[0][0].name_en != "Color":
-            return [None] * len(grid[0][1])
-        return [self._image_paths.path(index, SKU_IMAGE_BASE + position, seller.member_id)
-                for position in range(len(grid[0][1]))]
+            return [None] * count, [None] * count
+        member = seller.member_id
+        originals: list[str | None] = [self._image_paths.path(index, SKU_IMAGE_BASE + n, member) for n in range(count)]
+        translated: list[str | None] = [self._image_paths.path(index, SKU_TRANS_BASE + n, member)
+                                        if plan.images_translated else None for n in range(count)]
+        return originals, translated
 
-    def make(self, index: int, combo: int, grid: Grid, plan: SkuPlan, images: list[str | None]) -> Sku:
+    def make(self, index: int, combo: int, grid: Grid, plan: SkuPlan, images: SkuImages) -> Sku:
         """One SKU; ``images`` are :meth:`image_paths` (computed once per offer)."""
         positions = _combo_positions(combo, grid)
         # One hash per SKU, sliced by hand: SKUs are built by the hundred thousand in a crawl.
@@ -108,8 +114,18 @@ class SkuFactory:
         for s, position in enumerate(positions):
             kind, chosen = grid[s]
             value, value_en = kind.values[chosen[position]]
-            image = images[position] if s == 0 else None
-            attributes.append(SpecValue(kind.attribute_id, kind.name, kind.name_en, value, value_en, image))
+            image, trans = (images[0][position], images[1][position]) if s == 0 else (None, None)
+            attributes.append(SpecValue(kind.attribute_id, kind.name, kind.name_en, value, value_en, image, trans))
+        # Sizes vary around the offer's package: each edge 85-116%, the weight 80-143%, the AI's guess 92-123%.
+        length, width, height, grams = plan.package
+        weight = max(1, grams * (80 + (h >> 79 & 0x3F)) // 100)
+        package = Package(
+            length_cm=Decimal(max(1, length * (85 + (h >> 64 & 0x1F)) // 100)).scaleb(-1),
+            width_cm=Decimal(max(1, width * (85 + (h >> 69 & 0x1F)) // 100)).scaleb(-1),
+            height_cm=Decimal(max(1, height * (85 + (h >> 74 & 0x1F)) // 100)).scaleb(-1),
+            weight_g=weight,
+            ai_weight_g=max(1, weight * (92 + (h >> 85 & 0x1F)) // 100),
+        )
         return Sku(
             sku_id=self.sku_id(index, combo),
             spec_id=f"{h >> 128:032x}",
@@ -119,6 +135,7 @@ class SkuFactory:
             stock=stock,
             cargo_number=f"{plan.cargo}-{combo + 1}" if plan.cargo else "",
             attributes=tuple(attributes),
+            package=package,
         )
 
 
@@ -136,6 +153,10 @@ class SkuPlan:
     on_promotion: bool
     cargo: str
     sku_images: bool
+    #: The offer's images went through AIGC translation (``*Trans`` images).
+    images_translated: bool
+    #: The packed size SKUs vary around: length, width, height (tenths of a cm) and weight (grams).
+    package: tuple[int, int, int, int]
 
 
 def _combo_positions(combo: int, grid: Grid) -> list[int]:
@@ -159,8 +180,9 @@ class Pricing:
 
 class OfferBuilder:
     def __init__(self, seed: int, layout: Layout, listings: ListingFacts, sellers: SellerDirectory,
-                 image_paths: ImagePaths, offer_id: Callable[[int], int]):
+                 image_paths: ImagePaths, video_paths: VideoPaths, offer_id: Callable[[int], int]):
         self.layout = layout
+        self._facts = OfferFacts(seed, image_paths, video_paths)
         self._listings = listings
         self._sellers = sellers
         self._image_paths = image_paths
@@ -205,6 +227,8 @@ class OfferBuilder:
             on_promotion=draws.chance(0.15),
             cargo=cargo,
             sku_images=draws.chance(0.6),
+            images_translated=draws.chance(0.6),
+            package=(draws.between(50, 600), draws.between(50, 600), draws.between(20, 400), draws.between(20, 3000)),
         )
         return Pricing(has_skus, quantities, tier_prices, plan)
 
@@ -255,6 +279,20 @@ class OfferBuilder:
             + timedelta(seconds=listing.create_second)
         modified = min(SNAPSHOT, created + timedelta(days=draws.below(listing.create_days + 1),
                                                       seconds=draws.below(86_400)))
+        # Drawn in this order since the first catalogue: later draws must not move earlier ones.
+        batch_number = None if draws.chance(0.7) else draws.pick((1, 2, 5, 10))
+        attributes = self._attributes(listing, block, seller_number, seller, plan.cargo, draws)
+        weight_kg = Decimal(draws.between(20, 3000)).scaleb(-3)
+        length, width, height = draws.between(5, 60), draws.between(5, 60), draws.between(2, 40)
+        tags = (
+            ("isOnePsale", listing.one_psale),
+            ("isSupportMix", draws.chance(0.6)),
+            ("noReason7DReturn", draws.chance(0.7)),
+            ("is1688Selection", listing.selection),
+        )
+        facts = self._facts.offer(index, listing, seller, images, white, attributes,
+                                  [leaf.traits[position] for position in listing.traits], plan.images_translated,
+                                  tags[1][1], subject_en)
         return Offer(
             offer_id=self._offer_id(index),
             category=block.category,
@@ -266,37 +304,35 @@ class OfferBuilder:
             consign_price=consign,
             promotion_price=promotion,
             price_tiers=tiers,
-            quote_type=plan.quote_type,
+            quote_type=plan.quote_type if plan.quote_type == 1 or not skus else 2,
             skus=skus,
             stock=stock,
             month_sold=listing.month_sold,
             repurchase_rate=Decimal(listing.repurchase_percent).scaleb(-2),
             min_order_quantity=pricing.quantities[0],
-            batch_number=None if draws.chance(0.7) else draws.pick((1, 2, 5, 10)),
+            batch_number=batch_number,
             unit=leaf.unit,
             unit_en=vocabulary.UNITS[leaf.unit],
             image_paths=images,
             white_image_path=white,
-            attributes=self._attributes(listing, block, seller_number, seller, plan.cargo, draws),
+            attributes=attributes,
             description_html=_description(subject, subject_en, images),
             shipping=Shipping(
                 send_from=f"{seller.province} {seller.city}",
-                weight_kg=Decimal(draws.between(20, 3000)).scaleb(-3),
-                length_cm=draws.between(5, 60),
-                width_cm=draws.between(5, 60),
-                height_cm=draws.between(2, 40),
+                weight_kg=weight_kg,
+                length_cm=length,
+                width_cm=width,
+                height_cm=height,
                 guarantee={SHIP_24H: "shipIn24Hours", SHIP_48H: "shipIn48Hours"}.get(listing.ship),
+                **self._facts.shipping(index, block, weight_kg, length, width, height),
             ),
             one_psale=listing.one_psale,
             selection=listing.selection,
-            tags=(
-                ("isOnePsale", listing.one_psale),
-                ("isSupportMix", draws.chance(0.6)),
-                ("noReason7DReturn", draws.chance(0.7)),
-                ("is1688Selection", listing.selection),
-            ),
+            tags=tags + (("select", facts["cross_select"]),),
             create_date=created,
             modify_date=modified,
+            cargo_number=plan.cargo or None,
+            **facts,
         )
 
     @staticmethod

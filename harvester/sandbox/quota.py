@@ -1,4 +1,4 @@
-"""The app's calls-per-second limit and its total call budget.
+"""Calls-per-second limits (the app's, and each API's) and the app's total call budget.
 
 The limit is a sliding window: a call is admitted when fewer than ``limit``
 calls were admitted in the window before it, so no window of that length
@@ -23,6 +23,13 @@ class RateWindow:
 
     def admit(self, now: float) -> float | None:
         """Admit a call at ``now``; when refused, the seconds until a slot frees."""
+        wait = self.wait(now)
+        if wait is None:
+            self.record(now)
+        return wait
+
+    def wait(self, now: float) -> float | None:
+        """Whether a call at ``now`` would be admitted (``None``), else the seconds until a slot frees."""
         if self.qps <= 0:
             return None
         admitted = self._admitted
@@ -30,8 +37,12 @@ class RateWindow:
             admitted.popleft()
         if len(admitted) >= self.limit:
             return admitted[0] + self.window - now
-        admitted.append(now)
         return None
+
+    def record(self, now: float) -> None:
+        """Count a call admitted at ``now`` (after :meth:`wait` said it may go)."""
+        if self.qps > 0:
+            self._admitted.append(now)
 
 
 class Budget:

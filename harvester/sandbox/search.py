@@ -8,8 +8,12 @@ term lives in a few categories, as the head of the category (in every title),
 a kind or a trait (in some titles), so a search scans only the blocks of the
 categories that can match and reads each candidate's listing facts.
 
-Search reads the epoch-0 listings, as a search index that lags behind the
-offers would, and leaves out offers gone by the requested epoch. Results are
+Besides the keyword, a search narrows by price band, categories, filter
+flags, sales ranges (``saleFilterList``: 7, 14, 30 days or total, bounds
+inclusive unless asked otherwise) and a navigation facet (``snId``, see
+:mod:`facets`), all intersected. Search reads the epoch-0 listings, as a
+search index that lags behind the offers would, and leaves out offers gone
+by the requested epoch. Results are
 complete ordered lists of offer ids (the gateway applies its cap and pages),
 kept in an LRU (two million ids at most) so that paging through a query
 costs one scan. The first search touching a category builds that category's
@@ -25,7 +29,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
-from . import vocabulary
+from . import facets, vocabulary
 from .layout import Block, Layout
 from .listing import (
     FLAG_NEW7,
@@ -42,17 +46,33 @@ from .lru import LruCache
 HEAD, KIND, TRAIT = "head", "kind", "trait"
 CERTIFIED_FACTORY = "certifiedFactory"
 #: ``filter`` names of PROTOCOL.md and the listing flag each one requires. A certified factory
-#: is a property of the seller (``sellerIdentities`` holds ``super_factory``).
+#: is a property of the seller (``sellerIdentities`` holds ``super_factory``). The pages' own
+#: example, ``shipInToday,ksCiphertext``, is accepted too: the sandbox has no same-day fact and
+#: takes ``shipInToday`` as shipping within 24 hours; ``ksCiphertext`` is undocumented and narrows nothing.
 FILTER_FLAGS: dict[str, int] = {
     "shipIn24Hours": FLAG_SHIP_24H,
     "shipIn48Hours": FLAG_SHIP_48H,
+    "shipInToday": FLAG_SHIP_24H,
     "isOnePsale": FLAG_ONE_PSALE,
     "new7": FLAG_NEW7,
     "1688Selection": FLAG_SELECTION,
     CERTIFIED_FACTORY: 0,
+    "ksCiphertext": 0,
 }
 #: Sort fields and the column each one sorts by.
 SORT_COLUMNS: dict[str, str] = {"price": "price", "rePurchaseRate": "repurchase", "monthSold": "month_sold"}
+#: ``saleFilterList`` sale types and the listing column each one compares.
+SALE_COLUMNS: dict[str, str] = {"sales7": "sales_7d", "sales14": "sales_14d", "sales30": "month_sold",
+                                "totalSales": "total_sales"}
+
+
+@dataclass(frozen=True)
+class SaleRange:
+    """One ``saleFilterList`` entry: a sale type and its bounds (either may be open)."""
+
+    sale_type: str
+    start: int | None
+    end: int | None
 
 
 def fold(text: str) -> str:
@@ -61,19 +81,29 @@ def fold(text: str) -> str:
 
 
 class Tokeniser:
-    """Cuts keywords into vocabulary terms, in Chinese or (``keywordTranslate``) in English."""
+    """Cuts keywords into vocabulary terms.
+
+    As the gateway translates a keyword unless ``keywordTranslate`` says it
+    already was (the page: "if true, keyword translation is skipped"), a
+    keyword may be Chinese or English (or both) by default, and only Chinese
+    when translation is skipped.
+    """
 
     def __init__(self) -> None:
         self._zh: dict[str, str | None] = {fold(term): term for term in vocabulary.TERMS}
         self._zh.update({fold(word): None for word in vocabulary.STOPWORDS})
-        self._en: dict[str, str | None] = {fold(en): zh for zh, en in vocabulary.TERMS.items()}
         marketing = vocabulary.MARKETING_PREFIXES + vocabulary.MARKETING_SUFFIXES
-        self._en.update({fold(en): None for _zh, en in marketing})
-        self._longest = max(len(key) for key in (*self._zh, *self._en))
+        english: dict[str, str | None] = {fold(en): zh for zh, en in vocabulary.TERMS.items()}
+        english.update({fold(en): None for _zh, en in marketing})
+        self._translated: dict[str, str | None] = {**english, **self._zh}
+        self._longest = max(len(key) for key in self._translated)
 
-    def terms(self, keyword: str, english: bool = False) -> tuple[str, ...] | None:
-        """The distinct terms of a keyword (sorted), or ``None`` if some part of it is not vocabulary."""
-        table = self._en if english else self._zh
+    def terms(self, keyword: str, untranslated: bool = False) -> tuple[str, ...] | None:
+        """The distinct terms of a keyword (sorted), or ``None`` if some part of it is not vocabulary.
+
+        ``untranslated`` (``keywordTranslate`` true): the keyword is taken as Chinese, word for word.
+        """
+        table = self._zh if untranslated else self._translated
         text = fold(keyword)
         found: set[str] = set()
         position = 0
@@ -96,6 +126,7 @@ class SearchRequest:
     """One search, hashable so that it can key the result cache."""
 
     keyword: str | None = None
+    #: ``keywordTranslate``: the keyword was translated already, so it is matched as Chinese only.
     keyword_translate: bool = False
     seller: int | None = None
     #: The offer an uploaded image showed, when an image search found one.
@@ -108,6 +139,11 @@ class SearchRequest:
     filters: tuple[str, ...] = ()
     sort: tuple[str, str] | None = None
     epoch: int = 0
+    #: Sales ranges, all of which an offer must meet.
+    sales: tuple[SaleRange, ...] = ()
+    #: Whether ``sales`` bounds are inclusive (UNCONFIRMED by the pages: a sandbox setting).
+    sales_inclusive: bool = True
+    facet: facets.Facet | None = None
 
 
 class SearchEngine:
@@ -128,6 +164,8 @@ class SearchEngine:
         self._offer_id = offer_id
         self._results: LruCache[SearchRequest, array] = LruCache(result_ids, weigh=len)
         self._columns: LruCache[int, Columns] = LruCache(column_rows, weigh=lambda columns: len(columns.ids))
+        self._facet_tables: dict[tuple[facets.Facet, int], bytes | None] = {}
+        self._navigation: LruCache[SearchRequest, list[tuple[facets.Navigation, list[str]]]] = LruCache(256)
         self.tokeniser = Tokeniser()
         self._postings: dict[str, dict[int, tuple[str, int]]] = {}
         for block in layout.blocks:
@@ -142,14 +180,55 @@ class SearchEngine:
             return self._results[request]
         return self._results.put(request, self._run(request))
 
+    def navigation(self, request: SearchRequest) -> list[tuple[facets.Navigation, list[str]]]:
+        """The facets of a search's matches: each navigation with its children, most offers first."""
+        if request in self._navigation:
+            return self._navigation[request]
+        counts: dict[tuple[facets.Navigation, str], int] = {}
+        for block, columns, matched in self._matches(request):
+            pairs: dict[tuple[int, int], int] = {}
+            kind, traits = columns.kind, columns.traits
+            for j in matched:
+                key = (kind[j], traits[j])
+                pairs[key] = pairs.get(key, 0) + 1
+            for (row_kind, row_traits), number in pairs.items():
+                for child in facets.values(block.leaf, row_kind, row_traits):
+                    counts[child] = counts.get(child, 0) + number
+        result = []
+        for navigation in facets.NAVIGATIONS:
+            children = sorted(((number, value) for (nav, value), number in counts.items() if nav is navigation),
+                              key=lambda entry: (-entry[0], facets.child_id(navigation, entry[1])))
+            if children:
+                result.append((navigation, [value for _number, value in children]))
+        return self._navigation.put(request, result)
+
     def _run(self, request: SearchRequest) -> array:
+        leader = request.image_index
+        first: list[int] = []
+        rows: list[tuple[int, int, int, int]] = []
+        column = SORT_COLUMNS[request.sort[0]] if request.sort else None
+        sign = -1 if request.sort and request.sort[1] == "desc" else 1
+        for block, columns, matched in self._matches(request):
+            ids, relevance = columns.ids, columns.relevance
+            values = getattr(columns, column) if column else None
+            start = block.start
+            for j in matched:
+                if start + j == leader:
+                    first.append(ids[j])
+                    continue
+                rows.append((sign * values[j] if values is not None else 0, -relevance[j], start + j, ids[j]))
+        rows.sort()
+        return array("q", first + [row[3] for row in rows])
+
+    def _matches(self, request: SearchRequest) -> list[tuple[Block, Columns, list[int] | range]]:
+        """Each candidate block with its columns and the positions in it that match the request."""
         if request.image_unmatched:
-            return array("q")
+            return []
         conditions: dict[int, list[tuple[str, int]]] | None = None
         if request.keyword is not None:
             terms = self.tokeniser.terms(request.keyword, request.keyword_translate)
             if not terms:
-                return array("q")
+                return []
             conditions = self._conditions(terms)
         wanted = set(request.category_ids)
         blocks = [
@@ -157,7 +236,6 @@ class SearchEngine:
             if (conditions is None or block.position in conditions)
             and (not wanted or wanted & {block.category.id, block.category.second_id, block.category.top_id})
         ]
-        leader: int | None = None
         if request.seller is not None:
             home = self._layout.seller_block(request.seller)
             local = home.seller_indexes(request.seller - home.first_seller)
@@ -167,37 +245,31 @@ class SearchEngine:
         elif request.image_index is not None:
             home = self._layout.block_of(request.image_index)
             candidates = [(home, None)] if home in blocks else []
-            leader = request.image_index
         else:
             candidates = [(block, None) for block in blocks]
 
-        found: list[tuple[Columns, int, list[int] | range]] = []
+        found: list[tuple[Block, Columns, list[int] | range]] = []
         for block, positions in candidates:
+            table = self._facet_table(request.facet, block) if request.facet is not None else None
+            if request.facet is not None and table is None:
+                continue
             columns = self._block_columns(block)
             matched = self._filter(request, block, columns, positions,
-                                   conditions.get(block.position, []) if conditions is not None else [])
-            found.append((columns, block.start, matched))
+                                   conditions.get(block.position, []) if conditions is not None else [], table)
+            found.append((block, columns, matched))
+        return found
 
-        first: list[int] = []
-        rows: list[tuple[int, int, int, int]] = []
-        column = SORT_COLUMNS[request.sort[0]] if request.sort else None
-        sign = -1 if request.sort and request.sort[1] == "desc" else 1
-        for columns, start, matched in found:
-            ids, relevance = columns.ids, columns.relevance
-            values = getattr(columns, column) if column else None
-            for j in matched:
-                if start + j == leader:
-                    first.append(ids[j])
-                    continue
-                rows.append((sign * values[j] if values is not None else 0, -relevance[j], start + j, ids[j]))
-        rows.sort()
-        return array("q", first + [row[3] for row in rows])
+    def _facet_table(self, facet: facets.Facet, block: Block) -> bytes | None:
+        key = (facet, block.position)
+        if key not in self._facet_tables:
+            self._facet_tables[key] = facets.table(facet, block.leaf)
+        return self._facet_tables[key]
 
     def _filter(
         self, request: SearchRequest, block: Block, columns: Columns, positions: Iterable[int] | None,
-        conditions: list[tuple[str, int]],
+        conditions: list[tuple[str, int]], facet_table: bytes | None,
     ) -> list[int] | range:
-        """Positions in the block that pass the keyword conditions, the price band and the filters."""
+        """Positions in the block that pass the keyword conditions, price band, filters, sales and facet."""
         kinds = {position for role, position in conditions if role == KIND}
         if len(kinds) > 1:
             return []
@@ -209,10 +281,15 @@ class SearchEngine:
         for name in request.filters:
             flag_mask |= FILTER_FLAGS[name]
         certified = CERTIFIED_FACTORY in request.filters
+        # Each sales range as (column, lowest, highest) with inclusive integer bounds.
+        shift = 0 if request.sales_inclusive else 1
+        sales = [(getattr(columns, SALE_COLUMNS[entry.sale_type]),
+                  None if entry.start is None else entry.start + shift,
+                  None if entry.end is None else entry.end - shift) for entry in request.sales]
         if positions is None:
             positions = range(block.size)
             if kind is None and not trait_mask and low is None and high is None and not flag_mask \
-                    and not certified and not request.epoch:
+                    and not certified and not request.epoch and not sales and facet_table is None:
                 return positions
         kind_column, traits, price, flags = columns.kind, columns.traits, columns.price, columns.flags
         matched = []
@@ -224,6 +301,11 @@ class SearchEngine:
             if low is not None and price[j] < low or high is not None and price[j] > high:
                 continue
             if flag_mask and flags[j] & flag_mask != flag_mask:
+                continue
+            if sales and not all((least is None or column[j] >= least) and (most is None or column[j] <= most)
+                                 for column, least, most in sales):
+                continue
+            if facet_table is not None and not facet_table[(kind_column[j] + 1) << 7 | traits[j]]:
                 continue
             index = block.start + j
             if certified and not self._certified(block.first_seller + block.local_seller(index)):

@@ -1,4 +1,4 @@
-"""Sellers: who they are, what they score, and their ``sellerOpenId`` in both directions.
+"""Sellers: who they are, what they score, how they invoice, and their ``sellerOpenId`` in both directions.
 
 A seller is a number (its position in the layout); everything else is drawn
 from it. Open ids carry the scrambled number and a keyed check, so a made-up
@@ -12,7 +12,7 @@ from functools import lru_cache
 
 from . import vocabulary
 from .layout import Layout
-from .records import Seller, SellerScores
+from .records import Invoice, Seller, SellerScores
 from .scramble import Draws, Feistel, Hasher, b64url, unb64url
 
 _MEMBER_ID_BASE = 2_200_000_000_000
@@ -66,6 +66,16 @@ class SellerDirectory:
         def score() -> Decimal:
             return Decimal(draws.between(30, 50)).scaleb(-1)
 
+        # A stream of its own: facts added later must not move the ones drawn above.
+        more = Draws(self._draws, seller, 1)
+        general_taxpayer = more.chance(0.6)
+        invoice = Invoice(
+            online=more.chance(0.55),
+            fast=more.chance(0.2),
+            types=("普票", "专票") if general_taxpayer and more.chance(0.7) else ("普票",),
+            taxpayer_type=None if more.chance(0.1) else "一般纳税人" if general_taxpayer else "小规模纳税人",
+        )
+
         return Seller(
             open_id=self.open_id(seller),
             login_id=f"{place.pinyin}{brand_pinyin}{draws.between(1, 999)}",
@@ -84,5 +94,9 @@ class SellerDirectory:
                 consulting_experience=score(),
                 after_sales_experience=score(),
                 repeat_purchase_percent=Decimal(draws.between(5, 60)).scaleb(-2),
+                pickup_48h_30d=Decimal(more.between(8000, 10000)).scaleb(-4),
+                quality_refund_30d=Decimal(more.below(400)).scaleb(-4),
             ),
+            tp_year=more.between(1, 16),
+            invoice=invoice,
         )

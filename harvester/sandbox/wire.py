@@ -11,6 +11,8 @@ import json
 from dataclasses import dataclass
 from typing import Any, Literal
 
+import orjson
+
 STALL: Literal["stall"] = "stall"
 JSON_TYPE = "application/json;charset=UTF-8"
 HTML_TYPE = "text/html;charset=utf-8"
@@ -30,8 +32,12 @@ class Answer:
 
 
 def dumps(document: Any) -> bytes:
-    """Compact JSON with Chinese left as is, as the gateway sends it."""
-    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    """Compact UTF-8 JSON with Chinese left as is, as the gateway sends it.
+
+    orjson, because encoding is most of what rendering a detail costs; it writes floats in their
+    shortest form, as the standard library does (``12.3``, ``200.0``, ``0.001``).
+    """
+    return orjson.dumps(document)
 
 
 def json_answer(document: Any, status: int = 200, headers: tuple[tuple[str, str], ...] = ()) -> Answer:

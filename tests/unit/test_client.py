@@ -250,6 +250,15 @@ def test_current_time_is_a_signed_call_without_a_token():
     assert "access_token" not in form and signing.verify(endpoints.CURRENT_TIME.url_path(APP_KEY), form, SECRET)
 
 
+def test_current_time_refuses_an_answer_that_is_no_time():
+    client, _ = make_client(Script(answer(200, "soon")))
+    with pytest.raises(GatewayError, match="currentTime"):
+        client.current_time()
+    client, _ = make_client(Script(answer(400, {"error_code": "gw.SignatureInvalid", "error_message": "x"})))
+    with pytest.raises(GatewayError, match="OPEN1688_APP_SECRET"):
+        client.current_time()
+
+
 def test_secrets_stay_out_of_the_repr():
     client, _ = make_client(Script())
     assert SECRET not in repr(client) and ACCESS not in repr(client) and REFRESH not in repr(client)

@@ -87,7 +87,11 @@ def test_keywords_are_terms_and_intersect(sandbox_catalogue):
     assert len(sandbox_catalogue.search(keyword="批发")) == 0, "marketing words alone match nothing"
     assert len(sandbox_catalogue.search(keyword="保温杯批发")) == 25_000, "marketing words narrow nothing"
     assert len(sandbox_catalogue.search(keyword="ｔ恤")) == 48_000, "full-width and case are folded"
-    assert len(sandbox_catalogue.search(keyword="Insulated Cup", keyword_translate=True)) == 25_000
+    assert len(sandbox_catalogue.search(keyword="Insulated Cup")) == 25_000, "keywords are translated by default"
+    assert len(sandbox_catalogue.search(keyword="儿童 insulated cup")) == 5_037
+    assert len(sandbox_catalogue.search(keyword="Insulated Cup", keyword_translate=True)) == 0, \
+        "keywordTranslate: the keyword is taken as already translated (Chinese)"
+    assert len(sandbox_catalogue.search(keyword="保温杯", keyword_translate=True)) == 25_000
     for offer_id in list(both)[:50]:
         title = sandbox_catalogue.offer(offer_id).title
         assert "不锈钢" in title and "保温杯" in title
@@ -125,6 +129,28 @@ def test_offer_records_are_clean_and_consistent(sandbox_catalogue):
         assert offer.seller.open_id.startswith("BBB")
         assert Decimal(0) <= offer.repurchase_rate < 1
         assert offer.create_date <= offer.modify_date
+        assert offer.sales_7d <= offer.sales_14d <= offer.month_sold <= offer.total_sales
+        assert offer.trade.pay_buyers_7d <= offer.trade.pay_buyers_30d <= offer.month_sold
+        assert offer.trade.add_cart_7d <= offer.trade.add_cart_30d
+        rates = vars_of(offer.rates)
+        assert all(Decimal(0) <= rate <= 1 for rate in rates) and (offer.month_sold or not any(rates))
+        assert ("select" in offer.offer_identities) == offer.cross_select == dict(offer.tags)["select"]
+        assert offer.patent == bool(offer.certificates)
+        assert offer.quote_type == (1 if offer.quote_type == 1 else 2 if offer.skus else 0)
+        assert offer.one_piece_price(offer.consign_price) >= offer.consign_price
+        assert offer.retail_price(offer.price) >= offer.price
+        assert len(offer.image_trans_paths) in (0, len(offer.image_paths))
+        for sku in offer.skus:
+            package = sku.package
+            assert package.weight_g > 0 and min(package.length_cm, package.width_cm, package.height_cm) > 0
+            assert all((a.image_trans_path is None) == (a.image_path is None or not offer.image_trans_paths)
+                       for a in sku.attributes)
+        if offer.shipping.official is not None:
+            assert offer.shipping.size_source == "官方测量"
+
+
+def vars_of(record):
+    return [getattr(record, name) for name in record.__slots__]
 
 
 def test_catalogue_has_the_variety_a_normaliser_must_handle(sandbox_catalogue):

@@ -79,3 +79,34 @@ def test_command_line_flags_over_a_base():
     assert (config.seed, config.qps, config.search_cap, config.budget, config.epoch) == (5, 4.0, 300, 9, 2)
     assert config.faults.html_error == 0.2 and config.app_key == "42"
     assert arguments.port == 0 and not arguments.json
+
+
+def test_the_pages_unconfirmed_choices_are_settings():
+    config = SandboxConfig.from_settings({
+        "OPEN1688_SANDBOX_REPORT_CAPPED_TOTAL": "false", "OPEN1688_SANDBOX_SALE_FILTER_INCLUSIVE": "0",
+        "OPEN1688_SANDBOX_LISTED_OFFERS": "574325651942,570027659932",
+        "OPEN1688_SANDBOX_SOLD_OUT_SALES": "sales30",
+        "OPEN1688_SANDBOX_API_QPS": '{"product.search.queryProductDetail": 5}',
+        "OPEN1688_SANDBOX_API_QOS_STATUS": "429", "OPEN1688_SANDBOX_VIDEO_HOST": "sandbox",
+        "OPEN1688_SANDBOX_FAULTS": '{"isp_error": 0.1, "isp_status": 503}',
+    })
+    assert (config.report_capped_total, config.sale_filter_inclusive, config.sold_out_sales) == (
+        False, False, "sales30")
+    assert config.listed_offers == (570027659932, 574325651942)
+    assert config.api_qps == (("product.search.queryProductDetail", 5.0),) and config.api_qos_status == 429
+    assert (config.faults.isp_error, config.faults.isp_status, config.video_host) == (0.1, 503, "sandbox")
+    assert config.to_dict()["api_qps"] == {"product.search.queryProductDetail": 5.0}
+    assert SandboxConfig.from_dict(config.to_dict()) == config, "what the admin API shows, it takes back"
+
+
+@pytest.mark.parametrize(("values", "field"), [
+    ({"sold_out_sales": "sales7"}, "sold_out_sales"),
+    ({"api_qps": {"x": 0}}, "api_qps"),
+    ({"api_qps": "[1]"}, "api_qps"),
+    ({"api_qos_status": 200}, "api_qos_status"),
+    ({"listed_offers": "1,x"}, "listed_offers"),
+    ({"faults": {"isp_status": 302}}, "isp_status"),
+])
+def test_bad_values_of_the_new_fields(values, field):
+    with pytest.raises(ConfigError, match=field):
+        SandboxConfig.from_dict(values)
