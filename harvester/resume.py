@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from scrapy.settings import BaseSettings
 
+    from .dataset.storage import Storage
     from .seen import SeenSet
 
 logger = logging.getLogger(__name__)
@@ -106,7 +107,9 @@ class _Recovery:
             for name in SCRAPY_STATE:
                 target = Path(jobdir) / name
                 shutil.rmtree(target) if target.is_dir() else target.unlink(missing_ok=True)
-            self.done = written_offers(crawler.settings["HARVEST_DATA_DIR"], state.crawl_id)
+            from .dataset.storage import storage_of  # noqa: PLC0415 (pyarrow only when recovering)
+
+            self.done = written_offers(storage_of(crawler), state.crawl_id)
             logger.warning(
                 "JOBDIR %s belongs to crawl %s, which did not stop cleanly: starting it again from its "
                 "units; %d offers already written are not fetched again", jobdir, state.crawl_id, len(self.done),
@@ -132,7 +135,8 @@ def _scrapy_state_exists(jobdir: str) -> bool:
     return any((Path(jobdir) / name).exists() for name in SCRAPY_STATE)
 
 
-def written_offers(data_dir: str, crawl_id: str) -> set[int]:
+def written_offers(data_dir: str | os.PathLike[str] | Storage, crawl_id: str) -> set[int]:
+    """The offers in committed files of ``crawl_id`` (``products``, ``missing``), wherever the dataset is."""
     from .dataset.snapshot import latest_snapshot  # noqa: PLC0415 (pyarrow only when recovering)
 
     tables = latest_snapshot(data_dir, ("products", "missing"), crawl_id=crawl_id,

@@ -44,15 +44,16 @@ class Command(ScrapyCrawlCommand):
             spidercls = get_spider_loader(self.settings).load(args[0])
         except KeyError:
             self._refuse(f"no spider named {args[0]!r}; `scrapy list` shows them")
+        # Before the arguments: checking some of them (the monitor's) reads the dataset.
+        writable = doctor.data_dir(self.settings["HARVEST_DATA_DIR"], self.settings)
+        if writable.status is not doctor.Status.OK:
+            self._refuse(writable.message)
         check = getattr(spidercls, "check_arguments", None)
         try:
             if check is not None:
                 check(opts.spargs, self.settings)
         except HarvestError as error:
             self._refuse(str(error))
-        writable = doctor.data_dir(self.settings["HARVEST_DATA_DIR"])
-        if writable.status is not doctor.Status.OK:
-            self._refuse(writable.message)
         if self.settings.getbool("HARVEST_DISTRIBUTED"):
             try:
                 connection.check(self.settings)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Coroutine
-from pathlib import Path
 from typing import Any, Self
 
 from scrapy.crawler import Crawler
@@ -13,6 +12,7 @@ from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
 from twisted.internet.threads import deferToThread
 
 from ..crawl import crawl_identity
+from ..dataset.storage import Storage, storage_of
 from ..dataset.writer import DatasetWriter, WriterOptions
 
 logger = logging.getLogger(__name__)
@@ -37,9 +37,9 @@ class DatasetPipeline:
     ``.../crawl_id``.
     """
 
-    def __init__(self, crawler: Crawler, root: Path, options: WriterOptions) -> None:
+    def __init__(self, crawler: Crawler, storage: Storage, options: WriterOptions) -> None:
         self.crawler = crawler
-        self.root = root
+        self.storage = storage
         self.options = options
         self.writer: DatasetWriter | None = None
         #: Set once the crawl is ending (closing, or stopped by a write error): nothing more to stop.
@@ -48,11 +48,10 @@ class DatasetPipeline:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         settings = crawler.settings
-        root = settings.get("HARVEST_DATA_DIR")
-        if not root:
+        if not settings.get("HARVEST_DATA_DIR"):
             raise NotConfigured("HARVEST_DATA_DIR is empty")
         options = WriterOptions.from_settings(settings)
-        return cls(crawler, Path(root), options)
+        return cls(crawler, storage_of(crawler), options)
 
     def open_spider(self) -> None:
         # Imported here, not at module level: importing the reactor installs one, and Scrapy must choose which.
@@ -60,7 +59,7 @@ class DatasetPipeline:
 
         identity = crawl_identity(self.crawler)
         self.writer = DatasetWriter(
-            self.root, identity, self.options, on_error=lambda _: reactor.callFromThread(self._stop_crawl)
+            self.storage, identity, self.options, on_error=lambda _: reactor.callFromThread(self._stop_crawl)
         )
         removed = self.writer.open()
         stats = self.crawler.stats
@@ -68,8 +67,8 @@ class DatasetPipeline:
         stats.set_value(PREFIX + "crawl_id", identity.crawl_id)
         if removed:
             stats.set_value(PREFIX + "temporaries_removed", len(removed))
-            logger.info("Removed %d temporary file(s) left by a crashed writer under %s", len(removed), self.root)
-        logger.info("Writing crawl %s to %s", identity.crawl_id, self.root.resolve())
+            logger.info("Removed %d temporary file(s) left by a crashed writer: %s", len(removed), ", ".join(removed))
+        logger.info("Writing crawl %s to %s", identity.crawl_id, self.storage.show())
 
     def process_item(self, item: Any) -> Any:
         writer = self.writer
@@ -95,7 +94,7 @@ class DatasetPipeline:
         await maybe_deferred_to_future(deferToThread(writer.close))
         self._sync_stats()
         if writer.error is not None:
-            logger.error("The dataset under %s is incomplete: %s", self.root, writer.error)
+            logger.error("The dataset under %s is incomplete: %s", self.storage.show(), writer.error)
 
     def _sync_stats(self) -> None:
         writer = self.writer

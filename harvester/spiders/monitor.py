@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator, Mapping
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..dataset.previous import previous_snapshot
 from ..dataset.snapshot import latest_crawl_id
+from ..dataset.storage import from_settings
 from ..exceptions import ArgumentError
 from ..inputs import check_readable
 from ..offer_ids import stream_offer_ids
@@ -45,10 +45,9 @@ class MonitorSpider(OffersSpider):
 
     @classmethod
     def validate_inputs(cls, arguments: Mapping[str, Any], settings: BaseSettings) -> None:
-        data_dir = Path(settings["HARVEST_DATA_DIR"]).expanduser()
-        if not arguments.get("ids_file") and latest_crawl_id(data_dir) is None:
+        if not arguments.get("ids_file") and latest_crawl_id(storage := from_settings(settings)) is None:
             raise ArgumentError(
-                f"nothing to monitor: HARVEST_DATA_DIR={data_dir} holds no crawl yet; run a keyword, image, "
+                f"nothing to monitor: HARVEST_DATA_DIR={storage.show()} holds no crawl yet; run a keyword, image, "
                 "offers or seller crawl into it first, or give -a ids_file=PATH"
             )
 
