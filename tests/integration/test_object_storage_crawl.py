@@ -8,6 +8,10 @@ in this process): 茶具 matches 380 offers, 算盘 60.
 from __future__ import annotations
 
 import functools
+import re
+import signal
+import subprocess
+import time
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -20,7 +24,7 @@ import pytest
 from harvester.dataset.storage import resolve
 from harvester.dataset.testing import S3Server
 from harvester.sandbox.catalogue import Catalogue
-from harvester.sandbox.testing import SandboxProcess, crawl, sandbox_env
+from harvester.sandbox.testing import ROOT, SandboxProcess, crawl, crawl_command, sandbox_env
 
 from .commands import environment, scrapy
 
@@ -151,3 +155,45 @@ def test_scrapy_doctor_checks_the_bucket(s3_server: S3Server, s3_bucket: str, tm
     (line,) = [line for line in done.stdout.splitlines() if "data dir:" in line]
     assert line == (f"OK    data dir: s3://{s3_bucket}/data is writable (a test object written and deleted); "
                     f"part files are built in {tmp_path / 'spool'}"), done.stdout + done.stderr
+
+
+def test_killed_twice_and_resumed_from_its_jobdir_holds_every_offer_of_the_bucket_once(
+        sandbox: SandboxProcess, s3_server: S3Server, s3_bucket: str, tmp_path: Path) -> None:
+    """Resuming after ``kill -9`` reads what the killed runs committed from the bucket (``resume.written_offers``)."""
+    uri = f"s3://{s3_bucket}/data"
+    command, env = crawl_command(
+        "keyword", tmp_path / "data", sandbox=sandbox, args={"keywords": "儿童保温杯"},
+        settings={"HARVEST_DATA_DIR": uri, "HARVEST_SPOOL_DIR": str(tmp_path / "spool"), "JOBDIR": str(tmp_path / "job"),
+                  "OPEN1688_QPS": 80, "HARVEST_ROW_GROUP_ROWS": 100, "HARVEST_FILE_ROWS": 300,
+                  "HARVEST_REPORT_SAMPLE_INTERVAL": 0},
+        env=sandbox_env(sandbox, **s3_server.env()))
+    storage = resolve(uri, s3_server.env())
+
+    def products_committed(start: int) -> bool:
+        return bool(storage.folders(storage.path("products")))
+
+    def fifty_calls_later(start: int) -> bool:
+        return sandbox.admin.stats()["calls_total"] >= start + 50
+
+    # The first run is killed once it has committed products, the second (recovering) one 50 calls in.
+    for killed_when in (products_committed, fifty_calls_later):
+        start = sandbox.admin.stats()["calls_total"]
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 120
+        while not killed_when(start):
+            assert process.poll() is None, "the run ended before it could be killed"
+            assert time.monotonic() < deadline, "the crawl made no progress"
+            time.sleep(0.02)  # polling the condition, not waiting for it to happen
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=60)
+
+    final = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=240)
+    assert final.returncode == 0, final.stderr[-3000:]
+    recovered = re.search(r"(\d+) offers already written are not fetched again", final.stderr)
+    assert recovered and int(recovered.group(1)) > 0, "the killed runs' committed files were read from the bucket"
+    offers = ds.dataset(storage.path("products"), filesystem=storage.filesystem, format="parquet",
+                        partitioning="hive").to_table(columns=["offer_id", "crawl_id"])
+    assert len(set(offers.column("crawl_id").to_pylist())) == 1, "one crawl id throughout"
+    ids = offers.column("offer_id").to_pylist()
+    assert set(ids) == expected_ids("儿童保温杯") and len(ids) == len(set(ids)), "every offer, once"
+    assert list((tmp_path / "spool").iterdir()) == [], "the killed runs' spool files are swept"
