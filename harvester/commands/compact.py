@@ -84,7 +84,7 @@ class Command(ScrapyCommand):
 def _relative(storage: Storage, path: str) -> str:
     """A dataset file relative to the root; a spool file (outside it) as it is."""
     prefix = storage.root.rstrip("/") + "/"
-    return path[len(prefix):] if path.startswith(prefix) else path
+    return path.removeprefix(prefix)
 
 
 def _first_line(error: BaseException) -> str:

@@ -41,8 +41,7 @@ from scrapy.settings import SETTINGS_PRIORITIES
 
 from ..exceptions import ConfigurationError
 from ..redaction import protect
-from .files import (TEMP_PREFIX, PartFile, SpooledFile, free_part_name, part_name, sweep_spool,
-                    sweep_temporaries)
+from .files import TEMP_PREFIX, PartFile, SpooledFile, free_part_name, part_name, sweep_spool, sweep_temporaries
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -52,8 +51,10 @@ if TYPE_CHECKING:
 AWS_VARIABLES = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_REGION",
                  "AWS_ENDPOINT_URL")
 #: Query parameters that carry credentials in the URIs pyarrow accepts (``?secret_key=``, ``?access_key=``...).
-_SECRET_QUERY = re.compile(r"key|secret|token|password|credential|signature|sig$", re.IGNORECASE)
-_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
+_SECRET_QUERY = re.compile(r"key|secret|token|password|credential|sig", re.IGNORECASE)
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+#: ``s3:/bucket`` or ``s3:bucket``: a URI with a slash missing, which would otherwise become a local folder ``s3:``.
+_ALMOST_URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]+:(?!//)")
 #: Seconds an S3 connection may take to open, and a request to answer: a dead endpoint fails a check promptly.
 S3_CONNECT_TIMEOUT = 10.0
 S3_REQUEST_TIMEOUT = 60.0
@@ -219,9 +220,12 @@ class Storage:
     # --- writing -------------------------------------------------------------
 
     def make_folder(self, folder: str) -> None:
-        """Local folders must exist before a file goes in; object stores have no folders."""
+        """Folders must exist before a file goes in, except on S3, which has none (creating one there would
+        only add an empty marker object)."""
         if self.local:
             Path(folder).mkdir(parents=True, exist_ok=True)
+        elif not isinstance(self.filesystem, pafs.S3FileSystem):
+            self.filesystem.create_dir(folder, recursive=True)
 
     def part_file(self, folder: str, name: str, schema: pa.Schema, options: dict[str, Any]) -> PartFile | SpooledFile:
         """A part file being written: renamed into ``folder`` locally, uploaded from the spool otherwise."""
@@ -253,7 +257,8 @@ class Storage:
                 Path(tmp).unlink(missing_ok=True)
                 raise
             return
-        # Below the multipart threshold pyarrow sends one PutObject at close: nothing partial can appear.
+        self.make_folder(path.rsplit("/", 1)[0])
+        # One write of a small buffer, then the close sends it: nothing partial can appear.
         with self.filesystem.open_output_stream(path) as stream:
             stream.write(data)
 
@@ -296,6 +301,9 @@ def resolve(data_dir: str | os.PathLike[str] | Storage, settings: BaseSettings |
     text = os.fspath(data_dir)
     if not text:
         raise StorageError("HARVEST_DATA_DIR is empty: give a folder or s3://bucket/prefix")
+    if _ALMOST_URI.match(text):
+        raise StorageError(f"HARVEST_DATA_DIR={text} is neither a URI nor a plain folder: write "
+                           f"{text.split(':', 1)[0]}://bucket/prefix (or ./{text} for a local folder of that name)")
     if not is_uri(text) or text.lower().startswith("file://"):
         folder = urlsplit(text).path if is_uri(text) else text
         return Storage(text, pafs.LocalFileSystem(), os.path.abspath(os.path.expanduser(folder)))

@@ -74,8 +74,8 @@ class S3Server:
 
     def start(self) -> S3Server:
         try:
-            import moto.server  # noqa: F401, PLC0415 (only to say what is missing)
             import flask  # noqa: F401, PLC0415
+            import moto.server  # noqa: F401, PLC0415 (only to say what is missing)
         except ImportError as missing:
             raise S3ServerMissing(f"moto's server mode is not installed ({missing}): pip install -r "
                                   "requirements.txt") from None

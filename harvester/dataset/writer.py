@@ -20,13 +20,13 @@ reaches ``spool_file_bytes``, which bounds the local disk it takes).
 from __future__ import annotations
 
 import logging
+import os
 import queue
 import threading
 import time
 from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass
-import os
 from typing import TYPE_CHECKING, Any, Self
 
 import pyarrow as pa

@@ -10,6 +10,7 @@ refused with one line before anything is spent.
 
 from __future__ import annotations
 
+import os
 import signal
 import socket
 import subprocess
@@ -169,8 +170,6 @@ def test_a_writer_killed_mid_upload_leaves_nothing_readers_pick_up(s3_server: S3
 
 
 def _base_env() -> dict[str, str]:
-    import os  # noqa: PLC0415
-
     return {key: value for key, value in os.environ.items() if not key.startswith(("AWS_", "OPEN1688_", "HARVEST_"))}
 
 
