@@ -20,6 +20,7 @@ from scrapy.spiderloader import get_spider_loader
 from .. import doctor, exitcodes
 from ..access import GatewayAccess
 from ..allocator import fix_mmap_threshold
+from ..dataset.storage import protect_secrets
 from ..distributed import connection
 from ..distributed.keys import shared_crawl_id
 from ..exceptions import HarvestError
@@ -79,6 +80,7 @@ class Command(ScrapyCrawlCommand):
             fail(str(error))
             self.exitcode = exitcodes.USAGE
             return
+        protect_secrets(crawler.settings)
         self.crawler_process.crawl(crawler, **opts.spargs)
         self.crawler_process.start()
         if self.crawler_process.bootstrap_failed or crawler.stats is None:

@@ -93,6 +93,12 @@ def _refuse_credentials(uri: str) -> None:
                            "endpoint come from AWS_REGION and AWS_ENDPOINT_URL")
 
 
+def protect_secrets(settings: BaseSettings | Mapping[str, Any] | None) -> None:
+    """Mask the AWS secret and session token in every log line, whatever the dataset is (a crawl logs the
+    settings given with ``-s`` before anything resolves its storage)."""
+    protect([_value(settings, "AWS_SECRET_ACCESS_KEY"), _value(settings, "AWS_SESSION_TOKEN")])
+
+
 def _s3(uri: str, settings: BaseSettings | Mapping[str, Any] | None) -> tuple[pafs.FileSystem, str]:
     parts = urlsplit(uri)
     bucket, prefix = parts.netloc, parts.path.strip("/")
@@ -104,7 +110,7 @@ def _s3(uri: str, settings: BaseSettings | Mapping[str, Any] | None) -> tuple[pa
         missing = "AWS_SECRET_ACCESS_KEY" if key else "AWS_ACCESS_KEY_ID"
         raise StorageError(f"{missing} is not set while its pair is: set both, or neither to use the AWS "
                            "profile or instance role")
-    protect([secret, values["AWS_SESSION_TOKEN"]])
+    protect_secrets(settings)
     options: dict[str, Any] = {"connect_timeout": S3_CONNECT_TIMEOUT, "request_timeout": S3_REQUEST_TIMEOUT,
                                # Parts go up in the background, and a failed part fails the close instead of
                                # completing the upload without it.

@@ -41,11 +41,15 @@ def expected_ids(keyword: str) -> set[int]:
 
 
 def crawl_into(bucket_uri: str, spider: str, sandbox: SandboxProcess, s3_server: S3Server, tmp_path: Path,
-               args: dict[str, str], crawl_id: str):
-    """A crawl whose dataset goes to the bucket; its local folders (spool, state) stay under ``tmp_path``."""
+               args: dict[str, str], crawl_id: str, *, aws_as_settings: bool = False):
+    """A crawl whose dataset goes to the bucket; its local folders (spool, state) stay under ``tmp_path``.
+    The AWS variables go in its environment, or as ``-s`` settings of the same names."""
     settings = {"HARVEST_DATA_DIR": bucket_uri, "HARVEST_SPOOL_DIR": str(tmp_path / "spool")}
+    if aws_as_settings:
+        settings.update(s3_server.env())
+    env = sandbox_env(sandbox, **({} if aws_as_settings else s3_server.env()))
     run = crawl(spider, tmp_path / "data", sandbox=sandbox, args=args, settings=settings, crawl_id=crawl_id,
-                env=sandbox_env(sandbox, **s3_server.env()))
+                env={key: value for key, value in env.items() if not (aws_as_settings and key.startswith("AWS_"))})
     run.storage = resolve(bucket_uri, s3_server.env())
     return run
 
@@ -110,8 +114,11 @@ def test_the_monitor_compares_with_the_crawl_before_it_in_the_bucket(
                        "20261206T080000Z-a11111")
     assert first.returncode == 0, first.stderr[-3000:]
     sandbox.admin.drift()
-    watch = crawl_into(uri, "monitor", sandbox, s3_server, tmp_path / "second", {}, "20261206T090000Z-a22222")
+    watch = crawl_into(uri, "monitor", sandbox, s3_server, tmp_path / "second", {}, "20261206T090000Z-a22222",
+                       aws_as_settings=True)
     assert watch.returncode == 0, watch.stderr[-3000:]
+    assert s3_server.env()["AWS_SECRET_ACCESS_KEY"] not in watch.stderr, "the secret given with -s is masked"
+    assert "'AWS_SECRET_ACCESS_KEY': '***'" in watch.stderr
     stats = watch.stats
     assert stats["harvester/changes/previous_crawl_id"] == "20261206T080000Z-a11111"
     assert stats["harvester/changes/compared"] + stats.get("harvester/changes/gone", 0) == len(expected_ids("算盘"))
