@@ -20,7 +20,7 @@ from scrapy.spiderloader import get_spider_loader
 from .. import doctor, exitcodes
 from ..access import GatewayAccess
 from ..allocator import fix_mmap_threshold
-from ..dataset.storage import protect_secrets
+from ..dataset.storage import protect_secrets, resolve
 from ..distributed import connection
 from ..distributed.keys import shared_crawl_id
 from ..exceptions import HarvestError
@@ -45,16 +45,17 @@ class Command(ScrapyCrawlCommand):
             spidercls = get_spider_loader(self.settings).load(args[0])
         except KeyError:
             self._refuse(f"no spider named {args[0]!r}; `scrapy list` shows them")
-        # Before the arguments: checking some of them (the monitor's) reads the dataset.
-        writable = doctor.data_dir(self.settings["HARVEST_DATA_DIR"], self.settings)
-        if writable.status is not doctor.Status.OK:
-            self._refuse(writable.message)
-        check = getattr(spidercls, "check_arguments", None)
         try:
+            # A URI that cannot work is refused first: checking some arguments (the monitor's) reads the dataset.
+            resolve(self.settings["HARVEST_DATA_DIR"] or "", self.settings)
+            check = getattr(spidercls, "check_arguments", None)
             if check is not None:
                 check(opts.spargs, self.settings)
         except HarvestError as error:
             self._refuse(str(error))
+        writable = doctor.data_dir(self.settings["HARVEST_DATA_DIR"], self.settings)
+        if writable.status is not doctor.Status.OK:
+            self._refuse(writable.message)
         if self.settings.getbool("HARVEST_DISTRIBUTED"):
             try:
                 connection.check(self.settings)

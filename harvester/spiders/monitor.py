@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from ..dataset.previous import previous_snapshot
 from ..dataset.snapshot import latest_crawl_id
 from ..dataset.storage import from_settings
-from ..exceptions import ArgumentError
+from ..exceptions import ArgumentError, ConfigurationError
 from ..inputs import check_readable
 from ..offer_ids import stream_offer_ids
 from .offers import OffersSpider
@@ -45,7 +45,16 @@ class MonitorSpider(OffersSpider):
 
     @classmethod
     def validate_inputs(cls, arguments: Mapping[str, Any], settings: BaseSettings) -> None:
-        if not arguments.get("ids_file") and latest_crawl_id(storage := from_settings(settings)) is None:
+        if arguments.get("ids_file"):
+            return
+        storage = from_settings(settings)
+        try:
+            latest = latest_crawl_id(storage)
+        except OSError as error:
+            raise ConfigurationError(f"cannot read HARVEST_DATA_DIR={storage.show()} "
+                                     f"({(str(error).splitlines() or [type(error).__name__])[0][:300]}): check it "
+                                     "exists and can be read (`scrapy doctor` checks it)") from None
+        if latest is None:
             raise ArgumentError(
                 f"nothing to monitor: HARVEST_DATA_DIR={storage.show()} holds no crawl yet; run a keyword, image, "
                 "offers or seller crawl into it first, or give -a ids_file=PATH"
