@@ -46,7 +46,8 @@ def test_s3_takes_its_endpoint_and_region_from_the_aws_variables_not_the_uri(mon
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION", "AWS_ENDPOINT_URL"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
-    storage = resolve("s3://harvest/datasets/1688/", {"AWS_REGION": "eu-central-1"}, spool="/tmp/spool-x")
+    given = {"AWS_REGION": "eu-central-1", "AWS_ACCESS_KEY_ID": "example-key", "AWS_SECRET_ACCESS_KEY": "example"}
+    storage = resolve("s3://harvest/datasets/1688/", given, spool="/tmp/spool-x")
     assert (storage.root, storage.spool, storage.local) == ("harvest/datasets/1688", Path("/tmp/spool-x"), False)
     assert storage.filesystem.region == "eu-central-1"
     assert storage.show(storage.path("products")) == "s3://harvest/datasets/1688/products"
