@@ -140,8 +140,16 @@ OPEN1688_SANDBOX_REFRESH_TOKEN = ""
 
 # --- Output (prefix HARVEST_) ----------------------------------------------
 
-#: Root folder of the Parquet dataset.
+#: Root of the Parquet dataset: a local folder, or a URI of object storage such as ``s3://bucket/prefix``
+#: (any filesystem pyarrow or fsspec resolves: ``gs://``, ``abfs://``, ...). Credentials never go in the URI:
+#: S3 takes the AWS_* settings below. See README, "The dataset on object storage".
 HARVEST_DATA_DIR = "./data"
+#: Object storage only: the local folder where part files are built before each is uploaded whole (and then
+#: removed; files of killed writers are swept at start). Empty: ``harvester-spool`` in the system's temp folder.
+HARVEST_SPOOL_DIR = ""
+#: Object storage only: a part file is uploaded once its spool file reaches this many MB (or HARVEST_FILE_ROWS
+#: rows), so the spool holds at most about this much per table being written.
+HARVEST_SPOOL_FILE_MB = 128
 #: Seconds between progress lines in the log. 0 turns them off.
 HARVEST_PROGRESS_INTERVAL = 10.0
 #: Seconds between samples of the crawl report's time series (calls, details, retries over time).
@@ -193,6 +201,21 @@ HARVEST_CHANGES_SUMMARY_MOVES = 5
 #: Once the crawl has started, freeze what start-up left and make full garbage collections rare: they
 #: paused the reactor 50-110 ms every few seconds, enough to push a paced call into the next gateway second.
 HARVEST_STEADY_GC = True
+
+# --- Object storage (S3 and S3-compatible servers) ----------------------------
+# The standard AWS variables: a setting given with -s wins, else the environment variable of the same name.
+# Left empty, pyarrow's AWS SDK finds credentials the usual way (~/.aws, instance role).
+
+#: Access key of an ``s3://`` HARVEST_DATA_DIR.
+AWS_ACCESS_KEY_ID = ""
+#: Its secret (better in the environment than on a command line); never logged.
+AWS_SECRET_ACCESS_KEY = ""
+#: Session token of temporary credentials; never logged.
+AWS_SESSION_TOKEN = ""
+#: Region of the bucket (also read from AWS_DEFAULT_REGION); with AWS_ENDPOINT_URL and no region, us-east-1.
+AWS_REGION = ""
+#: Endpoint of an S3-compatible server, e.g. ``http://127.0.0.1:9000`` (MinIO, Ceph, moto...). Empty: AWS.
+AWS_ENDPOINT_URL = ""
 
 # --- Distributed crawls (Redis) ---------------------------------------------
 

@@ -1,8 +1,8 @@
 """Suite-wide rules.
 
-Redis and end-to-end tests prove the product works; a run that skipped them
-proves nothing, so any skip of a test marked ``redis`` or ``e2e`` fails the
-session (set HARVEST_ALLOW_SKIP=1 to allow it while working locally).
+Redis, S3 and end-to-end tests prove the product works; a run that skipped
+them proves nothing, so any skip of a test marked ``redis``, ``s3`` or ``e2e``
+fails the session (set HARVEST_ALLOW_SKIP=1 to allow it while working locally).
 """
 
 from __future__ import annotations
@@ -12,8 +12,9 @@ import os
 import pytest
 
 from .redis_server import redis_prefix, redis_server  # noqa: F401 (fixtures of every Redis test)
+from .s3_server import s3_bucket, s3_server  # noqa: F401 (fixtures of every S3 test)
 
-_MUST_RUN = ("redis", "e2e")
+_MUST_RUN = ("redis", "s3", "e2e")
 _skipped_must_run: list[str] = []
 
 
@@ -31,7 +32,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         if reporter is not None:
             reporter.ensure_newline()
             reporter.write_line(
-                f"FAILED: {len(_skipped_must_run)} redis/e2e test(s) were skipped; "
+                f"FAILED: {len(_skipped_must_run)} redis/s3/e2e test(s) were skipped; "
                 "they must run (see README: what the test machine needs):",
                 red=True,
             )

@@ -11,20 +11,24 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-import os
-import tempfile
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
 import redis
 
+from ..dataset import storage
 from ..open1688 import oauth, probes
 from ..open1688.client import Client
 from ..open1688.outcomes import Action, GatewayError, Outcome
+
+if TYPE_CHECKING:
+    from scrapy.settings import BaseSettings
 
 _SIGNATURE_CODES = ("gw.SignatureInvalid", "gw.SignatureMissing")
 #: Seconds a doctor's Redis connection may take: a reachable Redis answers in milliseconds.
@@ -203,14 +207,39 @@ def redis_server(url: str | None) -> Result:
     return _ok("redis", f"{_masked(url)} answers PING")
 
 
-def data_dir(path: str) -> Result:
-    folder = Path(path).expanduser()
+#: What to fix for the AWS error codes pyarrow reports (``AWS Error CODE during ...``).
+_S3_FIXES = {
+    "NO_SUCH_BUCKET": "create the bucket, or fix its name in HARVEST_DATA_DIR",
+    "ACCESS_DENIED": "check AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY and the bucket's policy (PutObject, "
+                     "DeleteObject, ListBucket, GetObject)",
+    "INVALID_ACCESS_KEY_ID": "check AWS_ACCESS_KEY_ID",
+    "SIGNATURE_DOES_NOT_MATCH": "check AWS_SECRET_ACCESS_KEY",
+    "NETWORK_CONNECTION": "check AWS_ENDPOINT_URL (is the server up and reachable?)",
+}
+_AWS_ERROR = re.compile(r"AWS Error ([A-Z_]+)")
+
+
+def data_dir(path: str, settings: BaseSettings | None = None) -> Result:
+    """``HARVEST_DATA_DIR`` resolves (a folder or a URI) and takes a small file (written, then deleted)."""
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=folder, prefix=".doctor-"):
-            pass
+        target = storage.resolve(path or "", settings)
+    except storage.StorageError as error:
+        return _fail("data dir", str(error))
+    try:
+        target.check_writable()
     except OSError as error:
-        reason = error.strerror or type(error).__name__
-        return _fail("data dir", f"HARVEST_DATA_DIR={path} is not writable ({reason}): choose a folder you can "
-                                 "write to (-s HARVEST_DATA_DIR=PATH)")
-    return _ok("data dir", f"{os.path.abspath(folder)} is writable")
+        if target.local:
+            reason = error.strerror or type(error).__name__
+            return _fail("data dir", f"HARVEST_DATA_DIR={path} is not writable ({reason}): choose a folder you can "
+                                     "write to (-s HARVEST_DATA_DIR=PATH)")
+        detail = (str(error).splitlines() or [type(error).__name__])[0]
+        code = _AWS_ERROR.search(detail)
+        fix = _S3_FIXES.get(code.group(1) if code else "", "check the bucket, AWS_ENDPOINT_URL and the credentials")
+        if isinstance(error, (FileNotFoundError, PermissionError)) and target.spool is not None \
+                and str(target.spool) in detail:
+            fix = "choose a local folder you can write to for HARVEST_SPOOL_DIR"
+        return _fail("data dir", f"HARVEST_DATA_DIR={path} is not writable ({detail[:300]}): {fix}")
+    if target.local:
+        return _ok("data dir", f"{target.root} is writable")
+    return _ok("data dir", f"{target.show()} is writable (a test object written and deleted); part files are "
+                           f"built in {target.spool}")

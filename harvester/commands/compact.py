@@ -8,13 +8,13 @@ what to compact and says what it did, one line per merged group.
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
 from ..crawl import exitcodes
 from ..dataset.compact import CompactBusy, Merged, compact
+from ..dataset.storage import Storage, StorageError, resolve
 from ..dataset.writer import WriterOptions
 from ..schema import TABLES
 from . import fail
@@ -32,7 +32,8 @@ class Command(ScrapyCommand):
 
     def add_options(self, parser: argparse.ArgumentParser) -> None:
         super().add_options(parser)
-        parser.add_argument("--data", metavar="DIR", help="dataset root (default: HARVEST_DATA_DIR)")
+        parser.add_argument("--data", metavar="DIR", help="dataset root, a folder or s3://bucket/prefix "
+                                                          "(default: HARVEST_DATA_DIR)")
         parser.add_argument("--table", action="append", choices=sorted(TABLES), metavar="TABLE",
                             help=f"only this table (repeatable): {', '.join(sorted(TABLES))}")
         parser.add_argument("--crawl-id", metavar="ID", help="only the part files of this crawl")
@@ -42,9 +43,20 @@ class Command(ScrapyCommand):
         if args:
             raise UsageError(f"unexpected arguments: {' '.join(args)}", print_help=False)
         assert self.settings is not None
-        root = Path(opts.data or self.settings["HARVEST_DATA_DIR"]).expanduser()
-        if not root.is_dir():
-            fail(f"no dataset at {root}: give --data DIR or set HARVEST_DATA_DIR")
+        try:
+            storage = resolve(opts.data or self.settings["HARVEST_DATA_DIR"], self.settings)
+            found = storage.is_folder(storage.root)
+        except StorageError as error:
+            fail(str(error))
+            self.exitcode = exitcodes.USAGE
+            return
+        except OSError as error:
+            fail(f"cannot read {opts.data or self.settings['HARVEST_DATA_DIR']} ({_first_line(error)}): check "
+                 "AWS_ENDPOINT_URL, AWS_REGION and the credentials (`scrapy doctor` tells which)")
+            self.exitcode = exitcodes.ERROR
+            return
+        if not found:
+            fail(f"no dataset at {storage.show()}: give --data DIR or set HARVEST_DATA_DIR")
             self.exitcode = exitcodes.USAGE
             return
         try:
@@ -54,19 +66,29 @@ class Command(ScrapyCommand):
             self.exitcode = exitcodes.USAGE
             return
         try:
-            report = compact(root, options, tables=opts.table, crawl_id=opts.crawl_id, dry_run=opts.dry_run)
+            report = compact(storage, options, tables=opts.table, crawl_id=opts.crawl_id, dry_run=opts.dry_run)
         except CompactBusy as error:
             fail(str(error))
             self.exitcode = exitcodes.ERROR
             return
         for path in report.swept:
-            print(f"swept {path.relative_to(root)} (a temporary file left by a dead writer)")
+            print(f"swept {_relative(storage, path)} (a temporary file left by a dead writer)")
         for path in report.repaired:
-            print(f"repaired: removed {path.relative_to(root)} (left by an interrupted compact)")
+            print(f"repaired: removed {_relative(storage, path)} (left by an interrupted compact)")
         for merged in report.merged:
             print(_line(merged, opts.dry_run))
         print(_total(report.merged, opts.dry_run))
         self.exitcode = exitcodes.OK
+
+
+def _relative(storage: Storage, path: str) -> str:
+    """A dataset file relative to the root; a spool file (outside it) as it is."""
+    prefix = storage.root.rstrip("/") + "/"
+    return path.removeprefix(prefix)
+
+
+def _first_line(error: BaseException) -> str:
+    return (str(error).splitlines() or [type(error).__name__])[0][:300]
 
 
 def _line(merged: Merged, dry_run: bool) -> str:

@@ -24,6 +24,7 @@ from ..checks import doctor
 from ..crawl import exitcodes
 from ..crawl import stats as keys
 from ..crawl.allocator import fix_mmap_threshold
+from ..dataset.storage import protect_secrets, resolve
 from ..distributed import connection, start_urls
 from ..distributed.keys import shared_crawl_id
 from ..exceptions import HarvestError
@@ -59,13 +60,15 @@ class Command(ScrapyCrawlCommand):
             spidercls = get_spider_loader(self.settings).load(args[0])
         except KeyError:
             self._refuse(f"no spider named {args[0]!r}; `scrapy list` shows them")
-        check = getattr(spidercls, "check_arguments", None)
         try:
+            # A URI that cannot work is refused first: checking some arguments (the monitor's) reads the dataset.
+            resolve(self.settings["HARVEST_DATA_DIR"] or "", self.settings)
+            check = getattr(spidercls, "check_arguments", None)
             if check is not None:
                 check(opts.spargs, with_addons(self.settings))
         except HarvestError as error:
             self._refuse(str(error))
-        writable = doctor.data_dir(self.settings["HARVEST_DATA_DIR"])
+        writable = doctor.data_dir(self.settings["HARVEST_DATA_DIR"], self.settings)
         if writable.status is not doctor.Status.OK:
             self._refuse(writable.message)
         if self.settings.getbool("HARVEST_DISTRIBUTED"):
@@ -94,6 +97,7 @@ class Command(ScrapyCrawlCommand):
             fail(str(error))
             self.exitcode = exitcodes.USAGE
             return
+        protect_secrets(crawler.settings)
         self.crawler_process.crawl(crawler, **opts.spargs)
         self.crawler_process.start()
         if self.crawler_process.bootstrap_failed or crawler.stats is None:

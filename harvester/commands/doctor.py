@@ -45,7 +45,7 @@ class Command(ScrapyCommand):
         else:
             results = self._check_app(app)
         results += [doctor.redis_server(self._redis_url()),
-                    doctor.data_dir(self.settings.get("HARVEST_DATA_DIR"))]
+                    doctor.data_dir(self.settings.get("HARVEST_DATA_DIR"), self.settings)]
         for result in results:
             print(redact(result.line()))
         failed = [result.check for result in results if result.status is Status.FAIL]

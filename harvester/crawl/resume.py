@@ -29,7 +29,8 @@ from typing import TYPE_CHECKING
 from scrapy import signals
 from scrapy.utils.misc import build_from_crawler, load_object
 
-from ..dataset.snapshot import latest_snapshot
+from ..dataset.snapshot import DataDir, latest_snapshot
+from ..dataset.storage import storage_of
 from .identity import crawl_identity
 from .jobdir import JobState, load, save
 
@@ -61,7 +62,7 @@ class _Recovery:
             for name in SCRAPY_STATE:
                 target = Path(jobdir) / name
                 shutil.rmtree(target) if target.is_dir() else target.unlink(missing_ok=True)
-            self.done = written_offers(crawler.settings["HARVEST_DATA_DIR"], state.crawl_id)
+            self.done = written_offers(storage_of(crawler), state.crawl_id)
             logger.warning(
                 "JOBDIR %s belongs to crawl %s, which did not stop cleanly: starting it again from its "
                 "units; %d offers already written are not fetched again", jobdir, state.crawl_id, len(self.done),
@@ -83,7 +84,8 @@ def _scrapy_state_exists(jobdir: str) -> bool:
     return any((Path(jobdir) / name).exists() for name in SCRAPY_STATE)
 
 
-def written_offers(data_dir: str, crawl_id: str) -> set[int]:
+def written_offers(data_dir: DataDir, crawl_id: str) -> set[int]:
+    """The offers in committed files of ``crawl_id`` (``products``, ``missing``), wherever the dataset is."""
     tables = latest_snapshot(data_dir, ("products", "missing"), crawl_id=crawl_id,
                              columns={"products": ["offer_id"], "missing": ["offer_id"]})
     return {offer_id for table in tables.values() for offer_id in table.column("offer_id").to_pylist()}

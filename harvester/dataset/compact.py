@@ -42,28 +42,40 @@ Only complete ``part-*.parquet`` files are read: a live writer's
 temporaries are never touched, and files it commits while the compaction
 runs simply wait for the next one. Two compacts of one dataset do not run
 at once (a lock file).
+
+On an object store (see :mod:`.storage`) the steps are the same with
+uploads for renames: each new file is built in the local spool and uploaded
+whole in step 3, the sources deleted in step 4. There is no ``flock`` on a
+bucket: the lock is an object, ``.compact.lock``, that a compact refuses to
+start beside (naming who holds it) and removes when done; one left by a
+compact that was killed is removed by hand, as the refusal says. The new
+files of one group wait in the spool until all are built, so the spool
+needs room for the largest group (one table's rows of one crawl and day).
 """
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
+import json
 import os
+import socket
 import time
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.dataset as ds
-import pyarrow.parquet as pq
+import pyarrow.fs as pafs
 
 from ..crawl.seen import MemorySeenSet
 from ..schema import TABLES
 from . import lineage
-from .files import PartFile, crawl_id_of, fsync_dir, sweep_temporaries
+from .files import PartFile, SpooledFile, crawl_id_of, fsync_dir
 from .lineage import Source
+from .storage import Storage, resolve
 from .writer import WriterOptions
 
 #: The natural key of a row within one crawl (a group is one crawl, so ``crawl_id`` is part of every key).
@@ -95,13 +107,13 @@ class Group:
     """The part files of one table, partition and crawl."""
 
     table: str
-    folder: Path
+    folder: str
     crawl_id: str
-    parts: tuple[Path, ...]
+    parts: tuple[pafs.FileInfo, ...]
 
     @property
     def partition(self) -> str:
-        return self.folder.name
+        return self.folder.rsplit("/", 1)[-1]
 
 
 @dataclass(frozen=True)
@@ -120,29 +132,35 @@ class Merged:
 @dataclass
 class Report:
     #: Files removed while repairing what an interrupted compaction left (sources or new files).
-    repaired: list[Path] = field(default_factory=list)
-    #: Temporary files of dead writers or compactions swept.
-    swept: list[Path] = field(default_factory=list)
+    repaired: list[str] = field(default_factory=list)
+    #: Temporary files of dead writers or compactions swept (spool files, for an object store).
+    swept: list[str] = field(default_factory=list)
     merged: list[Merged] = field(default_factory=list)
 
 
-def compact(root: Path, options: WriterOptions, *, tables: Sequence[str] | None = None,
+def compact(root: str | os.PathLike[str] | Storage, options: WriterOptions, *, tables: Sequence[str] | None = None,
             crawl_id: str | None = None, dry_run: bool = False) -> Report:
     """Repair, then merge every group of ``tables`` (all) with more than one file; ``crawl_id`` narrows to one crawl."""
+    storage = resolve(root)
     report = Report()
-    with _lock(root):
+    with _lock(storage):
         if not dry_run:
-            report.swept = sweep_temporaries(root, older_than=time.time())
-        for folder in partitions(root, tables):
+            report.swept = storage.sweep(older_than=time.time())
+        for folder in partitions(storage, tables):
             if not dry_run:
-                report.repaired += repair(folder)
-            for group in groups(folder, crawl_id):
-                report.merged.append(merge(group, options, dry_run=dry_run))
+                report.repaired += repair(storage, folder)
+            for group in groups(storage, folder, crawl_id):
+                report.merged.append(merge(storage, group, options, dry_run=dry_run))
     return report
 
 
 @contextlib.contextmanager
-def _lock(root: Path) -> Iterator[None]:
+def _lock(storage: Storage) -> Iterator[None]:
+    if not storage.local:
+        with _lock_object(storage):
+            yield
+        return
+    root = Path(storage.root)
     root.mkdir(parents=True, exist_ok=True)
     fd = os.open(root / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
     try:
@@ -155,72 +173,95 @@ def _lock(root: Path) -> Iterator[None]:
         os.close(fd)
 
 
-def partitions(root: Path, tables: Sequence[str] | None = None) -> Iterator[Path]:
+@contextlib.contextmanager
+def _lock_object(storage: Storage) -> Iterator[None]:
+    """The lock of a dataset on an object store: an object naming its holder (see the module's docstring)."""
+    path = storage.path(LOCK_FILE)
+    if storage.exists(path):
+        try:
+            holder = json.loads(storage.read_text(path))
+            who = f"started {holder['started']} by {holder['host']} (pid {holder['pid']})"
+        except (OSError, ValueError, KeyError, TypeError):
+            who = "holder unknown"
+        raise CompactBusy(f"another compact is running on {storage.show()} ({who}); if none is, delete "
+                          f"{storage.show(path)} and run it again")
+    holder = {"host": socket.gethostname(), "pid": os.getpid(), "started": datetime.now(UTC).isoformat()}
+    storage.write_whole(path, json.dumps(holder).encode())
+    try:
+        yield
+    finally:
+        storage.delete(path)
+
+
+def partitions(storage: Storage, tables: Sequence[str] | None = None) -> Iterator[str]:
     """The ``crawl_date=`` folders of the dataset's tables, in a stable order."""
     for table in sorted(tables or TABLES):
-        folder = root / table
-        if folder.is_dir():
-            yield from sorted(p for p in folder.iterdir() if p.is_dir() and p.name.startswith(PARTITION_PREFIX))
+        yield from (folder for folder in storage.folders(storage.path(table))
+                    if folder.rsplit("/", 1)[-1].startswith(PARTITION_PREFIX))
 
 
-def repair(folder: Path) -> list[Path]:
+def repair(storage: Storage, folder: str) -> list[str]:
     """Finish or undo what interrupted compactions left in a partition folder; returns the files removed."""
     removed = []
-    for compaction in lineage.compactions(lineage.part_files(folder)).values():
-        doomed = compaction.present_sources(folder) if compaction.complete else compaction.outputs
+    parts = lineage.part_files(storage, folder)
+    listing = {info.base_name: info for info in parts}
+    for compaction in lineage.compactions(storage, parts).values():
+        doomed = compaction.present_sources(listing) if compaction.complete else compaction.outputs
         for path in doomed:
-            path.unlink(missing_ok=True)
+            storage.delete(path)
             removed.append(path)
-    if removed:
-        fsync_dir(folder)
+    if removed and storage.local:
+        fsync_dir(Path(folder))
     return removed
 
 
-def groups(folder: Path, crawl_id: str | None = None) -> Iterator[Group]:
+def groups(storage: Storage, folder: str, crawl_id: str | None = None) -> Iterator[Group]:
     """The groups of a partition worth merging: more than one file, and not just one compaction's own files."""
-    table = folder.parent.name
-    parts = lineage.visible_parts(folder)
-    by_crawl: defaultdict[str, list[Path]] = defaultdict(list)
-    for path in parts:
-        owner = crawl_id_of(path.name)
+    table = folder.rsplit("/", 2)[-2]
+    parts = lineage.visible_parts(storage, folder)
+    by_crawl: defaultdict[str, list[pafs.FileInfo]] = defaultdict(list)
+    for info in parts:
+        owner = crawl_id_of(info.base_name)
         if owner is not None and (crawl_id is None or owner == crawl_id):
-            by_crawl[owner].append(path)
-    done = [set(c.outputs) for c in lineage.compactions(parts).values() if c.complete]
+            by_crawl[owner].append(info)
+    done = [set(c.outputs) for c in lineage.compactions(storage, parts).values() if c.complete]
     for owner, files in sorted(by_crawl.items()):
-        if len(files) > 1 and set(files) not in done:
+        if len(files) > 1 and {info.path for info in files} not in done:
             yield Group(table, folder, owner, tuple(files))
 
 
-def merge(group: Group, options: WriterOptions, *, dry_run: bool = False) -> Merged:
+def merge(storage: Storage, group: Group, options: WriterOptions, *, dry_run: bool = False) -> Merged:
     """Merge one group as the module's docstring says; in a dry run only its keys are read, nothing written."""
-    sources = [Source.of(path) for path in group.parts]
-    rows_before = sum(pq.read_metadata(path).num_rows for path in group.parts)
+    sources = [Source.of(info) for info in group.parts]
+    rows_before = sum(storage.read_metadata(info.path).num_rows for info in group.parts)
     keys = KEYS[group.table]
     seen = MemorySeenSet()
     if dry_run:
-        kept = sum(sum(seen.add_many(_keys(batch, keys))) for batch in _read(group, keys))
+        kept = sum(sum(seen.add_many(_keys(batch, keys))) for batch in _read(storage, group, keys))
         per_file = -(-options.file_rows // options.row_group_rows) * options.row_group_rows
         return Merged(group, rows_before, kept, max(1, -(-kept // per_file)))
-    outputs = _Outputs(group, sources, options)
+    outputs = _Outputs(storage, group, sources, options)
     try:
-        for batch in _read(group):
+        for batch in _read(storage, group):
             outputs.add(batch.filter(pa.array(seen.add_many(_keys(batch, keys)), pa.bool_())))
         files = outputs.commit()
     except BaseException:
         outputs.abort()
         raise
+    listing = {info.base_name: info for info in lineage.part_files(storage, group.folder)}
     for source in sources:
-        if source.still_in(group.folder):
-            (group.folder / source.name).unlink()
-    fsync_dir(group.folder)
+        if source.still_in(listing):
+            storage.delete(listing[source.name].path)
+    if storage.local:
+        fsync_dir(Path(group.folder))
     return Merged(group, rows_before, outputs.rows, files)
 
 
-def _read(group: Group, columns: Sequence[str] | None = None) -> Iterator[pa.RecordBatch]:
+def _read(storage: Storage, group: Group, columns: Sequence[str] | None = None) -> Iterator[pa.RecordBatch]:
     """The group's rows, file by file in name order, with the current schema (older files get null columns)."""
     schema = TABLES[group.table]
-    for path in group.parts:
-        yield from ds.dataset(str(path), schema=schema, format="parquet").to_batches(
+    for info in group.parts:
+        yield from storage.dataset([info.path], schema).to_batches(
             columns=list(columns) if columns is not None else None)
 
 
@@ -232,12 +273,15 @@ def _keys(batch: pa.RecordBatch, names: Sequence[str]) -> list[object]:
 class _Outputs:
     """The new files of one merge: row groups of exactly ``row_group_rows``, files rolled at ``file_rows``."""
 
-    def __init__(self, group: Group, sources: list[Source], options: WriterOptions):
+    def __init__(self, storage: Storage, group: Group, sources: list[Source], options: WriterOptions):
+        self.storage = storage
         self.group = group
         self.sources = sources
         self.options = options
         self.schema = TABLES[group.table]
-        self.files: list[PartFile] = []
+        self.files: list[PartFile | SpooledFile] = []
+        #: Files already renamed in (or uploaded).
+        self.committed: list[str] = []
         self.rows = 0
         self._pending: list[pa.RecordBatch] = []
         self._pending_rows = 0
@@ -260,15 +304,16 @@ class _Outputs:
             part.add_metadata(record)
         for part in self.files:
             part.commit()
+            self.committed.append(part.target)
         return len(self.files)
 
     def abort(self) -> None:
         """Undo a merge that failed: the files already renamed in go too (an incomplete compaction's files)."""
         for part in self.files:
-            committed = part.path.exists() and not part.temp_path.exists()
-            part.abort()
-            if committed:
-                part.path.unlink()
+            if part.target not in self.committed:
+                part.abort()
+        for path in self.committed:
+            self.storage.delete(path)
 
     def _write(self, rows: int) -> None:
         table = pa.Table.from_batches(self._pending, schema=self.schema)
@@ -277,7 +322,7 @@ class _Outputs:
         self._pending_rows = rest.num_rows
         if not self.files or self.files[-1].rows >= self.options.file_rows:
             name = lineage.output_name(self.group.crawl_id, self.sources, len(self.files))
-            self.files.append(PartFile(self.group.folder, name, self.schema, self.options.parquet()))
+            self.files.append(self.storage.part_file(self.group.folder, name, self.schema, self.options.parquet()))
         if rows:
             self.files[-1].write(head.combine_chunks().to_batches()[0])
         self.rows += rows

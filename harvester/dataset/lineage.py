@@ -26,11 +26,14 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pyarrow.parquet as pq
+import pyarrow.fs as pafs
 
 from .files import PART_PREFIX, PART_SUFFIX, part_name
+
+if TYPE_CHECKING:
+    from .storage import Storage
 
 #: Worker id prefix of compacted files.
 COMPACTED = "compacted_"
@@ -47,16 +50,14 @@ class Source:
     mtime_ns: int
 
     @classmethod
-    def of(cls, path: Path) -> Source:
-        stat = path.stat()
-        return cls(path.name, stat.st_size, stat.st_mtime_ns)
+    def of(cls, info: pafs.FileInfo) -> Source:
+        """From a listing entry (see ``Storage.listing`` for the modification times of object stores)."""
+        return cls(info.base_name, info.size, info.mtime_ns)
 
-    def still_in(self, folder: Path) -> bool:
-        """This very file is still in ``folder`` (not another one given its name since)."""
-        try:
-            return Source.of(folder / self.name) == self
-        except FileNotFoundError:
-            return False
+    def still_in(self, listing: dict[str, pafs.FileInfo]) -> bool:
+        """This very file is still in the folder ``listing`` shows (not another one given its name since)."""
+        info = listing.get(self.name)
+        return info is not None and Source.of(info) == self
 
 
 def digest(sources: Iterable[Source]) -> str:
@@ -91,27 +92,28 @@ class Compaction:
     digest: str
     sources: list[Source]
     files: int
-    outputs: list[Path] = field(default_factory=list)
+    outputs: list[str] = field(default_factory=list)
 
     @property
     def complete(self) -> bool:
         return len(self.outputs) == self.files
 
-    def present_sources(self, folder: Path) -> list[Path]:
-        return [folder / s.name for s in self.sources if s.still_in(folder)]
+    def present_sources(self, listing: dict[str, pafs.FileInfo]) -> list[str]:
+        """Paths of the sources still in the folder ``listing`` shows."""
+        return [listing[s.name].path for s in self.sources if s.still_in(listing)]
 
 
-def compactions(parts: Iterable[Path]) -> dict[str, Compaction]:
+def compactions(storage: Storage, parts: Iterable[pafs.FileInfo]) -> dict[str, Compaction]:
     """The compactions whose outputs are among ``parts`` (footers read, not data)."""
     found: dict[str, Compaction] = {}
-    outputs: defaultdict[str, list[Path]] = defaultdict(list)
-    for path in parts:
-        key = compaction_of(path.name)
+    outputs: defaultdict[str, list[str]] = defaultdict(list)
+    for info in parts:
+        key = compaction_of(info.base_name)
         if key is None:
             continue
-        outputs[key].append(path)
+        outputs[key].append(info.path)
         if key not in found:
-            metadata = pq.read_metadata(path).metadata or {}
+            metadata = storage.read_metadata(info.path).metadata or {}
             sources = [Source(name, size, mtime) for name, size, mtime in json.loads(metadata[SOURCES_KEY])]
             found[key] = Compaction(key, sources, int(metadata[FILES_KEY]))
     for key, paths in outputs.items():
@@ -119,16 +121,18 @@ def compactions(parts: Iterable[Path]) -> dict[str, Compaction]:
     return found
 
 
-def part_files(folder: Path) -> list[Path]:
-    """Every complete part file in a partition folder (temporaries are hidden and skipped)."""
-    return sorted(folder.glob(f"{PART_PREFIX}*{PART_SUFFIX}"))
+def part_files(storage: Storage, folder: str) -> list[pafs.FileInfo]:
+    """Every complete part file in a partition folder (temporaries are hidden and skipped), by name."""
+    return [info for info in storage.listing(folder) if info.type == pafs.FileType.File
+            and info.base_name.startswith(PART_PREFIX) and info.base_name.endswith(PART_SUFFIX)]
 
 
-def visible_parts(folder: Path) -> list[Path]:
+def visible_parts(storage: Storage, folder: str) -> list[pafs.FileInfo]:
     """The part files a reader should read: without the sources of complete compactions, nor the outputs of
     incomplete ones, so every row is read once, whatever instant of a compaction (or of its crash) it is."""
-    parts = part_files(folder)
-    hidden: set[Path] = set()
-    for compaction in compactions(parts).values():
-        hidden.update(compaction.present_sources(folder) if compaction.complete else compaction.outputs)
-    return [path for path in parts if path not in hidden]
+    parts = part_files(storage, folder)
+    listing = {info.base_name: info for info in parts}
+    hidden: set[str] = set()
+    for compaction in compactions(storage, parts).values():
+        hidden.update(compaction.present_sources(listing) if compaction.complete else compaction.outputs)
+    return [info for info in parts if info.path not in hidden]

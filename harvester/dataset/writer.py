@@ -12,19 +12,21 @@ only buffers, and :meth:`DatasetWriter.hand_off` passes finished row groups
 on without blocking unless asked to, so a Scrapy pipeline can wait for
 room in a thread instead of blocking the reactor.
 
-Layout: ``{root}/{table}/crawl_date=YYYY-MM-DD/part-{crawl_id}-{worker}-{seq:05d}.parquet``.
+Layout: ``{root}/{table}/crawl_date=YYYY-MM-DD/part-{crawl_id}-{worker}-{seq:05d}.parquet``, in a
+local folder or on an object store (see ``storage``: there a part file is also rolled once its spool file
+reaches ``spool_file_bytes``, which bounds the local disk it takes).
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import queue
 import threading
 import time
 from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
 import pyarrow as pa
@@ -33,7 +35,8 @@ from ..crawl.identity import CrawlIdentity
 from ..items import Change, MissingOffer, Product
 from ..schema import TABLES
 from .convert import RowGroup
-from .files import PartFile, free_part_name, sweep_temporaries
+from .files import PartFile, SpooledFile
+from .storage import Storage, resolve
 from .tables import TABLE_OF
 
 if TYPE_CHECKING:
@@ -54,6 +57,8 @@ class WriterOptions:
     queue_size: int = 4
     compression: str = "zstd"
     compression_level: int | None = None
+    #: Object stores only: a part file is uploaded once its local spool file is this big (or has ``file_rows``).
+    spool_file_bytes: int = 128 * 1024 * 1024
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> Self:
@@ -64,12 +69,15 @@ class WriterOptions:
             queue_size=settings.getint("HARVEST_WRITE_QUEUE"),
             compression=settings.get("HARVEST_PARQUET_COMPRESSION"),
             compression_level=settings.getint("HARVEST_PARQUET_COMPRESSION_LEVEL") or None,
+            spool_file_bytes=int(settings.getfloat("HARVEST_SPOOL_FILE_MB") * 1024 * 1024),
         )
         if options.row_group_rows < 1 or options.file_rows < options.row_group_rows or options.queue_size < 1:
             raise ValueError(
                 "need HARVEST_ROW_GROUP_ROWS >= 1, HARVEST_FILE_ROWS >= HARVEST_ROW_GROUP_ROWS, "
                 "HARVEST_WRITE_QUEUE >= 1"
             )
+        if options.spool_file_bytes < 1024 * 1024:
+            raise ValueError("HARVEST_SPOOL_FILE_MB must be at least 1")
         codec = options.compression
         if codec not in _CODECS or (codec != "none" and not pa.Codec.is_available(codec)):
             raise ValueError(f"HARVEST_PARQUET_COMPRESSION: no {codec!r} codec; one of {', '.join(_CODECS)}")
@@ -98,17 +106,17 @@ class ReadyRows:
 
 
 class DatasetWriter:
-    """Writes one crawl's items into the Parquet dataset under ``root``."""
+    """Writes one crawl's items into the Parquet dataset under ``root`` (a folder, a URI or a ``Storage``)."""
 
     def __init__(
         self,
-        root: Path,
+        root: str | os.PathLike[str] | Storage,
         identity: CrawlIdentity,
         options: WriterOptions | None = None,
         on_error: Callable[[BaseException], None] | None = None,
     ) -> None:
         """``on_error`` is called once, from the writer thread, when writing first fails."""
-        self.root = Path(root)
+        self.storage = resolve(root)
         self._on_error = on_error
         self.identity = identity
         self.options = options or WriterOptions()
@@ -123,15 +131,15 @@ class DatasetWriter:
         self._buffers: dict[str, RowGroup] = {table: RowGroup(schema) for table, schema in TABLES.items()}
         self._ready: deque[tuple[str, RowGroup]] = deque()
         self._queue: queue.Queue[tuple[str, RowGroup | ReadyRows] | None] = queue.Queue(self.options.queue_size)
-        self._open: dict[str, PartFile] = {}
+        self._open: dict[str, PartFile | SpooledFile] = {}
         self._seq: dict[str, int] = {}
         self._fill = {"crawl_id": identity.crawl_id}
         self._partition = f"crawl_date={identity.crawl_date.isoformat()}"
         self._thread = threading.Thread(target=self._run, name="harvester-dataset-writer", daemon=True)
 
-    def open(self) -> list[Path]:
+    def open(self) -> list[str]:
         """Sweep what dead writers left, start the writer thread; returns the temporary files removed."""
-        removed = sweep_temporaries(self.root, older_than=time.time())
+        removed = self.storage.sweep(older_than=time.time())
         self._thread.start()
         return removed
 
@@ -236,11 +244,13 @@ class DatasetWriter:
         batch = rows.to_batch(self._fill)
         part = self._open.get(table)
         if part is None:
-            folder = self.root / table / self._partition
-            folder.mkdir(parents=True, exist_ok=True)
-            name, seq = free_part_name(folder, self.identity.crawl_id, self.identity.worker_id, self._seq.get(table, 0))
+            storage = self.storage
+            folder = storage.path(table, self._partition)
+            storage.make_folder(folder)
+            name, seq = storage.free_part_name(folder, self.identity.crawl_id, self.identity.worker_id,
+                                               self._seq.get(table, 0))
             self._seq[table] = seq + 1
-            part = self._open[table] = PartFile(folder, name, schema, self.options.parquet())
+            part = self._open[table] = storage.part_file(folder, name, schema, self.options.parquet())
         try:
             part.write(batch)
         except BaseException:
@@ -249,7 +259,8 @@ class DatasetWriter:
             self.rows_lost[table] += part.rows
             part.abort()
             raise
-        if part.rows >= self.options.file_rows:
+        if part.rows >= self.options.file_rows or (
+                not self.storage.local and part.size >= self.options.spool_file_bytes):
             self._commit(table)
 
     def _commit(self, table: str) -> None:

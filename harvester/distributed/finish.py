@@ -34,6 +34,7 @@ from twisted.internet import task
 
 from ..crawl.identity import crawl_identity
 from ..crawl.resume import written_offers
+from ..dataset.storage import storage_of
 from ..items import MissingOffer, Product
 from . import connection
 from .keys import CrawlKeys
@@ -92,7 +93,7 @@ class Finish:
         identity = crawl_identity(crawler)
         self.worker = identity.worker_id
         self.crawl_id = identity.crawl_id
-        self.data_dir = settings["HARVEST_DATA_DIR"]
+        self.storage = storage_of(crawler)
         self.seen_keys = {name: connection.key(settings, self.crawl_id, "seen", name) for name in ("wanted", "offers")}
         self._finish = self.client.register_script(FINISH)
         #: Offers this worker kept (products and missing rows): written with its files when it closes.
@@ -159,7 +160,7 @@ class Finish:
     def reconcile(self) -> list[Request]:
         """Requests for the offers a dead worker claimed and never committed (see the module's docstring)."""
         claimed = [int(member) for member in self.client.sscan_iter(self.seen_keys["wanted"], count=10_000)]
-        committed = written_offers(self.data_dir, self.crawl_id) if claimed else set()
+        committed = written_offers(self.storage, self.crawl_id) if claimed else set()
         orphans = sorted(set(claimed) - committed - self.kept - self.reconciled)
         if not orphans:
             return []

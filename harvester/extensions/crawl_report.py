@@ -4,8 +4,9 @@ Stats vanish with the process; an analyst looking at a dataset (or a test
 checking a crawl run in a subprocess) needs to know how the crawl went:
 calls against the quota over time, errors and retries by reason, search
 hits per query, coverage against what the gateway reported. Both files
-land in ``{HARVEST_DATA_DIR}/_reports/`` under the crawl id and worker id,
-written atomically, whatever way the crawl ended. The JSON is the source
+land in ``{HARVEST_DATA_DIR}/_reports/`` under the crawl id and worker id
+(in the bucket when the dataset is on object storage), each written whole,
+whatever way the crawl ended. The JSON is the source
 of truth; the HTML page (``harvester.report.page``) shows only what it holds.
 """
 
@@ -14,7 +15,6 @@ from __future__ import annotations
 import json
 import os
 import resource
-import tempfile
 import time
 from datetime import datetime
 from decimal import Decimal
@@ -26,6 +26,7 @@ from twisted.internet import task
 
 from ..crawl import stats as keys
 from ..crawl.identity import crawl_identity
+from ..dataset.storage import storage_of
 from ..items import SearchHit
 from ..report.exits import exit_status
 from ..report.page import render
@@ -49,8 +50,12 @@ SERIES_KEYS = (
 TRACKED_QUERIES = 1000
 
 
+REPORTS = "_reports"
+
+
 def report_dir(data_dir: str | os.PathLike[str]) -> Path:
-    return Path(data_dir).expanduser() / "_reports"
+    """The reports folder of a dataset in a local folder."""
+    return Path(data_dir).expanduser() / REPORTS
 
 
 def _jsonable(value: Any) -> Any:
@@ -86,10 +91,9 @@ class CrawlReport:
             settings.getint("HARVEST_REPORT_TOP_QUERIES"),
         )
 
-    def path(self, suffix: str) -> Path:
+    def path(self, suffix: str) -> str:
         identity = crawl_identity(self.crawler)
-        folder = report_dir(self.crawler.settings["HARVEST_DATA_DIR"])
-        return folder / f"{identity.crawl_id}-{identity.worker_id}.{suffix}"
+        return storage_of(self.crawler).path(REPORTS, f"{identity.crawl_id}-{identity.worker_id}.{suffix}")
 
     def spider_opened(self, spider: Spider) -> None:
         self._started = time.monotonic()
@@ -151,13 +155,6 @@ class CrawlReport:
         }
         # The JSON first: it is the source of truth, and the page is rebuilt from it alone.
         text = json.dumps(document, ensure_ascii=False, indent=1)
-        self._write(self.path("json"), text)
-        self._write(self.path("html"), render(json.loads(text)))
-
-    @staticmethod
-    def _write(path: Path, text: str) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
+        storage = storage_of(self.crawler)
+        storage.write_whole(self.path("json"), text.encode("utf-8"))
+        storage.write_whole(self.path("html"), render(json.loads(text)).encode("utf-8"))

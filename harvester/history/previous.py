@@ -12,7 +12,6 @@ from __future__ import annotations
 import weakref
 from collections.abc import Iterator
 from datetime import datetime
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -20,7 +19,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..crawl.identity import crawl_identity
-from ..dataset.snapshot import latest_crawl_id, latest_snapshot
+from ..dataset.snapshot import DataDir, latest_crawl_id, latest_snapshot
+from ..dataset.storage import resolve, storage_of
 from .changes import DETAIL_APIS, OfferState, SkuState
 
 if TYPE_CHECKING:
@@ -43,8 +43,9 @@ class PreviousSnapshot:
         self._sku_offer_ids = self._skus["offer_id"].to_numpy()
 
     @classmethod
-    def load(cls, data_dir: str | Path, *, excluding: str | None = None) -> PreviousSnapshot | None:
+    def load(cls, data_dir: DataDir, *, excluding: str | None = None) -> PreviousSnapshot | None:
         """The latest crawl of the dataset other than ``excluding``; None when there is none."""
+        data_dir = resolve(data_dir)
         crawl_id = latest_crawl_id(data_dir, excluding=excluding)
         if crawl_id is None:
             return None
@@ -106,6 +107,5 @@ def previous_snapshot(crawler: Crawler) -> PreviousSnapshot | None:
     """The latest earlier crawl under ``HARVEST_DATA_DIR``, read once per crawl: the monitor spider takes the
     offers to watch from it and the changes pipeline what they were, so both see the same crawl."""
     if crawler not in _by_crawler:
-        data_dir = Path(crawler.settings["HARVEST_DATA_DIR"]).expanduser()
-        _by_crawler[crawler] = PreviousSnapshot.load(data_dir, excluding=crawl_identity(crawler).crawl_id)
+        _by_crawler[crawler] = PreviousSnapshot.load(storage_of(crawler), excluding=crawl_identity(crawler).crawl_id)
     return _by_crawler[crawler]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 from typing import Any, Self
 
 from scrapy.crawler import Crawler
@@ -14,6 +13,7 @@ from twisted.internet.threads import deferToThread
 from ..crawl import stats as keys
 from ..crawl import stop
 from ..crawl.identity import crawl_identity
+from ..dataset.storage import Storage, storage_of
 from ..dataset.writer import DatasetWriter, WriterOptions
 from ..history.carry import carry_forward
 
@@ -38,9 +38,9 @@ class DatasetPipeline:
     ``.../crawl_id``.
     """
 
-    def __init__(self, crawler: Crawler, root: Path, options: WriterOptions) -> None:
+    def __init__(self, crawler: Crawler, storage: Storage, options: WriterOptions) -> None:
         self.crawler = crawler
-        self.root = root
+        self.storage = storage
         self.options = options
         self.writer: DatasetWriter | None = None
         #: Set once the crawl is ending (closing, or stopped by a write error): nothing more to stop.
@@ -51,11 +51,10 @@ class DatasetPipeline:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         settings = crawler.settings
-        root = settings.get("HARVEST_DATA_DIR")
-        if not root:
+        if not settings.get("HARVEST_DATA_DIR"):
             raise NotConfigured("HARVEST_DATA_DIR is empty")
         options = WriterOptions.from_settings(settings)
-        return cls(crawler, Path(root), options)
+        return cls(crawler, storage_of(crawler), options)
 
     def open_spider(self) -> None:
         # Imported here, not at module level: importing the reactor installs one, and Scrapy must choose which.
@@ -64,7 +63,7 @@ class DatasetPipeline:
         identity = crawl_identity(self.crawler)
         self._dry_run = bool(getattr(self.crawler.spider, "dry_run", False))
         self.writer = DatasetWriter(
-            self.root, identity, self.options, on_error=lambda _: reactor.callFromThread(self._stop_crawl)
+            self.storage, identity, self.options, on_error=lambda _: reactor.callFromThread(self._stop_crawl)
         )
         removed = self.writer.open()
         stats = self.crawler.stats
@@ -72,8 +71,8 @@ class DatasetPipeline:
         stats.set_value(keys.DATASET_CRAWL_ID, identity.crawl_id)
         if removed:
             stats.set_value(keys.DATASET_TEMPORARIES_REMOVED, len(removed))
-            logger.info("Removed %d temporary file(s) left by a crashed writer under %s", len(removed), self.root)
-        logger.info("Writing crawl %s to %s", identity.crawl_id, self.root.resolve())
+            logger.info("Removed %d temporary file(s) left by a crashed writer: %s", len(removed), ", ".join(removed))
+        logger.info("Writing crawl %s to %s", identity.crawl_id, self.storage.show())
 
     def process_item(self, item: Any) -> Any:
         writer = self.writer
@@ -104,7 +103,7 @@ class DatasetPipeline:
         await maybe_deferred_to_future(deferToThread(writer.close))
         self._sync_stats()
         if writer.error is not None:
-            logger.error("The dataset under %s is incomplete: %s", self.root, writer.error)
+            logger.error("The dataset under %s is incomplete: %s", self.storage.show(), writer.error)
 
     def _sync_stats(self) -> None:
         writer = self.writer
@@ -125,4 +124,4 @@ class DatasetPipeline:
         self._ending = True
         assert self.writer is not None
         stop.stop_crawl(self.crawler, stop.DATASET_WRITE_FAILED,
-                        f"writing the dataset under {self.root} failed: {self.writer.error}")
+                        f"writing the dataset under {self.storage.show()} failed: {self.writer.error}")

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator, Mapping
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..dataset.snapshot import latest_crawl_id
-from ..exceptions import ArgumentError
+from ..dataset.storage import from_settings
+from ..exceptions import ArgumentError, ConfigurationError
 from ..history.previous import previous_snapshot
 from ..inputs.lines import check_readable
 from ..inputs.offer_ids import stream_offer_ids
@@ -42,10 +42,18 @@ class MonitorSpider(OffersSpider):
 
     @classmethod
     def validate_inputs(cls, arguments: Mapping[str, Any], settings: BaseSettings) -> None:
-        data_dir = Path(settings["HARVEST_DATA_DIR"]).expanduser()
-        if not arguments.get("ids_file") and latest_crawl_id(data_dir) is None:
+        if arguments.get("ids_file"):
+            return
+        storage = from_settings(settings)
+        try:
+            latest = latest_crawl_id(storage)
+        except OSError as error:
+            raise ConfigurationError(f"cannot read HARVEST_DATA_DIR={storage.show()} "
+                                     f"({(str(error).splitlines() or [type(error).__name__])[0][:300]}): check it "
+                                     "exists and can be read (`scrapy doctor` checks it)") from None
+        if latest is None:
             raise ArgumentError(
-                f"nothing to monitor: HARVEST_DATA_DIR={data_dir} holds no crawl yet; run a keyword, image, "
+                f"nothing to monitor: HARVEST_DATA_DIR={storage.show()} holds no crawl yet; run a keyword, image, "
                 "offers or seller crawl into it first, or give -a ids_file=PATH"
             )
 

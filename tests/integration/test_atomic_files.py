@@ -48,7 +48,7 @@ def _next_writer_sweeps(data_dir: Path) -> list[Path]:
     writer = DatasetWriter(data_dir, CrawlIdentity("20250502T000000Z-000001", datetime.now(UTC), "next"))
     removed = writer.open()
     writer.close()
-    return sorted(removed)
+    return sorted(map(Path, removed))
 
 
 def test_killed_while_writing_leaves_only_complete_part_files(tmp_path):

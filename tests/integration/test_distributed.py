@@ -19,10 +19,12 @@ from typing import Any
 import pytest
 import redis
 
+from harvester.dataset.storage import resolve
 from harvester.distributed.keys import CrawlKeys
 from harvester.sandbox.catalogue import Catalogue
 from harvester.sandbox.process import SandboxProcess
-from tests.support.crawls import ROOT, CrawlRun, crawl_command
+from tests.support.crawls import ROOT, CrawlRun, crawl_command, sandbox_env
+from tests.support.s3_server import S3Server
 
 pytestmark = [pytest.mark.e2e, pytest.mark.redis]
 
@@ -43,25 +45,42 @@ def expected(keyword: str) -> set[int]:
 
 
 class Workers:
-    """Worker processes of one distributed crawl."""
+    """Worker processes of one distributed crawl.
+
+    With ``s3`` and ``bucket`` the dataset goes to that bucket and each worker builds its part files in a
+    spool folder of its own, as workers on separate machines with one shared bucket do.
+    """
 
     def __init__(self, sandbox: SandboxProcess, tmp_path: Path, redis_url: str, prefix: str, crawl_id: str,
-                 spider: str = "keyword", **settings: Any) -> None:
+                 spider: str = "keyword", *, s3: S3Server | None = None, bucket: str | None = None,
+                 **settings: Any) -> None:
         self.sandbox = sandbox
+        self.tmp_path = tmp_path
         self.data_dir = tmp_path / "data"
+        self.s3 = s3
+        self.uri = f"s3://{bucket}/datasets/1688" if s3 is not None else None
         self.crawl_id = crawl_id
         self.spider = spider
         self.keys = CrawlKeys(f"{prefix}:{crawl_id}:{spider}")
         self.redis = redis.Redis.from_url(redis_url)
         self.settings = {"REDIS_URL": redis_url, "HARVEST_REDIS_PREFIX": prefix, "HARVEST_REDIS_LEASE": LEASE,
                          "HARVEST_REDIS_IDLE_CLOSE": 1, "OPEN1688_QPS": 60, **settings}
+        if self.uri is not None:
+            self.settings["HARVEST_DATA_DIR"] = self.uri
+        self.env = sandbox_env(sandbox, **(s3.env() if s3 is not None else {}))
         self.processes: dict[str, subprocess.Popen[str]] = {}
         #: What each worker that finished wrote on stderr (its log).
         self.stderr: dict[str, str] = {}
 
+    def spool(self, worker: str) -> Path:
+        """The worker's own local folder for part files on their way to the bucket."""
+        return self.tmp_path / worker / "spool"
+
     def command(self, worker: str, args: dict[str, str] | None = None) -> tuple[list[str], dict[str, str]]:
+        local = {"HARVEST_SPOOL_DIR": str(self.spool(worker))} if self.uri is not None else {}
         command, env = crawl_command(self.spider, self.data_dir, sandbox=self.sandbox, args=args,
-                                     settings={**self.settings, "HARVEST_WORKER_ID": worker}, crawl_id=self.crawl_id)
+                                     settings={**self.settings, **local, "HARVEST_WORKER_ID": worker},
+                                     crawl_id=self.crawl_id, env=self.env)
         return [*command, "--distributed"], env
 
     def start(self, *names: str, args: dict[str, str] | None = None) -> None:
@@ -73,7 +92,7 @@ class Workers:
 
     def enqueue(self, *keywords: str) -> str:
         command, env = crawl_command("keyword", self.data_dir, sandbox=self.sandbox, settings=self.settings,
-                                     crawl_id=self.crawl_id)
+                                     crawl_id=self.crawl_id, env=self.env)
         command = [*command[: command.index("crawl")], "enqueue", "keyword", *keywords,
                    *command[command.index("keyword") + 1:]]
         done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
@@ -81,7 +100,10 @@ class Workers:
         return done.stdout
 
     def compact(self) -> None:
-        command, env = crawl_command("keyword", self.data_dir, sandbox=self.sandbox, crawl_id=self.crawl_id)
+        settings = {"HARVEST_DATA_DIR": self.uri, "HARVEST_SPOOL_DIR": str(self.tmp_path / "compact-spool")} \
+            if self.uri is not None else None
+        command, env = crawl_command("keyword", self.data_dir, sandbox=self.sandbox, crawl_id=self.crawl_id,
+                                     settings=settings, env=self.env)
         command = [*command[: command.index("crawl")], "compact", "--crawl-id", self.crawl_id,
                    *command[command.index("keyword") + 1:]]
         done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
@@ -106,7 +128,8 @@ class Workers:
             _, stderr = process.communicate(timeout=DEADLINE)
             assert process.returncode == 0, f"{name} exited {process.returncode}:\n{stderr[-3000:]}"
             self.stderr[name] = stderr
-        return CrawlRun(0, "", "", self.data_dir, self.crawl_id)
+        storage = resolve(self.uri, self.s3.env()) if self.uri is not None and self.s3 is not None else None
+        return CrawlRun(0, "", "", self.data_dir, self.crawl_id, storage)
 
     def close(self) -> None:
         for process in self.processes.values():
@@ -174,6 +197,32 @@ def test_a_worker_killed_mid_crawl_and_restarted_loses_nothing(workers, sandbox:
     assert set(offers) == truth, "every offer, the killed worker's too"
     assert len(offers) == len(truth), "none twice"
     assert not list(run.data_dir.rglob(".*.tmp")), "the killed worker's temporary files are swept"
+
+
+@pytest.mark.s3
+def test_three_workers_with_their_own_disks_and_one_bucket_one_killed_lose_nothing(
+        workers, s3_server: S3Server, s3_bucket: str) -> None:
+    """The recipe for workers on separate machines: nothing shared but Redis and the bucket."""
+    group = workers("20261206T180000Z-bucket", s3=s3_server, bucket=s3_bucket, OPEN1688_QPS=30)
+    group.start("w1", "w2", "w3")
+    group.enqueue("风筝", "算盘")
+    group.wait_for(lambda: int(group.redis.hget(group.keys.progress, "w2") or 0) >= 40,
+                   "the worker to kill has kept offers (not committed: its files are uploaded at its end)")
+    group.kill("w2")
+    group.start("w2")
+    run = group.finish()
+    assert len(run.reports) == 3, "the reports are in the bucket: the killed worker left none, its restart did"
+    recovered = sum(report["stats"].get("harvester/distributed/reconciled", 0) for report in run.reports)
+    assert recovered > 0, "the last worker found, in the bucket, what the killed one had claimed and not committed"
+
+    group.compact()
+    truth = expected("风筝") | expected("算盘")
+    offers = offers_of(run)
+    assert set(offers) == truth, "every offer, the killed worker's too"
+    assert len(offers) == len(truth), "none twice"
+    assert not group.data_dir.exists() or not any(group.data_dir.rglob("*.parquet")), "nothing on a local disk"
+    for worker in ("w1", "w2", "w3"):
+        assert list(group.spool(worker).iterdir()) == [], f"{worker}'s spool is empty (the restart swept the kill's)"
 
 
 def test_offers_given_to_one_worker_are_shared_with_the_other(workers, sandbox: SandboxProcess,

@@ -149,7 +149,7 @@ def test_a_crash_while_renaming_in_hides_the_new_files_and_the_next_compact_undo
     for temporary in folder.glob(".*.tmp"):  # what a dead process leaves: unlocked temporaries, older than now
         os.utime(temporary, (time.time() - 60, time.time() - 60))
     report = compact(dataset, OPTIONS, tables=["products"])
-    assert compacted in report.repaired
+    assert str(compacted) in report.repaired
     assert len(report.swept) == 3
     assert rows(dataset, "products") == sorted(set(rows(dataset, "products")))
     assert len(rows(dataset, "products")) == 35

@@ -167,7 +167,7 @@ def test_sweep_removes_only_old_unlocked_temporaries(tmp_path):
 def test_open_sweeps_and_reports(tmp_path):
     dead = _temp_file(tmp_path / "skus" / "crawl_date=2025-04-30", part_name("old", "w", 3), age=60)
     writer = DatasetWriter(tmp_path, CrawlIdentity(CRAWL, NOW, "w"))
-    assert writer.open() == [dead]
+    assert writer.open() == [str(dead)]
     writer.close()
 
 

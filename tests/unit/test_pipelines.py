@@ -154,7 +154,7 @@ def test_dataset_pipeline_reads_its_settings(tmp_path):
         HARVEST_PARQUET_COMPRESSION_LEVEL=0,
     )
     pipeline = build_from_crawler(DatasetPipeline, crawler)
-    assert (pipeline.root, pipeline.options.row_group_rows, pipeline.options.file_rows) == (tmp_path, 50, 500)
+    assert (pipeline.storage.root, pipeline.options.row_group_rows, pipeline.options.file_rows) == (str(tmp_path), 50, 500)
     assert (pipeline.options.queue_size, pipeline.options.compression, pipeline.options.compression_level) == (
         2,
         "snappy",
