@@ -1,0 +1,309 @@
+"""queryProductDetail's SKUs: specs folded into a canonical key, duplicates merged, packages and channel
+prices joined on by SKU id.
+
+The per-SKU loop is the normaliser's hottest: the common well-formed value
+(a str, an int, a price already in the cache) is handled inline, anything
+else goes through the parsers of :mod:`.scalars`, which do the counting.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from operator import attrgetter
+from typing import Any, NamedTuple
+
+from ..items import Sku, SkuAttribute
+from .scalars import (
+    INT64_MAX,
+    Note,
+    count,
+    fold_cache,
+    fraction,
+    integer,
+    measure,
+    money,
+    money_cache,
+    parse_int,
+    resolve,
+    spec_text,
+    text,
+)
+
+_ATTRIBUTE_ORDER = attrgetter("name", "value")
+#: SKU fields a duplicate's value may fill when the first answer left them empty.
+_MERGED = (
+    "sku_id", "spec_id", "price", "consign_price", "promotion_price", "stock", "cargo_number", "retail_price",
+    "one_piece_price", "distribution_price",
+)  # fmt: skip
+
+
+class OfferContext(NamedTuple):
+    """What every part of one offer's normalisation needs, passed as one argument."""
+
+    offer_id: int
+    image_base: str
+    note: Note
+    crawl_id: str | None
+    fetched_at: datetime
+
+
+def spec_key(attributes: list[SkuAttribute]) -> str:
+    """The canonical spec of a SKU whose attributes are already folded and sorted by name."""
+    if len(attributes) == 1:
+        only = attributes[0]
+        return f"{only.name}={only.value}"
+    if len(attributes) == 2:
+        first, second = attributes
+        return f"{first.name}={first.value};{second.name}={second.value}"
+    return ";".join([f"{a.name}={a.value}" for a in attributes])
+
+
+def _image(value: Any, base: str, note: Note) -> str | None:
+    if type(value) is str:
+        s = value.strip()
+        if s:
+            resolved = resolve(s, base)
+            if resolved is not None:
+                return resolved
+        else:
+            return None
+    elif value is None:
+        return None
+    note("dropped/sku_image_url")
+    return None
+
+
+def sku_attributes(raw: list, base: str, note: Note) -> list[SkuAttribute]:
+    """Folded, trimmed specs sorted by (name, value); ``raw`` is a SKU's ``skuAttributes``."""
+    attributes = []
+    folded = fold_cache.get
+    for entry in raw:
+        if type(entry) is not dict:
+            note("dropped/sku_attribute_type")
+            continue
+        raw_name = entry.get("attributeName")
+        raw_value = entry.get("value")
+        name = folded(raw_name) if type(raw_name) is str else None
+        value = folded(raw_value) if type(raw_value) is str else None
+        if not name:
+            name = spec_text(raw_name)
+        if not value:
+            value = spec_text(raw_value)
+        if name is None or value is None:
+            note("dropped/sku_attribute")
+            continue
+        image = entry.get("skuImageUrl")
+        if image is not None:
+            image = _image(image, base, note)
+        image_trans = entry.get("skuImageUrlTrans")
+        if image_trans is not None:
+            image_trans = _image(image_trans, base, note)
+        name_trans = entry.get("attributeNameTrans")
+        value_trans = entry.get("valueTrans")
+        attribute_id = entry.get("attributeId")
+        if type(attribute_id) is not int:
+            attribute_id = integer(attribute_id, "sku_attribute_id", note)
+        attributes.append(
+            SkuAttribute(
+                name,
+                value,
+                image,
+                None if name_trans is None else spec_text(name_trans),
+                None if value_trans is None else spec_text(value_trans),
+                attribute_id,
+                image_trans,
+            )
+        )
+    if len(attributes) == 2:
+        first, second = attributes
+        if second.name < first.name or (second.name == first.name and second.value < first.value):
+            attributes.reverse()
+    elif len(attributes) > 2:
+        attributes.sort(key=_ATTRIBUTE_ORDER)
+    return attributes
+
+
+def _merge(kept: Sku, duplicate: Sku) -> None:
+    """A SKU listed twice: keep the first answer's values and fill its gaps from the second."""
+    for name in _MERGED:
+        if getattr(kept, name) is None:
+            setattr(kept, name, getattr(duplicate, name))
+    if not kept.attributes and duplicate.attributes:
+        kept.attributes = duplicate.attributes
+        kept.spec_key = duplicate.spec_key
+        kept.attribute_ids = duplicate.attribute_ids
+        kept.attribute_image_urls_translated = duplicate.attribute_image_urls_translated
+
+
+def _price(value: Any, note: Note) -> Decimal | None:
+    if value is None:
+        return None
+    hit = money_cache.get(value) if type(value) is str else None
+    return hit if type(hit) is Decimal else money(value, note)  # type: ignore[return-value]
+
+
+def skus(raw: Any, offer: OfferContext) -> list[Sku]:
+    """``productSkuInfos`` as SKU rows, one per SKU (same ``skuId``, else ``specId``, else spec: merged)."""
+    offer_id, base, note, crawl_id, fetched_at = offer
+    if type(raw) is not list:
+        if raw is not None:
+            note("dropped/skus_type")
+        return []
+    cached = money_cache.get
+    by_key: dict[object, Sku] = {}
+    for entry in raw:
+        if type(entry) is not dict:
+            note("dropped/sku_type")
+            continue
+        attributes = entry.get("skuAttributes")
+        if type(attributes) is list and attributes:
+            attributes = sku_attributes(attributes, base, note)
+        else:
+            if attributes is not None and type(attributes) is not list:
+                note("dropped/sku_attributes_type")
+            attributes = []
+        sku_id = entry.get("skuId")
+        if type(sku_id) is str and sku_id.isdecimal() and len(sku_id) < 19:
+            sku_id = int(sku_id)
+        elif type(sku_id) is not int or not 0 < sku_id <= INT64_MAX:
+            sku_id = integer(sku_id, "sku_id", note)
+        stock = entry.get("amountOnSale")
+        if type(stock) is str and stock.isdecimal() and len(stock) < 19:
+            stock = int(stock)
+        elif type(stock) is not int or not 0 <= stock <= INT64_MAX:
+            stock = count(stock, "stock", note)
+        spec_id = entry.get("specId")
+        if type(spec_id) is str:
+            spec_id = spec_id.strip() or None
+        elif spec_id is not None:
+            spec_id = text(spec_id, "spec_id", note)
+        price = entry.get("price")
+        if price is not None:
+            hit = cached(price) if type(price) is str else None
+            price = hit if type(hit) is Decimal else money(price, note)
+        consign = entry.get("consignPrice")
+        if consign is not None:
+            consign = _price(consign, note)
+        promotion = entry.get("promotionPrice")
+        if promotion is not None:
+            promotion = _price(promotion, note)
+        retail = entry.get("retailPrice")
+        if retail is not None:
+            retail = _price(retail, note)
+        cargo = entry.get("cargoNumber")
+        if cargo is not None:
+            cargo = (cargo.strip() or None) if type(cargo) is str else text(cargo, "cargo_number", note)
+        one_piece = distribution = None
+        fenxiao = entry.get("fenxiaoPriceInfo")
+        if type(fenxiao) is dict:
+            one_piece = _price(fenxiao.get("onePiecePrice"), note)
+            distribution = _price(fenxiao.get("offerPrice"), note)
+        elif fenxiao is not None:
+            note("dropped/distribution_price_type")
+        if attributes:
+            key = spec_key(attributes)
+            ids = [a.attribute_id for a in attributes]
+            images_trans = [a.image_url_translated for a in attributes]
+        else:
+            key, ids, images_trans = "", [], []
+        sku = Sku(
+            offer_id, sku_id, spec_id, key, attributes, price, consign, promotion, stock, cargo, crawl_id, fetched_at,
+            retail, one_piece, distribution, None, ids, images_trans,
+        )
+        dedupe: object = sku_id if sku_id is not None else (spec_id or "spec:" + key)
+        kept = by_key.get(dedupe)
+        if kept is None:
+            by_key[dedupe] = sku
+        else:
+            note("repaired/duplicate_sku")
+            _merge(kept, sku)
+    return list(by_key.values())
+
+
+# --- joined on by SKU id -----------------------------------------------------------
+
+
+class _SkuIndex:
+    """The offer's SKUs by ``skuId`` and by ``specId``, for the lists that name a SKU by either."""
+
+    def __init__(self, rows: list[Sku]) -> None:
+        self.by_id = {sku.sku_id: sku for sku in rows if sku.sku_id is not None}
+        self.by_spec = {sku.spec_id: sku for sku in rows if sku.spec_id is not None}
+
+    def find(self, entry: dict, note: Note, what: str) -> Sku | None:
+        """The SKU ``entry`` names; one it names that the offer does not have is ``dropped/<what>_unmatched``."""
+        sku_id = entry.get("skuId")
+        if sku_id is not None:
+            sku_id = parse_int(sku_id)
+            sku = self.by_id.get(sku_id)
+        else:
+            spec_id = entry.get("specId")
+            sku = self.by_spec.get(spec_id) if type(spec_id) is str else None
+        if sku is None:
+            note("dropped/" + what + "_unmatched")
+        return sku
+
+
+def _package(sku: Sku, entry: dict, grams: bool, note: Note) -> None:
+    """Fill the package figures the SKU still lacks from one shipping entry."""
+    weight = measure(entry.get("weight"), "weight", note)
+    if weight is not None and grams:
+        weight /= 1000
+    if sku.weight_kg is None:
+        sku.weight_kg = weight
+    if sku.length_cm is None:
+        sku.length_cm = measure(entry.get("length"), "length", note)
+    if sku.width_cm is None:
+        sku.width_cm = measure(entry.get("width"), "width", note)
+    if sku.height_cm is None:
+        sku.height_cm = measure(entry.get("height"), "height", note)
+    if grams:
+        return
+    sku.package_size_source = text(entry.get("pkgSizeSource"), "package_size_source", note)
+    sku.official_length_cm = measure(entry.get("officialLength"), "length", note)
+    sku.official_width_cm = measure(entry.get("officialWidth"), "width", note)
+    sku.official_height_cm = measure(entry.get("officialHeight"), "height", note)
+    sku.official_weight_kg = measure(entry.get("officialWeight"), "weight", note)
+    sku.ai_weight_kg = measure(entry.get("aiWeight"), "weight", note)
+    sku.ai_weight_accuracy_rate = fraction(entry.get("aiWeightAccuracy"), "ai_weight_accuracy", note)
+
+
+def packages(rows: list[Sku], shipping: dict, note: Note) -> None:
+    """Each SKU's package from ``skuShippingDetails`` (kg, Double), its gaps filled from ``skuShippingInfoList``
+    (the same package, weight in grams, Long)."""
+    index = _SkuIndex(rows)
+    for key, grams in (("skuShippingDetails", False), ("skuShippingInfoList", True)):
+        entries = shipping.get(key)
+        if type(entries) is not list:
+            if entries is not None:
+                note("dropped/sku_shipping_type")
+            continue
+        for entry in entries:
+            if type(entry) is not dict:
+                note("dropped/sku_shipping_type")
+                continue
+            sku = index.find(entry, note, "sku_shipping")
+            if sku is not None:
+                _package(sku, entry, grams, note)
+
+
+def channel_prices(rows: list[Sku], channel: Any, note: Note) -> None:
+    """``channelPrice.channelSkuPriceList``: each SKU's channel price."""
+    if type(channel) is not dict:
+        if channel is not None:
+            note("dropped/channel_price_type")
+        return
+    entries = channel.get("channelSkuPriceList")
+    if type(entries) is not list:
+        if entries is not None:
+            note("dropped/channel_price_type")
+        return
+    index = _SkuIndex(rows)
+    for entry in entries:
+        if type(entry) is not dict:
+            note("dropped/channel_price_type")
+            continue
+        sku = index.find(entry, note, "channel_price")
+        if sku is not None:
+            sku.channel_price = _price(entry.get("currentPrice"), note)
