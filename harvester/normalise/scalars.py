@@ -136,9 +136,7 @@ def parse_int(value: Any) -> int | None:
         s = value.strip()
         if len(s) > 20:
             return None
-        if s.isdecimal():
-            number = int(s)
-        elif s[:1] == "-" and s[1:].isdecimal():
+        if s.isdecimal() or (s[:1] == "-" and s[1:].isdecimal()):
             number = int(s)
         else:
             head, dot, tail = s.partition(".")
