@@ -16,8 +16,8 @@ from scrapy.utils.test import get_crawler
 from harvester import settings as project_settings
 from harvester.crawl.identity import CrawlIdentity, started_at_of
 from harvester.dataset.writer import DatasetWriter, WriterOptions
-from harvester.items import MissingOffer, Product, RawOffer, SearchHit
-from harvester.normalise import normalise_offer
+from harvester.items import MissingOffer, Product, RawListing, RawOffer, SearchHit
+from harvester.normalise import normalise_listing, normalise_offer
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -34,25 +34,32 @@ def load(name: str) -> Any:
     return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
 
 
-def fixture_offers(fetched_at: datetime) -> list[RawOffer]:
-    """Every offer of the fixtures as a spider would yield it: details found by keywords, a batch, search-only ones."""
+def fixture_offers(fetched_at: datetime) -> list[RawListing | RawOffer]:
+    """Every record of the fixtures as a spider would yield it: one keyword's search page (a listing per item),
+    the details of what it found (with the item that found each), and details fetched by id (no listing)."""
     search = load("search_items.json")["data"]
-    by_id = {str(item["offerId"]): item for item in search}
-    offers = [RawOffer("product_detail", load("product_detail.json"), "保温杯", by_id["624108453870"], fetched_at)]
-    for data in load("batch_detail.json")["productList"]:
-        offers.append(RawOffer("batch_detail", data, None, by_id.get(str(data.get("productID"))), fetched_at))
-    for item in search[2:]:
-        offers.append(RawOffer("keyword_search", item, "保温杯", item, fetched_at))
-    return offers
+    by_id = {str(item.get("offerId")): item for item in search}
+    raws: list[RawListing | RawOffer] = [RawListing("keyword_search", item, "保温杯", fetched_at) for item in search]
+    raws.append(RawOffer("product_detail", load("product_detail.json"), "保温杯", by_id["624108453870"], fetched_at))
+    for data in load("product_details.json"):
+        item = by_id.get(str(data.get("offerId")))
+        raws.append(RawOffer("product_detail", data, "保温杯" if item else None, item, fetched_at))
+    return raws
 
 
-def normalised(offers: Iterable[RawOffer], crawl_id: str | None = None) -> tuple[list[Any], Counter[str]]:
+def normalised(raws: Iterable[RawListing | RawOffer], crawl_id: str | None = None) -> tuple[list[Any], Counter[str]]:
+    """Each raw record through its tier's normaliser, and how often each value was repaired or dropped."""
     notes: Counter[str] = Counter()
 
     def note(what: str) -> None:
         notes[what] += 1
 
-    return [normalise_offer(raw, note, crawl_id=crawl_id) for raw in offers], notes
+    items = [
+        normalise_listing(raw, note, crawl_id=crawl_id) if type(raw) is RawListing
+        else normalise_offer(raw, note, crawl_id=crawl_id)  # type: ignore[arg-type]
+        for raw in raws
+    ]
+    return items, notes
 
 
 def write_crawl(root: Path, crawl_id: str, items: Iterable[Any], worker: str = "test",
