@@ -427,6 +427,11 @@ _TABLE_DESCRIPTIONS: dict[str, dict[str, str]] = {
         "mix_batch_amount": "sellerMixSetting.mixAmount: minimum amount of a mixed batch, CNY",
         "mix_batch_quantity": "sellerMixSetting.mixNumber: minimum pieces of a mixed batch",
     },
+    "rejects": {
+        "reason": "why the normaliser could not use the record: no_offer_id, no_price, not_an_object, "
+        "unknown_source_api",
+    },
+    "search_hits": {"query": "the keyword, image or seller query of this hit"},
     "listings": {
         "query": "first keyword, image or seller query that found the offer this crawl (every hit: search_hits)",
         "source_api": "keyword_search, image_search or seller_offers",
