@@ -107,7 +107,7 @@ def write_worker(root: Path, crawl_id: str, worker: str, items: Iterable[Any]) -
 def two_workers_dataset(root: Path) -> Path:
     """Two workers of COMPACT_CRAWL that both wrote offers 10..19 (products, SKUs, seller, search hits, missing),
     and five offers of COMPACT_OTHER_CRAWL the same day."""
-    write_worker(root, COMPACT_CRAWL, "host_a_1", [*many_products(range(0, 20)), *_hits_and_missing(range(0, 20))])
+    write_worker(root, COMPACT_CRAWL, "host_a_1", [*many_products(range(20)), *_hits_and_missing(range(20))])
     write_worker(root, COMPACT_CRAWL, "host_b_2", [*many_products(range(10, 30)), *_hits_and_missing(range(10, 30))])
-    write_worker(root, COMPACT_OTHER_CRAWL, "host_c_3", many_products(range(0, 5), COMPACT_OTHER_CRAWL))
+    write_worker(root, COMPACT_OTHER_CRAWL, "host_c_3", many_products(range(5), COMPACT_OTHER_CRAWL))
     return root

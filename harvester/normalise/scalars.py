@@ -182,6 +182,12 @@ def count(value: Any, what: str, note: Note) -> int | None:
 # --- measures, scores and rates ---------------------------------------------
 
 
+def _decimal_text(value: str) -> str | None:
+    """``value`` trimmed when it is a plain non-negative decimal (``"99.12"``), else None."""
+    s = value.strip()
+    return s if s.replace(".", "", 1).isdecimal() else None
+
+
 def _number(value: Any) -> float | None:
     t = type(value)
     if t is float:
@@ -189,10 +195,20 @@ def _number(value: Any) -> float | None:
     if t is int:
         return float(value) if -INT64_MAX <= value <= INT64_MAX else None
     if t is str:
-        s = value.strip()
-        if s.replace(".", "", 1).isdecimal():
+        s = _decimal_text(value)
+        if s is not None:
             return float(s)
     return None
+
+
+def _hundredth(value: Any) -> float | None:
+    """``value`` / 100; from text through ``e-2``, so ``"99.12"`` is the double nearest 0.9912 (dividing the
+    double 99.12 by 100 is not)."""
+    if type(value) is str:
+        s = _decimal_text(value)
+        return None if s is None else float(s + "e-2")
+    number = _number(value)
+    return None if number is None else number / 100
 
 
 def measure(value: Any, what: str, note: Note) -> float | None:
@@ -216,10 +232,7 @@ def _rate_of(number: float | None, what: str, note: Note) -> float | None:
 def _percent_text(value: str) -> float | None:
     """``"10%"`` or ``" 5.5 % "`` as the fraction it means; None when the text is not that."""
     s = value.rstrip()
-    if not s.endswith("%"):
-        return None
-    number = _number(s[:-1])
-    return None if number is None else number / 100
+    return _hundredth(s[:-1]) if s.endswith("%") else None
 
 
 def rate(value: Any, what: str, note: Note) -> float | None:
@@ -231,7 +244,7 @@ def rate(value: Any, what: str, note: Note) -> float | None:
     number = _number(value)
     if number is not None and 1 < number <= 100:
         note("repaired/" + what + "_percent")
-        number /= 100
+        number = _hundredth(value)
     return _rate_of(number, what, note)
 
 
@@ -241,8 +254,7 @@ def percent(value: Any, what: str, note: Note) -> float | None:
         return None
     if type(value) is str and "%" in value:
         return _rate_of(_percent_text(value), what, note)
-    number = _number(value)
-    return _rate_of(None if number is None else number / 100, what, note)
+    return _rate_of(_hundredth(value), what, note)
 
 
 def fraction(value: Any, what: str, note: Note) -> float | None:

@@ -129,8 +129,8 @@ def test_keyword_sample_as_a_listing():
     assert _set(listing) == {
         **_SEARCH_COMMON, **_SEARCH_FULL, "source_api": "keyword_search",
         "offer_id": 2, "title": "中文标题", "title_translated": "外文标题",
-        "price": Decimal("10"), "consign_price": Decimal("10"), "promotion_price": Decimal("10"),
-        "curated_price": Decimal("10"), "curated_consign_price": Decimal("10"),
+        "price": Decimal(10), "consign_price": Decimal(10), "promotion_price": Decimal(10),
+        "curated_price": Decimal(10), "curated_consign_price": Decimal(10),
         "month_sold": 1213, "repurchase_rate": 0.1, "offer_identities": ["yx-严选，select-跨境select"],
         "perfect_fulfillment_rate_30d": 1.0, "pickup_within_24h_rate_30d": 0.9912, "quality_return_rate_30d": 0.0012,
         "perfect_fulfillment_rate_7d": 0.0, "pickup_within_24h_rate_7d": 0.9512, "delayed_shipping_rate_7d": 0.1234,
@@ -145,8 +145,8 @@ def test_image_sample_as_a_listing_with_its_shop_and_offer_figures():
     assert _set(listing) == {
         **_SEARCH_COMMON, **_SEARCH_FULL, "source_api": "image_search",
         "offer_id": 123, "title": "标题", "title_translated": "多语言标题",
-        "price": Decimal("1"), "consign_price": Decimal("1"), "promotion_price": Decimal("1"),
-        "curated_price": Decimal("1"), "curated_consign_price": Decimal("1"),
+        "price": Decimal(1), "consign_price": Decimal(1), "promotion_price": Decimal(1),
+        "curated_price": Decimal(1), "curated_consign_price": Decimal(1),
         "month_sold": 1234, "repurchase_rate": 0.13, "offer_identities": ["yx-严选"],
         "perfect_fulfillment_rate_30d": 0.9912, "pickup_within_24h_rate_30d": 1.0, "quality_return_rate_30d": 0.0123,
         "perfect_fulfillment_rate_7d": 0.9912, "pickup_within_24h_rate_7d": 0.9912, "delayed_shipping_rate_7d": 0.1234,
@@ -164,8 +164,8 @@ def test_seller_offers_sample_as_a_listing_of_its_reduced_model():
     assert _set(listing) == {
         **_SEARCH_COMMON, "source_api": "seller_offers",
         "offer_id": 2, "title": "中文标题", "title_translated": "外文标题",
-        "price": Decimal("10"), "consign_price": Decimal("10"),
-        "curated_price": Decimal("10"), "curated_consign_price": Decimal("10"),
+        "price": Decimal(10), "consign_price": Decimal(10),
+        "curated_price": Decimal(10), "curated_consign_price": Decimal(10),
         "month_sold": 1213, "repurchase_rate": 0.1, "offer_identities": ["select-跨境select"],
         "created_at": datetime(2021, 4, 8, 0, 0, tzinfo=UTC), "modified_at": datetime(2021, 4, 8, 0, 0, tzinfo=UTC),
     }  # fmt: skip
@@ -187,11 +187,11 @@ def test_detail_sample_as_a_product():
     assert p.attribute_ids == [1]
     # The SKU's price is the placeholder 价格: the offer's price comes from its one tier.
     assert [(r.start_quantity, r.price, r.promotion_price) for r in p.price_ranges] == [
-        (10, Decimal("10"), Decimal("9"))]
+        (10, Decimal(10), Decimal(9))]
     assert (p.price_min, p.price_max, p.quote_type, p.stock, p.unit, p.unit_translated) == (
-        Decimal("10"), Decimal("10"), 1, 99999, "盒", "Box")
+        Decimal(10), Decimal(10), 1, 99999, "盒", "Box")
     assert (p.one_piece_price, p.one_piece_free_postage, p.distribution_price, p.distribution_min_order_quantity) == (
-        Decimal("15"), True, Decimal("12"), 2)
+        Decimal(15), True, Decimal(12), 2)
     assert p.retail_price is None  # the sample leaves it out
     assert (p.ship_from, p.weight_kg, p.width_cm, p.height_cm, p.length_cm) == (None, 200.0, 1.0, 3.0, 2.0)
     assert p.shipping_time_guarantee == "shipIn24Hours-24小时发货 shipIn48Hours-48小时发货"
@@ -235,8 +235,8 @@ def test_detail_sample_sku_and_seller():
         ("1", "1", None, "1", "1")]
     assert (sku.attribute_ids, sku.attribute_image_urls_translated) == ([1], [None])
     assert (sku.price, sku.promotion_price, sku.consign_price, sku.retail_price) == (
-        None, Decimal("1"), Decimal("1"), None)  # the deprecated consignPrice is still in the sample
-    assert (sku.one_piece_price, sku.distribution_price, sku.channel_price) == (Decimal("15"), Decimal("12"), None)
+        None, Decimal(1), Decimal(1), None)  # the deprecated consignPrice is still in the sample
+    assert (sku.one_piece_price, sku.distribution_price, sku.channel_price) == (Decimal(15), Decimal(12), None)
     assert p.sku_count == 1
     s = p.seller
     assert (s.seller_open_id, s.company_name, s.trade_medal_level) == (
@@ -281,9 +281,9 @@ def test_sample_rows_write_and_read_back(tmp_path):
     assert read["listings"][1]["company_address"] == "浙江省杭州市"
     assert read["listings"][0]["created_at"] == datetime(2024, 4, 20, 0, 0, tzinfo=UTC)
     (row,) = read["products"]
-    assert (row["distribution_price"], row["sold_count"], row["detail_crawl_id"]) == (Decimal("12"), 12342, CRAWL)
+    assert (row["distribution_price"], row["sold_count"], row["detail_crawl_id"]) == (Decimal(12), 12342, CRAWL)
     assert row["certificates"] == [{"name": "外观专利证书或授权书证书", "code": "ZL 2018 3 0658542.7", "photo_urls": []}]
-    assert (read["skus"][0]["one_piece_price"], read["sellers"][0]["mix_batch_amount"]) == (Decimal("15"), 100)
+    assert (read["skus"][0]["one_piece_price"], read["sellers"][0]["mix_batch_amount"]) == (Decimal(15), 100)
 
 
 # --- docs/dataset.md against the pages ------------------------------------------------------------
