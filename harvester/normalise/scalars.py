@@ -52,6 +52,12 @@ _CHINA = timedelta(hours=8)
 money_cache: dict[str, Decimal | str] = {}
 #: Folded spec texts by their raw text; emptied when full.
 fold_cache: dict[str, str] = {}
+#: Numbers read from text (None: the text is no number), by their text; emptied when full. Scores, sizes and
+#: rates repeat across offers ("4.5", "99.12%"), and reading one costs several string operations.
+number_cache: dict[str, float | None] = {}
+#: Percentages read from text as fractions (``"99.12%"`` and ``"11"``), by their text; emptied when full.
+percent_cache: dict[str, float | None] = {}
+_MISSING = object()
 
 
 # --- money -------------------------------------------------------------------
@@ -153,6 +159,8 @@ def integer(value: Any, what: str, note: Note) -> int | None:
     """An id or other int64; ``dropped/<what>`` when it is not one."""
     if value is None:
         return None
+    if type(value) is str and value.isdecimal() and len(value) < 19:
+        return int(value)
     number = parse_int(value)
     if number is None:
         note("dropped/" + what)
@@ -170,8 +178,11 @@ def small_int(value: Any, what: str, note: Note) -> int | None:
 
 def count(value: Any, what: str, note: Note) -> int | None:
     """A quantity (stock, sold, buyers...): a negative one is the API's placeholder for unknown."""
-    if type(value) is int and 0 <= value <= INT64_MAX:
+    t = type(value)
+    if t is int and 0 <= value <= INT64_MAX:
         return value
+    if t is str and value.isdecimal() and len(value) < 19:
+        return int(value)
     number = integer(value, what, note)
     if number is not None and number < 0:
         note("repaired/negative_" + what)
@@ -188,34 +199,47 @@ def _decimal_text(value: str) -> str | None:
     return s if s.replace(".", "", 1).isdecimal() else None
 
 
+def _number_text(value: str) -> float | None:
+    hit = number_cache.get(value, _MISSING)
+    if hit is _MISSING:
+        s = _decimal_text(value)
+        if len(number_cache) >= CACHE_MAX:
+            number_cache.clear()
+        hit = number_cache[value] = None if s is None else float(s)
+    return hit  # type: ignore[return-value]
+
+
+def _percent_text(value: str) -> float | None:
+    """``"10%"``, ``" 5.5 % "`` or a bare ``"11"`` as the fraction it means; None when the text is no percentage.
+
+    Through ``e-2``, so ``"99.12"`` is the double nearest 0.9912 (dividing the double 99.12 by 100 is not).
+    """
+    hit = percent_cache.get(value, _MISSING)
+    if hit is _MISSING:
+        s = value.rstrip()
+        s = _decimal_text(s.removesuffix("%"))
+        if len(percent_cache) >= CACHE_MAX:
+            percent_cache.clear()
+        hit = percent_cache[value] = None if s is None else float(s + "e-2")
+    return hit  # type: ignore[return-value]
+
+
 def _number(value: Any) -> float | None:
     t = type(value)
     if t is float:
         return value if value - value == 0.0 else None  # neither NaN nor infinite
+    if t is str:
+        return _number_text(value)
     if t is int:
         return float(value) if -INT64_MAX <= value <= INT64_MAX else None
-    if t is str:
-        s = _decimal_text(value)
-        if s is not None:
-            return float(s)
     return None
-
-
-def _hundredth(value: Any) -> float | None:
-    """``value`` / 100; from text through ``e-2``, so ``"99.12"`` is the double nearest 0.9912 (dividing the
-    double 99.12 by 100 is not)."""
-    if type(value) is str:
-        s = _decimal_text(value)
-        return None if s is None else float(s + "e-2")
-    number = _number(value)
-    return None if number is None else number / 100
 
 
 def measure(value: Any, what: str, note: Note) -> float | None:
     """A non-negative size, weight or score (a Double on the page, a number or a string on the wire)."""
     if value is None:
         return None
-    number = _number(value)
+    number = _number_text(value) if type(value) is str else _number(value)
     if number is None or number < 0:
         note("dropped/" + what)
         return None
@@ -229,22 +253,22 @@ def _rate_of(number: float | None, what: str, note: Note) -> float | None:
     return number
 
 
-def _percent_text(value: str) -> float | None:
-    """``"10%"`` or ``" 5.5 % "`` as the fraction it means; None when the text is not that."""
-    s = value.rstrip()
-    return _hundredth(s[:-1]) if s.endswith("%") else None
-
-
 def rate(value: Any, what: str, note: Note) -> float | None:
     """A fraction 0..1 from ``"10%"``, a fraction ``0.1``, or a bare percentage such as ``12`` (repaired)."""
     if value is None:
         return None
-    if type(value) is str and "%" in value:
-        return _rate_of(_percent_text(value), what, note)
+    if type(value) is str:
+        if "%" in value:
+            return _rate_of(_percent_text(value), what, note)
+        number = _number_text(value)
+        if number is not None and 1 < number <= 100:
+            note("repaired/" + what + "_percent")
+            number = _percent_text(value)
+        return _rate_of(number, what, note)
     number = _number(value)
     if number is not None and 1 < number <= 100:
         note("repaired/" + what + "_percent")
-        number = _hundredth(value)
+        number /= 100
     return _rate_of(number, what, note)
 
 
@@ -252,17 +276,18 @@ def percent(value: Any, what: str, note: Note) -> float | None:
     """A fraction 0..1 from a percentage, with or without its sign: ``"11"`` and ``"11%"`` are both 0.11."""
     if value is None:
         return None
-    if type(value) is str and "%" in value:
+    if type(value) is str:
         return _rate_of(_percent_text(value), what, note)
-    return _rate_of(_hundredth(value), what, note)
+    number = _number(value)
+    return _rate_of(None if number is None else number / 100, what, note)
 
 
 def fraction(value: Any, what: str, note: Note) -> float | None:
     """A fraction 0..1 written as one (``"0.4666"``); a value with a percent sign is read as a percentage."""
     if value is None:
         return None
-    if type(value) is str and "%" in value:
-        return _rate_of(_percent_text(value), what, note)
+    if type(value) is str:
+        return _rate_of(_percent_text(value) if "%" in value else _number_text(value), what, note)
     return _rate_of(_number(value), what, note)
 
 
@@ -333,16 +358,11 @@ def china_time(value: Any, what: str, note: Note) -> datetime | None:
         return None
     if type(value) is str:
         s = value.strip()
-        if len(s) == 19 and s[4] == "-" and s[7] == "-" and s[10] == " " and s[13] == ":" and s[16] == ":":
-            digits = s[0:4] + s[5:7] + s[8:10] + s[11:13] + s[14:16] + s[17:19]
-            if digits.isascii() and digits.isdigit():
-                try:
-                    local = datetime(int(s[0:4]), int(s[5:7]), int(s[8:10]), int(s[11:13]), int(s[14:16]),
-                                     int(s[17:19]), tzinfo=UTC)
-                except ValueError:  # 2024-02-30: digits in the right places, not a date
-                    pass
-                else:
-                    return local - _CHINA
+        if len(s) == 19 and s[10] == " " and s.isascii():
+            try:
+                return datetime.fromisoformat(s).replace(tzinfo=UTC) - _CHINA
+            except ValueError:  # 2024-02-30, or not a date at all
+                pass
         elif not s:
             return None
     note("dropped/" + what)

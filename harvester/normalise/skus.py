@@ -59,21 +59,6 @@ def spec_key(attributes: list[SkuAttribute]) -> str:
     return ";".join([f"{a.name}={a.value}" for a in attributes])
 
 
-def _image(value: Any, base: str, note: Note) -> str | None:
-    if type(value) is str:
-        s = value.strip()
-        if s:
-            resolved = resolve(s, base)
-            if resolved is not None:
-                return resolved
-        else:
-            return None
-    elif value is None:
-        return None
-    note("dropped/sku_image_url")
-    return None
-
-
 def sku_attributes(raw: list, base: str, note: Note) -> list[SkuAttribute]:
     """Folded, trimmed specs sorted by (name, value); ``raw`` is a SKU's ``skuAttributes``."""
     attributes = []
@@ -95,26 +80,31 @@ def sku_attributes(raw: list, base: str, note: Note) -> list[SkuAttribute]:
             continue
         image = entry.get("skuImageUrl")
         if image is not None:
-            image = _image(image, base, note)
+            s = image.strip() if type(image) is str else None
+            image = resolve(s, base) if s else None
+            if image is None and s != "":
+                note("dropped/sku_image_url")
         image_trans = entry.get("skuImageUrlTrans")
         if image_trans is not None:
-            image_trans = _image(image_trans, base, note)
+            s = image_trans.strip() if type(image_trans) is str else None
+            image_trans = resolve(s, base) if s else None
+            if image_trans is None and s != "":
+                note("dropped/sku_image_url")
         name_trans = entry.get("attributeNameTrans")
+        if name_trans is not None:
+            hit = folded(name_trans) if type(name_trans) is str else None
+            name_trans = hit if hit else spec_text(name_trans)
         value_trans = entry.get("valueTrans")
+        if value_trans is not None:
+            hit = folded(value_trans) if type(value_trans) is str else None
+            value_trans = hit if hit else spec_text(value_trans)
         attribute_id = entry.get("attributeId")
         if type(attribute_id) is not int:
-            attribute_id = integer(attribute_id, "sku_attribute_id", note)
-        attributes.append(
-            SkuAttribute(
-                name,
-                value,
-                image,
-                None if name_trans is None else spec_text(name_trans),
-                None if value_trans is None else spec_text(value_trans),
-                attribute_id,
-                image_trans,
-            )
-        )
+            if type(attribute_id) is str and attribute_id.isdecimal() and len(attribute_id) < 19:
+                attribute_id = int(attribute_id)
+            else:
+                attribute_id = integer(attribute_id, "sku_attribute_id", note)
+        attributes.append(SkuAttribute(name, value, image, name_trans, value_trans, attribute_id, image_trans))
     if len(attributes) == 2:
         first, second = attributes
         if second.name < first.name or (second.name == first.name and second.value < first.value):
@@ -187,18 +177,26 @@ def skus(raw: Any, offer: OfferContext) -> list[Sku]:
             consign = _price(consign, note)
         promotion = entry.get("promotionPrice")
         if promotion is not None:
-            promotion = _price(promotion, note)
+            hit = cached(promotion) if type(promotion) is str else None
+            promotion = hit if type(hit) is Decimal else money(promotion, note)
         retail = entry.get("retailPrice")
         if retail is not None:
-            retail = _price(retail, note)
+            hit = cached(retail) if type(retail) is str else None
+            retail = hit if type(hit) is Decimal else money(retail, note)
         cargo = entry.get("cargoNumber")
         if cargo is not None:
             cargo = (cargo.strip() or None) if type(cargo) is str else text(cargo, "cargo_number", note)
         one_piece = distribution = None
         fenxiao = entry.get("fenxiaoPriceInfo")
         if type(fenxiao) is dict:
-            one_piece = _price(fenxiao.get("onePiecePrice"), note)
-            distribution = _price(fenxiao.get("offerPrice"), note)
+            one_piece = fenxiao.get("onePiecePrice")
+            if one_piece is not None:
+                hit = cached(one_piece) if type(one_piece) is str else None
+                one_piece = hit if type(hit) is Decimal else money(one_piece, note)
+            distribution = fenxiao.get("offerPrice")
+            if distribution is not None:
+                hit = cached(distribution) if type(distribution) is str else None
+                distribution = hit if type(hit) is Decimal else money(distribution, note)
         elif fenxiao is not None:
             note("dropped/distribution_price_type")
         if attributes:
@@ -225,18 +223,23 @@ def skus(raw: Any, offer: OfferContext) -> list[Sku]:
 
 
 class _SkuIndex:
-    """The offer's SKUs by ``skuId`` and by ``specId``, for the lists that name a SKU by either."""
+    """The offer's SKUs by ``skuId`` (as a number and as its text: the lists send either) and by ``specId``."""
 
     def __init__(self, rows: list[Sku]) -> None:
-        self.by_id = {sku.sku_id: sku for sku in rows if sku.sku_id is not None}
+        by_id: dict[object, Sku] = {}
+        for sku in rows:
+            if sku.sku_id is not None:
+                by_id[sku.sku_id] = by_id[str(sku.sku_id)] = sku
+        self.by_id = by_id
         self.by_spec = {sku.spec_id: sku for sku in rows if sku.spec_id is not None}
 
     def find(self, entry: dict, note: Note, what: str) -> Sku | None:
         """The SKU ``entry`` names; one it names that the offer does not have is ``dropped/<what>_unmatched``."""
         sku_id = entry.get("skuId")
         if sku_id is not None:
-            sku_id = parse_int(sku_id)
             sku = self.by_id.get(sku_id)
+            if sku is None and type(sku_id) is not int:
+                sku = self.by_id.get(parse_int(sku_id))
         else:
             spec_id = entry.get("specId")
             sku = self.by_spec.get(spec_id) if type(spec_id) is str else None
@@ -245,47 +248,70 @@ class _SkuIndex:
         return sku
 
 
-def _package(sku: Sku, entry: dict, grams: bool, note: Note) -> None:
-    """Fill the package figures the SKU still lacks from one shipping entry."""
-    weight = measure(entry.get("weight"), "weight", note)
-    if weight is not None and grams:
-        weight /= 1000
-    if sku.weight_kg is None:
-        sku.weight_kg = weight
-    if sku.length_cm is None:
-        sku.length_cm = measure(entry.get("length"), "length", note)
-    if sku.width_cm is None:
-        sku.width_cm = measure(entry.get("width"), "width", note)
-    if sku.height_cm is None:
-        sku.height_cm = measure(entry.get("height"), "height", note)
-    if grams:
-        return
-    sku.package_size_source = text(entry.get("pkgSizeSource"), "package_size_source", note)
-    sku.official_length_cm = measure(entry.get("officialLength"), "length", note)
-    sku.official_width_cm = measure(entry.get("officialWidth"), "width", note)
-    sku.official_height_cm = measure(entry.get("officialHeight"), "height", note)
-    sku.official_weight_kg = measure(entry.get("officialWeight"), "weight", note)
-    sku.ai_weight_kg = measure(entry.get("aiWeight"), "weight", note)
-    sku.ai_weight_accuracy_rate = fraction(entry.get("aiWeightAccuracy"), "ai_weight_accuracy", note)
+#: ``skuShippingDetails``' figures, in the order :func:`packages` assigns them (Doubles: kg and cm).
+_DETAIL_FIGURES = (
+    "weight", "length", "width", "height", "officialLength", "officialWidth", "officialHeight", "officialWeight",
+    "aiWeight",
+)  # fmt: skip
+#: ``skuShippingInfoList``'s figures (the weight a Long in grams).
+_INFO_FIGURES = ("weight", "length", "width", "height")
+
+
+def _figures(entry: dict, keys: tuple[str, ...], note: Note) -> list[float | None]:
+    """Sizes and weights; the usual JSON number passes as is, anything else through :func:`measure`."""
+    return [
+        value if value is None or (type(value) is float and value >= 0.0) else measure(value, "package_size", note)
+        for value in map(entry.get, keys)
+    ]
 
 
 def packages(rows: list[Sku], shipping: dict, note: Note) -> None:
-    """Each SKU's package from ``skuShippingDetails`` (kg, Double), its gaps filled from ``skuShippingInfoList``
-    (the same package, weight in grams, Long)."""
+    """Each SKU's package from ``skuShippingDetails`` (kg, Double); a SKU those do not size is sized by
+    ``skuShippingInfoList`` (the same package, its weight a Long in grams)."""
     index = _SkuIndex(rows)
-    for key, grams in (("skuShippingDetails", False), ("skuShippingInfoList", True)):
-        entries = shipping.get(key)
-        if type(entries) is not list:
-            if entries is not None:
-                note("dropped/sku_shipping_type")
-            continue
-        for entry in entries:
+    sized: set[int] = set()
+    details = shipping.get("skuShippingDetails")
+    if type(details) is list:
+        for entry in details:
             if type(entry) is not dict:
                 note("dropped/sku_shipping_type")
                 continue
             sku = index.find(entry, note, "sku_shipping")
-            if sku is not None:
-                _package(sku, entry, grams, note)
+            if sku is None:
+                continue
+            (sku.weight_kg, sku.length_cm, sku.width_cm, sku.height_cm, sku.official_length_cm,
+             sku.official_width_cm, sku.official_height_cm, sku.official_weight_kg,
+             sku.ai_weight_kg) = _figures(entry, _DETAIL_FIGURES, note)
+            source = entry.get("pkgSizeSource")
+            sku.package_size_source = (source.strip() or None) if type(source) is str else text(
+                source, "package_size_source", note)
+            sized.add(id(sku))
+            accuracy = entry.get("aiWeightAccuracy")
+            if accuracy is not None:
+                sku.ai_weight_accuracy_rate = fraction(accuracy, "ai_weight_accuracy", note)
+    elif details is not None:
+        note("dropped/sku_shipping_type")
+    infos = shipping.get("skuShippingInfoList")
+    if type(infos) is list and len(sized) < len(rows):
+        for entry in infos:
+            if type(entry) is not dict:
+                note("dropped/sku_shipping_type")
+                continue
+            sku = index.find(entry, note, "sku_shipping")
+            if sku is None or (sku.weight_kg is not None and sku.length_cm is not None and sku.width_cm is not None
+                               and sku.height_cm is not None):
+                continue  # sized by skuShippingDetails already: the same package
+            grams, length, width, height = _figures(entry, _INFO_FIGURES, note)
+            if sku.weight_kg is None and grams is not None:
+                sku.weight_kg = grams / 1000
+            if sku.length_cm is None:
+                sku.length_cm = length
+            if sku.width_cm is None:
+                sku.width_cm = width
+            if sku.height_cm is None:
+                sku.height_cm = height
+    elif infos is not None and type(infos) is not list:
+        note("dropped/sku_shipping_type")
 
 
 def channel_prices(rows: list[Sku], channel: Any, note: Note) -> None:
