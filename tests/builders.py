@@ -7,6 +7,7 @@ import json
 from collections import Counter
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ from scrapy.utils.test import get_crawler
 from harvester import settings as project_settings
 from harvester.crawl.identity import CrawlIdentity, started_at_of
 from harvester.dataset.writer import DatasetWriter, WriterOptions
-from harvester.items import MissingOffer, Product, RawListing, RawOffer, SearchHit
+from harvester.items import Listing, MissingOffer, Product, RawListing, RawOffer, SearchHit
 from harvester.normalise import normalise_listing, normalise_offer
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -95,7 +96,10 @@ def many_products(offer_ids: range, crawl_id: str = COMPACT_CRAWL) -> list[Produ
 
 
 def _hits_and_missing(offer_ids: range) -> list[Any]:
+    """Search hits and listings of ``offer_ids``, and as many missing offers."""
     hits: list[Any] = [SearchHit("保温杯", offer_id, 1, offer_id % 50, _COMPACT_FETCHED) for offer_id in offer_ids]
+    hits += [Listing(offer_id, price=Decimal("9.9"), sales_7d=offer_id, query="保温杯", source_api="keyword_search",
+                     crawled_at=_COMPACT_FETCHED) for offer_id in offer_ids]
     return hits + [MissingOffer(offer_id + 10_000, "商品不存在", _COMPACT_FETCHED) for offer_id in offer_ids]
 
 
@@ -105,7 +109,8 @@ def write_worker(root: Path, crawl_id: str, worker: str, items: Iterable[Any]) -
 
 
 def two_workers_dataset(root: Path) -> Path:
-    """Two workers of COMPACT_CRAWL that both wrote offers 10..19 (products, SKUs, seller, search hits, missing),
+    """Two workers of COMPACT_CRAWL that both wrote offers 10..19 (products, SKUs, seller, search hits, listings,
+    missing),
     and five offers of COMPACT_OTHER_CRAWL the same day."""
     write_worker(root, COMPACT_CRAWL, "host_a_1", [*many_products(range(20)), *_hits_and_missing(range(20))])
     write_worker(root, COMPACT_CRAWL, "host_b_2", [*many_products(range(10, 30)), *_hits_and_missing(range(10, 30))])
