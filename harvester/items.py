@@ -108,9 +108,10 @@ class Attribute:
 class SkuAttribute:
     """One spec of a SKU (colour, size...), trimmed and NFKC-folded, with its translation and picture.
 
-    ``attribute_id`` and ``image_url_translated`` are not fields of the
-    ``attributes`` struct (adding fields to a struct would retype a contract
-    column): the SKU row carries them as lists beside ``attributes``.
+    A spec's ``attributeId`` and translated picture are not fields here (a
+    new struct field would retype a contract column): the SKU row carries
+    them as lists beside ``attributes`` (``attribute_ids``,
+    ``attribute_image_urls_translated``).
     """
 
     name: str
@@ -118,8 +119,6 @@ class SkuAttribute:
     image_url: str | None = None
     name_translated: str | None = None
     value_translated: str | None = None
-    attribute_id: int | None = None
-    image_url_translated: str | None = None
 
 
 @dataclass(slots=True)

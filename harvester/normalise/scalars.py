@@ -84,6 +84,8 @@ def _money_from_text(text: str) -> Decimal | str:
     head, _, decimals = s.partition(".")
     if not (head or decimals) or (head and not head.isdecimal()) or (decimals and not decimals.isdecimal()):
         return "price_unparseable"
+    if not s.isascii():  # full-width digits (４７.５): the checks below count ASCII zeros only
+        return _checked_money(Decimal(s))
     significant = decimals.rstrip("0")
     if len(significant) > MONEY_SCALE:
         return "price_scale"

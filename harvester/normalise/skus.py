@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from operator import attrgetter
 from typing import Any, NamedTuple
 
 from ..items import Sku, SkuAttribute
@@ -30,7 +29,6 @@ from .scalars import (
     text,
 )
 
-_ATTRIBUTE_ORDER = attrgetter("name", "value")
 #: SKU fields a duplicate's value may fill when the first answer left them empty.
 _MERGED = (
     "sku_id", "spec_id", "price", "consign_price", "promotion_price", "stock", "cargo_number", "retail_price",
@@ -59,9 +57,12 @@ def spec_key(attributes: list[SkuAttribute]) -> str:
     return ";".join([f"{a.name}={a.value}" for a in attributes])
 
 
-def sku_attributes(raw: list, base: str, note: Note) -> list[SkuAttribute]:
-    """Folded, trimmed specs sorted by (name, value); ``raw`` is a SKU's ``skuAttributes``."""
+def sku_attributes(raw: list, base: str, note: Note) -> tuple[list[SkuAttribute], list, list]:
+    """Folded, trimmed specs sorted by (name, value), and beside them each one's ``attributeId`` and translated
+    picture; ``raw`` is a SKU's ``skuAttributes``."""
     attributes = []
+    ids: list[int | None] = []
+    images_trans: list[str | None] = []
     folded = fold_cache.get
     for entry in raw:
         if type(entry) is not dict:
@@ -104,14 +105,21 @@ def sku_attributes(raw: list, base: str, note: Note) -> list[SkuAttribute]:
                 attribute_id = int(attribute_id)
             else:
                 attribute_id = integer(attribute_id, "sku_attribute_id", note)
-        attributes.append(SkuAttribute(name, value, image, name_trans, value_trans, attribute_id, image_trans))
+        attributes.append(SkuAttribute(name, value, image, name_trans, value_trans))
+        ids.append(attribute_id)
+        images_trans.append(image_trans)
     if len(attributes) == 2:
         first, second = attributes
         if second.name < first.name or (second.name == first.name and second.value < first.value):
             attributes.reverse()
+            ids.reverse()
+            images_trans.reverse()
     elif len(attributes) > 2:
-        attributes.sort(key=_ATTRIBUTE_ORDER)
-    return attributes
+        order = sorted(range(len(attributes)), key=lambda i: (attributes[i].name, attributes[i].value))
+        attributes = [attributes[i] for i in order]
+        ids = [ids[i] for i in order]
+        images_trans = [images_trans[i] for i in order]
+    return attributes, ids, images_trans
 
 
 def _merge(kept: Sku, duplicate: Sku) -> None:
@@ -148,11 +156,11 @@ def skus(raw: Any, offer: OfferContext) -> list[Sku]:
             continue
         attributes = entry.get("skuAttributes")
         if type(attributes) is list and attributes:
-            attributes = sku_attributes(attributes, base, note)
+            attributes, ids, images_trans = sku_attributes(attributes, base, note)
         else:
             if attributes is not None and type(attributes) is not list:
                 note("dropped/sku_attributes_type")
-            attributes = []
+            attributes, ids, images_trans = [], [], []
         sku_id = entry.get("skuId")
         if type(sku_id) is str and sku_id.isdecimal() and len(sku_id) < 19:
             sku_id = int(sku_id)
@@ -199,12 +207,7 @@ def skus(raw: Any, offer: OfferContext) -> list[Sku]:
                 distribution = hit if type(hit) is Decimal else money(distribution, note)
         elif fenxiao is not None:
             note("dropped/distribution_price_type")
-        if attributes:
-            key = spec_key(attributes)
-            ids = [a.attribute_id for a in attributes]
-            images_trans = [a.image_url_translated for a in attributes]
-        else:
-            key, ids, images_trans = "", [], []
+        key = spec_key(attributes) if attributes else ""
         sku = Sku(
             offer_id, sku_id, spec_id, key, attributes, price, consign, promotion, stock, cargo, crawl_id, fetched_at,
             retail, one_piece, distribution, None, ids, images_trans,
@@ -257,61 +260,68 @@ _DETAIL_FIGURES = (
 _INFO_FIGURES = ("weight", "length", "width", "height")
 
 
-def _figures(entry: dict, keys: tuple[str, ...], note: Note) -> list[float | None]:
-    """Sizes and weights; the usual JSON number passes as is, anything else through :func:`measure`."""
-    return [
-        value if value is None or (type(value) is float and value >= 0.0) else measure(value, "package_size", note)
-        for value in map(entry.get, keys)
-    ]
+def _sized(sku: Sku) -> bool:
+    return sku.weight_kg is not None and sku.length_cm is not None and sku.width_cm is not None and (
+        sku.height_cm is not None)
 
 
 def packages(rows: list[Sku], shipping: dict, note: Note) -> None:
     """Each SKU's package from ``skuShippingDetails`` (kg, Double); a SKU those do not size is sized by
-    ``skuShippingInfoList`` (the same package, its weight a Long in grams)."""
-    index = _SkuIndex(rows)
-    sized: set[int] = set()
+    ``skuShippingInfoList`` (the same package, its weight a Long in grams).
+
+    The figures are usually JSON numbers: they pass as they are, anything
+    else through :func:`measure`.
+    """
+    find = _SkuIndex(rows).find
     details = shipping.get("skuShippingDetails")
     if type(details) is list:
         for entry in details:
             if type(entry) is not dict:
                 note("dropped/sku_shipping_type")
                 continue
-            sku = index.find(entry, note, "sku_shipping")
+            sku = find(entry, note, "sku_shipping")
             if sku is None:
                 continue
             (sku.weight_kg, sku.length_cm, sku.width_cm, sku.height_cm, sku.official_length_cm,
-             sku.official_width_cm, sku.official_height_cm, sku.official_weight_kg,
-             sku.ai_weight_kg) = _figures(entry, _DETAIL_FIGURES, note)
+             sku.official_width_cm, sku.official_height_cm, sku.official_weight_kg, sku.ai_weight_kg) = [
+                value if value is None or (type(value) is float and value >= 0.0)
+                else measure(value, "package_size", note)
+                for value in map(entry.get, _DETAIL_FIGURES)
+            ]
             source = entry.get("pkgSizeSource")
             sku.package_size_source = (source.strip() or None) if type(source) is str else text(
                 source, "package_size_source", note)
-            sized.add(id(sku))
             accuracy = entry.get("aiWeightAccuracy")
             if accuracy is not None:
                 sku.ai_weight_accuracy_rate = fraction(accuracy, "ai_weight_accuracy", note)
     elif details is not None:
         note("dropped/sku_shipping_type")
     infos = shipping.get("skuShippingInfoList")
-    if type(infos) is list and len(sized) < len(rows):
-        for entry in infos:
-            if type(entry) is not dict:
-                note("dropped/sku_shipping_type")
-                continue
-            sku = index.find(entry, note, "sku_shipping")
-            if sku is None or (sku.weight_kg is not None and sku.length_cm is not None and sku.width_cm is not None
-                               and sku.height_cm is not None):
-                continue  # sized by skuShippingDetails already: the same package
-            grams, length, width, height = _figures(entry, _INFO_FIGURES, note)
-            if sku.weight_kg is None and grams is not None:
-                sku.weight_kg = grams / 1000
-            if sku.length_cm is None:
-                sku.length_cm = length
-            if sku.width_cm is None:
-                sku.width_cm = width
-            if sku.height_cm is None:
-                sku.height_cm = height
-    elif infos is not None and type(infos) is not list:
-        note("dropped/sku_shipping_type")
+    if type(infos) is not list:
+        if infos is not None:
+            note("dropped/sku_shipping_type")
+        return
+    if all(_sized(sku) for sku in rows):
+        return  # every SKU sized by skuShippingDetails already: the same packages
+    for entry in infos:
+        if type(entry) is not dict:
+            note("dropped/sku_shipping_type")
+            continue
+        sku = find(entry, note, "sku_shipping")
+        if sku is None or _sized(sku):
+            continue
+        grams, length, width, height = [
+            value if value is None or (type(value) is float and value >= 0.0) else measure(value, "package_size", note)
+            for value in map(entry.get, _INFO_FIGURES)
+        ]
+        if sku.weight_kg is None and grams is not None:
+            sku.weight_kg = grams / 1000
+        if sku.length_cm is None:
+            sku.length_cm = length
+        if sku.width_cm is None:
+            sku.width_cm = width
+        if sku.height_cm is None:
+            sku.height_cm = height
 
 
 def channel_prices(rows: list[Sku], channel: Any, note: Note) -> None:

@@ -39,6 +39,9 @@ def _noted(parse, *args):
         ("0.0001", Decimal("0.0001")),
         ("47.00000", Decimal("47.0000")),  # more digits, but exact at 4 decimals
         ("４７.５", Decimal("47.5")),  # full-width digits
+        ("０", "price_not_positive"),
+        ("０.００", "price_not_positive"),
+        ("４７.１２３４５", "price_scale"),
         ("99999999999999.9999", Decimal("99999999999999.9999")),
         (47, Decimal(47)),
         (0.1, Decimal("0.1")),
