@@ -33,14 +33,16 @@ also runs the benchmark as git revision REV had it (its files exported
 with ``git archive`` to a temporary folder), alternating the two, so both
 see the same machine.
 
-Measured here (2 shared cores, CPython 3.11, pyarrow 26), medians of
-alternating runs against 887e4be (before the performance work) on
-2026-11-28: 100,000 offers 15,600 -> 18,900 offers/s per CPU second (3
-runs each), 1,000,000 offers 14,700 -> 18,500 (2 runs each); peak RSS
-~305-315 MB either way, independent of the number of offers. The
-machine's load varies from day to day (the same 887e4be measured 11,100
-on another day): compare within one run. See docs/dataset.md for where
-the time goes.
+Measured here (2 shared cores, CPython 3.11, pyarrow 26), 100,000 offers,
+medians of alternating runs on 2026-12-06 (a busy day: compare within one
+run): these detail answers through df5e80c's code 6,951 offers/s per CPU
+second, through this code (every documented field kept, schema version 4)
+4,102; with each search item as a listing too 3,278. Peak RSS 344 ->
+372 MB, independent of the number of offers. See docs/dataset.md for
+where the time goes and why. To compare with a revision from before the
+listing tier on the same answers, copy this script into that revision's
+tree (``git archive``) and run both, alternating; ``--baseline`` runs the
+revision's own script and answers.
 """
 
 from __future__ import annotations

@@ -147,7 +147,8 @@ HARVEST_PARQUET_COMPRESSION_LEVEL = 0
 #: A distributed crawl (HARVEST_DISTRIBUTED) left with this default uses harvester.distributed.seen.RedisSeenSet,
 #: one set per crawl id shared by every worker.
 HARVEST_SEEN_SET = "harvester.crawl.seen.MemorySeenSet"
-#: Base URL of the image paths that productList gives relative.
+#: Base URL that relative image and video paths in answers are resolved against (the official pages give absolute
+#: URLs; alibaba.cross.productList gave relative ones).
 HARVEST_IMAGE_BASE_URL = "https://cbu01.alicdn.com/"
 #: Compare every offer with the latest earlier crawl in the dataset and write the changes table
 #: (the monitor spider turns it on; any spider can).
