@@ -5,8 +5,9 @@ One feed file holds one table (Parquet files have one schema): the
 ``item_export_kwargs: {"table": "skus"}``. Product items give their row to
 ``products``, their SKU rows to ``skus``, their seller to ``sellers`` and
 their changes to ``changes``; MissingOffer items go to ``missing`` (and
-their change, if any, to ``changes``); SearchHit and Reject items go to
-their own table's feed. Items the
+their change, if any, to ``changes``); Listing, SearchHit and Reject items
+go to their own table's feed (``{"table": "listings"}`` for the listing
+tier). Items the
 feed's table has no row for are skipped and counted
 (``harvester/dataset/export/skipped/<item class>``), e.g. the SearchHit
 items of a keyword crawl in a products feed.

@@ -1,12 +1,14 @@
 """What spiders yield and what the dataset stores.
 
-Spiders yield the raw answers (:class:`RawOffer`, :class:`SearchHit`,
-:class:`MissingOffer`); the
-normalise pipeline turns each raw offer into a :class:`Product` carrying its
-:class:`Sku` rows and :class:`Seller`, or into a :class:`Reject` so that no
-record is ever lost silently. Every item is a plain dataclass: itemadapter
-handles them, and the Parquet writer reads their attributes directly, which
-is several times cheaper than going through an adapter per field.
+Spiders yield the raw answers: :class:`RawListing` (one search result
+item: the listing tier), :class:`RawOffer` (one queryProductDetail answer:
+the detail tier), :class:`SearchHit`, :class:`MissingOffer`. The normalise
+pipeline turns each raw listing into a :class:`Listing` row and each raw
+offer into a :class:`Product` carrying its :class:`Sku` rows and
+:class:`Seller`, or either into a :class:`Reject`, so that no record is
+ever lost silently. Every item is a plain dataclass: itemadapter handles
+them, and the Parquet writer reads their attributes directly, which is
+several times cheaper than going through an adapter per field.
 
 Field names of the row items are the column names of ``harvester.schema``;
 a test keeps the two in step.
@@ -17,6 +19,24 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(slots=True)
+class RawListing:
+    """One search result item as a search API answered it, before normalisation."""
+
+    #: Endpoint key: ``keyword_search``, ``image_search`` or ``seller_offers``.
+    source_api: str
+    #: One element of the answer's ``result.result.data``.
+    data: dict
+    #: What found it: the keyword, ``image:<id>``, ``seller:<openId>``.
+    query: str | None = None
+    #: UTC time the answer arrived (defaults to now, so a spider may leave it out).
+    fetched_at: datetime = field(default_factory=_now)
 
 
 @dataclass(slots=True)
@@ -33,24 +53,11 @@ class RawOffer:
     #: ``repurchaseRate``, ``modifyDate``...); None for id lists.
     listing: dict | None = None
     #: UTC time the answer arrived (defaults to now, so a spider may leave it out).
-    fetched_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    fetched_at: datetime = field(default_factory=_now)
     #: The offer's place in the crawl's merged result list (image crawls rank what several images found).
     rank: int | None = None
     #: Every query of the crawl that found the offer, best match first (set by spiders that rank).
     found_by: list[str] | None = None
-
-
-@dataclass(slots=True)
-class RawListing:
-    """One search result item as a search API answered it: a row of the ``listings`` table once normalised."""
-
-    #: Endpoint key of the search: ``keyword_search``, ``image_search`` or ``seller_offers``.
-    source_api: str
-    #: The item as returned.
-    data: dict
-    #: What found it: the keyword, ``image:<id>``, ``seller:<openId>``.
-    query: str | None = None
-    fetched_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 
 @dataclass(slots=True)
@@ -99,13 +106,28 @@ class Attribute:
 
 @dataclass(slots=True)
 class SkuAttribute:
-    """One spec of a SKU (colour, size...), trimmed and NFKC-folded, with its translation and picture."""
+    """One spec of a SKU (colour, size...), trimmed and NFKC-folded, with its translation and picture.
+
+    A spec's ``attributeId`` and translated picture are not fields here (a
+    new struct field would retype a contract column): the SKU row carries
+    them as lists beside ``attributes`` (``attribute_ids``,
+    ``attribute_image_urls_translated``).
+    """
 
     name: str
     value: str
     image_url: str | None = None
     name_translated: str | None = None
     value_translated: str | None = None
+
+
+@dataclass(slots=True)
+class Certificate:
+    """A product certificate (patent, test report...) as the detail lists it."""
+
+    name: str | None
+    code: str | None
+    photo_urls: list[str] | None = None
 
 
 @dataclass(slots=True)
@@ -119,12 +141,37 @@ class Sku:
     spec_key: str
     attributes: list[SkuAttribute]
     price: Decimal | None
+    #: Deprecated by the API (``consignPrice``): filled only while answers still send it.
     consign_price: Decimal | None = None
     promotion_price: Decimal | None = None
     stock: int | None = None
     cargo_number: str | None = None
     crawl_id: str | None = None
     crawled_at: datetime | None = None
+    retail_price: Decimal | None = None
+    #: ``fenxiaoPriceInfo.onePiecePrice``: one piece shipped to the buyer, postage included.
+    one_piece_price: Decimal | None = None
+    #: ``fenxiaoPriceInfo.offerPrice``: the distribution (dropship) price.
+    distribution_price: Decimal | None = None
+    #: ``channelPrice.channelSkuPriceList[].currentPrice``.
+    channel_price: Decimal | None = None
+    #: The ``attributeId`` of each of ``attributes``, in their order.
+    attribute_ids: list[int | None] = field(default_factory=list)
+    #: The AIGC-translated picture (``skuImageUrlTrans``) of each of ``attributes``, in their order.
+    attribute_image_urls_translated: list[str | None] = field(default_factory=list)
+    weight_kg: float | None = None
+    length_cm: float | None = None
+    width_cm: float | None = None
+    height_cm: float | None = None
+    package_size_source: str | None = None
+    official_length_cm: float | None = None
+    official_width_cm: float | None = None
+    official_height_cm: float | None = None
+    official_weight_kg: float | None = None
+    ai_weight_kg: float | None = None
+    ai_weight_accuracy_rate: float | None = None
+    #: The crawl whose queryProductDetail answer this row holds (another than ``crawl_id`` when carried forward).
+    detail_crawl_id: str | None = None
 
 
 @dataclass(slots=True)
@@ -144,14 +191,19 @@ class Seller:
     repeat_purchase_rate: float | None = None
     crawl_id: str | None = None
     crawled_at: datetime | None = None
-    #: The login id productList answers name the seller by: joins batch-fetched products to their seller.
+    #: The seller's login id: no detail answer carries it (alibaba.cross.productList did).
     supplier_login_id: str | None = None
+    pickup_within_48h_rate_30d: float | None = None
+    quality_refund_rate_30d: float | None = None
+    mix_batch_general: bool | None = None
+    mix_batch_amount: int | None = None
+    mix_batch_quantity: int | None = None
 
 
 @dataclass(slots=True)
 class Product:
-    """One offer, normalised. ``skus`` and ``seller`` ride along so one pipeline step passes the whole offer on;
-    the dataset writer splits them into their own tables."""
+    """One offer's detail, normalised. ``skus`` and ``seller`` ride along so one pipeline step passes the whole
+    offer on; the dataset writer splits them into their own tables."""
 
     offer_id: int
     title: str | None = None
@@ -166,8 +218,9 @@ class Product:
     min_order_quantity: int | None = None
     unit: str | None = None
     stock: int | None = None
+    #: From the listing that found the offer (details lack it).
     month_sold: int | None = None
-    #: Fraction 0..1 (``"10%"`` becomes 0.10).
+    #: Fraction 0..1 (``"10%"`` becomes 0.10), from the listing that found the offer.
     repurchase_rate: float | None = None
     image_urls: list[str] = field(default_factory=list)
     attributes: list[Attribute] = field(default_factory=list)
@@ -184,10 +237,137 @@ class Product:
     status: str | None = None
     search_rank: int | None = None
     found_by: list[str] | None = None
+    # Added in schema version 4.
+    detail_crawl_id: str | None = None
+    top_category_id: int | None = None
+    second_category_id: int | None = None
+    third_category_id: int | None = None
+    description_translated: str | None = None
+    selling_points: list[str] | None = None
+    main_video_url: str | None = None
+    detail_video_url: str | None = None
+    white_image_url: str | None = None
+    image_urls_translated: list[str] | None = None
+    white_image_url_translated: str | None = None
+    #: The ``attributeId`` of each of ``attributes``, in their order.
+    attribute_ids: list[int | None] = field(default_factory=list)
+    batch_number: int | None = None
+    sold_count: int | None = None
+    trade_score: float | None = None
+    #: From the listing that found the offer (details lack it).
+    sales_7d: int | None = None
+    created_at: datetime | None = None
+    #: From the listing that found the offer (details lack it).
+    modified_at: datetime | None = None
+    is_curated: bool | None = None
+    is_select: bool | None = None
+    tags: list[str] | None = None
+    offer_identities: list[str] | None = None
+    has_promotion: bool | None = None
+    promotion_type: str | None = None
+    certificates: list[Certificate] | None = None
+    supports_online_invoice: bool | None = None
+    supports_fast_invoice: bool | None = None
+    invoice_types: list[str] | None = None
+    taxpayer_type: str | None = None
+    cargo_number: str | None = None
+    retail_price: Decimal | None = None
+    one_piece_price: Decimal | None = None
+    one_piece_free_postage: bool | None = None
+    distribution_price: Decimal | None = None
+    distribution_min_order_quantity: int | None = None
+    ship_from: str | None = None
+    shipping_time_guarantee: str | None = None
+    weight_kg: float | None = None
+    length_cm: float | None = None
+    width_cm: float | None = None
+    height_cm: float | None = None
+    package_size_source: str | None = None
+    official_length_cm: float | None = None
+    official_width_cm: float | None = None
+    official_height_cm: float | None = None
+    official_weight_kg: float | None = None
+    #: ``priceInfo.price`` of the listing that found the offer when this detail was fetched: what a re-harvest
+    #: (``-a details=changed``) compares the next listing with.
+    listing_price: Decimal | None = None
     skus: list[Sku] = field(default_factory=list)
     seller: Seller | None = None
     #: What changed since the previous snapshot (set by the changes pipeline of a monitoring crawl).
     changes: list[Change] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Listing:
+    """One offer as a search result page showed it (the listing tier): one row per offer per crawl.
+
+    Search items carry no seller id: the seller's scores are columns of the
+    listing (``seller_*``).
+    """
+
+    offer_id: int
+    title: str | None = None
+    title_translated: str | None = None
+    image_url: str | None = None
+    image_url_translated: str | None = None
+    white_image_url: str | None = None
+    price: Decimal | None = None
+    consign_price: Decimal | None = None
+    promotion_price: Decimal | None = None
+    curated_price: Decimal | None = None
+    curated_consign_price: Decimal | None = None
+    month_sold: int | None = None
+    sales_7d: int | None = None
+    repurchase_rate: float | None = None
+    trade_score: float | None = None
+    add_cart_count_7d: int | None = None
+    pay_buyer_count_7d: int | None = None
+    add_cart_count_30d: int | None = None
+    pay_buyer_count_30d: int | None = None
+    min_order_quantity: int | None = None
+    is_dropship: bool | None = None
+    is_curated: bool | None = None
+    is_select: bool | None = None
+    is_patent_product: bool | None = None
+    seller_identities: list[str] | None = None
+    offer_identities: list[str] | None = None
+    has_promotion: bool | None = None
+    promotion_type: str | None = None
+    top_category_id: int | None = None
+    second_category_id: int | None = None
+    third_category_id: int | None = None
+    created_at: datetime | None = None
+    modified_at: datetime | None = None
+    seller_trade_medal_level: int | None = None
+    seller_composite_service_score: float | None = None
+    seller_logistics_experience_score: float | None = None
+    seller_dispute_complaint_score: float | None = None
+    seller_offer_experience_score: float | None = None
+    seller_after_sales_experience_score: float | None = None
+    seller_consulting_experience_score: float | None = None
+    seller_repeat_purchase_rate: float | None = None
+    seller_tp_years: int | None = None
+    shipping_time_guarantee: str | None = None
+    perfect_fulfillment_rate_30d: float | None = None
+    pickup_within_24h_rate_30d: float | None = None
+    quality_return_rate_30d: float | None = None
+    perfect_fulfillment_rate_7d: float | None = None
+    pickup_within_24h_rate_7d: float | None = None
+    delayed_shipping_rate_7d: float | None = None
+    supports_online_invoice: bool | None = None
+    supports_fast_invoice: bool | None = None
+    invoice_types: list[str] | None = None
+    taxpayer_type: str | None = None
+    company_name: str | None = None
+    company_address: str | None = None
+    applause_rate: float | None = None
+    featured_services: list[str] | None = None
+    quality_refund_rate_30d: float | None = None
+    repurchase_rate_30d: float | None = None
+    pickup_rate_24h_30d: float | None = None
+    source_api: str | None = None
+    query: str | None = None
+    crawl_id: str | None = None
+    crawled_at: datetime | None = None
 
 
 @dataclass(slots=True)
@@ -204,6 +384,8 @@ class Change:
     sku_id: int | None = None
     crawl_id: str | None = None
     previous_crawl_id: str | None = None
+    #: Where the change was seen: ``listing`` (a search page) or ``detail`` (queryProductDetail).
+    source: str | None = None
 
 
 @dataclass(slots=True)
@@ -219,3 +401,29 @@ class MissingOffer:
     crawl_id: str | None = None
     #: The ``offer`` change (listed -> missing) when the offer was in the previous snapshot.
     changes: list[Change] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class QueryRecord:
+    """One query a crawl was asked (a keyword with its filters, an image, a seller) and the total the gateway
+    reported for it: what a later crawl (the monitor) asks again."""
+
+    #: The label of ``products.query`` and ``search_hits.query``.
+    query: str
+    #: Endpoint key of the search: ``keyword_search``, ``image_search`` or ``seller_offers``.
+    source_api: str
+    keyword: str | None
+    seller_open_id: str | None
+    #: The image file or URL searched (image searches).
+    image: str | None
+    price_start: Decimal | None
+    price_end: Decimal | None
+    category_id: int | None
+    #: ``price:asc`` form.
+    sort: str | None
+    #: Comma-separated gateway filters.
+    filter: str | None
+    #: ``totalRecords`` of the first page (capped at the search cap).
+    reported: int
+    crawled_at: datetime
+    crawl_id: str | None = None

@@ -16,7 +16,15 @@ tests write a dataset exactly as an older release did). Version 3 added
 what following offers over time needs: ``products.status``, the image
 ranking (``search_rank``, ``found_by``), ``sellers.supplier_login_id`` (the
 join key of batch-fetched products), ``changes.previous_crawl_id`` and the
-``missing`` table.
+``missing`` table. Version 4 keeps every field the official pages document
+for search items and details: the ``listings`` table (the listing tier) and
+the detail's sizes, weights, distribution prices, videos, tags, invoice
+terms and more on ``products``, ``skus`` and ``sellers``.
+
+Structs are never given new fields (that would retype a contract column,
+and polars refuses to read old and new files together): what a detail adds
+to an attribute (its id, a translated picture) is a list column beside
+``attributes``, one element per attribute.
 """
 
 from __future__ import annotations
@@ -24,7 +32,7 @@ from __future__ import annotations
 import pyarrow as pa
 
 #: Version written into every file's schema metadata (``schema_version``).
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 VERSION_KEY = b"schema_version"
 
 MONEY_SCALE = 4
@@ -48,6 +56,13 @@ PRODUCT_ATTRIBUTE = pa.struct(
         pa.field("value_translated", pa.string()),
     ]
 )
+CERTIFICATE = pa.struct(
+    [
+        pa.field("name", pa.string()),
+        pa.field("code", pa.string()),
+        pa.field("photo_urls", pa.list_(pa.string())),
+    ]
+)
 SKU_ATTRIBUTE = pa.struct(
     [
         pa.field("name", pa.string()),
@@ -61,6 +76,32 @@ SKU_ATTRIBUTE = pa.struct(
 
 def _crawl_columns() -> list[pa.Field]:
     return [pa.field("crawl_id", pa.string(), nullable=False), pa.field("crawled_at", TIMESTAMP)]
+
+
+def _package_columns() -> list[pa.Field]:
+    """The package's size and weight as the seller gave it, where the figures come from, and as 1688 measured it."""
+    return [
+        pa.field("weight_kg", pa.float64()),
+        pa.field("length_cm", pa.float64()),
+        pa.field("width_cm", pa.float64()),
+        pa.field("height_cm", pa.float64()),
+        pa.field("package_size_source", pa.string()),
+        pa.field("official_length_cm", pa.float64()),
+        pa.field("official_width_cm", pa.float64()),
+        pa.field("official_height_cm", pa.float64()),
+        pa.field("official_weight_kg", pa.float64()),
+    ]
+
+
+def _seller_score_columns(prefix: str) -> list[pa.Field]:
+    return [
+        pa.field(prefix + "composite_service_score", pa.float64()),
+        pa.field(prefix + "logistics_experience_score", pa.float64()),
+        pa.field(prefix + "dispute_complaint_score", pa.float64()),
+        pa.field(prefix + "offer_experience_score", pa.float64()),
+        pa.field(prefix + "consulting_experience_score", pa.float64()),
+        pa.field(prefix + "after_sales_experience_score", pa.float64()),
+    ]
 
 
 _FIELDS: dict[str, list[pa.Field]] = {
@@ -95,6 +136,46 @@ _FIELDS: dict[str, list[pa.Field]] = {
         pa.field("status", pa.string()),
         pa.field("search_rank", pa.int32()),
         pa.field("found_by", pa.list_(pa.string())),
+        # Added in version 4.
+        pa.field("detail_crawl_id", pa.string()),
+        pa.field("top_category_id", pa.int64()),
+        pa.field("second_category_id", pa.int64()),
+        pa.field("third_category_id", pa.int64()),
+        pa.field("description_translated", pa.string()),
+        pa.field("selling_points", pa.list_(pa.string())),
+        pa.field("main_video_url", pa.string()),
+        pa.field("detail_video_url", pa.string()),
+        pa.field("white_image_url", pa.string()),
+        pa.field("image_urls_translated", pa.list_(pa.string())),
+        pa.field("white_image_url_translated", pa.string()),
+        pa.field("attribute_ids", pa.list_(pa.int64())),
+        pa.field("batch_number", pa.int64()),
+        pa.field("sold_count", pa.int64()),
+        pa.field("trade_score", pa.float64()),
+        pa.field("sales_7d", pa.int64()),
+        pa.field("created_at", TIMESTAMP),
+        pa.field("modified_at", TIMESTAMP),
+        pa.field("is_curated", pa.bool_()),
+        pa.field("is_select", pa.bool_()),
+        pa.field("tags", pa.list_(pa.string())),
+        pa.field("offer_identities", pa.list_(pa.string())),
+        pa.field("has_promotion", pa.bool_()),
+        pa.field("promotion_type", pa.string()),
+        pa.field("certificates", pa.list_(CERTIFICATE)),
+        pa.field("supports_online_invoice", pa.bool_()),
+        pa.field("supports_fast_invoice", pa.bool_()),
+        pa.field("invoice_types", pa.list_(pa.string())),
+        pa.field("taxpayer_type", pa.string()),
+        pa.field("cargo_number", pa.string()),
+        pa.field("retail_price", MONEY),
+        pa.field("one_piece_price", MONEY),
+        pa.field("one_piece_free_postage", pa.bool_()),
+        pa.field("distribution_price", MONEY),
+        pa.field("distribution_min_order_quantity", pa.int64()),
+        pa.field("ship_from", pa.string()),
+        pa.field("shipping_time_guarantee", pa.string()),
+        *_package_columns(),
+        pa.field("listing_price", MONEY),
     ],
     "skus": [
         pa.field("offer_id", pa.int64(), nullable=False),
@@ -108,21 +189,33 @@ _FIELDS: dict[str, list[pa.Field]] = {
         pa.field("stock", pa.int64()),
         pa.field("cargo_number", pa.string()),
         *_crawl_columns(),
+        # Added in version 4.
+        pa.field("retail_price", MONEY),
+        pa.field("one_piece_price", MONEY),
+        pa.field("distribution_price", MONEY),
+        pa.field("channel_price", MONEY),
+        pa.field("attribute_ids", pa.list_(pa.int64())),
+        pa.field("attribute_image_urls_translated", pa.list_(pa.string())),
+        *_package_columns(),
+        pa.field("ai_weight_kg", pa.float64()),
+        pa.field("ai_weight_accuracy_rate", pa.float64()),
+        pa.field("detail_crawl_id", pa.string()),
     ],
     "sellers": [
         pa.field("seller_open_id", pa.string(), nullable=False),
         pa.field("company_name", pa.string()),
         pa.field("trade_medal_level", pa.int32()),
-        pa.field("composite_service_score", pa.float64()),
-        pa.field("logistics_experience_score", pa.float64()),
-        pa.field("dispute_complaint_score", pa.float64()),
-        pa.field("offer_experience_score", pa.float64()),
-        pa.field("consulting_experience_score", pa.float64()),
-        pa.field("after_sales_experience_score", pa.float64()),
+        *_seller_score_columns(""),
         pa.field("repeat_purchase_rate", pa.float64()),
         *_crawl_columns(),
         # Added in version 3.
         pa.field("supplier_login_id", pa.string()),
+        # Added in version 4.
+        pa.field("pickup_within_48h_rate_30d", pa.float64()),
+        pa.field("quality_refund_rate_30d", pa.float64()),
+        pa.field("mix_batch_general", pa.bool_()),
+        pa.field("mix_batch_amount", pa.int64()),
+        pa.field("mix_batch_quantity", pa.int64()),
     ],
     "changes": [
         pa.field("offer_id", pa.int64(), nullable=False),
@@ -134,6 +227,8 @@ _FIELDS: dict[str, list[pa.Field]] = {
         *_crawl_columns(),
         # Added in version 3.
         pa.field("previous_crawl_id", pa.string()),
+        # Added in version 4.
+        pa.field("source", pa.string()),
     ],
     "search_hits": [
         pa.field("query", pa.string(), nullable=False),
@@ -150,6 +245,82 @@ _FIELDS: dict[str, list[pa.Field]] = {
         pa.field("query", pa.string()),
         *_crawl_columns(),
     ],
+    # Added in version 4.
+    "queries": [
+        pa.field("query", pa.string(), nullable=False),
+        pa.field("source_api", pa.string()),
+        pa.field("keyword", pa.string()),
+        pa.field("seller_open_id", pa.string()),
+        pa.field("image", pa.string()),
+        pa.field("price_start", MONEY),
+        pa.field("price_end", MONEY),
+        pa.field("category_id", pa.int64()),
+        pa.field("sort", pa.string()),
+        pa.field("filter", pa.string()),
+        pa.field("reported", pa.int64()),
+        *_crawl_columns(),
+    ],
+    # Added in version 4.
+    "listings": [
+        pa.field("offer_id", pa.int64(), nullable=False),
+        pa.field("title", pa.string()),
+        pa.field("title_translated", pa.string()),
+        pa.field("image_url", pa.string()),
+        pa.field("image_url_translated", pa.string()),
+        pa.field("white_image_url", pa.string()),
+        pa.field("price", MONEY),
+        pa.field("consign_price", MONEY),
+        pa.field("promotion_price", MONEY),
+        pa.field("curated_price", MONEY),
+        pa.field("curated_consign_price", MONEY),
+        pa.field("month_sold", pa.int64()),
+        pa.field("sales_7d", pa.int64()),
+        pa.field("repurchase_rate", pa.float64()),
+        pa.field("trade_score", pa.float64()),
+        pa.field("add_cart_count_7d", pa.int64()),
+        pa.field("pay_buyer_count_7d", pa.int64()),
+        pa.field("add_cart_count_30d", pa.int64()),
+        pa.field("pay_buyer_count_30d", pa.int64()),
+        pa.field("min_order_quantity", pa.int64()),
+        pa.field("is_dropship", pa.bool_()),
+        pa.field("is_curated", pa.bool_()),
+        pa.field("is_select", pa.bool_()),
+        pa.field("is_patent_product", pa.bool_()),
+        pa.field("seller_identities", pa.list_(pa.string())),
+        pa.field("offer_identities", pa.list_(pa.string())),
+        pa.field("has_promotion", pa.bool_()),
+        pa.field("promotion_type", pa.string()),
+        pa.field("top_category_id", pa.int64()),
+        pa.field("second_category_id", pa.int64()),
+        pa.field("third_category_id", pa.int64()),
+        pa.field("created_at", TIMESTAMP),
+        pa.field("modified_at", TIMESTAMP),
+        pa.field("seller_trade_medal_level", pa.int32()),
+        *_seller_score_columns("seller_"),
+        pa.field("seller_repeat_purchase_rate", pa.float64()),
+        pa.field("seller_tp_years", pa.int32()),
+        pa.field("shipping_time_guarantee", pa.string()),
+        pa.field("perfect_fulfillment_rate_30d", pa.float64()),
+        pa.field("pickup_within_24h_rate_30d", pa.float64()),
+        pa.field("quality_return_rate_30d", pa.float64()),
+        pa.field("perfect_fulfillment_rate_7d", pa.float64()),
+        pa.field("pickup_within_24h_rate_7d", pa.float64()),
+        pa.field("delayed_shipping_rate_7d", pa.float64()),
+        pa.field("supports_online_invoice", pa.bool_()),
+        pa.field("supports_fast_invoice", pa.bool_()),
+        pa.field("invoice_types", pa.list_(pa.string())),
+        pa.field("taxpayer_type", pa.string()),
+        pa.field("company_name", pa.string()),
+        pa.field("company_address", pa.string()),
+        pa.field("applause_rate", pa.float64()),
+        pa.field("featured_services", pa.list_(pa.string())),
+        pa.field("quality_refund_rate_30d", pa.float64()),
+        pa.field("repurchase_rate_30d", pa.float64()),
+        pa.field("pickup_rate_24h_30d", pa.float64()),
+        pa.field("source_api", pa.string()),
+        pa.field("query", pa.string()),
+        *_crawl_columns(),
+    ],
     "rejects": [
         pa.field("raw", pa.string(), nullable=False),
         pa.field("source_api", pa.string()),
@@ -158,19 +329,30 @@ _FIELDS: dict[str, list[pa.Field]] = {
     ],
 }
 
+
+
+def _added_from(table: str, first: str, version: int) -> dict[str, int]:
+    """``version`` for every column of ``table`` from ``first`` to the last (a release adds its columns at the end)."""
+    names = [f.name for f in _FIELDS[table]]
+    return dict.fromkeys(names[names.index(first):], version)
+
+
 #: Columns added after version 1, by table: column name -> the version that added it.
 ADDED_IN: dict[str, dict[str, int]] = {
     "products": {
         "description": 2, "unit_translated": 2, "quote_type": 2, "supplier_login_id": 2,
         "status": 3, "search_rank": 3, "found_by": 3,
+        **_added_from("products", "detail_crawl_id", 4),
     },
-    "sellers": {"supplier_login_id": 3},
-    "changes": {"previous_crawl_id": 3},
+    "skus": _added_from("skus", "retail_price", 4),
+    "sellers": {"supplier_login_id": 3, **_added_from("sellers", "pickup_within_48h_rate_30d", 4)},
+    "changes": {"previous_crawl_id": 3, "source": 4},
 }  # fmt: skip
 #: Tables added after version 1: table -> the version that added it.
-TABLE_ADDED_IN: dict[str, int] = {"missing": 3}
+TABLE_ADDED_IN: dict[str, int] = {"missing": 3, "listings": 4, "queries": 4}
 
-#: Column documentation carried into each field's metadata, for readers that show it.
+#: Column documentation carried into each field's metadata, for readers that show it: what a column holds where
+#: its name does not say, by column name (the same in every table that has it)...
 _DESCRIPTIONS: dict[str, str] = {
     "price_min": "lowest of the SKU prices and the tier prices, CNY",
     "price_max": "highest of the SKU prices and the tier prices, CNY",
@@ -182,8 +364,8 @@ _DESCRIPTIONS: dict[str, str] = {
     "search_rank": "place in the crawl's merged result list, 1 = best (image crawls: found by more images first, "
     "then best position); null when the crawl does not rank",
     "found_by": "the queries of this crawl that found the offer, best match first, when the crawl ranks offers",
-    "supplier_login_id": "the seller's login id (alibaba.cross.productList's supplierLoginId): joins products "
-    "fetched in batch to their seller",
+    "supplier_login_id": "the seller's login id; only alibaba.cross.productList gave it, which the harvester no "
+    "longer calls: null in rows of schema version 4 on",
     "field": "what changed: price_min, price_max, price_ranges, stock, status, title, offer (listed -> missing); "
     "per SKU: price, consign_price, promotion_price, stock, sku (appeared or vanished, as its spec_key)",
     "old_value": "the value in the previous snapshot as exact text (prices without trailing zeros); null: absent",
@@ -192,7 +374,128 @@ _DESCRIPTIONS: dict[str, str] = {
     "reason": "what the gateway said (e.g. 商品不存在)",
     "repeat_purchase_rate": "sellerDataInfo.repeatPurchasePercent as a fraction 0..1",
     "crawled_at": "UTC time the API answer arrived",
+    "month_sold": "units sold in the last 30 days (search's monthSold)",
+    "sales_7d": "units sold in the last 7 days (search's sales7d)",
+    "trade_score": "the offer's transaction rating (tradeScore, 0..5)",
+    "created_at": "when the offer was listed (createDate, China time, stored as UTC)",
+    "modified_at": "when the offer last changed (search's modifyDate, China time, stored as UTC)",
+    "top_category_id": "first-level category of the offer",
+    "second_category_id": "second-level category of the offer",
+    "third_category_id": "third-level category of the offer",
+    "is_curated": "isJxhy: curated supply (精选货源)",
+    "is_select": "isSelect: in the cross-border select assortment",
+    "offer_identities": "the offer's tags as the API lists them (yx: 严选, select: 跨境select)",
+    "has_promotion": "promotionModel.hasPromotion",
+    "promotion_type": "promotionModel.promotionType (plus: the price for plus members)",
+    "invoice_types": "invoiceInfo.invoiceTypes: the invoices the seller issues (普票, 专票)",
+    "taxpayer_type": "invoiceInfo.taxpayerType (一般纳税人, 小规模纳税人)",
+    "shipping_time_guarantee": "shipIn24Hours or shipIn48Hours",
+    "weight_kg": "package weight as the seller gives it, kg (skuShippingInfoList's grams converted)",
+    "length_cm": "package length as the seller gives it, cm",
+    "width_cm": "package width as the seller gives it, cm",
+    "height_cm": "package height as the seller gives it, cm",
+    "package_size_source": "where the size and weight come from (pkgSizeSource): 预测-同款放大 predicted from the "
+    "same product, 商家自填 the seller, 官方测量 measured by 1688",
+    "official_length_cm": "package length as 1688 measured it, cm",
+    "official_width_cm": "package width as 1688 measured it, cm",
+    "official_height_cm": "package height as 1688 measured it, cm",
+    "official_weight_kg": "package weight as 1688 measured it, kg",
+    "retail_price": "suggested retail price (retailPrice), CNY",
+    "one_piece_price": "fenxiao onePiecePrice: one piece dropshipped to the buyer, postage included, CNY",
+    "distribution_price": "fenxiao offerPrice: the distribution (dropship) price, CNY",
+    "attribute_ids": "the attributeId of each element of attributes, in the same order (null where none)",
 }
+#: ... and by table, where a name means something of its own there.
+_TABLE_DESCRIPTIONS: dict[str, dict[str, str]] = {
+    "products": {
+        "detail_crawl_id": "the crawl whose queryProductDetail answer this row holds (equal to crawl_id unless the "
+        "row was carried forward from an earlier crawl)",
+        "description_translated": "descriptionTrans: the description after AIGC translation",
+        "selling_points": "sellingPoint: translated selling points",
+        "image_urls_translated": "productImageTrans.images: the pictures after AIGC translation",
+        "white_image_url": "productImage.whiteImage: the picture on a white background",
+        "white_image_url_translated": "productImageTrans.whiteImage",
+        "batch_number": "batchNumber: pieces per lot",
+        "sold_count": "soldOut: units sold as the detail gives it (the API does not say over what period)",
+        "tags": "tagInfoList: the service tags switched on (isOnePsale: dropshipping, select...)",
+        "certificates": "certificateList: name, number and photos of each certificate",
+        "cargo_number": "productCargoNumber: the seller's item number",
+        "one_piece_free_postage": "fenxiaoSaleInfo.onePieceFreePostage: dropshipping ships free",
+        "distribution_min_order_quantity": "fenxiaoSaleInfo.startQuantity: minimum order for distribution",
+        "ship_from": "sendGoodsAddressText: where the offer ships from",
+        "month_sold": "units sold in the last 30 days, from the search item that found the offer (details lack it)",
+        "repurchase_rate": "fraction 0..1, from the search item that found the offer (details lack it)",
+        "sales_7d": "units sold in the last 7 days, from the search item that found the offer (details lack it)",
+        "modified_at": "modifyDate of the search item that found the offer (details lack it), stored as UTC",
+        "listing_price": "priceInfo.price of the search item that found the offer when this detail was fetched, CNY: "
+        "what a re-harvest (-a details=changed) compares the next listing with",
+    },
+    "skus": {
+        "detail_crawl_id": "the crawl whose queryProductDetail answer this row holds (equal to crawl_id unless the "
+        "row was carried forward from an earlier crawl)",
+        "consign_price": "deprecated by the API (consignPrice is null or absent now): filled only when an answer "
+        "still sends it, CNY",
+        "channel_price": "channelPrice.channelSkuPriceList[].currentPrice of this SKU, CNY",
+        "attribute_image_urls_translated": "skuImageUrlTrans of each element of attributes, in the same order",
+        "weight_kg": "package weight, kg (skuShippingDetails' kg, else skuShippingInfoList's grams converted)",
+        "ai_weight_kg": "aiWeight: the weight 1688's model predicts, kg",
+        "ai_weight_accuracy_rate": "aiWeightAccuracy: how accurate predicted weights are in the offer's leaf "
+        "category, fraction 0..1",
+    },
+    "sellers": {
+        "pickup_within_48h_rate_30d": "collect30DayWithin48HPercent: share of orders picked up within 48 hours "
+        "over 30 days, fraction 0..1",
+        "quality_refund_rate_30d": "qualityRefundWithin30Day: share of quality refunds over 30 days, fraction 0..1",
+        "mix_batch_general": "sellerMixSetting.generalHunpi: the seller allows mixed batches",
+        "mix_batch_amount": "sellerMixSetting.mixAmount: minimum amount of a mixed batch, CNY",
+        "mix_batch_quantity": "sellerMixSetting.mixNumber: minimum pieces of a mixed batch",
+    },
+    "rejects": {
+        "reason": "why the normaliser could not use the record: no_offer_id, no_price, not_an_object, "
+        "unknown_source_api",
+    },
+    "search_hits": {"query": "the keyword, image or seller query of this hit"},
+    "listings": {
+        "query": "first keyword, image or seller query that found the offer this crawl (every hit: search_hits)",
+        "source_api": "keyword_search, image_search or seller_offers",
+        "image_url_translated": "aigcImageUrl: the picture after AIGC translation",
+        "white_image_url": "whiteImage: the picture on a white background",
+        "price": "priceInfo.price: the wholesale price search shows, CNY",
+        "consign_price": "priceInfo.consignPrice: the dropshipping price, CNY",
+        "promotion_price": "priceInfo.promotionPrice: the marketing price, CNY",
+        "curated_price": "priceInfo.pfJxhyPrice: curated supply wholesale price, CNY",
+        "curated_consign_price": "priceInfo.jxhyPrice: curated supply dropshipping price, CNY",
+        "add_cart_count_7d": "times added to a cart in the last 7 days",
+        "pay_buyer_count_7d": "buyers who paid in the last 7 days",
+        "add_cart_count_30d": "times added to a cart in the last 30 days",
+        "pay_buyer_count_30d": "buyers who paid in the last 30 days",
+        "is_dropship": "isOnePsale: sold by the piece and shipped by the seller (dropshipping)",
+        "seller_identities": "the seller's identities (super_factory, powerful_merchants, tp_member)",
+        "seller_trade_medal_level": "sellerDataInfo.tradeMedalLevel (search items name no seller: its figures are "
+        "columns here)",
+        "seller_repeat_purchase_rate": "sellerDataInfo.repeatPurchasePercent (a percent in search answers) as a "
+        "fraction 0..1",
+        "seller_tp_years": "sellerDataInfo.tpYear: years of 诚信通 membership",
+        "perfect_fulfillment_rate_30d": "fraction 0..1; the API's empty value is 0",
+        "pickup_within_24h_rate_30d": "fraction 0..1; the API's empty value is 0",
+        "quality_return_rate_30d": "fraction 0..1; the API's empty value is 0",
+        "perfect_fulfillment_rate_7d": "fraction 0..1; the API's empty value is 0",
+        "pickup_within_24h_rate_7d": "fraction 0..1; the API's empty value is 0",
+        "delayed_shipping_rate_7d": "fraction 0..1; the API's empty value is 0",
+        "company_name": "the shop's name (image search only)",
+        "company_address": "the shop's province and city (image search only)",
+        "applause_rate": "offerDataInfo.offerApplauseRate: share of positive reviews, fraction 0..1 (image search)",
+        "featured_services": "offerDataInfo.kjFeaturedServices split at ';' (image search)",
+        "quality_refund_rate_30d": "offerDataInfo.qualityRfdRate30d, fraction 0..1 (image search)",
+        "repurchase_rate_30d": "offerDataInfo.repurchaseRate30d, fraction 0..1 (image search)",
+        "pickup_rate_24h_30d": "offerDataInfo.pickupRate24h30d, fraction 0..1 (image search)",
+    },
+}
+
+
+def description(table: str, column: str) -> str | None:
+    """What ``table.column`` holds, where its name does not say."""
+    return _TABLE_DESCRIPTIONS.get(table, {}).get(column) or _DESCRIPTIONS.get(column)
 
 
 def schema_for(table: str, version: int = SCHEMA_VERSION) -> pa.Schema:
@@ -200,11 +503,12 @@ def schema_for(table: str, version: int = SCHEMA_VERSION) -> pa.Schema:
     if TABLE_ADDED_IN.get(table, 1) > version:
         raise ValueError(f"schema version {version} has no {table} table (added in {TABLE_ADDED_IN[table]})")
     added = ADDED_IN.get(table, {})
-    fields = [
-        f.with_metadata({"description": _DESCRIPTIONS[f.name]}) if f.name in _DESCRIPTIONS else f
-        for f in _FIELDS[table]
-        if added.get(f.name, 1) <= version
-    ]
+    fields = []
+    for f in _FIELDS[table]:
+        if added.get(f.name, 1) > version:
+            continue
+        text = description(table, f.name)
+        fields.append(f.with_metadata({"description": text}) if text else f)
     return pa.schema(fields, metadata={VERSION_KEY: str(version).encode(), b"table": table.encode()})
 
 
@@ -215,7 +519,9 @@ SELLERS = TABLES["sellers"]
 CHANGES = TABLES["changes"]
 MISSING = TABLES["missing"]
 SEARCH_HITS = TABLES["search_hits"]
+LISTINGS = TABLES["listings"]
 REJECTS = TABLES["rejects"]
+QUERIES = TABLES["queries"]
 
 
 def schema_version(schema: pa.Schema) -> int | None:

@@ -184,7 +184,8 @@ HARVEST_UNIT_SOURCE = "harvester.spiders.units.LocalUnits"
 #: Class of the ledger that adds up the totals of a split query's slices (harvester.stages.ledger); the
 #: distributed add-on switches it to harvester.distributed.splits.RedisSplitLedger.
 HARVEST_SPLIT_LEDGER = "harvester.stages.ledger.MemorySplitLedger"
-#: Base URL of the image paths that productList gives relative.
+#: Base URL that relative image and video paths in answers are resolved against (the official pages give absolute
+#: URLs; alibaba.cross.productList gave relative ones).
 HARVEST_IMAGE_BASE_URL = "https://cbu01.alicdn.com/"
 #: -a details=changed fetches an offer again when its last detail is older than this many seconds (7 days), however
 #: unchanged its listing looks.

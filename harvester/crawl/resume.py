@@ -12,7 +12,8 @@ crawl) and whether the crawl stopped cleanly.
 - Killed: that state cannot be trusted, so it is dropped and the crawl starts
   again from its units, with every offer already in a committed file of this
   crawl (``products``, ``missing``) marked as seen: search pages are fetched
-  again, details only for offers not yet written. Rows in files that were
+  again, details only for offers not yet written, and listings only for
+  offers not yet in a committed ``listings`` file. Rows in files that were
   never committed died with the process (their temporary files are swept),
   so nothing is lost and nothing written twice.
 """
@@ -46,6 +47,8 @@ logger = logging.getLogger(__name__)
 SCRAPY_STATE = ("requests.queue", "requests.seen")
 #: Seen-sets that are seeded with the offers a killed crawl already wrote.
 SEEDED = ("wanted", "offers")
+#: The seen-set seeded with the offers a killed crawl already wrote a listing of.
+LISTINGS = "listings"
 
 
 class _Recovery:
@@ -54,6 +57,8 @@ class _Recovery:
     def __init__(self, crawler: Crawler):
         self.crawler = crawler
         self.done: set[int] = set()
+        #: Offers whose listing is already written.
+        self.listed: set[int] = set()
         jobdir = crawler.settings.get("JOBDIR")
         state = load(jobdir) if jobdir else None
         self.active = bool(jobdir) and state is not None and not state.clean and _scrapy_state_exists(jobdir)
@@ -63,6 +68,7 @@ class _Recovery:
                 target = Path(jobdir) / name
                 shutil.rmtree(target) if target.is_dir() else target.unlink(missing_ok=True)
             self.done = written_offers(storage_of(crawler), state.crawl_id)
+            self.listed = written_offers(storage_of(crawler), state.crawl_id, ("listings",))
             logger.warning(
                 "JOBDIR %s belongs to crawl %s, which did not stop cleanly: starting it again from its "
                 "units; %d offers already written are not fetched again", jobdir, state.crawl_id, len(self.done),
@@ -84,11 +90,10 @@ def _scrapy_state_exists(jobdir: str) -> bool:
     return any((Path(jobdir) / name).exists() for name in SCRAPY_STATE)
 
 
-def written_offers(data_dir: DataDir, crawl_id: str) -> set[int]:
-    """The offers in committed files of ``crawl_id`` (``products``, ``missing``), wherever the dataset is."""
-    tables = latest_snapshot(data_dir, ("products", "missing"), crawl_id=crawl_id,
-                             columns={"products": ["offer_id"], "missing": ["offer_id"]})
-    return {offer_id for table in tables.values() for offer_id in table.column("offer_id").to_pylist()}
+def written_offers(data_dir: DataDir, crawl_id: str, tables: tuple[str, ...] = ("products", "missing")) -> set[int]:
+    """The offers of crawl ``crawl_id`` already in committed files of ``tables``, wherever the dataset is."""
+    read = latest_snapshot(data_dir, tables, crawl_id=crawl_id, columns={table: ["offer_id"] for table in tables})
+    return {offer_id for table in read.values() for offer_id in table.column("offer_id").to_pylist()}
 
 
 _recoveries: weakref.WeakKeyDictionary[Crawler, _Recovery] = weakref.WeakKeyDictionary()
@@ -105,7 +110,7 @@ def build_seen_set(crawler: Crawler, name: str) -> SeenSet:
     """The crawl's ``HARVEST_SEEN_SET`` called ``name``; after a kill, already holding the offers written."""
     seen: SeenSet = build_from_crawler(load_object(crawler.settings["HARVEST_SEEN_SET"]), crawler, name=name)
     state = recovery(crawler)
-    if state.active and name in SEEDED:
-        done: list[Hashable] = list(state.done)
+    if state.active and (name in SEEDED or name == LISTINGS):
+        done: list[Hashable] = list(state.done if name in SEEDED else state.listed)
         seen.add_many(done)
     return seen

@@ -87,6 +87,7 @@ from .writer import WriterOptions
 #: distinct rejected answer and reason.
 KEYS: dict[str, tuple[str, ...]] = {
     "products": ("offer_id",),
+    "listings": ("offer_id",),
     "skus": ("offer_id", "sku_id", "spec_key"),
     "sellers": ("seller_open_id",),
     "changes": ("offer_id", "sku_id", "field"),

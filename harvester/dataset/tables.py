@@ -3,19 +3,22 @@
 A Product fills up to four: its own row in ``products``, its SKUs in
 ``skus``, its seller in ``sellers`` and, in a monitoring crawl, its changes
 in ``changes``; a MissingOffer fills ``missing`` and may carry its
-``changes`` row too. Every other item is one row of one table.
+``changes`` row too. Every other item is one row of one table (a Listing
+one row of ``listings``).
 """
 
 from __future__ import annotations
 
-from ..items import Change, MissingOffer, Product, Reject, SearchHit, Seller, Sku
+from ..items import Change, Listing, MissingOffer, Product, QueryRecord, Reject, SearchHit, Seller, Sku
 
 TABLE_OF: dict[type, str] = {
     Product: "products",
+    Listing: "listings",
     Sku: "skus",
     Seller: "sellers",
     Change: "changes",
     SearchHit: "search_hits",
     Reject: "rejects",
     MissingOffer: "missing",
+    QueryRecord: "queries",
 }

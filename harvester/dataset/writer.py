@@ -133,7 +133,8 @@ class DatasetWriter:
         self._queue: queue.Queue[tuple[str, RowGroup | ReadyRows] | None] = queue.Queue(self.options.queue_size)
         self._open: dict[str, PartFile | SpooledFile] = {}
         self._seq: dict[str, int] = {}
-        self._fill = {"crawl_id": identity.crawl_id}
+        # A row made from this crawl's own detail holds that detail: carried rows come with theirs.
+        self._fill = {"crawl_id": identity.crawl_id, "detail_crawl_id": identity.crawl_id}
         self._partition = f"crawl_date={identity.crawl_date.isoformat()}"
         self._thread = threading.Thread(target=self._run, name="harvester-dataset-writer", daemon=True)
 

@@ -1,4 +1,4 @@
-"""One products row per offer per crawl, however many queries and pages found the offer."""
+"""One products row and one listings row per offer per crawl, however many queries and pages found the offer."""
 
 from __future__ import annotations
 
@@ -10,13 +10,14 @@ from scrapy.statscollectors import StatsCollector
 
 from ..crawl.resume import build_seen_set
 from ..crawl.seen import NetworkedSeenSet, SeenSet
-from ..items import Product
+from ..items import Listing, Product
 
 PREFIX = "harvester/dedupe/"
 
 
 class DeduplicatePipeline:
-    """Drops a Product whose offer this crawl already kept (the first one wins, with the query that found it).
+    """Drops a Product whose offer this crawl already kept (the first one wins, with the query that found it), and
+    a Listing whose offer this crawl already listed (likewise).
 
     Sellers are kept once per crawl too: a later offer of a seller already
     kept loses its ``seller`` row but keeps ``seller_open_id``. Every query
@@ -26,28 +27,38 @@ class DeduplicatePipeline:
     The seen-sets come from ``HARVEST_SEEN_SET`` (see ``harvester.crawl.seen``);
     when they sit behind a network (a distributed crawl's Redis), the crawl
     gets :class:`SharedDeduplicatePipeline`, which awaits them.
-    Stats: ``harvester/dedupe/dropped/offer``, ``.../repeated/seller``.
+    Stats: ``harvester/dedupe/dropped/offer``, ``.../dropped/listing``, ``.../repeated/seller``.
     """
 
-    def __init__(self, stats: StatsCollector, offers: SeenSet, sellers: SeenSet) -> None:
+    def __init__(self, stats: StatsCollector, offers: SeenSet, sellers: SeenSet, listings: SeenSet) -> None:
         self._inc = stats.inc_value  # bound once: attribute lookups on Scrapy's stats collector are costly
         self._offers = offers
         self._sellers = sellers
+        self._listings = listings
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> DeduplicatePipeline:
         assert crawler.stats is not None
-        offers, sellers = build_seen_set(crawler, "offers"), build_seen_set(crawler, "sellers")
-        if isinstance(offers, NetworkedSeenSet) and isinstance(sellers, NetworkedSeenSet):
-            return SharedDeduplicatePipeline(crawler.stats, offers, sellers)
-        return cls(crawler.stats, offers, sellers)
+        sets = [build_seen_set(crawler, name) for name in ("offers", "sellers", "listings")]
+        if all(isinstance(seen, NetworkedSeenSet) for seen in sets):
+            return SharedDeduplicatePipeline(crawler.stats, *sets)
+        return cls(crawler.stats, *sets)
 
     def process_item(self, item: Any) -> Any:
-        if type(item) is not Product:
+        kind = type(item)
+        if kind is Listing:
+            return self._listed(item, self._listings.add(item.offer_id))
+        if kind is not Product:
             return item
         new_offer = self._offers.add(item.offer_id)
         new_seller = new_offer and item.seller is not None and self._sellers.add(item.seller.seller_open_id)
         return self._kept(item, new_offer, new_seller)
+
+    def _listed(self, item: Listing, new_listing: bool) -> Listing:
+        if not new_listing:
+            self._inc(PREFIX + "dropped/listing")
+            raise DropItem(f"offer {item.offer_id} already listed in this crawl", log_level="DEBUG")
+        return item
 
     def _kept(self, item: Product, new_offer: bool, new_seller: bool) -> Product:
         if not new_offer:
@@ -65,9 +76,13 @@ class SharedDeduplicatePipeline(DeduplicatePipeline):
 
     _offers: NetworkedSeenSet
     _sellers: NetworkedSeenSet
+    _listings: NetworkedSeenSet
 
     async def process_item(self, item: Any) -> Any:  # type: ignore[override]
-        if type(item) is not Product:
+        kind = type(item)
+        if kind is Listing:
+            return self._listed(item, await self._listings.add_async(item.offer_id))
+        if kind is not Product:
             return item
         new_offer = await self._offers.add_async(item.offer_id)
         new_seller = new_offer and item.seller is not None and await self._sellers.add_async(
@@ -77,3 +92,4 @@ class SharedDeduplicatePipeline(DeduplicatePipeline):
     async def close_spider(self) -> None:
         await self._offers.close()
         await self._sellers.close()
+        await self._listings.close()

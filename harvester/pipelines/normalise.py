@@ -1,4 +1,4 @@
-"""Raw API answers in, normalised offers (or rejects) out."""
+"""Raw API answers in, normalised rows (or rejects) out: search items -> listings, details -> products."""
 
 from __future__ import annotations
 
@@ -10,20 +10,22 @@ from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
 
 from ..crawl.identity import crawl_identity
-from ..items import RawOffer, Reject
-from ..normalise import normalise_offer
+from ..items import RawListing, RawOffer, Reject
+from ..normalise import normalise_listing, normalise_offer
 
 PREFIX = "harvester/normalise/"
 _PRODUCTS = PREFIX + "products"
 _SKUS = PREFIX + "skus"
+_LISTINGS = PREFIX + "listings"
 #: Seconds between two hand-overs of the counts to the stats collector.
 STATS_INTERVAL = 1.0
 
 
 class NormalisePipeline:
-    """Turns each :class:`RawOffer` into a Product carrying its SKUs and seller, or a Reject; other items pass.
+    """Turns each :class:`RawOffer` into a Product carrying its SKUs and seller, each :class:`RawListing` into a
+    Listing, either into a Reject when nothing usable is left; other items pass.
 
-    Stats: ``harvester/normalise/products``, ``.../skus``,
+    Stats: ``harvester/normalise/products``, ``.../skus``, ``.../listings``,
     ``.../rejected/<reason>``, and one count per repaired or dropped value
     (``.../repaired/<reason>``, ``.../dropped/<reason>``).
 
@@ -57,15 +59,23 @@ class NormalisePipeline:
         self._counts[PREFIX + what] += 1
 
     def process_item(self, item: Any) -> Any:
-        if type(item) is not RawOffer:
-            return item
+        kind = type(item)
         counts = self._counts
-        result = normalise_offer(item, self._note, crawl_id=self._crawl_id, image_base=self._image_base_url)
-        if type(result) is Reject:
-            counts[PREFIX + "rejected/" + result.reason] += 1
+        if kind is RawOffer:
+            result = normalise_offer(item, self._note, crawl_id=self._crawl_id, image_base=self._image_base_url)
+            if type(result) is Reject:
+                counts[PREFIX + "rejected/" + result.reason] += 1
+            else:
+                counts[_PRODUCTS] += 1
+                counts[_SKUS] += len(result.skus)
+        elif kind is RawListing:
+            result = normalise_listing(item, self._note, crawl_id=self._crawl_id, image_base=self._image_base_url)
+            if type(result) is Reject:
+                counts[PREFIX + "rejected/" + result.reason] += 1
+            else:
+                counts[_LISTINGS] += 1
         else:
-            counts[_PRODUCTS] += 1
-            counts[_SKUS] += len(result.skus)
+            return item
         if monotonic() >= self._flush_at:
             self._flush()
         return result

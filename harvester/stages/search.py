@@ -30,7 +30,7 @@ from twisted.python.failure import Failure
 
 from ..crawl import stats as keys
 from ..gateway.calls import api_request, outcome_of
-from ..items import RawListing, SearchHit
+from ..items import QueryRecord, RawListing, SearchHit
 from ..open1688 import endpoints
 from ..open1688.endpoints import Endpoint
 from ..open1688.queries import SearchQuery, parse_positive_int
@@ -145,7 +145,7 @@ class SearchPager:
 
     # --- answers ----------------------------------------------------------------
 
-    def parse(self, response: Response) -> Iterator[Request | SearchHit | RawListing]:
+    def parse(self, response: Response) -> Iterator[Request | SearchHit | RawListing | QueryRecord]:
         outcome = outcome_of(response)
         query: SearchQuery = response.meta["query"]
         page: int = response.meta["page"]
@@ -156,6 +156,7 @@ class SearchPager:
         if page == 1:
             if response.meta.get("root"):
                 self.stats.inc_value(keys.SEARCH_REPORTED, total)
+                yield query_record(query, self.endpoint.key, total)
             if response.meta.get(SPLIT_PARENT):
                 self._child_answered(response.meta[SPLIT_PARENT], total)
             yield from self._plan(query, items, total)
@@ -279,6 +280,16 @@ class SearchPager:
         self.stats.inc_value(keys.SEARCH_PAGES_LOST)
         logger.warning("Lost search page %s of %s: %s", request.meta.get("page"), request.meta["query"].label,
                        failure.value)
+
+
+def query_record(query: SearchQuery, source_api: str, reported: int) -> QueryRecord:
+    """A row of the ``queries`` table: what was asked (so it can be asked again) and what the gateway reported."""
+    return QueryRecord(
+        query=query.label, source_api=source_api, keyword=query.keyword, seller_open_id=query.seller_open_id,
+        image=query.image_name, price_start=query.price_start, price_end=query.price_end,
+        category_id=query.category_id, sort=":".join(query.sort) if query.sort else None,
+        filter=",".join(query.filters) or None, reported=reported, crawled_at=datetime.now(UTC),
+    )
 
 
 def facet_ids(data: Any) -> list[str]:

@@ -1,7 +1,7 @@
 """Whole crawls (``scrapy runspider`` in a subprocess, no network): the pipelines together and the feed exporter.
 
 However a crawl ends (finished, a fatal CloseSpider, Ctrl-C), the dataset it
-leaves holds complete files only, one products row per offer.
+leaves holds complete files only, one products row and one listings row per offer.
 """
 
 from __future__ import annotations
@@ -59,20 +59,23 @@ def _complete_dataset(data_dir: Path) -> dict[str, int]:
     [[], ["-s", "HARVEST_ROW_GROUP_ROWS=1", "-s", "HARVEST_FILE_ROWS=2", "-s", "HARVEST_WRITE_QUEUE=1"]],
     ids=["default", "items-wait-for-the-writer"],
 )
-def test_a_crawl_writes_one_products_row_per_offer_and_every_search_hit(tmp_path, sizes):
+def test_a_crawl_writes_one_products_row_and_one_listing_per_offer_and_every_search_hit(tmp_path, sizes):
     done = _crawl(tmp_path / "data", "-a", "keywords=保温杯,水杯", "-O", str(tmp_path / "products.parquet"), *sizes)
     assert done.returncode == 0, done.stderr
     assert _complete_dataset(tmp_path / "data") == {
-        "products": 4,
+        "listings": 5,
+        "products": 3,
         "rejects": 8,
-        "search_hits": 16,
+        "search_hits": 24,
         "sellers": 1,
-        "skus": 7,
+        "skus": 6,
     }
     products = pq.read_table(tmp_path / "data" / "products").to_pylist()
     assert {p["query"] for p in products if p["offer_id"] == 624108453870} == {"保温杯"}
-    assert _stat(done.stderr, "harvester/dedupe/dropped/offer") == 4
-    assert _stat(done.stderr, "harvester/dataset/rows/products") == 4
+    assert _stat(done.stderr, "harvester/dedupe/dropped/offer") == 3
+    assert _stat(done.stderr, "harvester/dedupe/dropped/listing") == 5
+    assert _stat(done.stderr, "harvester/dataset/rows/products") == 3
+    assert _stat(done.stderr, "harvester/dataset/rows/listings") == 5
     assert _stat(done.stderr, "finish_reason") == "finished"
     feed = pq.read_table(tmp_path / "products.parquet")
     assert sorted(feed.column("offer_id").to_pylist()) == sorted(p["offer_id"] for p in products)
@@ -95,7 +98,7 @@ def test_appending_to_an_existing_parquet_feed_is_refused_and_leaves_it_untouche
 def test_a_fatal_error_still_completes_the_files(tmp_path):
     done = _crawl(tmp_path / "data", "-a", "ending=fatal")
     assert _stat(done.stderr, "finish_reason") == "fatal_test_error"
-    assert _complete_dataset(tmp_path / "data")["products"] == 4
+    assert _complete_dataset(tmp_path / "data")["products"] == 3
 
 
 def test_ctrl_c_completes_the_files(tmp_path):
@@ -114,11 +117,12 @@ def test_ctrl_c_completes_the_files(tmp_path):
         process.kill()
     assert _stat(log, "finish_reason") == "shutdown"
     assert _complete_dataset(tmp_path / "data") == {
-        "products": 4,
+        "listings": 5,
+        "products": 3,
         "rejects": 8,
-        "search_hits": 16,
+        "search_hits": 24,
         "sellers": 1,
-        "skus": 7,
+        "skus": 6,
     }
 
 

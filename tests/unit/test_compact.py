@@ -41,14 +41,14 @@ def rows(root: Path, table: str) -> list[str]:
 
 
 def test_duplicates_of_several_workers_are_dropped_and_the_rest_kept(dataset):
-    before = {table: rows(dataset, table) for table in ("products", "skus", "search_hits", "missing")}
+    before = {table: rows(dataset, table) for table in ("products", "skus", "search_hits", "missing", "listings")}
     report = compact(dataset, OPTIONS)
     after = {table: rows(dataset, table) for table in before}
     for table in before:
         assert after[table] == sorted(set(before[table])), table  # each distinct row once, nothing lost
     assert len(after["products"]) == 30 + 5
     assert len(after["skus"]) == 35 * len(many_products(range(1))[0].skus)
-    assert len(after["missing"]) == 30 and len(after["search_hits"]) == 30
+    assert len(after["missing"]) == len(after["search_hits"]) == len(after["listings"]) == 30
     # Every product here names the same seller: once per crawl (the other crawl's single file is left as it is).
     assert len(reader_rows(dataset, "sellers")) == 1
     merged = {(m.group.table, m.group.crawl_id): m for m in report.merged}

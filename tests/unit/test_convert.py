@@ -19,13 +19,26 @@ import pytest
 from hypothesis import given, seed
 from hypothesis import strategies as st
 
-from benchmarks.pipeline_throughput import template
+from benchmarks.pipeline_throughput import listing_template, template
 from harvester.dataset.convert import RowGroup
-from harvester.items import Change, PriceRange, Product, RawOffer, Reject, SearchHit, Seller, Sku, SkuAttribute
-from harvester.normalise import normalise_offer
+from harvester.items import (
+    Certificate,
+    Change,
+    Listing,
+    PriceRange,
+    Product,
+    RawListing,
+    RawOffer,
+    Reject,
+    SearchHit,
+    Seller,
+    Sku,
+    SkuAttribute,
+)
+from harvester.normalise import normalise_listing, normalise_offer
 from harvester.schema import TABLES
 from tests.builders import fixture_offers, normalised
-from tests.unit.test_normalise_properties import ANSWERS, PROPERTIES, SEARCH_ITEMS
+from tests.unit.test_normalise_properties import DETAILS, PROPERTIES, SEARCH_ITEMS
 
 CRAWL = "20250501T000000Z-0a0b0c"
 NOW = datetime(2025, 5, 1, 8, 0, 5, 123456, tzinfo=UTC)
@@ -61,6 +74,8 @@ def _rows_by_table(items: list[Any]) -> dict[str, list[Any]]:
             tables["skus"].extend(item.skus)
             if item.seller is not None:
                 tables["sellers"].append(item.seller)
+        elif isinstance(item, Listing):
+            tables["listings"].append(item)
         elif isinstance(item, Reject):
             tables["rejects"].append(item)
         elif isinstance(item, SearchHit):
@@ -99,11 +114,13 @@ def test_fixture_offers(one_by_one):
 
 def test_benchmark_offers():
     rng = random.Random(1688)
-    items = []
+    items: list[Any] = []
     for n in range(300):
-        data = template(rng)
-        data["productID"] = 600_000_000_000 + n
-        items.append(normalise_offer(RawOffer("batch_detail", data, "bench", None, NOW), _ignore, crawl_id=CRAWL))
+        data, item = template(rng), listing_template(rng)
+        data["offerId"] = item["offerId"] = 600_000_000_000 + n
+        items.append(normalise_offer(RawOffer("product_detail", data, "bench", item, NOW), _ignore, crawl_id=CRAWL))
+        items.append(normalise_listing(RawListing("keyword_search", item, "bench", NOW), _ignore, crawl_id=CRAWL))
+    assert all(isinstance(item, (Product, Listing)) for item in items)
     _check(items)
 
 
@@ -122,8 +139,9 @@ def test_null_empty_and_mixed_lists():
             skus=[sku(2, None), sku(2, []), sku(2, [attribute, attribute])],
             seller=Seller("s", repeat_purchase_rate=0.25),
         ),
-        Product(3, skus=[sku(3, [attribute]), sku(3, [attribute])]),
-        Product(4, skus=[sku(4, [])]),
+        Product(3, skus=[sku(3, [attribute]), sku(3, [attribute])], tags=[], selling_points=None,
+                certificates=[Certificate("专利", None, None), Certificate(None, "ZL 1", ["u1", "u2"])]),
+        Product(4, skus=[sku(4, [])], certificates=[], attribute_ids=[None, 3]),
     ]
     _check(products)
     _check(products, one_by_one=True)
@@ -151,10 +169,12 @@ def test_a_price_that_does_not_fit_fails_instead_of_being_rounded():
 
 @seed(1688)
 @PROPERTIES
-@given(answers=st.lists(st.tuples(ANSWERS, st.one_of(st.none(), SEARCH_ITEMS)), min_size=1, max_size=5))
+@given(answers=st.lists(st.tuples(DETAILS, st.one_of(st.none(), SEARCH_ITEMS)), min_size=1, max_size=5))
 def test_noisy_answers(answers):
-    items = [
-        normalise_offer(RawOffer(source_api, data, "q", search_item, NOW), _ignore, crawl_id=CRAWL)
-        for (source_api, data), search_item in answers
-    ]
+    items: list[Any] = []
+    for data, search_item in answers:
+        items.append(normalise_offer(RawOffer("product_detail", data, "q", search_item, NOW), _ignore, crawl_id=CRAWL))
+        if search_item is not None:
+            items.append(normalise_listing(RawListing("keyword_search", search_item, "q", NOW), _ignore,
+                                           crawl_id=CRAWL))
     _check(items)

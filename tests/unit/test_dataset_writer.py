@@ -45,8 +45,9 @@ def test_layout_names_and_file_metadata(tmp_path):
     items, _ = normalised(fixture_offers(NOW), CRAWL)
     items.append(SearchHit("保温杯", 624108453870, 1, 3, NOW))
     writer = write_crawl(tmp_path, CRAWL, items)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["products", "rejects", "search_hits", "sellers", "skus"]
-    for table in ("products", "skus", "sellers", "search_hits", "rejects"):
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "listings", "products", "rejects", "search_hits", "sellers", "skus"]
+    for table in ("products", "skus", "sellers", "search_hits", "rejects", "listings"):
         (path,) = _parts(tmp_path, table)
         assert path.parent.name == "crawl_date=2025-05-01"
         assert path.name == part_name(CRAWL, "test", 0) == f"part-{CRAWL}-test-00000.parquet"
@@ -55,7 +56,8 @@ def test_layout_names_and_file_metadata(tmp_path):
         assert schema_version(file.schema_arrow) == SCHEMA_VERSION
         assert file.metadata.row_group(0).column(0).compression == "ZSTD"
         assert file.read().column("crawl_id").to_pylist() == [CRAWL] * file.metadata.num_rows
-    assert writer.rows_written == {"products": 4, "skus": 7, "sellers": 1, "rejects": 4, "search_hits": 1}
+    assert writer.rows_written == {
+        "listings": 5, "products": 3, "skus": 6, "sellers": 1, "rejects": 4, "search_hits": 1}
     assert writer.files_written == dict.fromkeys(writer.rows_written, 1)
     assert writer.bytes_written["products"] == _parts(tmp_path, "products")[0].stat().st_size
     assert not list(tmp_path.rglob(".*"))
@@ -188,6 +190,12 @@ def test_nested_columns_round_trip(tmp_path, options):
         for a in detail.attributes
     ]
     assert row["image_urls"] == detail.image_urls
+    assert row["attribute_ids"] == detail.attribute_ids == [2176, 100000691]
+    assert row["certificates"] == [
+        {"name": "检测报告", "code": "CTI-2024-0001", "photo_urls": ["https://cbu01.alicdn.com/img/ibank/O1CN01cert.jpg"]}
+    ]
+    assert (row["created_at"], row["modified_at"]) == (detail.created_at, detail.modified_at)
+    assert row["tags"] == ["isOnePsale", "noReason7DReturn"]
     skus = pq.read_table(tmp_path / "skus").to_pylist()
     assert sum(len(p.skus) for p in products) == len(skus)
     red = next(s for s in skus if s["sku_id"] == 4871234500001)
@@ -198,6 +206,9 @@ def test_nested_columns_round_trip(tmp_path, options):
         "name_translated": "Color",
         "value_translated": "red",
     }
+    assert red["attribute_ids"] == [450, 3216]
+    assert red["attribute_image_urls_translated"] == [None, "https://cbu01.alicdn.com/img/ibank/O1CN01red_en.jpg"]
+    assert (red["weight_kg"], red["ai_weight_accuracy_rate"], red["one_piece_price"]) == (0.385, 0.8, Decimal("28.50"))
 
 
 def test_hand_off_without_waiting_says_when_the_queue_is_full(tmp_path):

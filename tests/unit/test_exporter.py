@@ -11,7 +11,7 @@ import pytest
 from scrapy.utils.misc import build_from_crawler
 
 from harvester.exporters import ParquetAppendError, ParquetItemExporter
-from harvester.items import Change, MissingOffer, Product, SearchHit, Seller, Sku
+from harvester.items import Change, Listing, MissingOffer, Product, SearchHit, Seller, Sku
 from harvester.schema import TABLES, schema_version
 from tests.builders import make_crawler
 
@@ -64,15 +64,28 @@ def test_products_feed(crawler, tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("table", "rows"), [("skus", 3), ("sellers", 3), ("search_hits", 1), ("changes", 2), ("missing", 1)]
+    ("table", "rows"),
+    [("skus", 3), ("sellers", 3), ("search_hits", 1), ("changes", 2), ("missing", 1), ("listings", 2)],
 )
 def test_a_feed_per_table(crawler, tmp_path, table, rows):
     path = tmp_path / f"{table}.parquet"
     products = _products(3)
     products[0].changes = [Change(1, "title", "a", "b", NOW, NOW)]
     gone = MissingOffer(9, "gone", NOW, changes=[Change(9, "offer", "listed", "missing", NOW, NOW)])
-    _export(crawler, path, [*products, SearchHit("q", 1, 1, 1, NOW), gone], table=table)
+    listings = [Listing(1, price=Decimal("9.5"), sales_7d=3, crawled_at=NOW), Listing(2, seller_identities=["yx"])]
+    _export(crawler, path, [*products, SearchHit("q", 1, 1, 1, NOW), gone, *listings], table=table)
     assert pq.read_table(path).num_rows == rows
+
+
+def test_a_listings_feed_keeps_the_listing_tier_and_skips_the_rest(crawler, tmp_path):
+    path = tmp_path / "listings.parquet"
+    listing = Listing(7, price=Decimal("1.2345"), repurchase_rate=0.1, created_at=NOW, offer_identities=["select"])
+    _export(crawler, path, [listing, *_products(2)], table="listings")
+    (row,) = pq.read_table(path).to_pylist()
+    assert (row["offer_id"], row["price"], row["repurchase_rate"], row["created_at"], row["crawl_id"]) == (
+        7, Decimal("1.2345"), 0.1, NOW, CRAWL)
+    assert row["offer_identities"] == ["select"]
+    assert crawler.stats.get_value("harvester/dataset/export/skipped/Product") == 2
 
 
 def test_fields_to_export_pick_columns(crawler, tmp_path):

@@ -1,8 +1,10 @@
-"""Fuzz the way an answer travels: bytes -> ``errors.classify`` -> the data -> ``normalise_offer``.
+"""Fuzz the way an answer travels: bytes -> ``outcomes.classify`` -> the data -> the listing or detail normaliser.
 
 Whatever the gateway (or something pretending to be it) sends, the parser
-returns an outcome and the normaliser returns a Product or a Reject; neither
-raises. CI runs a bounded, derandomised number of examples; set
+returns an outcome and the normaliser returns a row (Listing, Product) or a
+Reject; neither raises. Mutations start from answers taken from the
+official pages (their output samples) and from the noisy fixtures written
+in their shapes. CI runs a bounded, derandomised number of examples; set
 HARVEST_FUZZ_EXAMPLES to run longer (e.g. 200000 before a release).
 """
 
@@ -18,12 +20,11 @@ from typing import Any
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from harvester.items import Product, RawOffer, Reject
-from harvester.normalise import normalise_offer
+from harvester.items import Listing, Product, RawListing, RawOffer, Reject
+from harvester.normalise import normalise_listing, normalise_offer
 from harvester.open1688 import endpoints
 from harvester.open1688.outcomes import Action, Outcome, classify
-from harvester.sandbox.answers import Renderer
-from harvester.sandbox.catalogue import Catalogue
+from tests.builders import FIXTURES, load
 
 EXAMPLES = int(os.environ.get("HARVEST_FUZZ_EXAMPLES", "400"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
@@ -31,9 +32,10 @@ FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
 _keys = st.sampled_from([
-    "result", "success", "code", "message", "productList", "data", "totalRecords", "productID", "offerId",
-    "subject", "skuInfos", "productSkuInfos", "price", "priceRanges", "saleInfo", "productSaleInfo", "amountOnSale",
-    "attributes", "skuAttributes", "image", "images", "error_code", "error_message", "error", "specId", "skuId",
+    "result", "success", "code", "message", "data", "totalRecords", "offerId", "subject", "productSkuInfos",
+    "price", "priceRangeList", "productSaleInfo", "amountOnSale", "skuAttributes", "productImage", "images",
+    "error_code", "error_message", "error", "specId", "skuId", "priceInfo", "monthSold", "repurchaseRate",
+    "productShippingInfo", "skuShippingDetails", "weight", "sellerDataInfo", "createDate", "fenxiaoPriceInfo",
 ]) | st.text(max_size=6)
 _leaves = (st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.floats() | st.text(max_size=12)
            | st.sampled_from(["面议", "true", "false", "10%", "１２.５", "-3", "1e400", "NaN", "ＸＬ"]))
@@ -56,14 +58,26 @@ def _bodies() -> st.SearchStrategy[bytes]:
 
 
 @functools.cache
-def _real_products() -> list[tuple[str, dict]]:
-    """Answers as the sandbox renders them, both detail shapes: the starting points of mutation."""
-    catalogue = Catalogue(seed=1688, size=50_000)
-    renderer = Renderer(1688, "https://cbu01.alicdn.com")
-    ids = [catalogue.offer_id(index) for index in range(0, 50_000, 2_500)]
-    offers = [catalogue.offer(i) for i in ids if catalogue.exists(i)]
-    return ([("batch_detail", renderer.product_list_item(o)) for o in offers]
-            + [("product_detail", renderer.detail(o)) for o in offers])
+def _real_answers() -> list[tuple[str, dict]]:
+    """Search items and details as the official pages show them and as the noisy fixtures write them: the starting
+    points of mutation."""
+    answers: list[tuple[str, dict]] = []
+    for doc, key in (("keywordQuery", "keyword_search"), ("imageQuery", "image_search"),
+                     ("querySellerOfferList", "seller_offers"), ("queryProductDetail", "product_detail")):
+        page = json.loads((FIXTURES / "official" / f"com.alibaba.fenxiao.crossborder.product.search.{doc}-1.json")
+                          .read_text(encoding="utf-8"))
+        result = page["output_sample"]["result"]["result"]
+        answers += [(key, item) for item in result["data"]] if "data" in result else [(key, result)]
+    answers += [("keyword_search", item) for item in load("search_items.json")["data"]]
+    answers += [("product_detail", load("product_detail.json"))]
+    answers += [("product_detail", detail) for detail in load("product_details.json")]
+    return answers
+
+
+def _normalised(source_api: str, data: Any) -> Listing | Product | Reject:
+    if source_api == "product_detail":
+        return normalise_offer(RawOffer(source_api, data, "fuzz", None, NOW), lambda reason: None, crawl_id="fuzz")
+    return normalise_listing(RawListing(source_api, data, "fuzz", NOW), lambda reason: None, crawl_id="fuzz")
 
 
 def _mutate(document: Any, choices: list[tuple[int, Any]]) -> Any:
@@ -92,29 +106,29 @@ def _mutate(document: Any, choices: list[tuple[int, Any]]) -> Any:
 @given(start=st.integers(0, 10**6), choices=st.lists(st.tuples(st.integers(0, 10**6), _json | st.just("<drop>")),
                                                    min_size=1, max_size=6))
 def test_mutated_real_answers_normalise_to_a_row_or_a_reject(start, choices) -> None:
-    products = _real_products()
-    source_api, product = products[start % len(products)]
-    raw = RawOffer(source_api=source_api, data=_mutate(product, choices), fetched_at=NOW, query="fuzz")
-    result = normalise_offer(raw, lambda reason: None, crawl_id="fuzz")
-    assert isinstance(result, (Product, Reject))
+    answers = _real_answers()
+    source_api, answer = answers[start % len(answers)]
+    result = _normalised(source_api, _mutate(answer, choices))
+    assert isinstance(result, (Listing, Product, Reject))
     event(f"normalised to {type(result).__name__}")
 
 
-def _products(outcome: Outcome) -> list[object]:
+def _records(outcome: Outcome, endpoint: endpoints.Endpoint) -> list[object]:
+    """What a spider would hand the normaliser: a detail's model, or each element of a search page's ``data``."""
     data = outcome.data
-    if isinstance(data, list):
-        return data
-    if isinstance(data, dict):
-        return [data, *(data.get("data") or [] if isinstance(data.get("data"), list) else [])]
-    return [data]
+    if endpoint is endpoints.PRODUCT_DETAIL:
+        return [data]
+    items = data.get("data") if isinstance(data, dict) else None
+    return items if isinstance(items, list) else [data]
 
 
 @FUZZ
 @given(status=_statuses, body=_bodies(), content_type=_content_types,
        retry_after=st.none() | st.text(max_size=6),
-       endpoint=st.sampled_from([endpoints.BATCH_DETAIL, endpoints.PRODUCT_DETAIL, endpoints.KEYWORD_SEARCH]))
-def test_any_answer_gives_an_outcome_and_any_product_a_row_or_a_reject(status, body, content_type, retry_after,
-                                                                      endpoint) -> None:
+       endpoint=st.sampled_from([endpoints.PRODUCT_DETAIL, endpoints.KEYWORD_SEARCH, endpoints.IMAGE_SEARCH,
+                                 endpoints.SELLER_OFFERS]))
+def test_any_answer_gives_an_outcome_and_any_record_a_row_or_a_reject(status, body, content_type, retry_after,
+                                                                     endpoint) -> None:
     headers = {"Content-Type": content_type}
     if retry_after is not None:
         headers["Retry-After"] = retry_after
@@ -124,9 +138,7 @@ def test_any_answer_gives_an_outcome_and_any_product_a_row_or_a_reject(status, b
     event(f"outcome: {outcome.action.value}")
     if not outcome.ok:
         return
-    for product in _products(outcome):
-        raw = RawOffer(source_api=endpoint.key, data=product if isinstance(product, dict) else {"value": product},
-                       fetched_at=NOW, query="fuzz")
-        result = normalise_offer(raw, lambda reason: None, crawl_id="fuzz")
-        assert isinstance(result, (Product, Reject))
+    for record in _records(outcome, endpoint):
+        result = _normalised(endpoint.key, record)
+        assert isinstance(result, (Listing, Product, Reject))
         event(f"normalised to {type(result).__name__}")

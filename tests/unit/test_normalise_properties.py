@@ -1,10 +1,10 @@
 """Properties of the normaliser over generated API answers (fixed seed: the same examples every run).
 
-- Noisy answers of both detail shapes never crash it, and whatever it
-  returns can be written: no value it lets through breaks the writer.
+- Noisy details and search items never crash it, and whatever it returns
+  can be written: no value it lets through breaks the writer.
 - Prices survive exactly: API text -> Decimal -> Parquet -> read back.
 - ``spec_key`` does not depend on attribute order, full-width characters or
-  stray whitespace, nor on which detail API answered.
+  stray whitespace.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 
 from harvester.dataset.convert import RowGroup
-from harvester.items import Product, RawOffer, Reject
-from harvester.normalise import normalise_offer
+from harvester.items import Listing, Product, RawListing, RawOffer, Reject
+from harvester.normalise import normalise_listing, normalise_offer
 from harvester.schema import TABLES
 from tests.builders import write_crawl
 
@@ -83,11 +83,11 @@ def _many(element: st.SearchStrategy) -> st.SearchStrategy:
 _tier = _obj(startQuantity=_scalars, price=_price, promotionPrice=_price)
 _detail_attribute = _obj(
     attributeId=_scalars, attributeName=_scalars, value=_scalars, attributeNameTrans=_scalars, valueTrans=_scalars,
-    skuImageUrl=_scalars,
+    skuImageUrl=_scalars, skuImageUrlTrans=_scalars,
 )  # fmt: skip
-_list_attribute = _obj(
-    attributeID=_scalars, attributeValue=_scalars, skuImageUrl=_scalars, attributeDisplayName=_scalars
-)
+_package = {"width": _scalars, "length": _scalars, "height": _scalars, "weight": _scalars}
+_rates = st.one_of(_scalars, st.sampled_from(["99.12%", "", "0.00%", "100%", "0.4666", "11"]))
+_dates = st.one_of(_scalars, st.sampled_from(["2024-04-20 08:00:00", "2024-02-30 00:00:00", "2024-04-20"]))
 
 DETAILS = st.fixed_dictionaries(
     {
@@ -95,82 +95,111 @@ DETAILS = st.fixed_dictionaries(
         "productSkuInfos": _many(
             _obj(
                 skuId=_id, specId=_scalars, amountOnSale=_scalars, price=_price, consignPrice=_price,
-                promotionPrice=_price, cargoNumber=_scalars, skuAttributes=_many(_detail_attribute),
+                promotionPrice=_price, retailPrice=_price, cargoNumber=_scalars, skuAttributes=_many(_detail_attribute),
+                fenxiaoPriceInfo=_obj(onePiecePrice=_price, offerPrice=_price),
             )
         ),
         "productSaleInfo": _obj(
             amountOnSale=_scalars, priceRangeList=_many(_tier), quoteType=_scalars,
-            unitInfo=_obj(unit=_scalars, transUnit=_scalars),
+            unitInfo=_obj(unit=_scalars, transUnit=_scalars), retailPrice=_price,
+            fenxiaoSaleInfo=_obj(onePieceFreePostage=_scalars, startQuantity=_scalars, onePiecePrice=_price,
+                                 offerPrice=_price),
         ),
     },
     optional={
         "categoryId": _scalars, "categoryName": _scalars, "subject": _scalars, "subjectTrans": _scalars,
-        "description": _scalars, "productImage": _obj(images=_many(_scalars)),
-        "productAttribute": _many(_obj(attributeName=_scalars, value=_scalars, attributeNameTrans=_scalars)),
-        "sellerOpenId": _scalars, "companyName": _scalars, "minOrderQuantity": _scalars,
-        "monthSold": _scalars, "repurchaseRate": _scalars,
+        "topCategoryId": _scalars, "secondCategoryId": _scalars, "thirdCategoryId": _scalars,
+        "description": _scalars, "descriptionTrans": _scalars, "sellingPoint": _many(_scalars),
+        "mainVideo": _scalars, "detailVideo": _scalars,
+        "productImage": _obj(images=_many(_scalars), whiteImage=_scalars),
+        "productImageTrans": _obj(images=_many(_scalars), whiteImage=_scalars),
+        "productAttribute": _many(_obj(attributeId=_scalars, attributeName=_scalars, value=_scalars,
+                                       attributeNameTrans=_scalars)),
+        "productShippingInfo": _obj(
+            sendGoodsAddressText=_scalars, shippingTimeGuarantee=_scalars, pkgSizeSource=_scalars,
+            officialWeight=_scalars, **_package,
+            skuShippingInfoList=_many(_obj(specId=_scalars, skuId=_id, **_package)),
+            skuShippingDetails=_many(_obj(skuId=_id, aiWeight=_scalars, aiWeightAccuracy=_rates, **_package)),
+        ),
+        "channelPrice": _obj(channelSkuPriceList=_many(_obj(skuId=_id, currentPrice=_price))),
+        "sellerOpenId": _scalars, "companyName": _scalars, "minOrderQuantity": _scalars, "batchNumber": _scalars,
+        "soldOut": _scalars, "tradeScore": _scalars, "createDate": _dates, "isJxhy": _scalars, "isSelect": _scalars,
+        "tagInfoList": _many(_obj(key=_scalars, value=_scalars)), "offerIdentities": _many(_scalars),
+        "promotionModel": _obj(hasPromotion=_scalars, promotionType=_scalars),
+        "certificateList": _many(_obj(certificateName=_scalars, certificateCode=_scalars,
+                                      certificatePhotoList=_many(_scalars))),
+        "invoiceInfo": _obj(supportOnlineInvoice=_scalars, invoiceTypes=_many(_scalars), taxpayerType=_scalars),
         "sellerDataInfo": _obj(
-            tradeMedalLevel=_scalars, compositeServiceScore=_scalars, repeatPurchasePercent=_scalars,
-            afterSalesExperienceScore=_scalars,
+            tradeMedalLevel=_scalars, compositeServiceScore=_scalars, repeatPurchasePercent=_rates,
+            afterSalesExperienceScore=_scalars, collect30DayWithin48HPercent=_rates, qualityRefundWithin30Day=_rates,
         ),
-    },
-)  # fmt: skip
-PRODUCT_LIST_ITEMS = st.fixed_dictionaries(
-    {
-        "productID": _id,
-        "skuInfos": _many(
-            _obj(
-                attributes=_many(_list_attribute), price=_price, consignPrice=_price, amountOnSale=_scalars,
-                skuId=_id, specId=_scalars,
-            )
-        ),
-        "saleInfo": _obj(
-            priceRanges=_many(_tier), minOrderQuantity=_scalars, amountOnSale=_scalars, unit=_scalars,
-            quoteType=_scalars,
-        ),
-    },
-    optional={
-        "subject": _scalars, "categoryID": _scalars, "image": _obj(images=_many(_scalars)), "supplierLoginId": _scalars,
+        "sellerMixSetting": _obj(generalHunpi=_scalars, mixAmount=_scalars, mixNumber=_scalars),
     },
 )  # fmt: skip
 SEARCH_ITEMS = st.fixed_dictionaries(
-    {"offerId": _id, "priceInfo": _obj(price=_price, consignPrice=_price)},
+    {"offerId": _id, "priceInfo": _obj(price=_price, consignPrice=_price, jxhyPrice=_price, pfJxhyPrice=_price)},
     optional={
-        "subject": _scalars, "imageUrl": _scalars,
-        "monthSold": _scalars, "repurchaseRate": _scalars, "thirdCategoryId": _scalars, "topCategoryId": _scalars,
+        "subject": _scalars, "imageUrl": _scalars, "aigcImageUrl": _scalars, "whiteImage": _scalars,
+        "monthSold": _scalars, "sales7d": _scalars, "repurchaseRate": _rates, "tradeScore": _scalars,
+        "thirdCategoryId": _scalars, "topCategoryId": _scalars, "isOnePsale": _scalars, "isSelect": _scalars,
+        "createDate": _dates, "modifyDate": _dates, "sellerIdentities": _many(_scalars),
+        "sellerDataInfo": _obj(tradeMedalLevel=_scalars, repeatPurchasePercent=_rates, tpYear=_scalars),
+        "productSimpleShippingInfo": _obj(shippingTimeGuarantee=_scalars, perfectFulfillmentRate30d=_rates,
+                                          delayedShippingRate7d=_rates),
+        "productTradeInfo": _obj(addCartCount7d=_scalars, payBuyerCount30d=_scalars),
+        "offerDataInfo": _obj(offerApplauseRate=_rates, kjFeaturedServices=_scalars, repurchaseRate30d=_rates),
+        "invoiceInfo": _obj(supportFastInvoice=_scalars, invoiceTypes=_many(_scalars)),
+        "promotionModel": _obj(hasPromotion=_scalars, promotionType=_scalars),
     },
 )  # fmt: skip
-ANSWERS = st.one_of(
-    DETAILS.map(lambda d: ("product_detail", d)),
-    PRODUCT_LIST_ITEMS.map(lambda d: ("batch_detail", d)),
-    SEARCH_ITEMS.map(lambda d: ("keyword_search", d)),
-)
+_RATE_COLUMNS = {
+    table: [name for name in TABLES[table].names if name.endswith("_rate") or "_rate_" in name]
+    for table in ("products", "skus", "sellers", "listings")
+}
 
 
-def _writable(product: Product) -> None:
-    for table, items in (("products", [product]), ("skus", product.skus), ("sellers", [product.seller])):
-        rows = RowGroup(TABLES[table])
-        rows.add_many(i for i in items if i is not None)
-        rows.to_batch({"crawl_id": CRAWL})
+def _writable(table: str, items: list) -> None:
+    rows = RowGroup(TABLES[table])
+    rows.add_many(i for i in items if i is not None)
+    rows.to_batch({"crawl_id": CRAWL})
+    for item in items:
+        if item is not None:
+            assert all(getattr(item, name) is None or 0 <= getattr(item, name) <= 1 for name in _RATE_COLUMNS[table])
 
 
 @seed(1688)
 @PROPERTIES
-@given(answer=ANSWERS, search_item=st.one_of(st.none(), SEARCH_ITEMS))
-def test_noisy_answers_never_crash_and_always_write(answer, search_item):
-    source_api, data = answer
-    result = normalise_offer(RawOffer(source_api, data, "q", search_item, NOW), _ignore, crawl_id=CRAWL)
+@given(data=DETAILS, listing=st.one_of(st.none(), SEARCH_ITEMS, _scalars))
+def test_noisy_details_never_crash_and_always_write(data, listing):
+    result = normalise_offer(RawOffer("product_detail", data, "q", listing, NOW), _ignore, crawl_id=CRAWL)
     if isinstance(result, Reject):
-        assert result.reason in {"no_offer_id", "no_price", "not_an_object"}
+        assert result.reason in {"no_offer_id", "no_price"}
         return
     assert isinstance(result, Product) and result.offer_id > 0
     assert result.price_min <= result.price_max
     assert result.skus and all(s.offer_id == result.offer_id for s in result.skus)
+    assert all(len(s.attribute_ids) == len(s.attributes) == len(s.attribute_image_urls_translated)
+               for s in result.skus)
+    assert len(result.attribute_ids) == len(result.attributes)
     prices = [r.price for r in result.price_ranges] + [s.price for s in result.skus if s.price is not None]
     assert all(p.as_tuple().exponent >= -4 and p > 0 for p in prices)
     assert [r.start_quantity for r in result.price_ranges] == sorted({r.start_quantity for r in result.price_ranges})
-    assert result.repurchase_rate is None or 0 <= result.repurchase_rate <= 1
-    _writable(result)
+    _writable("products", [result])
+    _writable("skus", result.skus)
+    _writable("sellers", [result.seller])
+
+
+@seed(1688)
+@PROPERTIES
+@given(data=SEARCH_ITEMS, source_api=st.sampled_from(["keyword_search", "image_search", "seller_offers"]))
+def test_noisy_search_items_never_crash_and_always_write(data, source_api):
+    result = normalise_listing(RawListing(source_api, data, "q", NOW), _ignore, crawl_id=CRAWL)
+    if isinstance(result, Reject):
+        assert result.reason == "no_offer_id"
+        return
+    assert isinstance(result, Listing) and result.offer_id > 0 and result.source_api == source_api
+    assert result.price is None or (result.price > 0 and result.price.as_tuple().exponent >= -4)
+    _writable("listings", [result])
 
 
 # --- exact prices ---------------------------------------------------------------------
@@ -193,14 +222,16 @@ def _price_texts(draw: st.DrawFn) -> tuple[str, Decimal]:
 @given(sku_prices=st.lists(_price_texts(), min_size=1, max_size=6), tiers=st.lists(_price_texts(), max_size=3))
 def test_prices_survive_exactly_through_parquet(sku_prices, tiers):
     data = {
-        "productID": 7,
-        "skuInfos": [
-            {"skuId": i + 1, "price": text, "attributes": [{"attributeDisplayName": "n", "attributeValue": str(i)}]}
+        "offerId": 7,
+        "productSkuInfos": [
+            {"skuId": i + 1, "price": text, "skuAttributes": [{"attributeName": "n", "value": str(i)}]}
             for i, (text, _) in enumerate(sku_prices)
         ],
-        "saleInfo": {"priceRanges": [{"startQuantity": q + 1, "price": text} for q, (text, _) in enumerate(tiers)]},
+        "productSaleInfo": {
+            "priceRangeList": [{"startQuantity": q + 1, "price": text} for q, (text, _) in enumerate(tiers)]
+        },
     }
-    product = normalise_offer(RawOffer("batch_detail", data, None, None, NOW), _ignore)
+    product = normalise_offer(RawOffer("product_detail", data, None, None, NOW), _ignore)
     assert isinstance(product, Product)
     with tempfile.TemporaryDirectory() as folder:
         write_crawl(Path(folder), CRAWL, [product])
@@ -232,26 +263,14 @@ def _noisy(draw: st.DrawFn, text: str) -> str:
     return draw(pad) + _widen(text, mask) + draw(pad)
 
 
-def _key(source_api: str, specs: list[tuple[str, str]]) -> str:
-    if source_api == "product_detail":
-        data = {
-            "offerId": 1,
-            "productSkuInfos": [
-                {"skuId": 1, "price": "1", "skuAttributes": [{"attributeName": n, "value": v} for n, v in specs]}
-            ],
-        }
-    else:
-        data = {
-            "productID": 1,
-            "skuInfos": [
-                {
-                    "skuId": 1,
-                    "price": "1",
-                    "attributes": [{"attributeDisplayName": n, "attributeValue": v} for n, v in specs],
-                }
-            ],
-        }
-    product = normalise_offer(RawOffer(source_api, data), _ignore)
+def _key(specs: list[tuple[str, str]]) -> str:
+    data = {
+        "offerId": 1,
+        "productSkuInfos": [
+            {"skuId": 1, "price": "1", "skuAttributes": [{"attributeName": n, "value": v} for n, v in specs]}
+        ],
+    }
+    product = normalise_offer(RawOffer("product_detail", data), _ignore)
     assert isinstance(product, Product)
     return product.skus[0].spec_key
 
@@ -259,12 +278,11 @@ def _key(source_api: str, specs: list[tuple[str, str]]) -> str:
 @seed(1688)
 @PROPERTIES
 @given(specs=_specs, data=st.data())
-def test_spec_key_ignores_order_width_whitespace_and_api(specs, data):
-    canonical = _key("batch_detail", specs)
+def test_spec_key_ignores_order_width_and_whitespace(specs, data):
+    canonical = _key(specs)
     shuffled = data.draw(st.permutations(specs))
     noisy = [(data.draw(_noisy(n)), data.draw(_noisy(v))) for n, v in shuffled]
-    assert _key("product_detail", noisy) == canonical
-    assert _key("batch_detail", noisy) == canonical
+    assert _key(noisy) == canonical
     nfkc = [(unicodedata.normalize("NFKC", n).strip(), unicodedata.normalize("NFKC", v).strip()) for n, v in specs]
     pairs = sorted(nfkc)
     assert canonical == ";".join(f"{n}={v}" for n, v in pairs)

@@ -11,7 +11,7 @@ from scrapy.utils.misc import build_from_crawler
 
 from harvester.crawl.identity import crawl_identity
 from harvester.crawl.seen import MemorySeenSet
-from harvester.items import Product, RawOffer, Reject, SearchHit, Seller
+from harvester.items import Listing, Product, RawListing, RawOffer, Reject, SearchHit, Seller
 from harvester.pipelines.dataset import DatasetPipeline
 from harvester.pipelines.dedupe import DeduplicatePipeline
 from harvester.pipelines.normalise import NormalisePipeline
@@ -39,9 +39,24 @@ def test_normalise_pipeline_turns_raw_offers_into_products_and_counts(crawler):
     assert stats["harvester/normalise/dropped/price_unparseable"] == 1
 
 
+def test_normalise_pipeline_turns_raw_listings_into_listings_and_counts(crawler):
+    pipeline = build_from_crawler(NormalisePipeline, crawler)
+    for item in load("search_items.json")["data"]:
+        pipeline.process_item(RawListing("keyword_search", item, "保温杯", NOW))
+    listing = pipeline.process_item(RawListing("image_search", {"offerId": "9", "monthSold": "-1"}, "image:1", NOW))
+    assert isinstance(listing, Listing)
+    assert (listing.offer_id, listing.crawl_id, listing.query) == (9, "20250501T000000Z-0a0b0c", "image:1")
+    pipeline.close_spider()
+    stats = crawler.stats.get_stats()
+    assert stats["harvester/normalise/listings"] == 6
+    assert stats["harvester/normalise/rejected/no_offer_id"] == 1
+    assert stats["harvester/normalise/repaired/negative_month_sold"] == 2
+    assert "harvester/normalise/products" not in stats
+
+
 def test_normalise_pipeline_rejects_and_passes_other_items(crawler):
     pipeline = build_from_crawler(NormalisePipeline, crawler)
-    reject = pipeline.process_item(RawOffer("batch_detail", {"subject": "no id"}, None, None, NOW))
+    reject = pipeline.process_item(RawOffer("product_detail", {"subject": "no id"}, None, None, NOW))
     assert isinstance(reject, Reject) and reject.crawl_id == "20250501T000000Z-0a0b0c"
     assert crawler.stats.get_value("harvester/normalise/rejected/no_offer_id") == 1
     hit = SearchHit("q", 1, 1, 1, NOW)
@@ -52,8 +67,11 @@ def test_normalise_pipeline_uses_the_image_base_setting():
     crawler = make_crawler(HARVEST_IMAGE_BASE_URL="https://mirror.example/")
     crawler.stats.open_spider()
     pipeline = build_from_crawler(NormalisePipeline, crawler)
-    data = {"productID": 1, "image": {"images": ["a.jpg"]}, "saleInfo": {"priceRanges": [{"price": "1"}]}}
-    assert pipeline.process_item(RawOffer("batch_detail", data)).image_urls == ["https://mirror.example/a.jpg"]
+    data = {"offerId": 1, "productImage": {"images": ["img/a.jpg"]},
+            "productSaleInfo": {"priceRangeList": [{"price": "1"}]}}
+    assert pipeline.process_item(RawOffer("product_detail", data)).image_urls == ["https://mirror.example/img/a.jpg"]
+    listing = pipeline.process_item(RawListing("keyword_search", {"offerId": 1, "imageUrl": "/img/b.jpg"}))
+    assert listing.image_url == "https://mirror.example/img/b.jpg"
 
 
 def test_normalise_counts_reach_the_stats_within_a_second_and_exactly_at_close(crawler, monkeypatch):
@@ -70,7 +88,7 @@ def test_normalise_counts_reach_the_stats_within_a_second_and_exactly_at_close(c
     assert stats["harvester/normalise/products"] == 1  # the first at once, the next four held back
     clock[0] += 1.0
     pipeline.process_item(offer())
-    pipeline.process_item(RawOffer("batch_detail", {"subject": "no id"}, None, None, NOW))
+    pipeline.process_item(RawOffer("product_detail", {"subject": "no id"}, None, None, NOW))
     assert stats["harvester/normalise/products"] == 6
     assert "harvester/normalise/rejected/no_offer_id" not in stats
     pipeline.close_spider()
@@ -103,6 +121,19 @@ def test_dedupe_keeps_each_seller_once(crawler):
     assert crawler.stats.get_value("harvester/dedupe/repeated/seller") == 1
 
 
+def test_dedupe_keeps_the_first_listing_of_an_offer(crawler):
+    pipeline = build_from_crawler(DeduplicatePipeline, crawler)
+    first = Listing(1, query="保温杯")
+    assert pipeline.process_item(first) is first
+    with pytest.raises(DropItem, match="offer 1 already listed"):
+        pipeline.process_item(Listing(1, query="水杯"))
+    # Listings and products of one offer are kept apart: the offer's detail is still new.
+    assert pipeline.process_item(_product(1)).offer_id == 1
+    assert pipeline.process_item(Listing(2)).offer_id == 2
+    assert crawler.stats.get_value("harvester/dedupe/dropped/listing") == 1
+    assert crawler.stats.get_value("harvester/dedupe/dropped/offer") is None
+
+
 def test_dedupe_never_touches_search_hits_or_rejects(crawler):
     pipeline = build_from_crawler(DeduplicatePipeline, crawler)
     items = [SearchHit("q", 1, 1, 1, NOW), SearchHit("q", 1, 1, 1, NOW), Reject("{}", "x", "r", NOW)]
@@ -122,8 +153,8 @@ def test_the_seen_set_is_pluggable():
     crawler = make_crawler(HARVEST_SEEN_SET=f"{__name__}.RecordingSeenSet")
     crawler.stats.open_spider()
     pipeline = build_from_crawler(DeduplicatePipeline, crawler)
-    assert RecordingSeenSet.names[-2:] == ["offers", "sellers"]
-    assert isinstance(pipeline._offers, RecordingSeenSet)
+    assert RecordingSeenSet.names[-3:] == ["offers", "sellers", "listings"]
+    assert isinstance(pipeline._offers, RecordingSeenSet) and isinstance(pipeline._listings, RecordingSeenSet)
 
 
 def test_dataset_pipeline_is_off_without_a_data_dir():

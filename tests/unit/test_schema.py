@@ -34,6 +34,13 @@ CONTRACT = {
     "missing": {"offer_id": INT64, "reason": STRING, "query": STRING, "crawl_id": STRING, "crawled_at": TS},
     "rejects": {"raw": STRING, "source_api": STRING, "reason": STRING, "crawl_id": STRING, "crawled_at": TS},
     "search_hits": {"query": STRING, "offer_id": INT64, "page": pa.int32(), "position": pa.int32(), "found_at": TS},
+    # Version 4: the listing tier, one row per offer per crawl.
+    "listings": {
+        "offer_id": INT64, "title": STRING, "price": MONEY, "consign_price": MONEY, "month_sold": INT64,
+        "sales_7d": INT64, "repurchase_rate": pa.float64(), "created_at": TS, "modified_at": TS,
+        "top_category_id": INT64, "seller_repeat_purchase_rate": pa.float64(), "query": STRING,
+        "source_api": STRING, "crawl_id": STRING, "crawled_at": TS,
+    },
 }  # fmt: skip
 
 
@@ -71,6 +78,36 @@ def test_a_table_added_later_has_no_older_schema():
     assert schema_version(schema_for("missing", 3)) == 3
     with pytest.raises(ValueError, match="no missing table"):
         schema_for("missing", 2)
+    assert schema_version(schema_for("listings", 4)) == 4
+    with pytest.raises(ValueError, match="no listings table"):
+        schema_for("listings", 3)
+
+
+def test_version_4_only_adds_nullable_columns_at_the_end():
+    for table in ("products", "skus", "sellers"):
+        v3, v4 = schema_for(table, 3), schema_for(table, 4)
+        assert v4.names[: len(v3.names)] == v3.names
+        assert [v4.field(name).type for name in v3.names] == [v3.field(name).type for name in v3.names]
+        assert all(v4.field(name).nullable for name in v4.names[len(v3.names):])
+
+
+@pytest.mark.parametrize("table", ["products", "skus", "sellers", "listings"])
+def test_units_and_fractions_say_so_in_their_names(table):
+    schema = TABLES[table]
+    for name in schema.names:
+        if name.endswith(("_kg", "_cm", "_rate", "_score")) or "_rate_" in name:
+            assert schema.field(name).type == pa.float64(), name
+        if name.endswith("_price") or name in ("price", "price_min", "price_max"):
+            assert schema.field(name).type == MONEY, name
+        if name.endswith("_at"):
+            assert schema.field(name).type == TS, name
+
+
+def test_structs_keep_their_fields_so_no_column_is_retyped():
+    assert [f.name for f in TABLES["products"].field("attributes").type.value_type] == [
+        "name", "value", "name_translated", "value_translated"]
+    assert [f.name for f in TABLES["skus"].field("attributes").type.value_type] == [
+        "name", "value", "image_url", "name_translated", "value_translated"]
 
 
 def test_older_versions_lack_only_later_nullable_columns():
