@@ -84,7 +84,7 @@ from .writer import WriterOptions
 #: apart from a SKU whose id the API left out. Sellers: one per seller. Changes: one per offer, SKU and
 #: field, as the monitor emits them. Search hits: one per query, offer and place (a page fetched twice
 #: repeats all four; the same offer at another place of the same query is another hit). Rejects: one per
-#: distinct rejected answer and reason.
+#: distinct rejected answer and reason. Queries: one per query label.
 KEYS: dict[str, tuple[str, ...]] = {
     "products": ("offer_id",),
     "listings": ("offer_id",),
@@ -94,6 +94,7 @@ KEYS: dict[str, tuple[str, ...]] = {
     "search_hits": ("query", "offer_id", "page", "position"),
     "missing": ("offer_id",),
     "rejects": ("raw", "source_api", "reason"),
+    "queries": ("query",),
 }
 LOCK_FILE = ".compact.lock"
 PARTITION_PREFIX = "crawl_date="

@@ -97,6 +97,7 @@ def test_items_without_crawl_id_get_the_crawls(tmp_path):
             "crawl_id": CRAWL,
             "crawled_at": NOW,
             "previous_crawl_id": None,
+            "source": None,
         }
     ]
     assert pq.read_table(_parts(tmp_path, "search_hits")[0]).to_pylist() == [
