@@ -6,6 +6,8 @@ import os
 import socket
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -26,11 +28,16 @@ def scrapy(*arguments: str, env: dict[str, str], stdin: str | None = None, **opt
                           capture_output=True, text=True, timeout=120, check=False, **options)
 
 
-def closed_port() -> int:
-    """A loopback port nothing listens on (it was free a moment ago)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+@contextmanager
+def closed_port() -> Iterator[int]:
+    """A loopback port that refuses connections for as long as the ``with`` block runs.
+
+    The port stays bound (never listening) meanwhile: a port merely free a moment ago could be taken by any
+    process that binds port 0, and a test expecting "connection refused" would then talk to it.
+    """
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        yield holder.getsockname()[1]
 
 
 def last_line(text: str) -> str:
