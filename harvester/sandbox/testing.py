@@ -15,6 +15,8 @@ import json
 import os
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -28,6 +30,30 @@ from ..dataset.snapshot import latest_snapshot
 from ..extensions.crawl_report import report_dir
 from ..schema import reader_schema
 from .server import Credentials
+
+
+#: Seconds a test waits for something that must happen (a condition, a crawl's end) before it calls the run hung:
+#: a safety net far above what any healthy run takes, saturated cores included; never what a healthy run meets.
+PATIENCE = 240.0
+#: ``DOWNLOAD_TIMEOUT`` of crawls against a sandbox that stalls answers on purpose (the ``timeout`` fault): no
+#: healthy answer takes this long even on saturated cores, so what times out is what the sandbox stalled.
+ANSWER_TIMEOUT = 5.0
+#: The sandbox's ``stall_seconds`` for those crawls: far past ``ANSWER_TIMEOUT``, so every stall times out.
+STALL_SECONDS = 60.0
+
+
+def wait_until(condition: Callable[[], object], what: str, *, check: Callable[[], None] | None = None,
+               timeout: float = PATIENCE) -> None:
+    """Poll ``condition`` until it is true; ``check`` (e.g. "the process is still running") asserts meanwhile.
+
+    How long it takes is the machine's business: only a run that never gets there fails, after ``timeout``.
+    """
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if check is not None:
+            check()
+        assert time.monotonic() < deadline, f"still waiting after {timeout:g} s until {what}"
+        time.sleep(0.02)  # polling the condition, not waiting for something to happen
 
 
 class SandboxAdmin:
@@ -245,7 +271,7 @@ def crawl(
     settings: dict[str, Any] | None = None,
     env: dict[str, str] | None = None,
     crawl_id: str | None = None,
-    timeout: float = 240,
+    timeout: float = PATIENCE,
 ) -> CrawlRun:
     """Run ``scrapy crawl spider`` on ``sandbox`` (or on the embedded one when ``sandbox`` is None) to its end."""
     command, env = crawl_command(spider, data_dir, sandbox=sandbox, args=args, settings=settings, env=env,

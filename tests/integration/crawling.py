@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from harvester.sandbox.testing import CrawlRun, SandboxProcess, crawl
+from harvester.sandbox.testing import PATIENCE, CrawlRun, SandboxProcess, crawl
 
 _EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
 _runs = itertools.count(1)
@@ -28,7 +28,7 @@ def next_crawl_id() -> str:
 
 
 def run_crawl(sandbox: SandboxProcess, spider: str, data_dir: Path, *arguments: str,
-              settings: dict[str, Any] | None = None, timeout: float = 180) -> CrawlRun:
+              settings: dict[str, Any] | None = None, timeout: float = PATIENCE) -> CrawlRun:
     """``scrapy crawl spider -a argument...`` against ``sandbox``; ``arguments`` are ``name=value`` strings."""
     return crawl(
         spider,
