@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -18,7 +19,7 @@ from harvester.open1688 import endpoints, errors
 from harvester.open1688.errors import Action
 from harvester.sandbox.catalogue import DOCUMENTED_KEYWORDS
 from harvester.sandbox.server import Credentials
-from harvester.sandbox.testing import SandboxAdmin, SandboxProcess
+from harvester.sandbox.testing import PATIENCE, SandboxAdmin, SandboxProcess, wait_until
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
@@ -249,6 +250,35 @@ def test_slow_and_stalled_answers(client):
     admin.config(faults={"timeout": 0.0})
     assert client.search(keyword="茶具").status_code == 200, "a stalled request does not block the others"
     assert admin.stats()["faults"] == {"slow": 1, "timeout": 1}
+
+
+def test_held_calls_wait_unhandled_until_released(client):
+    admin = client.admin
+    ids = [item["offerId"] for item in result(client.search(keyword="茶具", pageSize=3))["data"]]
+    admin.config(hold=["batch_detail"])
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        held = pool.submit(client.call, endpoints.BATCH_DETAIL, {"productIdList": ids})
+        wait_until(lambda: admin.stats()["held_now"] == 1, "the sandbox holds the batch call")
+        assert client.search(keyword="茶具").status_code == 200, "other APIs are answered meanwhile"
+        stats = admin.stats()
+        assert stats["calls_by_api"] == {"product.search.keywordQuery": 2}, "a held call is not handled yet"
+        assert stats["detail_served_total"] == 0 and not held.done()
+        admin.config(hold=[])
+        answer = held.result(timeout=PATIENCE)
+    assert answer.status_code == 200
+    assert [item["productID"] for item in answer.json()["productList"]] == ids
+    stats = admin.stats()
+    assert (stats["held_now"], stats["detail_served_total"]) == (0, 3)
+
+
+def test_a_held_call_whose_client_left_is_never_handled(client):
+    admin = client.admin
+    admin.config(hold=["alibaba.cross.productList"])
+    with pytest.raises(requests.exceptions.ReadTimeout):  # held until released: the client gives up first
+        client.call(endpoints.BATCH_DETAIL, {"productIdList": [1]}, timeout=0.5)
+    wait_until(lambda: admin.stats()["held_now"] == 0, "the sandbox notices the client left")
+    admin.config(hold=[])
+    assert admin.stats()["calls_total"] == 0
 
 
 def test_scrapy_sandbox_command_runs_in_the_asyncio_reactor():
