@@ -19,7 +19,7 @@ from PIL import Image
 
 from harvester.report.figures import coverage_bars, error_bars, intervals, query_bars
 from harvester.report.page import MAX_INTERVALS, render
-from harvester.sandbox.testing import SandboxProcess, crawl
+from harvester.sandbox.testing import ANSWER_TIMEOUT, STALL_SECONDS, SandboxProcess, crawl
 from tests.browser import Chromium
 from tests.report_documents import HOSTILE, HOSTILE_ATTRIBUTE, hostile_document
 
@@ -43,10 +43,10 @@ PROBE = """(() => {
 })()"""
 
 FAULTS = {
-    "seed": 7, "server_error": 0.08, "malformed": 0.04, "html_error": 0.03, "timeout": 0.03, "stall_seconds": 5,
-    "qos_burst": 0.02, "qos_burst_length": 3, "expire_tokens_after": [25],
+    "seed": 7, "server_error": 0.08, "malformed": 0.04, "html_error": 0.03, "timeout": 0.03,
+    "stall_seconds": STALL_SECONDS, "qos_burst": 0.02, "qos_burst_length": 3, "expire_tokens_after": [25],
 }
-FAST_RETRIES = {"OPEN1688_RETRY_BACKOFF": 0.01, "OPEN1688_RETRY_BACKOFF_MAX": 0.2, "DOWNLOAD_TIMEOUT": 1}
+FAST_RETRIES = {"OPEN1688_RETRY_BACKOFF": 0.01, "OPEN1688_RETRY_BACKOFF_MAX": 0.2, "DOWNLOAD_TIMEOUT": ANSWER_TIMEOUT}
 
 
 @pytest.fixture
