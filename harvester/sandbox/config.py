@@ -169,6 +169,9 @@ class SandboxConfig:
     #: APIs (named as in ``acl_deny``) whose calls the server holds unanswered, and unhandled, until they are
     #: taken off the list: a test waits for calls in flight (``held_now`` in the stats) instead of timing them.
     hold: tuple[str, ...] = ()
+    #: The hold starts once the sandbox has handled this many API calls (``calls_total``; 0: at once), so a
+    #: crawl is stopped at a chosen call, whatever the machine's speed.
+    hold_after: int = 0
     #: Seconds an access token lives (``expires_in``).
     access_token_lifetime: int = 36_000
     refresh_token_lifetime: int = 180 * DAY
@@ -203,7 +206,7 @@ class SandboxConfig:
         for name in positive:
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be at least 1")
-        for name in ("epoch", "qps", "budget", "postpone_window"):
+        for name in ("epoch", "qps", "budget", "postpone_window", "hold_after"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"{name} must not be negative")
 
@@ -212,7 +215,7 @@ class SandboxConfig:
         return {
             "seed": int, "offers": int, "epoch": int, "search_cap": int, "max_page_size": int,
             "detail_batch_max": int, "qps": float, "budget": int, "retry_after": _bool, "acl_deny": _names,
-            "hold": _names,
+            "hold": _names, "hold_after": int,
             "access_token_lifetime": int, "refresh_token_lifetime": int, "code_lifetime": int,
             "postpone_window": int, "rotate_refresh_token": _bool, "upload_max_bytes": int, "image_host": str,
             "app_key": _optional_str, "app_secret": _optional_str, "access_token": _optional_str,

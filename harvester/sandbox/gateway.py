@@ -142,14 +142,16 @@ class Gateway:
         }
 
     def holds(self, path: str) -> bool:
-        """Whether a request for ``path`` is a call of an API in ``hold``: the server parks it, unhandled."""
-        if not self.config.hold or not path.startswith("/openapi/"):
+        """Whether a request for ``path`` is a call of an API in ``hold`` (once ``hold_after`` calls were handled):
+        the server parks it, unhandled."""
+        config = self.config
+        if not config.hold or self.counters.calls_total < config.hold_after or not path.startswith("/openapi/"):
             return False
         parts = path[len("/openapi/"):].split("/")
         if len(parts) != 5 or not parts[1].isdigit():
             return False
         endpoint = endpoints.BY_PATH.get((parts[0], int(parts[1]), parts[2], parts[3]))
-        return endpoint is not None and (endpoint.name in self.config.hold or endpoint.key in self.config.hold)
+        return endpoint is not None and (endpoint.name in config.hold or endpoint.key in config.hold)
 
     # --- dispatch ----------------------------------------------------------------
 
