@@ -31,7 +31,6 @@ from ..extensions.crawl_report import report_dir
 from ..schema import reader_schema
 from .server import Credentials
 
-
 #: Seconds a test waits for something that must happen (a condition, a crawl's end) before it calls the run hung:
 #: a safety net far above what any healthy run takes, saturated cores included; never what a healthy run meets.
 PATIENCE = 240.0
