@@ -153,12 +153,12 @@ def test_three_workers_share_the_crawl_and_fetch_each_offer_once(workers, sandbo
     group.redis.rpush(group.keys.units, "保温杯", '{"keyword": "算盘", "colour": "red"}')
     group.release_once_every_worker_holds_details()
     run = group.finish()
-    assert sum(report["stats"].get("harvester/distributed/units/bad", 0) for report in run.reports) == 2
+    assert sum(report["stats"]["harvester/distributed/units/bad"] for report in run.reports) == 2
 
     assert len(run.reports) == 3, "one report per worker"
     for report in run.reports:
         stats = report["stats"]
-        assert stats.get("harvester/distributed/scheduler/dequeued", 0) >= 1, "every worker took from the queue"
+        assert stats["harvester/distributed/scheduler/dequeued"] >= 1, "every worker took from the queue"
         assert stats.get("harvester/details/fetched", 0) > 0, "every worker fetched details"
         assert (stats["harvester/quota/shared"], stats["harvester/quota/qps"]) == (True, QPS), "one shared quota"
     truth = expected("风筝") | expected("紫砂茶具")
