@@ -41,17 +41,16 @@ ANSWER_TIMEOUT = 5.0
 STALL_SECONDS = 60.0
 
 
-def wait_until(condition: Callable[[], object], what: str, *, check: Callable[[], None] | None = None,
-               timeout: float = PATIENCE) -> None:
+def wait_until(condition: Callable[[], object], what: str, *, check: Callable[[], None] | None = None) -> None:
     """Poll ``condition`` until it is true; ``check`` (e.g. "the process is still running") asserts meanwhile.
 
-    How long it takes is the machine's business: only a run that never gets there fails, after ``timeout``.
+    How long it takes is the machine's business: only a run that never gets there fails, after ``PATIENCE``.
     """
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + PATIENCE
     while not condition():
         if check is not None:
             check()
-        assert time.monotonic() < deadline, f"still waiting after {timeout:g} s until {what}"
+        assert time.monotonic() < deadline, f"still waiting after {PATIENCE:g} s until {what}"
         time.sleep(0.02)  # polling the condition, not waiting for something to happen
 
 
