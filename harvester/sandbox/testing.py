@@ -51,7 +51,7 @@ def wait_until(condition: Callable[[], object], what: str, *, check: Callable[[]
         if check is not None:
             check()
         assert time.monotonic() < deadline, f"still waiting after {PATIENCE:g} s until {what}"
-        time.sleep(0.02)  # polling the condition, not waiting for something to happen
+        time.sleep(0.05)  # polling the condition, not waiting for something to happen
 
 
 class SandboxAdmin:
