@@ -11,6 +11,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from harvester.sandbox.testing import PATIENCE
+
 ROOT = Path(__file__).resolve().parents[2]
 #: Variables of the user's shell that would change what a command under test sees.
 _CLEARED = ("OPEN1688_", "HARVEST_", "REDIS_URL", "SCRAPY_")
@@ -25,7 +27,7 @@ def environment(home: Path, **variables: str) -> dict[str, str]:
 def scrapy(*arguments: str, env: dict[str, str], stdin: str | None = None, **options: Any
            ) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "scrapy", *arguments], cwd=ROOT, env=env, input=stdin,
-                          capture_output=True, text=True, timeout=120, check=False, **options)
+                          capture_output=True, text=True, timeout=PATIENCE, check=False, **options)
 
 
 @contextmanager

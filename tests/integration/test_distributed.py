@@ -110,7 +110,7 @@ class Workers:
     def kill(self, name: str) -> None:
         process = self.processes.pop(name)
         process.send_signal(signal.SIGKILL)
-        process.communicate(timeout=30)
+        process.communicate(timeout=PATIENCE)
 
     def finish(self) -> CrawlRun:
         for name, process in self.processes.items():

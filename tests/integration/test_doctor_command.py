@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from harvester.open1688.oauth import TokenFile, Tokens
-from harvester.sandbox.testing import SandboxProcess
+from harvester.sandbox.testing import PATIENCE, SandboxProcess
 
 from .commands import closed_port, environment, scrapy
 
@@ -158,7 +158,7 @@ def redis_socket(tmp_path: Path) -> Iterator[Path]:
         yield socket_path
     finally:
         process.terminate()
-        process.wait(timeout=10)
+        process.wait(timeout=PATIENCE)
         process.stdout.close()
 
 

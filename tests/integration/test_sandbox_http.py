@@ -301,5 +301,5 @@ def test_scrapy_sandbox_command_runs_in_the_asyncio_reactor():
         assert time.perf_counter() - started >= 0.2, "delays are callLater calls in the asyncio reactor"
     finally:
         process.terminate()
-        process.wait(timeout=10)
+        process.wait(timeout=PATIENCE)
         process.stdout.close()
