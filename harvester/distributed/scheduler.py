@@ -86,6 +86,9 @@ class LeasedScheduler(Scheduler):
 
     def open(self, spider: Spider) -> None:
         self.spider = spider
+        for counted in ("enqueued", "dequeued"):
+            # Present from the start: a worker that took nothing (others were quicker) says 0, not nothing.
+            self.stats.inc_value(f"{STATS}/{counted}", 0)
         waiting = len(self)
         if waiting:
             logger.info("Joining crawl %s: %d requests waiting in Redis", self.queue.keys.base, waiting)

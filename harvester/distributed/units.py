@@ -125,6 +125,10 @@ class UnitFeed:
 
     async def start(self, given: Iterable[dict[str, Any]]) -> AsyncIterator[Request]:
         """Queue the units given as ``-a`` arguments (if any), then feed units from Redis until the crawl is quiet."""
+        stats = self.crawler.stats
+        assert stats is not None
+        for counted in ("taken", "bad"):
+            stats.inc_value(f"{STATS}/{counted}", 0)  # a worker that took no unit says 0
         queued = 0
         payloads = (payload_of(unit) for unit in given)
         while chunk := list(islice(payloads, PUSH_CHUNK)):

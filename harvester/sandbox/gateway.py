@@ -90,6 +90,8 @@ class Gateway:
         self.products = ProductApis(catalogue, self.counters, config)
         self.base_url: str | None = None
         self.budget = Budget(config.budget)
+        #: Calls the server is holding unanswered now (``hold``): the server keeps the count, the stats show it.
+        self.held_now = 0
         self._requests = 0
         self._product_calls = 0
         self._apply(config)
@@ -158,7 +160,20 @@ class Gateway:
             "budget_used": self.budget.used,
             "budget_left": self.budget.left,
             "product_calls": self._product_calls,
+            "held_now": self.held_now,
         }
+
+    def holds(self, path: str) -> bool:
+        """Whether a request for ``path`` is a call of an API in ``hold`` (once ``hold_after`` calls were handled):
+        the server parks it, unhandled."""
+        config = self.config
+        if not config.hold or self.counters.calls_total < config.hold_after or not path.startswith("/openapi/"):
+            return False
+        parts = path[len("/openapi/"):].split("/")
+        if len(parts) != 5 or not parts[1].isdigit():
+            return False
+        endpoint = endpoints.BY_PATH.get((parts[0], int(parts[1]), parts[2], parts[3]))
+        return endpoint is not None and (endpoint.name in config.hold or endpoint.key in config.hold)
 
     # --- dispatch ----------------------------------------------------------------
 

@@ -2,8 +2,10 @@
 
 ``start_sandbox`` listens inside whatever reactor is running, the crawl's
 own asyncio reactor included, and never blocks it: slow answers and stalls
-are ``callLater`` calls, cancelled when the client goes away. Keep-alive
-HTTP/1.1 is Twisted's; access logging is off.
+are ``callLater`` calls, cancelled when the client goes away. Calls of a
+held API (``hold``) are parked unhandled, so they count nowhere until the
+admin call that lifts the hold answers them. Keep-alive HTTP/1.1 is
+Twisted's; access logging is off.
 """
 
 from __future__ import annotations
@@ -35,9 +37,25 @@ class _GatewayResource(Resource):
         self._gateway = gateway
         self._reactor = reactor
         self.pending: set[IDelayedCall] = set()
+        #: Calls of held APIs (``hold``), in arrival order, with their paths: handled only once released.
+        self.held: list[tuple[Request, str]] = []
 
     def render(self, request: Request) -> bytes | int:
         path = unquote(request.path.decode("utf-8", "replace"))
+        if self._gateway.holds(path):
+            self.held.append((request, path))
+            self._gateway.held_now = len(self.held)
+            request.notifyFinish().addBoth(self._unhold, request)
+            return NOT_DONE_YET
+        answer = self._handle(request, path)
+        if path.startswith(admin.PREFIX):
+            self._release()  # the configuration may have lifted a hold
+        if answer.delay == 0:
+            return self._prepare(request, answer)
+        self._answer_after_delay(request, answer)
+        return NOT_DONE_YET
+
+    def _handle(self, request: Request, path: str) -> Answer:
         params = {
             key.decode("utf-8", "replace"): values[0].decode("utf-8", "replace")
             for key, values in (request.args or {}).items()
@@ -48,16 +66,31 @@ class _GatewayResource(Resource):
         body = request.content.read() if path.startswith(_RAW_BODY_PREFIXES) and request.content else b""
         method = request.method.decode("ascii")
         if path.startswith(admin.PREFIX):
-            answer = admin.handle(self._gateway, method, path, body)
-        else:
-            answer = self._gateway.handle(method, path, params, headers)
-        if answer.delay == 0:
-            return self._prepare(request, answer)
+            return admin.handle(self._gateway, method, path, body)
+        return self._gateway.handle(method, path, params, headers)
+
+    def _answer_after_delay(self, request: Request, answer: Answer) -> None:
         seconds = self._gateway.config.faults.stall_seconds if answer.delay == STALL else float(answer.delay)
         call = self._reactor.callLater(seconds, self._answer_later, request, answer)
         self.pending.add(call)
         request.notifyFinish().addBoth(self._forget, call)
-        return NOT_DONE_YET
+
+    def _release(self) -> None:
+        """Handle and answer, in arrival order, the held calls whose API is no longer held."""
+        released = [entry for entry in self.held if not self._gateway.holds(entry[1])]
+        self.held = [entry for entry in self.held if self._gateway.holds(entry[1])]
+        self._gateway.held_now = len(self.held)
+        for request, path in released:
+            answer = self._handle(request, path)
+            if answer.delay == 0:
+                self._answer_later(request, answer)
+            else:
+                self._answer_after_delay(request, answer)
+
+    def _unhold(self, result: Any, request: Request) -> None:
+        """A held call's client went away (or it was answered): it is no longer held."""
+        self.held = [entry for entry in self.held if entry[0] is not request]
+        self._gateway.held_now = len(self.held)
 
     @staticmethod
     def _prepare(request: Request, answer: Answer) -> bytes:
@@ -86,6 +119,8 @@ class _GatewayResource(Resource):
             if call.active():
                 call.cancel()
         self.pending.clear()
+        self.held.clear()
+        self._gateway.held_now = 0
 
 
 class _QuietSite(Site):

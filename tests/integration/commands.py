@@ -6,8 +6,12 @@ import os
 import socket
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+from tests.support.crawls import PATIENCE
 
 ROOT = Path(__file__).resolve().parents[2]
 #: Variables of the user's shell that would change what a command under test sees.
@@ -23,11 +27,24 @@ def environment(home: Path, **variables: str) -> dict[str, str]:
 def scrapy(*arguments: str, env: dict[str, str], stdin: str | None = None, **options: Any
            ) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "scrapy", *arguments], cwd=ROOT, env=env, input=stdin,
-                          capture_output=True, text=True, timeout=120, check=False, **options)
+                          capture_output=True, text=True, timeout=PATIENCE, check=False, **options)
 
 
-def closed_port() -> int:
-    """A loopback port nothing listens on (it was free a moment ago)."""
+@contextmanager
+def closed_port() -> Iterator[int]:
+    """A loopback port that refuses connections for as long as the ``with`` block runs.
+
+    The port stays bound (never listening) meanwhile: a port merely free a moment ago could be taken by any
+    process that binds port 0, and a test expecting "connection refused" would then talk to it.
+    """
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        yield holder.getsockname()[1]
+
+
+def free_port() -> int:
+    """A loopback port free at this instant, for a server that must bind it itself (it may be taken meanwhile:
+    the caller starts the server again on another when its start fails)."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]

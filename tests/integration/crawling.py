@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from harvester.sandbox.process import SandboxProcess
-from tests.support.crawls import CrawlRun, crawl
+from tests.support.crawls import PATIENCE, CrawlRun, crawl
 
 _EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
 _runs = itertools.count(1)
@@ -29,7 +29,7 @@ def next_crawl_id() -> str:
 
 
 def run_crawl(sandbox: SandboxProcess, spider: str, data_dir: Path, *arguments: str,
-              settings: dict[str, Any] | None = None, timeout: float = 180) -> CrawlRun:
+              settings: dict[str, Any] | None = None, timeout: float = PATIENCE) -> CrawlRun:
     """``scrapy crawl spider -a argument...`` against ``sandbox``; ``arguments`` are ``name=value`` strings."""
     return crawl(
         spider,

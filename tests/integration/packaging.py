@@ -16,6 +16,8 @@ import tarfile
 import zipfile
 from pathlib import Path
 
+from tests.support.crawls import PATIENCE
+
 from .commands import ROOT, environment
 
 #: What a build of the project reads: the metadata, the package, and scrapy.cfg for scrapyd-deploy.
@@ -48,7 +50,8 @@ def clean_environment(home: Path, **variables: str) -> dict[str, str]:
     return env
 
 
-def run(command: list[str], cwd: Path, env: dict[str, str], timeout: float = 240) -> subprocess.CompletedProcess[str]:
+def run(command: list[str], cwd: Path, env: dict[str, str], timeout: float = PATIENCE
+        ) -> subprocess.CompletedProcess[str]:
     done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False)
     assert done.returncode == 0, f"{' '.join(command)} exited {done.returncode}:\n{done.stdout[-2000:]}\n" \
                                  f"{done.stderr[-3000:]}"

@@ -15,10 +15,11 @@ from typing import Any
 
 import requests
 
-from .commands import closed_port
+from tests.support.crawls import PATIENCE
+
+from .commands import free_port
 
 #: Seconds to wait for scrapyd to listen, or for a job to finish.
-DEADLINE = 240
 ATTEMPTS = 5
 
 CONFIG = """\
@@ -50,7 +51,7 @@ class Scrapyd:
     def start(self) -> Scrapyd:
         self.root.mkdir(parents=True, exist_ok=True)
         for _ in range(ATTEMPTS):
-            self.port = closed_port()
+            self.port = free_port()
             # scrapyd reads ./scrapyd.conf (and ~/.scrapyd.conf: HOME is the test's) from where it runs.
             (self.root / "scrapyd.conf").write_text(CONFIG.format(port=self.port, root=self.root))
             with self.output.open("wb") as output:
@@ -62,11 +63,11 @@ class Scrapyd:
 
     def _listening(self) -> bool:
         assert self._process is not None
-        deadline = time.monotonic() + DEADLINE
+        deadline = time.monotonic() + PATIENCE
         while f"Site starting on {self.port}" not in self.log():
             if self._process.poll() is not None:
                 return False  # most likely the port was taken in between: try another
-            assert time.monotonic() < deadline, f"scrapyd is not listening after {DEADLINE} s:\n{self.log()[-3000:]}"
+            assert time.monotonic() < deadline, f"scrapyd is not listening after {PATIENCE} s:\n{self.log()[-3000:]}"
             time.sleep(0.05)  # polling a condition, not waiting for something to happen
         return True
 
@@ -82,12 +83,12 @@ class Scrapyd:
 
     def wait_finished(self, job: str) -> dict[str, Any]:
         """The job's entry once scrapyd lists it as finished."""
-        deadline = time.monotonic() + DEADLINE
+        deadline = time.monotonic() + PATIENCE
         while True:
             finished = [entry for entry in self.call("listjobs.json")["finished"] if entry["id"] == job]
             if finished:
                 return finished[0]
-            assert time.monotonic() < deadline, f"job {job} not finished after {DEADLINE} s:\n{self.log()[-3000:]}"
+            assert time.monotonic() < deadline, f"job {job} not finished after {PATIENCE} s:\n{self.log()[-3000:]}"
             time.sleep(0.2)  # polling a condition, not waiting for something to happen
 
     def stop(self) -> None:

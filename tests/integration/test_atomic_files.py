@@ -18,6 +18,7 @@ import pyarrow.parquet as pq
 
 from harvester.crawl.identity import CrawlIdentity
 from harvester.dataset.writer import DatasetWriter
+from tests.support.crawls import PATIENCE
 
 ROOT = Path(__file__).parents[2]
 
@@ -36,7 +37,7 @@ def _start(mode: str, data_dir: Path) -> subprocess.Popen:
 
 def _kill(child: subprocess.Popen) -> None:
     child.send_signal(signal.SIGKILL)
-    child.wait(timeout=30)
+    child.wait(timeout=PATIENCE)
     assert child.returncode == -signal.SIGKILL
 
 
@@ -89,7 +90,7 @@ def test_a_live_workers_temporary_file_is_never_removed(tmp_path):
         assert _next_writer_sweeps(data_dir) == []
         assert _temporaries(data_dir) == live
         child.stdin.close()  # the live worker finishes its files
-        assert child.wait(timeout=30) == 0
+        assert child.wait(timeout=PATIENCE) == 0
     finally:
         child.kill()
     assert not _temporaries(data_dir)

@@ -14,6 +14,7 @@ import requests
 from harvester.open1688.client import Client
 from harvester.open1688.oauth import TokenFile
 from harvester.sandbox.process import SandboxProcess
+from tests.support.crawls import PATIENCE
 
 from .commands import ROOT, environment, last_line, scrapy
 
@@ -62,7 +63,7 @@ def test_interactive_auth_saves_the_tokens_0600_and_probes_every_api(sandbox, tm
     assert url.startswith(f"{sandbox.base_url}/oauth/authorize?")
     assert "redirect_uri=http%3A%2F%2F127.0.0.1%3A8765" in url
     browser = requests.get(url, allow_redirects=False, timeout=30)
-    out, err = process.communicate(browser.headers["Location"] + "\n", timeout=120)
+    out, err = process.communicate(browser.headers["Location"] + "\n", timeout=PATIENCE)
     assert process.returncode == 0, err
     assert os.stat(token_path).st_mode & 0o777 == 0o600
     assert f"Authorised: tokens saved to {token_path}" in out

@@ -15,6 +15,8 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
+from tests.support.crawls import PATIENCE
+
 ROOT = Path(__file__).parents[2]
 SPIDER = "tests/integration/fixture_spider.py"
 CRAWL_ID = "20250501T080000Z-c0ffee"
@@ -33,7 +35,7 @@ def _command(data_dir: Path, *args: str) -> list[str]:
 
 
 def _crawl(data_dir: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(_command(data_dir, *args), cwd=ROOT, capture_output=True, text=True, timeout=120)
+    return subprocess.run(_command(data_dir, *args), cwd=ROOT, capture_output=True, text=True, timeout=PATIENCE)
 
 
 def _stat(log: str, name: str) -> object:
@@ -112,7 +114,7 @@ def test_ctrl_c_completes_the_files(tmp_path):
     try:
         assert process.stdout.readline().strip() == "READY"  # every item went through the pipelines
         process.send_signal(signal.SIGINT)
-        _, log = process.communicate(timeout=60)
+        _, log = process.communicate(timeout=PATIENCE)
     finally:
         process.kill()
     assert _stat(log, "finish_reason") == "shutdown"

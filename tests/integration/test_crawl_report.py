@@ -22,7 +22,7 @@ from harvester.report.page import MAX_INTERVALS, render
 from harvester.sandbox.process import SandboxProcess
 from tests.browser import Chromium
 from tests.report_documents import HOSTILE, HOSTILE_ATTRIBUTE, hostile_document
-from tests.support.crawls import crawl
+from tests.support.crawls import ANSWER_TIMEOUT, STALL_SECONDS, crawl
 
 #: Measures the laid-out page: every chart with its box, bars and lines (boxes in page pixels).
 PROBE = """(() => {
@@ -44,10 +44,10 @@ PROBE = """(() => {
 })()"""
 
 FAULTS = {
-    "seed": 7, "server_error": 0.08, "malformed": 0.04, "html_error": 0.03, "timeout": 0.03, "stall_seconds": 5,
-    "qos_burst": 0.02, "qos_burst_length": 3, "expire_tokens_after": [25],
+    "seed": 7, "server_error": 0.08, "malformed": 0.04, "html_error": 0.03, "timeout": 0.03,
+    "stall_seconds": STALL_SECONDS, "qos_burst": 0.02, "qos_burst_length": 3, "expire_tokens_after": [25],
 }
-FAST_RETRIES = {"OPEN1688_RETRY_BACKOFF": 0.01, "OPEN1688_RETRY_BACKOFF_MAX": 0.2, "DOWNLOAD_TIMEOUT": 1}
+FAST_RETRIES = {"OPEN1688_RETRY_BACKOFF": 0.01, "OPEN1688_RETRY_BACKOFF_MAX": 0.2, "DOWNLOAD_TIMEOUT": ANSWER_TIMEOUT}
 
 
 @pytest.fixture

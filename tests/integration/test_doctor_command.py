@@ -13,6 +13,7 @@ import pytest
 
 from harvester.open1688.oauth import TokenFile, Tokens
 from harvester.sandbox.process import SandboxProcess
+from tests.support.crawls import PATIENCE
 
 from .commands import closed_port, environment, scrapy
 
@@ -82,8 +83,8 @@ def test_missing_credentials_are_named_and_the_rest_skipped(sandbox, tmp_path):
 
 
 def test_an_unreachable_gateway(sandbox, tmp_path):
-    port = closed_port()
-    status, checks = doctor(sandbox, tmp_path, OPEN1688_GATEWAY=f"http://127.0.0.1:{port}")
+    with closed_port() as port:
+        status, checks = doctor(sandbox, tmp_path, OPEN1688_GATEWAY=f"http://127.0.0.1:{port}")
     assert status == 1
     assert checks["gateway"] == (f"FAIL cannot reach http://127.0.0.1:{port} (ConnectionError); "
                                  "check OPEN1688_GATEWAY and the network")
@@ -133,8 +134,9 @@ def test_an_unwritable_data_dir(sandbox, tmp_path):
 
 
 def test_an_unreachable_redis(sandbox, tmp_path):
-    port = closed_port()
-    status, checks = doctor(sandbox, tmp_path, "-s", f"REDIS_URL=redis://:sandbox-redis-password@127.0.0.1:{port}/0")
+    with closed_port() as port:
+        status, checks = doctor(sandbox, tmp_path, "-s",
+                                f"REDIS_URL=redis://:sandbox-redis-password@127.0.0.1:{port}/0")
     assert status == 1
     assert checks["redis"].startswith(f"FAIL cannot reach redis://:***@127.0.0.1:{port}/0 (ConnectionError: ")
     assert checks["redis"].endswith("start Redis or fix REDIS_URL")
@@ -157,7 +159,7 @@ def redis_socket(tmp_path: Path) -> Iterator[Path]:
         yield socket_path
     finally:
         process.terminate()
-        process.wait(timeout=10)
+        process.wait(timeout=PATIENCE)
         process.stdout.close()
 
 

@@ -76,6 +76,7 @@ def test_bad_input_is_one_line_and_status_2(enqueue, arguments, message):
 def test_no_crawl_id_or_no_redis(enqueue):
     done = enqueue("keyword", "保温杯", crawl_id="")
     assert done.returncode == 1 and "HARVEST_CRAWL_ID" in last_line(done.stderr)
-    url = f"redis://127.0.0.1:{closed_port()}/0"
-    done = enqueue("keyword", "保温杯", url=url)
+    with closed_port() as port:
+        url = f"redis://127.0.0.1:{port}/0"
+        done = enqueue("keyword", "保温杯", url=url)
     assert done.returncode == 1 and last_line(done.stderr).startswith(f"harvester: cannot reach Redis at REDIS_URL={url}")

@@ -9,6 +9,7 @@ gateway holds, not against what the crawl happened to return.
 from __future__ import annotations
 
 import functools
+import subprocess
 from decimal import Decimal
 from pathlib import Path
 
@@ -16,7 +17,7 @@ import pytest
 
 from harvester.sandbox.catalogue import Catalogue
 from harvester.sandbox.process import SandboxProcess
-from tests.support.crawls import crawl, sandbox_env
+from tests.support.crawls import PATIENCE, ROOT, CrawlRun, crawl, crawl_command, sandbox_env, wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -127,11 +128,26 @@ def test_quota_held_without_throttling(sandbox: SandboxProcess, tmp_path: Path) 
 
 
 def test_crawl_completes_when_the_gateway_allows_less_than_configured(sandbox: SandboxProcess, tmp_path) -> None:
-    sandbox.admin.config(qps=8)
-    run = crawl("keyword", tmp_path / "data", sandbox=sandbox, args={"keywords": "紫砂茶具"},
-                settings={"OPEN1688_QPS": 20})
+    # Whether calls paced for 20/s ever come closer than 4 to a second at the gateway depends on how the machine
+    # runs the crawl; so the sandbox holds the detail calls until it has 5 (of the 6 full batches) and then answers
+    # them at once: more than 4 in one second, whatever the machine.
+    admin = sandbox.admin
+    admin.config(qps=4, hold=["batch_detail"])
+    command, env = crawl_command("keyword", tmp_path / "data", sandbox=sandbox, args={"keywords": "紫砂茶具"},
+                                 settings={"OPEN1688_QPS": 20})
+    log = tmp_path / "crawl.log"  # a file: a pipe nobody reads while the test waits could fill and stall the crawl
+    with log.open("w") as stderr, subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                                                   stderr=stderr) as process:
+        def running() -> None:
+            assert process.poll() is None, f"the crawl ended before the sandbox held 5 calls:\n{log.read_text()}"
+
+        wait_until(lambda: admin.stats()["held_now"] >= 5, "the sandbox holds 5 detail calls", check=running)
+        admin.config(hold=[])
+        process.wait(timeout=PATIENCE)
+    run = CrawlRun(process.returncode, "", log.read_text(), tmp_path / "data")
     assert run.returncode == 0, run.stderr[-3000:]
     assert set(run.table("products").column("offer_id").to_pylist()) == expected_ids("紫砂茶具")
+    assert admin.stats()["calls_by_code"]["gw.QosAppFrequencyLimit"] >= 1
     assert run.stats["harvester/quota/slowdowns"] >= 1
 
 

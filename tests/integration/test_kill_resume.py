@@ -1,10 +1,13 @@
-"""kill -9 a single-machine crawl at random points and resume it from its JOBDIR: nothing lost, nothing twice.
+"""kill -9 a single-machine crawl at chosen points and resume it from its JOBDIR: nothing lost, nothing twice.
 
-Each run is killed once the sandbox has served a chosen number of calls since
-the run started (a condition polled with a deadline, never a sleep); the
-points are drawn from a fixed seed. The last run goes to the end. Part files
-are kept small so that committed files, the progress a killed run keeps,
-appear all through the crawl.
+Each run is frozen at a chosen number of calls (the sandbox holds every call
+after it: ``hold_after``), so it can never finish before it is killed, however
+the machine schedules the test and the crawl; the test waits for the freeze
+(a condition, never a sleep), kills the run and lifts the hold. The first run
+is frozen deep into its details, and killed once it has committed files, the
+progress a killed run keeps; the others at points drawn from a fixed seed.
+The last run goes to the end. Part files are kept small so that committed
+files appear all through the crawl.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import random
 import re
 import signal
 import subprocess
-import time
+from functools import partial
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -21,22 +24,25 @@ import pytest
 
 from harvester.sandbox.catalogue import Catalogue
 from harvester.sandbox.process import SandboxProcess
-from tests.support.crawls import ROOT, crawl_command
+from tests.support.crawls import PATIENCE, ROOT, crawl_command, wait_until
 
 pytestmark = pytest.mark.e2e
 
 KEYWORD = "儿童保温杯"
 KILLS = 5
+#: The APIs a keyword crawl calls: frozen, a run makes no progress the sandbox does not allow.
+CRAWL_APIS = ["keyword_search", "batch_detail", "product_detail"]
+#: Where the first run freezes: however its calls interleave, at most 105 of them are search pages (of its 357), so
+#: at least 25 detail batches (500 offers) were answered, and it commits a part file of 300 before it is killed.
+FIRST_POINT = 130
 
 
-def _wait_for_calls(sandbox: SandboxProcess, target: int, process: subprocess.Popen, deadline: float) -> bool:
-    """True once the sandbox served ``target`` calls; False if the crawl ended first."""
-    while sandbox.admin.stats()["calls_total"] < target:
-        if process.poll() is not None:
-            return False
-        assert time.monotonic() < deadline, "the crawl made no progress"
-        time.sleep(0.02)  # polling the condition, not waiting for it to happen
-    return True
+def _committed(data_dir: Path) -> bool:
+    return any((data_dir / "products").rglob("part-*.parquet"))
+
+
+def _running(process: subprocess.Popen, log: Path, point: int) -> None:
+    assert process.poll() is None, f"the run ended before it froze at call {point}:\n{log.read_text()[-3000:]}"
 
 
 def test_killed_five_times_and_resumed_holds_every_offer_once(sandbox: SandboxProcess, tmp_path: Path) -> None:
@@ -46,21 +52,21 @@ def test_killed_five_times_and_resumed_holds_every_offer_once(sandbox: SandboxPr
         settings={"JOBDIR": str(tmp_path / "job"), "OPEN1688_QPS": 80, "HARVEST_ROW_GROUP_ROWS": 100,
                   "HARVEST_FILE_ROWS": 300, "HARVEST_REPORT_SAMPLE_INTERVAL": 0},
     )
-    # A recovering run fetches the ~100 search pages again before the last batches: kill it before that ends.
-    points = random.Random(1688).sample(range(30, 110), KILLS)
-    killed = 0
-    for point in points:
-        start = sandbox.admin.stats()["calls_total"]
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        if _wait_for_calls(sandbox, start + point, process, time.monotonic() + 120):
-            process.send_signal(signal.SIGKILL)
-            killed += 1
-        process.wait(timeout=60)
-        assert process.stderr is not None
-        process.stderr.close()
-    assert killed == KILLS, "every run was killed before it could finish"
+    # A recovering run fetches the 105 search pages again: the later points all freeze it before its last batches.
+    points = [FIRST_POINT, *random.Random(1688).sample(range(30, 100), KILLS - 1)]
+    admin = sandbox.admin
+    for run, point in enumerate(points):
+        admin.config(hold=CRAWL_APIS, hold_after=admin.stats()["calls_total"] + point)
+        log = tmp_path / f"killed-{run}.log"  # a file: a pipe nobody reads could fill and stall the run
+        with log.open("w") as stderr:
+            process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=stderr)
+        wait_until(lambda: admin.stats()["held_now"] > 0 and _committed(data_dir),
+                   f"the run froze at call {point}, with committed files", check=partial(_running, process, log, point))
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=PATIENCE)
+        admin.config(hold=[])  # what the killed run left held is its dead connections'
 
-    final = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=240)
+    final = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=PATIENCE)
     assert final.returncode == 0, final.stderr[-3000:]
     recovered = re.search(r"did not stop cleanly: starting it again from its units; (\d+) offers already written",
                           final.stderr)

@@ -24,7 +24,7 @@ import pytest
 from harvester.dataset.storage import resolve
 from harvester.sandbox.catalogue import Catalogue
 from harvester.sandbox.process import SandboxProcess
-from tests.support.crawls import ROOT, crawl, crawl_command, sandbox_env
+from tests.support.crawls import PATIENCE, ROOT, crawl, crawl_command, sandbox_env
 from tests.support.s3_server import S3Server
 
 from .commands import environment, scrapy
@@ -195,7 +195,7 @@ def test_killed_twice_and_resumed_from_its_jobdir_holds_every_offer_of_the_bucke
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=60)
 
-    final = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=240)
+    final = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=PATIENCE)
     assert final.returncode == 0, final.stderr[-3000:]
     recovered = re.search(r"(\d+) offers already written are not fetched again", final.stderr)
     assert recovered and int(recovered.group(1)) > 0, "the killed runs' committed files were read from the bucket"

@@ -14,6 +14,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.support.crawls import PATIENCE
+
 from .commands import ROOT, environment
 
 pytestmark = pytest.mark.e2e
@@ -32,7 +34,7 @@ def scrapy_sandbox(tmp_path) -> Iterator[str]:
         yield json.loads(process.stdout.readline())["base_url"]
     finally:
         process.terminate()
-        process.wait(timeout=10)
+        process.wait(timeout=PATIENCE)
         process.stdout.close()
 
 
@@ -42,6 +44,6 @@ def test_the_client_example_prints_what_the_document_shows(scrapy_sandbox, tmp_p
     code, shown = match.groups()
     assert code.count("http://127.0.0.1:8688") == 1
     done = subprocess.run([sys.executable, "-c", code.replace("http://127.0.0.1:8688", scrapy_sandbox)], cwd=ROOT,
-                          env=environment(tmp_path), capture_output=True, text=True, timeout=120, check=False)
+                          env=environment(tmp_path), capture_output=True, text=True, timeout=PATIENCE, check=False)
     assert done.returncode == 0, done.stderr
     assert done.stdout == shown

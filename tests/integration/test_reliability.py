@@ -17,7 +17,7 @@ import pytest
 
 from harvester.sandbox.catalogue import Catalogue
 from harvester.sandbox.process import SandboxProcess
-from tests.support.crawls import crawl, sandbox_env
+from tests.support.crawls import ANSWER_TIMEOUT, STALL_SECONDS, crawl, sandbox_env
 
 pytestmark = pytest.mark.e2e
 
@@ -27,13 +27,14 @@ def expected_ids(keyword: str) -> set[int]:
     return {int(i) for i in Catalogue(seed=1688, size=1_000_000).search(keyword=keyword)}
 
 
-FAST_RETRIES = {"OPEN1688_RETRY_BACKOFF": 0.05, "OPEN1688_RETRY_BACKOFF_MAX": 0.5, "DOWNLOAD_TIMEOUT": 3}
+#: Retries soon after a failure; only the answers the sandbox stalls time out (see ANSWER_TIMEOUT).
+FAST_RETRIES = {"OPEN1688_RETRY_BACKOFF": 0.05, "OPEN1688_RETRY_BACKOFF_MAX": 0.5, "DOWNLOAD_TIMEOUT": ANSWER_TIMEOUT}
 
 
 def test_fault_soak_every_offer_once_and_every_fault_accounted_for(sandbox: SandboxProcess, tmp_path: Path) -> None:
     sandbox.admin.config(faults={
         "seed": 11, "server_error": 0.05, "timeout": 0.02, "malformed": 0.01, "html_error": 0.01,
-        "qos_burst": 0.004, "qos_burst_length": 4, "stall_seconds": 30, "expire_tokens_after": [60, 220],
+        "qos_burst": 0.004, "qos_burst_length": 4, "stall_seconds": STALL_SECONDS, "expire_tokens_after": [60, 220],
     })
     run = crawl("keyword", tmp_path / "data", sandbox=sandbox, args={"keywords": "不锈钢保温杯"},
                 settings={**FAST_RETRIES, "OPEN1688_RETRY_TIMES": 8})
@@ -82,12 +83,12 @@ def test_no_secret_left_behind(tmp_path: Path) -> None:
     token_file.write_text(json.dumps({"access_token": token, "refresh_token": refresh}))
     token_file.chmod(0o600)
     with _sandbox_with(secret, token, refresh) as sandbox:
-        sandbox.admin.config(faults={"seed": 3, "timeout": 0.05, "server_error": 0.05, "stall_seconds": 5,
-                                     "expire_tokens_after": [3]})
+        sandbox.admin.config(faults={"seed": 3, "timeout": 0.05, "server_error": 0.05,
+                                     "stall_seconds": STALL_SECONDS, "expire_tokens_after": [3]})
         env = {k: v for k, v in os.environ.items() if not k.startswith("OPEN1688_")}
         env["OPEN1688_APP_SECRET"] = secret
         run = crawl("keyword", tmp_path / "data", sandbox=sandbox, env=env, args={"keywords": "算盘"}, settings={
-            **FAST_RETRIES, "DOWNLOAD_TIMEOUT": 1, "LOG_LEVEL": "DEBUG", "LOG_FILE": str(tmp_path / "crawl.log"),
+            **FAST_RETRIES, "LOG_LEVEL": "DEBUG", "LOG_FILE": str(tmp_path / "crawl.log"),
             "OPEN1688_HTTP_METHOD": "GET", "OPEN1688_TOKEN_FILE": str(token_file),
             "HTTPCACHE_ENABLED": True, "HTTPCACHE_DIR": str(tmp_path / "cache"), "JOBDIR": str(tmp_path / "job"),
         })

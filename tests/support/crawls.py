@@ -12,6 +12,8 @@ import json
 import os
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,6 +26,28 @@ from harvester.dataset.storage import Storage
 from harvester.extensions.crawl_report import REPORTS, report_dir
 from harvester.sandbox.process import SandboxProcess
 from harvester.schema import reader_schema
+
+#: Seconds a test waits for something that must happen (a condition, a crawl's end) before it calls the run hung:
+#: a safety net far above what any healthy run takes, saturated cores included; never what a healthy run meets.
+PATIENCE = 240.0
+#: ``DOWNLOAD_TIMEOUT`` of crawls against a sandbox that stalls answers on purpose (the ``timeout`` fault): no
+#: healthy answer takes this long even on saturated cores, so what times out is what the sandbox stalled.
+ANSWER_TIMEOUT = 5.0
+#: The sandbox's ``stall_seconds`` for those crawls: far past ``ANSWER_TIMEOUT``, so every stall times out.
+STALL_SECONDS = 60.0
+
+
+def wait_until(condition: Callable[[], object], what: str, *, check: Callable[[], None] | None = None) -> None:
+    """Poll ``condition`` until it is true; ``check`` (e.g. "the process is still running") asserts meanwhile.
+
+    How long it takes is the machine's business: only a run that never gets there fails, after ``PATIENCE``.
+    """
+    deadline = time.monotonic() + PATIENCE
+    while not condition():
+        if check is not None:
+            check()
+        assert time.monotonic() < deadline, f"still waiting after {PATIENCE:g} s until {what}"
+        time.sleep(0.05)  # polling the condition, not waiting for something to happen
 
 #: The repository root: crawls run from there so `scrapy` finds scrapy.cfg.
 ROOT = Path(__file__).resolve().parents[2]
@@ -148,7 +172,7 @@ def crawl(
     settings: dict[str, Any] | None = None,
     env: dict[str, str] | None = None,
     crawl_id: str | None = None,
-    timeout: float = 240,
+    timeout: float = PATIENCE,
 ) -> CrawlRun:
     """Run ``scrapy crawl spider`` on ``sandbox`` (or on the embedded one when ``sandbox`` is None) to its end."""
     command, env = crawl_command(spider, data_dir, sandbox=sandbox, args=args, settings=settings, env=env,

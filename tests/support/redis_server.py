@@ -77,7 +77,8 @@ class RedisServer:
                 if self.process.poll() is not None:
                     return False
                 try:
-                    if client.ping():
+                    # Ours, not a server that took the port between probing and binding (ours then exits).
+                    if client.info("server")["process_id"] == self.process.pid:
                         return True
                 except redis.ConnectionError:
                     pass

@@ -1,4 +1,3 @@
-import time
 from decimal import Decimal
 
 import pytest
@@ -14,16 +13,25 @@ def offers(sandbox_catalogue):
     return {offer_id: sandbox_catalogue.offer(offer_id) for offer_id in ids[::25]}
 
 
-def test_a_25000_offer_keyword_is_fast_the_first_time():
+def test_a_25000_offer_keyword_builds_the_index_of_its_category_only_and_once():
+    """What keeps the first search fast (its speed is the benchmarks' business): the listing columns it builds
+    cover the keyword's category, not the million offers, and a narrower query of that category reuses them."""
     catalogue = Catalogue()
-    started = time.perf_counter()
+    built: list[int] = []
+    columns = catalogue.listings.columns
+
+    def counted(block, offer_id):
+        made = columns(block, offer_id)
+        built.append(len(made.ids))
+        return made
+
+    catalogue.listings.columns = counted
     assert len(catalogue.search(keyword="保温杯")) == 25_000
-    first = time.perf_counter() - started
-    started = time.perf_counter()
-    catalogue.search(keyword="保温杯", price_start=Decimal("10"), price_end=Decimal("20"))
-    narrower = time.perf_counter() - started
-    assert first < 1.0, f"first 保温杯 search took {first:.2f}s"
-    assert narrower < first / 2, "narrower queries reuse the category's search index"
+    assert sum(built) == 25_000, "the rows of its category"
+    built.clear()
+    narrower = catalogue.search(keyword="保温杯", price_start=Decimal("10"), price_end=Decimal("20"))
+    assert 0 < len(narrower) < 25_000
+    assert built == [], "narrower queries reuse the category's search index"
 
 
 def test_default_order_is_stable(sandbox_catalogue):
