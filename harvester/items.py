@@ -368,6 +368,8 @@ class Listing:
     query: str | None = None
     crawl_id: str | None = None
     crawled_at: datetime | None = None
+    #: What changed since the previous snapshot's listing (set by the changes pipeline of a monitoring crawl).
+    changes: list[Change] = field(default_factory=list)
 
 
 @dataclass(slots=True)

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any, Self
 import pyarrow as pa
 
 from ..crawl.identity import CrawlIdentity
-from ..items import Change, MissingOffer, Product
+from ..items import Change, Listing, MissingOffer, Product
 from ..schema import TABLES
 from .convert import RowGroup
 from .files import PartFile, SpooledFile
@@ -172,7 +172,7 @@ class DatasetWriter:
             return False
         rows = buffers[table]
         rows.add(item)
-        if type(item) is MissingOffer and item.changes:
+        if (type(item) is MissingOffer or type(item) is Listing) and item.changes:
             self._add_changes(item.changes)
         if len(rows) >= limit:
             self._seal(table)

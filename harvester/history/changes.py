@@ -16,6 +16,13 @@ quantity tiers as ``start:price`` joined by ``;``) and ``offer`` (``listed``
 and ``sku`` (null -> its ``spec_key``: the SKU appeared; its ``spec_key``
 -> null: it vanished).
 
+Search listings are compared too (``changes.source`` says which: ``listing``
+or ``detail``), on what a search page shows of an offer: ``listing_price``
+(``priceInfo.price``), ``modified_at`` (a seller's edit) and ``month_sold``
+when it moved by more than ``HARVEST_MONTH_SOLD_TOLERANCE`` (30-day sales move
+a little every day; a tick is not a change worth a row). An offer a
+re-harvest carried forward unchanged has listing changes at most.
+
 A value one side does not know (null: the API did not say) is not a change,
 except ``promotion_price``, where null means "no promotion" and a promotion
 that starts or ends is one. An offer known only from a search item (its
@@ -28,6 +35,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -43,7 +51,7 @@ SKU = "sku"
 #: Fields where null is a value ("no promotion"), not "unknown".
 NULL_IS_A_VALUE = frozenset({"promotion_price"})
 #: Price fields whose relative moves the summary ranks.
-PRICE_FIELDS = frozenset({"price_min", "price_max", "price"})
+PRICE_FIELDS = frozenset({"price_min", "price_max", "price", "listing_price"})
 #: Answers that carry an offer's SKUs: queryProductDetail's, and in datasets written before schema version 4
 #: alibaba.cross.productList's (``batch_detail``) too.
 DETAIL_APIS = frozenset({"batch_detail", endpoints.PRODUCT_DETAIL.key})
@@ -77,6 +85,19 @@ class OfferState:
 
 
 @dataclass(frozen=True, slots=True)
+class ListingState:
+    """The part of a search listing that is watched."""
+
+    price: Decimal | None
+    modified_at: datetime | None
+    month_sold: int | None
+
+
+#: Where a change was seen (``changes.source``).
+FROM_LISTING, FROM_DETAIL = "listing", "detail"
+
+
+@dataclass(frozen=True, slots=True)
 class FieldChange:
     sku_id: int | None
     field: str
@@ -107,6 +128,8 @@ def value_text(value: Any) -> str | None:
         return value
     if isinstance(value, Decimal):
         return format(value.normalize(), "f")
+    if isinstance(value, datetime):
+        return value.isoformat()
     if isinstance(value, tuple):
         return ";".join(f"{start}:{value_text(price)}" for start, price in value)
     return str(value)
@@ -140,6 +163,17 @@ def compare(old: OfferState, new: OfferState) -> list[FieldChange]:
         else:
             for field in SKU_FIELDS:
                 _compare_value(changes, sku_id, field, getattr(before, field), getattr(after, field))
+    return changes
+
+
+def compare_listing(old: ListingState, new: ListingState, month_sold_tolerance: float) -> list[FieldChange]:
+    """The watched listing fields that differ (``month_sold`` only past the tolerance)."""
+    changes: list[FieldChange] = []
+    _compare_value(changes, None, "listing_price", old.price, new.price)
+    _compare_value(changes, None, "modified_at", old.modified_at, new.modified_at)
+    if old.month_sold is not None and new.month_sold is not None and \
+            abs(new.month_sold - old.month_sold) > month_sold_tolerance * max(old.month_sold, 1):
+        _compare_value(changes, None, "month_sold", old.month_sold, new.month_sold)
     return changes
 
 

@@ -91,10 +91,11 @@ class DetailPlan:
         self.now = now or datetime.now(UTC)
 
     @classmethod
-    def for_crawl(cls, crawler: Crawler, arguments: Mapping[str, Any]) -> DetailPlan:
-        """The plan of a searching spider's ``-a details``; the dataset's details are indexed only when needed."""
+    def for_crawl(cls, crawler: Crawler, arguments: Mapping[str, Any], default: str = "all") -> DetailPlan:
+        """The plan of a searching spider's ``-a details`` (``default`` when not given); the dataset's details are
+        indexed only when needed."""
         settings = crawler.settings
-        mode = parse_mode(arguments.get("details"))
+        mode = parse_mode(arguments.get("details") or default)
         index = None
         if mode in (Mode.NEW, Mode.CHANGED):
             data_dir = Path(settings["HARVEST_DATA_DIR"]).expanduser()

@@ -21,7 +21,8 @@ import pyarrow.compute as pc
 from ..crawl.identity import crawl_identity
 from ..dataset.snapshot import DataDir, latest_crawl_id, latest_snapshot
 from ..dataset.storage import resolve, storage_of
-from .changes import DETAIL_APIS, OfferState, SkuState
+from ..schema import LISTINGS
+from .changes import DETAIL_APIS, ListingState, OfferState, SkuState
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -29,11 +30,19 @@ if TYPE_CHECKING:
 PRODUCT_COLUMNS = ("offer_id", "title", "status", "stock", "price_min", "price_max", "price_ranges", "source_api",
                    "crawled_at")
 SKU_COLUMNS = ("offer_id", "sku_id", "spec_key", "price", "consign_price", "promotion_price", "stock")
+LISTING_COLUMNS = ("offer_id", "price", "modified_at", "month_sold", "crawled_at")
 
 
 class PreviousSnapshot:
-    def __init__(self, crawl_id: str, products: pa.Table, skus: pa.Table):
+    def __init__(self, crawl_id: str, products: pa.Table, skus: pa.Table, listings: pa.Table | None = None,
+                 queries: pa.Table | None = None):
+        """``listings`` and ``queries`` of the crawl too, when it wrote them (crawls of schema version 4)."""
         self.crawl_id = crawl_id
+        listings = (listings if listings is not None else LISTINGS.empty_table()).sort_by("offer_id")
+        self._listings = {name: listings.column(name).combine_chunks() for name in LISTING_COLUMNS}
+        self._listing_ids = self._listings["offer_id"].to_numpy()
+        #: The queries the crawl was asked, one row each (``harvester.items.QueryRecord``'s fields).
+        self.queries: list[dict] = queries.to_pylist() if queries is not None else []
         products = products.sort_by("offer_id")
         self._products = {name: products.column(name).combine_chunks() for name in PRODUCT_COLUMNS}
         self._ids = self._products["offer_id"].to_numpy()
@@ -49,9 +58,10 @@ class PreviousSnapshot:
         crawl_id = latest_crawl_id(data_dir, excluding=excluding)
         if crawl_id is None:
             return None
-        tables = latest_snapshot(data_dir, crawl_id=crawl_id,
-                                 columns={"products": PRODUCT_COLUMNS, "skus": SKU_COLUMNS})
-        return cls(crawl_id, tables["products"], tables["skus"])
+        tables = latest_snapshot(data_dir, ("products", "skus", "listings", "queries"), crawl_id=crawl_id,
+                                 columns={"products": PRODUCT_COLUMNS, "skus": SKU_COLUMNS,
+                                          "listings": LISTING_COLUMNS})
+        return cls(crawl_id, tables["products"], tables["skus"], tables["listings"], tables["queries"])
 
     def __len__(self) -> int:
         return int(np.count_nonzero(np.diff(self._ids))) + 1 if len(self._ids) else 0
@@ -90,6 +100,16 @@ class PreviousSnapshot:
             price_ranges=tuple((tier["start_quantity"], tier["price"]) for tier in tiers) if tiers else None,
             skus=skus,
         )
+        return state, column["crawled_at"][row].as_py()
+
+    def listing_state(self, offer_id: int) -> tuple[ListingState, datetime | None] | None:
+        """The offer's listing in the snapshot's crawl, and when it was seen; None when it had none."""
+        row = int(np.searchsorted(self._listing_ids, offer_id))
+        if row >= len(self._listing_ids) or self._listing_ids[row] != offer_id:
+            return None
+        column = self._listings
+        state = ListingState(column["price"][row].as_py(), column["modified_at"][row].as_py(),
+                             column["month_sold"][row].as_py())
         return state, column["crawled_at"][row].as_py()
 
     def _sku_states(self, offer_id: int) -> dict[int, SkuState]:

@@ -12,9 +12,19 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
 from ..crawl.identity import crawl_identity
-from ..history.changes import FieldChange, compare, gone, state_of
+from ..crawl.seen import MemorySeenSet
+from ..history.changes import (
+    FROM_DETAIL,
+    FROM_LISTING,
+    FieldChange,
+    ListingState,
+    compare,
+    compare_listing,
+    gone,
+    state_of,
+)
 from ..history.previous import PreviousSnapshot, previous_snapshot
-from ..items import Change, MissingOffer, Product
+from ..items import Change, Listing, MissingOffer, Product
 
 logger = logging.getLogger(__name__)
 
@@ -22,23 +32,27 @@ PREFIX = "harvester/changes/"
 
 
 class ChangesPipeline:
-    """Attaches to each Product the :class:`Change` rows against the latest earlier crawl of the dataset, and to
-    each MissingOffer that crawl had the ``offer`` change (listed -> missing); the dataset writer puts them in the
-    ``changes`` table. What counts as a change is ``harvester.history.changes``'s to say.
+    """Attaches to each Product and each Listing the :class:`Change` rows against the latest earlier crawl of the
+    dataset (``source`` detail or listing), and to each MissingOffer that crawl had the ``offer`` change (listed ->
+    missing); the dataset writer puts them in the ``changes`` table. What counts as a change is
+    ``harvester.history.changes``'s to say.
 
     At the end it logs a summary: offers compared and changed, changes by field, the biggest price moves.
     Stats: ``harvester/changes/previous_crawl_id``, ``.../compared``, ``.../offers_changed``,
     ``.../new_offers`` (not in the previous crawl), ``.../gone``, ``.../rows``, ``.../fields/<field>``.
     """
 
-    def __init__(self, crawler: Crawler, moves: int) -> None:
+    def __init__(self, crawler: Crawler, moves: int, month_sold_tolerance: float) -> None:
         self.crawler = crawler
+        self._month_sold_tolerance = month_sold_tolerance
         self._inc = crawler.stats.inc_value  # type: ignore[union-attr]
         self._crawl_id = crawl_identity(crawler).crawl_id
         self._moves = moves
         self.previous: PreviousSnapshot | None = None
         self._fields: Counter[str] = Counter()
-        self._changed = 0
+        #: Offers compared and offers changed, each once however many of their listings and details were.
+        self._compared = MemorySeenSet()
+        self._changed = MemorySeenSet()
         #: The biggest price move of each offer, the largest kept: (|move|, offer_id, change).
         self._biggest: list[tuple[Decimal, int, FieldChange]] = []
 
@@ -46,7 +60,9 @@ class ChangesPipeline:
     def from_crawler(cls, crawler: Crawler) -> Self:
         if not crawler.settings.getbool("HARVEST_CHANGES"):
             raise NotConfigured  # off unless asked for: no warning for it
-        return cls(crawler, crawler.settings.getint("HARVEST_CHANGES_SUMMARY_MOVES"))
+        settings = crawler.settings
+        return cls(crawler, settings.getint("HARVEST_CHANGES_SUMMARY_MOVES"),
+                   settings.getfloat("HARVEST_MONTH_SOLD_TOLERANCE"))
 
     def open_spider(self) -> None:
         self.previous = previous_snapshot(self.crawler)
@@ -60,6 +76,8 @@ class ChangesPipeline:
         kind = type(item)
         if kind is Product:
             self._compare(item)
+        elif kind is Listing:
+            self._compare_listing(item)
         elif kind is MissingOffer:
             self._gone(item)
         return item
@@ -70,13 +88,27 @@ class ChangesPipeline:
             self._inc(PREFIX + "new_offers")
             return
         state, previous_crawled_at = before
-        self._inc(PREFIX + "compared")
+        self._seen_compared(product.offer_id)
         found = compare(state, state_of(product))
         if not found:
             return
-        product.changes = [self._row(product.offer_id, change, previous_crawled_at, product.crawled_at)
+        product.changes = [self._row(product.offer_id, change, previous_crawled_at, product.crawled_at, FROM_DETAIL)
                            for change in found]
         self._count(product.offer_id, found)
+
+    def _compare_listing(self, listing: Listing) -> None:
+        before = self.previous.listing_state(listing.offer_id) if self.previous is not None else None
+        if before is None:
+            return
+        state, previous_crawled_at = before
+        self._seen_compared(listing.offer_id)
+        now = ListingState(listing.price, listing.modified_at, listing.month_sold)
+        found = compare_listing(state, now, self._month_sold_tolerance)
+        if not found:
+            return
+        listing.changes = [self._row(listing.offer_id, change, previous_crawled_at, listing.crawled_at, FROM_LISTING)
+                           for change in found]
+        self._count(listing.offer_id, found)
 
     def _gone(self, missing: MissingOffer) -> None:
         before = self.previous.state(missing.offer_id) if self.previous is not None else None
@@ -84,10 +116,11 @@ class ChangesPipeline:
             return
         self._inc(PREFIX + "gone")
         change = gone()
-        missing.changes = [self._row(missing.offer_id, change, before[1], missing.crawled_at)]
+        missing.changes = [self._row(missing.offer_id, change, before[1], missing.crawled_at, FROM_DETAIL)]
         self._count(missing.offer_id, [change])
 
-    def _row(self, offer_id: int, change: FieldChange, previous_crawled_at: Any, crawled_at: Any) -> Change:
+    def _row(self, offer_id: int, change: FieldChange, previous_crawled_at: Any, crawled_at: Any,
+             source: str) -> Change:
         return Change(
             offer_id=offer_id,
             field=change.field,
@@ -98,11 +131,16 @@ class ChangesPipeline:
             sku_id=change.sku_id,
             crawl_id=self._crawl_id,
             previous_crawl_id=self.previous.crawl_id if self.previous is not None else None,
+            source=source,
         )
 
+    def _seen_compared(self, offer_id: int) -> None:
+        if self._compared.add(offer_id):
+            self._inc(PREFIX + "compared")
+
     def _count(self, offer_id: int, changes: list[FieldChange]) -> None:
-        self._changed += 1
-        self._inc(PREFIX + "offers_changed")
+        if self._changed.add(offer_id):
+            self._inc(PREFIX + "offers_changed")
         self._inc(PREFIX + "rows", len(changes))
         for change in changes:
             self._fields[change.field] += 1
@@ -125,7 +163,8 @@ class ChangesPipeline:
         assert self.previous is not None
         stats = self.crawler.stats.get_stats()  # type: ignore[union-attr]
         compared = stats.get(PREFIX + "compared", 0) + stats.get(PREFIX + "gone", 0)
-        parts = [f"{self._changed:,} of {compared:,} offers changed since crawl {self.previous.crawl_id}"]
+        changed = stats.get(PREFIX + "offers_changed", 0)
+        parts = [f"{changed:,} of {compared:,} offers changed since crawl {self.previous.crawl_id}"]
         if self._fields:
             parts.append(", ".join(f"{field} {count:,}" for field, count in self._fields.most_common()))
         new = stats.get(PREFIX + "new_offers", 0)

@@ -52,6 +52,8 @@ class HarvestSpider(scrapy.Spider):
     unit_subject: ClassVar[str] = ""
     #: Spiders that search take ``-a details`` and ``-a dry_run`` (which offers get a detail call).
     plans_details: ClassVar[bool] = False
+    #: ``-a details`` when not given.
+    default_details: ClassVar[str] = "all"
 
     access: GatewayAccess
     details: DetailFetcher
@@ -106,7 +108,7 @@ class HarvestSpider(scrapy.Spider):
         source = unit_source_class(crawler.settings)
         spider = super().from_crawler(crawler, *args, units_elsewhere=source.external, **kwargs)
         spider.access = GatewayAccess.from_crawler(crawler)
-        plan = DetailPlan.for_crawl(crawler, kwargs) if cls.plans_details else None
+        plan = DetailPlan.for_crawl(crawler, kwargs, cls.default_details) if cls.plans_details else None
         spider.dry_run = cls.plans_details and parse_flag(kwargs.get("dry_run"), "dry_run")
         spider.details = DetailFetcher(crawler, spider.access, spider, plan, dry_run=spider.dry_run)
         spider.units_source = source(crawler, spider)

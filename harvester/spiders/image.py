@@ -150,8 +150,7 @@ class ImageSpider(HarvestSpider):
         spider.limits = PictureLimits.from_settings(crawler.settings)
         spider.http_method = crawler.settings.get("OPEN1688_HTTP_METHOD")
         spider.ranking = ResultRanking(crawler.settings.getint("OPEN1688_PAGE_SIZE"))
-        spider.pager = SearchPager.for_spider(crawler, spider, endpoints.IMAGE_SEARCH, kwargs, split=False,
-                                              offers=spider.ranking)
+        spider.pager = SearchPager.for_spider(crawler, spider, kwargs, offers=spider.ranking)
         spider._pictures = {}
         return spider
 

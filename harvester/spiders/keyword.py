@@ -11,7 +11,6 @@ from scrapy import Request
 from ..crawl import stats as keys
 from ..exceptions import ArgumentError
 from ..inputs.lines import BadLine, check_readable, stream_lines
-from ..open1688 import endpoints
 from ..open1688.queries import QueryError, SearchQuery, parse_positive_int
 from ..stages.search import SearchPager
 from .base import HarvestSpider
@@ -72,7 +71,7 @@ class KeywordSpider(HarvestSpider):
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
         spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.pager = SearchPager.for_spider(crawler, spider, endpoints.KEYWORD_SEARCH, kwargs)
+        spider.pager = SearchPager.for_spider(crawler, spider, kwargs)
         return spider
 
     def _keywords(self) -> Iterator[str]:

@@ -16,7 +16,6 @@ from scrapy import Request
 
 from ..crawl import stats as keys
 from ..exceptions import ArgumentError
-from ..open1688 import endpoints
 from ..open1688.queries import QueryError, SearchQuery, parse_positive_int
 from ..stages.search import SearchPager
 from .base import HarvestSpider
@@ -67,7 +66,7 @@ class SellerSpider(HarvestSpider):
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
         spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.pager = SearchPager.for_spider(crawler, spider, endpoints.SELLER_OFFERS, kwargs)
+        spider.pager = SearchPager.for_spider(crawler, spider, kwargs)
         return spider
 
     def units(self) -> Iterator[dict[str, Any]]:

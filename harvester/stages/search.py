@@ -71,26 +71,23 @@ class SearchPager:
     """Turns a search query into every result page, search hits, listings and detail requests."""
 
     @classmethod
-    def for_spider(cls, crawler: Crawler, spider: Any, endpoint: Endpoint, arguments: Mapping[str, Any],
-                   **options: Any) -> SearchPager:
+    def for_spider(cls, crawler: Crawler, spider: Any, arguments: Mapping[str, Any], **options: Any) -> SearchPager:
         """The pager of a searching spider, limited by its ``-a max_pages`` (checked already by ``validate``)."""
         offers = options.pop("offers", None) or spider.details
-        return cls(crawler, spider, spider.access, endpoint, offers,
+        return cls(crawler, spider, spider.access, offers,
                    max_pages=parse_positive_int(arguments.get("max_pages"), "max_pages"), **options)
 
-    def __init__(self, crawler: Crawler, callbacks: SearchCallbacks, access: Any, endpoint: Endpoint,
-                 offers: OfferSink, *, max_pages: int | None = None, split: bool = True):
-        """``split=False`` pages through what the gateway serves and never splits (an image search's similarity
-        order has no price bands); ``offers`` receives the offers found (the detail fetcher, or a ranking)."""
+    def __init__(self, crawler: Crawler, callbacks: SearchCallbacks, access: Any, offers: OfferSink, *,
+                 max_pages: int | None = None):
+        """``offers`` receives the offers found (the detail fetcher, or a ranking); each query goes to the search
+        API it names (:func:`endpoint_for`)."""
         settings = crawler.settings
         self.crawler = crawler
         #: Callbacks must be the spider's own methods so requests survive a JOBDIR or a Redis queue.
         self.callbacks = callbacks
         self.access = access
-        self.endpoint = endpoint
         self.offers = offers
         self.max_pages = max_pages
-        self.split = split and max_pages is None
         self.page_size = settings.getint("OPEN1688_PAGE_SIZE")
         self.cap = settings.getint("OPEN1688_SEARCH_CAP")
         self.country = settings.get("OPEN1688_COUNTRY")
@@ -122,7 +119,7 @@ class SearchPager:
             meta[SPLIT_PARENT] = parent
         return api_request(
             self.access,
-            self.endpoint,
+            endpoint_for(query),
             {"offerQueryParam": query.offer_query_param(page=page, page_size=self.page_size, country=self.country)},
             method=self.method,
             meta=meta,
@@ -156,7 +153,7 @@ class SearchPager:
         if page == 1:
             if response.meta.get("root"):
                 self.stats.inc_value(keys.SEARCH_REPORTED, total)
-                yield query_record(query, self.endpoint.key, total)
+                yield query_record(query, endpoint_for(query).key, total)
             if response.meta.get(SPLIT_PARENT):
                 self._child_answered(response.meta[SPLIT_PARENT], total)
             yield from self._plan(query, items, total)
@@ -166,7 +163,7 @@ class SearchPager:
 
     def _plan(self, query: SearchQuery, items: list[dict[str, Any]], total: int) -> Iterator[Request]:
         """What follows a first page: slices when the query may be truncated, else its other pages."""
-        if total >= self.cap and self.split:
+        if total >= self.cap and self._splits(query):
             split = self.splitter.split(query, items, total, self._facets.get(query.keyword or ""))
             if split is not None:
                 yield from self._slices(query, total, split)
@@ -188,6 +185,11 @@ class SearchPager:
             request = self._page(query, page)
             request.meta["total"] = reachable
             yield request
+
+    def _splits(self, query: SearchQuery) -> bool:
+        """Whether a query at the cap is cut: not a sample (``-a max_pages``), and not an image search, whose
+        similarity order has no bands to cut (its first pages are the answer asked for)."""
+        return self.max_pages is None and not query.image_id
 
     def _slices(self, query: SearchQuery, total: int, split: Split) -> Iterator[Request]:
         dimension = split.dimension
@@ -263,7 +265,7 @@ class SearchPager:
                ) -> Iterator[Request | SearchHit | RawListing]:
         now = datetime.now(UTC)
         label = query.label
-        source = self.endpoint.key
+        source = endpoint_for(query).key
         wanted = []
         for position, item in enumerate(items, start=1):
             offer_id = _int(item.get("offerId"))
@@ -280,6 +282,15 @@ class SearchPager:
         self.stats.inc_value(keys.SEARCH_PAGES_LOST)
         logger.warning("Lost search page %s of %s: %s", request.meta.get("page"), request.meta["query"].label,
                        failure.value)
+
+
+def endpoint_for(query: SearchQuery) -> Endpoint:
+    """The search API a query is asked of: an image's, a seller's catalogue, or the keyword search."""
+    if query.image_id:
+        return endpoints.IMAGE_SEARCH
+    if query.seller_open_id:
+        return endpoints.SELLER_OFFERS
+    return endpoints.KEYWORD_SEARCH
 
 
 def query_record(query: SearchQuery, source_api: str, reported: int) -> QueryRecord:
