@@ -86,7 +86,8 @@ class ProductApis:
         self._counters = counters
         self._fragments: LruCache[tuple[str, int, int, str | None], bytes] = LruCache(_FRAGMENT_BYTES, weigh=len)
         self._images: LruCache[str, ImageMatch | None] = LruCache(10_000)
-        self._renderer = Renderer(catalogue.seed, config.image_host, config.video_host, config.sold_out_sales)
+        self._renderer = Renderer(catalogue.seed, config.image_host, config.video_host, config.sold_out_sales,
+                                  config.sparse_listing_share)
         self.config = config
         self._listed = frozenset(config.listed_offers)
         self._handlers: dict[str, Callable[[Mapping[str, str]], Answer]] = {
@@ -105,8 +106,10 @@ class ProductApis:
         self._listed = frozenset(config.listed_offers)
         renderer = self._renderer
         if (image_host.rstrip("/"), video_host.rstrip("/")) != (renderer.image_host, renderer.video_host) \
-                or config.sold_out_sales != renderer.sold_out_sales:
-            self._renderer = Renderer(self._catalogue.seed, image_host, video_host, config.sold_out_sales)
+                or config.sold_out_sales != renderer.sold_out_sales \
+                or config.sparse_listing_share != renderer.sparse_listing_share:
+            self._renderer = Renderer(self._catalogue.seed, image_host, video_host, config.sold_out_sales,
+                                      config.sparse_listing_share)
             self._fragments.clear()
 
     def handles(self, endpoint: endpoints.Endpoint) -> bool:

@@ -19,7 +19,9 @@ from collections.abc import Iterable
 from decimal import Decimal
 from functools import lru_cache
 
-from .drift import Drift
+from . import driftlog
+from .drift import DEFAULT_SHARE, SELLER_EDITS, Drift
+from .driftlog import DriftEvent
 from .facets import Facet, Navigation
 from .images import ImageMatch, ImagePaths, VisualCodes
 from .layout import Block, Layout
@@ -27,6 +29,7 @@ from .listing import Listing, ListingFacts
 from .lru import LruCache
 from .offers import OfferBuilder
 from .records import Category, Offer, Seller
+from .sales import SalesSeries
 from .scramble import Feistel
 from .search import SaleRange, SearchEngine, SearchRequest
 from .sellers import SellerDirectory
@@ -62,11 +65,12 @@ class UnknownOffer(KeyError):
 
 
 class Catalogue:
-    def __init__(self, seed: int = DEFAULT_SEED, size: int = DEFAULT_SIZE):
+    def __init__(self, seed: int = DEFAULT_SEED, size: int = DEFAULT_SIZE, drift_share: float = DEFAULT_SHARE):
         if not 1 <= size < 1 << _ID_BITS:
             raise ValueError(f"a catalogue holds 1 to {(1 << _ID_BITS) - 1} offers, not {size}")
         self.seed = seed
         self.size = size
+        self.drift_share = drift_share
         self.layout = Layout(seed, size)
         self._ids = Feistel(seed, "offer-id", _ID_BITS)
         self.listings = ListingFacts(seed)
@@ -76,7 +80,8 @@ class Catalogue:
         self.visual_codes = VisualCodes(seed, size)
         self.builder = OfferBuilder(seed, self.layout, self.listings, self.sellers, self.image_paths,
                                     self.video_paths, self.offer_id)
-        self.drift = Drift(seed, self.builder)
+        self.sales = SalesSeries(seed)
+        self.drift = Drift(seed, self.builder, drift_share, self.sales)
         self._engine = SearchEngine(
             self.layout,
             self.listings,
@@ -132,6 +137,49 @@ class Catalogue:
             return self.builder.build(index)
         base = self._records[(index, 0)] if (index, 0) in self._records else self.builder.build(index)
         return self.drift.apply(base, index, epoch)  # type: ignore[arg-type]
+
+    # --- drift log ----------------------------------------------------------
+
+    def drift_log(self, from_epoch: int, to_epoch: int, offer_ids: Iterable[int]) -> list[DriftEvent]:
+        """What changed between two epochs for some offers, by offer id and epoch.
+
+        Ids the catalogue never had, and offers already gone at ``from_epoch``, have no events.
+        """
+        _epochs(from_epoch, to_epoch)
+        events: list[DriftEvent] = []
+        for offer_id in sorted(set(offer_ids)):
+            index = self.index_of(offer_id)
+            if index is not None:
+                events.extend(self._drift_events(index, from_epoch, to_epoch))
+        return events
+
+    def drift_page(self, from_epoch: int, to_epoch: int, cursor: int,
+                   limit: int) -> tuple[list[DriftEvent], int | None]:
+        """The drift log of catalogue positions ``cursor`` to ``cursor + limit``, and the next cursor (``None``
+        after the last page): the whole catalogue, page by page."""
+        _epochs(from_epoch, to_epoch)
+        if cursor < 0 or limit < 1:
+            raise ValueError("the cursor must not be negative and the limit must be at least 1")
+        stop = min(self.size, cursor + limit)
+        events = [event for index in range(cursor, stop) for event in self._drift_events(index, from_epoch, to_epoch)]
+        events.sort(key=lambda event: (event.offer_id, event.epoch))
+        return events, stop if stop < self.size else None
+
+    def _drift_events(self, index: int, from_epoch: int, to_epoch: int) -> list[DriftEvent]:
+        change = self.drift.change
+        if all(change(index, step) is None for step in range(from_epoch + 1, to_epoch + 1)) \
+                or self.drift.gone(index, from_epoch):
+            return []
+        offer_id = self.offer_id(index)
+        history = self.drift.history(self.offer(offer_id), index, to_epoch)
+        events = [
+            DriftEvent(offer_id, day.epoch, day.kind, day.kind in SELLER_EDITS,
+                       driftlog.diff(self.offer(offer_id, day.epoch - 1), self.offer(offer_id, day.epoch)))
+            for day in history.days[from_epoch:] if day.kind is not None
+        ]
+        if history.offer is None:
+            events.append(driftlog.gone(offer_id, len(history.days) + 1))
+        return events
 
     def listing(self, index: int) -> Listing:
         return self.listings.listing(index, self.layout.block_of(index))
@@ -268,3 +316,8 @@ class Catalogue:
     def _render(self, index: int, image_no: int) -> bytes:
         hue = (self.layout.block_of(index).position * _HUE_STEP) % 1.0
         return self.visual_codes.render(index, image_no, hue)
+
+
+def _epochs(from_epoch: int, to_epoch: int) -> None:
+    if not 0 <= from_epoch <= to_epoch:
+        raise ValueError(f"epochs {from_epoch} to {to_epoch}: give 0 <= from <= to")

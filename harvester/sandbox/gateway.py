@@ -72,9 +72,10 @@ class Gateway:
                  clock: Callable[[], float] = time.time):
         config = config.with_credentials()
         if catalogue is None:
-            catalogue = Catalogue(config.seed, config.offers)
-        elif (catalogue.seed, catalogue.size) != (config.seed, config.offers):
-            raise ConfigError("the catalogue given does not match the config's seed and offers")
+            catalogue = Catalogue(config.seed, config.offers, config.drift_share)
+        elif (catalogue.seed, catalogue.size, catalogue.drift_share) != (config.seed, config.offers,
+                                                                          config.drift_share):
+            raise ConfigError("the catalogue given does not match the config's seed, offers and drift_share")
         self.catalogue = catalogue
         self.clock = clock
         self.counters = Counters(catalogue.size)
