@@ -48,7 +48,7 @@ class _GatewayResource(Resource):
         body = request.content.read() if path.startswith(_RAW_BODY_PREFIXES) and request.content else b""
         method = request.method.decode("ascii")
         if path.startswith(admin.PREFIX):
-            answer = admin.handle(self._gateway, method, path, body)
+            answer = admin.handle(self._gateway, method, path, body, params)
         else:
             answer = self._gateway.handle(method, path, params, headers)
         if answer.delay == 0:

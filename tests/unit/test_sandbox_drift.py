@@ -1,11 +1,14 @@
 import dataclasses
 from collections import Counter
+from decimal import Decimal
 
 import pytest
 
-from harvester.sandbox import sales
+from harvester.sandbox import admin, sales
 from harvester.sandbox.catalogue import Catalogue, UnknownOffer
 from harvester.sandbox.drift import SELLER_EDITS
+
+from .sandbox_calls import business, make_gateway, search
 
 SAMPLE = range(3, 1_000_000, 211)
 #: Fields that move with sales every day for every offer that sells: daily life, not drift.
@@ -223,3 +226,50 @@ def test_paging_covers_the_catalogue_and_agrees_with_the_log_by_id():
     assert len(pages) > 100
     with pytest.raises(ValueError, match="from <= to"):
         catalogue.drift_log(2, 1, everyone)
+
+
+def test_the_admin_api_serves_the_log_of_a_keyword_or_a_page(sandbox_catalogue):
+    gateway = make_gateway(sandbox_catalogue)
+    gateway.advance_epoch(2)
+
+    def get(**query):
+        answer = admin.handle(gateway, "GET", "/_sandbox/drift", b"", {k: str(v) for k, v in query.items()})
+        return answer.status, answer.json()
+
+    status, log = get(keyword="毛笔")
+    ids = sandbox_catalogue.search(keyword="毛笔")
+    expected = [event.to_dict() for event in sandbox_catalogue.drift_log(0, 2, ids)]
+    assert status == 200 and log["events"] == expected and log["offers"] == len(ids) == 450
+    assert (log["from"], log["to"], log["drift_share"], log["scope"]) == (0, 2, 0.05, {"keyword": "毛笔"})
+    assert log["changed_offers"] == len({event["offer_id"] for event in expected})
+    assert sum(log["by_kind"].values()) == len(expected)
+    status, page = get(**{"from": 1, "to": 2, "cursor": 999_000})
+    assert status == 200 and page["next_cursor"] is None and page["offers"] == 1_000
+    assert page["events"] == [event.to_dict() for event in sandbox_catalogue.drift_page(1, 2, 999_000, 1_000)[0]]
+    for query, fragment in (({"limit": 0}, "limit"), ({"from": 3, "to": 1}, "from <= to"),
+                            ({"keyword": "x", "cursor": 0}, "not both"), ({"epoch": 1}, "unknown")):
+        status, error = get(**query)
+        assert status == 400 and fragment in error["error"]
+
+
+def test_search_items_follow_the_drifted_offer(sandbox_catalogue):
+    """The listing shows seller edits as the real site does: priceInfo and modifyDate of today's offer."""
+    gateway = make_gateway(sandbox_catalogue, epoch=1)
+    items = {}
+    for page in range(1, 19):
+        answer = business(search(gateway, "风筝", beginPage=page))["result"]
+        items.update({int(item["offerId"]): item for item in answer["data"]})
+    found = sandbox_catalogue.search(keyword="风筝")
+    events = {event.offer_id: event for event in sandbox_catalogue.drift_log(0, 1, found)}
+    kinds = Counter(event.kind for event in events.values())
+    assert len(items) == len(found) - kinds["gone"] and kinds["price"] and kinds["stock"] and kinds["gone"]
+    for offer_id, item in items.items():
+        before, now = sandbox_catalogue.offer(offer_id), sandbox_catalogue.offer(offer_id, 1)
+        assert Decimal(item["priceInfo"]["price"]) == now.price
+        assert Decimal(item["priceInfo"]["consignPrice"]) == now.consign_price
+        assert int(item["monthSold"]) == now.month_sold
+        if "modifyDate" not in item:
+            continue
+        assert item["modifyDate"] == now.modify_date.strftime("%Y-%m-%d %H:%M:%S")
+        event = events.get(offer_id)
+        assert (now.modify_date != before.modify_date) == (event is not None and event.seller_edit)
