@@ -1,6 +1,6 @@
 """The admin API under ``/_sandbox/``: what tests and benchmarks use to observe and steer a running sandbox.
 
-    GET  /_sandbox/stats          counters, epoch, budget (JSON)
+    GET  /_sandbox/stats          counters, epoch and the catalogue's date at it (``today``), budget (JSON)
     GET  /_sandbox/config         the configuration (credentials left out)
     POST /_sandbox/config         change it: a JSON object of SandboxConfig fields; ``faults`` may be partial
     POST /_sandbox/reset          counters, budget spent, rate window and fault sequence start again,

@@ -46,36 +46,29 @@ import binascii
 import hashlib
 import json
 import math
-import zlib
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from harvester.open1688 import endpoints, signing
+from harvester.open1688 import endpoints
 
+from . import envelopes
 from . import params as read
 from .answers import Renderer
 from .catalogue import Catalogue
 from .config import SandboxConfig
 from .counters import Counters
+from .enrichment import EnrichmentApis
 from .facets import child_id, child_name
 from .images import ImageMatch
 from .lru import LruCache
-from .params import BusinessError, invalid
+from .params import NOT_FOUND_MESSAGE, OFFER_NOT_FOUND, BusinessError, invalid
 from .wire import JSON_TYPE, Answer, dumps
 
-OFFER_NOT_FOUND = "OFFER_NOT_FOUND"
 IMAGE_INVALID = "IMAGE_INVALID"
 IMAGE_TOO_LARGE = "IMAGE_TOO_LARGE"
 IMAGE_NOT_FOUND = "IMAGE_NOT_FOUND"
-NOT_FOUND_MESSAGE = "商品不存在"
-OK_MESSAGE = "成功"
-#: keywordSNQuery's success code (its page).
-SN_OK = "S0000"
 #: Rendered answer items kept, in bytes of UTF-8 JSON.
 _FRAGMENT_BYTES = 40_000_000
-_PROTOCOL_PARAMS = {signing.SIGNATURE_PARAM, signing.TIMESTAMP_PARAM, signing.ACCESS_TOKEN_PARAM}
-#: APIs whose page types ``success`` as a String.
-_STRING_SUCCESS = {endpoints.IMAGE_SEARCH.key, endpoints.IMAGE_UPLOAD.key}
 #: The whole picture, as ``picRegionInfo`` writes regions (the sandbox's images are 400 pixels square).
 _WHOLE_PICTURE = "0,400,0,400"
 
@@ -99,10 +92,13 @@ class ProductApis:
             endpoints.PRODUCT_LIST.key: self._product_list,
             endpoints.IMAGE_UPLOAD.key: self._upload,
         }
+        self._enrichment = EnrichmentApis(catalogue, config)
+        self._handlers.update(self._enrichment.handlers)
 
     def configure(self, config: SandboxConfig, image_host: str, video_host: str) -> None:
         """Take a new configuration; the hosts are resolved (the server's own for ``sandbox``)."""
         self.config = config
+        self._enrichment.config = config
         self._listed = frozenset(config.listed_offers)
         renderer = self._renderer
         if (image_host.rstrip("/"), video_host.rstrip("/")) != (renderer.image_host, renderer.video_host) \
@@ -120,32 +116,12 @@ class ProductApis:
         try:
             return self._handlers[endpoint.key](params), "ok"
         except BusinessError as error:
-            success = self._success(endpoint, params, False)
-            if endpoint.key == endpoints.PRODUCT_LIST.key:
-                document: dict[str, Any] = {"success": success, "message": error.message}
-            elif endpoint.key == endpoints.KEYWORD_NAVIGATION.key:
-                document = {"result": {"success": success, "retCode": error.code, "retMsg": error.message}}
-            else:
-                document = {"result": {"success": success, "code": error.code, "message": error.message}}
-            return Answer(200, dumps(document)), error.code
+            envelope = envelopes.of(endpoint, self.config.category_translation_shape)
+            return envelopes.error(envelope, params, error.code, error.message), error.code
 
     @staticmethod
-    def _draw(params: Mapping[str, str]) -> int:
-        """A number fixed by the call's business parameters: the same call always meets the same noise."""
-        business = "&".join(f"{k}={v}" for k, v in sorted(params.items()) if k not in _PROTOCOL_PARAMS)
-        return zlib.crc32(business.encode("utf-8"))
-
-    def _success(self, endpoint: endpoints.Endpoint, params: Mapping[str, str], value: bool) -> bool | str:
-        """``success`` as its page types it; a Boolean one is a string for about one call in five."""
-        if endpoint.key in _STRING_SUCCESS or self._draw(params) % 5 == 0:
-            return "true" if value else "false"
-        return value
-
-    def _ok(self, endpoint: endpoints.Endpoint, params: Mapping[str, str], result_json: bytes) -> Answer:
-        success = json.dumps(self._success(endpoint, params, True)).encode("ascii")
-        message = dumps(OK_MESSAGE)
-        return Answer(200, b'{"result":{"success":%s,"code":"200","message":%s,"result":%s}}'
-                      % (success, message, result_json), JSON_TYPE)
+    def _ok(endpoint: endpoints.Endpoint, params: Mapping[str, str], result_json: bytes) -> Answer:
+        return envelopes.ok(envelopes.of(endpoint), params, result_json)
 
     # --- rendered items, cached -----------------------------------------------
 
@@ -248,7 +224,7 @@ class ProductApis:
         else:
             records, pages = total, math.ceil(reachable / size)
         paging = {"totalRecords": records, "totalPage": pages, "pageSize": size, "currentPage": page}
-        if self._draw(params) >> 8 & 3 == 0:
+        if envelopes.draw(params) >> 8 & 3 == 0:
             paging = {key: str(value) for key, value in paging.items()}
         head = dumps(paging)[:-1] + b',"data":['
         return self._ok(endpoint, params, head + data + b"]" + extra + b"}")
@@ -265,10 +241,7 @@ class ProductApis:
                            "translateName": child_name(nav, value)} for value in values]}
             for nav, values in navigation
         ]
-        success = json.dumps(self._success(endpoints.KEYWORD_NAVIGATION, params, True)).encode("ascii")
-        body = b'{"result":{"success":%s,"retCode":"%s","retMsg":%s,"result":%s}}' % (
-            success, SN_OK.encode("ascii"), dumps(OK_MESSAGE), dumps(result))
-        return Answer(200, body, JSON_TYPE)
+        return self._ok(endpoints.KEYWORD_NAVIGATION, params, dumps(result))
 
     # --- details --------------------------------------------------------------
 
@@ -301,7 +274,7 @@ class ProductApis:
                 continue
             found.append(self._fragment("list", offer_id, epoch))
         message = dumps(",".join(missing)) if missing else b"null"
-        success = json.dumps(self._success(endpoints.PRODUCT_LIST, params, True)).encode("ascii")
+        success = json.dumps(envelopes.success(envelopes.PRODUCT_LIST, params, True)).encode("ascii")
         body = b'{"productList":[%s],"success":%s,"message":%s}' % (b",".join(found), success, message)
         return Answer(200, body, JSON_TYPE)
 

@@ -15,11 +15,13 @@ hold the catalogue to them and the README quotes them.
 from __future__ import annotations
 
 from array import array
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 
-from . import driftlog
+from . import driftlog, freight, regions, sales, trends, vocabulary
+from .categories import CategoryTree
 from .drift import DEFAULT_SHARE, SELLER_EDITS, Drift
 from .driftlog import DriftEvent
 from .facets import Facet, Navigation
@@ -29,7 +31,6 @@ from .listing import Listing, ListingFacts
 from .lru import LruCache
 from .offers import OfferBuilder
 from .records import Category, Offer, Seller
-from .sales import SalesSeries
 from .scramble import Feistel
 from .search import SaleRange, SearchEngine, SearchRequest
 from .sellers import SellerDirectory
@@ -80,7 +81,7 @@ class Catalogue:
         self.visual_codes = VisualCodes(seed, size)
         self.builder = OfferBuilder(seed, self.layout, self.listings, self.sellers, self.image_paths,
                                     self.video_paths, self.offer_id)
-        self.sales = SalesSeries(seed)
+        self.sales = sales.SalesSeries(seed)
         self.drift = Drift(seed, self.builder, drift_share, self.sales)
         self._engine = SearchEngine(
             self.layout,
@@ -89,6 +90,10 @@ class Catalogue:
             gone=self.drift.gone,
             offer_id=self.offer_id,
         )
+        self._trends = trends.TrendSeries(seed)
+        self._freight = freight.FreightTemplates(seed)
+        self.category_tree = CategoryTree()
+        self._blocks_by_category = {block.category.id: block for block in self.layout.blocks}
         self._records: LruCache[tuple[int, int], Offer | None] = LruCache(2048)
         self._jpegs = lru_cache(maxsize=256)(self._render)
         self._videos = lru_cache(maxsize=64)(self._film)
@@ -277,6 +282,77 @@ class Catalogue:
             sales_inclusive=sales_inclusive,
             facet=facet,
         )
+
+    # --- freight ----------------------------------------------------------
+
+    def freight(self, offer_id: int, province: str, city: str, district: str, total: int,
+                quantities: Sequence[tuple[int, int]] = (), epoch: int = 0) -> freight.Estimate:
+        """``product.freight.estimate`` of an offer as it is at ``epoch`` (:mod:`freight`): ``total`` pieces to an
+        address given as the page's province, city and district codes, ``quantities`` the (SKU id, pieces) the
+        request names, if any.
+
+        Raises :class:`UnknownOffer`, :class:`regions.AddressError` and :class:`freight.FreightRequestError`.
+        """
+        target = regions.destination(province, city, district)
+        index = self.live_index(offer_id, epoch)
+        if index is None:
+            raise UnknownOffer(offer_id)
+        return self._freight.estimate(self.offer(offer_id, epoch), self.layout.seller_of(index), target, total,
+                                      quantities)
+
+    # --- trends -----------------------------------------------------------
+
+    def trend(self, offer_id: int, metric: str, start: date, end: date, epoch: int = 0) -> list[str]:
+        """A ``product.analyze.*`` series of an offer as of ``epoch`` (:mod:`trends`): one value a day from
+        ``start`` to ``end``, ``""`` where there is none.
+
+        Raises :class:`UnknownOffer` for offers gone by ``epoch`` and :class:`trends.TrendRequestError` for
+        dates the pages refuse.
+        """
+        trends.check_window(start, end, sales.today(epoch))
+        index = self.live_index(offer_id, epoch)
+        if index is None:
+            raise UnknownOffer(offer_id)
+        base = self.offer(offer_id)
+        listing = self.listing(index)
+        return self._trends.values(
+            metric, index, start, end, today=epoch, created=-listing.create_days,
+            past=self.sales.past(index, listing), days=self.drift.history(base, index, epoch).days,
+            price=base.price, repurchase=listing.repurchase_percent,
+        )
+
+    # --- categories -------------------------------------------------------
+
+    def hot_keywords(self, category_id: int, limit: int) -> list[tuple[str, str, int]]:
+        """``product.search.topKeyword``: keywords of a category, Chinese and English, and the offers each finds
+        in it (epoch 0), most first.
+
+        Each leaf category's own term is always listed (it is in every title of the leaf, so searching the list
+        with ``categoryId`` covers the category); then, up to ``limit`` keywords in all, the commonest of a
+        kind or trait with a leaf's term (``磁吸手机壳``), each a keyword search finds as two terms.
+        """
+        tokeniser = self._engine.tokeniser
+        heads: list[tuple[str, str, int]] = []
+        combinations: list[tuple[str, str, int]] = []
+        for leaf in self.category_tree.leaves_under(category_id):
+            block = self._blocks_by_category.get(leaf.id)
+            if block is None:
+                continue
+            heads.append((leaf.head, vocabulary.TERMS[leaf.head], block.size))
+            kinds, traits = self._engine.term_counts(block)
+            for terms, counts in ((leaf.kinds, kinds), (leaf.traits, traits)):
+                for term, count in zip(terms, counts):
+                    keyword = term + leaf.head
+                    expected = tuple(sorted({term, leaf.head}))
+                    if count and tokeniser.terms(keyword, True) == tokeniser.terms(keyword) == expected:
+                        combinations.append((keyword, f"{vocabulary.TERMS[term]} {vocabulary.TERMS[leaf.head]}",
+                                             count))
+
+        def hottest(entry: tuple[str, str, int]) -> tuple[int, str]:
+            return -entry[2], entry[0]
+
+        combinations.sort(key=hottest)
+        return sorted(heads + combinations[:max(0, limit - len(heads))], key=hottest)
 
     # --- images -----------------------------------------------------------
 

@@ -22,8 +22,9 @@ def test_fixture_names_its_source(doc):
 
 @pytest.mark.parametrize("doc", [doc for doc in pages.DOCS if pages.load(doc)["output_sample"] is not None])
 def test_the_pages_samples_fit_their_tables(doc):
+    """Each page's sample fits its table, except where the fixture records that the page contradicts itself."""
     fixture = pages.load(doc)
-    assert pages.problems(doc, fixture["output_sample"]) == []
+    assert pages.problems(doc, fixture["output_sample"]) == fixture.get("sample_contradicts_table", [])
     requested = {path for path, _value in pages.walk(fixture["input_sample"])}
     assert requested <= set(fixture["request_fields"])
 
