@@ -1,16 +1,13 @@
 """The product APIs behind the gateway checks: parameters in, business answers out, each in its page's envelope.
 
 Every answer here is HTTP 200: success, or a business error in the API's
-own envelope (PROTOCOL.md section 4):
-
-- keywordQuery, querySellerOfferList, queryProductDetail:
-  ``{"result": {"success", "code", "message", "result"}}``, ``success`` a
-  Boolean (about one call in five a ``"true"``/``"false"`` string, as relayed
-  answers send it, chosen by the call's business parameters so that a replay
-  is answered identically);
-- imageQuery and image.upload: the same, ``success`` always a String;
-- keywordSNQuery: ``{"result": {"success", "retCode", "retMsg", "result"}}``, ``retCode`` ``S0000``;
-- alibaba.cross.productList: ``{"success", "message", "productList"}`` at the top.
+own envelope (:mod:`envelopes`; PROTOCOL.md section 4): ``result{success,
+code, message, result}`` for most, ``success`` a String for imageQuery and
+image.upload; ``retCode``/``retMsg`` for keywordSNQuery; ``{success,
+message, productList}`` at the top for alibaba.cross.productList. The
+enrichment APIs (freight, trends, categories, hot keywords) are
+:mod:`enrichment`'s, dispatched from here so that every product API is
+answered, counted and faulted the same way.
 
 Business error codes are the sandbox's own (the pages document none):
 ``INVALID_PARAMETER``, ``OFFER_NOT_FOUND`` (message ``商品不存在``),
