@@ -32,8 +32,10 @@ if TYPE_CHECKING:
     from .gateway import Gateway
 
 PREFIX = "/_sandbox/"
-#: Catalogue positions one page of the drift log covers at most (about a second of work).
-DRIFT_PAGE = 100_000
+#: Catalogue positions one page of the drift log covers at most: the log builds two records of each offer it
+#: lists (about a millisecond each), a twentieth of them per epoch at the default share, so a page is a second
+#: or two of the sandbox's time, during which it answers nothing else.
+DRIFT_PAGE = 20_000
 
 
 def _body(body: bytes) -> dict[str, Any]:

@@ -176,12 +176,14 @@ class Catalogue:
                 or self.drift.gone(index, from_epoch):
             return []
         offer_id = self.offer_id(index)
-        history = self.drift.history(self.offer(offer_id), index, to_epoch)
-        events = [
-            DriftEvent(offer_id, day.epoch, day.kind, day.kind in SELLER_EDITS,
-                       driftlog.diff(self.offer(offer_id, day.epoch - 1), self.offer(offer_id, day.epoch)))
-            for day in history.days[from_epoch:] if day.kind is not None
-        ]
+        before = self.offer(offer_id)
+        history = self.drift.history(before, index, to_epoch)
+        events = []
+        for day in history.days:
+            if day.kind is not None and day.epoch > from_epoch:
+                events.append(DriftEvent(offer_id, day.epoch, day.kind, day.kind in SELLER_EDITS,
+                                         driftlog.diff(before, day.offer)))
+            before = day.offer
         if history.offer is None:
             events.append(driftlog.gone(offer_id, len(history.days) + 1))
         return events

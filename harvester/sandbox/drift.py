@@ -56,6 +56,8 @@ class Day:
     price: Decimal
     #: Units sold that day (none while the offer is not published).
     sold: int
+    #: The record at the end of the day, its sales figures not yet moved (they are :meth:`Drift.apply`'s).
+    offer: Offer
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +114,7 @@ class Drift:
                     changed = dataclasses.replace(changed, modify_date=modified)
                 offer = changed
             sold = self.sales.day(index, listing, step) if offer.status == "published" else 0
-            days.append(Day(step, kind, offer.price, sold))
+            days.append(Day(step, kind, offer.price, sold, offer))
         return History(offer, tuple(days))
 
     def apply(self, offer: Offer, index: int, epoch: int) -> Offer | None:
