@@ -343,7 +343,7 @@ class Catalogue:
             heads.append((leaf.head, vocabulary.TERMS[leaf.head], block.size))
             kinds, traits = self._engine.term_counts(block)
             for terms, counts in ((leaf.kinds, kinds), (leaf.traits, traits)):
-                for term, count in zip(terms, counts):
+                for term, count in zip(terms, counts, strict=True):
                     keyword = term + leaf.head
                     expected = tuple(sorted({term, leaf.head}))
                     if count and tokeniser.terms(keyword, True) == tokeniser.terms(keyword) == expected:

@@ -148,7 +148,8 @@ def _named_skus(offer: Offer, total: int, quantities: Sequence[tuple[int, int]])
     seen: set[int] = set()
     for sku_id, number in quantities:
         if sku_id not in by_id:
-            raise FreightRequestError(f"skuId={sku_id} 不是商品 {offer.offer_id} 的 SKU (not a SKU on sale of the offer)")
+            raise FreightRequestError(f"skuId={sku_id} 不是商品 {offer.offer_id} 的 SKU "
+                                      "(not a SKU on sale of the offer)")
         if sku_id in seen:
             raise FreightRequestError(f"skuId={sku_id} 重复 (each SKU once, with its number)")
         if number < 1:
