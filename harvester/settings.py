@@ -113,8 +113,22 @@ OPEN1688_SANDBOX_SOLD_OUT_SALES = "totalSales"
 OPEN1688_SANDBOX_MAX_PAGE_SIZE = 50
 #: APIs the sandbox answers gw.APIACLDecline for, by name (alibaba.cross.productList) or key (product_list).
 OPEN1688_SANDBOX_ACL_DENY = []
-#: Drift epoch the sandbox answers from: 0 is the generated catalogue; each epoch changes ~5% of offers.
+#: Drift epoch the sandbox answers from: 0 is the generated catalogue; epoch e is its day e, on the way into which
+#: sellers edit OPEN1688_SANDBOX_DRIFT_SHARE of the offers (and every offer's sales move on by a day).
 OPEN1688_SANDBOX_EPOCH = 0
+#: Share of offers the sandbox's sellers edit (price, title, SKUs, status) or restock, or that go, per drift epoch
+#: (0.01, 0.05, 0.2...). Fixed for the life of a sandbox; epoch 0 is the same whatever the share.
+OPEN1688_SANDBOX_DRIFT_SHARE = 0.05
+#: Share of offers whose sandbox search items carry only the eight fields of the relayed real item (no modifyDate,
+#: categories or seller data); always the same offers.
+OPEN1688_SANDBOX_SPARSE_LISTING_SHARE = 0.08
+#: Hot keywords the sandbox's product.search.topKeyword lists per category at most (the page does not say); never
+#: fewer than the category's leaf categories, whose own terms are always listed.
+OPEN1688_SANDBOX_TOP_KEYWORD_LIMIT = 20
+#: Envelope of the sandbox's category.translation.getById: "table" (result{success, code, message, result}, as the
+#: page's table) or "sample" (success, code, message beside result, as the page's own sample); the page contradicts
+#: itself.
+OPEN1688_SANDBOX_CATEGORY_TRANSLATION_SHAPE = "table"
 #: Seconds a sandbox access token lives (the expires_in of its token answers).
 OPEN1688_SANDBOX_ACCESS_TOKEN_LIFETIME = 36000
 #: Sandbox refresh answers carry a new refresh token (retiring the old) instead of none.

@@ -26,11 +26,21 @@ KEYWORD_NAVIGATION = "com.alibaba.fenxiao.crossborder.product.search.keywordSNQu
 PRODUCT_DETAIL = "com.alibaba.fenxiao.crossborder.product.search.queryProductDetail-1"
 PRODUCT_LIST = "com.alibaba.product.alibaba.cross.productList-1"
 IMAGE_UPLOAD = "com.alibaba.fenxiao.crossborder.product.image.upload-1"
-DOCS = (KEYWORD_QUERY, IMAGE_QUERY, SELLER_OFFERS, KEYWORD_NAVIGATION, PRODUCT_DETAIL, PRODUCT_LIST, IMAGE_UPLOAD)
+FREIGHT = "com.alibaba.fenxiao.crossborder.product.freight.estimate-1"
+SELL_TREND = "com.alibaba.fenxiao.crossborder.product.analyze.getPerdaySellQuantityTrendNew-1"
+PRICE_TREND = "com.alibaba.fenxiao.crossborder.product.analyze.getThirtyDayMedianPriceTrendNew-1"
+REPURCHASE_TREND = "com.alibaba.fenxiao.crossborder.product.analyze.getRepurchaseRateTrendNew-1"
+CATEGORY = "com.alibaba.product.alibaba.category.get-1"
+CATEGORY_TRANSLATION = "com.alibaba.fenxiao.crossborder.category.translation.getById-1"
+CATEGORY_SEARCH = "com.alibaba.fenxiao.crossborder.category.translation.getByKeyword-1"
+TOP_KEYWORDS = "com.alibaba.fenxiao.crossborder.product.search.topKeyword-1"
+DOCS = (KEYWORD_QUERY, IMAGE_QUERY, SELLER_OFFERS, KEYWORD_NAVIGATION, PRODUCT_DETAIL, PRODUCT_LIST, IMAGE_UPLOAD,
+        FREIGHT, SELL_TREND, PRICE_TREND, REPURCHASE_TREND, CATEGORY, CATEGORY_TRANSLATION, CATEGORY_SEARCH,
+        TOP_KEYWORDS)
 
 _STRINGS = {"String", "java.lang.String"}
 _WHOLE = {"Long", "java.lang.Long", "Integer", "java.lang.Integer"}
-_DECIMAL = {"Double", "BigDecimal"}
+_DECIMAL = {"Double", "java.lang.Double", "BigDecimal"}
 _BOOLEAN = {"Boolean", "boolean", "java.lang.Boolean"}
 
 # Where the wire is looser than a page's type, and the source that shows it (PROTOCOL.md):

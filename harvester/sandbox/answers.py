@@ -46,7 +46,7 @@ from __future__ import annotations
 import hashlib
 
 from .detail import DetailRenderer
-from .noise import Noise, OfferNoise, count, padded, percent, price_text, short_percent
+from .noise import SPARSE_LISTING_SHARE, Noise, OfferNoise, count, padded, percent, price_text, short_percent
 from .records import Offer
 from .shapes import JsonObject, invoice_info, money, optional, product_date, promotion_model, trace
 from .videos import VIDEO_HOST
@@ -55,8 +55,10 @@ from .videos import VIDEO_HOST
 class Renderer:
     """Renders truth records; ``image_host`` and ``video_host`` prefix absolute URLs."""
 
-    def __init__(self, seed: int, image_host: str, video_host: str = VIDEO_HOST, sold_out_sales: str = "totalSales"):
-        self._noise = Noise(seed)
+    def __init__(self, seed: int, image_host: str, video_host: str = VIDEO_HOST, sold_out_sales: str = "totalSales",
+                 sparse_listing_share: float = SPARSE_LISTING_SHARE):
+        self._noise = Noise(seed, sparse_listing_share)
+        self.sparse_listing_share = sparse_listing_share
         self.image_host = image_host.rstrip("/")
         self.video_host = video_host.rstrip("/")
         self.sold_out_sales = sold_out_sales

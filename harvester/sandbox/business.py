@@ -1,16 +1,13 @@
 """The product APIs behind the gateway checks: parameters in, business answers out, each in its page's envelope.
 
 Every answer here is HTTP 200: success, or a business error in the API's
-own envelope (PROTOCOL.md section 4):
-
-- keywordQuery, querySellerOfferList, queryProductDetail:
-  ``{"result": {"success", "code", "message", "result"}}``, ``success`` a
-  Boolean (about one call in five a ``"true"``/``"false"`` string, as relayed
-  answers send it, chosen by the call's business parameters so that a replay
-  is answered identically);
-- imageQuery and image.upload: the same, ``success`` always a String;
-- keywordSNQuery: ``{"result": {"success", "retCode", "retMsg", "result"}}``, ``retCode`` ``S0000``;
-- alibaba.cross.productList: ``{"success", "message", "productList"}`` at the top.
+own envelope (:mod:`envelopes`; PROTOCOL.md section 4): ``result{success,
+code, message, result}`` for most, ``success`` a String for imageQuery and
+image.upload; ``retCode``/``retMsg`` for keywordSNQuery; ``{success,
+message, productList}`` at the top for alibaba.cross.productList. The
+enrichment APIs (freight, trends, categories, hot keywords) are
+:mod:`enrichment`'s, dispatched from here so that every product API is
+answered, counted and faulted the same way.
 
 Business error codes are the sandbox's own (the pages document none):
 ``INVALID_PARAMETER``, ``OFFER_NOT_FOUND`` (message ``商品不存在``),
@@ -46,36 +43,29 @@ import binascii
 import hashlib
 import json
 import math
-import zlib
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from harvester.open1688 import endpoints, signing
+from harvester.open1688 import endpoints
 
+from . import envelopes
 from . import params as read
 from .answers import Renderer
 from .catalogue import Catalogue
 from .config import SandboxConfig
 from .counters import Counters
+from .enrichment import EnrichmentApis
 from .facets import child_id, child_name
 from .images import ImageMatch
 from .lru import LruCache
-from .params import BusinessError, invalid
+from .params import NOT_FOUND_MESSAGE, OFFER_NOT_FOUND, BusinessError, invalid
 from .wire import JSON_TYPE, Answer, dumps
 
-OFFER_NOT_FOUND = "OFFER_NOT_FOUND"
 IMAGE_INVALID = "IMAGE_INVALID"
 IMAGE_TOO_LARGE = "IMAGE_TOO_LARGE"
 IMAGE_NOT_FOUND = "IMAGE_NOT_FOUND"
-NOT_FOUND_MESSAGE = "商品不存在"
-OK_MESSAGE = "成功"
-#: keywordSNQuery's success code (its page).
-SN_OK = "S0000"
 #: Rendered answer items kept, in bytes of UTF-8 JSON.
 _FRAGMENT_BYTES = 40_000_000
-_PROTOCOL_PARAMS = {signing.SIGNATURE_PARAM, signing.TIMESTAMP_PARAM, signing.ACCESS_TOKEN_PARAM}
-#: APIs whose page types ``success`` as a String.
-_STRING_SUCCESS = {endpoints.IMAGE_SEARCH.key, endpoints.IMAGE_UPLOAD.key}
 #: The whole picture, as ``picRegionInfo`` writes regions (the sandbox's images are 400 pixels square).
 _WHOLE_PICTURE = "0,400,0,400"
 
@@ -86,7 +76,8 @@ class ProductApis:
         self._counters = counters
         self._fragments: LruCache[tuple[str, int, int, str | None], bytes] = LruCache(_FRAGMENT_BYTES, weigh=len)
         self._images: LruCache[str, ImageMatch | None] = LruCache(10_000)
-        self._renderer = Renderer(catalogue.seed, config.image_host, config.video_host, config.sold_out_sales)
+        self._renderer = Renderer(catalogue.seed, config.image_host, config.video_host, config.sold_out_sales,
+                                  config.sparse_listing_share)
         self.config = config
         self._listed = frozenset(config.listed_offers)
         self._handlers: dict[str, Callable[[Mapping[str, str]], Answer]] = {
@@ -98,15 +89,20 @@ class ProductApis:
             endpoints.PRODUCT_LIST.key: self._product_list,
             endpoints.IMAGE_UPLOAD.key: self._upload,
         }
+        self._enrichment = EnrichmentApis(catalogue, config)
+        self._handlers.update(self._enrichment.handlers)
 
     def configure(self, config: SandboxConfig, image_host: str, video_host: str) -> None:
         """Take a new configuration; the hosts are resolved (the server's own for ``sandbox``)."""
         self.config = config
+        self._enrichment.config = config
         self._listed = frozenset(config.listed_offers)
         renderer = self._renderer
         if (image_host.rstrip("/"), video_host.rstrip("/")) != (renderer.image_host, renderer.video_host) \
-                or config.sold_out_sales != renderer.sold_out_sales:
-            self._renderer = Renderer(self._catalogue.seed, image_host, video_host, config.sold_out_sales)
+                or config.sold_out_sales != renderer.sold_out_sales \
+                or config.sparse_listing_share != renderer.sparse_listing_share:
+            self._renderer = Renderer(self._catalogue.seed, image_host, video_host, config.sold_out_sales,
+                                      config.sparse_listing_share)
             self._fragments.clear()
 
     def handles(self, endpoint: endpoints.Endpoint) -> bool:
@@ -117,32 +113,12 @@ class ProductApis:
         try:
             return self._handlers[endpoint.key](params), "ok"
         except BusinessError as error:
-            success = self._success(endpoint, params, False)
-            if endpoint.key == endpoints.PRODUCT_LIST.key:
-                document: dict[str, Any] = {"success": success, "message": error.message}
-            elif endpoint.key == endpoints.KEYWORD_NAVIGATION.key:
-                document = {"result": {"success": success, "retCode": error.code, "retMsg": error.message}}
-            else:
-                document = {"result": {"success": success, "code": error.code, "message": error.message}}
-            return Answer(200, dumps(document)), error.code
+            envelope = envelopes.of(endpoint, self.config.category_translation_shape)
+            return envelopes.error(envelope, params, error.code, error.message), error.code
 
     @staticmethod
-    def _draw(params: Mapping[str, str]) -> int:
-        """A number fixed by the call's business parameters: the same call always meets the same noise."""
-        business = "&".join(f"{k}={v}" for k, v in sorted(params.items()) if k not in _PROTOCOL_PARAMS)
-        return zlib.crc32(business.encode("utf-8"))
-
-    def _success(self, endpoint: endpoints.Endpoint, params: Mapping[str, str], value: bool) -> bool | str:
-        """``success`` as its page types it; a Boolean one is a string for about one call in five."""
-        if endpoint.key in _STRING_SUCCESS or self._draw(params) % 5 == 0:
-            return "true" if value else "false"
-        return value
-
-    def _ok(self, endpoint: endpoints.Endpoint, params: Mapping[str, str], result_json: bytes) -> Answer:
-        success = json.dumps(self._success(endpoint, params, True)).encode("ascii")
-        message = dumps(OK_MESSAGE)
-        return Answer(200, b'{"result":{"success":%s,"code":"200","message":%s,"result":%s}}'
-                      % (success, message, result_json), JSON_TYPE)
+    def _ok(endpoint: endpoints.Endpoint, params: Mapping[str, str], result_json: bytes) -> Answer:
+        return envelopes.ok(envelopes.of(endpoint), params, result_json)
 
     # --- rendered items, cached -----------------------------------------------
 
@@ -245,7 +221,7 @@ class ProductApis:
         else:
             records, pages = total, math.ceil(reachable / size)
         paging = {"totalRecords": records, "totalPage": pages, "pageSize": size, "currentPage": page}
-        if self._draw(params) >> 8 & 3 == 0:
+        if envelopes.draw(params) >> 8 & 3 == 0:
             paging = {key: str(value) for key, value in paging.items()}
         head = dumps(paging)[:-1] + b',"data":['
         return self._ok(endpoint, params, head + data + b"]" + extra + b"}")
@@ -262,10 +238,7 @@ class ProductApis:
                            "translateName": child_name(nav, value)} for value in values]}
             for nav, values in navigation
         ]
-        success = json.dumps(self._success(endpoints.KEYWORD_NAVIGATION, params, True)).encode("ascii")
-        body = b'{"result":{"success":%s,"retCode":"%s","retMsg":%s,"result":%s}}' % (
-            success, SN_OK.encode("ascii"), dumps(OK_MESSAGE), dumps(result))
-        return Answer(200, body, JSON_TYPE)
+        return self._ok(endpoints.KEYWORD_NAVIGATION, params, dumps(result))
 
     # --- details --------------------------------------------------------------
 
@@ -298,7 +271,7 @@ class ProductApis:
                 continue
             found.append(self._fragment("list", offer_id, epoch))
         message = dumps(",".join(missing)) if missing else b"null"
-        success = json.dumps(self._success(endpoints.PRODUCT_LIST, params, True)).encode("ascii")
+        success = json.dumps(envelopes.success(envelopes.PRODUCT_LIST, params, True)).encode("ascii")
         body = b'{"productList":[%s],"success":%s,"message":%s}' % (b",".join(found), success, message)
         return Answer(200, body, JSON_TYPE)
 

@@ -15,11 +15,15 @@ hold the catalogue to them and the README quotes them.
 from __future__ import annotations
 
 from array import array
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 
-from .drift import Drift
+from . import driftlog, freight, regions, sales, trends, vocabulary
+from .categories import CategoryTree
+from .drift import DEFAULT_SHARE, SELLER_EDITS, Drift
+from .driftlog import DriftEvent
 from .facets import Facet, Navigation
 from .images import ImageMatch, ImagePaths, VisualCodes
 from .layout import Block, Layout
@@ -62,11 +66,12 @@ class UnknownOffer(KeyError):
 
 
 class Catalogue:
-    def __init__(self, seed: int = DEFAULT_SEED, size: int = DEFAULT_SIZE):
+    def __init__(self, seed: int = DEFAULT_SEED, size: int = DEFAULT_SIZE, drift_share: float = DEFAULT_SHARE):
         if not 1 <= size < 1 << _ID_BITS:
             raise ValueError(f"a catalogue holds 1 to {(1 << _ID_BITS) - 1} offers, not {size}")
         self.seed = seed
         self.size = size
+        self.drift_share = drift_share
         self.layout = Layout(seed, size)
         self._ids = Feistel(seed, "offer-id", _ID_BITS)
         self.listings = ListingFacts(seed)
@@ -76,7 +81,8 @@ class Catalogue:
         self.visual_codes = VisualCodes(seed, size)
         self.builder = OfferBuilder(seed, self.layout, self.listings, self.sellers, self.image_paths,
                                     self.video_paths, self.offer_id)
-        self.drift = Drift(seed, self.builder)
+        self.sales = sales.SalesSeries(seed)
+        self.drift = Drift(seed, self.builder, drift_share, self.sales)
         self._engine = SearchEngine(
             self.layout,
             self.listings,
@@ -84,6 +90,10 @@ class Catalogue:
             gone=self.drift.gone,
             offer_id=self.offer_id,
         )
+        self._trends = trends.TrendSeries(seed)
+        self._freight = freight.FreightTemplates(seed)
+        self.category_tree = CategoryTree()
+        self._blocks_by_category = {block.category.id: block for block in self.layout.blocks}
         self._records: LruCache[tuple[int, int], Offer | None] = LruCache(2048)
         self._jpegs = lru_cache(maxsize=256)(self._render)
         self._videos = lru_cache(maxsize=64)(self._film)
@@ -132,6 +142,51 @@ class Catalogue:
             return self.builder.build(index)
         base = self._records[(index, 0)] if (index, 0) in self._records else self.builder.build(index)
         return self.drift.apply(base, index, epoch)  # type: ignore[arg-type]
+
+    # --- drift log ----------------------------------------------------------
+
+    def drift_log(self, from_epoch: int, to_epoch: int, offer_ids: Iterable[int]) -> list[DriftEvent]:
+        """What changed between two epochs for some offers, by offer id and epoch.
+
+        Ids the catalogue never had, and offers already gone at ``from_epoch``, have no events.
+        """
+        _epochs(from_epoch, to_epoch)
+        events: list[DriftEvent] = []
+        for offer_id in sorted(set(offer_ids)):
+            index = self.index_of(offer_id)
+            if index is not None:
+                events.extend(self._drift_events(index, from_epoch, to_epoch))
+        return events
+
+    def drift_page(self, from_epoch: int, to_epoch: int, cursor: int,
+                   limit: int) -> tuple[list[DriftEvent], int | None]:
+        """The drift log of catalogue positions ``cursor`` to ``cursor + limit``, and the next cursor (``None``
+        after the last page): the whole catalogue, page by page."""
+        _epochs(from_epoch, to_epoch)
+        if cursor < 0 or limit < 1:
+            raise ValueError("the cursor must not be negative and the limit must be at least 1")
+        stop = min(self.size, cursor + limit)
+        events = [event for index in range(cursor, stop) for event in self._drift_events(index, from_epoch, to_epoch)]
+        events.sort(key=lambda event: (event.offer_id, event.epoch))
+        return events, stop if stop < self.size else None
+
+    def _drift_events(self, index: int, from_epoch: int, to_epoch: int) -> list[DriftEvent]:
+        change = self.drift.change
+        if all(change(index, step) is None for step in range(from_epoch + 1, to_epoch + 1)) \
+                or self.drift.gone(index, from_epoch):
+            return []
+        offer_id = self.offer_id(index)
+        before = self.offer(offer_id)
+        history = self.drift.history(before, index, to_epoch)
+        events = []
+        for day in history.days:
+            if day.kind is not None and day.epoch > from_epoch:
+                events.append(DriftEvent(offer_id, day.epoch, day.kind, day.kind in SELLER_EDITS,
+                                         driftlog.diff(before, day.offer)))
+            before = day.offer
+        if history.offer is None:
+            events.append(driftlog.gone(offer_id, len(history.days) + 1))
+        return events
 
     def listing(self, index: int) -> Listing:
         return self.listings.listing(index, self.layout.block_of(index))
@@ -230,6 +285,77 @@ class Catalogue:
             facet=facet,
         )
 
+    # --- freight ----------------------------------------------------------
+
+    def freight(self, offer_id: int, province: str, city: str, district: str, total: int,
+                quantities: Sequence[tuple[int, int]] = (), epoch: int = 0) -> freight.Estimate:
+        """``product.freight.estimate`` of an offer as it is at ``epoch`` (:mod:`freight`): ``total`` pieces to an
+        address given as the page's province, city and district codes, ``quantities`` the (SKU id, pieces) the
+        request names, if any.
+
+        Raises :class:`UnknownOffer`, :class:`regions.AddressError` and :class:`freight.FreightRequestError`.
+        """
+        target = regions.destination(province, city, district)
+        index = self.live_index(offer_id, epoch)
+        if index is None:
+            raise UnknownOffer(offer_id)
+        return self._freight.estimate(self.offer(offer_id, epoch), self.layout.seller_of(index), target, total,
+                                      quantities)
+
+    # --- trends -----------------------------------------------------------
+
+    def trend(self, offer_id: int, metric: str, start: date, end: date, epoch: int = 0) -> list[str]:
+        """A ``product.analyze.*`` series of an offer as of ``epoch`` (:mod:`trends`): one value a day from
+        ``start`` to ``end``, ``""`` where there is none.
+
+        Raises :class:`UnknownOffer` for offers gone by ``epoch`` and :class:`trends.TrendRequestError` for
+        dates the pages refuse.
+        """
+        trends.check_window(start, end, sales.today(epoch))
+        index = self.live_index(offer_id, epoch)
+        if index is None:
+            raise UnknownOffer(offer_id)
+        base = self.offer(offer_id)
+        listing = self.listing(index)
+        return self._trends.values(
+            metric, index, start, end, today=epoch, created=-listing.create_days,
+            past=self.sales.past(index, listing), days=self.drift.history(base, index, epoch).days,
+            price=base.price, repurchase=listing.repurchase_percent,
+        )
+
+    # --- categories -------------------------------------------------------
+
+    def hot_keywords(self, category_id: int, limit: int) -> list[tuple[str, str, int]]:
+        """``product.search.topKeyword``: keywords of a category, Chinese and English, and the offers each finds
+        in it (epoch 0), most first.
+
+        Each leaf category's own term is always listed (it is in every title of the leaf, so searching the list
+        with ``categoryId`` covers the category); then, up to ``limit`` keywords in all, the commonest of a
+        kind or trait with a leaf's term (``磁吸手机壳``), each a keyword search finds as two terms.
+        """
+        tokeniser = self._engine.tokeniser
+        heads: list[tuple[str, str, int]] = []
+        combinations: list[tuple[str, str, int]] = []
+        for leaf in self.category_tree.leaves_under(category_id):
+            block = self._blocks_by_category.get(leaf.id)
+            if block is None:
+                continue
+            heads.append((leaf.head, vocabulary.TERMS[leaf.head], block.size))
+            kinds, traits = self._engine.term_counts(block)
+            for terms, counts in ((leaf.kinds, kinds), (leaf.traits, traits)):
+                for term, count in zip(terms, counts, strict=True):
+                    keyword = term + leaf.head
+                    expected = tuple(sorted({term, leaf.head}))
+                    if count and tokeniser.terms(keyword, True) == tokeniser.terms(keyword) == expected:
+                        combinations.append((keyword, f"{vocabulary.TERMS[term]} {vocabulary.TERMS[leaf.head]}",
+                                             count))
+
+        def hottest(entry: tuple[str, str, int]) -> tuple[int, str]:
+            return -entry[2], entry[0]
+
+        combinations.sort(key=hottest)
+        return sorted(heads + combinations[:max(0, limit - len(heads))], key=hottest)
+
     # --- images -----------------------------------------------------------
 
     def image_jpeg(self, offer_id: int, image_no: int = 0) -> bytes:
@@ -268,3 +394,8 @@ class Catalogue:
     def _render(self, index: int, image_no: int) -> bytes:
         hue = (self.layout.block_of(index).position * _HUE_STEP) % 1.0
         return self.visual_codes.render(index, image_no, hue)
+
+
+def _epochs(from_epoch: int, to_epoch: int) -> None:
+    if not 0 <= from_epoch <= to_epoch:
+        raise ValueError(f"epochs {from_epoch} to {to_epoch}: give 0 <= from <= to")

@@ -21,7 +21,7 @@ from .server import RunningSandbox, start_sandbox
 
 #: Flag -> SandboxConfig field.
 _FLAGS = {
-    "seed": int, "offers": int, "qps": float, "budget": int, "search_cap": int, "epoch": int,
+    "seed": int, "offers": int, "qps": float, "budget": int, "search_cap": int, "epoch": int, "drift_share": float,
     "detail_batch_max": int, "image_host": str, "video_host": str, "app_key": str, "app_secret": str,
     "access_token": str, "refresh_token": str,
 }

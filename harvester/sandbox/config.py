@@ -174,6 +174,17 @@ def _choice(*choices: str) -> Callable[[Any], str]:
 
 #: ``soldOut`` of queryProductDetail: total sales or the last 30 days' (the page does not say which).
 SOLD_OUT_SALES = ("totalSales", "sales30")
+#: How ``category.translation.getById`` wraps its answer: as the page's table (``result{success, code, message,
+#: result}``) or as the page's own sample (``success``, ``code``, ``message`` beside ``result``, the category,
+#: whose ``leaf`` is a Boolean and ``parentCateId`` a number). The page contradicts itself.
+TRANSLATION_SHAPES = ("table", "sample")
+
+
+def _share(value: Any) -> float:
+    share = float(value)
+    if not 0.0 <= share <= 1.0:
+        raise ValueError("must be a share between 0 and 1")
+    return share
 
 
 @dataclass(frozen=True)
@@ -181,8 +192,19 @@ class SandboxConfig:
     #: Catalogue seed and size (fixed for the life of a sandbox).
     seed: int = 1688
     offers: int = 1_000_000
-    #: Drift epoch the product APIs answer from (0 = as generated).
+    #: Drift epoch the product APIs answer from (0 = as generated); epoch e is the catalogue's day e.
     epoch: int = 0
+    #: Share of offers a seller edits (or that go) on the way into each epoch. Fixed for the life of a
+    #: sandbox: it decides the history of every epoch (epoch 0 is the same whatever the share).
+    drift_share: float = 0.05
+    #: Share of offers whose search items carry only the eight fields of the relayed real item (no
+    #: ``modifyDate``, categories, seller data...), as a share of offers (drawn per offer, so always the same ones).
+    sparse_listing_share: float = 0.08
+    #: Hot keywords ``product.search.topKeyword`` lists at most per category (never fewer than the category's
+    #: leaf categories: each leaf's own term is always listed, so searching the list covers the category).
+    top_keyword_limit: int = 20
+    #: ``category.translation.getById``'s envelope: ``table`` or ``sample`` (:data:`TRANSLATION_SHAPES`).
+    category_translation_shape: str = "table"
     #: Results a search pages through; pages past it come back empty.
     search_cap: int = 2000
     #: ``totalRecords`` says the cap (not the true number) when more match, as a relayed real answer did;
@@ -239,7 +261,7 @@ class SandboxConfig:
     faults: FaultConfig = field(default_factory=FaultConfig)
 
     #: Fields that identify the catalogue or the app: set at start, never changed at run time.
-    FIXED = ("seed", "offers", "app_key", "app_secret", "access_token", "refresh_token")
+    FIXED = ("seed", "offers", "drift_share", "app_key", "app_secret", "access_token", "refresh_token")
     CREDENTIALS = ("app_key", "app_secret", "access_token", "refresh_token")
 
     def __post_init__(self) -> None:
@@ -256,8 +278,13 @@ class SandboxConfig:
             raise ConfigError(f"sold_out_sales must be one of {', '.join(SOLD_OUT_SALES)}")
         if not 400 <= self.api_qos_status <= 599:
             raise ConfigError("api_qos_status must be an HTTP error status (400-599)")
+        if self.category_translation_shape not in TRANSLATION_SHAPES:
+            raise ConfigError(f"category_translation_shape must be one of {', '.join(TRANSLATION_SHAPES)}")
+        for name in ("drift_share", "sparse_listing_share"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ConfigError(f"{name} must be a share between 0 and 1")
         positive = ("offers", "search_cap", "max_page_size", "detail_batch_max", "access_token_lifetime",
-                    "refresh_token_lifetime", "code_lifetime", "upload_max_bytes")
+                    "refresh_token_lifetime", "code_lifetime", "upload_max_bytes", "top_keyword_limit")
         for name in positive:
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be at least 1")
@@ -268,7 +295,9 @@ class SandboxConfig:
     @classmethod
     def converters(cls) -> dict[str, Callable[[Any], Any]]:
         return {
-            "seed": int, "offers": int, "epoch": int, "search_cap": int, "report_capped_total": _bool,
+            "seed": int, "offers": int, "epoch": int, "drift_share": _share, "sparse_listing_share": _share,
+            "top_keyword_limit": int, "category_translation_shape": _choice(*TRANSLATION_SHAPES),
+            "search_cap": int, "report_capped_total": _bool,
             "max_page_size": int, "sale_filter_inclusive": _bool, "detail_batch_max": int, "listed_offers": _ints,
             "sold_out_sales": _choice(*SOLD_OUT_SALES), "qps": float, "api_qps": _rates, "api_qos_status": int,
             "budget": int, "retry_after": _bool, "acl_deny": _names, "hold": _names, "hold_after": int,

@@ -60,6 +60,10 @@ class OfferFacts:
             "ai_accuracy_percent": 60 + block.position * 7 % 36,
         }
 
+    def trade(self, index: int, sales_7d: int, month_sold: int) -> TradeStats:
+        """``productTradeInfo`` for other sales figures (drift moves sales every epoch), from the same draws."""
+        return _trade(Draws(self._draws, index, 1), sales_7d, month_sold)
+
     def offer(self, index: int, listing: Listing, seller: Seller, images: Sequence[str], white: str | None,
               attributes: Sequence[Attribute], traits: Sequence[str], translated: bool, mixes: bool,
               subject_en: str) -> dict[str, Any]:
@@ -67,15 +71,7 @@ class OfferFacts:
         draws = Draws(self._draws, index, 1)
         member = seller.member_id
         sold = listing.month_sold
-        # Paying buyers are at most the units sold; the 30 days include the last 7.
-        carts_7d = listing.sales_7d * draws.between(100, 400) // 100 + draws.below(5)
-        buyers_7d = listing.sales_7d * draws.between(30, 90) // 100
-        trade = TradeStats(
-            add_cart_7d=carts_7d,
-            pay_buyers_7d=buyers_7d,
-            add_cart_30d=max(carts_7d, sold * draws.between(100, 400) // 100 + draws.below(20)),
-            pay_buyers_30d=max(buyers_7d, sold * draws.between(30, 90) // 100),
-        )
+        trade = _trade(draws, listing.sales_7d, sold)
         if sold:
             rates = ServiceRates(
                 perfect_fulfillment_30d=_fraction(draws, 8500, 10000),
@@ -136,6 +132,21 @@ class OfferFacts:
             "main_video_path": self._video_paths.path(index, MAIN, member) if draws.chance(0.4) else None,
             "detail_video_path": self._video_paths.path(index, DETAIL, member) if draws.chance(0.2) else None,
         }
+
+
+def _trade(draws: Draws, sales_7d: int, sold: int) -> TradeStats:
+    """Shopping-cart additions and paying buyers: paying buyers are at most the units sold; 30 days hold the last 7.
+
+    The first draws of an offer's stream: :meth:`OfferFacts.trade` replays them for other sales figures.
+    """
+    carts_7d = sales_7d * draws.between(100, 400) // 100 + draws.below(5)
+    buyers_7d = sales_7d * draws.between(30, 90) // 100
+    return TradeStats(
+        add_cart_7d=carts_7d,
+        pay_buyers_7d=buyers_7d,
+        add_cart_30d=max(carts_7d, sold * draws.between(100, 400) // 100 + draws.below(20)),
+        pay_buyers_30d=max(buyers_7d, sold * draws.between(30, 90) // 100),
+    )
 
 
 def _description_trans(subject_en: str, images: Sequence[str]) -> str:

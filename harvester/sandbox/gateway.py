@@ -16,11 +16,14 @@ Checks run in this order for ``/openapi/{protocol}/{version}/{namespace}/{api}/{
    param2 APIs), then the API's own when ``api_qps`` names it
    (``gw.QosApiFrequencyLimit``, status ``api_qos_status``, UNCONFIRMED, 400 by
    default); a call refused by either occupies neither window;
-6. product APIs: an access token, HTTP 401 ``{"error_code": "401",
-   "error_message", "request_id"}``: "Request need user authenticated" when
-   none is sent, "Request need user authorized" when the one sent is unknown
-   or expired (PROTOCOL.md section 4); then the call budget
-   (``gw.NoUsageLeftError``). Calls refused before this point cost nothing.
+6. product APIs that need user authorisation (all but ``alibaba.category.get``
+   and ``product.search.topKeyword``, whose pages say "No user authorization":
+   a token sent to those is not looked at): an access token, HTTP 401
+   ``{"error_code": "401", "error_message", "request_id"}``: "Request need
+   user authenticated" when none is sent, "Request need user authorized"
+   when the one sent is unknown or expired (PROTOCOL.md section 4); then the
+   call budget (``gw.NoUsageLeftError``). Calls refused before this point
+   cost nothing.
 
 OAuth (PROTOCOL.md section 3) is served here too: ``GET /oauth/authorize``
 approves at once and redirects with a single-use code; ``getToken`` and
@@ -48,6 +51,7 @@ from urllib.parse import urlencode, urlsplit
 
 from harvester.open1688 import endpoints, signing
 
+from . import sales
 from .business import ProductApis
 from .catalogue import Catalogue
 from .config import ConfigError, SandboxConfig
@@ -72,9 +76,10 @@ class Gateway:
                  clock: Callable[[], float] = time.time):
         config = config.with_credentials()
         if catalogue is None:
-            catalogue = Catalogue(config.seed, config.offers)
-        elif (catalogue.seed, catalogue.size) != (config.seed, config.offers):
-            raise ConfigError("the catalogue given does not match the config's seed and offers")
+            catalogue = Catalogue(config.seed, config.offers, config.drift_share)
+        elif (catalogue.seed, catalogue.size, catalogue.drift_share) != (config.seed, config.offers,
+                                                                          config.drift_share):
+            raise ConfigError("the catalogue given does not match the config's seed, offers and drift_share")
         self.catalogue = catalogue
         self.clock = clock
         self.counters = Counters(catalogue.size)
@@ -157,6 +162,7 @@ class Gateway:
         return {
             **self.counters.snapshot(),
             "epoch": self.config.epoch,
+            "today": sales.today(self.config.epoch).isoformat(),
             "budget_used": self.budget.used,
             "budget_left": self.budget.left,
             "product_calls": self._product_calls,
@@ -257,7 +263,7 @@ class Gateway:
             stamp = datetime.fromtimestamp(now, CHINA)
             return json_answer(stamp.strftime("%Y%m%d%H%M%S") + f"{stamp.microsecond // 1000:03d}+0800")
         token = params.get(signing.ACCESS_TOKEN_PARAM, "")
-        if not self.tokens.access_valid(token, now):
+        if endpoint.needs_token and not self.tokens.access_valid(token, now):
             self.counters.call(api, "401", now)
             message = AUTHORIZE_MESSAGE if token else AUTH_MESSAGE
             return json_answer({"error_code": "401", "error_message": message, "request_id": self._request_id()},

@@ -188,6 +188,12 @@ class ListingFacts:
         # older than a month sold 30-93% of a month's sales in each earlier month.
         sales_7d = month_sold * (10 + ((h >> 153) & 0x1F)) // 100
         sales_14d = sales_7d + (month_sold - sales_7d) * (40 + ((h >> 158) & 0x1F)) // 100
+        # An offer younger than 14 (7) days sold its whole month in its last 14 (7) days: it had no earlier day
+        # (so that a day-by-day series can add up to these figures; see :mod:`sales`).
+        if create_days < 14:
+            sales_14d = month_sold
+            if create_days < 7:
+                sales_7d = month_sold
         total_sales = month_sold + month_sold * (create_days // 30) * (30 + ((h >> 163) & 0x3F)) // 100
         return (
             kind,

@@ -47,9 +47,14 @@ class OfferNoise:
     empty_zero_rates: bool
 
 
+#: Offers whose search items carry only the relayed real item's eight fields, by default.
+SPARSE_LISTING_SHARE = 0.08
+
+
 class Noise:
-    def __init__(self, seed: int):
+    def __init__(self, seed: int, sparse_listing_share: float = SPARSE_LISTING_SHARE):
         self._hasher = Hasher(seed, "noise")
+        self.sparse_listing_share = sparse_listing_share
 
     def for_offer(self, offer_id: int, sku_count: int) -> OfferNoise:
         draws = Draws(self._hasher, offer_id)
@@ -66,7 +71,7 @@ class Noise:
             no_tags=draws.chance(0.15),
             omit_nulls=draws.chance(0.3),
             bare_integers=draws.chance(0.2),
-            sparse_listing=draws.chance(0.08),
+            sparse_listing=draws.chance(self.sparse_listing_share),
             empty_zero_rates=draws.chance(0.5),
         )
 

@@ -20,7 +20,7 @@ from .facts import OfferFacts
 from .images import IMAGE_HOST, SKU_IMAGE_BASE, SKU_TRANS_BASE, WHITE_IMAGE, ImagePaths
 from .layout import Block, Layout
 from .listing import PRICE_UNITS, SHIP_24H, SHIP_48H, Listing, ListingFacts, title, units_to_decimal
-from .records import Attribute, Offer, Package, PriceTier, Seller, Shipping, Sku, SpecValue
+from .records import Attribute, Offer, Package, PriceTier, Seller, Shipping, Sku, SpecValue, TradeStats
 from .scramble import Draws, Feistel, Hasher
 from .sellers import SellerDirectory
 from .videos import VideoPaths
@@ -189,6 +189,13 @@ class OfferBuilder:
         self._offer_id = offer_id
         self._draws = Hasher(seed, "offer")
         self.skus = SkuFactory(seed, image_paths)
+
+    def listing(self, index: int) -> Listing:
+        return self._listings.listing(index, self.layout.block_of(index))
+
+    def trade(self, index: int, sales_7d: int, month_sold: int) -> TradeStats:
+        """The offer's ``productTradeInfo`` for other sales figures than its listing's (sales move with drift)."""
+        return self._facts.trade(index, sales_7d, month_sold)
 
     def spec_grid(self, index: int, block: Block) -> tuple[Grid, list[int]]:
         """The spec attributes an offer uses, the value positions it offers for each, and which combos exist."""

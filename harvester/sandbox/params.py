@@ -22,6 +22,8 @@ from . import facets
 from .search import FILTER_FLAGS, SALE_COLUMNS, SORT_COLUMNS, SaleRange
 
 INVALID_PARAMETER = "INVALID_PARAMETER"
+OFFER_NOT_FOUND = "OFFER_NOT_FOUND"
+NOT_FOUND_MESSAGE = "商品不存在"
 
 
 class BusinessError(Exception):

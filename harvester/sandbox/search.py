@@ -166,6 +166,7 @@ class SearchEngine:
         self._columns: LruCache[int, Columns] = LruCache(column_rows, weigh=lambda columns: len(columns.ids))
         self._facet_tables: dict[tuple[facets.Facet, int], bytes | None] = {}
         self._navigation: LruCache[SearchRequest, list[tuple[facets.Navigation, list[str]]]] = LruCache(256)
+        self._term_counts: dict[int, tuple[list[int], list[int]]] = {}
         self.tokeniser = Tokeniser()
         self._postings: dict[str, dict[int, tuple[str, int]]] = {}
         for block in layout.blocks:
@@ -201,6 +202,22 @@ class SearchEngine:
             if children:
                 result.append((navigation, [value for _number, value in children]))
         return self._navigation.put(request, result)
+
+    def term_counts(self, block: Block) -> tuple[list[int], list[int]]:
+        """How many offers of a block show each of its kinds and each of its traits (epoch-0 listings)."""
+        if block.position not in self._term_counts:
+            columns = self._block_columns(block)
+            leaf = block.leaf
+            kinds, traits = [0] * len(leaf.kinds), [0] * len(leaf.traits)
+            for kind in columns.kind:
+                if kind >= 0:
+                    kinds[kind] += 1
+            for mask in columns.traits:
+                for position in range(len(traits)):
+                    if mask >> position & 1:
+                        traits[position] += 1
+            self._term_counts[block.position] = (kinds, traits)
+        return self._term_counts[block.position]
 
     def _run(self, request: SearchRequest) -> array:
         leader = request.image_index

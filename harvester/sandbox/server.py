@@ -66,7 +66,7 @@ class _GatewayResource(Resource):
         body = request.content.read() if path.startswith(_RAW_BODY_PREFIXES) and request.content else b""
         method = request.method.decode("ascii")
         if path.startswith(admin.PREFIX):
-            return admin.handle(self._gateway, method, path, body)
+            return admin.handle(self._gateway, method, path, body, params)
         return self._gateway.handle(method, path, params, headers)
 
     def _answer_after_delay(self, request: Request, answer: Answer) -> None:

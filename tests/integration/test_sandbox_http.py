@@ -252,6 +252,10 @@ def test_admin_endpoints(client):
     assert admin.config(search_cap=100)["search_cap"] == 100
     assert number(result(client.search())["totalPage"]) == 3, "min(ceil(25000/50), 100 // 50 + 1)"
     assert admin.drift() == 1 and admin.drift(2) == 3 and admin.stats()["epoch"] == 3
+    log = admin.drift_log(keyword="算盘")
+    assert (log["from"], log["to"], log["offers"], log["scope"]) == (0, 3, 60, {"keyword": "算盘"})
+    assert all(event["epoch"] in (1, 2, 3) for event in log["events"])
+    assert admin.drift_log(2, 3, cursor=0, limit=10)["next_cursor"] == 10
     assert admin.credentials() == client.credentials
     assert admin.expire_tokens()["access_tokens"] >= 1
     bad = client.session.post(f"{client.base_url}/_sandbox/config", json={"offers": 5})

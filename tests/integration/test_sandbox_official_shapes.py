@@ -132,3 +132,118 @@ def test_product_list(client):
     assert "message" in answers[2] and answers[2]["message"].count("商品不存在") == 10
     refused = client.call(endpoints.PRODUCT_LIST, {"productIdList": []}).json()
     assert pages.problems(pages.PRODUCT_LIST, refused, required=("success", "message")) == []
+
+
+# --- the enrichment APIs ---------------------------------------------------------------------------------------
+
+ADDRESSES = (("330000", "330100", "330108"), ("440000", "440300", "440306"), ("110000", "110100", "110105"),
+             ("650000", "650100", "650102"))
+
+
+def some_offers(client: Client, count: int = 60) -> list[int]:
+    ids = [int(item["offerId"]) for keyword in KEYWORDS for item in
+           client.search(keyword, pageSize=20).json()["result"]["result"]["data"]]
+    return ids[:count]
+
+
+def test_freight_estimate(client):
+    answers = []
+    for number, offer_id in enumerate(some_offers(client)):
+        detail = client.call(endpoints.PRODUCT_DETAIL, {"offerDetailParam": {"offerId": offer_id,
+                                                                             "country": "en"}}).json()
+        skus = detail["result"]["result"]["productSkuInfos"]
+        models = [{"skuId": str(skus[0]["skuId"]), "number": 2}] if skus and number % 2 else []
+        province, city, district = ADDRESSES[number % len(ADDRESSES)]
+        answers.append(client.call(endpoints.FREIGHT_ESTIMATE, {"productFreightQueryParamsNew": {
+            "offerId": offer_id, "toProvinceCode": province, "toCityCode": city, "toCountryCode": district,
+            "totalNum": 2, "logisticsSkuNumModels": models}}).json())
+    sent = held_to_the_page(pages.FREIGHT, answers, required=(
+        "result.success", "result.code", "result.result.offerId", "result.result.freight",
+        "result.result.freePostage", "result.result.sizeValueType"))
+    assert never_sent(pages.FREIGHT, sent) == set()
+    refused = client.call(endpoints.FREIGHT_ESTIMATE, {"productFreightQueryParamsNew": {
+        "offerId": answers[0]["result"]["result"]["offerId"], "toProvinceCode": "999999", "toCityCode": "330100",
+        "toCountryCode": "330108", "totalNum": 1, "logisticsSkuNumModels": []}}).json()
+    assert pages.problems(pages.FREIGHT, refused, required=("result.success", "result.code", "result.message")) == []
+
+
+@pytest.mark.parametrize(("doc", "endpoint", "name"), [
+    (pages.SELL_TREND, endpoints.SELL_TREND, "tendQueryParam"),
+    (pages.PRICE_TREND, endpoints.PRICE_TREND, "trendQueryParam"),
+    (pages.REPURCHASE_TREND, endpoints.REPURCHASE_TREND, "trendQueryParam"),
+])
+def test_trends(client, doc, endpoint, name):
+    ids = some_offers(client, 12)
+    answers = [client.call(endpoint, {name: {"offerId": offer_id, "startDate": "20250615",
+                                             "endDate": "20250705"}}).json() for offer_id in ids]
+    sent = held_to_the_page(doc, answers, required=("result.success", "result.retCode", "result.result[].date"))
+    assert never_sent(doc, sent) == set()
+    assert {entry["value"] for answer in answers for entry in answer["result"]["result"][-5:]} == {""}, \
+        "no data after the sandbox's today"
+    refused = client.call(endpoint, {name: {"offerId": ids[0], "startDate": "20250101",
+                                            "endDate": "20250102"}}).json()
+    assert pages.problems(doc, refused, required=("result.success", "result.retCode", "result.retMsg")) == []
+
+
+def test_category_get(client):
+    answers = [client.call(endpoints.CATEGORY, {"categoryID": category_id}).json()
+               for category_id in (0, 7, 701, 200701001, 10166, 1016601, 300601001)]
+    sent = held_to_the_page(pages.CATEGORY, answers, required=("succes", "categoryInfo[].categoryID",
+                                                                 "categoryInfo[].isLeaf"))
+    assert never_sent(pages.CATEGORY, sent) == {
+        # Only errors carry these.
+        "errorCode", "errorMsg",
+        # "Not applicable on 1688", the page says.
+        "categoryInfo[].level", "categoryInfo[].childIDs",
+    }
+    refused = client.call(endpoints.CATEGORY, {"categoryID": 99}).json()
+    assert pages.problems(pages.CATEGORY, refused, required=("succes", "errorCode", "errorMsg")) == []
+
+
+def test_category_translation(client):
+    answers = [client.call(endpoints.CATEGORY_TRANSLATION, {"language": language, "categoryId": category_id}).json()
+               for category_id in (0, 7, 701, 200701001) for language in ("en", "ja")]
+    sent = held_to_the_page(pages.CATEGORY_TRANSLATION, answers, required=(
+        "result.success", "result.code", "result.result.categoryId", "result.result.translatedName"))
+    assert never_sent(pages.CATEGORY_TRANSLATION, sent) == set()
+    refused = client.call(endpoints.CATEGORY_TRANSLATION, {"language": "en", "categoryId": 99}).json()
+    assert pages.problems(pages.CATEGORY_TRANSLATION, refused, required=("result.code", "result.message")) == []
+
+
+def _shape(document: Any) -> dict[str, type]:
+    return {path: type(value) for path, value in pages.walk(document) if value is not None}
+
+
+def test_category_translation_shaped_as_the_pages_sample(client):
+    client.admin.config(category_translation_shape="sample")
+    sample = pages.load(pages.CATEGORY_TRANSLATION)["output_sample"]
+    answer = client.call(endpoints.CATEGORY_TRANSLATION, {"language": "ja", "categoryId": 1016601}).json()
+    assert set(answer) == set(sample) and set(answer["result"]) == set(sample["result"])
+    expected = _shape(sample)
+    assert {path: kind for path, kind in _shape(answer).items() if path in expected} == expected
+    leaf = client.call(endpoints.CATEGORY_TRANSLATION, {"language": "ja", "categoryId": 300601001}).json()
+    assert leaf["result"]["children"] is None
+    assert set(pages.problems(pages.CATEGORY_TRANSLATION, leaf)) == set(pages.load(pages.CATEGORY_TRANSLATION)[
+        "sample_contradicts_table"]), "it contradicts the table exactly as the page's sample does"
+
+
+def test_category_translation_by_keyword(client):
+    answers = [client.call(endpoints.CATEGORY_SEARCH, {"language": language, "cateName": text}).json()
+               for text, language in (("杯", "en"), ("cup", "ja"), ("玩具", "en"), ("帽子", "en"))]
+    sent = held_to_the_page(pages.CATEGORY_SEARCH, answers, required=("result.success", "result.code"))
+    assert never_sent(pages.CATEGORY_SEARCH, sent) == set()
+    refused = client.call(endpoints.CATEGORY_SEARCH, {"language": "en", "cateName": ""}).json()
+    assert pages.problems(pages.CATEGORY_SEARCH, refused, required=("result.code", "result.message")) == []
+
+
+def test_top_keywords(client):
+    answers = [client.call(endpoints.TOP_KEYWORDS, {"topSeKeywordParam": {
+        "country": "en", "sourceId": str(category_id), "hotKeywordType": "cate"}}).json()
+        for category_id in (1501, 500301004, 127)]
+    sent = held_to_the_page(pages.TOP_KEYWORDS, answers, required=("result.success", "result.result[].seKeyword"))
+    assert never_sent(pages.TOP_KEYWORDS, sent) == set()
+    assert all(answer["result"]["success"] == "true" for answer in answers), "typed String on the page"
+    refused = client.call(endpoints.TOP_KEYWORDS, {"topSeKeywordParam": {
+        "country": "en", "sourceId": "127", "hotKeywordType": "offer"}}).json()
+    assert refused["result"]["success"] == "false"
+    assert pages.problems(pages.TOP_KEYWORDS, refused, required=("result.code", "result.message")) == []

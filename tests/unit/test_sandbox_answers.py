@@ -11,6 +11,8 @@ from harvester.sandbox.answers import Renderer
 from harvester.sandbox.detail import RATES
 from harvester.sandbox.noise import price_text
 
+from . import sandbox_calls
+
 HOST = "https://cbu01.alicdn.com"
 VIDEO_HOST = "https://cloud.video.taobao.com"
 SAMPLE = range(11, 1_000_000, 2_503)
@@ -307,3 +309,10 @@ def test_sold_out_counts_what_the_setting_says(sandbox_catalogue):
 ])
 def test_price_text_never_uses_exponents(price, text):
     assert price_text(price) == text
+
+
+@pytest.mark.parametrize(("share", "sparse"), [(0.0, 0), (0.08, 6), (1.0, 50)])
+def test_the_share_of_sparse_items_is_a_setting(sandbox_catalogue, share, sparse):
+    gateway = sandbox_calls.make_gateway(sandbox_catalogue, sparse_listing_share=share)
+    data = sandbox_calls.business(sandbox_calls.search(gateway, "茶具"))["result"]["data"]
+    assert sum(len(item) == 8 and "modifyDate" not in item for item in data) == sparse

@@ -74,9 +74,11 @@ def test_command_line_flags_over_a_base():
     parser = argparse.ArgumentParser()
     cli.add_arguments(parser)
     arguments = parser.parse_args(["--port", "0", "--qps", "4", "--search-cap", "300", "--faults",
-                                   '{"html_error": 0.2}', "--app-key", "42", "--config", '{"budget": 9}'])
+                                   '{"html_error": 0.2}', "--app-key", "42", "--config", '{"budget": 9}',
+                                   "--drift-share", "0.2"])
     config = cli.config_from_arguments(arguments, SandboxConfig(seed=5, budget=1, epoch=2))
     assert (config.seed, config.qps, config.search_cap, config.budget, config.epoch) == (5, 4.0, 300, 9, 2)
+    assert config.drift_share == 0.2
     assert config.faults.html_error == 0.2 and config.app_key == "42"
     assert arguments.port == 0 and not arguments.json
 
@@ -99,7 +101,23 @@ def test_the_pages_unconfirmed_choices_are_settings():
     assert SandboxConfig.from_dict(config.to_dict()) == config, "what the admin API shows, it takes back"
 
 
+def test_drift_and_enrichment_fields():
+    config = SandboxConfig.from_settings({
+        "OPEN1688_SANDBOX_DRIFT_SHARE": "0.01", "OPEN1688_SANDBOX_SPARSE_LISTING_SHARE": "0",
+        "OPEN1688_SANDBOX_TOP_KEYWORD_LIMIT": "5", "OPEN1688_SANDBOX_CATEGORY_TRANSLATION_SHAPE": "sample",
+    })
+    assert (config.drift_share, config.sparse_listing_share, config.top_keyword_limit,
+            config.category_translation_shape) == (0.01, 0.0, 5, "sample")
+    with pytest.raises(ConfigError, match="drift_share cannot change"):
+        config.with_changes({"drift_share": 0.2})
+    assert config.with_changes({"sparse_listing_share": 0.5}).sparse_listing_share == 0.5
+
+
 @pytest.mark.parametrize(("values", "field"), [
+    ({"drift_share": 1.5}, "drift_share"),
+    ({"sparse_listing_share": -0.1}, "sparse_listing_share"),
+    ({"top_keyword_limit": 0}, "top_keyword_limit"),
+    ({"category_translation_shape": "json"}, "category_translation_shape"),
     ({"sold_out_sales": "sales7"}, "sold_out_sales"),
     ({"api_qps": {"x": 0}}, "api_qps"),
     ({"api_qps": "[1]"}, "api_qps"),
