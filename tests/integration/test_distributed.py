@@ -123,7 +123,7 @@ class Workers:
 
     def hold_details(self) -> None:
         """From now on the sandbox holds the detail calls unanswered (see the module's docstring)."""
-        self.sandbox.admin.config(hold=["batch_detail"])
+        self.sandbox.admin.config(hold=["product_detail"])
 
     def release_once_every_worker_holds_details(self) -> None:
         """Wait until each worker holds a detail call at the sandbox, then let the sandbox answer them all."""

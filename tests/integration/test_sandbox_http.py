@@ -279,11 +279,12 @@ def test_slow_and_stalled_answers(client):
 
 def test_held_calls_wait_unhandled_until_released(client):
     admin = client.admin
-    ids = [item["offerId"] for item in result(client.search(keyword="茶具", pageSize=3))["data"]]
-    admin.config(hold=["batch_detail"])
+    offer_id = int(result(client.search(keyword="茶具", pageSize=1))["data"][0]["offerId"])
+    admin.config(hold=["product_detail"])
     with ThreadPoolExecutor(max_workers=2) as pool:
-        held = pool.submit(client.call, endpoints.BATCH_DETAIL, {"productIdList": ids})
-        wait_until(lambda: admin.stats()["held_now"] == 1, "the sandbox holds the batch call")
+        held = pool.submit(client.call, endpoints.PRODUCT_DETAIL, {"offerDetailParam": {"offerId": offer_id,
+                                                                                         "country": "en"}})
+        wait_until(lambda: admin.stats()["held_now"] == 1, "the sandbox holds the detail call")
         assert client.search(keyword="茶具").status_code == 200, "other APIs are answered meanwhile"
         stats = admin.stats()
         assert stats["calls_by_api"] == {"product.search.keywordQuery": 2}, "a held call is not handled yet"
@@ -291,16 +292,16 @@ def test_held_calls_wait_unhandled_until_released(client):
         admin.config(hold=[])
         answer = held.result(timeout=PATIENCE)
     assert answer.status_code == 200
-    assert [item["productID"] for item in answer.json()["productList"]] == ids
+    assert int(answer.json()["result"]["result"]["offerId"]) == offer_id
     stats = admin.stats()
-    assert (stats["held_now"], stats["detail_served_total"]) == (0, 3)
+    assert (stats["held_now"], stats["detail_served_total"]) == (0, 1)
 
 
 def test_a_held_call_whose_client_left_is_never_handled(client):
     admin = client.admin
     admin.config(hold=["alibaba.cross.productList"])
     with pytest.raises(requests.exceptions.ReadTimeout):  # held until released: the client gives up first
-        client.call(endpoints.BATCH_DETAIL, {"productIdList": [1]}, timeout=0.5)
+        client.call(endpoints.PRODUCT_LIST, {"productIdList": [1]}, timeout=0.5)
     wait_until(lambda: admin.stats()["held_now"] == 0, "the sandbox notices the client left")
     admin.config(hold=[])
     assert admin.stats()["calls_total"] == 0

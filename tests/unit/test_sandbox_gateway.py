@@ -150,10 +150,10 @@ def test_fractional_qps(sandbox_catalogue, clock):
 
 
 def test_hold_names_apis_and_starts_after_a_number_of_calls(sandbox_catalogue, clock):
-    gateway = make_gateway(sandbox_catalogue, clock, hold=["batch_detail", "product.search.keywordQuery"],
+    gateway = make_gateway(sandbox_catalogue, clock, hold=["product_list", "product.search.keywordQuery"],
                            hold_after=2)
     search_path = "/openapi/" + endpoints.KEYWORD_SEARCH.url_path(APP_KEY)
-    batch_path = "/openapi/" + endpoints.BATCH_DETAIL.url_path(APP_KEY)
+    batch_path = "/openapi/" + endpoints.PRODUCT_LIST.url_path(APP_KEY)
     detail_path = "/openapi/" + endpoints.PRODUCT_DETAIL.url_path(APP_KEY)
     assert not gateway.holds(search_path) and not gateway.holds(batch_path), "not before 2 calls"
     assert search(gateway).status == search(gateway).status == 200
