@@ -44,9 +44,9 @@ def test_off_unless_asked_for():
 def test_changed_offers_carry_their_changes(pipeline):
     changed = pipeline.process_item(_product(1, "12.5", at=NOW))
     assert changed.changes == [
-        Change(1, "price_min", "10", "12.5", BEFORE, NOW, None, NEW, OLD),
-        Change(1, "price_max", "10", "12.5", BEFORE, NOW, None, NEW, OLD),
-        Change(1, "price", "10", "12.5", BEFORE, NOW, 10, NEW, OLD),
+        Change(1, "price_min", "10", "12.5", BEFORE, NOW, None, NEW, OLD, "detail"),
+        Change(1, "price_max", "10", "12.5", BEFORE, NOW, None, NEW, OLD, "detail"),
+        Change(1, "price", "10", "12.5", BEFORE, NOW, 10, NEW, OLD, "detail"),
     ]
     assert pipeline.process_item(_product(2, "20", at=NOW)).changes == []
     new = pipeline.process_item(_product(4, "1", at=NOW))
@@ -59,7 +59,7 @@ def test_changed_offers_carry_their_changes(pipeline):
 
 def test_an_offer_gone_since_is_a_change_and_an_unknown_one_is_not(pipeline):
     gone = pipeline.process_item(MissingOffer(3, "OFFER_NOT_FOUND: 商品不存在", NOW))
-    assert gone.changes == [Change(3, "offer", "listed", "missing", BEFORE, NOW, None, NEW, OLD)]
+    assert gone.changes == [Change(3, "offer", "listed", "missing", BEFORE, NOW, None, NEW, OLD, "detail")]
     assert pipeline.process_item(MissingOffer(99, "gone", NOW)).changes == []
     assert pipeline.crawler.stats.get_value("harvester/changes/gone") == 1
 

@@ -8,7 +8,7 @@ import pyarrow as pa
 import pytest
 
 from harvester.dataset.tables import TABLE_OF
-from harvester.items import MissingOffer, Product
+from harvester.items import Listing, MissingOffer, Product
 from harvester.schema import ADDED_IN, MONEY, SCHEMA_VERSION, TABLES, reader_schema, schema_for, schema_version
 
 STRING, INT64 = pa.string(), pa.int64()
@@ -125,5 +125,5 @@ def test_reader_schema_adds_the_partition_column():
 @pytest.mark.parametrize(("item_class", "table"), sorted(TABLE_OF.items(), key=lambda kv: kv[1]))
 def test_items_carry_exactly_their_table_columns(item_class, table):
     names = {f.name for f in fields(item_class)}
-    riding_along = {Product: {"skus", "seller", "changes"}, MissingOffer: {"changes"}}
+    riding_along = {Product: {"skus", "seller", "changes"}, MissingOffer: {"changes"}, Listing: {"changes"}}
     assert names == set(TABLES[table].names) | riding_along.get(item_class, set())

@@ -51,7 +51,7 @@ def picture(tmp_path):
         (ImageSpider, {"image": "/no/such.jpg"}, "-a image=/no/such.jpg: no such file"),
         (ImageSpider, {"image": "http://h/a.jpg", "crop": "1,2,3"}, "crop='1,2,3': give x,y,width,height"),
         (ImageSpider, {"image": "http://h/a.jpg", "crop": "0,0,0,9"}, "crop='0,0,0,9': x and y must be >= 0"),
-        (MonitorSpider, {"ids": "1"}, "unknown argument -a ids=...: the monitor spider accepts ids_file"),
+        (MonitorSpider, {"ids": "1"}, "unknown argument -a ids=...: the monitor spider accepts details, dry_run, ids_file"),
         (MonitorSpider, {"ids_file": "/no/such/file"}, "-a ids_file=/no/such/file: no such file"),
     ],
 )
