@@ -185,6 +185,14 @@ class Client:
         """
         return self._search(endpoints.KEYWORD_SEARCH, _query(filters, keyword=keyword), page, page_size)
 
+    def navigation(self, keyword: str, language: str = "en_US", region: str = "US", currency: str = "USD"
+                   ) -> list[dict[str, Any]]:
+        """The search-navigation facets of a keyword (``product.search.keywordSNQuery``): groups of ``{id, name,
+        translateName, children}``; a child's id narrows a keyword search (``sn_id``)."""
+        params = {"keyword": keyword, "language": language, "region": region, "currency": currency}
+        data = self._call(endpoints.KEYWORD_NAVIGATION, {"snParams": params}).data
+        return data if isinstance(data, list) else []
+
     def search_all(self, keyword: str, page_size: int = 50, cap: int = 2000, **filters: Any
                    ) -> Iterator[dict[str, Any]]:
         """Every item the gateway pages through for one query, page after page, up to its cap.

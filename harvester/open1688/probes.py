@@ -65,6 +65,9 @@ def probe(client: Client) -> Iterator[Probe]:
     """
     outcome, page = _try(lambda: client.keyword_search(PROBE_KEYWORD, page_size=1))
     yield Probe(endpoints.KEYWORD_SEARCH, outcome)
+    # The search navigation cuts the queries no partition can bring under the search cap.
+    outcome, _ = _try(lambda: client.navigation(PROBE_KEYWORD))
+    yield Probe(endpoints.KEYWORD_NAVIGATION, outcome)
     items = (page or {}).get("data") or [{}]
     offer_id = items[0].get("offerId") or _STAND_IN_OFFER_ID
 

@@ -77,13 +77,13 @@ def test_interactive_auth_saves_the_tokens_0600_and_probes_every_api(sandbox, tm
 
 
 def test_an_api_the_app_may_not_call_is_named(sandbox, tmp_path, token_path):
-    sandbox.admin.config(acl_deny=["alibaba.cross.productList", "product.image.upload"])
+    sandbox.admin.config(acl_deny=["product.search.keywordSNQuery", "product.image.upload"])
     done = auth(env_for(sandbox, tmp_path), token_path, "--code", approve(sandbox))
     assert done.returncode == 0, done.stderr
-    assert "  DENIED  com.alibaba.product:alibaba.cross.productList-1  (gw.APIACLDecline)" in done.stdout
+    assert "  DENIED  com.alibaba.fenxiao.crossborder:product.search.keywordSNQuery-1  (gw.APIACLDecline)" in done.stdout
     assert "  DENIED  com.alibaba.fenxiao.crossborder:product.image.upload-1  (gw.APIACLDecline)" in done.stdout
     assert "  ok      com.alibaba.fenxiao.crossborder:product.search.imageQuery-1" in done.stdout
-    assert ("Not granted: com.alibaba.product:alibaba.cross.productList-1, "
+    assert ("Not granted: com.alibaba.fenxiao.crossborder:product.search.keywordSNQuery-1, "
             "com.alibaba.fenxiao.crossborder:product.image.upload-1. Request them for app key") in done.stdout
 
 
