@@ -34,7 +34,7 @@ EXPECTED = {
         ("<APP_SECRET>", "request.body"), ("<ACCESS_TOKEN>", "request.body"), ("<REFRESH_TOKEN>", "request.body")},
     "test_client_keyword_search": _SIGNED,
     "test_client_search_all_pages_through": _SIGNED,
-    "test_client_batch_detail_with_a_missing_id": _SIGNED,
+    "test_client_product_details_with_a_missing_id": _SIGNED,
     "test_client_image_upload_and_search": _SIGNED,
     "test_client_gateway_error_names_the_api": _SIGNED,
     "test_client_refreshes_a_rejected_token_and_replays": _SIGNED | {
