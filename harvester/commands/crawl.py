@@ -1,6 +1,7 @@
 """`scrapy crawl`, with arguments checked before any call and an exit status that says how it ended.
 
-Spider arguments are checked in ``process_options``, before Scrapy builds
+Settings that guard spending or data (``harvester.checks.guards``) and
+spider arguments are checked in ``process_options``, before Scrapy builds
 the crawler process (and prints its start-up banner), so a typo is answered
 by one line and exit status 2. ``--distributed`` (``HARVEST_DISTRIBUTED``)
 makes the crawl one worker of a distributed crawl (docs/distributed.md); a
@@ -19,8 +20,8 @@ from scrapy.settings import BaseSettings
 from scrapy.spiderloader import get_spider_loader
 from scrapy.utils.misc import load_object
 
-from ..checks import doctor
-from ..crawl import exitcodes
+from ..checks import doctor, guards
+from ..crawl import exitcodes, jobdir
 from ..crawl import stats as keys
 from ..crawl.allocator import fix_mmap_threshold
 from ..distributed import connection
@@ -53,6 +54,12 @@ class Command(ScrapyCrawlCommand):
         if len(args) != 1:
             raise UsageError("give exactly one spider: scrapy crawl keyword -a keywords=保温杯", print_help=False)
         assert self.settings is not None
+        try:
+            guards.check(self.settings)
+            if self.settings.get("JOBDIR"):
+                jobdir.claim(self.settings["JOBDIR"])
+        except HarvestError as error:
+            self._refuse(str(error))
         try:
             spidercls = get_spider_loader(self.settings).load(args[0])
         except KeyError:

@@ -8,12 +8,21 @@ is reported with its number instead of stopping the crawl.
 from __future__ import annotations
 
 import os
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from ..exceptions import ArgumentError
 
 MAX_LINE_BYTES = 4096
+#: Unicode categories that break a value over lines or hide in it: controls (``\n``, ``\t``, NUL) and the line and
+#: paragraph separators. Spaces of every kind (an ideographic space in pasted Chinese text) are fine.
+_BREAKING = frozenset(("Cc", "Zl", "Zp"))
+
+
+def has_control_characters(text: str) -> bool:
+    """Whether ``text`` holds a line break or another control character (not meant to be part of a value)."""
+    return not text.isprintable() and any(unicodedata.category(char) in _BREAKING for char in text)
 
 
 @dataclass(frozen=True)
@@ -53,7 +62,7 @@ def stream_lines(path: str, *, max_bytes: int = MAX_LINE_BYTES) -> Iterator[tupl
                 continue
             if not text:
                 continue
-            if not text.isprintable():
+            if has_control_characters(text):
                 yield BadLine(number, "holds control characters")
                 continue
             yield number, text

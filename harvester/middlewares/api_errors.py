@@ -20,6 +20,7 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.utils.python import global_object_name
 
+from ..checks import guards
 from ..crawl import stats as keys
 from ..crawl import stop
 from ..exceptions import ConfigurationError
@@ -62,11 +63,11 @@ class ApiErrorsMiddleware:
         return cls(
             crawler,
             GatewayAccess.from_crawler(crawler),
-            retry_times=settings.getint("OPEN1688_RETRY_TIMES"),
-            backoff=settings.getfloat("OPEN1688_RETRY_BACKOFF"),
-            backoff_max=settings.getfloat("OPEN1688_RETRY_BACKOFF_MAX"),
-            throttle_times=settings.getint("OPEN1688_THROTTLE_RETRY_TIMES"),
-            isp_retry_times=settings.getint("OPEN1688_ISP_RETRY_TIMES"),
+            retry_times=guards.value(settings, "OPEN1688_RETRY_TIMES"),
+            backoff=guards.value(settings, "OPEN1688_RETRY_BACKOFF"),
+            backoff_max=guards.value(settings, "OPEN1688_RETRY_BACKOFF_MAX"),
+            throttle_times=guards.value(settings, "OPEN1688_THROTTLE_RETRY_TIMES"),
+            isp_retry_times=guards.value(settings, "OPEN1688_ISP_RETRY_TIMES"),
         )
 
     # --- answers ------------------------------------------------------------

@@ -33,9 +33,10 @@ from typing import TYPE_CHECKING
 
 from scrapy import Request
 from scrapy import signals as scrapy_signals
-from scrapy.exceptions import IgnoreRequest, NotConfigured
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 
+from ..checks import guards
 from ..crawl import stats as keys
 from ..crawl import stop
 from ..distributed import connection
@@ -75,15 +76,12 @@ class QuotaMiddleware:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         settings = crawler.settings
-        qps = settings.getfloat("OPEN1688_QPS")
-        daily = settings.getint("OPEN1688_DAILY_CALL_BUDGET")
-        if qps < 0 or daily < 0:
-            raise NotConfigured("OPEN1688_QPS and OPEN1688_DAILY_CALL_BUDGET must not be negative")
-        headroom = settings.getfloat("OPEN1688_QPS_HEADROOM")
-        if not 0 <= headroom < 1:
-            raise NotConfigured("OPEN1688_QPS_HEADROOM must be a share between 0 and 1")
+        # Read through the guards: a bad value is a ConfigurationError, never this middleware switched off.
+        qps = guards.value(settings, "OPEN1688_QPS")
+        daily = guards.value(settings, "OPEN1688_DAILY_CALL_BUDGET")
+        headroom = guards.value(settings, "OPEN1688_QPS_HEADROOM")
         pace = qps * (1 - headroom)
-        burst = settings.getint("OPEN1688_QPS_BURST")
+        burst = guards.value(settings, "OPEN1688_QPS_BURST")
         if settings.getbool("HARVEST_DISTRIBUTED"):
             pacer, budget = cls._shared(crawler, pace if qps > 0 else 0, burst, daily)
         else:
@@ -91,7 +89,7 @@ class QuotaMiddleware:
             budget = None
             if daily > 0:
                 app_key = GatewayAccess.from_crawler(crawler).app_key
-                budget = LocalBudget(FileBudget(daily, settings.get("OPEN1688_STATE_DIR"), app_key))
+                budget = LocalBudget(FileBudget(daily, guards.value(settings, "OPEN1688_STATE_DIR"), app_key))
         crawler.stats.set_value(keys.QUOTA_QPS, qps)  # type: ignore[union-attr]
         crawler.stats.set_value(keys.QUOTA_DAILY_BUDGET, daily)  # type: ignore[union-attr]
         crawler.stats.set_value(  # type: ignore[union-attr]

@@ -18,8 +18,10 @@ from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from scrapy import Request
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 
+from ..crawl import stop
 from ..exceptions import ConfigurationError
 from ..gateway.access import GatewayAccess
 from ..gateway.calls import TOKEN_GENERATION, endpoint_of
@@ -57,7 +59,12 @@ class SigningMiddleware:
             return None
         if endpoint.needs_token and self.access.needs_refresh_soon():
             await self._refresh_ahead()
-        token, generation = self.access.current() if endpoint.needs_token else (None, None)
+        try:
+            token, generation = self.access.current() if endpoint.needs_token else (None, None)
+        except ConfigurationError as error:
+            # Not a transient failure to retry: nothing will be signed until the configuration is fixed.
+            stop.stop_crawl(self.crawler, stop.FATAL_CONFIGURATION, str(error))
+            raise IgnoreRequest(str(error)) from None
         request.meta[TOKEN_GENERATION] = generation
         self._sign(request, endpoint, token)
         return None

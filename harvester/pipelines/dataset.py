@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Any, Self
 
 from scrapy.crawler import Crawler
-from scrapy.exceptions import NotConfigured
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.threads import deferToThread
 
+from ..checks import guards
 from ..crawl import stats as keys
 from ..crawl import stop
 from ..crawl.identity import crawl_identity
@@ -48,9 +48,8 @@ class DatasetPipeline:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         settings = crawler.settings
-        root = settings.get("HARVEST_DATA_DIR")
-        if not root:
-            raise NotConfigured("HARVEST_DATA_DIR is empty")
+        # An empty or unsupported HARVEST_DATA_DIR is a ConfigurationError: never a crawl harvesting into nothing.
+        root = guards.value(settings, "HARVEST_DATA_DIR")
         options = WriterOptions.from_settings(settings)
         return cls(crawler, Path(root), options)
 

@@ -16,8 +16,10 @@ from scrapy.http import Response
 from scrapy.utils.misc import load_object
 from twisted.python.failure import Failure
 
+from ..checks.guards import shown
 from ..exceptions import ArgumentError
 from ..gateway.access import GatewayAccess
+from ..inputs.lines import has_control_characters
 from ..stages.details import DetailFetcher
 from ..stages.search import SearchPager
 from .units import UnitSource
@@ -69,6 +71,11 @@ class HarvestSpider(scrapy.Spider):
         if unknown:
             accepted = ", ".join(sorted(cls.arguments)) or "none"
             raise ArgumentError(f"unknown argument -a {unknown[0]}=...: the {cls.name} spider accepts {accepted}")
+        for name, value in arguments.items():
+            if isinstance(value, str) and has_control_characters(value):
+                # "a\nb" would be searched as one keyword with a line break in it: a call that buys nothing.
+                raise ArgumentError(f"-a {name}={shown(value)}: holds a line break or another control character; "
+                                    "give the values on one line (separate keywords with commas, or use a file)")
         cls.validate(arguments)
         if settings is not None:
             cls.validate_inputs(arguments, settings)

@@ -28,6 +28,7 @@ from scrapy.http import Response
 from scrapy.utils.misc import build_from_crawler, load_object
 from twisted.python.failure import Failure
 
+from ..checks import guards
 from ..crawl import stats as keys
 from ..gateway.calls import api_request, outcome_of
 from ..items import RawListing, SearchHit
@@ -91,8 +92,8 @@ class SearchPager:
         self.offers = offers
         self.max_pages = max_pages
         self.split = split and max_pages is None
-        self.page_size = settings.getint("OPEN1688_PAGE_SIZE")
-        self.cap = settings.getint("OPEN1688_SEARCH_CAP")
+        self.page_size = guards.value(settings, "OPEN1688_PAGE_SIZE")
+        self.cap = guards.value(settings, "OPEN1688_SEARCH_CAP")
         self.country = settings.get("OPEN1688_COUNTRY")
         self.method = settings.get("OPEN1688_HTTP_METHOD")
         self.splitter = Splitter(parse_dimensions(settings.get("OPEN1688_SPLIT_DIMENSIONS")), self.cap,
