@@ -29,6 +29,12 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 SANDBOX = "sandbox"
+#: Where requests to the embedded sandbox say they go, in the JOBDIR, the fingerprints and the logs. Its real
+#: address (a port of this process) and its app key (random per run) change with every run, so they are put in
+#: only as each call leaves (the signing middleware); ``.invalid`` never resolves (RFC 6761), so a request that
+#: somehow left unrewritten fails at once instead of reaching something else.
+EMBEDDED_ORIGIN = "http://sandbox.invalid"
+EMBEDDED_APP_KEY = "sandbox"
 _by_crawler: weakref.WeakKeyDictionary[Crawler, GatewayAccess] = weakref.WeakKeyDictionary()
 
 
@@ -140,6 +146,17 @@ class GatewayAccess:
             refresh_margin=margin,
             sandbox=running,
         )
+
+    # --- addresses ----------------------------------------------------------
+
+    @property
+    def request_origin(self) -> str:
+        """The gateway as stored requests name it: the same in every run of a crawl (see ``EMBEDDED_ORIGIN``)."""
+        return EMBEDDED_ORIGIN if self.sandbox is not None else self.gateway
+
+    @property
+    def request_app_key(self) -> str:
+        return EMBEDDED_APP_KEY if self.sandbox is not None else self.app_key
 
     # --- tokens -------------------------------------------------------------
 

@@ -15,7 +15,7 @@ import logging
 import time
 import weakref
 from typing import TYPE_CHECKING
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import parse_qsl, urlencode
 
 from scrapy import Request
 from scrapy.exceptions import IgnoreRequest
@@ -32,15 +32,6 @@ if TYPE_CHECKING:
     from typing_extensions import Self
 
 logger = logging.getLogger(__name__)
-
-
-def _url_path(url: str) -> str:
-    """The signed part of a gateway URL: from the protocol segment to the app key."""
-    path = urlsplit(url).path
-    marker = "/openapi/"
-    if marker not in path:
-        raise ValueError(f"not a gateway URL: {url}")
-    return path.split(marker, 1)[1]
 
 
 class SigningMiddleware:
@@ -77,19 +68,22 @@ class SigningMiddleware:
             logger.warning("Could not refresh the access token ahead of its expiry: %s", error)
 
     def _sign(self, request: Request, endpoint: endpoints.Endpoint, token: str | None) -> None:
-        base, _, query = request.url.partition("?")
+        _, _, query = request.url.partition("?")
         if request.method == "GET":
             params = dict(parse_qsl(query, keep_blank_values=True))
         else:
             params = dict(parse_qsl(request.body.decode("utf-8"), keep_blank_values=True))
-        call = endpoints.Call(endpoint=endpoint, url=base, url_path=_url_path(base), params=params)
-        form = call.signed_params(
-            secret=self.access.app_secret, access_token=token, timestamp_ms=int(time.time() * 1000)
-        )
+        # The live gateway and app key, whatever the stored request names (an earlier run's, or the
+        # embedded sandbox's stable placeholder): see harvester.gateway.calls.
+        access = self.access
+        call = endpoints.Call(endpoint=endpoint, url=endpoint.url(access.gateway, access.app_key),
+                              url_path=endpoint.url_path(access.app_key), params=params)
+        form = call.signed_params(secret=access.app_secret, access_token=token, timestamp_ms=int(time.time() * 1000))
         self._unsigned[request] = (request.url, request.body)
         if request.method == "GET":
-            request._set_url(f"{base}?{urlencode(form)}")
+            request._set_url(f"{call.url}?{urlencode(form)}")
         else:
+            request._set_url(call.url)
             request._set_body(urlencode(form))
 
     def _restore(self, request: Request) -> None:
