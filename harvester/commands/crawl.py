@@ -104,6 +104,13 @@ class Command(ScrapyCrawlCommand):
             self.exitcode = exitcodes.ERROR
             return
         stats = crawler.stats.get_stats()
+        if "finish_reason" not in stats:
+            # The reactor stopped before the spider closed: only a second Ctrl-C (or SIGTERM) does that. Nothing
+            # buffered was committed and the JOBDIR is marked unclean: a resume recovers from the dataset.
+            self.exitcode = exitcodes.INTERRUPTED
+            fail("interrupted before the crawl could close: what was not committed will be fetched again by a "
+                 "resume with the same JOBDIR")
+            return
         self.exitcode = exitcodes.for_crawl(stats)
         message = stats.get(keys.STOP_MESSAGE)
         if message:
