@@ -17,6 +17,7 @@ from scrapy.utils.misc import load_object
 from twisted.python.failure import Failure
 
 from ..checks.guards import shown
+from ..crawl.resume import resume
 from ..exceptions import ArgumentError
 from ..gateway.access import GatewayAccess
 from ..inputs.lines import has_control_characters
@@ -131,7 +132,10 @@ class HarvestSpider(scrapy.Spider):
         raise NotImplementedError
 
     async def start(self) -> AsyncIterator[Request]:
-        """The units' first requests, from ``HARVEST_UNIT_SOURCE`` (the ``-a`` units, and a shared queue's)."""
+        """The calls the previous run of this JOBDIR lost for good, then the units' first requests, from
+        ``HARVEST_UNIT_SOURCE`` (the ``-a`` units, and a shared queue's)."""
+        for request in resume(self.crawler).retries(self):
+            yield request
         given = self.units() if self.given_arguments else ()
         async for request in self.units_source.start(given):
             yield request
