@@ -3,8 +3,9 @@
 Each run is killed once the sandbox has served a chosen number of calls since
 the run started (a condition polled with a deadline, never a sleep); the
 points are drawn from a fixed seed. The last run goes to the end. Part files
-are kept small so that committed files, the progress a killed run keeps,
-appear all through the crawl.
+are kept small (20 rows: a detail is one call, so a run killed after 30 to
+110 calls holds a few dozen products) so that committed files, the progress
+a killed run keeps, appear all through the crawl.
 """
 
 from __future__ import annotations
@@ -43,8 +44,8 @@ def test_killed_five_times_and_resumed_holds_every_offer_once(sandbox: SandboxPr
     data_dir = tmp_path / "data"
     command, env = crawl_command(
         "keyword", data_dir, sandbox=sandbox, args={"keywords": KEYWORD},
-        settings={"JOBDIR": str(tmp_path / "job"), "OPEN1688_QPS": 80, "HARVEST_ROW_GROUP_ROWS": 100,
-                  "HARVEST_FILE_ROWS": 300, "HARVEST_REPORT_SAMPLE_INTERVAL": 0},
+        settings={"JOBDIR": str(tmp_path / "job"), "OPEN1688_QPS": 80, "HARVEST_ROW_GROUP_ROWS": 10,
+                  "HARVEST_FILE_ROWS": 20, "HARVEST_REPORT_SAMPLE_INTERVAL": 0},
     )
     # A recovering run fetches the ~100 search pages again before the last batches: kill it before that ends.
     points = random.Random(1688).sample(range(30, 110), KILLS)
