@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from ..exceptions import ArgumentError
@@ -32,11 +32,26 @@ class BadLine:
 
 
 def check_readable(path: str, argument: str) -> None:
-    """Refuse a missing or unreadable file before the crawl makes any call."""
+    """Refuse a missing, unreadable or empty file, or a folder, before the crawl makes any call."""
+    if os.path.isdir(path):
+        raise ArgumentError(f"-a {argument}={path} is a folder: give a file")
     if not os.path.isfile(path):
         raise ArgumentError(f"-a {argument}={path}: no such file")
     if not os.access(path, os.R_OK):
         raise ArgumentError(f"-a {argument}={path}: the file is not readable")
+    if os.path.getsize(path) == 0:
+        raise ArgumentError(f"-a {argument}={path}: the file is empty")
+
+
+def check_has_a_line(path: str, argument: str, what: str, usable: Callable[[str], bool] = bool) -> None:
+    """Refuse a readable file in which no line is usable (binary, or only bad lines): a crawl of it would end
+    at once with nothing asked for. Read only up to its first usable line (bad lines may be millions)."""
+    check_readable(path, argument)
+    for line in stream_lines(path):
+        if not isinstance(line, BadLine) and usable(line[1]):
+            return
+    raise ArgumentError(f"-a {argument}={path} holds no {what}: no line is one (is it the right file? one {what} "
+                        "a line, UTF-8 text)")
 
 
 def stream_lines(path: str, *, max_bytes: int = MAX_LINE_BYTES) -> Iterator[tuple[int, str] | BadLine]:

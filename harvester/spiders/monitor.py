@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 from ..dataset.snapshot import latest_crawl_id
 from ..exceptions import ArgumentError
 from ..history.previous import previous_snapshot
-from ..inputs.lines import check_readable
-from ..inputs.offer_ids import stream_offer_ids
+from ..inputs.lines import check_has_a_line
+from ..inputs.offer_ids import parse_offer_id, stream_offer_ids
 from .offers import OffersSpider
 
 if TYPE_CHECKING:
@@ -38,7 +38,8 @@ class MonitorSpider(OffersSpider):
     @classmethod
     def validate(cls, arguments: Mapping[str, Any]) -> None:
         if arguments.get("ids_file"):
-            check_readable(str(arguments["ids_file"]), "ids_file")
+            check_has_a_line(str(arguments["ids_file"]), "ids_file", "offer id",
+                             lambda text: parse_offer_id(text) is not None)
 
     @classmethod
     def validate_inputs(cls, arguments: Mapping[str, Any], settings: BaseSettings) -> None:
