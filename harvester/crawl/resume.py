@@ -40,11 +40,14 @@ from collections.abc import Callable, Hashable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import pyarrow as pa
+import pyarrow.compute as pc
 from scrapy import signals
 from scrapy.utils.misc import build_from_crawler, load_object
 from scrapy.utils.request import request_from_dict
 
 from ..dataset.snapshot import latest_snapshot
+from ..dataset.tables import SEARCH_ONLY_SOURCES
 from . import stats as keys
 from .identity import crawl_identity
 from .jobdir import JobState, claim, load, save
@@ -188,9 +191,14 @@ def _save_carry(path: Path, carry: dict[str, Any]) -> None:
 
 
 def written_offers(data_dir: str, crawl_id: str) -> set[int]:
+    """Offers this crawl is done with: a detailed ``products`` row or a ``missing`` row in a committed file. A
+    products row made from a search listing alone (older versions wrote them) is a gap, not done."""
     tables = latest_snapshot(data_dir, ("products", "missing"), crawl_id=crawl_id,
-                             columns={"products": ["offer_id"], "missing": ["offer_id"]})
-    return {offer_id for table in tables.values() for offer_id in table.column("offer_id").to_pylist()}
+                             columns={"products": ["offer_id", "source_api"], "missing": ["offer_id"]})
+    products = tables["products"]
+    detailed = pc.invert(pc.is_in(products.column("source_api"), pa.array(sorted(SEARCH_ONLY_SOURCES))))
+    done = set(products.filter(pc.fill_null(detailed, True)).column("offer_id").to_pylist())
+    return done | set(tables["missing"].column("offer_id").to_pylist())
 
 
 _resumes: weakref.WeakKeyDictionary[Crawler, _Resume] = weakref.WeakKeyDictionary()

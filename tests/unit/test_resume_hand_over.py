@@ -140,3 +140,17 @@ def test_a_killed_run_hands_nothing_over(tmp_path: Path) -> None:
     crawler, spider = run_of(tmp_path)
     assert crawler.stats.get_value(keys.SEARCH_CAPPED_LEAVES) is None
     assert resume(crawler).recovering
+
+
+def test_an_offer_written_from_its_search_listing_alone_is_not_done(tmp_path: Path) -> None:
+    """Older versions wrote such rows when a detail failed: a resume (and a distributed crawl's reconciliation)
+    must fetch the detail, not take the offer as done."""
+    import dataclasses
+
+    from harvester.crawl.resume import written_offers
+    from tests.builders import COMPACT_CRAWL, many_products, write_crawl
+
+    detailed, listed = many_products(range(1, 3))
+    listed = dataclasses.replace(listed, source_api="keyword_search")
+    write_crawl(tmp_path, COMPACT_CRAWL, [detailed, listed])
+    assert written_offers(str(tmp_path), COMPACT_CRAWL) == {1}
