@@ -31,13 +31,16 @@ from ..gateway.access import GatewayAccess
 from . import fail
 
 
-def with_addons(settings: BaseSettings) -> BaseSettings:
-    """The settings as the crawl will see them once its add-ons have run (the distributed one swaps components):
-    what arguments are checked against, before any crawler exists."""
-    settings = settings.copy()
+def apply_addons(settings: BaseSettings) -> None:
+    """Run the add-ons' ``update_settings`` now (the distributed one swaps components), so the settings are what
+    the crawl runs with before anything is checked against them or built from them.
+
+    Scrapy 2.19 applies add-ons after it has built the spider, whose ``from_crawler`` chooses where its units
+    come from (``HARVEST_UNIT_SOURCE``): without this a ``--distributed`` worker given no ``-a`` argument was
+    refused as a spider with nothing to do. Running them again later changes nothing.
+    """
     for path, _priority in sorted(settings.getdict("ADDONS").items(), key=lambda item: item[1]):
         load_object(path)().update_settings(settings)
-    return settings
 
 
 class Command(ScrapyCrawlCommand):
@@ -64,10 +67,11 @@ class Command(ScrapyCrawlCommand):
             spidercls = get_spider_loader(self.settings).load(args[0])
         except KeyError:
             self._refuse(f"no spider named {args[0]!r}; `scrapy list` shows them")
+        apply_addons(self.settings)
         check = getattr(spidercls, "check_arguments", None)
         try:
             if check is not None:
-                check(opts.spargs, with_addons(self.settings))
+                check(opts.spargs, self.settings)
         except HarvestError as error:
             self._refuse(str(error))
         writable = doctor.data_dir(self.settings["HARVEST_DATA_DIR"])
