@@ -28,11 +28,15 @@ from collections.abc import AsyncIterator, Iterable, Mapping
 from itertools import islice
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from scrapy.exceptions import DontCloseSpider
+
+from ..crawl.stop import stopping
 from ..exceptions import ArgumentError
 from . import connection
 from .engine import wake
 from .finish import Finish
 from .keys import CrawlKeys
+from .outage import REDIS_ERRORS, redis_lost
 from .queue import LeasedQueue
 
 if TYPE_CHECKING:
@@ -92,7 +96,16 @@ class UnitFeed:
         self.low_water = settings.getint("CONCURRENT_REQUESTS")
 
     async def start(self, given: Iterable[dict[str, Any]]) -> AsyncIterator[Request]:
-        """Queue the units given as ``-a`` arguments (if any), then feed units from Redis until the crawl is quiet."""
+        """Queue the units given as ``-a`` arguments (if any), then feed units from Redis until the crawl is quiet
+        (or Redis is lost: the crawl stops, and a unit taken and not acked comes back when its lease expires)."""
+        try:
+            await self._feed(given)
+        except REDIS_ERRORS as error:
+            redis_lost(self.crawler, error)
+        return
+        yield  # pragma: no cover (makes this an async generator, as start() must be)
+
+    async def _feed(self, given: Iterable[dict[str, Any]]) -> None:
         queued = 0
         payloads = (payload_of(unit) for unit in given)
         while chunk := list(islice(payloads, PUSH_CHUNK)):
@@ -121,11 +134,16 @@ class UnitFeed:
             else:
                 quiet_since = None
             await asyncio.sleep(self.poll)
-        yield  # pragma: no cover (makes this an async generator, as start() must be)
 
     def idle(self) -> None:
         """The worker has nothing to do: it closes only when the whole crawl is done (``finish``)."""
-        self.finish.idle(self.take_now, self.queue.quiet_now)
+        if stopping(self.crawler):
+            return  # closing already (Redis lost, the budget spent...): nothing to ask Redis
+        try:
+            self.finish.idle(self.take_now, self.queue.quiet_now)
+        except REDIS_ERRORS as error:
+            redis_lost(self.crawler, error)
+            raise DontCloseSpider from None  # not "finished": the stop closes it
 
     def take_now(self) -> bool:
         """Units queued after this worker's ``start()`` ended (from the idle signal): True if any was taken."""

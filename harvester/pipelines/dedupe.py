@@ -6,10 +6,11 @@ from typing import Any
 
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
-from scrapy.statscollectors import StatsCollector
 
 from ..crawl.resume import build_seen_set
 from ..crawl.seen import NetworkedSeenSet, SeenSet
+from ..distributed.connection import RedisUnavailable
+from ..distributed.outage import redis_lost
 from ..items import Product
 
 PREFIX = "harvester/dedupe/"
@@ -29,18 +30,19 @@ class DeduplicatePipeline:
     Stats: ``harvester/dedupe/dropped/offer``, ``.../repeated/seller``.
     """
 
-    def __init__(self, stats: StatsCollector, offers: SeenSet, sellers: SeenSet) -> None:
-        self._inc = stats.inc_value  # bound once: attribute lookups on Scrapy's stats collector are costly
+    def __init__(self, crawler: Crawler, offers: SeenSet, sellers: SeenSet) -> None:
+        assert crawler.stats is not None
+        self.crawler = crawler
+        self._inc = crawler.stats.inc_value  # bound once: attribute lookups on Scrapy's stats collector are costly
         self._offers = offers
         self._sellers = sellers
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> DeduplicatePipeline:
-        assert crawler.stats is not None
         offers, sellers = build_seen_set(crawler, "offers"), build_seen_set(crawler, "sellers")
         if isinstance(offers, NetworkedSeenSet) and isinstance(sellers, NetworkedSeenSet):
-            return SharedDeduplicatePipeline(crawler.stats, offers, sellers)
-        return cls(crawler.stats, offers, sellers)
+            return SharedDeduplicatePipeline(crawler, offers, sellers)
+        return cls(crawler, offers, sellers)
 
     def process_item(self, item: Any) -> Any:
         if type(item) is not Product:
@@ -69,9 +71,14 @@ class SharedDeduplicatePipeline(DeduplicatePipeline):
     async def process_item(self, item: Any) -> Any:  # type: ignore[override]
         if type(item) is not Product:
             return item
-        new_offer = await self._offers.add_async(item.offer_id)
-        new_seller = new_offer and item.seller is not None and await self._sellers.add_async(
-            item.seller.seller_open_id)
+        try:
+            new_offer = await self._offers.add_async(item.offer_id)
+            new_seller = new_offer and item.seller is not None and await self._sellers.add_async(
+                item.seller.seller_open_id)
+        except RedisUnavailable as error:
+            # Not written: its request stays leased and is fetched again once Redis is back.
+            redis_lost(self.crawler, error)
+            raise DropItem(f"offer {item.offer_id} not kept: Redis is gone", log_level="DEBUG") from None
         return self._kept(item, new_offer, new_seller)
 
     async def close_spider(self) -> None:
