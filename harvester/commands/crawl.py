@@ -21,6 +21,7 @@ from scrapy.spiderloader import get_spider_loader
 from scrapy.utils.misc import load_object
 
 from ..checks import doctor, guards
+from ..checks.dataset import check_readable_inputs
 from ..crawl import exitcodes, jobdir
 from ..crawl import stats as keys
 from ..crawl.allocator import fix_mmap_threshold
@@ -72,6 +73,7 @@ class Command(ScrapyCrawlCommand):
         try:
             if check is not None:
                 check(opts.spargs, self.settings)
+            check_readable_inputs(self.settings, spidercls)
         except HarvestError as error:
             self._refuse(str(error))
         writable = doctor.data_dir(self.settings["HARVEST_DATA_DIR"])

@@ -13,8 +13,10 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.dataset as ds
+import pyarrow.parquet as pq
 
 from ..crawl.identity import started_at_of
+from ..exceptions import HarvestError
 from ..schema import TABLES
 from .files import crawl_id_of
 from .lineage import visible_parts
@@ -30,6 +32,32 @@ def _parts(root: Path, table: str) -> Iterable[tuple[str, Path]]:
         if partition.is_dir() and partition.name.startswith("crawl_date="):
             for path in visible_parts(partition):
                 yield partition.name, path
+
+
+class DamagedPartFile(HarvestError):
+    """A part file that cannot be read (cut short by a full disk, a copy that failed): named, with what to do."""
+
+    @classmethod
+    def of(cls, path: Path, error: BaseException) -> DamagedPartFile:
+        reason = str(error).split(". ")[0].strip().rstrip(".") or type(error).__name__
+        return cls(f"{path} cannot be read ({reason}): move it out of HARVEST_DATA_DIR (or restore it from a "
+                   "backup) and run again")
+
+
+def check_complete(data_dir: str | Path, tables: Sequence[str], crawl_id: str) -> None:
+    """Raise :class:`DamagedPartFile` naming the first part file of ``crawl_id`` in ``tables`` whose Parquet footer
+    cannot be read: what a crawl is about to read is checked before it makes any call (a footer read is cheap)."""
+    for table in tables:
+        for _, path in _parts(Path(data_dir), table):
+            if crawl_id_of(path.name) == crawl_id:
+                _footer(path)
+
+
+def _footer(path: Path) -> None:
+    try:
+        pq.read_metadata(path)
+    except (pa.ArrowException, OSError) as error:
+        raise DamagedPartFile.of(path, error) from None
 
 
 def latest_crawl_id(data_dir: str | Path, table: str = "products", *, excluding: str | None = None) -> str | None:
@@ -67,10 +95,16 @@ def latest_snapshot(
     for table in tables:
         schema = TABLES[table]
         wanted = list(columns[table]) if columns and table in columns else schema.names
-        files = [str(path) for _, path in _parts(root, table) if crawl_id_of(path.name) == crawl_id]
-        if not files:
+        paths = [path for _, path in _parts(root, table) if crawl_id_of(path.name) == crawl_id]
+        if not paths:
             result[table] = schema.empty_table().select(wanted)
             continue
-        dataset = ds.dataset(sorted(files), schema=schema, format="parquet")
-        result[table] = dataset.to_table(columns=wanted)
+        for path in paths:
+            _footer(path)  # a file cut short is named, not a pyarrow traceback
+        dataset = ds.dataset(sorted(str(path) for path in paths), schema=schema, format="parquet")
+        try:
+            result[table] = dataset.to_table(columns=wanted)
+        except (pa.ArrowException, OSError) as error:
+            raise DamagedPartFile(f"the {table} files of crawl {crawl_id} under {root} cannot be read ({error}): "
+                                  "restore them from a backup, or move the damaged one out") from None
     return result

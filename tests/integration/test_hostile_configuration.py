@@ -99,7 +99,7 @@ def options(*settings: tuple[str, str], arguments: dict[str, str] | None = None)
     argv = []
     for name, value in settings:
         argv += ["-s", f"{name}={value}"]
-    for name, value in (arguments or {"keywords": "茶具"}).items():
+    for name, value in (arguments if arguments is not None else {"keywords": "茶具"}).items():
         argv += ["-a", f"{name}={value}"]
     return argv
 
@@ -396,3 +396,36 @@ def test_a_second_crawl_on_a_jobdir_in_use_is_refused_and_the_first_resumes_inta
     resumed = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=240, check=False)
     assert resumed.returncode == exitcodes.OK, resumed.stderr[-2000:]  # it neither hung nor blamed the app secret
     assert "APP_SECRET" not in resumed.stderr
+
+
+# --- dataset files a crawl reads before it starts -------------------------------------------------------------
+
+
+def damaged_crawl(root: Path) -> Path:
+    """A crawl of the dataset with one products file cut short (what a full disk or a failed copy leaves)."""
+    from tests.builders import COMPACT_CRAWL, many_products, write_crawl
+
+    write_crawl(root, COMPACT_CRAWL, many_products(range(1, 30)), row_group_rows=5, file_rows=10)
+    damaged = sorted((root / "products").rglob("part-*.parquet"))[1]
+    damaged.write_bytes(damaged.read_bytes()[: damaged.stat().st_size // 2])
+    return damaged
+
+
+def test_monitor_over_a_part_file_cut_short_names_it_in_one_line(capsys, tmp_path) -> None:
+    damaged = damaged_crawl(tmp_path / "data")
+    code, lines = crawl_checks(capsys, "monitor", options(("HARVEST_DATA_DIR", str(tmp_path / "data")),
+                                                          arguments={}))
+    assert code == exitcodes.USAGE
+    assert lines == [f"harvester: {damaged} cannot be read (Parquet magic bytes not found in footer): move it out "
+                     "of HARVEST_DATA_DIR (or restore it from a backup) and run again"]
+
+
+def test_a_resume_over_a_part_file_cut_short_names_it_in_one_line(capsys, tmp_path) -> None:
+    from harvester.crawl.jobdir import JobState, save
+    from tests.builders import COMPACT_CRAWL
+
+    damaged = damaged_crawl(tmp_path / "data")
+    save(str(tmp_path / "job"), JobState(COMPACT_CRAWL, clean=True))
+    code, lines = crawl_checks(capsys, "keyword", options(("HARVEST_DATA_DIR", str(tmp_path / "data")),
+                                                          ("JOBDIR", str(tmp_path / "job"))))
+    assert code == exitcodes.USAGE and len(lines) == 1 and lines[0].startswith(f"harvester: {damaged} cannot be read")
