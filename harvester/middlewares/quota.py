@@ -37,7 +37,6 @@ from typing import TYPE_CHECKING
 
 from scrapy import Request
 from scrapy import signals as scrapy_signals
-from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 
 from ..checks import guards
@@ -131,8 +130,10 @@ class QuotaMiddleware:
             if not await self._spend():
                 return stop.put_back(self.crawler, request)
         except RedisUnavailable as error:
+            # Not a failed call (its errback would count the offer lost): the crawl stops, and the request goes
+            # back to the queue (if Redis takes it; else its lease, never acked now, brings it back).
             stop.stop_crawl(self.crawler, stop.REDIS_UNAVAILABLE, str(error))
-            raise IgnoreRequest(str(error)) from None
+            return stop.put_back(self.crawler, request)
         self.stats.inc_value(keys.QUOTA_CALLS)
         self.stats.max_value(keys.QUOTA_MAX_PER_SECOND, self._per_second.add(time.monotonic()))
         return None

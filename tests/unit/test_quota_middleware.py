@@ -6,7 +6,6 @@ import asyncio
 
 import pytest
 from scrapy import Request
-from scrapy.exceptions import IgnoreRequest
 
 from harvester.distributed.connection import RedisUnavailable
 from harvester.gateway import signals as harvester_signals
@@ -121,13 +120,14 @@ def test_redis_lost_during_the_crawl_stops_it_with_one_line(redis_server, redis_
     assert isinstance(middleware.pacer, RedisPacer)
     middleware.pacer._client.connection_pool.connection_kwargs["port"] = 1  # as if the server went away
 
-    async def run() -> None:
+    async def run():
         await middleware.pacer._client.connection_pool.disconnect()
-        with pytest.raises(IgnoreRequest, match="REDIS_URL"):
-            await middleware.process_request(request)
+        return await middleware.process_request(request)
 
-    asyncio.run(run())
+    put_back = asyncio.run(run())
+    assert put_back is not None and put_back.dont_filter, "not failed (its offer is not lost): back to the queue"
     assert crawler.stats.get_value("harvester/stop/reason") == "redis_unavailable"
+    assert "REDIS_URL" in crawler.stats.get_value("harvester/stop/message")
 
 
 def test_a_call_waiting_for_its_slot_when_the_crawl_stops_goes_back_to_the_queue_unsent(tmp_path):
