@@ -32,15 +32,14 @@ class BadLine:
 
 
 def check_readable(path: str, argument: str) -> None:
-    """Refuse a missing, unreadable or empty file, or a folder, before the crawl makes any call."""
+    """Refuse a missing or unreadable file, or a folder, before the crawl makes any call (whether what it holds
+    is usable is the caller's check: :func:`check_has_a_line`, or preparing a picture)."""
     if os.path.isdir(path):
         raise ArgumentError(f"-a {argument}={path} is a folder: give a file")
     if not os.path.isfile(path):
         raise ArgumentError(f"-a {argument}={path}: no such file")
     if not os.access(path, os.R_OK):
         raise ArgumentError(f"-a {argument}={path}: the file is not readable")
-    if os.path.getsize(path) == 0:
-        raise ArgumentError(f"-a {argument}={path}: the file is empty")
 
 
 def check_has_a_line(path: str, argument: str, what: str, usable: Callable[[str], bool] = bool) -> None:
