@@ -270,6 +270,11 @@ DOWNLOADER_MIDDLEWARES = {
     "harvester.middlewares.quota.QuotaMiddleware": 950,
     "harvester.middlewares.signing.SigningMiddleware": 960,
 }
+# A callback that meets a lost Redis (a distributed crawl) stops the crawl with one line, not a traceback;
+# next to the spider, so it sees the exception first. Does nothing in a crawl without Redis.
+SPIDER_MIDDLEWARES = {
+    "harvester.distributed.outage.RedisOutageMiddleware": 950,
+}
 COMMANDS_MODULE = "harvester.commands"
 # Does nothing unless HARVEST_DISTRIBUTED is on (see harvester.distributed.addon).
 ADDONS = {"harvester.distributed.addon.Distributed": 0}

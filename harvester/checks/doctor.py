@@ -16,7 +16,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
@@ -26,6 +25,10 @@ from ..dataset import storage
 from ..open1688 import oauth, probes
 from ..open1688.client import Client
 from ..open1688.outcomes import Action, GatewayError, Outcome
+from . import guards
+
+if TYPE_CHECKING:
+    from scrapy.settings import BaseSettings
 
 if TYPE_CHECKING:
     from scrapy.settings import BaseSettings
@@ -69,6 +72,14 @@ def _duration(delta: timedelta) -> str:
     return f"{minutes // 60} h {minutes % 60} min" if minutes >= 60 else f"{max(minutes, 0)} min"
 
 
+def settings(values: BaseSettings) -> list[Result]:
+    """The settings that guard spending or data (``harvester.checks.guards``): one line per wrong one."""
+    found = guards.problems(values)
+    if found:
+        return [_fail("settings", problem) for problem in found]
+    return [_ok("settings", f"the {len(guards.GUARDS)} settings that guard spending and data are valid")]
+
+
 def credentials(missing: list[str], has_tokens: bool, token_source: str) -> Result:
     problems = []
     if missing:
@@ -81,15 +92,14 @@ def credentials(missing: list[str], has_tokens: bool, token_source: str) -> Resu
     return _ok("credentials", f"app key, secret and tokens present (tokens from {token_source})")
 
 
-def token_file_mode(path: Path) -> Result | None:
+def token_file_mode(token_file: oauth.TokenFile) -> Result | None:
     """A token file others can read is a leaked account: warn, only when there is one."""
-    try:
-        mode = path.stat().st_mode & 0o777
-    except OSError:
+    if not token_file.path.is_file():
         return None
-    if mode & 0o077:
-        return Result(Status.WARN, "token file", f"{path} has mode {mode:o}: run `chmod 600 {path}`")
-    return _ok("token file", f"{path} is readable only by you")
+    mode = token_file.loose_mode()
+    if mode is not None:
+        return Result(Status.WARN, "token file", oauth.loose_mode_advice(token_file.path, mode))
+    return _ok("token file", f"{token_file.path} is readable only by you")
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """`scrapy crawl`, with arguments checked before any call and an exit status that says how it ended.
 
-Spider arguments are checked in ``process_options``, before Scrapy builds
+Settings that guard spending or data (``harvester.checks.guards``) and
+spider arguments are checked in ``process_options``, before Scrapy builds
 the crawler process (and prints its start-up banner), so a typo is answered
 by one line and exit status 2. ``--distributed`` (``HARVEST_DISTRIBUTED``)
 makes the crawl one worker of a distributed crawl (docs/distributed.md); a
@@ -20,8 +21,9 @@ from scrapy.settings import BaseSettings
 from scrapy.spiderloader import get_spider_loader
 from scrapy.utils.misc import load_object
 
-from ..checks import doctor
-from ..crawl import exitcodes
+from ..checks import doctor, guards
+from ..checks.dataset import check_readable_inputs
+from ..crawl import exitcodes, jobdir
 from ..crawl import stats as keys
 from ..crawl.allocator import fix_mmap_threshold
 from ..dataset.storage import protect_secrets, resolve
@@ -33,13 +35,16 @@ from ..history.plan import plan_summary
 from . import fail
 
 
-def with_addons(settings: BaseSettings) -> BaseSettings:
-    """The settings as the crawl will see them once its add-ons have run (the distributed one swaps components):
-    what arguments are checked against, before any crawler exists."""
-    settings = settings.copy()
+def apply_addons(settings: BaseSettings) -> None:
+    """Run the add-ons' ``update_settings`` now (the distributed one swaps components), so the settings are what
+    the crawl runs with before anything is checked against them or built from them.
+
+    Scrapy 2.19 applies add-ons after it has built the spider, whose ``from_crawler`` chooses where its units
+    come from (``HARVEST_UNIT_SOURCE``): without this a ``--distributed`` worker given no ``-a`` argument was
+    refused as a spider with nothing to do. Running them again later changes nothing.
+    """
     for path, _priority in sorted(settings.getdict("ADDONS").items(), key=lambda item: item[1]):
         load_object(path)().update_settings(settings)
-    return settings
 
 
 class Command(ScrapyCrawlCommand):
@@ -57,15 +62,23 @@ class Command(ScrapyCrawlCommand):
             raise UsageError("give exactly one spider: scrapy crawl keyword -a keywords=保温杯", print_help=False)
         assert self.settings is not None
         try:
+            guards.check(self.settings)
+            if self.settings.get("JOBDIR"):
+                jobdir.claim(self.settings["JOBDIR"])
+        except HarvestError as error:
+            self._refuse(str(error))
+        try:
             spidercls = get_spider_loader(self.settings).load(args[0])
         except KeyError:
             self._refuse(f"no spider named {args[0]!r}; `scrapy list` shows them")
+        apply_addons(self.settings)
         try:
             # A URI that cannot work is refused first: checking some arguments (the monitor's) reads the dataset.
             resolve(self.settings["HARVEST_DATA_DIR"] or "", self.settings)
             check = getattr(spidercls, "check_arguments", None)
             if check is not None:
-                check(opts.spargs, with_addons(self.settings))
+                check(opts.spargs, self.settings)
+            check_readable_inputs(self.settings, spidercls, opts.spargs)
         except HarvestError as error:
             self._refuse(str(error))
         writable = doctor.data_dir(self.settings["HARVEST_DATA_DIR"], self.settings)
@@ -104,6 +117,13 @@ class Command(ScrapyCrawlCommand):
             self.exitcode = exitcodes.ERROR
             return
         stats = crawler.stats.get_stats()
+        if "finish_reason" not in stats:
+            # The reactor stopped before the spider closed: only a second Ctrl-C (or SIGTERM) does that. Nothing
+            # buffered was committed and the JOBDIR is marked unclean: a resume recovers from the dataset.
+            self.exitcode = exitcodes.INTERRUPTED
+            fail("interrupted before the crawl could close: what was not committed will be fetched again by a "
+                 "resume with the same JOBDIR")
+            return
         self.exitcode = exitcodes.for_crawl(stats)
         if stats.get(keys.PLAN_DRY_RUN):
             print(plan_summary(stats))

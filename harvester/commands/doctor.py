@@ -18,6 +18,7 @@ from scrapy.settings import SETTINGS_PRIORITIES
 from ..checks import doctor
 from ..checks.doctor import Result, Status
 from ..crawl import exitcodes
+from ..exceptions import ConfigurationError
 from ..gateway.redaction import redact
 from ..open1688.credentials import credential
 from ..open1688.oauth import Tokens
@@ -39,24 +40,37 @@ class Command(ScrapyCommand):
         if args:
             raise UsageError(f"unexpected arguments: {' '.join(args)}", print_help=False)
         assert self.settings is not None
-        app = App.from_settings(self.settings)
-        if app.on_sandbox:
-            results = self._check_sandbox()
+        results = doctor.settings(self.settings)
+        if any(result.status is Status.FAIL for result in results):
+            # A wrong guard setting may be the gateway itself: no call until the settings are right.
+            results += [Result(Status.SKIP, name, "not checked: fix the settings above first")
+                        for name in ("credentials", "gateway", "signature", "clock", "token", "redis", "data dir")]
         else:
-            results = self._check_app(app)
-        results += [doctor.redis_server(self._redis_url()),
-                    doctor.data_dir(self.settings.get("HARVEST_DATA_DIR"), self.settings)]
+            results += self._check_configured()
         for result in results:
             print(redact(result.line()))
         failed = [result.check for result in results if result.status is Status.FAIL]
-        print(f"{len(failed)} check(s) failed: {', '.join(failed)}" if failed else "All checks passed.")
+        names = ", ".join(dict.fromkeys(failed))
+        print(f"{len(failed)} check(s) failed: {names}" if failed else "All checks passed.")
         self.exitcode = exitcodes.ERROR if failed else exitcodes.OK
 
+    def _check_configured(self) -> list[Result]:
+        assert self.settings is not None
+        app = App.from_settings(self.settings)
+        results = self._check_sandbox() if app.on_sandbox else self._check_app(app)
+        return results + [doctor.redis_server(self._redis_url()),
+                          doctor.data_dir(self.settings.get("HARVEST_DATA_DIR"), self.settings)]
+
     def _check_app(self, app: App) -> list[Result]:
-        tokens, source = app.tokens()
+        try:
+            tokens, source = app.tokens()
+        except ConfigurationError as error:
+            return [Result(Status.FAIL, "credentials", str(error)), *[
+                Result(Status.SKIP, name, "not checked: no usable token file")
+                for name in ("gateway", "signature", "clock", "token")]]
         results = [doctor.credentials(app.missing_credentials(), tokens is not None, source)]
         if tokens is not None and source == str(app.token_file.path):
-            results += filter(None, [doctor.token_file_mode(app.token_file.path)])
+            results += filter(None, [doctor.token_file_mode(app.token_file)])
         if app.missing_credentials():
             return results + [Result(Status.SKIP, name, "not checked: no credentials")
                               for name in ("gateway", "signature", "clock", "token")]

@@ -8,17 +8,17 @@ from typing import Any
 from . import stats as keys
 from . import stop
 
-#: The crawl finished and got everything it was asked for.
+#: The crawl finished and got everything it was asked for (a resumed crawl: in all its runs together).
 OK = 0
-#: A fatal error: configuration (secret, ACL, token) or an unexpected failure.
+#: A fatal error: configuration (secret, ACL, token), Redis lost, the dataset unwritable, or an unexpected failure.
 ERROR = 1
-#: Bad command line or spider arguments: nothing was called.
+#: Refused before any call: bad command line or spider arguments, a guard setting or a file a crawl reads.
 USAGE = 2
 #: Stopped because the call quota is used up (daily budget or paid package); resumable.
 QUOTA = 3
 #: Finished, but some calls failed for good: the dataset has gaps (see the summary).
 INCOMPLETE = 4
-#: Interrupted (Ctrl-C / SIGTERM); what was harvested is kept.
+#: Interrupted (Ctrl-C / SIGTERM, once or twice); what was harvested is kept, a resume continues.
 INTERRUPTED = 130
 
 _BY_REASON = {

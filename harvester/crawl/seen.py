@@ -32,11 +32,17 @@ class SeenSet(Protocol):
         """:meth:`add` for many keys in one round trip (what a networked set needs to be fast)."""
 
 
+class SeenSetUnavailable(Exception):
+    """A networked seen-set could not answer. The set has already stopped the crawl (it knows why and how to
+    say it); its caller only drops what it could not check, which a later run fetches again."""
+
+
 @runtime_checkable
 class NetworkedSeenSet(SeenSet, Protocol):
     """A seen-set behind a network round trip: callers one key at a time await it rather than block on it."""
 
-    async def add_async(self, key: Hashable) -> bool: ...
+    async def add_async(self, key: Hashable) -> bool:
+        """:meth:`SeenSet.add`, awaited; raises :class:`SeenSetUnavailable` when the network is gone."""
 
     async def close(self) -> None: ...
 

@@ -139,6 +139,8 @@ IMAGE_UPLOADS_FAILED = f"{IMAGE}/uploads_failed"
 #: Why the crawl stopped before finishing (a :mod:`harvester.crawl.stop` reason), and the one line saying so.
 STOP_REASON = f"{PREFIX}/stop/reason"
 STOP_MESSAGE = f"{PREFIX}/stop/message"
+#: Calls a stopping crawl put back into its queue unsent (a JOBDIR keeps them for the resume), instead of dropping.
+STOP_PUT_BACK = f"{PREFIX}/stop/put_back"
 
 
 

@@ -4,6 +4,13 @@ Every early stop (the quota spent, a fatal configuration error, Redis gone,
 the dataset unwritable) goes through :func:`stop_crawl`, so the stop reason
 and its one-line message land in the stats the exit status, the summary and
 the report read, and a second cause never overwrites the first.
+
+A stopping crawl (one of those, or Ctrl-C) sends no new call and drops
+none: a call not yet sent, or refused because of the stop (the budget
+spent, the paid quota used up, a fatal answer), is :func:`put_back` into the
+scheduler's queue, which a JOBDIR saves for the resume. A dropped request
+would be lost for good: Scrapy's dupefilter remembers it as scheduled, so a
+resume never asks for it again.
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ from typing import TYPE_CHECKING
 from . import stats as keys
 
 if TYPE_CHECKING:
+    from scrapy import Request
     from scrapy.crawler import Crawler
 
 logger = logging.getLogger(__name__)
@@ -56,3 +64,25 @@ def stop_crawl(crawler: Crawler, reason: str, message: str) -> None:
         return
     if engine is not None and engine.spider is not None:
         asyncio.ensure_future(engine.close_spider_async(reason=reason))
+
+
+def stopping(crawler: Crawler) -> bool:
+    """Whether the crawl is on its way out: stopped through :func:`stop_crawl`, or shut down by Scrapy (Ctrl-C,
+    SIGTERM: the engine no longer runs)."""
+    stats = crawler.stats
+    if stats is not None and stats.get_value(keys.STOP_REASON):
+        return True
+    try:
+        engine = crawler.engine
+    except RuntimeError:
+        return False
+    return engine is not None and engine.spider is not None and not engine.running
+
+
+def put_back(crawler: Crawler, request: Request) -> Request:
+    """``request`` again, unsent, for the scheduler (a downloader middleware returns it): the stopping crawl does
+    not send it and the JOBDIR keeps it. ``dont_filter``: the dupefilter already holds its fingerprint."""
+    stats = crawler.stats
+    assert stats is not None
+    stats.inc_value(keys.STOP_PUT_BACK)
+    return request.replace(dont_filter=True)

@@ -11,7 +11,11 @@ never leave their partition and crawls stay apart.
 Each group is merged in this order, every step safe to die in:
 
 1. Rows are read file by file (in name order) and a row whose natural key
-   (:data:`KEYS`) was already met is dropped: the first copy is kept.
+   (:data:`KEYS`) was already met is dropped: the first copy is kept. An
+   offer's detailed products row is read before any row made from its search
+   listing alone (older versions wrote those when a detail failed), and such
+   a row's stand-in SKU row is dropped when the offer's detailed row is there
+   (its SKUs are the ones crawled with it): the detailed row wins.
 2. The rows go to new files written as hidden temporaries (``.part-….tmp``,
    locked while written, exactly as the crawl's writer does), in row groups
    of ``HARVEST_ROW_GROUP_ROWS`` and files of ``HARVEST_FILE_ROWS``, with the
@@ -68,6 +72,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.fs as pafs
 
 from ..crawl.seen import MemorySeenSet
@@ -76,6 +81,7 @@ from . import lineage
 from .files import PartFile, SpooledFile, crawl_id_of, fsync_dir
 from .lineage import Source
 from .storage import Storage, resolve
+from .tables import SEARCH_ONLY_SOURCES
 from .writer import WriterOptions
 
 #: The natural key of a row within one crawl (a group is one crawl, so ``crawl_id`` is part of every key).
@@ -196,8 +202,9 @@ def _lock_object(storage: Storage) -> Iterator[None]:
 
 
 def partitions(storage: Storage, tables: Sequence[str] | None = None) -> Iterator[str]:
-    """The ``crawl_date=`` folders of the dataset's tables, in a stable order."""
-    for table in sorted(tables or TABLES):
+    """The ``crawl_date=`` folders of the dataset's tables, in a stable order: ``skus`` before ``products``, whose
+    rows tell which SKU rows came with an offer's detail (see :func:`_detailed_times`)."""
+    for table in sorted(tables or TABLES, key=lambda name: (name != "skus", name)):
         yield from (folder for folder in storage.folders(storage.path(table))
                     if folder.rsplit("/", 1)[-1].startswith(PARTITION_PREFIX))
 
@@ -239,12 +246,12 @@ def merge(storage: Storage, group: Group, options: WriterOptions, *, dry_run: bo
     keys = KEYS[group.table]
     seen = MemorySeenSet()
     if dry_run:
-        kept = sum(sum(seen.add_many(_keys(batch, keys))) for batch in _read(storage, group, keys))
+        kept = sum(sum(seen.add_many(_keys(batch, keys))) for batch in _preferred(storage, group, keys))
         per_file = -(-options.file_rows // options.row_group_rows) * options.row_group_rows
         return Merged(group, rows_before, kept, max(1, -(-kept // per_file)))
     outputs = _Outputs(storage, group, sources, options)
     try:
-        for batch in _read(storage, group):
+        for batch in _preferred(storage, group):
             outputs.add(batch.filter(pa.array(seen.add_many(_keys(batch, keys)), pa.bool_())))
         files = outputs.commit()
     except BaseException:
@@ -259,12 +266,56 @@ def merge(storage: Storage, group: Group, options: WriterOptions, *, dry_run: bo
     return Merged(group, rows_before, outputs.rows, files)
 
 
-def _read(storage: Storage, group: Group, columns: Sequence[str] | None = None) -> Iterator[pa.RecordBatch]:
+def _read(storage: Storage, group: Group, columns: Sequence[str] | None = None,
+          where: pc.Expression | None = None) -> Iterator[pa.RecordBatch]:
     """The group's rows, file by file in name order, with the current schema (older files get null columns)."""
     schema = TABLES[group.table]
     for info in group.parts:
         yield from storage.dataset([info.path], schema).to_batches(
-            columns=list(columns) if columns is not None else None)
+            columns=list(columns) if columns is not None else None, filter=where)
+
+
+def _preferred(storage: Storage, group: Group, columns: Sequence[str] | None = None) -> Iterator[pa.RecordBatch]:
+    """The group's rows in the order the first copy of a key should win: an offer's detailed row before a row
+    made from its search listing alone (older versions wrote those when a detail failed), which only has what a
+    listing has and one SKU row standing for the offer's SKUs."""
+    if group.table == "products":
+        search_only = pc.field("source_api").isin(sorted(SEARCH_ONLY_SOURCES))
+        yield from _read(storage, group, columns, ~search_only | pc.field("source_api").is_null())
+        yield from _read(storage, group, columns, search_only)
+        return
+    if group.table != "skus":
+        yield from _read(storage, group, columns)
+        return
+    detailed = _detailed_times(storage, group)
+    for batch in _read(storage, group, None if detailed is None or columns is None else [*columns, "crawled_at"]):
+        if detailed:
+            offers, times = batch.column("offer_id").to_pylist(), batch.column("crawled_at").to_pylist()
+            batch = batch.filter(pa.array([offer not in detailed or at in detailed[offer]
+                                           for offer, at in zip(offers, times, strict=True)], pa.bool_()))
+        yield batch if columns is None else batch.select(list(columns))
+
+
+def _detailed_times(storage: Storage, group: Group) -> dict[int, set[object]] | None:
+    """For the offers of ``group``'s crawl and partition that have a search-only products row: when their detailed
+    rows were crawled (a SKU row belongs to the products row of its ``crawled_at``). None when there are none."""
+    folder = f"{group.folder.rsplit('/', 2)[0]}/products/{group.partition}"
+    parts = [info.path for info in lineage.visible_parts(storage, folder)
+             if crawl_id_of(info.base_name) == group.crawl_id] if storage.is_folder(folder) else []
+    if not parts:
+        return None
+    rows = storage.dataset(parts, TABLES["products"])
+    search_only = pc.field("source_api").isin(sorted(SEARCH_ONLY_SOURCES))
+    offers = set(rows.to_table(columns=["offer_id"], filter=search_only).column("offer_id").to_pylist())
+    if not offers:
+        return None
+    detailed: dict[int, set[object]] = {}
+    found = rows.to_table(columns=["offer_id", "crawled_at"],
+                          filter=(~search_only | pc.field("source_api").is_null()) & pc.field("offer_id").isin(
+                              sorted(offers)))
+    for offer, at in zip(found.column("offer_id").to_pylist(), found.column("crawled_at").to_pylist(), strict=True):
+        detailed.setdefault(offer, set()).add(at)
+    return detailed
 
 
 def _keys(batch: pa.RecordBatch, names: Sequence[str]) -> list[object]:

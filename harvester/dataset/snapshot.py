@@ -17,6 +17,7 @@ import pyarrow.compute as pc
 import pyarrow.fs as pafs
 
 from ..crawl.identity import started_at_of
+from ..exceptions import HarvestError
 from ..schema import TABLES
 from .files import crawl_id_of
 from .lineage import visible_parts
@@ -55,6 +56,32 @@ def crawls_newest_first(data_dir: DataDir, table: str = "products") -> list[str]
     return sorted(order, key=order.__getitem__, reverse=True)
 
 
+class DamagedPartFile(HarvestError):
+    """A part file that cannot be read (cut short by a full disk, a copy that failed): named, with what to do."""
+
+    @classmethod
+    def of(cls, path: str, error: BaseException) -> DamagedPartFile:
+        reason = str(error).split(". ")[0].strip().rstrip(".") or type(error).__name__
+        return cls(f"{path} cannot be read ({reason}): move it out of HARVEST_DATA_DIR (or restore it from a "
+                   "backup) and run again")
+
+
+def check_complete(data_dir: DataDir, tables: Sequence[str], crawl_id: str) -> None:
+    """Raise :class:`DamagedPartFile` naming the first part file of ``crawl_id`` in ``tables`` whose Parquet footer
+    cannot be read: what a crawl is about to read is checked before it makes any call (a footer read is cheap)."""
+    storage = resolve(data_dir)
+    for table in tables:
+        for path in _files(storage, table, crawl_id):
+            _footer(storage, path)
+
+
+def _footer(storage: Storage, path: str) -> None:
+    try:
+        storage.read_metadata(path)
+    except (pa.ArrowException, OSError) as error:
+        raise DamagedPartFile.of(storage.show(path), error) from None
+
+
 def latest_crawl_id(data_dir: DataDir, table: str = "products", *, excluding: str | None = None) -> str | None:
     """The crawl with the newest ``crawl_date`` partition; within a day, the latest started (by its generated id,
     else by its newest file). ``excluding`` leaves one crawl out: a crawl comparing itself with the one before
@@ -91,7 +118,13 @@ def latest_snapshot(
         if not files:
             result[table] = schema.empty_table().select(wanted)
             continue
-        result[table] = storage.dataset(files, schema).to_table(columns=wanted)
+        for path in files:
+            _footer(storage, path)  # a file cut short is named, not a pyarrow traceback
+        try:
+            result[table] = storage.dataset(files, schema).to_table(columns=wanted)
+        except (pa.ArrowException, OSError) as error:
+            raise DamagedPartFile(f"the {table} files of crawl {crawl_id} under {storage.show()} cannot be read "
+                                  f"({error}): restore them from a backup, or move the damaged one out") from None
     return result
 
 

@@ -75,17 +75,34 @@ def is_uri(value: str) -> bool:
     return _SCHEME.match(value) is not None
 
 
-def _refuse_credentials(uri: str) -> None:
+#: Why a URI with credentials in it is refused (its value is never quoted: it holds a secret).
+CREDENTIALS_IN_URI = ("HARVEST_DATA_DIR carries credentials in its URI: remove them and set AWS_ACCESS_KEY_ID / "
+                      "AWS_SECRET_ACCESS_KEY (environment or -s) instead")
+
+
+def has_credentials(uri: str) -> bool:
     parts = urlsplit(uri)
-    scheme = parts.scheme.lower()
-    in_userinfo = parts.password is not None or (scheme in ("s3", "s3a") and parts.username is not None)
-    in_query = any(_SECRET_QUERY.search(name) for name, _ in parse_qsl(parts.query, keep_blank_values=True))
-    if in_userinfo or in_query:
-        raise StorageError("HARVEST_DATA_DIR carries credentials in its URI: remove them and set "
-                           "AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (environment or -s) instead")
-    if scheme in ("s3", "s3a") and parts.query:
-        raise StorageError(f"HARVEST_DATA_DIR={uri}: give s3://bucket/prefix without ?options; the region and "
-                           "endpoint come from AWS_REGION and AWS_ENDPOINT_URL")
+    in_userinfo = parts.password is not None or (parts.scheme.lower() in ("s3", "s3a") and parts.username is not None)
+    return in_userinfo or any(_SECRET_QUERY.search(name) for name, _ in parse_qsl(parts.query, keep_blank_values=True))
+
+
+def uri_problem(text: str) -> str | None:
+    """What is wrong with ``HARVEST_DATA_DIR`` as written (but credentials in it: :func:`has_credentials`),
+    judged without settings or a connection; None when it may work. :func:`resolve` checks the rest before any
+    call."""
+    if _ALMOST_URI.match(text):
+        return (f"is neither a URI nor a plain folder: write {text.split(':', 1)[0]}://bucket/prefix "
+                f"(or ./{text} for a local folder of that name)")
+    if not is_uri(text):
+        return None
+    parts = urlsplit(text)
+    if parts.scheme.lower() in ("s3", "s3a"):
+        if not parts.netloc:
+            return "names no bucket: give s3://bucket/prefix"
+        if parts.query:
+            return ("has ?options: give s3://bucket/prefix; the region and endpoint come from AWS_REGION and "
+                    "AWS_ENDPOINT_URL")
+    return None
 
 
 def protect_secrets(settings: BaseSettings | Mapping[str, Any] | None) -> None:
@@ -96,9 +113,7 @@ def protect_secrets(settings: BaseSettings | Mapping[str, Any] | None) -> None:
 
 def _s3(uri: str, settings: BaseSettings | Mapping[str, Any] | None) -> tuple[pafs.FileSystem, str]:
     parts = urlsplit(uri)
-    bucket, prefix = parts.netloc, parts.path.strip("/")
-    if not bucket:
-        raise StorageError(f"HARVEST_DATA_DIR={uri} names no bucket: give s3://bucket/prefix")
+    bucket, prefix = parts.netloc, parts.path.strip("/")  # a bucket is there: uri_problem checked
     values = {name: _value(settings, name) for name in AWS_VARIABLES}
     key, secret = values["AWS_ACCESS_KEY_ID"], values["AWS_SECRET_ACCESS_KEY"]
     if bool(key) != bool(secret):
@@ -302,13 +317,14 @@ def resolve(data_dir: str | os.PathLike[str] | Storage, settings: BaseSettings |
     text = os.fspath(data_dir)
     if not text:
         raise StorageError("HARVEST_DATA_DIR is empty: give a folder or s3://bucket/prefix")
-    if _ALMOST_URI.match(text):
-        raise StorageError(f"HARVEST_DATA_DIR={text} is neither a URI nor a plain folder: write "
-                           f"{text.split(':', 1)[0]}://bucket/prefix (or ./{text} for a local folder of that name)")
+    if has_credentials(text):
+        raise StorageError(CREDENTIALS_IN_URI)
+    problem = uri_problem(text)
+    if problem:
+        raise StorageError(f"HARVEST_DATA_DIR={text} {problem}")
     if not is_uri(text) or text.lower().startswith("file://"):
         folder = urlsplit(text).path if is_uri(text) else text
         return Storage(text, pafs.LocalFileSystem(), os.path.abspath(os.path.expanduser(folder)))
-    _refuse_credentials(text)
     scheme = urlsplit(text).scheme.lower()
     filesystem, root = _s3(text, settings) if scheme in ("s3", "s3a") else _other(text)
     if isinstance(filesystem, pafs.LocalFileSystem):

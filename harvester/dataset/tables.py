@@ -11,6 +11,11 @@ from __future__ import annotations
 
 from ..items import Change, Listing, MissingOffer, Product, QueryRecord, Reject, SearchHit, Seller, Sku
 
+#: ``source_api`` of products rows made from a search listing alone (versions before one detail call per offer
+#: wrote them when a detail failed): such an offer still lacks its detail, so it is not done (a resume fetches it)
+#: and a detailed row of the same offer wins over it (``scrapy compact``).
+SEARCH_ONLY_SOURCES = frozenset(("keyword_search", "image_search", "seller_offers"))
+
 TABLE_OF: dict[type, str] = {
     Product: "products",
     Listing: "listings",

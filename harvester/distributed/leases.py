@@ -11,7 +11,8 @@ could lose the requests its callback had yet to schedule.
 Each tick is one asynchronous Lua call: renew what is in progress, ack what
 is done, and put back every expired lease of the crawl (whoever held it).
 On close, leases still in progress (a shutdown) are released for other
-workers to take at once.
+workers to take at once. Once the crawl stops because Redis was lost,
+nothing more is acked or released (see ``harvester.distributed.outage``).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from scrapy.utils.defer import deferred_from_coro
 from twisted.internet import task
 
 from .engine import in_progress
+from .outage import acks_allowed
 
 if TYPE_CHECKING:
     import redis.asyncio
@@ -68,6 +70,8 @@ class LeaseKeeper:
         return renew
 
     async def tick(self) -> None:
+        if not acks_allowed(self.crawler):
+            return
         renew = self._split()
         done = self._done
         try:
@@ -82,10 +86,19 @@ class LeaseKeeper:
     async def close(self) -> None:
         if self._loop.running:
             self._loop.stop()
+        if not acks_allowed(self.crawler):
+            # Redis was lost: what finished since may not have queued its follow-ups. Ack nothing, give nothing
+            # back: every lease expires and its request is done again by whoever takes it next.
+            self.held.clear()
+            return
         unfinished = self._split()
         done, self._done = self._done, []
         self.held.clear()
-        await self.queue.maintain(self.client, ack=done, release=unfinished)
+        try:
+            await self.queue.maintain(self.client, ack=done, release=unfinished)
+        except redis.RedisError as error:
+            logger.warning("Could not ack or give back this worker's leases (%s): they expire by themselves", error)
+            return
         self._count(len(done), 0, 0)
         if unfinished:
             logger.info("Gave back %d request(s) still in progress for other workers", len(unfinished))

@@ -39,6 +39,7 @@ from .dupefilter import FingerprintDupeFilter
 from .engine import in_progress
 from .keys import CrawlKeys
 from .leases import LeaseKeeper
+from .outage import REDIS_ERRORS, redis_lost
 from .queue import LeasedQueue
 
 if TYPE_CHECKING:
@@ -104,7 +105,13 @@ class LeasedScheduler(Scheduler):
     def enqueue_request(self, request: Request) -> bool:
         fingerprint = None if request.dont_filter else self.df.request_fingerprint(request)
         body = self.serializer.dumps(request.to_dict(spider=self.spider))
-        if not self.queue.push(body, request.priority, fingerprint):
+        try:
+            queued = self.queue.push(body, request.priority, fingerprint)
+        except REDIS_ERRORS as error:
+            # Not queued: the request that produced it stays leased, unacked, and is done again (see outage).
+            redis_lost(self.crawler, error)
+            return False
+        if not queued:
             self.df.log(request, self.spider)
             return False
         self.stats.inc_value(f"{STATS}/enqueued")
@@ -114,7 +121,11 @@ class LeasedScheduler(Scheduler):
         current = in_progress(self.crawler.engine)
         if current is not None and len(current) >= self.prefetch:
             return None  # left in Redis for a worker with room (the engine asks again as each request ends)
-        popped = self.queue.pop()
+        try:
+            popped = self.queue.pop()
+        except REDIS_ERRORS as error:
+            redis_lost(self.crawler, error)
+            return None
         if popped is None:
             return None
         lease, body = popped
@@ -124,4 +135,8 @@ class LeasedScheduler(Scheduler):
         return request
 
     def has_pending_requests(self) -> bool:
-        return len(self) > 0
+        try:
+            return len(self) > 0
+        except REDIS_ERRORS as error:
+            redis_lost(self.crawler, error)
+            return True  # unknown: never let a worker that cannot see the queue finish as if it were done

@@ -31,23 +31,28 @@ import redis.asyncio
 from scrapy.crawler import Crawler
 
 from ..crawl.identity import crawl_identity
+from ..crawl.seen import SeenSetUnavailable
 from . import connection
+from .outage import REDIS_ERRORS, redis_lost
 
 
 class RedisSeenSet:
     def __init__(self, client: redis.Redis, key: str, url: str,
-                 async_client: redis.asyncio.Redis | None = None) -> None:
+                 async_client: redis.asyncio.Redis | None = None, crawler: Crawler | None = None) -> None:
         self._client = client
         self._async_client = async_client
         self.key = key
         self._url = url
+        #: The crawl a lost Redis stops (see :meth:`add_async`).
+        self._crawler = crawler
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, name: str) -> Self:
         settings = crawler.settings
         crawl_id = crawl_identity(crawler).crawl_id
         key = connection.key(settings, crawl_id, "seen", name)
-        return cls(connection.sync_client(settings), key, settings["REDIS_URL"], connection.async_client(settings))
+        return cls(connection.sync_client(settings), key, settings["REDIS_URL"], connection.async_client(settings),
+                   crawler)
 
     def add(self, key: Hashable) -> bool:
         return self.add_many([key])[0]
@@ -66,12 +71,16 @@ class RedisSeenSet:
         return [bool(n) for n in added]
 
     async def add_async(self, key: Hashable) -> bool:
-        """:meth:`add` without holding the reactor for the round trip."""
+        """:meth:`add` without holding the reactor for the round trip. A lost Redis stops the crawl here (its
+        caller, the de-duplication pipeline, knows nothing of Redis) and raises ``SeenSetUnavailable``."""
         assert self._async_client is not None, "built without an asyncio client"
         try:
             return bool(await self._async_client.sadd(self.key, str(key)))
-        except (redis.ConnectionError, redis.TimeoutError) as error:
-            raise connection.RedisUnavailable.of(self._url, error) from None
+        except REDIS_ERRORS as error:
+            lost = connection.RedisUnavailable.of(self._url, error)
+            if self._crawler is not None:
+                redis_lost(self._crawler, lost)
+            raise SeenSetUnavailable(str(lost)) from None
 
     async def close(self) -> None:
         self._client.close()

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import redis
 import redis.asyncio
+from scrapy.exceptions import DontCloseSpider
 
 from ..crawl import stop
 from ..exceptions import ArgumentError
@@ -41,6 +42,7 @@ from . import connection
 from .engine import wake
 from .finish import Finish
 from .keys import CrawlKeys
+from .outage import REDIS_ERRORS, redis_lost
 from .queue import LeasedQueue, LeasedUnit
 
 if TYPE_CHECKING:
@@ -124,7 +126,16 @@ class UnitFeed:
         self.low_water = settings.getint("CONCURRENT_REQUESTS")
 
     async def start(self, given: Iterable[dict[str, Any]]) -> AsyncIterator[Request]:
-        """Queue the units given as ``-a`` arguments (if any), then feed units from Redis until the crawl is quiet."""
+        """Queue the units given as ``-a`` arguments (if any), then feed units from Redis until the crawl is quiet
+        (or Redis is lost: the crawl stops, and a unit taken and not acked comes back when its lease expires)."""
+        try:
+            await self._feed(given)
+        except REDIS_ERRORS as error:
+            redis_lost(self.crawler, error)
+        return
+        yield  # pragma: no cover (makes this an async generator, as start() must be)
+
+    async def _feed(self, given: Iterable[dict[str, Any]]) -> None:
         stats = self.crawler.stats
         assert stats is not None
         for counted in ("taken", "bad"):
@@ -163,11 +174,16 @@ class UnitFeed:
             else:
                 quiet_since = None
             await asyncio.sleep(self.poll)
-        yield  # pragma: no cover (makes this an async generator, as start() must be)
 
     def idle(self) -> None:
         """The worker has nothing to do: it closes only when the whole crawl is done (``finish``)."""
-        self.finish.idle(self.busy_now)
+        if stop.stopping(self.crawler):
+            return  # closing already (Redis lost, the budget spent...): nothing to ask Redis
+        try:
+            self.finish.idle(self.busy_now)
+        except REDIS_ERRORS as error:
+            redis_lost(self.crawler, error)
+            raise DontCloseSpider from None  # not "finished": the stop closes it
 
     def busy_now(self) -> bool:
         """From the idle signal (synchronous): take units queued after this worker's ``start()`` ended; True if

@@ -14,10 +14,11 @@ import weakref
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ..checks import guards
 from ..exceptions import ConfigurationError
 from ..open1688 import endpoints
 from ..open1688.credentials import credential
-from ..open1688.oauth import OAuthClient, TokenFile, Tokens
+from ..open1688.oauth import OAuthClient, TokenFile, Tokens, loose_mode_advice
 from ..open1688.outcomes import GatewayError
 from .redaction import protect
 
@@ -28,6 +29,12 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 SANDBOX = "sandbox"
+#: Where requests to the embedded sandbox say they go, in the JOBDIR, the fingerprints and the logs. Its real
+#: address (a port of this process) and its app key (random per run) change with every run, so they are put in
+#: only as each call leaves (the signing middleware); ``.invalid`` never resolves (RFC 6761), so a request that
+#: somehow left unrewritten fails at once instead of reaching something else.
+EMBEDDED_ORIGIN = "http://sandbox.invalid"
+EMBEDDED_APP_KEY = "sandbox"
 _by_crawler: weakref.WeakKeyDictionary[Crawler, GatewayAccess] = weakref.WeakKeyDictionary()
 
 
@@ -37,6 +44,25 @@ class TokenState:
     #: Bumped on every refresh, so a request that failed with an old token
     #: does not trigger a second refresh after someone else's.
     generation: int = 0
+
+
+def _from_token_file(token_file: TokenFile) -> Tokens:
+    """The tokens ``scrapy auth`` saved: a missing or broken file is a configuration error naming it, found before
+    any call (not a call failing five times as if the gateway were down)."""
+    try:
+        tokens = token_file.load()
+    except ValueError as error:
+        raise ConfigurationError(str(error)) from None
+    if tokens is None:
+        raise ConfigurationError(
+            f"no access token: OPEN1688_TOKEN_FILE={token_file.path} does not exist and OPEN1688_ACCESS_TOKEN is "
+            "not set; run `scrapy auth` to authorise the app (it writes that file), or point OPEN1688_TOKEN_FILE "
+            "at your token file"
+        )
+    mode = token_file.loose_mode()
+    if mode is not None:
+        logger.warning("The token file holds this app's access: %s", loose_mode_advice(token_file.path, mode))
+    return tokens
 
 
 class GatewayAccess:
@@ -75,8 +101,8 @@ class GatewayAccess:
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> GatewayAccess:
         app_key = credential(settings, "OPEN1688_APP_KEY")
-        gateway = credential(settings, "OPEN1688_GATEWAY") or (SANDBOX if not app_key else endpoints.DEFAULT_GATEWAY)
-        margin = settings.getfloat("OPEN1688_TOKEN_REFRESH_MARGIN")
+        gateway = guards.value(settings, "OPEN1688_GATEWAY") or (SANDBOX if not app_key else endpoints.DEFAULT_GATEWAY)
+        margin = guards.value(settings, "OPEN1688_TOKEN_REFRESH_MARGIN")
         if gateway == SANDBOX:
             return cls._embedded(settings, margin)
         token_file = TokenFile(credential(settings, "OPEN1688_TOKEN_FILE"))
@@ -85,10 +111,11 @@ class GatewayAccess:
         if access_token or refresh_token:
             tokens = Tokens(access_token=access_token, refresh_token=refresh_token or None)
         else:
-            try:
-                tokens = token_file.load()
-            except ValueError as error:
-                raise ConfigurationError(str(error)) from None
+            tokens = _from_token_file(token_file)
+        if not tokens.access_token:
+            # Every product API needs one: without it each call would fail and be retried as if transient.
+            raise ConfigurationError("OPEN1688_REFRESH_TOKEN is set without OPEN1688_ACCESS_TOKEN: set both, or "
+                                     "neither and let the crawl read OPEN1688_TOKEN_FILE (`scrapy auth` writes it)")
         return cls(
             gateway=gateway,
             app_key=app_key,
@@ -119,6 +146,17 @@ class GatewayAccess:
             refresh_margin=margin,
             sandbox=running,
         )
+
+    # --- addresses ----------------------------------------------------------
+
+    @property
+    def request_origin(self) -> str:
+        """The gateway as stored requests name it: the same in every run of a crawl (see ``EMBEDDED_ORIGIN``)."""
+        return EMBEDDED_ORIGIN if self.sandbox is not None else self.gateway
+
+    @property
+    def request_app_key(self) -> str:
+        return EMBEDDED_APP_KEY if self.sandbox is not None else self.app_key
 
     # --- tokens -------------------------------------------------------------
 

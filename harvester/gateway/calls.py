@@ -3,7 +3,10 @@
 An API request carries only its business parameters: the URL with the app
 key and a form body (or query string) of those parameters. That is all the
 request fingerprint, the dupefilter, the HTTP cache and a JOBDIR ever see;
-the signing middleware adds token, timestamp and signature per attempt.
+the signing middleware adds token, timestamp and signature per attempt, and
+sends it to the live gateway with the live app key: a request queued in a
+JOBDIR by an earlier run (on an embedded sandbox whose port and key were
+that run's) goes to this run's.
 """
 
 from __future__ import annotations
@@ -57,7 +60,8 @@ def api_request(
     meta: dict[str, Any] | None = None,
     **kwargs: Any,
 ) -> Request:
-    call = endpoints.build_call(endpoint, params, gateway=access.gateway, app_key=access.app_key)
+    # The stored address, stable across runs; the signing middleware sends each attempt to the live one.
+    call = endpoints.build_call(endpoint, params, gateway=access.request_origin, app_key=access.request_app_key)
     # API calls are retried by the API errors middleware, which knows the gateway's codes.
     meta = dict(meta or {}, **{API: endpoint.key, "dont_retry": True})
     if method == "GET":

@@ -19,7 +19,6 @@ import logging
 import weakref
 from array import array
 from collections import defaultdict
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pyarrow as pa
@@ -28,6 +27,7 @@ import pyarrow.compute as pc
 from ..crawl import stats as keys
 from ..crawl.identity import crawl_identity
 from ..dataset.snapshot import crawl_batches
+from ..dataset.storage import storage_of
 from .details import LastDetail
 
 if TYPE_CHECKING:
@@ -44,7 +44,7 @@ TABLES = ("products", "skus")
 class CarryForward:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        self.data_dir = Path(crawler.settings["HARVEST_DATA_DIR"]).expanduser()
+        self.data_dir = storage_of(crawler)
         #: Source crawl -> the offers to copy from it, and the number of the query that found each.
         self._offers: dict[str, array] = defaultdict(lambda: array("q"))
         self._query_numbers: dict[str, array] = defaultdict(lambda: array("L"))

@@ -18,13 +18,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..dataset.snapshot import crawls_newest_first, read_crawl
+from ..dataset.snapshot import DataDir, crawls_newest_first, read_crawl
 from ..schema import PRODUCTS
 from .changes import DETAIL_APIS
 
@@ -55,7 +54,7 @@ class DetailIndex:
         self._columns = {name: table.column(name).combine_chunks() for name in ("crawl_id", *_KEPT)}
 
     @classmethod
-    def load(cls, data_dir: str | Path, *, excluding: str | None = None) -> DetailIndex:
+    def load(cls, data_dir: DataDir, *, excluding: str | None = None) -> DetailIndex:
         """Every offer that some crawl of ``data_dir`` (but ``excluding``, the crawl asking) has a detail of."""
         newest: pa.Table | None = None
         for crawl_id in crawls_newest_first(data_dir, "products"):

@@ -26,11 +26,11 @@ import logging
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..crawl import stats as keys
 from ..crawl.identity import crawl_identity
+from ..dataset.storage import storage_of
 from ..normalise import parse_money
 from .details import DetailIndex, LastDetail
 
@@ -98,8 +98,7 @@ class DetailPlan:
         mode = parse_mode(arguments.get("details") or default)
         index = None
         if mode in (Mode.NEW, Mode.CHANGED):
-            data_dir = Path(settings["HARVEST_DATA_DIR"]).expanduser()
-            index = DetailIndex.load(data_dir, excluding=crawl_identity(crawler).crawl_id)
+            index = DetailIndex.load(storage_of(crawler), excluding=crawl_identity(crawler).crawl_id)
             logger.info("details=%s: %s offers of earlier crawls have a detail", mode.value, f"{len(index):,}")
         return cls(mode, index, month_sold_tolerance=settings.getfloat("HARVEST_MONTH_SOLD_TOLERANCE"),
                    max_age=settings.getfloat("HARVEST_DETAIL_MAX_AGE"))

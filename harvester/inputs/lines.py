@@ -8,12 +8,21 @@ is reported with its number instead of stopping the crawl.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import unicodedata
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from ..exceptions import ArgumentError
 
 MAX_LINE_BYTES = 4096
+#: Unicode categories that break a value over lines or hide in it: controls (``\n``, ``\t``, NUL) and the line and
+#: paragraph separators. Spaces of every kind (an ideographic space in pasted Chinese text) are fine.
+_BREAKING = frozenset(("Cc", "Zl", "Zp"))
+
+
+def has_control_characters(text: str) -> bool:
+    """Whether ``text`` holds a line break or another control character (not meant to be part of a value)."""
+    return not text.isprintable() and any(unicodedata.category(char) in _BREAKING for char in text)
 
 
 @dataclass(frozen=True)
@@ -23,11 +32,25 @@ class BadLine:
 
 
 def check_readable(path: str, argument: str) -> None:
-    """Refuse a missing or unreadable file before the crawl makes any call."""
+    """Refuse a missing or unreadable file, or a folder, before the crawl makes any call (whether what it holds
+    is usable is the caller's check: :func:`check_has_a_line`, or preparing a picture)."""
+    if os.path.isdir(path):
+        raise ArgumentError(f"-a {argument}={path} is a folder: give a file")
     if not os.path.isfile(path):
         raise ArgumentError(f"-a {argument}={path}: no such file")
     if not os.access(path, os.R_OK):
         raise ArgumentError(f"-a {argument}={path}: the file is not readable")
+
+
+def check_has_a_line(path: str, argument: str, what: str, usable: Callable[[str], bool] = bool) -> None:
+    """Refuse a readable file in which no line is usable (binary, or only bad lines): a crawl of it would end
+    at once with nothing asked for. Read only up to its first usable line (bad lines may be millions)."""
+    check_readable(path, argument)
+    for line in stream_lines(path):
+        if not isinstance(line, BadLine) and usable(line[1]):
+            return
+    raise ArgumentError(f"-a {argument}={path} holds no {what}: no line is one (is it the right file? one {what} "
+                        "a line, UTF-8 text)")
 
 
 def stream_lines(path: str, *, max_bytes: int = MAX_LINE_BYTES) -> Iterator[tuple[int, str] | BadLine]:
@@ -53,7 +76,7 @@ def stream_lines(path: str, *, max_bytes: int = MAX_LINE_BYTES) -> Iterator[tupl
                 continue
             if not text:
                 continue
-            if not text.isprintable():
+            if has_control_characters(text):
                 yield BadLine(number, "holds control characters")
                 continue
             yield number, text

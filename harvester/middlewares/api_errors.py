@@ -20,6 +20,7 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.utils.python import global_object_name
 
+from ..checks import guards
 from ..crawl import stats as keys
 from ..crawl import stop
 from ..exceptions import ConfigurationError
@@ -62,11 +63,11 @@ class ApiErrorsMiddleware:
         return cls(
             crawler,
             GatewayAccess.from_crawler(crawler),
-            retry_times=settings.getint("OPEN1688_RETRY_TIMES"),
-            backoff=settings.getfloat("OPEN1688_RETRY_BACKOFF"),
-            backoff_max=settings.getfloat("OPEN1688_RETRY_BACKOFF_MAX"),
-            throttle_times=settings.getint("OPEN1688_THROTTLE_RETRY_TIMES"),
-            isp_retry_times=settings.getint("OPEN1688_ISP_RETRY_TIMES"),
+            retry_times=guards.value(settings, "OPEN1688_RETRY_TIMES"),
+            backoff=guards.value(settings, "OPEN1688_RETRY_BACKOFF"),
+            backoff_max=guards.value(settings, "OPEN1688_RETRY_BACKOFF_MAX"),
+            throttle_times=guards.value(settings, "OPEN1688_THROTTLE_RETRY_TIMES"),
+            isp_retry_times=guards.value(settings, "OPEN1688_ISP_RETRY_TIMES"),
         )
 
     # --- answers ------------------------------------------------------------
@@ -94,12 +95,16 @@ class ApiErrorsMiddleware:
             return self._slow_down(request, outcome)
         if outcome.action is Action.REFRESH_TOKEN:
             return await self._refresh_and_replay(request, outcome)
+        # A call refused because the crawl must stop (the paid quota used up, a configuration the gateway
+        # refuses) did not fail: it goes back to the queue, and a resume once that is fixed sends it again.
         if outcome.action is Action.STOP:
             stop.stop_crawl(self.crawler, stop.QUOTA_USED_UP, outcome.message)
-        elif outcome.action is Action.FATAL and not (outcome.code == "gw.APIACLDecline" and request.meta.get(ACL_FALLBACK)):
+            return stop.put_back(self.crawler, request)
+        acl_fallback = outcome.code == "gw.APIACLDecline" and request.meta.get(ACL_FALLBACK)
+        if outcome.action is Action.FATAL and not acl_fallback:
             stop.stop_crawl(self.crawler, stop.FATAL_CONFIGURATION, outcome.message)
-        else:
-            logger.debug("Call failed: %s", outcome.message)
+            return stop.put_back(self.crawler, request)
+        logger.debug("Call failed: %s", outcome.message)
         raise ApiCallFailed(outcome)
 
     def process_exception(self, request: Request, exception: Exception) -> Request | None:
@@ -151,22 +156,24 @@ class ApiErrorsMiddleware:
         return retry
 
     async def _refresh_and_replay(self, request: Request, outcome: Outcome) -> Request:
+        """The call again with a refreshed token; when the token cannot be renewed, the crawl stops and the call
+        goes back to the queue (sent again by a resume after `scrapy auth`)."""
         if request.meta.get(REFRESHED, 0) >= MAX_REFRESHES:
             message = "the gateway rejected a freshly refreshed access token: run `scrapy auth` to authorise again"
             stop.stop_crawl(self.crawler, stop.FATAL_CONFIGURATION, message)
-            raise ApiCallFailed(outcome)
+            return stop.put_back(self.crawler, request)
         try:
             refreshed = await self.access.refresh(request.meta.get(TOKEN_GENERATION))
         except ConfigurationError as error:
             stop.stop_crawl(self.crawler, stop.FATAL_CONFIGURATION, str(error))
-            raise ApiCallFailed(outcome) from None
+            return stop.put_back(self.crawler, request)
         if not refreshed:
             stop.stop_crawl(
                 self.crawler,
                 stop.FATAL_CONFIGURATION,
                 "the access token was rejected and there is no refresh token to renew it: run `scrapy auth`",
             )
-            raise ApiCallFailed(outcome)
+            return stop.put_back(self.crawler, request)
         self.stats.inc_value(keys.API_TOKEN_REFRESHES)
         replay = request.copy()
         replay.meta[REFRESHED] = request.meta.get(REFRESHED, 0) + 1

@@ -4,7 +4,11 @@ Every attempt that would reach the gateway passes here, retries included,
 and answers served from the HTTP cache never do (this middleware sits below
 the cache). Waiting happens in ``process_request``, so a call waits for its
 slot without holding the reactor; the downloader's concurrency bounds how
-many calls wait at once.
+many calls wait at once. The day's budget is spent last, as the call
+leaves, so a call that never leaves never counts. Once the crawl is stopping
+(Ctrl-C, the budget spent, a fatal error) waiting calls are not sent: they
+go back into the queue (``harvester.crawl.stop.put_back``), which a JOBDIR
+keeps, so Ctrl-C takes effect at once and nothing waiting is lost.
 
 One machine paces and counts in process (:class:`~harvester.quota.pace.LocalPacer`,
 a :class:`~harvester.quota.budget.FileBudget`); the workers of a distributed crawl
@@ -33,9 +37,9 @@ from typing import TYPE_CHECKING
 
 from scrapy import Request
 from scrapy import signals as scrapy_signals
-from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Response
 
+from ..checks import guards
 from ..crawl import stats as keys
 from ..crawl import stop
 from ..distributed import connection
@@ -54,6 +58,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+#: Longest sleep between two looks at whether the crawl is stopping, while a call waits for its slot.
+PAUSE_STEP = 0.25
 
 
 class QuotaMiddleware:
@@ -75,15 +81,12 @@ class QuotaMiddleware:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         settings = crawler.settings
-        qps = settings.getfloat("OPEN1688_QPS")
-        daily = settings.getint("OPEN1688_DAILY_CALL_BUDGET")
-        if qps < 0 or daily < 0:
-            raise NotConfigured("OPEN1688_QPS and OPEN1688_DAILY_CALL_BUDGET must not be negative")
-        headroom = settings.getfloat("OPEN1688_QPS_HEADROOM")
-        if not 0 <= headroom < 1:
-            raise NotConfigured("OPEN1688_QPS_HEADROOM must be a share between 0 and 1")
+        # Read through the guards: a bad value is a ConfigurationError, never this middleware switched off.
+        qps = guards.value(settings, "OPEN1688_QPS")
+        daily = guards.value(settings, "OPEN1688_DAILY_CALL_BUDGET")
+        headroom = guards.value(settings, "OPEN1688_QPS_HEADROOM")
         pace = qps * (1 - headroom)
-        burst = settings.getint("OPEN1688_QPS_BURST")
+        burst = guards.value(settings, "OPEN1688_QPS_BURST")
         if settings.getbool("HARVEST_DISTRIBUTED"):
             pacer, budget = cls._shared(crawler, pace if qps > 0 else 0, burst, daily)
         else:
@@ -91,7 +94,7 @@ class QuotaMiddleware:
             budget = None
             if daily > 0:
                 app_key = GatewayAccess.from_crawler(crawler).app_key
-                budget = LocalBudget(FileBudget(daily, settings.get("OPEN1688_STATE_DIR"), app_key))
+                budget = LocalBudget(FileBudget(daily, guards.value(settings, "OPEN1688_STATE_DIR"), app_key))
         crawler.stats.set_value(keys.QUOTA_QPS, qps)  # type: ignore[union-attr]
         crawler.stats.set_value(keys.QUOTA_DAILY_BUDGET, daily)  # type: ignore[union-attr]
         crawler.stats.set_value(  # type: ignore[union-attr]
@@ -112,44 +115,69 @@ class QuotaMiddleware:
         budget = RedisBudget(connection.async_client(settings), url, prefix, app_key, daily) if daily > 0 else None
         return pacer, budget
 
-    async def process_request(self, request: Request) -> None:
+    async def process_request(self, request: Request) -> Request | None:
+        """Wait for the call's slot, then spend one call of the day's budget; a stopping crawl sends nothing more
+        and puts the request back into its queue instead (``harvester.crawl.stop``)."""
         if endpoint_of(request) is None:
             return None
-        not_before = request.meta.pop(NOT_BEFORE, None)
-        if not_before is not None:
-            backoff = not_before - time.time()
-            if backoff > 0:
-                await asyncio.sleep(backoff)
+        not_before = request.meta.get(NOT_BEFORE)
+        if not_before is not None and not await self._pause(not_before - time.time()):
+            return stop.put_back(self.crawler, request)
+        request.meta.pop(NOT_BEFORE, None)
         try:
-            await self._take_quota()
+            if not await self._take_slot():
+                return stop.put_back(self.crawler, request)
+            if not await self._spend():
+                return stop.put_back(self.crawler, request)
         except RedisUnavailable as error:
+            # Not a failed call (its errback would count the offer lost): the crawl stops, and the request goes
+            # back to the queue (if Redis takes it; else its lease, never acked now, brings it back).
             stop.stop_crawl(self.crawler, stop.REDIS_UNAVAILABLE, str(error))
-            raise IgnoreRequest(str(error)) from None
-        if self.window is not None:
-            while (hold := self.window.wait(time.monotonic())) > 0:
-                self.stats.inc_value(keys.QUOTA_HELD_BACK)
-                await asyncio.sleep(hold)
-            self.window.record(time.monotonic())
+            return stop.put_back(self.crawler, request)
         self.stats.inc_value(keys.QUOTA_CALLS)
         self.stats.max_value(keys.QUOTA_MAX_PER_SECOND, self._per_second.add(time.monotonic()))
         return None
 
-    async def _take_quota(self) -> None:
-        """Spend one call of today's budget, then wait for the call's slot."""
-        if self.budget is not None and not await self.budget.try_spend(time.time()):
-            stop.stop_crawl(
-                self.crawler,
-                stop.DAILY_BUDGET_SPENT,
-                f"the daily call budget (OPEN1688_DAILY_CALL_BUDGET={self.budget.limit}) is spent; "
-                "everything harvested so far is kept: resume tomorrow (UTC) or raise the budget",
-            )
-            self.stats.inc_value(keys.QUOTA_REFUSED_BUDGET)
-            raise IgnoreRequest("daily call budget spent")
+    async def _pause(self, seconds: float) -> bool:
+        """Sleep ``seconds`` in short steps; False as soon as the crawl is stopping (Ctrl-C must not wait for a
+        30-second backoff to end, and the call it was waiting for is not to be sent any more)."""
+        deadline = time.monotonic() + seconds
+        while True:
+            if stop.stopping(self.crawler):
+                return False
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return True
+            await asyncio.sleep(min(left, PAUSE_STEP))
+
+    async def _take_slot(self) -> bool:
+        """Wait for the call's slot (the pace, then the per-second window); False when the crawl stops meanwhile."""
         if self.pacer is not None:
             wait = await self.pacer.reserve()
             if wait > 0:
                 self.stats.inc_value(keys.QUOTA_WAIT_SECONDS, wait)
-                await asyncio.sleep(wait)
+                if not await self._pause(wait):
+                    return False
+        if self.window is not None:
+            while (hold := self.window.wait(time.monotonic())) > 0:
+                self.stats.inc_value(keys.QUOTA_HELD_BACK)
+                if not await self._pause(hold):
+                    return False
+            self.window.record(time.monotonic())
+        return not stop.stopping(self.crawler)
+
+    async def _spend(self) -> bool:
+        """Spend one call of today's budget, just before the call leaves; False (the crawl stopping) when spent."""
+        if self.budget is None or await self.budget.try_spend(time.time()):
+            return True
+        stop.stop_crawl(
+            self.crawler,
+            stop.DAILY_BUDGET_SPENT,
+            f"the daily call budget (OPEN1688_DAILY_CALL_BUDGET={self.budget.limit}) is spent; "
+            "everything harvested so far is kept: resume tomorrow (UTC) or raise the budget",
+        )
+        self.stats.inc_value(keys.QUOTA_REFUSED_BUDGET)
+        return False
 
     def process_response(self, request: Request, response: Response) -> Response:
         if self.pacer is not None and response.status == 200 and endpoint_of(request) is not None:

@@ -15,11 +15,13 @@ import logging
 import time
 import weakref
 from typing import TYPE_CHECKING
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import parse_qsl, urlencode
 
 from scrapy import Request
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 
+from ..crawl import stop
 from ..exceptions import ConfigurationError
 from ..gateway.access import GatewayAccess
 from ..gateway.calls import TOKEN_GENERATION, endpoint_of
@@ -30,15 +32,6 @@ if TYPE_CHECKING:
     from typing_extensions import Self
 
 logger = logging.getLogger(__name__)
-
-
-def _url_path(url: str) -> str:
-    """The signed part of a gateway URL: from the protocol segment to the app key."""
-    path = urlsplit(url).path
-    marker = "/openapi/"
-    if marker not in path:
-        raise ValueError(f"not a gateway URL: {url}")
-    return path.split(marker, 1)[1]
 
 
 class SigningMiddleware:
@@ -57,7 +50,12 @@ class SigningMiddleware:
             return None
         if endpoint.needs_token and self.access.needs_refresh_soon():
             await self._refresh_ahead()
-        token, generation = self.access.current() if endpoint.needs_token else (None, None)
+        try:
+            token, generation = self.access.current() if endpoint.needs_token else (None, None)
+        except ConfigurationError as error:
+            # Not a transient failure to retry: nothing will be signed until the configuration is fixed.
+            stop.stop_crawl(self.crawler, stop.FATAL_CONFIGURATION, str(error))
+            raise IgnoreRequest(str(error)) from None
         request.meta[TOKEN_GENERATION] = generation
         self._sign(request, endpoint, token)
         return None
@@ -70,19 +68,22 @@ class SigningMiddleware:
             logger.warning("Could not refresh the access token ahead of its expiry: %s", error)
 
     def _sign(self, request: Request, endpoint: endpoints.Endpoint, token: str | None) -> None:
-        base, _, query = request.url.partition("?")
+        _, _, query = request.url.partition("?")
         if request.method == "GET":
             params = dict(parse_qsl(query, keep_blank_values=True))
         else:
             params = dict(parse_qsl(request.body.decode("utf-8"), keep_blank_values=True))
-        call = endpoints.Call(endpoint=endpoint, url=base, url_path=_url_path(base), params=params)
-        form = call.signed_params(
-            secret=self.access.app_secret, access_token=token, timestamp_ms=int(time.time() * 1000)
-        )
+        # The live gateway and app key, whatever the stored request names (an earlier run's, or the
+        # embedded sandbox's stable placeholder): see harvester.gateway.calls.
+        access = self.access
+        call = endpoints.Call(endpoint=endpoint, url=endpoint.url(access.gateway, access.app_key),
+                              url_path=endpoint.url_path(access.app_key), params=params)
+        form = call.signed_params(secret=access.app_secret, access_token=token, timestamp_ms=int(time.time() * 1000))
         self._unsigned[request] = (request.url, request.body)
         if request.method == "GET":
-            request._set_url(f"{base}?{urlencode(form)}")
+            request._set_url(f"{call.url}?{urlencode(form)}")
         else:
+            request._set_url(call.url)
             request._set_body(urlencode(form))
 
     def _restore(self, request: Request) -> None:

@@ -71,13 +71,21 @@ class Tokens:
         return data
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> Tokens:
+    def from_json(cls, data: Any) -> Tokens:
+        """Tokens from what :meth:`to_json` wrote; ValueError naming what is wrong with anything else."""
+        if not isinstance(data, Mapping):
+            raise ValueError(f"it holds a JSON {type(data).__name__}, not the object `scrapy auth` writes")
         if not isinstance(data.get("access_token"), str) or not data["access_token"]:
-            raise ValueError("the token file holds no access_token; run `scrapy auth` again")
+            raise ValueError("it holds no access_token")
         fields = {key: data.get(key) for key in cls.__dataclass_fields__}
+        for key, value in fields.items():
+            if value is not None and not isinstance(value, str):
+                raise ValueError(f"its {key} is a JSON {type(value).__name__}, not text")
         for key in ("access_expires_at", "refresh_expires_at"):
             if fields[key]:
-                fields[key] = datetime.fromisoformat(fields[key])
+                moment = datetime.fromisoformat(fields[key])
+                # Written in UTC; a hand-edited one without an offset is read as UTC too (never compared naive).
+                fields[key] = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
         return cls(**fields)
 
     def __repr__(self) -> str:
@@ -217,6 +225,11 @@ class OAuthClient:
         return tokens_from_answer(outcome.document, now=self._now(), previous=tokens)
 
 
+def loose_mode_advice(path: Path, mode: int) -> str:
+    """What to say about a token file others may read (``scrapy doctor`` and every crawl say the same)."""
+    return f"{path} has mode {mode:o}: run `chmod 600 {path}`"
+
+
 class TokenFile:
     """Tokens on disk, readable only by their owner, replaced atomically."""
 
@@ -224,14 +237,36 @@ class TokenFile:
         self.path = Path(path).expanduser()
 
     def load(self) -> Tokens | None:
+        """The tokens; None when there is no file. Anything else that is not a token file (a folder, an
+        unreadable, empty, binary or hand-broken file) is a ValueError naming the file and what to do."""
         try:
-            text = self.path.read_text(encoding="utf-8")
+            raw = self.path.read_bytes()
         except FileNotFoundError:
             return None
+        except IsADirectoryError:
+            raise ValueError(f"the token file {self.path} is a folder: point OPEN1688_TOKEN_FILE at the file "
+                             "`scrapy auth` writes") from None
+        except OSError as error:
+            raise ValueError(f"cannot read the token file {self.path} ({error.strerror or error}): fix its "
+                             "permissions or OPEN1688_TOKEN_FILE") from None
         try:
-            return Tokens.from_json(json.loads(text))
+            if not raw.strip():
+                raise ValueError("it is empty")
+            try:
+                document = json.loads(raw.decode("utf-8"))
+            except (UnicodeDecodeError, json.JSONDecodeError):
+                raise ValueError("it is not JSON text") from None
+            return Tokens.from_json(document)
         except (ValueError, TypeError) as error:
-            raise ValueError(f"{self.path} is not a token file ({error}); run `scrapy auth` again") from None
+            raise ValueError(f"{self.path} is not a token file ({error}): run `scrapy auth` again") from None
+
+    def loose_mode(self) -> int | None:
+        """The file's mode when others may read or write it (a leaked account), else None."""
+        try:
+            mode = self.path.stat().st_mode & 0o777
+        except OSError:
+            return None
+        return mode if mode & 0o077 else None
 
     def save(self, tokens: Tokens) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)

@@ -6,10 +6,10 @@ import logging
 from typing import Any, Self
 
 from scrapy.crawler import Crawler
-from scrapy.exceptions import NotConfigured
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.threads import deferToThread
 
+from ..checks import guards
 from ..crawl import stats as keys
 from ..crawl import stop
 from ..crawl.identity import crawl_identity
@@ -51,8 +51,8 @@ class DatasetPipeline:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         settings = crawler.settings
-        if not settings.get("HARVEST_DATA_DIR"):
-            raise NotConfigured("HARVEST_DATA_DIR is empty")
+        # An empty HARVEST_DATA_DIR is a ConfigurationError: never a crawl harvesting into nothing.
+        guards.value(settings, "HARVEST_DATA_DIR")
         options = WriterOptions.from_settings(settings)
         return cls(crawler, storage_of(crawler), options)
 

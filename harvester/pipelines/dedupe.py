@@ -6,10 +6,9 @@ from typing import Any
 
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
-from scrapy.statscollectors import StatsCollector
 
 from ..crawl.resume import build_seen_set
-from ..crawl.seen import NetworkedSeenSet, SeenSet
+from ..crawl.seen import NetworkedSeenSet, SeenSet, SeenSetUnavailable
 from ..items import Listing, Product
 
 PREFIX = "harvester/dedupe/"
@@ -30,19 +29,19 @@ class DeduplicatePipeline:
     Stats: ``harvester/dedupe/dropped/offer``, ``.../dropped/listing``, ``.../repeated/seller``.
     """
 
-    def __init__(self, stats: StatsCollector, offers: SeenSet, sellers: SeenSet, listings: SeenSet) -> None:
-        self._inc = stats.inc_value  # bound once: attribute lookups on Scrapy's stats collector are costly
+    def __init__(self, crawler: Crawler, offers: SeenSet, sellers: SeenSet, listings: SeenSet) -> None:
+        assert crawler.stats is not None
+        self._inc = crawler.stats.inc_value  # bound once: attribute lookups on Scrapy's stats collector are costly
         self._offers = offers
         self._sellers = sellers
         self._listings = listings
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> DeduplicatePipeline:
-        assert crawler.stats is not None
         sets = [build_seen_set(crawler, name) for name in ("offers", "sellers", "listings")]
         if all(isinstance(seen, NetworkedSeenSet) for seen in sets):
-            return SharedDeduplicatePipeline(crawler.stats, *sets)
-        return cls(crawler.stats, *sets)
+            return SharedDeduplicatePipeline(crawler, *sets)
+        return cls(crawler, *sets)
 
     def process_item(self, item: Any) -> Any:
         kind = type(item)
@@ -80,13 +79,18 @@ class SharedDeduplicatePipeline(DeduplicatePipeline):
 
     async def process_item(self, item: Any) -> Any:  # type: ignore[override]
         kind = type(item)
-        if kind is Listing:
-            return self._listed(item, await self._listings.add_async(item.offer_id))
-        if kind is not Product:
+        if kind is not Listing and kind is not Product:
             return item
-        new_offer = await self._offers.add_async(item.offer_id)
-        new_seller = new_offer and item.seller is not None and await self._sellers.add_async(
-            item.seller.seller_open_id)
+        try:
+            if kind is Listing:
+                return self._listed(item, await self._listings.add_async(item.offer_id))
+            new_offer = await self._offers.add_async(item.offer_id)
+            new_seller = new_offer and item.seller is not None and await self._sellers.add_async(
+                item.seller.seller_open_id)
+        except SeenSetUnavailable as error:
+            # Not written: the set stopped the crawl, and the item's request is fetched again by a later run (a
+            # distributed crawl's lease is not acked).
+            raise DropItem(f"offer {item.offer_id} not kept: {error}", log_level="DEBUG") from None
         return self._kept(item, new_offer, new_seller)
 
     async def close_spider(self) -> None:

@@ -16,9 +16,12 @@ from scrapy.http import Response
 from scrapy.utils.misc import load_object
 from twisted.python.failure import Failure
 
+from ..checks.guards import shown
+from ..crawl.resume import resume
 from ..exceptions import ArgumentError
 from ..gateway.access import GatewayAccess
 from ..history.plan import DetailPlan, parse_flag, parse_mode
+from ..inputs.lines import has_control_characters
 from ..stages.details import DetailFetcher
 from ..stages.search import SearchPager
 from .units import UnitSource
@@ -90,6 +93,11 @@ class HarvestSpider(scrapy.Spider):
                 parse_flag(arguments.get("dry_run"), "dry_run")
             except ValueError as error:
                 raise ArgumentError(str(error)) from None
+        for name, value in arguments.items():
+            if isinstance(value, str) and has_control_characters(value):
+                # "a\nb" would be searched as one keyword with a line break in it: a call that buys nothing.
+                raise ArgumentError(f"-a {name}={shown(value)}: holds a line break or another control character; "
+                                    "give the values on one line (separate keywords with commas, or use a file)")
         cls.validate(arguments)
         if settings is not None:
             cls.validate_inputs(arguments, settings)
@@ -147,7 +155,10 @@ class HarvestSpider(scrapy.Spider):
         raise NotImplementedError
 
     async def start(self) -> AsyncIterator[Request]:
-        """The units' first requests, from ``HARVEST_UNIT_SOURCE`` (the ``-a`` units, and a shared queue's)."""
+        """The calls the previous run of this JOBDIR lost for good, then the units' first requests, from
+        ``HARVEST_UNIT_SOURCE`` (the ``-a`` units, and a shared queue's)."""
+        for request in resume(self.crawler).retries(self):
+            yield request
         given = self.units() if self.given_arguments else ()
         async for request in self.units_source.start(given):
             yield request

@@ -31,6 +31,7 @@ from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
+from ..checks import guards
 from ..crawl import stats as keys
 from ..exceptions import ArgumentError
 from ..gateway.calls import ApiCallFailed, api_request, outcome_of
@@ -66,8 +67,8 @@ class PictureLimits:
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> PictureLimits:
-        return cls(settings.getint("DOWNLOAD_MAXSIZE"), settings.getint("OPEN1688_IMAGE_MAX_SIDE"),
-                   settings.getint("OPEN1688_IMAGE_MAX_BYTES"))
+        return cls(settings.getint("DOWNLOAD_MAXSIZE"), guards.value(settings, "OPEN1688_IMAGE_MAX_SIDE"),
+                   guards.value(settings, "OPEN1688_IMAGE_MAX_BYTES"))
 
     def read(self, source: str) -> bytes:
         try:

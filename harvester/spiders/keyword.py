@@ -10,7 +10,7 @@ from scrapy import Request
 
 from ..crawl import stats as keys
 from ..exceptions import ArgumentError
-from ..inputs.lines import BadLine, check_readable, stream_lines
+from ..inputs.lines import BadLine, check_has_a_line, stream_lines
 from ..open1688.queries import QueryError, SearchQuery, parse_positive_int
 from ..stages.search import SearchPager
 from .base import HarvestSpider
@@ -54,7 +54,7 @@ class KeywordSpider(HarvestSpider):
         if not keywords and not arguments.get("keywords_file"):
             raise ArgumentError("no keyword: give -a keywords=保温杯,数据线 or -a keywords_file=PATH")
         if arguments.get("keywords_file"):
-            check_readable(str(arguments["keywords_file"]), "keywords_file")
+            check_has_a_line(str(arguments["keywords_file"]), "keywords_file", "keyword")
         try:
             for keyword in keywords:
                 SearchQuery.from_arguments(keyword=keyword, **cls._filters(arguments))

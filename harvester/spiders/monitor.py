@@ -29,7 +29,8 @@ from ..dataset.snapshot import latest_crawl_id
 from ..dataset.storage import from_settings
 from ..exceptions import ArgumentError, ConfigurationError
 from ..history.previous import PreviousSnapshot, previous_snapshot
-from ..inputs.lines import check_readable
+from ..inputs.lines import check_has_a_line
+from ..inputs.offer_ids import parse_offer_id
 from ..open1688 import endpoints
 from ..open1688.queries import SearchQuery, parse_filters, parse_sort
 from ..stages.details import Wanted
@@ -100,7 +101,8 @@ class MonitorSpider(OffersSpider):
     @classmethod
     def validate(cls, arguments: Mapping[str, Any]) -> None:
         if arguments.get("ids_file"):
-            check_readable(str(arguments["ids_file"]), "ids_file")
+            check_has_a_line(str(arguments["ids_file"]), "ids_file", "offer id",
+                             lambda text: parse_offer_id(text) is not None)
 
     @classmethod
     def validate_inputs(cls, arguments: Mapping[str, Any], settings: BaseSettings) -> None:

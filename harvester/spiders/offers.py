@@ -10,7 +10,7 @@ from scrapy import Request
 
 from ..crawl import stats as keys
 from ..exceptions import ArgumentError
-from ..inputs.lines import BadLine, check_readable
+from ..inputs.lines import BadLine, check_has_a_line
 from ..inputs.offer_ids import EXAMPLE, parse_offer_id, parse_offer_ids, stream_offer_ids
 from ..stages.details import Wanted
 from .base import HarvestSpider
@@ -39,7 +39,8 @@ class OffersSpider(HarvestSpider):
         if not ids and not arguments.get("ids_file"):
             raise ArgumentError(f"no offer id: give -a ids={EXAMPLE},... or -a ids_file=PATH (one id per line)")
         if arguments.get("ids_file"):
-            check_readable(str(arguments["ids_file"]), "ids_file")
+            check_has_a_line(str(arguments["ids_file"]), "ids_file", "offer id",
+                             lambda text: parse_offer_id(text) is not None)
 
     def _ids(self) -> Iterator[int]:
         """Every id given, lazily: a file is read only as far as the crawl has got."""

@@ -12,7 +12,8 @@ Every offer asked for ends as a product, a ``missing`` row (the gateway says
 it does not exist) or a counted loss (``harvester/details/lost``, a gap that
 makes the crawl exit 4): an offer without its detail is never written to
 ``products`` from its search listing, so a later run (a resume, the next
-crawl) knows it still lacks one.
+crawl) knows it still lacks one; a resume with the same JOBDIR asks for it
+again (``harvester.crawl.resume``).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from ..crawl import stats as keys
-from ..crawl.resume import build_seen_set
+from ..crawl.resume import build_seen_set, resume
 from ..crawl.seen import SeenSet
 from ..gateway.calls import ApiCallFailed, api_request, outcome_of
 from ..history.carry import carry_forward
@@ -179,6 +180,7 @@ class DetailFetcher:
             yield self._missing(wanted, _business_reason(error.outcome))
             return
         self.stats.inc_value(keys.DETAILS_LOST)
+        resume(self.crawler).retry_next_run(failure.request)  # type: ignore[attr-defined]
         logger.warning("Could not fetch the detail of offer %s: %s", wanted.offer_id, error)
 
     def _missing(self, wanted: Wanted, reason: str) -> MissingOffer:

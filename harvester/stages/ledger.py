@@ -13,9 +13,13 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol, Self
 
+from ..crawl.resume import resume
 from ..open1688.queries import SearchQuery
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
 
 
 def split_key(query: SearchQuery) -> str:
@@ -40,10 +44,17 @@ class SplitLedger(Protocol):
 
 
 class MemorySplitLedger:
-    """One process's ledger: enough for a crawl that is not distributed."""
+    """One process's ledger: enough for a crawl that is not distributed. The splits still open when a run stops
+    are handed to the next run of the same JOBDIR, whose slices answer the rest."""
 
     def __init__(self) -> None:
         self._open: dict[str, list[int]] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        ledger = cls()
+        ledger._open.update(resume(crawler).hand_over("split_ledger", lambda: ledger._open) or {})
+        return ledger
 
     def open(self, parent: str, reported: int, children: int) -> None:
         self._open.setdefault(parent, [reported, children, 0])

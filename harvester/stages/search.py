@@ -28,7 +28,9 @@ from scrapy.http import Response
 from scrapy.utils.misc import build_from_crawler, load_object
 from twisted.python.failure import Failure
 
+from ..checks import guards
 from ..crawl import stats as keys
+from ..crawl.resume import resume
 from ..gateway.calls import api_request, outcome_of
 from ..items import QueryRecord, RawListing, SearchHit
 from ..open1688 import endpoints
@@ -88,8 +90,8 @@ class SearchPager:
         self.access = access
         self.offers = offers
         self.max_pages = max_pages
-        self.page_size = settings.getint("OPEN1688_PAGE_SIZE")
-        self.cap = settings.getint("OPEN1688_SEARCH_CAP")
+        self.page_size = guards.value(settings, "OPEN1688_PAGE_SIZE")
+        self.cap = guards.value(settings, "OPEN1688_SEARCH_CAP")
         self.country = settings.get("OPEN1688_COUNTRY")
         self.method = settings.get("OPEN1688_HTTP_METHOD")
         self.splitter = Splitter(parse_dimensions(settings.get("OPEN1688_SPLIT_DIMENSIONS")), self.cap,
@@ -99,6 +101,12 @@ class SearchPager:
         self._facets: dict[str, list[str]] = {}
         #: Keyword -> the capped slices waiting for its facets: (query, first page items, reported total).
         self._waiting: dict[str, list[tuple[SearchQuery, list[dict[str, Any]], int]]] = {}
+        # Slices still waiting when a run stops wait on in the next (their keyword's navigation call is in the
+        # queue the JOBDIR keeps): forgotten, they would never be paged, and the crawl would not know.
+        handed = resume(crawler).hand_over("search", lambda: {"facets": self._facets, "waiting": self._waiting})
+        if handed:
+            self._facets.update(handed["facets"])
+            self._waiting.update(handed["waiting"])
 
     @property
     def stats(self) -> StatsCollector:
@@ -280,6 +288,7 @@ class SearchPager:
     def page_failed(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
         self.stats.inc_value(keys.SEARCH_PAGES_LOST)
+        resume(self.crawler).retry_next_run(request)
         logger.warning("Lost search page %s of %s: %s", request.meta.get("page"), request.meta["query"].label,
                        failure.value)
 

@@ -330,3 +330,38 @@ def test_a_start_key_turned_into_something_else_mid_crawl_stops_the_worker(worke
     assert [line for line in stderr.splitlines() if line.startswith("harvester: ")] == [
         (f"harvester: stopped: the start key {redis_prefix}:keyword:start_urls holds a string: units are pushed onto "
          "a list (LPUSH/RPUSH), a set (SADD) or a sorted set (ZADD)")], stderr[-3000:]
+def test_redis_lost_mid_crawl_stops_with_one_line_and_a_rerun_completes(sandbox: SandboxProcess,
+                                                                         tmp_path: Path) -> None:
+    """A private redis-server (append-only, so a restart keeps what it acknowledged) is killed while the worker
+    fetches details. The worker stops at once: exit status 1, one line naming REDIS_URL, no traceback; what it
+    had not finished stays leased and comes back. Redis restarted, the same worker runs again: every offer
+    exactly once, each with its detail (none kept from its search listing), exit 0."""
+    from tests.support.redis_server import RedisServer
+
+    with RedisServer(persistent=True) as server:
+        group = Workers(sandbox, tmp_path, server.url, "outage", "20261128T180000Z-outage", OPEN1688_QPS=60)
+        try:
+            group.enqueue("紫砂茶具")
+            group.start("w1")
+            group.wait_for(lambda: sandbox.admin.stats()["calls_by_api"].get(
+                "product.search.queryProductDetail", 0) >= 40, "the worker fetches details")
+            server.kill()
+            process = group.processes["w1"]
+            _, stderr = process.communicate(timeout=PATIENCE)  # (on a timeout, group.close() kills it)
+            del group.processes["w1"]
+            assert process.returncode == 1, stderr[-3000:]
+            said = [line for line in stderr.splitlines() if line.startswith("harvester: ")]
+            assert len(said) == 1, stderr[-3000:]
+            assert said[0].startswith(f"harvester: stopped: cannot reach Redis at REDIS_URL={server.url} (")
+            assert said[0].endswith("): start Redis or fix REDIS_URL")
+            assert "Traceback" not in stderr, stderr[-3000:]
+
+            server.restart()
+            group.start("w1")
+            run = group.finish()
+        finally:
+            group.close()
+    offers = offers_of(run)
+    assert sorted(offers) == sorted(expected("紫砂茶具")), "every offer, once"
+    products = run.rows("products")
+    assert {row["source_api"] for row in products} == {"product_detail"}, "each with its detail"

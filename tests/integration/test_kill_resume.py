@@ -32,8 +32,8 @@ KEYWORD = "儿童保温杯"
 KILLS = 5
 #: The APIs a keyword crawl calls: frozen, a run makes no progress the sandbox does not allow.
 CRAWL_APIS = ["keyword_search", "product_detail"]
-#: Where the first run freezes: however its calls interleave, at most 105 of them are search pages (of its 357), so
-#: at least 25 detail batches (500 offers) were answered, and it commits a part file of 300 before it is killed.
+#: Where the first run freezes: however its calls interleave, at most 105 of them are search pages, so at least 25
+#: details (one call each) were answered, and it commits a part file of 20 rows before it is killed.
 FIRST_POINT = 130
 
 
@@ -49,8 +49,8 @@ def test_killed_five_times_and_resumed_holds_every_offer_once(sandbox: SandboxPr
     data_dir = tmp_path / "data"
     command, env = crawl_command(
         "keyword", data_dir, sandbox=sandbox, args={"keywords": KEYWORD},
-        settings={"JOBDIR": str(tmp_path / "job"), "OPEN1688_QPS": 80, "HARVEST_ROW_GROUP_ROWS": 100,
-                  "HARVEST_FILE_ROWS": 300, "HARVEST_REPORT_SAMPLE_INTERVAL": 0},
+        settings={"JOBDIR": str(tmp_path / "job"), "OPEN1688_QPS": 80, "HARVEST_ROW_GROUP_ROWS": 10,
+                  "HARVEST_FILE_ROWS": 20, "HARVEST_REPORT_SAMPLE_INTERVAL": 0},
     )
     # A recovering run fetches the 105 search pages again: the later points all freeze it before its last batches.
     points = [FIRST_POINT, *random.Random(1688).sample(range(30, 100), KILLS - 1)]

@@ -36,12 +36,15 @@ def _free_port() -> int:
 class RedisServer:
     """``redis-server`` on 127.0.0.1 at a free port; ``url`` is what ``REDIS_URL`` takes.
 
-    Use ``start()``/``close()``, or ``with RedisServer() as server:``.
+    Use ``start()``/``close()``, or ``with RedisServer() as server:``. A ``persistent`` server writes every
+    command to its append-only file before answering, so ``kill()`` then ``restart()`` (same port) is an
+    outage that loses nothing: what a crawl meets when its Redis goes away and comes back.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, persistent: bool = False) -> None:
         self.process: subprocess.Popen[bytes] | None = None
         self.port = 0
+        self.persistent = persistent
         self._dir = tempfile.mkdtemp(prefix="harvester-redis-")
 
     @property
@@ -58,15 +61,32 @@ class RedisServer:
         # Another process may take the port between probing and binding: try a few.
         for _ in range(5):
             self.port = _free_port()
-            self.process = subprocess.Popen(
-                [binary, "--bind", "127.0.0.1", "--port", str(self.port), "--save", "", "--appendonly", "no",
-                 "--dir", self._dir, "--logfile", str(Path(self._dir) / "redis.log")],
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            )
-            if self._wait_ready():
+            if self._launch(binary):
                 return self
-            self.stop()
         raise RuntimeError(f"redis-server did not start; see {self._dir}/redis.log")
+
+    def _launch(self, binary: str) -> bool:
+        durability = ["--appendonly", "yes", "--appendfsync", "always"] if self.persistent else ["--appendonly", "no"]
+        self.process = subprocess.Popen(
+            [binary, "--bind", "127.0.0.1", "--port", str(self.port), "--save", "", *durability,
+             "--dir", self._dir, "--logfile", str(Path(self._dir) / "redis.log")],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        if self._wait_ready():
+            return True
+        self.stop()
+        return False
+
+    def kill(self) -> None:
+        """SIGKILL: the server is gone at once (a persistent one keeps what it had acknowledged)."""
+        self.stop()
+
+    def restart(self) -> None:
+        """Start again on the same port, with the same files."""
+        binary = shutil.which("redis-server")
+        assert binary is not None and self.port
+        if not self._launch(binary):
+            raise RuntimeError(f"redis-server did not start again on port {self.port}; see {self._dir}/redis.log")
 
     def _wait_ready(self) -> bool:
         deadline = time.monotonic() + _START_TIMEOUT

@@ -30,6 +30,13 @@ def answer(request, status, body, headers=None):
     return Response(request.url, status=status, body=raw, headers=headers or {}, request=request)
 
 
+def assert_put_back(crawler, request, returned):
+    """A call refused because the crawl must stop is not failed (its errback would count it lost, and the
+    dupefilter would keep a resume from asking again): it goes back to the queue, unsent."""
+    assert returned.url == request.url and returned.body == request.body and returned.dont_filter
+    assert crawler.stats.get_value("harvester/stop/put_back") == 1
+
+
 def test_ok_passes_the_outcome_to_the_callback():
     crawler, mw, request = setup()
     response = asyncio.run(mw.process_response(request, answer(request, 200, {"success": True, "productList": []})))
@@ -78,8 +85,8 @@ def test_throttle_signals_and_retries_without_using_retry_budget():
 def test_fatal_codes_stop_the_crawl_with_the_fix():
     crawler, mw, request = setup()
     body = {"error_code": "gw.SignatureInvalid", "error_message": "bad"}
-    with pytest.raises(ApiCallFailed):
-        asyncio.run(mw.process_response(request, answer(request, 400, body)))
+    put_back = asyncio.run(mw.process_response(request, answer(request, 400, body)))
+    assert_put_back(crawler, request, put_back)
     assert crawler.stats.get_value("harvester/stop/reason") == "fatal_configuration"
     assert "OPEN1688_APP_SECRET" in crawler.stats.get_value("harvester/stop/message")
 
@@ -95,15 +102,15 @@ def test_acl_on_batch_is_left_to_the_spider():
 
 def test_no_usage_left_stops_cleanly():
     crawler, mw, request = setup()
-    with pytest.raises(ApiCallFailed):
-        asyncio.run(mw.process_response(request, answer(request, 400, {"error_code": "gw.NoUsageLeftError"})))
+    put_back = asyncio.run(mw.process_response(request, answer(request, 400, {"error_code": "gw.NoUsageLeftError"})))
+    assert_put_back(crawler, request, put_back)
     assert crawler.stats.get_value("harvester/stop/reason") == "quota_used_up"
 
 
 def test_401_without_refresh_token_is_fatal():
     crawler, mw, request = setup()
-    with pytest.raises(ApiCallFailed):
-        asyncio.run(mw.process_response(request, answer(request, 401, {"error_code": "401"})))
+    put_back = asyncio.run(mw.process_response(request, answer(request, 401, {"error_code": "401"})))
+    assert_put_back(crawler, request, put_back)
     assert "scrapy auth" in crawler.stats.get_value("harvester/stop/message")
 
 

@@ -201,3 +201,34 @@ def test_files_of_an_older_schema_version_merge_with_null_new_columns(dataset):
     from_old = merged.filter(pc.greater_equal(merged.column("offer_id"), 1000))
     assert from_old.column("status").null_count == moved.num_rows
     assert from_old.column("title").to_pylist() == moved.column("title").to_pylist()
+
+
+def test_an_offers_detailed_row_wins_over_one_made_from_its_search_listing(tmp_path):
+    """Versions before one detail call per offer wrote a products row from the search listing when the detail
+    failed (with one stand-in SKU row); a later run of the crawl wrote the detailed row. Compaction keeps the
+    detailed row and its SKUs, whichever file comes first."""
+    import dataclasses
+    from datetime import timedelta
+
+    from harvester.items import Sku
+
+    detailed = many_products(range(0, 5))
+    earlier = detailed[0].crawled_at - timedelta(hours=1)
+    listed = [dataclasses.replace(product, source_api="keyword_search", crawled_at=earlier, seller=None, skus=[
+        Sku(product.offer_id, None, None, "", [], product.price_min, None, None, None, None, CRAWL, earlier)])
+        for product in detailed]
+    listed_only = dataclasses.replace(listed[0], offer_id=99)
+    listed_only.skus = [dataclasses.replace(listed_only.skus[0], offer_id=99)]
+    write_worker(tmp_path, CRAWL, "host_a_1", [*listed, listed_only])  # named first: read first
+    write_worker(tmp_path, CRAWL, "host_b_2", detailed)
+    compact(tmp_path, OPTIONS)
+
+    products = latest_snapshot(tmp_path, ("products",), crawl_id=CRAWL)["products"].to_pylist()
+    assert sorted(row["offer_id"] for row in products) == [0, 1, 2, 3, 4, 99]
+    assert {row["offer_id"]: row["source_api"] for row in products} == {
+        **{offer: detailed[0].source_api for offer in range(5)}, 99: "keyword_search"}
+    skus = latest_snapshot(tmp_path, ("skus",), crawl_id=CRAWL)["skus"].to_pylist()
+    per_offer = {offer: [row for row in skus if row["offer_id"] == offer] for offer in (0, 1, 2, 3, 4, 99)}
+    assert all(len(per_offer[offer]) == len(detailed[0].skus) for offer in range(5)), "the detailed SKUs only"
+    assert all(row["spec_key"] for offer in range(5) for row in per_offer[offer]), "no stand-in SKU row left"
+    assert [row["spec_key"] for row in per_offer[99]] == [""], "an offer only listed keeps what it has"

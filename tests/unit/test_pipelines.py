@@ -6,11 +6,12 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
-from scrapy.exceptions import DropItem, NotConfigured
+from scrapy.exceptions import DropItem
 from scrapy.utils.misc import build_from_crawler
 
 from harvester.crawl.identity import crawl_identity
 from harvester.crawl.seen import MemorySeenSet
+from harvester.exceptions import ConfigurationError
 from harvester.items import Listing, Product, RawListing, RawOffer, Reject, SearchHit, Seller
 from harvester.pipelines.dataset import DatasetPipeline
 from harvester.pipelines.dedupe import DeduplicatePipeline
@@ -157,8 +158,9 @@ def test_the_seen_set_is_pluggable():
     assert isinstance(pipeline._offers, RecordingSeenSet) and isinstance(pipeline._listings, RecordingSeenSet)
 
 
-def test_dataset_pipeline_is_off_without_a_data_dir():
-    with pytest.raises(NotConfigured):
+def test_an_empty_data_dir_is_a_configuration_error_not_a_pipeline_switched_off():
+    """NotConfigured would switch the pipeline off with a warning and harvest into nothing."""
+    with pytest.raises(ConfigurationError, match=r"^HARVEST_DATA_DIR is empty: give the dataset's folder"):
         build_from_crawler(DatasetPipeline, make_crawler(HARVEST_DATA_DIR=""))
 
 

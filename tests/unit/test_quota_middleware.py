@@ -7,7 +7,6 @@ import time
 
 import pytest
 from scrapy import Request
-from scrapy.exceptions import IgnoreRequest
 
 from harvester.distributed.connection import RedisUnavailable
 from harvester.gateway import signals as harvester_signals
@@ -59,8 +58,9 @@ def test_workers_share_one_budget_and_the_first_to_find_it_spent_stops(redis_ser
         await first_mw.process_request(request)
         await second_mw.process_request(request)
         await first_mw.process_request(request)
-        with pytest.raises(IgnoreRequest, match="budget"):
-            await second_mw.process_request(request)
+        # Refused, not dropped: the request goes back to the queue unsent, for the resume.
+        put_back = await second_mw.process_request(request)
+        assert put_back is not None and put_back.url == request.url and put_back.dont_filter
         await first_mw.close()
         await second_mw.close()
 
@@ -69,6 +69,7 @@ def test_workers_share_one_budget_and_the_first_to_find_it_spent_stops(redis_ser
     assert second.stats.get_value("harvester/quota/calls") == 1
     assert second.stats.get_value("harvester/stop/reason") == "daily_budget_spent"
     assert second.stats.get_value("harvester/quota/refused_budget") == 1
+    assert second.stats.get_value("harvester/stop/put_back") == 1
     assert first.stats.get_value("harvester/quota/budget_spent_today") == 3
     assert first.stats.get_value("harvester/quota/shared") is True
 
@@ -131,10 +132,41 @@ def test_redis_lost_during_the_crawl_stops_it_with_one_line(redis_server, redis_
     assert isinstance(middleware.pacer, RedisPacer)
     middleware.pacer._client.connection_pool.connection_kwargs["port"] = 1  # as if the server went away
 
-    async def run() -> None:
+    async def run():
         await middleware.pacer._client.connection_pool.disconnect()
-        with pytest.raises(IgnoreRequest, match="REDIS_URL"):
-            await middleware.process_request(request)
+        return await middleware.process_request(request)
 
-    asyncio.run(run())
+    put_back = asyncio.run(run())
+    assert put_back is not None and put_back.dont_filter, "not failed (its offer is not lost): back to the queue"
     assert crawler.stats.get_value("harvester/stop/reason") == "redis_unavailable"
+    assert "REDIS_URL" in crawler.stats.get_value("harvester/stop/message")
+
+
+def test_a_call_waiting_for_its_slot_when_the_crawl_stops_goes_back_to_the_queue_unsent(tmp_path):
+    """Ctrl-C must not wait for a slow pace (or a long backoff) to end, and the call it waited for must not be
+    sent nor dropped: it goes back to the queue, which a JOBDIR keeps for the resume. No budget is spent on it."""
+    crawler, middleware, request = worker(OPEN1688_QPS=0.01, OPEN1688_DAILY_CALL_BUDGET=5,
+                                          OPEN1688_STATE_DIR=str(tmp_path))
+
+    async def run():
+        await middleware.process_request(request)  # the first call goes at once; the next slot is 100 s away
+        waiting = asyncio.ensure_future(middleware.process_request(request.copy()))
+        await asyncio.sleep(0)
+        assert not waiting.done()
+        crawler.stats.set_value("harvester/stop/reason", "shutdown")  # what stop_crawl (or Ctrl-C) leaves
+        returned = await waiting
+        await middleware.close()
+        return returned
+
+    put_back = asyncio.run(run())
+    assert put_back is not None and put_back.dont_filter and put_back.url == request.url
+    assert crawler.stats.get_value("harvester/quota/calls") == 1
+    assert crawler.stats.get_value("harvester/quota/budget_spent_today") == 1, "the budget is spent as a call leaves"
+    assert crawler.stats.get_value("harvester/stop/put_back") == 1
+
+
+def test_a_stopping_crawl_sends_nothing_more(tmp_path):
+    crawler, middleware, request = worker()
+    crawler.stats.set_value("harvester/stop/reason", "daily_budget_spent")
+    put_back = asyncio.run(middleware.process_request(request))
+    assert put_back is not None and crawler.stats.get_value("harvester/quota/calls") is None

@@ -1,4 +1,9 @@
-"""After a kill, the seen-sets start with what the killed run already wrote: details and listings alike."""
+"""A resumed crawl's seen-sets start with what its earlier runs already wrote: details and listings alike.
+
+After a kill Scrapy's JOBDIR state is dropped, so the seeding is what keeps
+offers from being written twice; after a clean stop the dupefilter would,
+but the seen-sets (in memory) were lost with the run, so they are seeded too.
+"""
 
 from __future__ import annotations
 
@@ -41,7 +46,14 @@ def test_details_already_written_are_not_fetched_again(tmp_path):
     assert [offers.add(offer_id) for offer_id in (1, 2, 3, 4)] == [False, False, False, True]
 
 
-def test_a_clean_stop_seeds_nothing(tmp_path):
+def test_after_a_clean_stop_too(tmp_path):
     crawler = _killed_crawl(tmp_path)
     save(crawler.settings["JOBDIR"], JobState(CRAWL, clean=True))
-    assert build_seen_set(crawler, "listings").add(1)
+    assert [build_seen_set(crawler, "listings").add(offer_id) for offer_id in (1, 6)] == [False, True]
+    assert [build_seen_set(crawler, "offers").add(offer_id) for offer_id in (3, 4)] == [False, True]
+
+
+def test_a_fresh_crawl_seeds_nothing(tmp_path):
+    crawler = _killed_crawl(tmp_path)
+    fresh = make_crawler(HARVEST_DATA_DIR=crawler.settings["HARVEST_DATA_DIR"], JOBDIR=str(tmp_path / "other"))
+    assert build_seen_set(fresh, "listings").add(1) and build_seen_set(fresh, "offers").add(1)
