@@ -159,10 +159,18 @@ class _Resume:
             stats.inc_value(key, count)
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
-        """Hand over (this run stopped cleanly: every component is done), then mark the JOBDIR clean."""
+        """Hand over (this run stopped cleanly: every component is done), then mark the JOBDIR clean; unless rows
+        were fetched and not written (a full disk): Scrapy's state counts their calls as done, so the JOBDIR stays
+        unclean and the next run recovers from the dataset, as after a kill, and fetches them again."""
         jobdir = self.crawler.settings["JOBDIR"]
         stats = self.crawler.stats
         assert stats is not None
+        lost = sum(count for key, count in stats.get_stats().items()
+                   if key.startswith(f"{keys.DATASET_LOST_ROWS}/") and count)
+        if lost:
+            logger.warning("%d rows were fetched and not written: the next run of JOBDIR %s starts again from its "
+                           "units and fetches them again", lost, jobdir)
+            return
         carry = {name: provider() for name, provider in self._providers.items()}
         carry[_RETRIES] = self._retries
         carry[_GAPS] = {key: stats.get_value(key) for key in CARRIED_GAPS if stats.get_value(key)}

@@ -51,19 +51,27 @@ def stop_crawl(crawler: Crawler, reason: str, message: str) -> None:
     Call it on the reactor thread (from another thread, through
     ``reactor.callFromThread``).
     """
-    stats = crawler.stats
-    assert stats is not None
-    if stats.get_value(keys.STOP_REASON):
+    if not record(crawler, reason, message):
         return
-    stats.set_value(keys.STOP_REASON, reason)
-    stats.set_value(keys.STOP_MESSAGE, message)
-    logger.error("Stopping the crawl: %s", message)
     try:
         engine = crawler.engine
     except RuntimeError:  # the crawl has not started: nothing to close
         return
     if engine is not None and engine.spider is not None:
         asyncio.ensure_future(engine.close_spider_async(reason=reason))
+
+
+def record(crawler: Crawler, reason: str, message: str) -> bool:
+    """Leave the reason and its message in the stats unless an earlier cause is there (True if this one is): for
+    a cause found while the crawl is closing already (a part file that cannot be completed)."""
+    stats = crawler.stats
+    assert stats is not None
+    if stats.get_value(keys.STOP_REASON):
+        return False
+    stats.set_value(keys.STOP_REASON, reason)
+    stats.set_value(keys.STOP_MESSAGE, message)
+    logger.error("Stopping the crawl: %s", message)
+    return True
 
 
 def stopping(crawler: Crawler) -> bool:

@@ -100,10 +100,13 @@ class PartFile:
 
     def abort(self) -> None:
         """Give up a file that cannot be completed: it never becomes a part file."""
-        with contextlib.suppress(Exception):  # the writer already failed; its state does not matter any more
-            self._writer.close()
-        self._file.close()
-        self.temp_path.unlink(missing_ok=True)
+        try:
+            with contextlib.suppress(Exception):  # the writer already failed; its state does not matter any more
+                self._writer.close()
+            with contextlib.suppress(OSError):  # a full disk fails the flush of what is buffered: nothing to keep
+                self._file.close()
+        finally:
+            self.temp_path.unlink(missing_ok=True)
 
 
 class SpooledFile(PartFile):

@@ -115,7 +115,8 @@ class DatasetWriter:
         options: WriterOptions | None = None,
         on_error: Callable[[BaseException], None] | None = None,
     ) -> None:
-        """``on_error`` is called once, from the writer thread, when writing first fails."""
+        """``on_error`` is called once, from the writer thread, when writing first fails (a failure while the
+        crawl closes included: the caller must not take a closed crawl for a complete one)."""
         self.storage = resolve(root)
         self._on_error = on_error
         self.identity = identity
@@ -126,7 +127,7 @@ class DatasetWriter:
         self.bytes_written: Counter[str] = Counter()
         #: Rows that were buffered but could not be written (after an error): said, never silent.
         self.rows_lost: Counter[str] = Counter()
-        #: Set by the writer thread when writing failed; what was complete is still committed, the rest counted lost.
+        #: The first failure of the writer thread; every job is still tried, and what failed is counted lost.
         self.error: BaseException | None = None
         self._buffers: dict[str, RowGroup] = {table: RowGroup(schema) for table, schema in TABLES.items()}
         self._ready: deque[tuple[str, RowGroup]] = deque()
@@ -220,25 +221,28 @@ class DatasetWriter:
     # --- writer thread -----------------------------------------------------
 
     def _run(self) -> None:
+        """Write every job; one that fails is counted lost and the next is still tried. A full disk is the usual
+        cause, and aborting the failed file frees its space: the rows buffered for the other tables (and the
+        crawl's last rows, written as it stops) may well fit, and each kept row is one a resume need not buy."""
         while (job := self._queue.get()) is not _STOP:
             table, rows = job
-            if self.error is not None:
-                self.rows_lost[table] += len(rows)
-                continue
             try:
                 self._write(table, rows)
             except BaseException as exc:  # noqa: BLE001 - reported through .error; the thread must go on draining
-                logger.exception("Writing the %s table failed; no more rows are written", table)
-                self.error = exc
                 self.rows_lost[table] += len(rows)
-                if self._on_error is not None:
-                    self._on_error(exc)
+                self._failed(f"Writing the {table} table failed ({len(rows)} rows lost)", exc)
         for table in list(self._open):
             try:
                 self._commit(table)
             except BaseException as exc:  # noqa: BLE001
-                logger.exception("Completing the %s part file failed", table)
-                self.error = self.error or exc
+                self._failed(f"Completing the {table} part file failed", exc)
+
+    def _failed(self, what: str, exc: BaseException) -> None:
+        logger.error("%s: %s", what, exc, exc_info=self.error is None)  # the first failure with its traceback
+        if self.error is None:
+            self.error = exc
+            if self._on_error is not None:
+                self._on_error(exc)
 
     def _write(self, table: str, rows: RowGroup | ReadyRows) -> None:
         schema = TABLES[table]

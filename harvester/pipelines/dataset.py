@@ -103,7 +103,22 @@ class DatasetPipeline:
         await maybe_deferred_to_future(deferToThread(writer.close))
         self._sync_stats()
         if writer.error is not None:
-            logger.error("The dataset under %s is incomplete: %s", self.storage.show(), writer.error)
+            # Recorded here too: a file that could not be completed as the crawl closed stops nothing any more,
+            # and the crawl must not exit as complete. A crawl stopped for it earlier gets the lost rows added.
+            stats = self.crawler.stats
+            assert stats is not None
+            stop.record(self.crawler, stop.DATASET_WRITE_FAILED, self._failure())
+            if stats.get_value(keys.STOP_REASON) == stop.DATASET_WRITE_FAILED:
+                stats.set_value(keys.STOP_MESSAGE, self._failure())
+
+    def _failure(self) -> str:
+        writer = self.writer
+        assert writer is not None
+        lost = ", ".join(f"{table} {count:,}" for table, count in sorted(writer.rows_lost.items()) if count)
+        kept = writer.rows_written.get("products", 0)
+        return (f"writing the dataset under {self.storage.show()} failed: {writer.error}; rows not written: "
+                f"{lost or 'none'} ({kept:,} products rows kept); free space (or fix the storage) and resume with "
+                "the same JOBDIR to fetch what was lost")
 
     def _sync_stats(self) -> None:
         writer = self.writer
@@ -120,7 +135,7 @@ class DatasetPipeline:
 
     def _stop_crawl(self) -> None:
         if self._ending:
-            return
+            return  # close_spider records the failure once the writer is done
         self._ending = True
         assert self.writer is not None
         stop.stop_crawl(self.crawler, stop.DATASET_WRITE_FAILED,

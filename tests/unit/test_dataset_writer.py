@@ -244,3 +244,85 @@ def test_changes_riding_on_products_and_missing_offers_fill_their_tables(tmp_pat
     ]
     (missing,) = pq.read_table(_parts(tmp_path, "missing")[0]).to_pylist()
     assert (missing["offer_id"], missing["reason"], missing["query"]) == (2, "OFFER_NOT_FOUND: 商品不存在", "保温杯")
+
+
+class _FullDisk:
+    """A disk of ``capacity`` bytes under ``root``: a write past it fails with ENOSPC, as a full disk's does, and
+    deleting a file (the writer aborting one) frees its bytes again. Used space is the files' real sizes."""
+
+    def __init__(self, root: Path, capacity: int) -> None:
+        self.root = root
+        self.capacity = capacity
+        self.refused = 0
+
+    def used(self) -> int:
+        return sum(path.stat().st_size for path in self.root.rglob("*") if path.is_file())
+
+    def open(self, fd: int, mode: str = "r", *args, **kwargs):
+        disk, real = self, _real_fdopen(fd, mode, *args, **kwargs)
+
+        class File:
+            def __getattr__(self, name):
+                return getattr(real, name)
+
+            def write(self, data) -> int:
+                if disk.used() + len(data) > disk.capacity:
+                    disk.refused += 1
+                    raise OSError(28, "No space left on device")
+                written = real.write(data)
+                real.flush()  # sizes on disk are what the next write is judged by
+                return written
+
+            def close(self) -> None:
+                real.close()
+
+        return File()
+
+
+_real_fdopen = os.fdopen
+
+
+def _written_or_lost(writer: DatasetWriter, table: str, rows: int) -> None:
+    """Waits for the writer thread to have dealt with ``rows`` rows of ``table``, whatever the machine's load."""
+    deadline = time.monotonic() + 120
+    while writer.rows_written[table] + writer.rows_lost[table] < rows:
+        assert time.monotonic() < deadline, f"the writer thread never dealt with {rows} {table} rows"
+        time.sleep(0.01)
+
+
+def test_a_full_disk_keeps_what_fits_and_counts_the_rest(tmp_path, monkeypatch):
+    """The first failed write used to drop every buffered row of every table. Now the failed file is aborted (its
+    space freed, no temporary left even when closing it fails too), every later row group is still tried, and
+    what could not be written is counted per table."""
+    disk = _FullDisk(tmp_path, capacity=0)
+    monkeypatch.setattr("harvester.dataset.files.os.fdopen", disk.open)
+    failures = []
+    writer = DatasetWriter(tmp_path, CrawlIdentity(CRAWL, NOW, "w"), WriterOptions(row_group_rows=50, file_rows=100),
+                           on_error=failures.append)
+    writer.open()
+    disk.capacity = 10**9
+    products = _products(400, skus=3)
+    for product in products[:200]:
+        writer.add(product)
+        writer.hand_off(wait=True)
+    _written_or_lost(writer, "products", 200)
+    # The disk fills up: what is on it stays, and then a little room appears (as when a failed file is removed).
+    disk.capacity = disk.used()
+    for product in products[200:300]:
+        writer.add(product)
+        writer.hand_off(wait=True)
+    _written_or_lost(writer, "products", 300)
+    disk.capacity = 10**9
+    for product in products[300:]:
+        writer.add(product)
+    writer.close()
+
+    assert isinstance(writer.error, OSError) and writer.error.errno == 28 and len(failures) == 1
+    assert disk.refused > 0
+    assert not list(tmp_path.rglob(".*.tmp")), "no temporary file left"
+    kept = pq.read_table(tmp_path / "products", columns=["offer_id"]).column("offer_id").to_pylist()
+    lost = writer.rows_lost["products"]
+    assert lost > 0 and len(kept) == writer.rows_written["products"] == 400 - lost
+    assert set(range(301, 401)) <= set(kept), "rows buffered after the failure are written"
+    assert writer.rows_written["skus"] + writer.rows_lost["skus"] == 1200
+    assert len(set(kept)) == len(kept)
