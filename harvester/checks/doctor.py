@@ -244,7 +244,10 @@ def data_dir(path: str, settings: BaseSettings | None = None) -> Result:
                                      "write to (-s HARVEST_DATA_DIR=PATH)")
         detail = (str(error).splitlines() or [type(error).__name__])[0]
         code = _AWS_ERROR.search(detail)
-        fix = _S3_FIXES.get(code.group(1) if code else "", "check the bucket, AWS_ENDPOINT_URL and the credentials")
+        if target.uri.lower().startswith(("s3://", "s3a://")):
+            fix = _S3_FIXES.get(code.group(1) if code else "", "check the bucket, AWS_ENDPOINT_URL and the credentials")
+        else:
+            fix = f"check the bucket and this machine's credentials for {target.uri.split(':', 1)[0]}://"
         if isinstance(error, (FileNotFoundError, PermissionError)) and target.spool is not None \
                 and str(target.spool) in detail:
             fix = "choose a local folder you can write to for HARVEST_SPOOL_DIR"

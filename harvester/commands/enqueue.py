@@ -91,8 +91,7 @@ class Command(ScrapyCommand):
             filters = {name: getattr(opts, name) for name in enqueue.FILTER_ARGUMENTS}
             return enqueue.keyword_units(words, opts.file, filters, self._bad_line)
         if spider == "offers":
-            return enqueue.offer_units(words, opts.file, self.settings.getint("OPEN1688_DETAIL_BATCH_SIZE"),
-                                       self._bad_line)
+            return enqueue.offer_units(words, opts.file, self._bad_line)
         if spider == "image":
             return enqueue.image_units(words, opts.file, opts.keyword, opts.crop, self._bad_line)
         return enqueue.seller_units(words, opts.file, opts.keyword, self._bad_line)

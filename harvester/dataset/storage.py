@@ -29,6 +29,7 @@ import uuid
 import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
@@ -58,6 +59,9 @@ _ALMOST_URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]+:(?!//)")
 #: Seconds an S3 connection may take to open, and a request to answer: a dead endpoint fails a check promptly.
 S3_CONNECT_TIMEOUT = 10.0
 S3_REQUEST_TIMEOUT = 60.0
+#: How long pyarrow's Google Cloud Storage client retries (its default is 15 minutes: a missing credential would
+#: hold ``scrapy doctor`` and the crawl's start that long before saying so).
+GCS_RETRY_SECONDS = 10.0
 PROBE_PREFIX = "_doctor-"
 
 
@@ -144,6 +148,10 @@ def _s3(uri: str, settings: BaseSettings | Mapping[str, Any] | None) -> tuple[pa
 def _other(uri: str) -> tuple[pafs.FileSystem, str]:
     """A URI of another filesystem: pyarrow's own, else fsspec's (when installed)."""
     scheme = urlsplit(uri).scheme.lower()
+    if scheme in ("gs", "gcs"):
+        parts = urlsplit(uri)
+        gcs = pafs.GcsFileSystem(retry_time_limit=timedelta(seconds=GCS_RETRY_SECONDS))
+        return gcs, f"{parts.netloc}/{parts.path.strip('/')}".rstrip("/")
     try:
         filesystem, root = pafs.FileSystem.from_uri(uri)
         return filesystem, root.rstrip("/")

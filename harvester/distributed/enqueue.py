@@ -3,8 +3,8 @@
 Each spider's own ``validate`` (the checks ``scrapy crawl`` makes of ``-a``
 arguments) judges every unit before it is queued, so a payload a worker
 would skip is refused here, with a line a person can act on. Offer ids come
-in units of one detail batch (``OPEN1688_DETAIL_BATCH_SIZE``), as the offers
-spider makes them from a file; a file of ids is streamed, never loaded.
+in units of ``IDS_PER_UNIT`` (one detail call each), as the offers spider
+makes them from a file; a file of ids is streamed, never loaded.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from ..inputs.lines import BadLine, check_readable, stream_lines
 from ..inputs.offer_ids import parse_offer_id, stream_offer_ids
 from ..spiders.image import ImageSpider
 from ..spiders.keyword import FILTER_ARGUMENTS, KeywordSpider
+from ..spiders.offers import IDS_PER_UNIT
 from ..spiders.seller import SellerSpider
 
 #: Spiders whose units can be queued, and the option that names each unit's subject.
@@ -58,7 +59,7 @@ def seller_units(words: list[str], path: str | None, keyword: str | None, on_bad
         yield {"seller_open_id": seller, "keyword": keyword}
 
 
-def offer_units(words: list[str], path: str | None, batch_size: int, on_bad: OnBad) -> Iterator[dict[str, Any]]:
+def offer_units(words: list[str], path: str | None, on_bad: OnBad) -> Iterator[dict[str, Any]]:
     def ids() -> Iterator[int]:
         for word in words:
             offer_id = parse_offer_id(word)
@@ -70,5 +71,5 @@ def offer_units(words: list[str], path: str | None, batch_size: int, on_bad: OnB
             yield from stream_offer_ids(path, lambda line: on_bad(path, line))
 
     stream = ids()
-    while chunk := list(islice(stream, batch_size)):
+    while chunk := list(islice(stream, IDS_PER_UNIT)):
         yield {"ids": chunk}

@@ -8,6 +8,7 @@ import pytest
 import redis
 
 from harvester.distributed.keys import CrawlKeys
+from harvester.spiders.offers import IDS_PER_UNIT
 
 from .commands import closed_port, environment, last_line, scrapy
 
@@ -40,9 +41,9 @@ def test_keywords_with_filters(enqueue, redis_server, redis_prefix):
     ]
 
 
-def test_offer_ids_from_a_file_in_detail_batches_with_bad_lines_by_number(enqueue, redis_server, redis_prefix,
+def test_offer_ids_from_a_file_in_units_with_bad_lines_by_number(enqueue, redis_server, redis_prefix,
                                                                            tmp_path):
-    ids = [str(624108453870 + n) for n in range(25)]
+    ids = [str(624108453870 + n) for n in range(IDS_PER_UNIT + 5)]
     path = tmp_path / "ids.txt"
     path.write_text("\n".join([*ids[:3], "abc", "", *ids[3:], "https://detail.1688.com/offer/1.html"]) + "\n")
     done = enqueue("offers", "--file", str(path))
@@ -51,7 +52,7 @@ def test_offer_ids_from_a_file_in_detail_batches_with_bad_lines_by_number(enqueu
     assert f"{path} line 4: 'abc' is not an offer id" in done.stderr
     assert last_line(done.stderr) == f"harvester: 1 bad line(s) of {path} skipped"
     units = queued(redis_server, redis_prefix, "offers")
-    assert [len(unit["ids"]) for unit in units] == [20, 6]
+    assert [len(unit["ids"]) for unit in units] == [IDS_PER_UNIT, 6]
     assert [i for unit in units for i in unit["ids"]] == [int(i) for i in ids] + [1]
 
 

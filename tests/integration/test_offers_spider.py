@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import math
-
 import pytest
 
 from harvester.crawl import exitcodes
 from harvester.sandbox.catalogue import Catalogue
+from harvester.spiders.offers import IDS_PER_UNIT
 from tests.integration.crawling import run_crawl
 
 pytestmark = pytest.mark.e2e
@@ -38,24 +37,22 @@ def test_ids_and_a_file_with_bad_lines_and_an_offer_gone(sandbox, catalogue, tmp
     assert crawl.stat("harvester/details/missing") == 1
     assert crawl.stat("harvester/details/missing_sample") == str(GONE)
     assert f"missing: {GONE} (all 1 in the missing table)" in crawl.stderr
-    # Cost: one batch call per 20 ids, one single call to confirm the offer gone (seller lookups are off).
+    # Cost: one detail call per distinct id (the repeated one is asked once), the offer gone included.
     calls = sandbox.admin.stats()["calls_by_api"]
-    assert calls["alibaba.cross.productList"] == math.ceil(51 / 20)
-    assert calls["product.search.queryProductDetail"] == 1
+    assert calls == {"product.search.queryProductDetail": len(ids) + 1}
     assert crawl.stat("harvester/quota/calls") == sum(calls.values())
 
 
 def test_a_file_is_read_only_as_fast_as_calls_go_out(sandbox, catalogue, tmp_path):
     ids_file = tmp_path / "ids.txt"
     ids_file.write_text("".join(f"{catalogue.offer_id(index)}\n" for index in range(5_000)), encoding="utf-8")
-    settings = {"OPEN1688_DAILY_CALL_BUDGET": 10, "OPEN1688_STATE_DIR": tmp_path / "state", "CONCURRENT_REQUESTS": 4,
-                "OPEN1688_SELLER_PROBES": 0}
+    settings = {"OPEN1688_DAILY_CALL_BUDGET": 10, "OPEN1688_STATE_DIR": tmp_path / "state", "CONCURRENT_REQUESTS": 4}
     crawl = run_crawl(sandbox, "offers", tmp_path / "data", f"ids_file={ids_file}", settings=settings)
     assert crawl.returncode == exitcodes.QUOTA, crawl.stderr
-    # The budget stopped the crawl after 10 calls: the file was read a few batches ahead of them, not to its end.
+    # The budget stopped the crawl after 10 calls: the file was read a few units ahead of them, not to its end.
     assert crawl.stat("harvester/quota/calls") == 10
-    assert 10 * 20 <= crawl.stat("harvester/details/wanted") <= 30 * 20
-    assert len(crawl.rows("products")) == crawl.stat("harvester/details/fetched") == 10 * 20
+    assert 10 <= crawl.stat("harvester/details/wanted") <= 4 * IDS_PER_UNIT
+    assert len(crawl.rows("products")) == crawl.stat("harvester/details/fetched") == 10
 
 
 def test_a_bad_id_is_refused_before_any_call(sandbox, tmp_path):
