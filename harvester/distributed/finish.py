@@ -15,7 +15,10 @@ script, what to do:
   were claimed by a worker that died before committing them; they are
   fetched again (and taken out of the shared ``offers`` seen-set so the
   de-duplication pipeline keeps them). Once per offer: an offer that fails
-  again is counted lost as usual.
+  again is counted lost as usual. A claim the plan answered without a call
+  is no dead worker's: the offers this worker carries forward (its rows are
+  written as it closes; the other workers' are committed by then), and every
+  claim of a crawl that fetches no detail (``-a details=none``, a dry run).
 
 Exactly one worker is told ``last``: the script runs atomically.
 """
@@ -35,6 +38,8 @@ from twisted.internet import task
 from ..crawl.identity import crawl_identity
 from ..crawl.resume import written_offers
 from ..dataset.storage import storage_of
+from ..history.carry import carry_forward
+from ..history.plan import Mode
 from ..items import MissingOffer, Product
 from . import connection
 from .keys import CrawlKeys
@@ -159,9 +164,13 @@ class Finish:
 
     def reconcile(self) -> list[Request]:
         """Requests for the offers a dead worker claimed and never committed (see the module's docstring)."""
+        plan = self.spider.details.plan
+        if self.spider.dry_run or (plan is not None and plan.mode is Mode.NONE):
+            return []  # no detail was to be fetched: a claim without a row is the plan's, not a dead worker's
         claimed = [int(member) for member in self.client.sscan_iter(self.seen_keys["wanted"], count=10_000)]
         committed = written_offers(self.storage, self.crawl_id) if claimed else set()
-        orphans = sorted(set(claimed) - committed - self.kept - self.reconciled)
+        carried = carry_forward(self.crawler).offer_ids() if claimed else set()
+        orphans = sorted(set(claimed) - committed - self.kept - carried - self.reconciled)
         if not orphans:
             return []
         self.reconciled.update(orphans)

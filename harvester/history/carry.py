@@ -58,6 +58,10 @@ class CarryForward:
     def __len__(self) -> int:
         return sum(len(ids) for ids in self._offers.values())
 
+    def offer_ids(self) -> set[int]:
+        """The offers carried so far (a distributed crawl's last worker must not take them for lost)."""
+        return {offer_id for ids in self._offers.values() for offer_id in ids}
+
     def write(self, writer: DatasetWriter) -> dict[str, int]:
         """Copy every carried offer's rows into ``writer``; rows copied per table. Blocking: call it from a thread."""
         identity = crawl_identity(self.crawler)

@@ -157,9 +157,10 @@ def _china_time(value: Any) -> datetime | None:
 
 
 def plan_summary(stats: Mapping[str, Any]) -> str | None:
-    """One line on what the plan decided and what it cost (or would cost, in a dry run); None for ``all``."""
+    """One line on what the plan decided and what it cost (or would cost, in a dry run); None for ``all``
+    outside a dry run (the crawl's summary says it all then)."""
     mode = stats.get(keys.PLAN_MODE)
-    if not mode or mode == Mode.ALL.value:
+    if not mode or (mode == Mode.ALL.value and not stats.get(keys.PLAN_DRY_RUN)):
         return None
     count = {reason: int(stats.get(f"{keys.PLAN}/{reason.value}", 0)) for reason in Reason}
     fetched = sum(n for reason, n in count.items() if reason.fetch)

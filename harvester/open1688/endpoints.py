@@ -122,9 +122,6 @@ KEYWORD_NAVIGATION = Endpoint(
 )
 IMAGE_UPLOAD = Endpoint("image_upload", _CROSSBORDER, "product.image.upload", result_path=_NESTED_RESULT)
 IMAGE_SEARCH = Endpoint("image_search", _CROSSBORDER, "product.search.imageQuery", result_path=_NESTED_RESULT)
-KEYWORD_NAVIGATION = Endpoint(
-    "keyword_navigation", _CROSSBORDER, "product.search.keywordSNQuery", result_path=_NESTED_RESULT
-)
 PRODUCT_DETAIL = Endpoint(
     "product_detail", _CROSSBORDER, "product.search.queryProductDetail", result_path=_NESTED_RESULT
 )

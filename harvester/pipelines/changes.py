@@ -53,8 +53,10 @@ class ChangesPipeline:
         #: Offers compared and offers changed, each once however many of their listings and details were.
         self._compared = MemorySeenSet()
         self._changed = MemorySeenSet()
-        #: The biggest price move of each offer, the largest kept: (|move|, offer_id, change).
-        self._biggest: list[tuple[Decimal, int, FieldChange]] = []
+        #: The largest price moves, one per offer (its listing and its detail may both show one): a min-heap of
+        #: (|move|, offer_id), each offer in it once, so entries never tie; the change of each offer in it.
+        self._biggest: list[tuple[Decimal, int]] = []
+        self._biggest_change: dict[int, FieldChange] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -148,11 +150,26 @@ class ChangesPipeline:
         moves = [change for change in changes if change.move is not None]
         if moves and self._moves > 0:
             biggest = max(moves, key=lambda change: abs(change.move))  # type: ignore[arg-type]
-            entry = (abs(biggest.move), offer_id, biggest)  # type: ignore[arg-type]
-            if len(self._biggest) < self._moves:
-                heapq.heappush(self._biggest, entry)
-            elif entry[:2] > self._biggest[0][:2]:
-                heapq.heapreplace(self._biggest, entry)
+            self._keep_move(offer_id, abs(biggest.move), biggest)  # type: ignore[arg-type]
+
+    def _keep_move(self, offer_id: int, size: Decimal, change: FieldChange) -> None:
+        known = self._biggest_change.get(offer_id)
+        if known is not None:
+            if size > abs(known.move):  # type: ignore[arg-type]
+                at = next(i for i, (_, held) in enumerate(self._biggest) if held == offer_id)
+                self._biggest[at] = (size, offer_id)
+                heapq.heapify(self._biggest)
+                self._biggest_change[offer_id] = change
+            return
+        entry = (size, offer_id)
+        if len(self._biggest) < self._moves:
+            heapq.heappush(self._biggest, entry)
+        elif entry > self._biggest[0]:
+            _, dropped = heapq.heapreplace(self._biggest, entry)
+            del self._biggest_change[dropped]
+        else:
+            return
+        self._biggest_change[offer_id] = change
 
     def close_spider(self) -> None:
         if self.previous is None:
@@ -172,8 +189,8 @@ class ChangesPipeline:
             parts.append(f"{new:,} offers not in that crawl")
         if self._biggest:
             moves = sorted(self._biggest, reverse=True)
-            parts.append("biggest price moves: " + "; ".join(_describe(offer_id, change)
-                                                             for _, offer_id, change in moves))
+            parts.append("biggest price moves: " + "; ".join(_describe(offer_id, self._biggest_change[offer_id])
+                                                             for _, offer_id in moves))
         return "; ".join(parts)
 
 

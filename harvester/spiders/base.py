@@ -36,6 +36,9 @@ if TYPE_CHECKING:
 #: Arguments scrapyd gives every crawl it runs (``-a _job=ID``, and ``-a _version=V`` when scheduled with one):
 #: its own bookkeeping, not the spider's.
 SCRAPYD_ARGUMENTS = frozenset(("_job", "_version"))
+#: Arguments that say how to run, not what to ask for: a worker of a distributed crawl may be given only these
+#: (``-a details=changed`` for a re-harvest) and take its work from the shared queue.
+RUN_ARGUMENTS = frozenset(("details", "dry_run"))
 
 
 def unit_source_class(settings: BaseSettings) -> type[UnitSource]:
@@ -67,7 +70,7 @@ class HarvestSpider(scrapy.Spider):
     units_source: UnitSource
 
     def __init__(self, name: str | None = None, *, units_elsewhere: bool = False, **kwargs: Any):
-        if _own(kwargs) or not units_elsewhere:
+        if _asks(kwargs) or not units_elsewhere:
             self.check_arguments(kwargs)
         super().__init__(name, **kwargs)
 
@@ -75,14 +78,13 @@ class HarvestSpider(scrapy.Spider):
     def check_arguments(cls, arguments: Mapping[str, Any], settings: BaseSettings | None = None) -> None:
         """All checks; ``settings`` (given by ``scrapy crawl``) adds those that depend on them.
 
-        When units may come from elsewhere (a shared queue), a spider may be given no argument.
+        When units may come from elsewhere (a shared queue), a spider may be given no argument but those of
+        ``RUN_ARGUMENTS``.
         """
         arguments = _own(arguments)
-        if settings is not None and unit_source_class(settings).external:
-            if not cls.unit_fields:
-                raise ArgumentError(f"the {cls.name} spider cannot run distributed (it takes no queued units)")
-            if not arguments:
-                return
+        external = settings is not None and unit_source_class(settings).external
+        if external and not cls.unit_fields:
+            raise ArgumentError(f"the {cls.name} spider cannot run distributed (it takes no queued units)")
         unknown = sorted(set(arguments) - set(cls.arguments))
         if unknown:
             accepted = ", ".join(sorted(cls.arguments)) or "none"
@@ -98,6 +100,8 @@ class HarvestSpider(scrapy.Spider):
                 # "a\nb" would be searched as one keyword with a line break in it: a call that buys nothing.
                 raise ArgumentError(f"-a {name}={shown(value)}: holds a line break or another control character; "
                                     "give the values on one line (separate keywords with commas, or use a file)")
+        if external and not _asks(arguments):
+            return  # a worker waiting for queued units: each unit is checked as it is taken
         cls.validate(arguments)
         if settings is not None:
             cls.validate_inputs(arguments, settings)
@@ -166,11 +170,17 @@ class HarvestSpider(scrapy.Spider):
     @property
     def given_arguments(self) -> bool:
         """Whether this run was given ``-a`` arguments (a worker of a distributed crawl may be given none)."""
-        return not self.units_source.external or any(name in self.__dict__ for name in self.arguments)
+        return not self.units_source.external or any(
+            name in self.__dict__ for name in self.arguments if name not in RUN_ARGUMENTS)
 
     def idle(self) -> None:
         """Nothing left to do: the unit source decides whether more is coming (raises ``DontCloseSpider``)."""
         self.units_source.idle()
+
+
+def _asks(arguments: Mapping[str, Any]) -> bool:
+    """Whether the arguments ask for work (a keyword, ids...), not only say how to run."""
+    return bool(set(_own(arguments)) - RUN_ARGUMENTS)
 
 
 def _own(arguments: Mapping[str, Any]) -> dict[str, Any]:

@@ -81,7 +81,7 @@ def test_the_readme_reads_the_bucket_with_each_reader():
 def test_prices_of_the_newest_crawl_to_the_cent(results, bucket: Storage, reader: str) -> None:
     newest = latest_snapshot(bucket, ("products",), crawl_id=NEW)["products"]
     expected = sorted((row["offer_id"], row["price_min"], row["price_max"]) for row in newest.to_pylist())
-    assert len(expected) == 4
+    assert len(expected) > 1, "several offers, so that a reader that drops or repeats rows shows"
     assert results[reader] == expected
     assert all(type(price) is Decimal for _, low, high in results[reader] for price in (low, high) if price is not None)
     assert (624108453870, Decimal("1.0000")) not in [(o, low) for o, low, _ in results[reader]], "not the older crawl"

@@ -76,6 +76,24 @@ def test_the_summary_names_the_biggest_price_moves(pipeline, caplog):
     )
 
 
+def test_an_offer_whose_listing_and_detail_move_alike_is_one_of_the_biggest_moves(tmp_path, caplog):
+    # The listing's price and the detail's prices of one offer often move by the same share: the summary must
+    # neither fail on the tie nor name the offer twice.
+    write_crawl(tmp_path, OLD, [_product(1, "10"), _product(2, "20")])
+    crawler = make_crawler(HARVEST_DATA_DIR=str(tmp_path), HARVEST_CRAWL_ID=NEW, HARVEST_CHANGES=True,
+                           HARVEST_CHANGES_SUMMARY_MOVES=5)
+    crawler.stats.open_spider()
+    pipeline = build_from_crawler(ChangesPipeline, crawler)
+    pipeline.open_spider()
+    pipeline.process_item(_product(1, "12", at=NOW))
+    pipeline.process_item(_product(1, "12", at=NOW))  # the same move seen a second time (a listing, a detail)
+    pipeline.process_item(_product(2, "30", at=NOW))
+    with caplog.at_level(logging.INFO, logger="harvester.pipelines.changes"):
+        pipeline.close_spider()
+    assert caplog.messages[-1].endswith(
+        "biggest price moves: offer 2 price_min 20 -> 30 (+50.0%); offer 1 price_min 10 -> 12 (+20.0%)")
+
+
 def test_without_an_earlier_crawl_every_offer_is_new(tmp_path, caplog):
     crawler = make_crawler(HARVEST_DATA_DIR=str(tmp_path), HARVEST_CHANGES=True)
     crawler.stats.open_spider()

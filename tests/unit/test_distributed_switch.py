@@ -69,6 +69,16 @@ def test_a_worker_needs_no_argument_but_checks_those_given():
         KeywordSpider.check_arguments({"keywords": "风筝", "price_start": "abc"}, distributed())
 
 
+def test_a_worker_may_be_given_only_how_to_fetch_details():
+    # A distributed re-harvest: workers wait for queued keywords and fetch only the details that changed.
+    KeywordSpider.check_arguments({"details": "changed"}, distributed())
+    KeywordSpider.check_arguments({"details": "new", "dry_run": "1"}, distributed())
+    with pytest.raises(ArgumentError, match="details='sometimes'"):
+        KeywordSpider.check_arguments({"details": "sometimes"}, distributed())
+    with pytest.raises(ArgumentError, match="no keyword"):
+        KeywordSpider.check_arguments({"details": "changed"}, project())
+
+
 def test_a_spider_without_units_cannot_run_distributed():
     with pytest.raises(ArgumentError, match="cannot run distributed"):
         MonitorSpider.check_arguments({}, distributed())

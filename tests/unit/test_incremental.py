@@ -132,3 +132,8 @@ def test_the_summary_says_what_the_plan_cost_and_what_a_dry_run_would():
     assert plan_summary(stats) == ("dry run of details=changed: 2 search pages; 5 detail calls it would cost "
                                    "(3 new, 2 changed, 95 unchanged); 95 unchanged offers it would carry forward")
     assert plan_summary({"harvester/plan/mode": "all"}) is None
+    # A dry run of the default plan prints its cost too (`scrapy crawl` prints the line).
+    assert plan_summary({"harvester/plan/mode": "all", "harvester/plan/all": 60, "harvester/plan/dry_run": True,
+                         "harvester/search/pages_planned": 2}) == (
+        "dry run of details=all: 2 search pages; 60 detail calls it would cost (60 all); 0 unchanged offers it "
+        "would carry forward")
