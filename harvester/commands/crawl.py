@@ -125,6 +125,10 @@ class Command(ScrapyCrawlCommand):
                  "resume with the same JOBDIR")
             return
         self.exitcode = exitcodes.for_crawl(stats)
+        if exitcodes.dataset_unclosed(stats):
+            fail("the dataset was not completed: a component failed as the crawl closed (the ERROR lines above say "
+                 "which), so its last rows were not committed; fix it and resume with the same JOBDIR")
+            return
         if stats.get(keys.PLAN_DRY_RUN):
             print(plan_summary(stats))
         message = stats.get(keys.STOP_MESSAGE)

@@ -32,7 +32,14 @@ _BY_REASON = {
 }
 
 
+def dataset_unclosed(stats: Mapping[str, Any]) -> bool:
+    """The dataset opened and never closed: what it buffered was not committed, whatever the crawl's reason."""
+    return bool(stats.get(keys.DATASET_CRAWL_ID)) and not stats.get(keys.DATASET_CLOSED)
+
+
 def for_crawl(stats: Mapping[str, Any]) -> int:
+    if dataset_unclosed(stats):
+        return ERROR
     reason = stats.get(keys.STOP_REASON) or stats.get("finish_reason") or "finished"
     if reason in _BY_REASON:
         return _BY_REASON[reason]

@@ -49,6 +49,7 @@ from scrapy.utils.request import request_from_dict
 from ..dataset.snapshot import DataDir, latest_snapshot
 from ..dataset.storage import storage_of
 from ..dataset.tables import SEARCH_ONLY_SOURCES
+from . import exitcodes
 from . import stats as keys
 from .identity import crawl_identity
 from .jobdir import JobState, claim, load, save
@@ -167,9 +168,9 @@ class _Resume:
         assert stats is not None
         lost = sum(count for key, count in stats.get_stats().items()
                    if key.startswith(f"{keys.DATASET_LOST_ROWS}/") and count)
-        if lost:
-            logger.warning("%d rows were fetched and not written: the next run of JOBDIR %s starts again from its "
-                           "units and fetches them again", lost, jobdir)
+        if lost or exitcodes.dataset_unclosed(stats.get_stats()):
+            logger.warning("%s rows were fetched and not written: the next run of JOBDIR %s starts again from its "
+                           "units and fetches them again", f"{lost:,}" if lost else "Some", jobdir)
             return
         carry = {name: provider() for name, provider in self._providers.items()}
         carry[_RETRIES] = self._retries

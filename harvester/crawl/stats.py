@@ -117,6 +117,11 @@ DATASET_LOST_ROWS = f"{DATASET}/lost_rows"
 DATASET_CRAWL_ID = f"{DATASET}/crawl_id"
 DATASET_SKIPPED = f"{DATASET}/skipped"
 DATASET_TEMPORARIES_REMOVED = f"{DATASET}/temporaries_removed"
+#: True once the dataset pipeline has closed (every buffered row written or counted lost). An opened dataset that
+#: never closed means another component failed as the crawl closed, and Scrapy skipped the rest of the closing.
+DATASET_CLOSED = f"{DATASET}/closed"
+#: Gap: items a pipeline raised an error on (Scrapy logs each with its traceback and drops it): never written.
+ITEMS_FAILED = f"{PREFIX}/items/failed"
 
 # --- the process (harvester.extensions.crawl_report) --------------------------------
 PROCESS_PEAK_RSS_MB = f"{PREFIX}/process/peak_rss_mb"
@@ -168,4 +173,5 @@ GAPS = (
     Gap(IMAGE_BAD_IMAGES, "pictures refused", "not an image, or too big once prepared"),
     Gap(IMAGE_DOWNLOADS_FAILED, "picture downloads failed"),
     Gap(IMAGE_UPLOADS_FAILED, "picture uploads refused"),
+    Gap(ITEMS_FAILED, "items a pipeline failed on", "items dropped by an error in a pipeline (see the ERROR lines)"),
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any, Self
 
+from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.threads import deferToThread
@@ -54,7 +55,15 @@ class DatasetPipeline:
         # An empty HARVEST_DATA_DIR is a ConfigurationError: never a crawl harvesting into nothing.
         guards.value(settings, "HARVEST_DATA_DIR")
         options = WriterOptions.from_settings(settings)
-        return cls(crawler, storage_of(crawler), options)
+        pipeline = cls(crawler, storage_of(crawler), options)
+        crawler.signals.connect(pipeline._item_failed, signal=signals.item_error)
+        return pipeline
+
+    def _item_failed(self) -> None:
+        """An item another pipeline raised an error on never reaches the dataset: a gap, not a silent loss."""
+        stats = self.crawler.stats
+        assert stats is not None
+        stats.inc_value(keys.ITEMS_FAILED)
 
     def open_spider(self) -> None:
         # Imported here, not at module level: importing the reactor installs one, and Scrapy must choose which.
@@ -94,8 +103,8 @@ class DatasetPipeline:
         return item
 
     async def close_spider(self) -> None:
-        writer = self.writer
-        assert writer is not None
+        writer, stats = self.writer, self.crawler.stats
+        assert writer is not None and stats is not None
         self._ending = True
         carried = carry_forward(self.crawler)
         if len(carried) and not self._dry_run and writer.error is None:
@@ -105,11 +114,10 @@ class DatasetPipeline:
         if writer.error is not None:
             # Recorded here too: a file that could not be completed as the crawl closed stops nothing any more,
             # and the crawl must not exit as complete. A crawl stopped for it earlier gets the lost rows added.
-            stats = self.crawler.stats
-            assert stats is not None
             stop.record(self.crawler, stop.DATASET_WRITE_FAILED, self._failure())
             if stats.get_value(keys.STOP_REASON) == stop.DATASET_WRITE_FAILED:
                 stats.set_value(keys.STOP_MESSAGE, self._failure())
+        stats.set_value(keys.DATASET_CLOSED, True)
 
     def _failure(self) -> str:
         writer = self.writer

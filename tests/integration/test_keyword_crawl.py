@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from harvester import settings as project_settings
 from harvester.sandbox.catalogue import Catalogue
 from harvester.sandbox.process import SandboxProcess
 from tests.support.crawls import PATIENCE, ROOT, CrawlRun, crawl, crawl_command, sandbox_env, wait_until
@@ -239,3 +240,29 @@ def test_embedded_sandbox_by_default(tmp_path: Path) -> None:
     assert run.returncode == 0, run.stderr[-3000:]
     assert "running against the built-in sandbox" in run.stderr
     assert len(run.table("products")) == 60
+
+
+FAULTY = "tests.integration.faulty_pipelines"
+
+
+def pipelines_and(name: str, priority: int) -> dict[str, int]:
+    """The project's pipelines (``-s ITEM_PIPELINES`` replaces them all) and one more."""
+    return {**project_settings.ITEM_PIPELINES, f"{FAULTY}.{name}": priority}
+
+
+def test_a_component_failing_as_the_crawl_closes_is_never_a_complete_crawl(tmp_path: Path) -> None:
+    """Scrapy skips the dataset's closing when another pipeline's raises: its last rows are never committed."""
+    run = crawl("keyword", tmp_path / "data", args={"keywords": "算盘"},
+                settings={"ITEM_PIPELINES": pipelines_and("FailsAsTheCrawlCloses", 500), "JOBDIR": str(tmp_path / "job")})
+    assert run.returncode == 1, run.stderr[-3000:]
+    assert run.error_lines()[-1].startswith("harvester: the dataset was not completed: a component failed as the "
+                                            "crawl closed")
+    assert "rows were fetched and not written: the next run of JOBDIR" in run.stderr, "the JOBDIR is left to recover"
+
+
+def test_an_item_a_pipeline_fails_on_is_a_gap(tmp_path: Path) -> None:
+    run = crawl("keyword", tmp_path / "data", args={"keywords": "算盘"},
+                settings={"ITEM_PIPELINES": pipelines_and("FailsOnOneProduct", 150)})
+    assert run.returncode == 4, run.stderr[-3000:]
+    assert run.stats["harvester/items/failed"] == 1
+    assert len(run.table("products")) == len(expected_ids("算盘")) - 1
