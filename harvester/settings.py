@@ -315,3 +315,6 @@ ITEM_PIPELINES = {
     "harvester.pipelines.dataset.DatasetPipeline": 900,
 }
 LOG_LEVEL = "INFO"
+# Scrapy's LogStats line ("Crawled N pages, scraped M items") is replaced by the progress line
+# (HARVEST_PROGRESS_INTERVAL), which counts what a harvest is about: calls, offers found and detailed, the ETA.
+LOGSTATS_INTERVAL = 0
