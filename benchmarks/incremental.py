@@ -119,7 +119,7 @@ class Recall:
     #: Price changes missed on offers whose search items are sparse (no ``modifyDate``: only a move of the
     #: lowest price can show there; ``OPEN1688_SANDBOX_SPARSE_LISTING_SHARE``).
     price_missed_sparse: int = 0
-    #: Caught by kind of change (``price``, ``stock``, ...): (events, caught).
+    #: By kind of change (``price``, ``stock``, ...): [events, caught, missed on sparse search items].
     by_kind: dict[str, list[int]] = field(default_factory=dict)
 
     @property
@@ -162,6 +162,8 @@ class Level:
     snapshot: Snapshot
     #: Detail calls and search pages a ``dry_run=1`` planned (``None`` when not run).
     planned: tuple[int, int] | None
+    #: Offers the keyword finds whose search items are sparse (what fetching them every time would cost at most).
+    sparse_offers: int = 0
 
 
 def harvest(sandbox: SandboxProcess, data_dir: Path, keyword: str, mode: str, *, dry_run: bool = False,
@@ -193,10 +195,12 @@ def recall(events: Sequence[dict[str, Any]], data_dir: Path, crawl_id: str, spar
         found.caught += caught
         found.price_events += priced
         found.price_caught += priced and caught
-        found.price_missed_sparse += priced and not caught and sparse(offer_id)
-        tally = found.by_kind.setdefault(kind, [0, 0])
+        missed_sparse = not caught and sparse(offer_id)
+        found.price_missed_sparse += priced and missed_sparse
+        tally = found.by_kind.setdefault(kind, [0, 0, 0])
         tally[0] += 1
         tally[1] += caught
+        tally[2] += missed_sparse
     return found
 
 
@@ -252,6 +256,7 @@ def level(work: Path, first: Path, keyword: str, share: float, sizes: Sizes) -> 
         recall=recall(events, changed.data_dir, changed.crawl_id, sparse),
         full_recall=recall(events, full.data_dir, full.crawl_id, sparse) if full else None,
         snapshot=snapshot(catalogue, keyword, epoch, changed.data_dir), planned=planned,
+        sparse_offers=sum(map(sparse, (int(offer_id) for offer_id in catalogue.search(keyword=keyword, epoch=epoch)))),
     )
 
 
@@ -319,7 +324,7 @@ def _sparse_misses(found: Recall) -> str:
 
 def _kinds(found: Recall) -> str:
     """``price 40/40, stock 0/30, ...``: recall by kind of change (stock moves do not show in a listing)."""
-    return ", ".join(f"{kind} {caught}/{events}" for kind, (events, caught) in sorted(found.by_kind.items()))
+    return ", ".join(f"{kind} {caught}/{events}" for kind, (events, caught, _) in sorted(found.by_kind.items()))
 
 
 def goals(levels: Sequence[Level], first: Harvest) -> list[Row]:
@@ -334,7 +339,8 @@ def goals(levels: Sequence[Level], first: Harvest) -> list[Row]:
                        f"{'met' if ratio <= 0.1 else 'NOT met'}: {five.changed.calls:,} / {full:,}", SECTION))
         out.append(Row("goal, 5% drift: price changes caught >= 99%", five.recall.price_share * 100, "%",
                        f"{'met' if five.recall.price_share >= 0.99 else 'NOT met'}: {five.recall.price_caught:,} of "
-                       f"{five.recall.price_events:,}{_sparse_misses(five.recall)}", SECTION))
+                       f"{five.recall.price_events:,}{_sparse_misses(five.recall)}; {five.sparse_offers:,} of the "
+                       "keyword's offers have sparse search items", SECTION))
     ten = by_share.get(0.1)
     if ten is not None:
         bound = 1.25 * (ten.changed.pages + ten.changed_offers)
