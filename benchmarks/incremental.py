@@ -59,6 +59,7 @@ from . import runs
 from .report import Row, render_table
 
 SECTION = "incremental"
+#: Bars: details=changed at each drift share, and details=all once.
 CHART = "Re-harvest calls after drift"
 #: Drift-log fields that are prices (offer, tiers, SKUs).
 PRICE_FIELDS = frozenset({"price", "consign_price", "promotion_price", "price_tiers"})
@@ -299,14 +300,14 @@ def rows(keyword: str, first: Harvest, listing: Harvest, levels: Sequence[Level]
             f"{lv.changed_offers:,} offers changed; recall {lv.recall.caught:,}/{lv.recall.events:,} changes "
             f"({lv.recall.share:.1%}), price changes {lv.recall.price_caught:,}/{lv.recall.price_events:,} "
             f"({lv.recall.price_share:.1%}{_sparse_misses(lv.recall)}); by kind {_kinds(lv.recall)}", SECTION,
-            (CHART, f"changed, {_percent(lv.share)}")))
+            (CHART, _percent(lv.share))))
         if lv.full is not None and lv.full_recall is not None:
             out.append(Row(
                 f"{label}, details=all: calls", lv.full.calls, "calls",
                 f"{lv.full.calls / max(lv.full.offers, 1):.3f} calls/offer; {lv.full.pages:,} pages + "
                 f"{lv.full.details:,} details; recall {lv.full_recall.share:.1%}, price changes "
                 f"{lv.full_recall.price_share:.1%}", SECTION,
-                (CHART, f"all, {_percent(lv.share)}") if n == 0 else None))
+                (CHART, "details=all") if n == 0 else None))
         snap = lv.snapshot
         out.append(Row(
             f"{label}, details=changed: latest crawl alone exact", "yes" if snap.exact else "no", "",
