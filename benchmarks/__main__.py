@@ -1,6 +1,6 @@
 """The benchmark suite: every benchmark in one command, one table, JSON and a PNG chart.
 
-    python -m benchmarks                       # all of it, ~10-15 min on 2 cores
+    python -m benchmarks                       # all of it, ~22 min on 2 cores (half of it the 100,000-offer crawl)
     python -m benchmarks --only naive,quota    # some of it
     python -m benchmarks --quick               # a tiny smoke run (~1-2 min), figures meaningless
     python -m benchmarks --full                # a real 1,000,000-offer crawl instead of the pipeline-only row
@@ -142,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.split("\n\n")[0])
     parser.add_argument("--only", help=f"comma-separated benchmarks among {','.join(SECTIONS)}")
     parser.add_argument("--quick", action="store_true", help="tiny sizes: a smoke run, figures meaningless")
-    parser.add_argument("--full", action="store_true", help="crawl 1,000,000 offers for real (~40 min more)")
+    parser.add_argument("--full", action="store_true", help="crawl 1,000,000 offers for real (over an hour more)")
     parser.add_argument("--update-readme", action="store_true", help="rewrite the README's benchmarks section")
     parser.add_argument("--render-only", action="store_true",
                         help="measure nothing: re-render table, chart (and README) from results/summary.json")
