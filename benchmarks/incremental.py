@@ -49,6 +49,7 @@ from typing import Any
 
 from harvester.crawl import stats as keys
 from harvester.dataset.snapshot import latest_snapshot
+from harvester.history.plan import Reason
 from harvester.open1688 import endpoints
 from harvester.sandbox.catalogue import Catalogue, UnknownOffer
 from harvester.sandbox.drift import GONE
@@ -239,7 +240,7 @@ def level(work: Path, first: Path, keyword: str, share: float, sizes: Sizes) -> 
             shutil.copytree(first, work / name / "dry-run" / "data")
             dry = harvest(sandbox, work / name / "dry-run" / "data", keyword, "changed", dry_run=True,
                           search_cap=sizes.search_cap)
-            planned = (sum(int(dry.stats.get(f"{keys.PLAN}/{reason}", 0)) for reason in ("new", "changed", "stale")),
+            planned = (sum(int(dry.stats.get(f"{keys.PLAN}/{reason.value}", 0)) for reason in Reason if reason.fetch),
                        int(dry.stats.get(keys.SEARCH_PAGES_PLANNED, 0)))
         shutil.copytree(first, work / name / "changed" / "data")
         changed = harvest(sandbox, work / name / "changed" / "data", keyword, "changed", search_cap=sizes.search_cap)
