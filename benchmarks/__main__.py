@@ -1,6 +1,6 @@
 """The benchmark suite: every benchmark in one command, one table, JSON and a PNG chart.
 
-    python -m benchmarks                       # all of it, ~10-15 min on 2 cores
+    python -m benchmarks                       # all of it, ~22 min on 2 cores (half of it the 100,000-offer crawl)
     python -m benchmarks --only naive,quota    # some of it
     python -m benchmarks --quick               # a tiny smoke run (~1-2 min), figures meaningless
     python -m benchmarks --full                # a real 1,000,000-offer crawl instead of the pipeline-only row
@@ -10,7 +10,9 @@
 Benchmarks (``--only`` names): ``naive`` (against the tutorial-style script),
 ``quota`` (against the calls-per-second limit), ``cpu`` (the CPU ceiling and
 a profile), ``scale`` (memory and disk at 10,000 to 1,000,000 offers),
-``distributed`` (1, 2 and 3 workers with the quota off, 3 with it on).
+``distributed`` (1, 2 and 3 workers with the quota off, 3 with it on),
+``incremental`` (re-harvests with ``-a details=changed`` against ``details=all``
+after 1% to 20% of the offers drifted: calls, recall, issue 16's goals).
 
 A complete default run writes ``benchmarks/results/summary.json``,
 ``summary.png`` and ``profile-top10.txt``; ``--only`` and ``--quick`` runs
@@ -42,7 +44,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from . import against_naive, cpu_ceiling, distributed_scaling, keyword_quota, scale
+from . import against_naive, cpu_ceiling, distributed_scaling, incremental, keyword_quota, scale
 from .common import RESULTS, machine_info
 from .report import Row, readme_section, render_table, replace_section, rows_of, summary, write_json, write_png
 from .runs import Harvests
@@ -59,21 +61,23 @@ class Plan:
     naive_qps: float = 10.0
     quota_keyword: str = "保温杯"
     quota_seconds: float = 30.0
-    #: Harvested whole at 100 QPS (calls against the minimum).
-    complete_keyword: str = "保温杯"
+    #: Harvested whole at 100 QPS (calls against the minimum): 5,037 offers, ~5,150 calls, about a minute.
+    complete_keyword: str = "儿童保温杯"
     #: Offers of the 1-worker CPU-ceiling crawl (also the first scale crawl).
     ceiling_offers: int = 10_000
     crawled: tuple[int, ...] = (10_000, 100_000)
     #: Offers through the pipeline path alone (``None``: none).
     pipeline: int | None = 1_000_000
     distributed: distributed_scaling.Sizes = distributed_scaling.Sizes()
+    incremental: incremental.Sizes = incremental.Sizes()
 
 
 FULL = Plan()
 QUICK = Plan(naive_keyword="算盘", quota_seconds=3.0, complete_keyword="算盘", ceiling_offers=250,
              crawled=(250, 1_000), pipeline=2_000,
-             distributed=distributed_scaling.Sizes(free_keywords=("紫砂茶具",), keywords=("算盘",)))
-SECTIONS = ("naive", "quota", "cpu", "scale", "distributed")
+             distributed=distributed_scaling.Sizes(free_keywords=("紫砂茶具",), keywords=("算盘",)),
+             incremental=incremental.Sizes(keyword="毛笔", shares=(0.05, 0.1), search_cap=200))
+SECTIONS = ("naive", "quota", "cpu", "scale", "distributed", "incremental")
 
 
 def benchmarks(plan: Plan, work: Path, out: Path, cleanup: ExitStack) -> dict[str, Callable[[], list[Row]]]:
@@ -89,6 +93,7 @@ def benchmarks(plan: Plan, work: Path, out: Path, cleanup: ExitStack) -> dict[st
                                            out / "profile-top10.txt", scaling),
         "scale": lambda: scale.measure(harvests, plan.crawled, plan.pipeline),
         "distributed": lambda: distributed_scaling.measure(scaling),
+        "incremental": lambda: incremental.measure(work / "incremental", plan.incremental),
     }
 
 
@@ -137,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.split("\n\n")[0])
     parser.add_argument("--only", help=f"comma-separated benchmarks among {','.join(SECTIONS)}")
     parser.add_argument("--quick", action="store_true", help="tiny sizes: a smoke run, figures meaningless")
-    parser.add_argument("--full", action="store_true", help="crawl 1,000,000 offers for real (~40 min more)")
+    parser.add_argument("--full", action="store_true", help="crawl 1,000,000 offers for real (over an hour more)")
     parser.add_argument("--update-readme", action="store_true", help="rewrite the README's benchmarks section")
     parser.add_argument("--render-only", action="store_true",
                         help="measure nothing: re-render table, chart (and README) from results/summary.json")

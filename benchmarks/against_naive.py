@@ -45,7 +45,7 @@ def measure(work: Path, keyword: str, qps: float) -> list[Row]:
         Row("naive script: gateway calls per offer", naive["calls"] / max(naive["offers"], 1), "calls/offer",
             "20-offer search pages, then one queryProductDetail per offer", SECTION, (CALLS_CHART, "naive")),
         Row("harvester: gateway calls per offer", ours_calls, "calls/offer",
-            "50-offer pages, 20 offers per alibaba.cross.productList call", SECTION, (CALLS_CHART, "harvester")),
+            "50-offer search pages, then one queryProductDetail per offer (details=all)", SECTION, (CALLS_CHART, "harvester")),
         Row("naive script: dataset on disk", naive["bytes"] / max(naive["offers"], 1), "kB per 1,000 offers",
             "one JSON file per offer", SECTION),
         Row("harvester: dataset on disk", runs.dataset_bytes(ours.run.data_dir) / max(ours.offers, 1),

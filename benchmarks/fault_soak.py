@@ -45,7 +45,7 @@ def main() -> int:
     expected = {int(i) for i in Catalogue(seed=1688, size=1_000_000).search(keyword=options.keyword)}
     work = Path(tempfile.mkdtemp(prefix="bench-soak-"))
     # The token expires a third and two thirds of the way through (in product-API calls made).
-    calls = math.ceil(len(expected) / 50) + math.ceil(len(expected) / 20)
+    calls = math.ceil(len(expected) / 50) + len(expected)  # pages, then one detail call per offer
     with SandboxProcess() as sandbox:
         sandbox.admin.config(faults={**FAULTS, "expire_tokens_after": [calls // 3, 2 * calls // 3]})
         with child_timing() as timing:

@@ -8,7 +8,7 @@ answers it gives.
   the steady part of the crawl from the crawl report's 1-second samples (the
   runs below 100 QPS are cut after ``--seconds``: at 5 calls/s a whole keyword
   takes many minutes and the rate is steady long before);
-- calls made as a share of the minimum possible (pages of 50 + ceil(offers / 20)),
+- calls made as a share of the minimum possible (pages of 50 + one detail call per offer),
   from the run at 100 QPS, which harvests the whole keyword;
 - ``gw.QosAppFrequencyLimit`` answers per 1,000 calls, from the sandbox's counters.
 
@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from harvester.crawl import stats as keys
 from harvester.sandbox.process import SandboxProcess
 from tests.support.crawls import CrawlRun
 
@@ -49,10 +50,10 @@ def steady_rate(run: CrawlRun) -> float:
     return (last[1] - first[1]) / max(last[0] - first[0], 1e-9)
 
 
-def minimum_calls(stats: dict[str, Any], batch: int = 20) -> int:
-    offers = stats.get("harvester/details/wanted", 0)
-    pages = math.ceil(offers / 50)
-    return pages + math.ceil(offers / batch)
+def minimum_calls(stats: dict[str, Any]) -> int:
+    """Pages of 50 for every offer found, and one ``queryProductDetail`` per offer: fewer calls cannot harvest it."""
+    offers = stats.get(keys.DETAILS_WANTED, 0)
+    return math.ceil(offers / 50) + offers
 
 
 @dataclass
@@ -119,7 +120,7 @@ def measure(work: Path, keyword: str, seconds: float, rates: tuple[float, ...] =
         if run.complete:
             rows.append(Row(f"calls made / minimum possible ({complete_keyword})", run.calls / run.minimum, "x",
                             f"{run.calls:,} calls for {run.offers:,} offers; minimum {run.minimum:,} = pages of 50 "
-                            "+ ceil(offers / 20)", SECTION))
+                            "+ one detail call per offer", SECTION))
     return rows
 
 

@@ -176,18 +176,21 @@ def sandbox_cpu(sandbox: SandboxProcess) -> Iterator[list[float]]:
 
 
 def crawl(spider: str, data_dir: Path, sandbox: SandboxProcess, *, args: dict[str, str] | None = None,
-          settings: dict[str, Any] | None = None, profile: Path | None = None, timeout: float = 3600) -> CrawlResult:
+          settings: dict[str, Any] | None = None, profile: Path | None = None, timeout: float = 3600,
+          crawl_id: str | None = None) -> CrawlResult:
     """``scrapy crawl`` against ``sandbox`` (counters reset first), watched; under cProfile when ``profile``.
+
+    Give ``crawl_id`` when ``data_dir`` holds earlier crawls: the result then reads its own crawl's report.
 
     A crawl cut by ``CLOSESPIDER_TIMEOUT`` exits 1 (it did not get everything) but is a measurement, not a failure.
     """
-    command, env = crawl_command(spider, data_dir, sandbox=sandbox, args=args, settings=settings)
+    command, env = crawl_command(spider, data_dir, sandbox=sandbox, args=args, settings=settings, crawl_id=crawl_id)
     if profile is not None:
         command[1:1] = ["-m", "cProfile", "-o", str(profile)]
     sandbox.admin.reset()
     with sandbox_cpu(sandbox) as served_cpu:
         (finished,), usage = run_all([(command, env)], data_dir.parent / f"logs-{data_dir.name}", timeout)
-    run = CrawlRun(finished.returncode, finished.stdout, finished.stderr, data_dir)
+    run = CrawlRun(finished.returncode, finished.stdout, finished.stderr, data_dir, crawl_id)
     if run.returncode != 0 and not (run.reports and run.report["finish_reason"] == "closespider_timeout"):
         raise RuntimeError(f"{' '.join(command[:6])}... exited {run.returncode}:\n{run.stderr[-3000:]}")
     return CrawlResult(run, usage, served_cpu[0], sandbox.admin.stats())

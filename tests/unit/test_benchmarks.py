@@ -11,6 +11,7 @@ import pytest
 from benchmarks import naive_baseline
 from benchmarks.distributed import DistributedRun
 from benchmarks.distributed_scaling import Scaling, Sizes, measure
+from benchmarks.incremental import DETAIL_API, SEARCH_API, Harvest, Level, Recall, Snapshot, goals
 from benchmarks.report import (
     BEGIN,
     END,
@@ -181,3 +182,30 @@ def test_the_steady_rate_leaves_the_ramps_out():
     assert steady_rate(series) == (10 + 9 + 10) / 3, "first and last busy seconds may be partial"
     assert steady_rate([[1, 2], [2, 4]]) == 3.0, "too short to trim: all of it"
     assert steady_rate([]) == 0.0
+
+
+def _harvest(mode: str, pages: int, details: int, offers: int) -> Harvest:
+    return Harvest(mode, "c", {f"harvester/dataset/rows/{'listings' if mode == 'none' else 'products'}": offers},
+                   pages + details, {SEARCH_API: pages, DETAIL_API: details}, Path("."))
+
+
+def test_incremental_goals_say_met_or_not_from_counts():
+    first = _harvest("all", 100, 5000, 5000)
+
+    def level(share: float, details: int, price: tuple[int, int], wrong: int) -> Level:
+        recall = Recall(events=300, caught=200, price_events=price[0], price_caught=price[1],
+                        price_missed_sparse=price[0] - price[1])
+        return Level(share, _harvest("changed", 100, details, 5000), None, 300, recall, None,
+                     Snapshot(5000, 0, 0, wrong), None)
+
+    met = {row.measure: row for row in goals([level(0.05, 400, (100, 99), 0), level(0.10, 400, (200, 200), 0)],
+                                             first)}
+    assert met["goal, 5% drift: re-harvest calls / full harvest calls <= 0.1"].value == pytest.approx(500 / 5100)
+    assert all(row.note.startswith("met") or row.value == "met" for row in met.values())
+    missed = {row.measure: row for row in goals([level(0.05, 600, (100, 98), 0), level(0.10, 300, (200, 198), 2)],
+                                                first)}
+    assert missed["goal, 5% drift: re-harvest calls / full harvest calls <= 0.1"].note.startswith("NOT met")
+    assert missed["goal, 5% drift: price changes caught >= 99%"].note.startswith(
+        "NOT met: 98 of 100, 2 of the 2 missed on sparse search items")
+    assert missed["goal, 10% drift: calls / (search pages + changed offers) <= 1.25"].note.startswith("met")
+    assert missed["goal, 10% drift: latest crawl alone holds every offer, exact SKU prices"].value == "NOT met"
