@@ -166,13 +166,17 @@ class Level:
     planned: tuple[int, int] | None
     #: Offers the keyword finds whose search items are sparse (what fetching them every time would cost at most).
     sparse_offers: int = 0
+    #: details=changed with HARVEST_UNDATED_LISTINGS=fetch (sparse items fetched every time), and its snapshot.
+    undated: Harvest | None = None
+    undated_snapshot: Snapshot | None = None
 
 
 def harvest(sandbox: SandboxProcess, data_dir: Path, keyword: str, mode: str, *, dry_run: bool = False,
-            search_cap: int | None = None) -> Harvest:
+            search_cap: int | None = None, undated: str = "compare") -> Harvest:
     """``scrapy crawl keyword -a details=mode`` with the quota off; calls from the sandbox's own counters."""
     args = {"keywords": keyword, "details": mode, **({"dry_run": "1"} if dry_run else {})}
-    settings = {"OPEN1688_QPS": 0, **({"OPEN1688_SEARCH_CAP": search_cap} if search_cap else {})}
+    settings = {"OPEN1688_QPS": 0, "HARVEST_UNDATED_LISTINGS": undated,
+                **({"OPEN1688_SEARCH_CAP": search_cap} if search_cap else {})}
     # Its own crawl id, later than the copied first harvest's: the run reads its own report, not the copied one.
     crawl_id = f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{token_hex(3)}"
     result = runs.crawl("keyword", data_dir, sandbox, args=args, settings=settings, crawl_id=crawl_id)
@@ -244,6 +248,9 @@ def level(work: Path, first: Path, keyword: str, share: float, sizes: Sizes) -> 
                        int(dry.stats.get(keys.SEARCH_PAGES_PLANNED, 0)))
         shutil.copytree(first, work / name / "changed" / "data")
         changed = harvest(sandbox, work / name / "changed" / "data", keyword, "changed", search_cap=sizes.search_cap)
+        shutil.copytree(first, work / name / "undated" / "data")
+        undated = harvest(sandbox, work / name / "undated" / "data", keyword, "changed", search_cap=sizes.search_cap,
+                          undated="fetch")
         full = harvest(sandbox, work / name / "all" / "data", keyword, "all",
                        search_cap=sizes.search_cap) if sizes.compare_all else None
         config = sandbox.initial_config
@@ -259,6 +266,7 @@ def level(work: Path, first: Path, keyword: str, share: float, sizes: Sizes) -> 
         full_recall=recall(events, full.data_dir, full.crawl_id, sparse) if full else None,
         snapshot=snapshot(catalogue, keyword, epoch, changed.data_dir), planned=planned,
         sparse_offers=sum(map(sparse, (int(offer_id) for offer_id in catalogue.search(keyword=keyword, epoch=epoch)))),
+        undated=undated, undated_snapshot=snapshot(catalogue, keyword, epoch, undated.data_dir),
     )
 
 
@@ -316,6 +324,13 @@ def rows(keyword: str, first: Harvest, listing: Harvest, levels: Sequence[Level]
             f"{snap.wrong_prices} with SKU prices other than the catalogue's at epoch 1"
             + (f"; dry_run=1 planned {lv.planned[0]:,} details and {lv.planned[1]:,} pages" if lv.planned else ""),
             SECTION))
+        if lv.undated is not None and lv.undated_snapshot is not None:
+            snap = lv.undated_snapshot
+            out.append(Row(
+                f"{label}, details=changed, HARVEST_UNDATED_LISTINGS=fetch: calls", lv.undated.calls, "calls",
+                f"{lv.undated.calls / full_calls:.1%} of details=all ({lv.undated.details:,} details); latest crawl "
+                f"alone {'exact' if snap.exact else 'NOT exact'}: {snap.missing} missing, {snap.wrong_prices} with "
+                "other SKU prices", SECTION))
     out += goals(levels, first)
     return out
 
@@ -355,6 +370,12 @@ def goals(levels: Sequence[Level], first: Harvest) -> list[Row]:
                        "met" if ten.snapshot.exact else "NOT met", "",
                        f"{ten.snapshot.offers:,} offers; {ten.snapshot.missing} missing, {ten.snapshot.wrong_prices} "
                        "with other SKU prices", SECTION))
+        if ten.undated is not None and ten.undated_snapshot is not None:
+            exact, within = ten.undated_snapshot.exact, ten.undated.calls <= bound
+            out.append(Row("goal, 10% drift, HARVEST_UNDATED_LISTINGS=fetch: exact, calls within the bound",
+                           "met" if exact and within else "NOT met", "",
+                           f"{'exact' if exact else 'NOT exact'}; {ten.undated.calls:,} calls against the bound "
+                           f"{math.floor(bound):,}", SECTION))
     return out
 
 

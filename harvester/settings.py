@@ -207,6 +207,10 @@ HARVEST_DETAIL_MAX_AGE = 7 * 86400
 #: -a details=changed fetches an offer again when its listing's monthSold moved by more than this share since its
 #: last detail (0.2: by more than 20%, at least 1 unit); a move of price or modifyDate always counts.
 HARVEST_MONTH_SOLD_TOLERANCE = 0.2
+#: -a details=changed, offers whose search item has no modifyDate (some real answers carry eight fields only):
+#: compare (judge them by the price and sales they show: an edit of one SKU's price waits for HARVEST_DETAIL_MAX_AGE)
+#: or fetch (a detail call each, every time: exact SKU prices in every snapshot).
+HARVEST_UNDATED_LISTINGS = "compare"
 #: Compare every offer with the latest earlier crawl in the dataset and write the changes table
 #: (the monitor spider turns it on; any spider can).
 HARVEST_CHANGES = False

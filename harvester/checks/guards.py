@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from ..dataset.storage import CREDENTIALS_IN_URI, has_credentials, uri_problem
+from ..history.plan import UNDATED_LISTINGS
 from ..exceptions import ConfigurationError
 from ..inputs.lines import has_control_characters
 from ..open1688.credentials import credential
@@ -187,6 +188,13 @@ def _compression(raw: Any) -> str:
     return text
 
 
+def _undated(raw: Any) -> str:
+    text = _text(raw).lower()
+    if text not in UNDATED_LISTINGS:
+        raise ValueError(f"is not a choice: give {' or '.join(UNDATED_LISTINGS)}")
+    return text
+
+
 def _state_dir(raw: Any) -> str:
     text = _text(raw)
     if not text:
@@ -246,6 +254,10 @@ GUARDS: Mapping[str, Guard] = {
     "HARVEST_REPORT_SAMPLE_INTERVAL": _seconds(DAY, zero="0: no time series"),
     "HARVEST_REPORT_MAX_SAMPLES": _count(1_000_000, minimum=2),
     "HARVEST_REPORT_TOP_QUERIES": _count(100_000),
+    # What -a details=changed fetches again (bad values here would silently fetch everything, or nothing).
+    "HARVEST_DETAIL_MAX_AGE": _seconds(365 * DAY, above_zero=True),
+    "HARVEST_MONTH_SOLD_TOLERANCE": Number(0, 1_000, zero="0: any move of monthSold counts"),
+    "HARVEST_UNDATED_LISTINGS": Check(_undated),
 }
 
 

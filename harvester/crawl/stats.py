@@ -68,7 +68,7 @@ PLAN = f"{PREFIX}/plan"
 #: The plan's mode (all, new, changed, none).
 PLAN_MODE = f"{PLAN}/mode"
 #: Offers by why their detail is fetched or not, under PLAN (``.../new``, ``.../changed``, ``.../stale``,
-#: ``.../all``, ``.../unchanged``, ``.../listing_only``): the reason names of harvester.history.plan.Reason.
+#: ``.../undated``, ``.../all``, ``.../unchanged``, ``.../listing_only``): the reason names of harvester.history.plan.Reason.
 #: Rows copied from earlier crawls for the offers carried forward, per table.
 PLAN_CARRIED_ROWS = f"{PLAN}/carried_rows"
 #: Gap: offers to carry forward whose rows were no longer in the dataset.

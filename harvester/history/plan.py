@@ -12,6 +12,13 @@ detail calls only where they buy new information:
   ``monthSold`` by more than ``HARVEST_MONTH_SOLD_TOLERANCE``), plus offers
   whose last detail is older than ``HARVEST_DETAIL_MAX_AGE`` seconds.
 
+Some search items carry no ``modifyDate`` (a real relayed answer had eight
+fields only): an edit that leaves their lowest price and sales alone (one
+SKU's price, the stock) cannot show. ``HARVEST_UNDATED_LISTINGS`` chooses:
+``compare`` judges them by what they show (cheap; such an edit waits for
+``HARVEST_DETAIL_MAX_AGE``), ``fetch`` fetches each again (exact SKU prices
+in every snapshot, a detail call per undated offer).
+
 An offer not fetched is carried forward (``harvester.history.carry``): the
 crawl's ``products`` and ``skus`` hold it from its last detail, with that
 detail's crawl in ``detail_crawl_id``, so the latest crawl alone is a
@@ -41,6 +48,9 @@ logger = logging.getLogger(__name__)
 
 _CHINA = timedelta(hours=8)
 
+#: ``HARVEST_UNDATED_LISTINGS``: what details=changed does with an offer whose listing has no modifyDate.
+UNDATED_LISTINGS = ("compare", "fetch")
+
 
 class Mode(enum.Enum):
     ALL = "all"
@@ -56,6 +66,8 @@ class Reason(enum.Enum):
     NEW = "new"
     CHANGED = "changed"
     STALE = "stale"
+    #: Its listing has no modifyDate and HARVEST_UNDATED_LISTINGS=fetch.
+    UNDATED = "undated"
     UNCHANGED = "unchanged"
     LISTING_ONLY = "listing_only"
 
@@ -83,10 +95,11 @@ def parse_mode(value: Any) -> Mode:
 
 class DetailPlan:
     def __init__(self, mode: Mode, index: DetailIndex | None, *, month_sold_tolerance: float, max_age: float,
-                 now: datetime | None = None):
+                 fetch_undated: bool = False, now: datetime | None = None):
         self.mode = mode
         self.index = index
         self.month_sold_tolerance = month_sold_tolerance
+        self.fetch_undated = fetch_undated
         self.max_age = timedelta(seconds=max_age)
         self.now = now or datetime.now(UTC)
 
@@ -101,7 +114,8 @@ class DetailPlan:
             index = DetailIndex.load(storage_of(crawler), excluding=crawl_identity(crawler).crawl_id)
             logger.info("details=%s: %s offers of earlier crawls have a detail", mode.value, f"{len(index):,}")
         return cls(mode, index, month_sold_tolerance=settings.getfloat("HARVEST_MONTH_SOLD_TOLERANCE"),
-                   max_age=settings.getfloat("HARVEST_DETAIL_MAX_AGE"))
+                   max_age=settings.getfloat("HARVEST_DETAIL_MAX_AGE"),
+                   fetch_undated=settings.get("HARVEST_UNDATED_LISTINGS", "compare").strip().lower() == "fetch")
 
     def decide(self, offer_id: int, listing: dict[str, Any] | None) -> tuple[Reason, LastDetail | None]:
         """Whether to fetch ``offer_id``'s detail, given the listing fields its search showed (None: an id list)."""
@@ -118,6 +132,8 @@ class DetailPlan:
             return Reason.STALE, last
         if self.changed(last, listing):
             return Reason.CHANGED, last
+        if self.fetch_undated and not listing.get("modifyDate"):
+            return Reason.UNDATED, last
         return Reason.UNCHANGED, last
 
     def changed(self, last: LastDetail, listing: dict[str, Any]) -> bool:

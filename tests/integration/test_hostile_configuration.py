@@ -69,6 +69,7 @@ OTHERS = {
     "OPEN1688_HTTP_METHOD": ["PUT", "", "post get"],
     "HARVEST_PARQUET_COMPRESSION": ["zip", ""],
     "OPEN1688_STATE_DIR": ["", "   "],
+    "HARVEST_UNDATED_LISTINGS": ["always", ""],
 }
 #: Settings that each hold up alone but not together.
 CONFLICTS = [

@@ -73,6 +73,16 @@ def test_changed_fetches_what_the_listing_shows_moved(dataset, item, reason):
     assert plan.decide(2, item)[0] is reason
 
 
+def test_undated_listings_are_fetched_when_asked(dataset):
+    """HARVEST_UNDATED_LISTINGS=fetch: an item without modifyDate cannot show an edit of one SKU's price."""
+    plan = DetailPlan(Mode.CHANGED, DetailIndex.load(dataset), month_sold_tolerance=0.2, max_age=7 * 86400,
+                      fetch_undated=True, now=NOW)
+    sparse = {"priceInfo": {"price": "12"}, "monthSold": 100}
+    assert plan.decide(2, sparse)[0] is Reason.UNDATED and Reason.UNDATED.fetch
+    assert plan.decide(2, listing(price="12"))[0] is Reason.UNCHANGED, "a dated listing is judged as before"
+    assert plan.decide(2, {**sparse, "priceInfo": {"price": "13"}})[0] is Reason.CHANGED
+
+
 def test_changed_fetches_new_and_stale_offers_and_ids_without_a_listing(dataset):
     plan = DetailPlan(Mode.CHANGED, DetailIndex.load(dataset), month_sold_tolerance=0.2, max_age=2 * 86400, now=NOW)
     assert plan.decide(9, listing())[0] is Reason.NEW
