@@ -32,6 +32,7 @@ from ..distributed.keys import shared_crawl_id
 from ..exceptions import HarvestError
 from ..gateway.access import GatewayAccess
 from ..history.plan import plan_summary
+from ..stages.enrichment import enrichment_summary
 from . import fail
 
 
@@ -127,6 +128,9 @@ class Command(ScrapyCrawlCommand):
         self.exitcode = exitcodes.for_crawl(stats)
         if stats.get(keys.PLAN_DRY_RUN):
             print(plan_summary(stats))
+            enrichment = enrichment_summary(stats)
+            if enrichment:
+                print(enrichment)
         message = stats.get(keys.STOP_MESSAGE)
         if message:
             fail(f"stopped: {message}")

@@ -135,6 +135,35 @@ IMAGE_BAD_IMAGES = f"{IMAGE}/bad_images"
 IMAGE_DOWNLOADS_FAILED = f"{IMAGE}/downloads_failed"
 IMAGE_UPLOADS_FAILED = f"{IMAGE}/uploads_failed"
 
+# --- enrichment (harvester.stages.enrichment, harvester.spiders.categories) --------------
+ENRICHMENT = f"{PREFIX}/enrichment"
+#: product.freight.estimate: calls the offers found would cost, calls made, offers past HARVEST_FREIGHT_MAX_CALLS,
+#: estimates written, offers the gateway said do not exist, and (a gap) calls that failed for good.
+FREIGHT_PLANNED = f"{ENRICHMENT}/freight/planned"
+FREIGHT_CALLS = f"{ENRICHMENT}/freight/calls"
+FREIGHT_CAPPED = f"{ENRICHMENT}/freight/capped"
+FREIGHT_ESTIMATES = f"{ENRICHMENT}/freight/estimates"
+FREIGHT_MISSING = f"{ENRICHMENT}/freight/missing"
+FREIGHT_LOST = f"{ENRICHMENT}/freight/lost"
+#: product.analyze.*: calls planned, made, past HARVEST_TRENDS_MAX_CALLS; series answered and their days; offers
+#: missing; (a gap) calls that failed for good.
+TRENDS_PLANNED = f"{ENRICHMENT}/trends/planned"
+TRENDS_CALLS = f"{ENRICHMENT}/trends/calls"
+TRENDS_CAPPED = f"{ENRICHMENT}/trends/capped"
+TRENDS_SERIES = f"{ENRICHMENT}/trends/series"
+TRENDS_POINTS = f"{ENRICHMENT}/trends/points"
+TRENDS_MISSING = f"{ENRICHMENT}/trends/missing"
+TRENDS_LOST = f"{ENRICHMENT}/trends/lost"
+#: Values of enrichment answers dropped or repaired, by reason (``.../normalise/dropped/freight_discount``).
+ENRICHMENT_NORMALISE = f"{ENRICHMENT}/normalise"
+#: scrapy crawl categories: alibaba.category.get and category.translation.getById calls, categories written,
+#: and (gaps) categories whose children could not be listed, or whose children's names could not be translated.
+CATEGORIES_CALLS = f"{ENRICHMENT}/categories/calls"
+CATEGORIES_TRANSLATION_CALLS = f"{ENRICHMENT}/categories/translation_calls"
+CATEGORIES_ROWS = f"{ENRICHMENT}/categories/rows"
+CATEGORIES_LOST = f"{ENRICHMENT}/categories/lost"
+CATEGORIES_NAMES_LOST = f"{ENRICHMENT}/categories/names_lost"
+
 # --- the end -------------------------------------------------------------------
 #: Why the crawl stopped before finishing (a :mod:`harvester.crawl.stop` reason), and the one line saying so.
 STOP_REASON = f"{PREFIX}/stop/reason"
@@ -168,4 +197,9 @@ GAPS = (
     Gap(IMAGE_BAD_IMAGES, "pictures refused", "not an image, or too big once prepared"),
     Gap(IMAGE_DOWNLOADS_FAILED, "picture downloads failed"),
     Gap(IMAGE_UPLOADS_FAILED, "picture uploads refused"),
+    Gap(FREIGHT_LOST, "freight estimates lost", "product.freight.estimate calls that failed for good"),
+    Gap(TRENDS_LOST, "trend calls lost", "product.analyze.* calls that failed for good"),
+    Gap(CATEGORIES_LOST, "categories not walked", "categories whose children could not be listed"),
+    Gap(CATEGORIES_NAMES_LOST, "category names not translated",
+        "categories whose children's translated names could not be fetched"),
 )

@@ -12,6 +12,7 @@ from ..crawl import stats as keys
 from ..exceptions import ArgumentError
 from ..inputs.lines import BadLine, check_has_a_line, stream_lines
 from ..open1688.queries import QueryError, SearchQuery, parse_positive_int
+from ..stages.enrichment import ARGUMENTS as ENRICHMENT_ARGUMENTS
 from ..stages.search import SearchPager
 from .base import HarvestSpider
 
@@ -43,7 +44,9 @@ class KeywordSpider(HarvestSpider):
         "max_pages": "pages per keyword at most (a sample; disables splitting)",
         "details": "which offers get a detail call: all (default), new, changed or none (listings only)",
         "dry_run": "1: search and plan the details, fetch and write nothing, print what they would cost",
+        **ENRICHMENT_ARGUMENTS,
     }
+    enriches = True
     plans_details = True
     unit_fields = frozenset(("keyword", *FILTER_ARGUMENTS))
     unit_subject = "keyword"
