@@ -289,4 +289,9 @@ def enrichment_summary(stats: Mapping[str, Any]) -> str | None:
         figures += [f"{int(stats.get(key, 0)):,} {label}" for key, label in
                     ((capped, "past the cap"), (missing, "offers missing"), (lost, "lost")) if stats.get(key)]
         parts.append(f"{name}: " + ", ".join(figures))
+    if stats.get(keys.CATEGORIES_CALLS):
+        lost = int(stats.get(keys.CATEGORIES_LOST, 0)) + int(stats.get(keys.CATEGORIES_NAMES_LOST, 0))
+        parts.append(f"categories: {int(stats.get(keys.CATEGORIES_ROWS, 0)):,} written from "
+                     f"{int(stats.get(keys.CATEGORIES_CALLS, 0)) + int(stats.get(keys.CATEGORIES_TRANSLATION_CALLS, 0)):,}"
+                     f" calls" + (f", {lost:,} not walked or named" if lost else ""))
     return "enrichment " + "; ".join(parts) if parts else None
