@@ -44,6 +44,11 @@ SEARCH_FACET_REMAINDERS = f"{SEARCH}/facet_remainders"
 #: Gap: result pages that failed for good.
 SEARCH_PAGES_LOST = f"{SEARCH}/pages_lost"
 SEARCH_ITEMS_WITHOUT_ID = f"{SEARCH}/items_without_id"
+#: A category harvested without a keyword (-a category_id): product.search.topKeyword calls, the hot keywords they
+#: gave, and (a gap) calls that failed for good.
+SEARCH_HOT_KEYWORD_CALLS = f"{SEARCH}/hot_keyword_calls"
+SEARCH_HOT_KEYWORDS = f"{SEARCH}/hot_keywords"
+SEARCH_HOT_KEYWORDS_LOST = f"{SEARCH}/hot_keywords_lost"
 
 # --- details (harvester.stages.details) -------------------------------------------
 DETAILS = f"{PREFIX}/details"
@@ -197,6 +202,8 @@ GAPS = (
     Gap(IMAGE_BAD_IMAGES, "pictures refused", "not an image, or too big once prepared"),
     Gap(IMAGE_DOWNLOADS_FAILED, "picture downloads failed"),
     Gap(IMAGE_UPLOADS_FAILED, "picture uploads refused"),
+    Gap(SEARCH_HOT_KEYWORDS_LOST, "category hot keywords lost",
+        "categories whose hot keywords could not be fetched: nothing of them was searched"),
     Gap(FREIGHT_LOST, "freight estimates lost", "product.freight.estimate calls that failed for good"),
     Gap(TRENDS_LOST, "trend calls lost", "product.analyze.* calls that failed for good"),
     Gap(CATEGORIES_LOST, "categories not walked", "categories whose children could not be listed"),
