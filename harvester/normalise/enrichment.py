@@ -152,10 +152,14 @@ def category_info(data: Any, category_id: int) -> dict[str, Any] | None:
     return infos[0] if len(infos) == 1 else None
 
 
-def translations(data: Any, note: Note) -> tuple[dict[int, str], str | None]:
-    """``category.translation.getById``'s answer (``result.result``): translated name of the category and each
-    child, by id, and the language the gateway answered in."""
+def translations(data: Any, note: Note, document: Any = None) -> tuple[dict[int, str], str | None]:
+    """``category.translation.getById``'s answer (``result.result`` by the page's table): translated name of the
+    category and each child, by id, and the language the gateway answered in. The page's own sample puts the
+    category at ``result`` (its flag, code and message beside it): read there when ``document`` is shaped so."""
     model = data if isinstance(data, dict) else {}
+    if not model and isinstance(document, dict) and isinstance(document.get("result"), dict) \
+            and "categoryId" in document["result"]:
+        model = document["result"]
     names: dict[int, str] = {}
     language = text(model.get("language"), "category_language", note)
     for entry in [model, *(model.get("children") or [])]:

@@ -110,7 +110,10 @@ class CategoriesSpider(HarvestSpider):
 
     def parse_translation(self, response: Response) -> Iterator[Any]:
         outcome = outcome_of(response)
-        names, language = translations(outcome.data, self._note)
+        names, language = translations(outcome.data, self._note, outcome.document)
+        if not names:
+            self._inc(keys.CATEGORIES_NAMES_LOST)
+            self.logger.warning("The translation of category %s named nothing", response.meta["category_id"])
         yield from self._children(response.meta["info"], response.meta, names, language)
 
     def translation_failed(self, failure: Failure) -> Iterator[Any]:
