@@ -323,3 +323,56 @@ def test_a_capped_category_query_is_cut_into_its_children_past_single_child_leve
 
 def test_no_categories_crawl_no_tree(tmp_path):
     assert category_children(tmp_path) == {}
+
+
+# --- what fails: missing, lost (a gap, asked again by a resume) ---------------------------------------------
+
+
+def _failure(request: Any, code: str, *, gave_up: bool = False) -> Any:
+    from twisted.python.failure import Failure
+
+    from harvester.gateway.calls import ApiCallFailed
+    from harvester.open1688.outcomes import Action, Outcome
+
+    failure = Failure(ApiCallFailed(Outcome(Action.FATAL if not gave_up else Action.RETRY, code, code),
+                                    gave_up=gave_up))
+    failure.request = request  # type: ignore[attr-defined]
+    return failure
+
+
+def _spider(tmp_path, spider_class: Any, **arguments: str) -> Any:
+    crawler = project_crawler(JOBDIR=str(tmp_path / "job"), HARVEST_DATA_DIR=str(tmp_path / "data"),
+                              HARVEST_TRENDS_END="20250630")
+    spider = spider_class.from_crawler(crawler, **arguments)
+    crawler.spider = spider
+    crawler.stats.open_spider()
+    return spider
+
+
+def test_an_offer_gone_is_missing_and_a_call_given_up_is_a_gap_asked_again(tmp_path):
+    from harvester.crawl.exitcodes import INCOMPLETE, OK, for_crawl
+    from harvester.crawl.resume import resume
+
+    spider = _spider(tmp_path, KeywordSpider, keywords="茶具", freight_to="330000", trends="1")
+    freight, *trends = spider.details.enrichment.want([7, 8])[:4]
+    list(spider.freight_failed(_failure(freight, "OFFER_NOT_FOUND")))
+    stats = spider.crawler.stats.get_stats()
+    assert stats[keys.FREIGHT_MISSING] == 1 and keys.FREIGHT_LOST not in stats
+    assert for_crawl({**stats, "finish_reason": "finished"}) == OK
+    list(spider.trend_failed(_failure(trends[0], "gw.ISPInvokeError", gave_up=True)))
+    stats = spider.crawler.stats.get_stats()
+    assert stats[keys.TRENDS_LOST] == 1
+    assert for_crawl({**stats, "finish_reason": "finished"}) == INCOMPLETE
+    assert len(resume(spider.crawler)._retries) == 1  # noqa: SLF001 - the call the next run sends again
+
+
+def test_a_category_that_cannot_be_listed_is_written_from_its_parent_and_counted(tmp_path):
+    from harvester.spiders.categories import CategoriesSpider
+
+    spider = _spider(tmp_path, CategoriesSpider)
+    parent = CategoryPath((10166,), ("服装服饰",), ("Apparel",))
+    row = _category(10166, 0)
+    request = spider._category(10166, parent, row)  # noqa: SLF001
+    assert list(spider.category_failed(_failure(request, "gw.ISPInvokeError", gave_up=True))) == [row]
+    stats = spider.crawler.stats.get_stats()
+    assert (stats[keys.CATEGORIES_LOST], stats[keys.CATEGORIES_ROWS]) == (1, 1)
