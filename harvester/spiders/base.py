@@ -126,9 +126,9 @@ class HarvestSpider(scrapy.Spider):
         spider.access = GatewayAccess.from_crawler(crawler)
         plan = DetailPlan.for_crawl(crawler, kwargs, cls.default_details) if cls.plans_details else None
         spider.dry_run = cls.plans_details and parse_flag(kwargs.get("dry_run"), "dry_run")
-        enrichment = parse_enrichment(kwargs) if cls.enriches else None
-        fetcher = EnrichmentFetcher(crawler, spider.access, spider, enrichment, dry_run=spider.dry_run) \
-            if enrichment is not None and enrichment.wanted else None
+        # Built even when nothing is asked for: calls a previous run of the JOBDIR lost are sent again and answer here.
+        fetcher = EnrichmentFetcher(crawler, spider.access, spider, parse_enrichment(kwargs),
+                                    dry_run=spider.dry_run) if cls.enriches else None
         spider.details = DetailFetcher(crawler, spider.access, spider, plan, dry_run=spider.dry_run,
                                        enrichment=fetcher)
         spider.units_source = source(crawler, spider)

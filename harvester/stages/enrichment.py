@@ -174,6 +174,8 @@ class EnrichmentFetcher:
     def want(self, offer_ids: Iterable[int]) -> list[Request]:
         """The enrichment calls of offers wanted for the first time this crawl (planned, capped; none in a dry
         run)."""
+        if not self.enrichment.wanted:
+            return []
         requests: list[Request] = []
         destination = self.enrichment.freight_to
         per_offer = self.trend_calls_per_offer
