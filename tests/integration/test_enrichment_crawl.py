@@ -126,3 +126,34 @@ def test_the_tree_then_a_category_without_keyword_joined_to_its_path(sandbox: Sa
     assert {offer_id for offer_id, *_ in joined} == {int(i) for i in catalogue.search(keyword=KEYWORD)}
     assert {(path, translated) for _, path, translated in joined} == {
         (f"{top.name} > {second.name} > {leaf.name}", f"{top.name_en} > {second.name_en} > {leaf.name_en}")}
+
+
+def test_the_readme_example_on_what_the_sandbox_wrote(sandbox: SandboxProcess, catalogue: Catalogue,
+                                                      tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """The README's landed-cost and category-path example, as written, on a dataset the crawls wrote."""
+    import re
+
+    data = tmp_path / "data"
+    assert run_crawl(sandbox, "categories", data).returncode == exitcodes.OK
+    run = run_crawl(sandbox, "keyword", data, f"keywords={KEYWORD}", "freight_to=广东", "freight_quantity=10",
+                    "trends=1", settings=TRENDS)
+    assert run.returncode == exitcodes.OK, run.stderr[-3000:]
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    code = re.search(r"<!-- example:enrichment -->\n```python\n(.*?)```", readme, re.DOTALL).group(1)
+    monkeypatch.chdir(tmp_path)
+    namespace: dict = {}
+    exec(compile(code, "README.md:enrichment", "exec"), namespace)  # noqa: S102 - the README's own example
+    landed = namespace["landed"].to_arrow_table().to_pylist()
+    offers = {int(i) for i in catalogue.search(keyword=KEYWORD)}
+    assert {row["offer_id"] for row in landed} == offers
+    for row in landed:
+        truth = catalogue.freight(row["offer_id"], "440000", "440100", "440106", 10).freight
+        assert row["freight_per_piece"] == (truth / 10).quantize(row["freight_per_piece"])
+        assert row["landed_cny"] == row["unit_price"] + row["freight_per_piece"]
+    assert any(row["freight_per_piece"] > 0 for row in landed)
+    (path, count, units, _change), = [tuple(row.values()) for row in namespace["by_path"].to_arrow_table().to_pylist()]
+    leaf = catalogue.category_tree.node(CATEGORY)
+    assert path.endswith(leaf.name_en) and count == len(offers)
+    start = TODAY - timedelta(days=29)
+    assert units == sum(int(value or 0) for offer_id in offers
+                        for value in catalogue.trend(offer_id, "sell", start, TODAY))
