@@ -16,8 +16,8 @@ from typing import Any
 from ..items import Category, FreightEstimate, TrendPoint
 from .scalars import Note, boolean, integer, measure, money, parse_money, percent, small_int, text
 
-#: Trend metrics, by endpoint key (``harvester.open1688.endpoints``).
-SELL, PRICE, REPURCHASE = "sell", "price", "repurchase"
+#: Trend metrics (``harvester.open1688.endpoints.TRENDS``).
+PRICE, REPURCHASE = "price", "repurchase"
 PATH_SEPARATOR = " > "
 
 

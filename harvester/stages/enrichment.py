@@ -39,7 +39,7 @@ from ..gateway.calls import ApiCallFailed, api_request, outcome_of
 from ..history.plan import parse_flag
 from ..inputs.provinces import Destination, parse_destination
 from ..items import FreightEstimate, TrendPoint
-from ..normalise.enrichment import PRICE, REPURCHASE, SELL, freight_row, trend_rows
+from ..normalise.enrichment import freight_row, trend_rows
 from ..open1688 import endpoints
 from ..open1688.queries import QueryError, parse_positive_int
 
@@ -61,12 +61,6 @@ ARGUMENTS = {
 }
 #: Enrichment calls go out with the detail calls, before more search pages.
 ENRICHMENT_PRIORITY = 10
-#: The trend APIs (endpoint, metric, the parameter its page names: ``tendQueryParam`` is the page's own spelling).
-TREND_APIS = (
-    (endpoints.SELL_TREND, SELL, "tendQueryParam"),
-    (endpoints.PRICE_TREND, PRICE, "trendQueryParam"),
-    (endpoints.REPURCHASE_TREND, REPURCHASE, "trendQueryParam"),
-)
 _CHINA = timedelta(hours=8)
 
 
@@ -169,7 +163,7 @@ class EnrichmentFetcher:
 
     @property
     def trend_calls_per_offer(self) -> int:
-        return len(TREND_APIS) * len(self.windows)
+        return len(endpoints.TRENDS) * len(self.windows)
 
     def want(self, offer_ids: Iterable[int]) -> list[Request]:
         """The enrichment calls of offers wanted for the first time this crawl (planned, capped; none in a dry
@@ -228,7 +222,7 @@ class EnrichmentFetcher:
     # --- trends -----------------------------------------------------------------
 
     def _trend_requests(self, offer_id: int) -> Iterator[Request]:
-        for endpoint, metric, parameter in TREND_APIS:
+        for metric, (endpoint, parameter) in endpoints.TRENDS.items():
             for start, end in self.windows:
                 self.stats.inc_value(keys.TRENDS_CALLS)
                 yield api_request(
