@@ -143,21 +143,24 @@ IMAGE_UPLOADS_FAILED = f"{IMAGE}/uploads_failed"
 # --- enrichment (harvester.stages.enrichment, harvester.spiders.categories) --------------
 ENRICHMENT = f"{PREFIX}/enrichment"
 #: product.freight.estimate: calls the offers found would cost, calls made, offers past HARVEST_FREIGHT_MAX_CALLS,
-#: estimates written, offers the gateway said do not exist, and (a gap) calls that failed for good.
+#: estimates written, offers the gateway said do not exist, and (gaps) calls the gateway refused (a business error
+#: other than "no such offer") and calls that failed for good.
 FREIGHT_PLANNED = f"{ENRICHMENT}/freight/planned"
 FREIGHT_CALLS = f"{ENRICHMENT}/freight/calls"
 FREIGHT_CAPPED = f"{ENRICHMENT}/freight/capped"
 FREIGHT_ESTIMATES = f"{ENRICHMENT}/freight/estimates"
 FREIGHT_MISSING = f"{ENRICHMENT}/freight/missing"
+FREIGHT_REFUSED = f"{ENRICHMENT}/freight/refused"
 FREIGHT_LOST = f"{ENRICHMENT}/freight/lost"
 #: product.analyze.*: calls planned, made, past HARVEST_TRENDS_MAX_CALLS; series answered and their days; offers
-#: missing; (a gap) calls that failed for good.
+#: missing; (gaps) calls refused and calls that failed for good.
 TRENDS_PLANNED = f"{ENRICHMENT}/trends/planned"
 TRENDS_CALLS = f"{ENRICHMENT}/trends/calls"
 TRENDS_CAPPED = f"{ENRICHMENT}/trends/capped"
 TRENDS_SERIES = f"{ENRICHMENT}/trends/series"
 TRENDS_POINTS = f"{ENRICHMENT}/trends/points"
 TRENDS_MISSING = f"{ENRICHMENT}/trends/missing"
+TRENDS_REFUSED = f"{ENRICHMENT}/trends/refused"
 TRENDS_LOST = f"{ENRICHMENT}/trends/lost"
 #: Values of enrichment answers dropped or repaired, by reason (``.../normalise/dropped/freight_discount``).
 ENRICHMENT_NORMALISE = f"{ENRICHMENT}/normalise"
@@ -204,7 +207,10 @@ GAPS = (
     Gap(IMAGE_UPLOADS_FAILED, "picture uploads refused"),
     Gap(SEARCH_HOT_KEYWORDS_LOST, "category hot keywords lost",
         "categories whose hot keywords could not be fetched: nothing of them was searched"),
+    Gap(FREIGHT_REFUSED, "freight estimates refused", "product.freight.estimate calls the gateway refused"),
     Gap(FREIGHT_LOST, "freight estimates lost", "product.freight.estimate calls that failed for good"),
+    Gap(TRENDS_REFUSED, "trend calls refused", "product.analyze.* calls the gateway refused (dates it does not "
+        "serve: see HARVEST_TRENDS_END)"),
     Gap(TRENDS_LOST, "trend calls lost", "product.analyze.* calls that failed for good"),
     Gap(CATEGORIES_LOST, "categories not walked", "categories whose children could not be listed"),
     Gap(CATEGORIES_NAMES_LOST, "category names not translated",

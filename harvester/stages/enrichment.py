@@ -62,6 +62,15 @@ ARGUMENTS = {
 #: Enrichment calls go out with the detail calls, before more search pages.
 ENRICHMENT_PRIORITY = 10
 _CHINA = timedelta(hours=8)
+#: Refused calls logged one by one; past this many they are only counted.
+LOGGED_REFUSALS = 5
+#: How the gateway says an offer does not exist (the detail API's 商品不存在; the sandbox's OFFER_NOT_FOUND).
+_GONE = ("商品不存在", "not_found", "not exist")
+
+
+def _gone(code: str, message: str) -> bool:
+    text = f"{code} {message}".lower()
+    return any(sign in text for sign in _GONE)
 
 
 @dataclass(frozen=True)
@@ -156,6 +165,7 @@ class EnrichmentFetcher:
                                      guards.value(settings, "HARVEST_TRENDS_DAYS"))
         self._freight = _Budget(guards.value(settings, "HARVEST_FREIGHT_MAX_CALLS"))
         self._trends = _Budget(guards.value(settings, "HARVEST_TRENDS_MAX_CALLS"))
+        self._refusals = 0
 
     @property
     def stats(self) -> StatsCollector:
@@ -216,7 +226,7 @@ class EnrichmentFetcher:
         yield row
 
     def freight_failed(self, failure: Failure) -> Iterator[Any]:
-        self._failed(failure, keys.FREIGHT_MISSING, keys.FREIGHT_LOST, "freight estimate")
+        self._failed(failure, (keys.FREIGHT_MISSING, keys.FREIGHT_REFUSED, keys.FREIGHT_LOST), "freight estimate")
         return iter(())
 
     # --- trends -----------------------------------------------------------------
@@ -245,22 +255,35 @@ class EnrichmentFetcher:
         yield from rows
 
     def trend_failed(self, failure: Failure) -> Iterator[Any]:
-        self._failed(failure, keys.TRENDS_MISSING, keys.TRENDS_LOST, f"{failure.request.meta['metric']} trend")
+        self._failed(failure, (keys.TRENDS_MISSING, keys.TRENDS_REFUSED, keys.TRENDS_LOST),
+                     f"{failure.request.meta['metric']} trend")
         return iter(())
 
     # --- both -------------------------------------------------------------------
 
-    def _failed(self, failure: Failure, missing: str, lost: str, what: str) -> None:
+    def _failed(self, failure: Failure, outcomes: tuple[str, str, str], what: str) -> None:
+        """Sorts a failed call: the offer is gone (``missing``), the gateway refused the request (``refused``, a
+        gap: asking again would be refused again), or the call failed for good (``lost``, a gap the next run of
+        the JOBDIR asks again)."""
         request = failure.request  # type: ignore[attr-defined]
         error = failure.value
+        offer_id = request.meta["offer_id"]
+        missing, refused, lost = outcomes
         if isinstance(error, ApiCallFailed) and not error.gave_up and not error.outcome.code.startswith(("gw.", "http.")):
-            # A business answer about this offer (商品不存在, or a request it refuses for this offer).
-            self.stats.inc_value(missing)
-            logger.debug("No %s of offer %s: %s", what, request.meta["offer_id"], error.outcome.message)
+            if _gone(error.outcome.code, error.outcome.message):
+                self.stats.inc_value(missing)
+                logger.debug("No %s of offer %s: %s", what, offer_id, error.outcome.message)
+                return
+            self.stats.inc_value(refused)
+            self._refusals += 1
+            if self._refusals <= LOGGED_REFUSALS:
+                logger.warning("The gateway refused the %s of offer %s: %s: %s%s", what, offer_id,
+                               error.outcome.code, error.outcome.message,
+                               " (further refusals are only counted)" if self._refusals == LOGGED_REFUSALS else "")
             return
         self.stats.inc_value(lost)
         resume(self.crawler).retry_next_run(request)
-        logger.warning("Could not fetch the %s of offer %s: %s", what, request.meta["offer_id"], error)
+        logger.warning("Could not fetch the %s of offer %s: %s", what, offer_id, error)
 
     def _note(self, what: str) -> None:
         self.stats.inc_value(f"{keys.ENRICHMENT_NORMALISE}/{what}")
@@ -269,11 +292,11 @@ class EnrichmentFetcher:
 def enrichment_summary(stats: Mapping[str, Any]) -> str | None:
     """One line on the enrichment calls planned, made, capped and lost; None when none was asked for."""
     parts = []
-    for name, planned, calls, capped, missing, lost in (
+    for name, planned, calls, capped, missing, refused, lost in (
         ("freight", keys.FREIGHT_PLANNED, keys.FREIGHT_CALLS, keys.FREIGHT_CAPPED, keys.FREIGHT_MISSING,
-         keys.FREIGHT_LOST),
+         keys.FREIGHT_REFUSED, keys.FREIGHT_LOST),
         ("trends", keys.TRENDS_PLANNED, keys.TRENDS_CALLS, keys.TRENDS_CAPPED, keys.TRENDS_MISSING,
-         keys.TRENDS_LOST),
+         keys.TRENDS_REFUSED, keys.TRENDS_LOST),
     ):
         if not stats.get(planned):
             continue
@@ -283,7 +306,8 @@ def enrichment_summary(stats: Mapping[str, Any]) -> str | None:
         else:
             figures.append(f"{int(stats.get(calls, 0)):,} made")
         figures += [f"{int(stats.get(key, 0)):,} {label}" for key, label in
-                    ((capped, "past the cap"), (missing, "offers missing"), (lost, "lost")) if stats.get(key)]
+                    ((capped, "past the cap"), (missing, "offers missing"), (refused, "refused"), (lost, "lost"))
+                    if stats.get(key)]
         parts.append(f"{name}: " + ", ".join(figures))
     if stats.get(keys.CATEGORIES_CALLS):
         lost = int(stats.get(keys.CATEGORIES_LOST, 0)) + int(stats.get(keys.CATEGORIES_NAMES_LOST, 0))

@@ -376,3 +376,15 @@ def test_a_category_that_cannot_be_listed_is_written_from_its_parent_and_counted
     assert list(spider.category_failed(_failure(request, "gw.ISPInvokeError", gave_up=True))) == [row]
     stats = spider.crawler.stats.get_stats()
     assert (stats[keys.CATEGORIES_LOST], stats[keys.CATEGORIES_ROWS]) == (1, 1)
+
+
+def test_a_request_the_gateway_refuses_is_a_gap_said_in_its_words(tmp_path, caplog):
+    from harvester.crawl.exitcodes import INCOMPLETE, for_crawl
+
+    spider = _spider(tmp_path, KeywordSpider, keywords="茶具", trends="1")
+    trend, *_ = spider.details.enrichment.want([7])
+    list(spider.trend_failed(_failure(trend, "INVALID_PARAMETER")))
+    stats = spider.crawler.stats.get_stats()
+    assert stats[keys.TRENDS_REFUSED] == 1 and keys.TRENDS_MISSING not in stats
+    assert for_crawl({**stats, "finish_reason": "finished"}) == INCOMPLETE
+    assert "refused the sell trend of offer 7: INVALID_PARAMETER" in caplog.text
