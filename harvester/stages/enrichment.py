@@ -277,8 +277,7 @@ class EnrichmentFetcher:
             self.stats.inc_value(refused)
             self._refusals += 1
             if self._refusals <= LOGGED_REFUSALS:
-                logger.warning("The gateway refused the %s of offer %s: %s: %s%s", what, offer_id,
-                               error.outcome.code, error.outcome.message,
+                logger.warning("The gateway refused the %s of offer %s: %s%s", what, offer_id, error.outcome.message,
                                " (further refusals are only counted)" if self._refusals == LOGGED_REFUSALS else "")
             return
         self.stats.inc_value(lost)

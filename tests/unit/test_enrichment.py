@@ -387,4 +387,4 @@ def test_a_request_the_gateway_refuses_is_a_gap_said_in_its_words(tmp_path, capl
     stats = spider.crawler.stats.get_stats()
     assert stats[keys.TRENDS_REFUSED] == 1 and keys.TRENDS_MISSING not in stats
     assert for_crawl({**stats, "finish_reason": "finished"}) == INCOMPLETE
-    assert "refused the sell trend of offer 7: INVALID_PARAMETER" in caplog.text
+    assert "refused the sell trend of offer 7: INVALID_PARAMETER" in caplog.text  # the outcome's message
