@@ -166,6 +166,21 @@ class EnrichmentFetcher:
         self._freight = _Budget(guards.value(settings, "HARVEST_FREIGHT_MAX_CALLS"))
         self._trends = _Budget(guards.value(settings, "HARVEST_TRENDS_MAX_CALLS"))
         self._refusals = 0
+        if enrichment.wanted:
+            logger.info("Enrichment planned: %s", self.plan())
+
+    def plan(self) -> str:
+        """What each offer found will cost, in words, for the log (the counts come with the crawl's stats)."""
+        parts = []
+        destination = self.enrichment.freight_to
+        if destination is not None:
+            parts.append(f"freight of {self.enrichment.freight_quantity} piece(s) to {'/'.join(destination.codes)}: "
+                         f"1 call per offer, at most {self._freight.limit or 'unlimited'}")
+        if self.enrichment.trends:
+            first, last = self.windows[0][0], self.windows[-1][1]
+            parts.append(f"trends {first:%Y%m%d}..{last:%Y%m%d}: {self.trend_calls_per_offer} calls per offer, at "
+                         f"most {self._trends.limit or 'unlimited'}")
+        return "; ".join(parts)
 
     @property
     def stats(self) -> StatsCollector:

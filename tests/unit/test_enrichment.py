@@ -285,6 +285,8 @@ def test_freight_and_trend_calls_are_planned_and_capped():
         keys.TRENDS_PLANNED: 9, keys.TRENDS_CALLS: 6, keys.TRENDS_CAPPED: 3}
     assert enrichment_summary(stats) == ("enrichment freight: 3 calls planned, 2 made, 1 past the cap; "
                                          "trends: 9 calls planned, 6 made, 3 past the cap")
+    assert fetcher.plan() == ("freight of 3 piece(s) to 330000/330100/330106: 1 call per offer, at most 2; "
+                              "trends 20250601..20250630: 3 calls per offer, at most 7")
 
 
 def test_a_dry_run_plans_and_calls_nothing():
