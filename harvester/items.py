@@ -17,7 +17,7 @@ a test keeps the two in step.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 
@@ -427,5 +427,78 @@ class QueryRecord:
     filter: str | None
     #: ``totalRecords`` of the first page (capped at the search cap).
     reported: int
+    crawled_at: datetime
+    crawl_id: str | None = None
+
+
+@dataclass(slots=True)
+class Category:
+    """One category of the tree (``scrapy crawl categories``): a row of ``categories``."""
+
+    category_id: int
+    parent_id: int | None
+    level: int | None
+    #: The Chinese name.
+    name: str | None
+    name_translated: str | None
+    language: str | None
+    #: Names from level 1 down to this category, joined by `` > ``.
+    path: str | None
+    path_translated: str | None
+    path_ids: list[int]
+    is_leaf: bool | None
+    category_type: str | None
+    min_order_quantity: int | None
+    supports_processing: bool | None
+    #: ``featureInfos`` as ``key=value``.
+    features: list[str] | None
+    crawled_at: datetime
+    crawl_id: str | None = None
+
+
+@dataclass(slots=True)
+class FreightEstimate:
+    """``product.freight.estimate`` of one offer to one address: a row of ``freight``."""
+
+    offer_id: int
+    to_province_code: str
+    to_city_code: str
+    to_district_code: str
+    quantity: int
+    freight: Decimal | None
+    free_postage: bool | None
+    template_id: int | None
+    template_name: str | None
+    template_type: int | None
+    sub_template_type: int | None
+    sub_template_name: str | None
+    charge_type: str | None
+    first_fee: Decimal | None
+    first_unit: str | None
+    next_fee: Decimal | None
+    next_unit: str | None
+    discount: float | None
+    size_value_type: int | None
+    weight_kg: float | None
+    length_cm: float | None
+    width_cm: float | None
+    height_cm: float | None
+    crawled_at: datetime
+    crawl_id: str | None = None
+
+
+@dataclass(slots=True)
+class TrendPoint:
+    """One day of one ``product.analyze.*`` trend of one offer: a row of ``trends``."""
+
+    offer_id: int
+    #: ``sell``, ``price`` or ``repurchase``.
+    metric: str
+    day: date
+    value: float | None
+    #: The 30-day median price, exact (metric ``price`` only).
+    price: Decimal | None
+    #: The value as sent (``"100"``, ``"1.12"``, ``"10%"``, ``""``).
+    raw: str | None
     crawled_at: datetime
     crawl_id: str | None = None

@@ -19,7 +19,10 @@ join key of batch-fetched products), ``changes.previous_crawl_id`` and the
 ``missing`` table. Version 4 keeps every field the official pages document
 for search items and details: the ``listings`` table (the listing tier) and
 the detail's sizes, weights, distribution prices, videos, tags, invoice
-terms and more on ``products``, ``skus`` and ``sellers``.
+terms and more on ``products``, ``skus`` and ``sellers``. Version 5 adds the
+opt-in enrichment tables: ``categories`` (the category tree), ``freight``
+(one estimate per offer and destination) and ``trends`` (per offer, metric
+and day).
 
 Structs are never given new fields (that would retype a contract column,
 and polars refuses to read old and new files together): what a detail adds
@@ -32,7 +35,7 @@ from __future__ import annotations
 import pyarrow as pa
 
 #: Version written into every file's schema metadata (``schema_version``).
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 VERSION_KEY = b"schema_version"
 
 MONEY_SCALE = 4
@@ -321,6 +324,59 @@ _FIELDS: dict[str, list[pa.Field]] = {
         pa.field("query", pa.string()),
         *_crawl_columns(),
     ],
+    # Added in version 5: the enrichment tables (scrapy crawl categories; -a freight_to=, -a trends=1).
+    "categories": [
+        pa.field("category_id", pa.int64(), nullable=False),
+        pa.field("parent_id", pa.int64()),
+        pa.field("level", pa.int32()),
+        pa.field("name", pa.string()),
+        pa.field("name_translated", pa.string()),
+        pa.field("language", pa.string()),
+        pa.field("path", pa.string()),
+        pa.field("path_translated", pa.string()),
+        pa.field("path_ids", pa.list_(pa.int64())),
+        pa.field("is_leaf", pa.bool_()),
+        pa.field("category_type", pa.string()),
+        pa.field("min_order_quantity", pa.int64()),
+        pa.field("supports_processing", pa.bool_()),
+        pa.field("features", pa.list_(pa.string())),
+        *_crawl_columns(),
+    ],
+    "freight": [
+        pa.field("offer_id", pa.int64(), nullable=False),
+        pa.field("to_province_code", pa.string()),
+        pa.field("to_city_code", pa.string()),
+        pa.field("to_district_code", pa.string()),
+        pa.field("quantity", pa.int64()),
+        pa.field("freight", MONEY),
+        pa.field("free_postage", pa.bool_()),
+        pa.field("template_id", pa.int64()),
+        pa.field("template_name", pa.string()),
+        pa.field("template_type", pa.int32()),
+        pa.field("sub_template_type", pa.int32()),
+        pa.field("sub_template_name", pa.string()),
+        pa.field("charge_type", pa.string()),
+        pa.field("first_fee", MONEY),
+        pa.field("first_unit", pa.string()),
+        pa.field("next_fee", MONEY),
+        pa.field("next_unit", pa.string()),
+        pa.field("discount", pa.float64()),
+        pa.field("size_value_type", pa.int32()),
+        pa.field("weight_kg", pa.float64()),
+        pa.field("length_cm", pa.float64()),
+        pa.field("width_cm", pa.float64()),
+        pa.field("height_cm", pa.float64()),
+        *_crawl_columns(),
+    ],
+    "trends": [
+        pa.field("offer_id", pa.int64(), nullable=False),
+        pa.field("metric", pa.string(), nullable=False),
+        pa.field("day", pa.date32(), nullable=False),
+        pa.field("value", pa.float64()),
+        pa.field("price", MONEY),
+        pa.field("raw", pa.string()),
+        *_crawl_columns(),
+    ],
     "rejects": [
         pa.field("raw", pa.string(), nullable=False),
         pa.field("source_api", pa.string()),
@@ -349,7 +405,8 @@ ADDED_IN: dict[str, dict[str, int]] = {
     "changes": {"previous_crawl_id": 3, "source": 4},
 }  # fmt: skip
 #: Tables added after version 1: table -> the version that added it.
-TABLE_ADDED_IN: dict[str, int] = {"missing": 3, "listings": 4, "queries": 4}
+TABLE_ADDED_IN: dict[str, int] = {"missing": 3, "listings": 4, "queries": 4,
+                                  "categories": 5, "freight": 5, "trends": 5}
 
 #: Column documentation carried into each field's metadata, for readers that show it: what a column holds where
 #: its name does not say, by column name (the same in every table that has it)...
@@ -450,6 +507,52 @@ _TABLE_DESCRIPTIONS: dict[str, dict[str, str]] = {
         "mix_batch_amount": "sellerMixSetting.mixAmount: minimum amount of a mixed batch, CNY",
         "mix_batch_quantity": "sellerMixSetting.mixNumber: minimum pieces of a mixed batch",
     },
+    "categories": {
+        "category_id": "categoryID of alibaba.category.get (0, the root, has no row)",
+        "parent_id": "the parent category (0 for a first-level category)",
+        "level": "1, 2 or 3 (1688 has three levels; level-3 categories are leaves)",
+        "name": "the Chinese name (alibaba.category.get)",
+        "name_translated": "translatedName of category.translation.getById in language; null when not asked "
+        "(language zh) or when its call failed",
+        "language": "the language name_translated is in, as the gateway answered it",
+        "path": "the Chinese names from level 1 down to this category, joined by ' > '",
+        "path_translated": "the translated names from level 1 down, joined by ' > ' (null where one is missing)",
+        "path_ids": "the category ids from level 1 down to this one",
+        "is_leaf": "isLeaf: no child category",
+        "category_type": "categoryType as the category API gives it",
+        "min_order_quantity": "minOrderQuantity of the category (null for a leaf: its own answer is not asked)",
+        "supports_processing": "isSupportProcessing (null for a leaf)",
+        "features": "featureInfos as key=value (null for a leaf)",
+    },
+    "freight": {
+        "to_province_code": "toProvinceCode asked for (GB/T 2260, e.g. 330000)",
+        "to_city_code": "toCityCode asked for (the province capital unless given)",
+        "to_district_code": "toCountryCode (a district) asked for (the capital's first district unless given)",
+        "quantity": "totalNum: pieces the estimate is for (-a freight_quantity)",
+        "freight": "the estimated China-domestic freight of quantity pieces to the address, CNY",
+        "free_postage": "freePostage: the seller pays the freight",
+        "template_type": "templateType of the freight template",
+        "sub_template_type": "subTemplateType of the freight template",
+        "charge_type": "chargeType: 0 by weight, 1 by count, 2 by volume",
+        "first_fee": "firstFee: the fee of the first unit, CNY",
+        "first_unit": "firstUnit: the first unit (kg, pieces...) as the API gives it",
+        "next_fee": "nextFee: the fee of each further unit, CNY",
+        "next_unit": "nextUnit: the further unit as the API gives it",
+        "discount": "discount applied to the freight (1 = none)",
+        "size_value_type": "sizeValueType: whether the sizes are the offer's (1) or its SKUs' (2), as the API says",
+        "weight_kg": "singleProductWeight: the weight the estimate used, kg",
+        "length_cm": "singleProductLength, cm",
+        "width_cm": "singleProductWidth, cm",
+        "height_cm": "singleProductHeight, cm",
+    },
+    "trends": {
+        "metric": "sell (units sold that day), price (30-day median price that day) or repurchase (repurchase rate)",
+        "day": "the day the value is for (China)",
+        "value": "the day's value as a number: units, CNY, or a fraction 0..1 for repurchase ('10%' is 0.10); "
+        "null where the API gave none (days without data answer '')",
+        "price": "the 30-day median price, exact, CNY (metric price only)",
+        "raw": "the value as the API sent it",
+    },
     "rejects": {
         "reason": "why the normaliser could not use the record: no_offer_id, no_price, not_an_object, "
         "unknown_source_api",
@@ -522,6 +625,9 @@ SEARCH_HITS = TABLES["search_hits"]
 LISTINGS = TABLES["listings"]
 REJECTS = TABLES["rejects"]
 QUERIES = TABLES["queries"]
+CATEGORIES = TABLES["categories"]
+FREIGHT = TABLES["freight"]
+TRENDS = TABLES["trends"]
 
 
 def schema_version(schema: pa.Schema) -> int | None:

@@ -217,6 +217,18 @@ HARVEST_CHANGES = False
 #: Biggest price moves listed in the changes summary at the end of a crawl.
 HARVEST_CHANGES_SUMMARY_MOVES = 5
 
+#: product.freight.estimate calls one crawl (one process) makes at most for -a freight_to (one per offer); offers
+#: past it are counted as capped and reported, not called. 0 = no limit.
+HARVEST_FREIGHT_MAX_CALLS = 10_000
+#: product.analyze.* calls one crawl (one process) makes at most for -a trends=1 (three per offer and window); an
+#: offer whose calls would pass it gets none, and is counted and reported. 0 = no limit.
+HARVEST_TRENDS_MAX_CALLS = 30_000
+#: Days of trend data -a trends=1 asks for, ending HARVEST_TRENDS_END (the pages: at most a month a call, so a
+#: longer span costs a call per month-long window; at most 90 days back).
+HARVEST_TRENDS_DAYS = 30
+#: Last day (yyyyMMdd) of the trends asked for; empty: yesterday in China (today's data may be incomplete).
+HARVEST_TRENDS_END = ""
+
 #: Once the crawl has started, freeze what start-up left and make full garbage collections rare: they
 #: paused the reactor 50-110 ms every few seconds, enough to push a paced call into the next gateway second.
 HARVEST_STEADY_GC = True

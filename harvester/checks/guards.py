@@ -24,6 +24,7 @@ import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -202,6 +203,16 @@ def _state_dir(raw: Any) -> str:
     return text
 
 
+def _trends_end(raw: Any) -> str:
+    text = _text(raw)
+    if text:
+        try:
+            datetime.strptime(text, "%Y%m%d")
+        except ValueError:
+            raise ValueError("is not a day: give yyyyMMdd (e.g. 20250630), or leave it empty for yesterday") from None
+    return text
+
+
 def _count(maximum: float, zero: str = "", minimum: float = 0) -> Number:
     return Number(minimum, maximum, integer=True, zero=zero)
 
@@ -249,6 +260,11 @@ GUARDS: Mapping[str, Guard] = {
     "HARVEST_REDIS_IDLE_CLOSE": _seconds(DAY),
     "HARVEST_REDIS_PREFETCH": _count(10_000, minimum=1),
     "HARVEST_REDIS_POLL_INTERVAL": _seconds(3_600, above_zero=True),
+    # Enrichment calls (-a freight_to, -a trends=1): spending.
+    "HARVEST_FREIGHT_MAX_CALLS": _count(10**12, zero="0 = no limit"),
+    "HARVEST_TRENDS_MAX_CALLS": _count(10**12, zero="0 = no limit"),
+    "HARVEST_TRENDS_DAYS": _count(90, minimum=1),
+    "HARVEST_TRENDS_END": Check(_trends_end),
     # What the crawl reports while it runs (a bad value here ended in a traceback).
     "HARVEST_PROGRESS_INTERVAL": _seconds(DAY, zero="0 turns the progress lines off"),
     "HARVEST_REPORT_SAMPLE_INTERVAL": _seconds(DAY, zero="0: no time series"),

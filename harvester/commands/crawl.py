@@ -32,6 +32,7 @@ from ..distributed.keys import shared_crawl_id
 from ..exceptions import HarvestError
 from ..gateway.access import GatewayAccess
 from ..history.plan import plan_summary
+from ..stages.enrichment import enrichment_summary
 from . import fail
 
 
@@ -131,6 +132,9 @@ class Command(ScrapyCrawlCommand):
             return
         if stats.get(keys.PLAN_DRY_RUN):
             print(plan_summary(stats))
+            enrichment = enrichment_summary(stats)
+            if enrichment:
+                print(enrichment)
         message = stats.get(keys.STOP_MESSAGE)
         if message:
             fail(f"stopped: {message}")

@@ -44,6 +44,11 @@ SEARCH_FACET_REMAINDERS = f"{SEARCH}/facet_remainders"
 #: Gap: result pages that failed for good.
 SEARCH_PAGES_LOST = f"{SEARCH}/pages_lost"
 SEARCH_ITEMS_WITHOUT_ID = f"{SEARCH}/items_without_id"
+#: A category harvested without a keyword (-a category_id): product.search.topKeyword calls, the hot keywords they
+#: gave, and (a gap) calls that failed for good.
+SEARCH_HOT_KEYWORD_CALLS = f"{SEARCH}/hot_keyword_calls"
+SEARCH_HOT_KEYWORDS = f"{SEARCH}/hot_keywords"
+SEARCH_HOT_KEYWORDS_LOST = f"{SEARCH}/hot_keywords_lost"
 
 # --- details (harvester.stages.details) -------------------------------------------
 DETAILS = f"{PREFIX}/details"
@@ -140,6 +145,38 @@ IMAGE_BAD_IMAGES = f"{IMAGE}/bad_images"
 IMAGE_DOWNLOADS_FAILED = f"{IMAGE}/downloads_failed"
 IMAGE_UPLOADS_FAILED = f"{IMAGE}/uploads_failed"
 
+# --- enrichment (harvester.stages.enrichment, harvester.spiders.categories) --------------
+ENRICHMENT = f"{PREFIX}/enrichment"
+#: product.freight.estimate: calls the offers found would cost, calls made, offers past HARVEST_FREIGHT_MAX_CALLS,
+#: estimates written, offers the gateway said do not exist, and (gaps) calls the gateway refused (a business error
+#: other than "no such offer") and calls that failed for good.
+FREIGHT_PLANNED = f"{ENRICHMENT}/freight/planned"
+FREIGHT_CALLS = f"{ENRICHMENT}/freight/calls"
+FREIGHT_CAPPED = f"{ENRICHMENT}/freight/capped"
+FREIGHT_ESTIMATES = f"{ENRICHMENT}/freight/estimates"
+FREIGHT_MISSING = f"{ENRICHMENT}/freight/missing"
+FREIGHT_REFUSED = f"{ENRICHMENT}/freight/refused"
+FREIGHT_LOST = f"{ENRICHMENT}/freight/lost"
+#: product.analyze.*: calls planned, made, past HARVEST_TRENDS_MAX_CALLS; series answered and their days; offers
+#: missing; (gaps) calls refused and calls that failed for good.
+TRENDS_PLANNED = f"{ENRICHMENT}/trends/planned"
+TRENDS_CALLS = f"{ENRICHMENT}/trends/calls"
+TRENDS_CAPPED = f"{ENRICHMENT}/trends/capped"
+TRENDS_SERIES = f"{ENRICHMENT}/trends/series"
+TRENDS_POINTS = f"{ENRICHMENT}/trends/points"
+TRENDS_MISSING = f"{ENRICHMENT}/trends/missing"
+TRENDS_REFUSED = f"{ENRICHMENT}/trends/refused"
+TRENDS_LOST = f"{ENRICHMENT}/trends/lost"
+#: Values of enrichment answers dropped or repaired, by reason (``.../normalise/dropped/freight_discount``).
+ENRICHMENT_NORMALISE = f"{ENRICHMENT}/normalise"
+#: scrapy crawl categories: alibaba.category.get and category.translation.getById calls, categories written,
+#: and (gaps) categories whose children could not be listed, or whose children's names could not be translated.
+CATEGORIES_CALLS = f"{ENRICHMENT}/categories/calls"
+CATEGORIES_TRANSLATION_CALLS = f"{ENRICHMENT}/categories/translation_calls"
+CATEGORIES_ROWS = f"{ENRICHMENT}/categories/rows"
+CATEGORIES_LOST = f"{ENRICHMENT}/categories/lost"
+CATEGORIES_NAMES_LOST = f"{ENRICHMENT}/categories/names_lost"
+
 # --- the end -------------------------------------------------------------------
 #: Why the crawl stopped before finishing (a :mod:`harvester.crawl.stop` reason), and the one line saying so.
 STOP_REASON = f"{PREFIX}/stop/reason"
@@ -174,4 +211,14 @@ GAPS = (
     Gap(IMAGE_DOWNLOADS_FAILED, "picture downloads failed"),
     Gap(IMAGE_UPLOADS_FAILED, "picture uploads refused"),
     Gap(ITEMS_FAILED, "items a pipeline failed on", "items dropped by an error in a pipeline (see the ERROR lines)"),
+    Gap(SEARCH_HOT_KEYWORDS_LOST, "category hot keywords lost",
+        "categories whose hot keywords could not be fetched: nothing of them was searched"),
+    Gap(FREIGHT_REFUSED, "freight estimates refused", "product.freight.estimate calls the gateway refused"),
+    Gap(FREIGHT_LOST, "freight estimates lost", "product.freight.estimate calls that failed for good"),
+    Gap(TRENDS_REFUSED, "trend calls refused", "product.analyze.* calls the gateway refused (dates it does not "
+        "serve: see HARVEST_TRENDS_END)"),
+    Gap(TRENDS_LOST, "trend calls lost", "product.analyze.* calls that failed for good"),
+    Gap(CATEGORIES_LOST, "categories not walked", "categories whose children could not be listed"),
+    Gap(CATEGORIES_NAMES_LOST, "category names not translated",
+        "categories whose children's translated names could not be fetched"),
 )

@@ -90,7 +90,8 @@ from .writer import WriterOptions
 #: apart from a SKU whose id the API left out. Sellers: one per seller. Changes: one per offer, SKU and
 #: field, as the monitor emits them. Search hits: one per query, offer and place (a page fetched twice
 #: repeats all four; the same offer at another place of the same query is another hit). Rejects: one per
-#: distinct rejected answer and reason. Queries: one per query label.
+#: distinct rejected answer and reason. Queries: one per query label. Categories: one per category. Freight: one
+#: per offer and destination (address and quantity). Trends: one per offer, metric and day.
 KEYS: dict[str, tuple[str, ...]] = {
     "products": ("offer_id",),
     "listings": ("offer_id",),
@@ -101,6 +102,9 @@ KEYS: dict[str, tuple[str, ...]] = {
     "missing": ("offer_id",),
     "rejects": ("raw", "source_api", "reason"),
     "queries": ("query",),
+    "categories": ("category_id",),
+    "freight": ("offer_id", "to_province_code", "to_city_code", "to_district_code", "quantity"),
+    "trends": ("offer_id", "metric", "day"),
 }
 LOCK_FILE = ".compact.lock"
 PARTITION_PREFIX = "crawl_date="

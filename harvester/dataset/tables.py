@@ -9,7 +9,20 @@ one row of ``listings``).
 
 from __future__ import annotations
 
-from ..items import Change, Listing, MissingOffer, Product, QueryRecord, Reject, SearchHit, Seller, Sku
+from ..items import (
+    Category,
+    Change,
+    FreightEstimate,
+    Listing,
+    MissingOffer,
+    Product,
+    QueryRecord,
+    Reject,
+    SearchHit,
+    Seller,
+    Sku,
+    TrendPoint,
+)
 
 #: ``source_api`` of products rows made from a search listing alone (versions before one detail call per offer
 #: wrote them when a detail failed): such an offer still lacks its detail, so it is not done (a resume fetches it)
@@ -26,4 +39,7 @@ TABLE_OF: dict[type, str] = {
     Reject: "rejects",
     MissingOffer: "missing",
     QueryRecord: "queries",
+    Category: "categories",
+    FreightEstimate: "freight",
+    TrendPoint: "trends",
 }

@@ -16,6 +16,7 @@ from twisted.internet import task
 
 from ..crawl import stats as keys
 from ..history.plan import plan_summary
+from ..stages.enrichment import enrichment_summary
 
 if TYPE_CHECKING:
     from scrapy import Spider
@@ -100,6 +101,9 @@ class Progress:
         plan = plan_summary(stats)
         if plan:
             lines.append(plan)
+        enrichment = enrichment_summary(stats)
+        if enrichment:
+            lines.append(enrichment)
         gaps = {gap.label: stats.get(gap.key, 0) for gap in keys.GAPS}
         gaps_text = ", ".join(f"{name} {count:,}" for name, count in gaps.items() if count)
         if gaps_text:

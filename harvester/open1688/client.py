@@ -23,11 +23,12 @@ import logging
 import random
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from typing import Any
 
 import requests
 
+from ..inputs.provinces import parse_destination
 from . import endpoints, oauth, queries
 from .credentials import credential
 from .outcomes import Action, GatewayError, Outcome, classify
@@ -265,6 +266,54 @@ class Client:
             raise ValueError("the image is empty: give the bytes of a JPEG file")
         param = {"imageBase64": base64.b64encode(jpeg_bytes).decode("ascii")}
         return str(self._call(endpoints.IMAGE_UPLOAD, {"uploadImageParam": param}).data)
+
+    # --- the enrichment APIs (PROTOCOL.md section 11) ------------------------------
+
+    def freight_estimate(self, offer_id: int | str, to: str, quantity: int = 1) -> dict[str, Any]:
+        """China-domestic freight of ``quantity`` pieces of an offer (``product.freight.estimate``) to ``to``: a
+        province code or Chinese name (its capital stands for it) or ``province,city,district`` codes."""
+        try:
+            destination = parse_destination(to)
+        except ValueError as error:
+            raise queries.QueryError(str(error).replace("freight_to", "to")) from None
+        param = {"offerId": _offer_id(offer_id), "toProvinceCode": destination.province,
+                 "toCityCode": destination.city, "toCountryCode": destination.district,
+                 "totalNum": _positive(quantity, "quantity"), "logisticsSkuNumModels": []}
+        data = self._call(endpoints.FREIGHT_ESTIMATE, {"productFreightQueryParamsNew": param}).data
+        return data if isinstance(data, dict) else {}
+
+    def trend(self, offer_id: int | str, metric: str, start: date, end: date) -> list[dict[str, Any]]:
+        """One ``product.analyze.*`` series of an offer, ``[{date, value}]`` a day: ``metric`` ``sell`` (units),
+        ``price`` (30-day median price) or ``repurchase``; at most a month, 90 days back (the pages)."""
+        if metric not in endpoints.TRENDS:
+            raise queries.QueryError(f"metric={metric!r}: use one of {', '.join(endpoints.TRENDS)}")
+        endpoint, parameter = endpoints.TRENDS[metric]
+        param = {"offerId": _offer_id(offer_id), "startDate": f"{start:%Y%m%d}", "endDate": f"{end:%Y%m%d}"}
+        data = self._call(endpoint, {parameter: param}).data
+        return data if isinstance(data, list) else []
+
+    def category(self, category_id: int = 0) -> dict[str, Any]:
+        """A category and its children (``alibaba.category.get``; 0: the first level), its ``CategoryInfo``."""
+        data = self._call(endpoints.CATEGORY, {"categoryID": int(category_id)}).data
+        infos = [info for info in data if isinstance(info, dict)] if isinstance(data, list) else []
+        return infos[0] if infos else {}
+
+    def category_translation(self, category_id: int, language: str | None = None) -> dict[str, Any]:
+        """A category's names in ``language`` (default: the client's country), with its children's
+        (``category.translation.getById``), read in the page's table shape and in its sample's."""
+        outcome = self._call(endpoints.CATEGORY_TRANSLATION,
+                             {"language": language or self.country, "categoryId": int(category_id)})
+        if isinstance(outcome.data, dict):
+            return outcome.data
+        result = outcome.document.get("result") if isinstance(outcome.document, dict) else None
+        return result if isinstance(result, dict) and "categoryId" in result else {}
+
+    def hot_keywords(self, category_id: int) -> list[dict[str, Any]]:
+        """A category's hot search keywords (``product.search.topKeyword``): ``[{seKeyword, seKeywordTranslation}]``,
+        the Chinese one to search with."""
+        param = {"country": self.country, "sourceId": str(int(category_id)), "hotKeywordType": "cate"}
+        data = self._call(endpoints.TOP_KEYWORDS, {"topSeKeywordParam": param}).data
+        return data if isinstance(data, list) else []
 
     def current_time(self) -> datetime:
         """The gateway's clock (UTC, to the second): a signed call that needs no token.

@@ -141,6 +141,12 @@ PRICE_TREND = Endpoint("price_trend", _CROSSBORDER, "product.analyze.getThirtyDa
                        result_path=_NESTED_RESULT)
 REPURCHASE_TREND = Endpoint("repurchase_trend", _CROSSBORDER, "product.analyze.getRepurchaseRateTrendNew",
                             result_path=_NESTED_RESULT)
+#: The trend APIs by the metric the ``trends`` table names, with the parameter each page names.
+TRENDS: dict[str, tuple[Endpoint, str]] = {
+    "sell": (SELL_TREND, "tendQueryParam"),
+    "price": (PRICE_TREND, "trendQueryParam"),
+    "repurchase": (REPURCHASE_TREND, "trendQueryParam"),
+}
 #: The category tree, one level a call (``categoryID`` 0: the first level); no user authorisation. Its answer is
 #: ``{succes (sic), errorCode, errorMsg, categoryInfo[]}``.
 CATEGORY = Endpoint("category", "com.alibaba.product", "alibaba.category.get", needs_token=False,

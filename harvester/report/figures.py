@@ -136,8 +136,31 @@ def coverage_bars(stats: Stats) -> list[Bar]:
         Bar("crawl", "with details", number(stats.get(keys.DETAILS_FETCHED))),
         Bar("gone", "missing (gone)", number(stats.get(keys.DETAILS_MISSING)),
             "the gateway no longer has the offer"),
+        *enrichment_bars(stats),
         *(Bar("gaps", gap.label, number(stats.get(gap.key)), gap.detail) for gap in keys.GAPS),
     ]
+
+
+def enrichment_bars(stats: Stats) -> list[Bar]:
+    """What the enrichment asked for (freight, trends, the category tree) came to: none when it was not asked."""
+    bars = []
+    if number(stats.get(keys.FREIGHT_PLANNED)):
+        bars += [Bar("enrichment", "freight estimates", number(stats.get(keys.FREIGHT_ESTIMATES)),
+                     f"product.freight.estimate answers (freight table), of {number(stats.get(keys.FREIGHT_PLANNED)):,} "
+                     "planned"),
+                 Bar("enrichment", "freight past the cap", number(stats.get(keys.FREIGHT_CAPPED)),
+                     "offers not estimated: HARVEST_FREIGHT_MAX_CALLS reached")]
+    if number(stats.get(keys.TRENDS_PLANNED)):
+        bars += [Bar("enrichment", "trend series", number(stats.get(keys.TRENDS_SERIES)),
+                     f"product.analyze.* answers (trends table: {number(stats.get(keys.TRENDS_POINTS)):,} days), of "
+                     f"{number(stats.get(keys.TRENDS_PLANNED)):,} calls planned"),
+                 Bar("enrichment", "trend calls past the cap", number(stats.get(keys.TRENDS_CAPPED)),
+                     "calls not made: HARVEST_TRENDS_MAX_CALLS reached")]
+    if number(stats.get(keys.CATEGORIES_CALLS)):
+        bars.append(Bar("enrichment", "categories", number(stats.get(keys.CATEGORIES_ROWS)),
+                        f"rows of the categories table, from {number(stats.get(keys.CATEGORIES_CALLS)):,} "
+                        "alibaba.category.get calls"))
+    return bars
 
 
 def query_bars(document: Mapping[str, Any]) -> list[Bar]:

@@ -23,6 +23,7 @@ from ..gateway.access import GatewayAccess
 from ..history.plan import DetailPlan, parse_flag, parse_mode
 from ..inputs.lines import has_control_characters
 from ..stages.details import DetailFetcher
+from ..stages.enrichment import EnrichmentFetcher, parse_enrichment
 from ..stages.search import SearchPager
 from .units import UnitSource
 
@@ -60,6 +61,8 @@ class HarvestSpider(scrapy.Spider):
     plans_details: ClassVar[bool] = False
     #: ``-a details`` when not given.
     default_details: ClassVar[str] = "all"
+    #: Spiders that take the enrichment arguments (``-a freight_to``, ``-a trends``: ``stages.enrichment.ARGUMENTS``).
+    enriches: ClassVar[bool] = False
 
     access: GatewayAccess
     details: DetailFetcher
@@ -95,6 +98,11 @@ class HarvestSpider(scrapy.Spider):
                 parse_flag(arguments.get("dry_run"), "dry_run")
             except ValueError as error:
                 raise ArgumentError(str(error)) from None
+        if cls.enriches:
+            try:
+                parse_enrichment(arguments)
+            except ValueError as error:
+                raise ArgumentError(str(error)) from None
         for name, value in arguments.items():
             if isinstance(value, str) and has_control_characters(value):
                 # "a\nb" would be searched as one keyword with a line break in it: a call that buys nothing.
@@ -122,7 +130,11 @@ class HarvestSpider(scrapy.Spider):
         spider.access = GatewayAccess.from_crawler(crawler)
         plan = DetailPlan.for_crawl(crawler, kwargs, cls.default_details) if cls.plans_details else None
         spider.dry_run = cls.plans_details and parse_flag(kwargs.get("dry_run"), "dry_run")
-        spider.details = DetailFetcher(crawler, spider.access, spider, plan, dry_run=spider.dry_run)
+        # Built even when nothing is asked for: calls a previous run of the JOBDIR lost are sent again and answer here.
+        fetcher = EnrichmentFetcher(crawler, spider.access, spider, parse_enrichment(kwargs),
+                                    dry_run=spider.dry_run) if cls.enriches else None
+        spider.details = DetailFetcher(crawler, spider.access, spider, plan, dry_run=spider.dry_run,
+                                       enrichment=fetcher)
         spider.units_source = source(crawler, spider)
         crawler.signals.connect(spider.idle, signal=signals.spider_idle)
         return spider
@@ -135,6 +147,18 @@ class HarvestSpider(scrapy.Spider):
 
     def product_detail_failed(self, failure: Failure) -> Iterator[Any]:
         return self.details.failed(failure)
+
+    def parse_freight(self, response: Response) -> Iterator[Any]:
+        return self.details.enrichment.parse_freight(response)  # type: ignore[union-attr]
+
+    def freight_failed(self, failure: Failure) -> Iterator[Any]:
+        return self.details.enrichment.freight_failed(failure)  # type: ignore[union-attr]
+
+    def parse_trend(self, response: Response) -> Iterator[Any]:
+        return self.details.enrichment.parse_trend(response)  # type: ignore[union-attr]
+
+    def trend_failed(self, failure: Failure) -> Iterator[Any]:
+        return self.details.enrichment.trend_failed(failure)  # type: ignore[union-attr]
 
     def parse_search_page(self, response: Response) -> Iterator[Any]:
         return self.pager.parse(response)

@@ -40,6 +40,7 @@ from ..inputs.lines import check_readable
 from ..items import SearchHit
 from ..open1688 import endpoints
 from ..open1688.queries import QueryError, SearchQuery, parse_positive_int
+from ..stages.enrichment import ARGUMENTS as ENRICHMENT_ARGUMENTS
 from ..stages.ranking import ResultRanking
 from ..stages.search import SearchPager
 from .base import HarvestSpider
@@ -104,7 +105,9 @@ class ImageSpider(HarvestSpider):
         "max_pages": "result pages per image at most (default: every page the gateway serves)",
         "details": "which offers get a detail call: all (default), new, changed or none (listings only)",
         "dry_run": "1: search and plan the details, fetch and write nothing, print what they would cost",
+        **ENRICHMENT_ARGUMENTS,
     }
+    enriches = True
     plans_details = True
     unit_fields = frozenset(("image", "keyword", "crop"))
     unit_subject = "image"

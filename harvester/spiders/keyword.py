@@ -1,4 +1,16 @@
-"""Every offer that matches keywords, with full details and SKUs."""
+"""Every offer that matches keywords, with full details and SKUs; or a category's offers, through its hot keywords.
+
+``-a category_id=`` with no keyword harvests a category as far as the
+pages allow: ``product.search.keywordQuery`` requires a keyword (its page
+marks ``keyword`` required; ``categoryId`` and ``categoryIdList`` only
+narrow), and the search APIs that take a category without one need an
+image or a seller instead. So the category's hot search keywords
+(``product.search.topKeyword``, ``hotKeywordType`` ``cate``: one call, no
+user authorisation) are each searched within the category (``categoryId``),
+split past the cap like any keyword; an offer found by several is fetched
+once. What no hot keyword finds cannot be reached this way (README,
+"Harvesting a category").
+"""
 
 from __future__ import annotations
 
@@ -7,11 +19,17 @@ from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from scrapy import Request
+from scrapy.http import Response
+from twisted.python.failure import Failure
 
 from ..crawl import stats as keys
+from ..crawl.resume import resume
 from ..exceptions import ArgumentError
+from ..gateway.calls import api_request, outcome_of
 from ..inputs.lines import BadLine, check_has_a_line, stream_lines
+from ..open1688 import endpoints
 from ..open1688.queries import QueryError, SearchQuery, parse_positive_int
+from ..stages.enrichment import ARGUMENTS as ENRICHMENT_ARGUMENTS
 from ..stages.search import SearchPager
 from .base import HarvestSpider
 
@@ -21,6 +39,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+#: ``topSeKeywordParam.hotKeywordType``: the category dimension, the only one the page offers.
+HOT_KEYWORD_TYPE = "cate"
 FILTER_ARGUMENTS = ("price_start", "price_end", "category_id", "sort", "filter")
 
 
@@ -37,13 +57,15 @@ class KeywordSpider(HarvestSpider):
         "keywords_file": "a file with one keyword per line",
         "price_start": "lowest price in CNY",
         "price_end": "highest price in CNY",
-        "category_id": "a 1688 category id",
+        "category_id": "a 1688 category id; with no keyword, the category's hot keywords are searched within it",
         "sort": "price:asc, price:desc, monthSold, rePurchaseRate",
         "filter": "comma-separated gateway filters, e.g. shipIn48Hours,certifiedFactory",
         "max_pages": "pages per keyword at most (a sample; disables splitting)",
         "details": "which offers get a detail call: all (default), new, changed or none (listings only)",
         "dry_run": "1: search and plan the details, fetch and write nothing, print what they would cost",
+        **ENRICHMENT_ARGUMENTS,
     }
+    enriches = True
     plans_details = True
     unit_fields = frozenset(("keyword", *FILTER_ARGUMENTS))
     unit_subject = "keyword"
@@ -51,8 +73,9 @@ class KeywordSpider(HarvestSpider):
     @classmethod
     def validate(cls, arguments: Mapping[str, Any]) -> None:
         keywords = split_keywords(str(arguments.get("keywords") or ""))
-        if not keywords and not arguments.get("keywords_file"):
-            raise ArgumentError("no keyword: give -a keywords=保温杯,数据线 or -a keywords_file=PATH")
+        if not keywords and not arguments.get("keywords_file") and not arguments.get("category_id"):
+            raise ArgumentError("no keyword: give -a keywords=保温杯,数据线 or -a keywords_file=PATH, or -a "
+                                "category_id=ID to harvest a category through its hot keywords")
         if arguments.get("keywords_file"):
             check_has_a_line(str(arguments["keywords_file"]), "keywords_file", "keyword")
         try:
@@ -87,12 +110,62 @@ class KeywordSpider(HarvestSpider):
 
     def units(self) -> Iterator[dict[str, Any]]:
         filters = self._filters(self.__dict__)
+        given = False
         for keyword in self._keywords():
+            given = True
             yield {"keyword": keyword, **filters}
+        if not given and filters.get("category_id"):
+            yield filters
 
     def seeds(self, unit: Mapping[str, Any]) -> Iterator[Request]:
+        if not unit.get("keyword") and unit.get("category_id"):
+            yield self._hot_keywords(unit)
+            return
         try:
             query = SearchQuery.from_arguments(**unit)
         except (QueryError, TypeError) as error:
             raise ArgumentError(str(error)) from None
         yield self.pager.first_page(query)
+
+    # --- a category without a keyword: its hot keywords, each searched within it -----------
+
+    def _hot_keywords(self, unit: Mapping[str, Any]) -> Request:
+        try:
+            category = parse_positive_int(unit.get("category_id"), "category_id")
+            SearchQuery.from_arguments(keyword="-", **{name: unit.get(name) for name in FILTER_ARGUMENTS})
+        except QueryError as error:
+            raise ArgumentError(str(error)) from None
+        self.crawler.stats.inc_value(keys.SEARCH_HOT_KEYWORD_CALLS)  # type: ignore[union-attr]
+        return api_request(
+            self.access, endpoints.TOP_KEYWORDS,
+            {"topSeKeywordParam": {"country": self.settings.get("OPEN1688_COUNTRY"), "sourceId": str(category),
+                                   "hotKeywordType": HOT_KEYWORD_TYPE}},
+            method=self.settings.get("OPEN1688_HTTP_METHOD"),
+            meta={"unit": dict(unit)},
+            callback=self.parse_hot_keywords, errback=self.hot_keywords_failed,
+        )
+
+    def parse_hot_keywords(self, response: Response) -> Iterator[Request]:
+        unit = response.meta["unit"]
+        keywords = hot_keywords(outcome_of(response).data)
+        stats = self.crawler.stats
+        assert stats is not None
+        stats.inc_value(keys.SEARCH_HOT_KEYWORDS, len(keywords))
+        if not keywords:
+            logger.warning("Category %s has no hot keyword: nothing to search it with", unit.get("category_id"))
+        logger.info("Category %s: searching its %d hot keywords within it", unit.get("category_id"), len(keywords))
+        for keyword in keywords:
+            yield from self.seeds({**unit, "keyword": keyword})
+
+    def hot_keywords_failed(self, failure: Failure) -> None:
+        request = failure.request  # type: ignore[attr-defined]
+        self.crawler.stats.inc_value(keys.SEARCH_HOT_KEYWORDS_LOST)  # type: ignore[union-attr]
+        resume(self.crawler).retry_next_run(request)
+        logger.warning("Could not get the hot keywords of category %s: %s", request.meta["unit"].get("category_id"),
+                       failure.value)
+
+
+def hot_keywords(data: Any) -> list[str]:
+    """The Chinese keywords of a ``product.search.topKeyword`` answer (``seKeyword``: the one to search with)."""
+    found = [item.get("seKeyword") for item in data if isinstance(item, dict)] if isinstance(data, list) else []
+    return list(dict.fromkeys(k.strip() for k in found if isinstance(k, str) and k.strip()))

@@ -13,6 +13,7 @@ from ..exceptions import ArgumentError
 from ..inputs.lines import BadLine, check_has_a_line
 from ..inputs.offer_ids import EXAMPLE, parse_offer_id, parse_offer_ids, stream_offer_ids
 from ..stages.details import Wanted
+from ..stages.enrichment import ARGUMENTS as ENRICHMENT_ARGUMENTS
 from .base import HarvestSpider
 
 logger = logging.getLogger(__name__)
@@ -29,7 +30,9 @@ class OffersSpider(HarvestSpider):
     arguments = {
         "ids": f"comma-separated offer ids or offer URLs, e.g. {EXAMPLE}",
         "ids_file": "a file with one offer id (or offer URL) per line; bad lines are reported and skipped",
+        **ENRICHMENT_ARGUMENTS,
     }
+    enriches = True
     unit_fields = frozenset(("ids",))
     unit_subject = "ids"
 

@@ -17,6 +17,7 @@ from scrapy import Request
 from ..crawl import stats as keys
 from ..exceptions import ArgumentError
 from ..open1688.queries import QueryError, SearchQuery, parse_positive_int
+from ..stages.enrichment import ARGUMENTS as ENRICHMENT_ARGUMENTS
 from ..stages.search import SearchPager
 from .base import HarvestSpider
 
@@ -42,7 +43,9 @@ class SellerSpider(HarvestSpider):
         "max_pages": "pages per seller at most (a sample; disables splitting)",
         "details": "which offers get a detail call: all (default), new, changed or none (listings only)",
         "dry_run": "1: search and plan the details, fetch and write nothing, print what they would cost",
+        **ENRICHMENT_ARGUMENTS,
     }
+    enriches = True
     plans_details = True
     unit_fields = frozenset(("seller_open_id", "keyword"))
     unit_subject = "seller_open_id"

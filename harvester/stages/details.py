@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from scrapy.statscollectors import StatsCollector
 
     from ..gateway.access import GatewayAccess
+    from .enrichment import EnrichmentFetcher
 
 logger = logging.getLogger(__name__)
 
@@ -87,9 +88,11 @@ def _business_reason(outcome: Outcome) -> str:
 
 class DetailFetcher:
     def __init__(self, crawler: Crawler, access: GatewayAccess, callbacks: DetailCallbacks,
-                 plan: DetailPlan | None = None, *, dry_run: bool = False):
+                 plan: DetailPlan | None = None, *, dry_run: bool = False,
+                 enrichment: EnrichmentFetcher | None = None):
         """``plan`` decides which offers a search found get a detail call (``-a details``; None: all of them);
-        a ``dry_run`` counts what it would fetch and fetches nothing."""
+        a ``dry_run`` counts what it would fetch and fetches nothing; ``enrichment`` gets every offer wanted for
+        the first time (its freight and trend calls go out with the details)."""
         settings = crawler.settings
         #: Callbacks must be the spider's own methods so requests survive a JOBDIR or a Redis queue.
         self.callbacks = callbacks
@@ -99,6 +102,7 @@ class DetailFetcher:
         self.method = settings.get("OPEN1688_HTTP_METHOD")
         self.plan = plan
         self.dry_run = dry_run
+        self.enrichment = enrichment
         self._carry = carry_forward(crawler)
         crawler.signals.connect(self._opened, signal=signals.spider_opened)
         self._seen: SeenSet = build_seen_set(crawler, "wanted")
@@ -126,8 +130,9 @@ class DetailFetcher:
         fresh = [w for w, is_new in zip(wanted, new) if is_new]
         self.stats.inc_value(keys.DETAILS_ALREADY_SEEN, len(wanted) - len(fresh))
         self.stats.inc_value(keys.DETAILS_WANTED, len(fresh))
+        enriched = self.enrichment.want([w.offer_id for w in fresh]) if self.enrichment is not None else []
         if self.plan is None:
-            return [self._request(w) for w in fresh]
+            return [self._request(w) for w in fresh] + enriched
         requests = []
         for w in fresh:
             reason, last = self.plan.decide(w.offer_id, w.listing)
@@ -138,7 +143,7 @@ class DetailFetcher:
                 requests.append(self._request(w))
             elif last is not None:
                 self._carry.add(w.offer_id, last, w.query)
-        return requests
+        return requests + enriched
 
     def again(self, offer_ids: Iterable[int]) -> list[Request]:
         """Calls for offers asked for before whose answers were lost with a killed worker (seen-set bypassed)."""

@@ -31,6 +31,8 @@ from twisted.python.failure import Failure
 from ..checks import guards
 from ..crawl import stats as keys
 from ..crawl.resume import resume
+from ..dataset.storage import storage_of
+from ..dataset.tree import category_children
 from ..gateway.calls import api_request, outcome_of
 from ..items import QueryRecord, RawListing, SearchHit
 from ..open1688 import endpoints
@@ -38,7 +40,7 @@ from ..open1688.endpoints import Endpoint
 from ..open1688.queries import SearchQuery, parse_positive_int
 from .details import Wanted, listing_fields
 from .ledger import SplitLedger, split_key
-from .splits import Split, Splitter, parse_dimensions
+from .splits import Dimension, Split, Splitter, parse_dimensions
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -94,8 +96,9 @@ class SearchPager:
         self.cap = guards.value(settings, "OPEN1688_SEARCH_CAP")
         self.country = settings.get("OPEN1688_COUNTRY")
         self.method = settings.get("OPEN1688_HTTP_METHOD")
-        self.splitter = Splitter(parse_dimensions(settings.get("OPEN1688_SPLIT_DIMENSIONS")), self.cap,
-                                 settings.getbool("OPEN1688_SALE_FILTER_INCLUSIVE"))
+        dimensions = parse_dimensions(settings.get("OPEN1688_SPLIT_DIMENSIONS"))
+        tree = category_children(storage_of(crawler)) if Dimension.CATEGORY in dimensions else {}
+        self.splitter = Splitter(dimensions, self.cap, settings.getbool("OPEN1688_SALE_FILTER_INCLUSIVE"), tree)
         self.ledger: SplitLedger = build_from_crawler(load_object(settings["HARVEST_SPLIT_LEDGER"]), crawler)
         #: Keyword -> its navigation facet ids (empty: none, or the call failed), once asked for.
         self._facets: dict[str, list[str]] = {}

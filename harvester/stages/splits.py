@@ -7,7 +7,11 @@ into narrower slices, dimension after dimension, from what its first page
 shows (a fair sample of its offers):
 
 1. ``price``: bands whose limits are quantiles of the sampled prices;
-2. ``category``: the categories the sampled offers belong to;
+2. ``category``: for a query without a category, the categories the sampled
+   offers belong to; for a query filtered to a category that has children
+   in the dataset's category tree (``scrapy crawl categories``), those
+   children (a true partition, no sample needed; a category with one child
+   is cut by its grandchildren);
 3. ``sales``: ranges of 30-day sales (``saleFilterList``, saleType ``sales30``)
    at quantiles of the sampled ``monthSold``;
 4. ``facet``: the search-navigation facets of the keyword (``keywordSNQuery``
@@ -27,7 +31,7 @@ before the one cut that can miss offers.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal, InvalidOperation
 from typing import Any
@@ -180,10 +184,13 @@ def _sales_ranges(sale_type: str, edges: list[int], high: int | None, inclusive:
 class Splitter:
     """Cuts one query along the first dimension that can narrow it, from the items of its first page."""
 
-    def __init__(self, dimensions: Sequence[Dimension], cap: int, sales_inclusive: bool = True):
+    def __init__(self, dimensions: Sequence[Dimension], cap: int, sales_inclusive: bool = True,
+                 tree: Mapping[int, Sequence[int]] | None = None):
+        """``tree``: each category's children (``harvester.dataset.tree``), empty when the dataset has none."""
         self.dimensions = tuple(dimensions)
         self.cap = cap
         self.sales_inclusive = sales_inclusive
+        self.tree = tree or {}
 
     def split(self, query: SearchQuery, items: list[dict[str, Any]], total: int,
               facets: Iterable[str] | None = None) -> Split | None:
@@ -205,8 +212,10 @@ class Splitter:
         if dimension is Dimension.PRICE:
             return self._by_price(query, items, total)
         if dimension is Dimension.CATEGORY:
+            if query.category_id is not None:
+                return [query.narrowed(category_id=c) for c in self._children(query.category_id)]
             categories = sorted({c for c in map(category_of, items) if c is not None})
-            if query.category_id is None and len(categories) > 1:
+            if len(categories) > 1:
                 return [query.narrowed(category_id=c) for c in categories]
             return []
         if dimension is Dimension.SALES:
@@ -214,6 +223,13 @@ class Splitter:
         if facets is None or not self.wants_facets(query):
             return []
         return [query.narrowed(sn_id=facet) for facet in facets]
+
+    def _children(self, category_id: int) -> Sequence[int]:
+        """The category's children in the tree, past any level with a single child (it would cut nothing)."""
+        children = self.tree.get(category_id, ())
+        while len(children) == 1:
+            children = self.tree.get(children[0], ())
+        return children
 
     def _by_price(self, query: SearchQuery, items: list[dict[str, Any]], total: int) -> list[SearchQuery]:
         low = query.price_start or Decimal(0)

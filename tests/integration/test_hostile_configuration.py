@@ -53,6 +53,8 @@ ZERO_MEANS = {
     "HARVEST_PROGRESS_INTERVAL": "no progress lines",
     "HARVEST_REPORT_SAMPLE_INTERVAL": "no time series",
     "HARVEST_REPORT_TOP_QUERIES": "no query list",
+    "HARVEST_FREIGHT_MAX_CALLS": "no limit on freight calls",
+    "HARVEST_TRENDS_MAX_CALLS": "no limit on trend calls",
 }
 NUMBERS = [name for name, guard in guards.GUARDS.items() if isinstance(guard, guards.Number)]
 #: The other guarded settings, with values each must refuse.
@@ -70,6 +72,7 @@ OTHERS = {
     "HARVEST_PARQUET_COMPRESSION": ["zip", ""],
     "OPEN1688_STATE_DIR": ["", "   "],
     "HARVEST_UNDATED_LISTINGS": ["always", ""],
+    "HARVEST_TRENDS_END": ["2025-06-30", "yesterday", "20251340", "20250630\n"],
 }
 #: Settings that each hold up alone but not together.
 CONFLICTS = [

@@ -28,7 +28,7 @@ from .packaging import (
 
 pytestmark = pytest.mark.e2e
 
-SPIDERS = ["image", "keyword", "monitor", "offers", "seller"]
+SPIDERS = ["categories", "image", "keyword", "monitor", "offers", "seller"]
 
 
 @dataclass

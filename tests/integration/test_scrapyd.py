@@ -47,9 +47,9 @@ def test_scrapyd_deploy_schedules_a_crawl_that_finishes_with_its_dataset(scrapyd
     assert "[deploy]" in config and "project = harvester" in config
     (project / "scrapy.cfg").write_text(config.replace("url = http://localhost:6800/", f"url = {scrapyd.url}"))
     deployed = run([sys.executable, "-m", "scrapyd_client.deploy", "--version", "1"], project, env)
-    assert '"spiders": 5' in deployed.stdout and '"status": "ok"' in deployed.stdout, deployed.stdout
+    assert '"spiders": 6' in deployed.stdout and '"status": "ok"' in deployed.stdout, deployed.stdout
     assert scrapyd.call("listspiders.json?project=harvester")["spiders"] == [
-        "image", "keyword", "monitor", "offers", "seller"]
+        "categories", "image", "keyword", "monitor", "offers", "seller"]
 
     data_dir = tmp_path / "data"
     settings = {"HARVEST_DATA_DIR": data_dir, "HARVEST_CRAWL_ID": CRAWL_ID, "OPEN1688_QPS": 0,
