@@ -30,8 +30,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from ..dataset.storage import CREDENTIALS_IN_URI, has_credentials, uri_problem
-from ..history.plan import UNDATED_LISTINGS
 from ..exceptions import ConfigurationError
+from ..history.plan import UNDATED_LISTINGS
 from ..inputs.lines import has_control_characters
 from ..open1688.credentials import credential
 
