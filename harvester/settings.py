@@ -226,7 +226,8 @@ HARVEST_TRENDS_MAX_CALLS = 30_000
 #: Days of trend data -a trends=1 asks for, ending HARVEST_TRENDS_END (the pages: at most a month a call, so a
 #: longer span costs a call per month-long window; at most 90 days back).
 HARVEST_TRENDS_DAYS = 30
-#: Last day (yyyyMMdd) of the trends asked for; empty: yesterday in China (today's data may be incomplete).
+#: Last day (yyyyMMdd) of the trends asked for; empty: yesterday in China (today's data may be incomplete), or on the
+#: built-in sandbox its catalogue's date.
 HARVEST_TRENDS_END = ""
 
 #: Once the crawl has started, freeze what start-up left and make full garbage collections rare: they

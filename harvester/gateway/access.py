@@ -12,6 +12,7 @@ import asyncio
 import logging
 import weakref
 from dataclasses import dataclass
+from datetime import date
 from typing import TYPE_CHECKING
 
 from ..checks import guards
@@ -76,6 +77,7 @@ class GatewayAccess:
         token_file: TokenFile | None,
         refresh_margin: float,
         sandbox: object | None = None,
+        last_complete_day: date | None = None,
     ):
         if not app_key:
             raise ConfigurationError("OPEN1688_APP_KEY is not set: give your app key, or unset it to use the sandbox")
@@ -88,6 +90,9 @@ class GatewayAccess:
         self.refresh_margin = refresh_margin
         #: The embedded sandbox when the crawl runs on it (kept alive with the crawl).
         self.sandbox = sandbox
+        #: The last day the gateway's answers describe in full, when it says so (the embedded sandbox lives on its
+        #: catalogue's date); None: a real gateway's, yesterday in China.
+        self.last_complete_day = last_complete_day
         self._state = TokenState(tokens) if tokens else None
         self._refreshing: asyncio.Future[None] | None = None
         protect([app_secret] + ([tokens.access_token, tokens.refresh_token or ""] if tokens else []))
@@ -127,6 +132,7 @@ class GatewayAccess:
 
     @classmethod
     def _embedded(cls, settings: BaseSettings, margin: float) -> GatewayAccess:
+        from ..sandbox.sales import today  # noqa: PLC0415 (only when used)
         from ..sandbox.server import SandboxConfig, start_sandbox  # noqa: PLC0415 (only when used)
 
         running = start_sandbox(SandboxConfig.from_settings(settings))
@@ -145,6 +151,7 @@ class GatewayAccess:
             token_file=None,
             refresh_margin=margin,
             sandbox=running,
+            last_complete_day=today(running.gateway.config.epoch),
         )
 
     # --- addresses ----------------------------------------------------------

@@ -116,10 +116,13 @@ def trend_windows(end: date, days: int) -> list[tuple[date, date]]:
     return windows
 
 
-def trends_end(setting: str, now: datetime | None = None) -> date:
-    """``HARVEST_TRENDS_END`` (yyyyMMdd), or yesterday in China when it is empty (today may be incomplete)."""
+def trends_end(setting: str, now: datetime | None = None, last_complete_day: date | None = None) -> date:
+    """``HARVEST_TRENDS_END`` (yyyyMMdd); when it is empty, the gateway's last complete day if it says so (the
+    embedded sandbox), else yesterday in China (today may be incomplete)."""
     if setting:
         return datetime.strptime(setting, "%Y%m%d").date()
+    if last_complete_day is not None:
+        return last_complete_day
     return ((now or datetime.now(UTC)) + _CHINA).date() - timedelta(days=1)
 
 
@@ -161,8 +164,8 @@ class EnrichmentFetcher:
         self.enrichment = enrichment
         self.dry_run = dry_run
         self.method = settings.get("OPEN1688_HTTP_METHOD")
-        self.windows = trend_windows(trends_end(guards.value(settings, "HARVEST_TRENDS_END")),
-                                     guards.value(settings, "HARVEST_TRENDS_DAYS"))
+        end = trends_end(guards.value(settings, "HARVEST_TRENDS_END"), last_complete_day=access.last_complete_day)
+        self.windows = trend_windows(end, guards.value(settings, "HARVEST_TRENDS_DAYS"))
         self._freight = _Budget(guards.value(settings, "HARVEST_FREIGHT_MAX_CALLS"))
         self._trends = _Budget(guards.value(settings, "HARVEST_TRENDS_MAX_CALLS"))
         self._refusals = 0

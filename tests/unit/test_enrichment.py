@@ -246,6 +246,9 @@ def test_trends_end_yesterday_in_china_unless_given():
     assert trends_end("", datetime(2025, 6, 30, 17, 0, tzinfo=UTC)) == date(2025, 6, 30)  # 1 July in China
     assert trends_end("", datetime(2025, 6, 30, 15, 0, tzinfo=UTC)) == date(2025, 6, 29)
     assert trends_end("20250101") == date(2025, 1, 1)
+    # The embedded sandbox lives on its catalogue's date: its last complete day, unless the setting says otherwise.
+    assert trends_end("", datetime(2026, 12, 6, tzinfo=UTC), last_complete_day=date(2025, 6, 30)) == date(2025, 6, 30)
+    assert trends_end("20250101", last_complete_day=date(2025, 6, 30)) == date(2025, 1, 1)
 
 
 # --- planned, capped, made ------------------------------------------------------------------------------
