@@ -3,7 +3,7 @@
 Each test has its own key prefix on the session's private redis-server and
 its own crawl id; workers are waited for through conditions (their
 heartbeats in Redis, the sandbox's counters), never fixed sleeps. Expected
-offers come from the sandbox's catalogue (风筝: 900 offers, 紫砂茶具: 130,
+offers come from the sandbox's catalogue (毛笔: 450 offers, 紫砂茶具: 130,
 算盘: 60).
 
 Which worker takes which request is the operating system's business: a
@@ -174,7 +174,7 @@ def test_three_workers_share_the_crawl_and_fetch_each_offer_once(workers, sandbo
     group = workers("20261128T180000Z-share", OPEN1688_QPS=QPS)
     group.hold_details()
     group.start("w1", "w2", "w3")
-    assert "queued 2 keyword unit(s)" in group.enqueue("风筝", "紫砂茶具")
+    assert "queued 2 keyword unit(s)" in group.enqueue("毛笔", "紫砂茶具")
     # Not units: skipped. Pushed while the crawl cannot end (its detail calls are held): pushed before the
     # enqueue, they could be taken and the crawl found quiet for HARVEST_REDIS_IDLE_CLOSE before it queued.
     group.redis.rpush(group.keys.units, "保温杯", '{"keyword": "算盘", "colour": "red"}')
@@ -188,7 +188,7 @@ def test_three_workers_share_the_crawl_and_fetch_each_offer_once(workers, sandbo
         assert stats["harvester/distributed/scheduler/dequeued"] >= 1, "every worker took from the queue"
         assert stats.get("harvester/details/fetched", 0) > 0, "every worker fetched details"
         assert (stats["harvester/quota/shared"], stats["harvester/quota/qps"]) == (True, QPS), "one shared quota"
-    truth = expected("风筝") | expected("紫砂茶具")
+    truth = expected("毛笔") | expected("紫砂茶具")
     offers = offers_of(run)
     assert set(offers) == truth and len(offers) == len(truth), "every offer, once"
     served = sandbox.admin.stats()
@@ -203,7 +203,7 @@ def test_three_workers_share_the_crawl_and_fetch_each_offer_once(workers, sandbo
 def test_a_worker_killed_mid_crawl_and_restarted_loses_nothing(workers, sandbox: SandboxProcess) -> None:
     group = workers("20261128T180000Z-kill9", OPEN1688_QPS=30, HARVEST_REDIS_LEASE=KILL_LEASE)
     group.start("w1", "w2", "w3")
-    group.enqueue("风筝", "算盘")
+    group.enqueue("毛笔", "算盘")
     group.wait_for(lambda: int(group.redis.hget(group.keys.progress, "w2") or 0) >= 40,
                    "the worker to kill has kept offers (not committed: its files are completed at its end)")
     group.kill("w2")
@@ -214,7 +214,7 @@ def test_a_worker_killed_mid_crawl_and_restarted_loses_nothing(workers, sandbox:
     assert recovered > 0, "what the killed worker had claimed but not committed was fetched again"
 
     group.compact()
-    truth = expected("风筝") | expected("算盘")
+    truth = expected("毛笔") | expected("算盘")
     offers = offers_of(run)
     assert set(offers) == truth, "every offer, the killed worker's too"
     assert len(offers) == len(truth), "none twice"
@@ -227,7 +227,7 @@ def test_three_workers_with_their_own_disks_and_one_bucket_one_killed_lose_nothi
     """The recipe for workers on separate machines: nothing shared but Redis and the bucket."""
     group = workers("20261206T180000Z-bucket", s3=s3_server, bucket=s3_bucket, OPEN1688_QPS=30)
     group.start("w1", "w2", "w3")
-    group.enqueue("风筝", "算盘")
+    group.enqueue("毛笔", "算盘")
     group.wait_for(lambda: int(group.redis.hget(group.keys.progress, "w2") or 0) >= 40,
                    "the worker to kill has kept offers (not committed: its files are uploaded at its end)")
     group.kill("w2")
@@ -238,7 +238,7 @@ def test_three_workers_with_their_own_disks_and_one_bucket_one_killed_lose_nothi
     assert recovered > 0, "the last worker found, in the bucket, what the killed one had claimed and not committed"
 
     group.compact()
-    truth = expected("风筝") | expected("算盘")
+    truth = expected("毛笔") | expected("算盘")
     offers = offers_of(run)
     assert set(offers) == truth, "every offer, the killed worker's too"
     assert len(offers) == len(truth), "none twice"
@@ -249,7 +249,7 @@ def test_three_workers_with_their_own_disks_and_one_bucket_one_killed_lose_nothi
 
 def test_offers_given_to_one_worker_are_shared_with_the_other(workers, sandbox: SandboxProcess,
                                                               tmp_path: Path) -> None:
-    ids = sorted(expected("风筝"))
+    ids = sorted(expected("毛笔"))
     path = tmp_path / "ids.txt"
     path.write_text("\n".join(map(str, ids)) + "\nnot-an-id\n")
     group = workers("20261128T180000Z-offers", spider="offers")
@@ -282,7 +282,7 @@ def test_units_pushed_by_hand_on_the_scrapy_redis_key_are_crawled_once(workers, 
     start = f"{redis_prefix}:keyword:start_urls"
     group.start("w1", "w2")
     # As scrapy-redis users push: JSON (the units `scrapy enqueue` queues) and plain text, from either end.
-    group.redis.rpush(start, '{"keyword": "风筝"}', "紫砂茶具", '{"keyword": "x", "colour": "red"}')
+    group.redis.rpush(start, '{"keyword": "毛笔"}', "紫砂茶具", '{"keyword": "x", "colour": "red"}')
     group.redis.lpush(start, b"\xff\xfe", '"算盘"')
     run = group.finish()
 
@@ -290,7 +290,7 @@ def test_units_pushed_by_hand_on_the_scrapy_redis_key_are_crawled_once(workers, 
         return sum(report["stats"].get(f"harvester/distributed/units/{stat}", 0) for report in run.reports)
 
     assert total("start_key") == 5 and total("taken") == 3 and total("bad") == 2, "each payload taken once"
-    truth = expected("风筝") | expected("紫砂茶具") | expected("算盘")
+    truth = expected("毛笔") | expected("紫砂茶具") | expected("算盘")
     offers = offers_of(run)
     assert set(offers) == truth and len(offers) == len(truth), "every offer, once"
     assert sandbox.admin.stats()["detail_served_duplicates"] == 0, "no detail fetched twice"
@@ -306,7 +306,7 @@ def test_units_pushed_by_hand_on_the_scrapy_redis_key_are_crawled_once(workers, 
 
 def test_a_start_key_that_holds_no_units_is_one_line_and_no_file(sandbox: SandboxProcess, tmp_path: Path,
                                                                  redis_server, redis_prefix: str) -> None:
-    redis_server.client().set(f"{redis_prefix}:keyword:start_urls", "风筝")
+    redis_server.client().set(f"{redis_prefix}:keyword:start_urls", "毛笔")
     command, env = crawl_command("keyword", tmp_path / "data", sandbox=sandbox, crawl_id="20261128T180000Z-string",
                                  settings={"REDIS_URL": redis_server.url,
                                            "REDIS_START_URLS_KEY": f"{redis_prefix}:%(name)s:start_urls"})
@@ -323,7 +323,7 @@ def test_a_start_key_that_holds_no_units_is_one_line_and_no_file(sandbox: Sandbo
 def test_a_start_key_turned_into_something_else_mid_crawl_stops_the_worker(workers, redis_prefix: str) -> None:
     group = workers("20261128T180000Z-turned", REDIS_START_URLS_KEY=f"{redis_prefix}:%(name)s:start_urls")
     group.start("w1")  # waiting for work
-    group.redis.set(f"{redis_prefix}:keyword:start_urls", "风筝")
+    group.redis.set(f"{redis_prefix}:keyword:start_urls", "毛笔")
     process = group.processes.pop("w1")
     _, stderr = process.communicate(timeout=PATIENCE)
     assert process.returncode == 1, stderr[-3000:]

@@ -137,11 +137,11 @@ def test_quota_held_without_throttling(sandbox: SandboxProcess, tmp_path: Path) 
 
 def test_crawl_completes_when_the_gateway_allows_less_than_configured(sandbox: SandboxProcess, tmp_path) -> None:
     # Whether calls paced for 20/s ever come closer than 4 to a second at the gateway depends on how the machine
-    # runs the crawl; so the sandbox holds the detail calls until it has 5 (of the 130) and then answers
+    # runs the crawl; so the sandbox holds the detail calls until it has 5 (of the 60) and then answers
     # them at once: more than 4 in one second, whatever the machine.
     admin = sandbox.admin
     admin.config(qps=4, hold=["product_detail"])
-    command, env = crawl_command("keyword", tmp_path / "data", sandbox=sandbox, args={"keywords": "紫砂茶具"},
+    command, env = crawl_command("keyword", tmp_path / "data", sandbox=sandbox, args={"keywords": "算盘"},
                                  settings={"OPEN1688_QPS": 20})
     log = tmp_path / "crawl.log"  # a file: a pipe nobody reads while the test waits could fill and stall the crawl
     with log.open("w") as stderr, subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
@@ -154,7 +154,7 @@ def test_crawl_completes_when_the_gateway_allows_less_than_configured(sandbox: S
         process.wait(timeout=PATIENCE)
     run = CrawlRun(process.returncode, "", log.read_text(), tmp_path / "data")
     assert run.returncode == 0, run.stderr[-3000:]
-    assert set(run.table("products").column("offer_id").to_pylist()) == expected_ids("紫砂茶具")
+    assert set(run.table("products").column("offer_id").to_pylist()) == expected_ids("算盘")
     assert admin.stats()["calls_by_code"]["gw.QosAppFrequencyLimit"] >= 1
     assert run.stats["harvester/quota/slowdowns"] >= 1
 

@@ -72,8 +72,9 @@ def assert_exact(products: list[dict[str, Any]], skus: list[dict[str, Any]], key
             (t.start_quantity, t.price) for t in offer.price_tiers]
         for sku in offer.skus:
             got = skus_of[offer_id][sku.sku_id]
+            # A SKU's consignPrice is deprecated: the official answers leave it out (docs/dataset.md).
             assert (got["price"], got["consign_price"], got["promotion_price"]) == (
-                sku.price, sku.consign_price, sku.promotion_price)
+                sku.price, None, sku.promotion_price)
 
 
 def test_a_keyword_crawl_into_a_bucket_reads_back_exactly_with_pyarrow_polars_and_duckdb(
@@ -165,14 +166,18 @@ def test_scrapy_doctor_checks_the_bucket(s3_server: S3Server, s3_bucket: str, tm
                     f"part files are built in {tmp_path / 'spool'}"), done.stdout + done.stderr
 
 
+#: 450 offers (459 calls a whole run): killed once 100 are committed, then 50 calls into the recovering run.
+KILLED_KEYWORD = "毛笔"
+
+
 def test_killed_twice_and_resumed_from_its_jobdir_holds_every_offer_of_the_bucket_once(
         sandbox: SandboxProcess, s3_server: S3Server, s3_bucket: str, tmp_path: Path) -> None:
     """Resuming after ``kill -9`` reads what the killed runs committed from the bucket (``resume.written_offers``)."""
     uri = f"s3://{s3_bucket}/data"
     command, env = crawl_command(
-        "keyword", tmp_path / "data", sandbox=sandbox, args={"keywords": "儿童保温杯"},
+        "keyword", tmp_path / "data", sandbox=sandbox, args={"keywords": KILLED_KEYWORD},
         settings={"HARVEST_DATA_DIR": uri, "HARVEST_SPOOL_DIR": str(tmp_path / "spool"), "JOBDIR": str(tmp_path / "job"),
-                  "OPEN1688_QPS": 80, "HARVEST_ROW_GROUP_ROWS": 100, "HARVEST_FILE_ROWS": 300,
+                  "OPEN1688_QPS": 80, "HARVEST_ROW_GROUP_ROWS": 50, "HARVEST_FILE_ROWS": 100,
                   "HARVEST_REPORT_SAMPLE_INTERVAL": 0},
         env=sandbox_env(sandbox, **s3_server.env()))
     storage = resolve(uri, s3_server.env())
@@ -203,5 +208,5 @@ def test_killed_twice_and_resumed_from_its_jobdir_holds_every_offer_of_the_bucke
                         partitioning="hive").to_table(columns=["offer_id", "crawl_id"])
     assert len(set(offers.column("crawl_id").to_pylist())) == 1, "one crawl id throughout"
     ids = offers.column("offer_id").to_pylist()
-    assert set(ids) == expected_ids("儿童保温杯") and len(ids) == len(set(ids)), "every offer, once"
+    assert set(ids) == expected_ids(KILLED_KEYWORD) and len(ids) == len(set(ids)), "every offer, once"
     assert list((tmp_path / "spool").iterdir()) == [], "the killed runs' spool files are swept"
