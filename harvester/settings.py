@@ -139,6 +139,9 @@ OPEN1688_SANDBOX_UPLOAD_MAX_BYTES = 3 * 1024 * 1024
 OPEN1688_SANDBOX_IMAGE_HOST = "https://cbu01.alicdn.com"
 #: Host of mainVideo/detailVideo URLs in sandbox answers; "sandbox" points them at the sandbox itself.
 OPEN1688_SANDBOX_VIDEO_HOST = "https://cloud.video.taobao.com"
+#: Share of image and video URLs the sandbox's media hosts answer 404 for, always the same ones (pictures a seller
+#: deleted; the real share is unknown). 0: every media URL of an answer downloads.
+OPEN1688_SANDBOX_MEDIA_MISSING = 0.0
 #: Fault injection on product APIs, e.g. {"seed": 7, "server_error": 0.05, "timeout": 0.01, "isp_error": 0.01,
 #: "isp_status": 500, "expire_tokens_after": [300, 900]}; see harvester.sandbox.config.FaultConfig. Empty: no
 #: faults.
