@@ -167,6 +167,19 @@ HARVEST_SPOOL_DIR = ""
 #: Object storage only: a part file is uploaded once its spool file reaches this many MB (or HARVEST_FILE_ROWS
 #: rows), so the spool holds at most about this much per table being written.
 HARVEST_SPOOL_FILE_MB = 128
+#: Where ``-a media`` stores pictures and videos, each content once under its SHA-256 (``ab/cd/<sha256>.jpg``): a
+#: folder or a URI as HARVEST_DATA_DIR takes (same AWS settings). Empty: ``media_files`` under HARVEST_DATA_DIR.
+HARVEST_MEDIA_STORE = ""
+#: Media downloads in progress at most (their own downloader slot: they are not API calls and spend no quota;
+#: they do share CONCURRENT_REQUESTS with the calls).
+HARVEST_MEDIA_CONCURRENCY = 8
+#: Media downloads started per second at most, all media hosts together. 0: as fast as HARVEST_MEDIA_CONCURRENCY
+#: lets them go.
+HARVEST_MEDIA_RATE = 0.0
+#: Largest picture or video downloaded, in bytes; a bigger one is a failed row (``error`` says too large).
+HARVEST_MEDIA_MAX_BYTES = 64 * 1024 * 1024
+#: Seconds a media download may take before it fails (its row says timeout).
+HARVEST_MEDIA_TIMEOUT = 60.0
 #: Seconds between progress lines in the log. 0 turns them off.
 HARVEST_PROGRESS_INTERVAL = 10.0
 #: Seconds between samples of the crawl report's time series (calls, details, retries over time).
@@ -279,8 +292,9 @@ SPIDER_MIDDLEWARES = {
     "harvester.distributed.outage.RedisOutageMiddleware": 950,
 }
 COMMANDS_MODULE = "harvester.commands"
-# Does nothing unless HARVEST_DISTRIBUTED is on (see harvester.distributed.addon).
-ADDONS = {"harvester.distributed.addon.Distributed": 0}
+# Does nothing unless HARVEST_DISTRIBUTED is on (see harvester.distributed.addon). The media slot add-on gives
+# -a media downloads their own downloader slot (HARVEST_MEDIA_CONCURRENCY, HARVEST_MEDIA_RATE).
+ADDONS = {"harvester.distributed.addon.Distributed": 0, "harvester.media.slot.MediaSlot": 10}
 EXTENSIONS = {
     "harvester.extensions.progress.Progress": 500,
     "harvester.extensions.crawl_report.CrawlReport": 510,
@@ -309,12 +323,13 @@ DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
 FEED_EXPORT_ENCODING = "utf-8"
 # `-O products.parquet` (and FEEDS with format "parquet") write the products table schema.
 FEED_EXPORTERS = {"parquet": "harvester.exporters.ParquetItemExporter"}
-# normalise -> de-duplicate -> (changes, when HARVEST_CHANGES) -> write the dataset
+# normalise -> de-duplicate -> (changes, when HARVEST_CHANGES) -> (media, with -a media) -> write the dataset
 # (see harvester/pipelines/__init__.py).
 ITEM_PIPELINES = {
     "harvester.pipelines.normalise.NormalisePipeline": 100,
     "harvester.pipelines.dedupe.DeduplicatePipeline": 200,
     "harvester.pipelines.changes.ChangesPipeline": 300,
+    "harvester.media.pipeline.MediaPipeline": 800,
     "harvester.pipelines.dataset.DatasetPipeline": 900,
 }
 LOG_LEVEL = "INFO"

@@ -135,6 +135,25 @@ IMAGE_BAD_IMAGES = f"{IMAGE}/bad_images"
 IMAGE_DOWNLOADS_FAILED = f"{IMAGE}/downloads_failed"
 IMAGE_UPLOADS_FAILED = f"{IMAGE}/uploads_failed"
 
+# --- media (harvester.media.pipeline, -a media) ---------------------------------
+MEDIA = f"{PREFIX}/media"
+#: References of fetched offers to pictures and videos (rows of ``media``), and per role (``.../references/main``).
+MEDIA_REFERENCES = f"{MEDIA}/references"
+#: Distinct URLs downloaded or tried (each once per crawl however many references name it).
+MEDIA_URLS = f"{MEDIA}/urls"
+MEDIA_DOWNLOADED = f"{MEDIA}/downloaded"
+MEDIA_DOWNLOADED_BYTES = f"{MEDIA}/downloaded_bytes"
+#: Files written to HARVEST_MEDIA_STORE (distinct contents new to the store), and their bytes.
+MEDIA_STORED = f"{MEDIA}/stored"
+MEDIA_STORED_BYTES = f"{MEDIA}/stored_bytes"
+#: Downloads whose content was in the store already (another URL of this crawl, or an earlier crawl).
+MEDIA_ALREADY_STORED = f"{MEDIA}/already_stored"
+#: Gap: URLs that could not be downloaded (their rows say failed), the references to them, and why
+#: (``.../failed_by/http 404``).
+MEDIA_FAILED = f"{MEDIA}/failed"
+MEDIA_FAILED_REFERENCES = f"{MEDIA}/failed_references"
+MEDIA_FAILED_BY = f"{MEDIA}/failed_by"
+
 # --- the end -------------------------------------------------------------------
 #: Why the crawl stopped before finishing (a :mod:`harvester.crawl.stop` reason), and the one line saying so.
 STOP_REASON = f"{PREFIX}/stop/reason"
@@ -168,4 +187,6 @@ GAPS = (
     Gap(IMAGE_BAD_IMAGES, "pictures refused", "not an image, or too big once prepared"),
     Gap(IMAGE_DOWNLOADS_FAILED, "picture downloads failed"),
     Gap(IMAGE_UPLOADS_FAILED, "picture uploads refused"),
+    Gap(MEDIA_FAILED, "media downloads failed", "pictures and videos of fetched offers that could not be downloaded "
+        "(rows of media with status failed)"),
 )

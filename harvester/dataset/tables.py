@@ -1,15 +1,15 @@
 """Which table each item class fills.
 
-A Product fills up to four: its own row in ``products``, its SKUs in
+A Product fills up to five: its own row in ``products``, its SKUs in
 ``skus``, its seller in ``sellers`` and, in a monitoring crawl, its changes
-in ``changes``; a MissingOffer fills ``missing`` and may carry its
+in ``changes``, and with ``-a media`` its pictures and videos in ``media``; a MissingOffer fills ``missing`` and may carry its
 ``changes`` row too. Every other item is one row of one table (a Listing
 one row of ``listings``).
 """
 
 from __future__ import annotations
 
-from ..items import Change, Listing, MissingOffer, Product, QueryRecord, Reject, SearchHit, Seller, Sku
+from ..items import Change, Listing, MediaFile, MissingOffer, Product, QueryRecord, Reject, SearchHit, Seller, Sku
 
 #: ``source_api`` of products rows made from a search listing alone (versions before one detail call per offer
 #: wrote them when a detail failed): such an offer still lacks its detail, so it is not done (a resume fetches it)
@@ -26,4 +26,5 @@ TABLE_OF: dict[type, str] = {
     Reject: "rejects",
     MissingOffer: "missing",
     QueryRecord: "queries",
+    MediaFile: "media",
 }

@@ -22,6 +22,8 @@ from ..exceptions import ArgumentError
 from ..gateway.access import GatewayAccess
 from ..history.plan import DetailPlan, parse_flag, parse_mode
 from ..inputs.lines import has_control_characters
+from ..media import checks as media_checks
+from ..media import roles as media_roles
 from ..stages.details import DetailFetcher
 from ..stages.search import SearchPager
 from .units import UnitSource
@@ -32,6 +34,9 @@ if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from scrapy.settings import BaseSettings
     from typing_extensions import Self
+
+#: Arguments every spider takes beside its own: each fetches details, so each can download their media (issue 18).
+SHARED_ARGUMENTS = {media_roles.ARGUMENT: media_roles.HELP}
 
 #: Arguments scrapyd gives every crawl it runs (``-a _job=ID``, and ``-a _version=V`` when scheduled with one):
 #: its own bookkeeping, not the spider's.
@@ -66,6 +71,10 @@ class HarvestSpider(scrapy.Spider):
     pager: SearchPager
     units_source: UnitSource
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.arguments = {**cls.arguments, **SHARED_ARGUMENTS}
+
     def __init__(self, name: str | None = None, *, units_elsewhere: bool = False, **kwargs: Any):
         if _own(kwargs) or not units_elsewhere:
             self.check_arguments(kwargs)
@@ -99,6 +108,7 @@ class HarvestSpider(scrapy.Spider):
                 raise ArgumentError(f"-a {name}={shown(value)}: holds a line break or another control character; "
                                     "give the values on one line (separate keywords with commas, or use a file)")
         cls.validate(arguments)
+        media_checks.check_arguments(arguments, settings)
         if settings is not None:
             cls.validate_inputs(arguments, settings)
 
