@@ -102,6 +102,8 @@ KEYS: dict[str, tuple[str, ...]] = {
     "rejects": ("raw", "source_api", "reason"),
     "queries": ("query",),
 }
+#: Media (-a media): one row per reference, an offer's or a SKU's picture or video at its place in its role.
+KEYS["media"] = ("offer_id", "sku_id", "role", "position")
 LOCK_FILE = ".compact.lock"
 PARTITION_PREFIX = "crawl_date="
 
