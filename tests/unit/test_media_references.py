@@ -11,15 +11,18 @@ SWATCH = "https://cbu01.alicdn.com/img/ibank/red.jpg"
 
 def _product() -> Product:
     red = SkuAttribute("颜色", "红色", SWATCH)
+
+    def sku(sku_id: int | None, *attributes: SkuAttribute) -> Sku:
+        return Sku(offer_id=7, sku_id=sku_id, spec_id=None, spec_key="", price=None, attributes=list(attributes))
+
     return Product(
         offer_id=7,
         image_urls=["https://cbu01.alicdn.com/img/ibank/a.jpg", "img/ibank/b.jpg"],
-        description=('<p><img src="https://cbu01.alicdn.com/img/ibank/a.jpg"/></p><IMG alt=x SRC=//img.alicdn.com/c.png>'
+        description=('<p><img src="https://cbu01.alicdn.com/img/ibank/a.jpg"/></p>'
+                     "<IMG alt=x SRC=//img.alicdn.com/c.png>"
                      "<img src='img/ibank/d.jpg?x=1&amp;y=2'><img src=\"data:image/png;base64,AAAA\">"),
         main_video_url="https://cloud.video.taobao.com/play/1.mp4",
-        skus=[Sku(offer_id=7, sku_id=11, spec_id=None, spec_key="", price=None, attributes=[red, SkuAttribute("尺码", "S")]),
-              Sku(offer_id=7, sku_id=12, spec_id=None, spec_key="", price=None, attributes=[red, SkuAttribute("尺码", "M")]),
-              Sku(offer_id=7, sku_id=None, spec_id=None, spec_key="", price=None, attributes=[])],
+        skus=[sku(11, red, SkuAttribute("尺码", "S")), sku(12, red, SkuAttribute("尺码", "M")), sku(None)],
     )
 
 

@@ -20,7 +20,8 @@ def _text(page: str) -> str:
 
 
 def test_a_media_crawl_shows_its_figures() -> None:
-    section = _text(render(with_stats(document(), **{key.replace("/", "__"): value for key, value in MEDIA_STATS.items()})))
+    given = {key.replace("/", "__"): value for key, value in MEDIA_STATS.items()}
+    section = _text(render(with_stats(document(), **given)))
     for figure in ("526", "268", "244", "11.8 MB", "16", "(31)", "failed: http 404"):
         assert figure in section, figure
 
