@@ -10,7 +10,8 @@
 Benchmarks (``--only`` names): ``naive`` (against the tutorial-style script),
 ``quota`` (against the calls-per-second limit), ``cpu`` (the CPU ceiling and
 a profile), ``scale`` (memory and disk at 10,000 to 1,000,000 offers),
-``distributed`` (1, 2 and 3 workers with the quota off, 3 with it on).
+``distributed`` (1, 2 and 3 workers with the quota off, 3 with it on), ``media``
+(a keyword crawl with ``-a media=main,sku``: pictures referenced against stored).
 
 A complete default run writes ``benchmarks/results/summary.json``,
 ``summary.png`` and ``profile-top10.txt``; ``--only`` and ``--quick`` runs
@@ -42,7 +43,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from . import against_naive, cpu_ceiling, distributed_scaling, keyword_quota, scale
+from . import against_naive, cpu_ceiling, distributed_scaling, keyword_quota, media_bulk, scale
 from .common import RESULTS, machine_info
 from .report import Row, readme_section, render_table, replace_section, rows_of, summary, write_json, write_png
 from .runs import Harvests
@@ -67,13 +68,16 @@ class Plan:
     #: Offers through the pipeline path alone (``None``: none).
     pipeline: int | None = 1_000_000
     distributed: distributed_scaling.Sizes = distributed_scaling.Sizes()
+    #: The media crawl: a keyword whose offers show SKU pictures, and its search pages of 50.
+    media_keyword: str = "发夹"
+    media_pages: int = 4
 
 
 FULL = Plan()
 QUICK = Plan(naive_keyword="算盘", quota_seconds=3.0, complete_keyword="算盘", ceiling_offers=250,
              crawled=(250, 1_000), pipeline=2_000,
-             distributed=distributed_scaling.Sizes(free_keywords=("紫砂茶具",), keywords=("算盘",)))
-SECTIONS = ("naive", "quota", "cpu", "scale", "distributed")
+             distributed=distributed_scaling.Sizes(free_keywords=("紫砂茶具",), keywords=("算盘",)), media_pages=1)
+SECTIONS = ("naive", "quota", "cpu", "scale", "distributed", "media")
 
 
 def benchmarks(plan: Plan, work: Path, out: Path, cleanup: ExitStack) -> dict[str, Callable[[], list[Row]]]:
@@ -89,6 +93,7 @@ def benchmarks(plan: Plan, work: Path, out: Path, cleanup: ExitStack) -> dict[st
                                            out / "profile-top10.txt", scaling),
         "scale": lambda: scale.measure(harvests, plan.crawled, plan.pipeline),
         "distributed": lambda: distributed_scaling.measure(scaling),
+        "media": lambda: media_bulk.measure(work / "media", plan.media_keyword, plan.media_pages),
     }
 
 
