@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from harvester.sandbox.process import SandboxProcess
+from tests.support.crawls import ROOT
 
 from .crawling import run_crawl
 
@@ -20,6 +21,13 @@ pytestmark = pytest.mark.e2e
 ARGUMENTS = ("keywords=发夹", "max_pages=1", "media=main,sku,description,video")
 SETTINGS = {"OPEN1688_PAGE_SIZE": 20}
 _SRC = re.compile(r'<img src="([^"]+)"')
+
+
+def _readme_example() -> str:
+    """The README's media reading example (the Python block that opens with ``# media``), as written."""
+    (block,) = re.findall(r"```python\n(# media\n.*?)```", (ROOT / "README.md").read_text(encoding="utf-8"),
+                          flags=re.S)
+    return block
 
 
 def _expected_references(run) -> Counter:
@@ -41,8 +49,8 @@ def _expected_references(run) -> Counter:
     return found
 
 
-def test_every_distinct_picture_stored_once_and_every_reference_a_row(sandbox: SandboxProcess,
-                                                                        tmp_path: Path) -> None:
+def test_every_distinct_picture_stored_once_and_every_reference_a_row(sandbox: SandboxProcess, tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     sandbox.admin.config(image_host="sandbox", video_host="sandbox", media_missing=0.04)
     data = tmp_path / "data"
     run = run_crawl(sandbox, "keyword", data, *ARGUMENTS, settings=SETTINGS)
@@ -83,6 +91,14 @@ def test_every_distinct_picture_stored_once_and_every_reference_a_row(sandbox: S
     assert served["images_served"] + served["videos_served"] == len(urls)
     assert stats["harvester/quota/calls"] == stats["harvester/search/pages"] + len(products)
     assert "Media" in (data / "_reports").joinpath(f"{run.crawl_id}-{run.report['worker_id']}.html").read_text()
+
+    # The README's example reads it as the tests read it.
+    monkeypatch.chdir(tmp_path)
+    example: dict = {}
+    exec(_readme_example(), example)  # noqa: S102 (the README's own code)
+    pictures = example["pictures"].fetchall()
+    assert len(pictures) == len(checksums) and sum(row[-1] for row in pictures) == len(stored)
+    assert sum(row[1] for row in example["failed"].fetchall()) == stats["harvester/media/failed"]
 
     # A second crawl downloads again and writes nothing new: the content is in the store already.
     again = run_crawl(sandbox, "keyword", data, *ARGUMENTS, settings=SETTINGS)
