@@ -79,7 +79,7 @@ class _Outcome(dict):
 
 
 class _StoreAdapter:
-    """The ``FilesStoreProtocol`` face of the media store, for what of FilesPipeline still looks at ``store``."""
+    """The media store as FilesPipeline's ``store`` (``FilesStoreProtocol``): blocking calls go to a thread."""
 
     def __init__(self, store: MediaStore) -> None:
         self.store = store
@@ -88,7 +88,11 @@ class _StoreAdapter:
         return deferToThread(self.store.put, path, buf.getvalue())
 
     def stat_file(self, path: str, info: Any) -> Any:
-        return deferToThread(lambda: {"last_modified": 0} if self.store.has(path) else {})
+        def stat() -> dict[str, float]:
+            modified = self.store.modified(path)
+            return {} if modified is None else {"last_modified": modified}
+
+        return deferToThread(stat)
 
 
 class MediaPipeline(FilesPipeline):
@@ -133,16 +137,17 @@ class MediaPipeline(FilesPipeline):
         )
 
     def _get_store(self, uri: str) -> Any:
-        # FilesPipeline builds its store from a URI through its own classes; ours is the dataset's storage.
+        # FilesPipeline builds its store from a URI through its own classes (FSFilesStore writes in place, and a
+        # crash would leave half a file under a content name); ours is the dataset's storage, written whole.
         return _StoreAdapter(self.media_store)
 
-    def open_spider(self, spider: Any = None) -> None:
+    def open_spider(self) -> None:
         super().open_spider()
         logger.info("Downloading media (%s) into %s", ",".join(sorted(self.roles)), self.media_store.show())
 
     # --- which downloads -----------------------------------------------------------
 
-    async def process_item(self, item: Any, spider: Any = None) -> Any:
+    async def process_item(self, item: Any) -> Any:
         if type(item) is not Product:
             return item
         return await super().process_item(item)
@@ -223,13 +228,10 @@ class MediaPipeline(FilesPipeline):
 
     async def _write_once(self, path: str, data: bytes) -> bool:
         """True when this crawl wrote the file, False when it was already in the store."""
-        def write() -> bool:
-            if self.media_store.has(path):
-                return False
-            self.media_store.put(path, data)
-            return True
-
-        return await maybe_deferred_to_future(deferToThread(write))
+        if await maybe_deferred_to_future(self.store.stat_file(path, self.spiderinfo)):
+            return False
+        await maybe_deferred_to_future(self.store.persist_file(path, BytesIO(data), self.spiderinfo))
+        return True
 
     def media_failed(self, failure: Failure, request: Request, info: ScrapyMediaPipeline.SpiderInfo) -> None:
         """A download that got no answer: recorded for ``item_completed`` (returning, not raising, keeps Scrapy
@@ -280,7 +282,7 @@ class MediaPipeline(FilesPipeline):
             stats.inc_value(key, value)
         self._counts.clear()
 
-    def close_spider(self, spider: Any = None) -> None:
+    def close_spider(self) -> None:
         self._flush()
 
 

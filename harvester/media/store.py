@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import pyarrow.fs as pafs
+
 from ..checks import guards
 from ..dataset.storage import Storage, StorageError, resolve
 
@@ -54,7 +56,14 @@ class MediaStore:
 
     def has(self, path: str) -> bool:
         """Blocking (a HEAD on object storage): call it from a thread."""
-        return self.storage.exists(self.storage.path(path))
+        return self.modified(path) is not None
+
+    def modified(self, path: str) -> float | None:
+        """When the file was written (seconds since the epoch), None when it is not there. Blocking."""
+        info = self.storage.info(self.storage.path(path))
+        if info.type == pafs.FileType.NotFound:
+            return None
+        return info.mtime.timestamp() if info.mtime is not None else 0.0
 
     def put(self, path: str, data: bytes) -> None:
         """Blocking: call it from a thread."""
