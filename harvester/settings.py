@@ -320,6 +320,8 @@ DOWNLOAD_TIMEOUT = 30
 # hostile, and refusing it early keeps memory bounded (it is retried, then counted as lost).
 DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
+# -a media: a CDN that redirects a picture (http to https, another host) is followed, not a failed download.
+MEDIA_ALLOW_REDIRECTS = True
 FEED_EXPORT_ENCODING = "utf-8"
 # `-O products.parquet` (and FEEDS with format "parquet") write the products table schema.
 FEED_EXPORTERS = {"parquet": "harvester.exporters.ParquetItemExporter"}

@@ -6,7 +6,8 @@ Scrapy's own media machinery: its downloader (with the retry of 5xx and
 timeouts, ``DOWNLOAD_MAXSIZE`` per request), and its per-crawl cache that
 downloads each distinct URL once however many offers, SKUs and
 descriptions name it (a URL's later references wait for the first
-download, or take its result). What differs from the stock pipeline, and why:
+download, or take its result), and Scrapy's retry (``RETRY_TIMES``) and
+redirects (``MEDIA_ALLOW_REDIRECTS``). What differs from the stock pipeline, and why:
 
 - **stored by content**: a file's path is its SHA-256 (``harvester.media.store``),
   known only once downloaded; the same bytes at two URLs are stored once.
@@ -68,8 +69,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 STORED, FAILED = "stored", "failed"
-#: Request meta: marks a media download (and keeps it out of everything that acts on API calls).
-MEDIA = "harvester_media"
 #: Failed downloads logged one by one; past this many they are only counted.
 LOGGED_FAILURES = 20
 
@@ -161,7 +160,6 @@ class MediaPipeline(FilesPipeline):
 
     def _request(self, url: str) -> Request:
         return Request(url, callback=NO_CALLBACK, meta={
-            MEDIA: True,
             "download_slot": MEDIA_SLOT,
             "download_maxsize": self.max_bytes,
             "download_timeout": self.timeout,

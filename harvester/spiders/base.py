@@ -76,7 +76,7 @@ class HarvestSpider(scrapy.Spider):
         cls.arguments = {**cls.arguments, **SHARED_ARGUMENTS}
 
     def __init__(self, name: str | None = None, *, units_elsewhere: bool = False, **kwargs: Any):
-        if _own(kwargs) or not units_elsewhere:
+        if set(_own(kwargs)) - set(SHARED_ARGUMENTS) or not units_elsewhere:
             self.check_arguments(kwargs)
         super().__init__(name, **kwargs)
 
@@ -90,7 +90,9 @@ class HarvestSpider(scrapy.Spider):
         if settings is not None and unit_source_class(settings).external:
             if not cls.unit_fields:
                 raise ArgumentError(f"the {cls.name} spider cannot run distributed (it takes no queued units)")
-            if not arguments:
+            if not set(arguments) - set(SHARED_ARGUMENTS):
+                # A worker that takes its units from the queue, given only crawl-wide arguments (-a media).
+                media_checks.check_arguments(arguments, settings)
                 return
         unknown = sorted(set(arguments) - set(cls.arguments))
         if unknown:
@@ -176,7 +178,8 @@ class HarvestSpider(scrapy.Spider):
     @property
     def given_arguments(self) -> bool:
         """Whether this run was given ``-a`` arguments (a worker of a distributed crawl may be given none)."""
-        return not self.units_source.external or any(name in self.__dict__ for name in self.arguments)
+        return not self.units_source.external or any(name in self.__dict__ for name in self.arguments
+                                                     if name not in SHARED_ARGUMENTS)
 
     def idle(self) -> None:
         """Nothing left to do: the unit source decides whether more is coming (raises ``DontCloseSpider``)."""

@@ -63,3 +63,13 @@ def test_a_store_that_cannot_work_is_named_by_its_own_setting() -> None:
 
 def test_no_media_asked_checks_nothing_else() -> None:
     check_arguments({}, _settings(HARVEST_MEDIA_STORE="s3:/bucket"))
+
+
+def test_a_distributed_worker_may_be_given_media_alone() -> None:
+    distributed = _settings(HARVEST_UNIT_SOURCE="harvester.distributed.units.UnitFeed",
+                            OPEN1688_GATEWAY="https://gw.open.1688.com")
+    KeywordSpider.check_arguments({"media": "main"}, distributed)
+    with pytest.raises(ArgumentError, match="is not a kind of media"):
+        KeywordSpider.check_arguments({"media": "mains"}, distributed)
+    with pytest.raises(ArgumentError, match="no keyword"):
+        KeywordSpider.check_arguments({"media": "main"}, _settings(OPEN1688_GATEWAY="https://gw.open.1688.com"))
