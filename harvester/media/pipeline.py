@@ -38,7 +38,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-from collections import Counter
+from collections import Counter, OrderedDict
 from datetime import UTC, datetime
 from io import BytesIO
 from typing import TYPE_CHECKING, Any, Self
@@ -71,10 +71,34 @@ logger = logging.getLogger(__name__)
 STORED, FAILED = "stored", "failed"
 #: Failed downloads logged one by one; past this many they are only counted.
 LOGGED_FAILURES = 20
+#: URLs (and contents) whose outcome the crawl remembers, the most recently used: enough for the pictures many
+#: offers share (a seller's banner, a category's swatches) to be downloaded once, without memory growing with a crawl
+#: of millions of pictures (~0.5 KB each). A URL forgotten and met again is downloaded again; its content is still
+#: stored once (the store is looked at before any write).
+REMEMBERED = 200_000
 
 
 class _Outcome(dict):
     """What one URL's download gave (Scrapy's cache hands the same to every reference of the URL)."""
+
+
+class _Recent(OrderedDict):  # type: ignore[type-arg]
+    """A mapping of at most ``limit`` entries that forgets the least recently used."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__()
+        self.limit = limit
+
+    def __getitem__(self, key: Any) -> Any:
+        value = super().__getitem__(key)
+        self.move_to_end(key)
+        return value
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        super().__setitem__(key, value)
+        self.move_to_end(key)
+        if len(self) > self.limit:
+            self.popitem(last=False)
 
 
 class _StoreAdapter:
@@ -109,10 +133,10 @@ class MediaPipeline(FilesPipeline):
         self.timeout = timeout
         #: Content (SHA-256 digests) this crawl knows is in the store, and content being written: a second URL with
         #: the same bytes waits for the first one's write instead of writing again.
-        self._stored: set[bytes] = set()
+        self._stored: _Recent = _Recent(REMEMBERED)
         self._writing: dict[bytes, asyncio.Future[bool]] = {}
         #: URLs whose download got no answer, with what to write in their rows.
-        self._failures: dict[str, _Outcome] = {}
+        self._failures: _Recent = _Recent(REMEMBERED)
         self._failures_logged = 0
         self._counts: Counter[str] = Counter()
         super().__init__(store.show(), crawler=crawler)
@@ -142,6 +166,8 @@ class MediaPipeline(FilesPipeline):
 
     def open_spider(self) -> None:
         super().open_spider()
+        # Scrapy's per-crawl cache of outcomes by request fingerprint, bounded (see REMEMBERED).
+        self.spiderinfo.downloaded = _Recent(REMEMBERED)
         logger.info("Downloading media (%s) into %s", ",".join(sorted(self.roles)), self.media_store.show())
 
     # --- which downloads -----------------------------------------------------------
@@ -202,6 +228,7 @@ class MediaPipeline(FilesPipeline):
         """Write the content unless this crawl or an earlier one already did (an OSError when that fails)."""
         key = bytes.fromhex(checksum)
         if key in self._stored:
+            self._stored.move_to_end(key)
             self._count(keys.MEDIA_ALREADY_STORED)
             return
         pending = self._writing.get(key)
@@ -217,7 +244,7 @@ class MediaPipeline(FilesPipeline):
             raise
         if first:
             del self._writing[key]
-            self._stored.add(key)
+            self._stored[key] = True
         if first and written:
             self._count(keys.MEDIA_STORED)
             self._count(keys.MEDIA_STORED_BYTES, len(data))
@@ -258,7 +285,7 @@ class MediaPipeline(FilesPipeline):
         rows = []
         for reference in self._references(item):
             outcome = by_url.get(reference.url) or self._failures.get(reference.url) or _Outcome(
-                status=FAILED, error="not downloaded")
+                status=FAILED, error="not downloaded (the reason is no longer remembered)")
             fields = {name: value for name, value in outcome.items() if name != "url"}
             rows.append(MediaFile(reference.offer_id, reference.sku_id, reference.role, reference.position,
                                   reference.url, crawled_at=now, **fields))

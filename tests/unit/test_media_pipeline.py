@@ -18,7 +18,7 @@ from twisted.python.failure import Failure
 from harvester.crawl import stats as keys
 from harvester.gateway.calls import endpoint_of
 from harvester.items import Product
-from harvester.media.pipeline import FAILED, STORED, MediaPipeline
+from harvester.media.pipeline import FAILED, REMEMBERED, STORED, MediaPipeline, _Recent
 from harvester.media.slot import MEDIA_SLOT, MediaSlot
 from harvester.spiders.offers import OffersSpider
 from tests.crawlers import project_crawler
@@ -116,3 +116,13 @@ def test_an_html_page_served_as_a_picture_is_a_failure(tmp_path: Path) -> None:
                         headers={"Content-Type": "text/html"})
     outcome = asyncio.run(pipeline.media_downloaded(response, Request(URL), pipeline.spiderinfo))
     assert outcome["status"] == FAILED and outcome["error"].startswith("not a picture or video")
+
+
+def test_what_a_crawl_remembers_is_bounded(tmp_path: Path) -> None:
+    recent = _Recent(2)
+    recent["a"], recent["b"] = 1, 2
+    assert recent["a"] == 1
+    recent["c"] = 3
+    assert list(recent) == ["a", "c"], "the least recently used goes first"
+    pipeline = _pipeline(tmp_path)
+    assert isinstance(pipeline.spiderinfo.downloaded, _Recent) and pipeline.spiderinfo.downloaded.limit == REMEMBERED
