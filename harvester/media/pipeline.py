@@ -72,9 +72,9 @@ STORED, FAILED = "stored", "failed"
 #: Failed downloads logged one by one; past this many they are only counted.
 LOGGED_FAILURES = 20
 #: URLs (and contents) whose outcome the crawl remembers, the most recently used: enough for the pictures many
-#: offers share (a seller's banner, a category's swatches) to be downloaded once, without memory growing with a crawl
-#: of millions of pictures (~0.9 KB each, so ~90 MB at most). A URL forgotten and met again is downloaded again; its content is still
-#: stored once (the store is looked at before any write).
+#: offers share (a seller's banner, a category's swatches) to be downloaded once, without memory growing with a
+#: crawl of millions of pictures (~0.9 KB each, so ~90 MB at most). A URL forgotten and met again is downloaded
+#: again; its content is still stored once (the store is looked at before any write).
 REMEMBERED = 100_000
 
 
