@@ -106,3 +106,11 @@ def test_every_distinct_picture_stored_once_and_every_reference_a_row(sandbox: S
     assert again.stat("harvester/media/stored") == 0
     assert again.stat("harvester/media/already_stored") == again.stat("harvester/media/downloaded") > 0
     assert {p.relative_to(store).as_posix() for p in store.rglob("*") if p.is_file()} == set(files)
+
+
+def test_a_bad_media_argument_is_refused_before_any_call(sandbox: SandboxProcess, tmp_path: Path) -> None:
+    run = run_crawl(sandbox, "keyword", tmp_path / "data", "keywords=发夹", "media=main,thumbnails")
+    assert run.returncode == 2
+    assert run.error_lines() == ["harvester: -a media=main,thumbnails: thumbnails is not a kind of media; give any "
+                                 "of main,sku,description,video (e.g. -a media=main,sku)"]
+    assert sandbox.admin.stats()["calls_total"] == 0

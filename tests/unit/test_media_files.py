@@ -73,3 +73,14 @@ def test_a_store_of_its_own(tmp_path: Path) -> None:
                                                HARVEST_MEDIA_STORE=str(tmp_path / "pictures")))
     store.put("x.png", b"png")
     assert (tmp_path / "pictures" / "x.png").exists() and not (tmp_path / "data").exists()
+
+
+def test_a_store_in_a_bucket(s3_server, s3_bucket: str, tmp_path: Path) -> None:
+    store = MediaStore.from_settings(_settings(HARVEST_DATA_DIR=f"s3://{s3_bucket}/datasets/1688",
+                                               HARVEST_SPOOL_DIR=str(tmp_path / "spool"), **s3_server.env()))
+    assert store.show() == f"s3://{s3_bucket}/datasets/1688/media_files"
+    assert not store.has("ab/cd/x.jpg")
+    store.put("ab/cd/x.jpg", b"bytes")
+    assert store.has("ab/cd/x.jpg") and store.modified("ab/cd/x.jpg")
+    with s3_server.filesystem().open_input_stream(f"{s3_bucket}/datasets/1688/media_files/ab/cd/x.jpg") as stream:
+        assert stream.read() == b"bytes"
