@@ -29,8 +29,9 @@ redirects (``MEDIA_ALLOW_REDIRECTS``). What differs from the stock pipeline, and
   in the log.
 
 The offer waits for its media before it goes on to the dataset writer, as
-with every Scrapy media pipeline: media downloads slow the crawl's items, never its
-API pace.
+with every Scrapy media pipeline, and downloads waiting in the downloader
+count against ``CONCURRENT_REQUESTS``: a media backlog holds back new calls,
+so a crawl goes at the pace of the slower of the two (never above the quota).
 """
 
 from __future__ import annotations
