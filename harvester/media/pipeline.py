@@ -44,7 +44,7 @@ from datetime import UTC, datetime
 from io import BytesIO
 from typing import TYPE_CHECKING, Any, Self
 
-from scrapy.exceptions import IgnoreRequest, NotConfigured
+from scrapy.exceptions import DownloadCancelledError, DownloadTimeoutError, IgnoreRequest, NotConfigured
 from scrapy.http import Request, Response
 from scrapy.http.request import NO_CALLBACK
 from scrapy.pipelines.files import FilesPipeline
@@ -267,7 +267,7 @@ class MediaPipeline(FilesPipeline):
 
     def _failed(self, request: Request, error: str, status: int | None, content_type: str | None) -> _Outcome:
         self._count(keys.MEDIA_FAILED)
-        self._count(f"{keys.MEDIA_FAILED_BY}/{error.split(':', 1)[0]}")
+        self._count(f"{keys.MEDIA_FAILED_BY}/{_kind(error)}")
         if self._failures_logged < LOGGED_FAILURES:
             self._failures_logged += 1
             logger.warning("Media %s not downloaded: %s%s", request.url, error,
@@ -313,13 +313,20 @@ class MediaPipeline(FilesPipeline):
 
 
 def _reason(failure: Failure) -> str:
-    """A failed download's error, short: ``timeout``, ``too large``, or the exception's class and message."""
+    """A failed download's error, short: ``timeout``, ``too large``, ``not sent: ...`` or the exception's class and
+    message."""
     error = failure.value
-    if isinstance(error, (TwistedTimeoutError, defer.TimeoutError)) or "timeout" in type(error).__name__.lower():
+    if isinstance(error, (DownloadTimeoutError, TwistedTimeoutError, defer.TimeoutError)):
         return "timeout"
     if isinstance(error, IgnoreRequest):
         return f"not sent: {error}"
     text = str(error)
-    if "maxsize" in text.lower() or "exceeds" in text.lower():
+    if isinstance(error, DownloadCancelledError) and "max size" in text:
         return "too large"
     return f"{type(error).__name__}: {text}"[:200]
+
+
+def _kind(error: str) -> str:
+    """The kind of an error, for its stats key (``http 404``, ``timeout``, ``not a picture or video``): no detail,
+    no ``/``."""
+    return error.split(" (", 1)[0].split(":", 1)[0].replace("/", "-")

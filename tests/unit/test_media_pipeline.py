@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
-from scrapy.exceptions import NotConfigured
+from scrapy.exceptions import DownloadCancelledError, DownloadTimeoutError, NotConfigured
 from scrapy.http import Request, Response
 from scrapy.settings import Settings
 from twisted.internet.error import TimeoutError as TwistedTimeoutError
@@ -126,3 +126,20 @@ def test_what_a_crawl_remembers_is_bounded(tmp_path: Path) -> None:
     assert list(recent) == ["a", "c"], "the least recently used goes first"
     pipeline = _pipeline(tmp_path)
     assert isinstance(pipeline.spiderinfo.downloaded, _Recent) and pipeline.spiderinfo.downloaded.limit == REMEMBERED
+
+
+def test_why_a_download_got_no_answer(tmp_path: Path) -> None:
+    pipeline = _pipeline(tmp_path)
+    for error, expected in (
+        (DownloadTimeoutError("Getting x took longer than 60 seconds."), "timeout"),
+        (DownloadCancelledError("Expected to receive 99 bytes which is larger than download max size (10) in "
+                                "request <GET x>."), "too large"),
+        (ConnectionRefusedError("refused"), "ConnectionRefusedError: refused"),
+    ):
+        pipeline.media_failed(Failure(error), Request(URL), pipeline.spiderinfo)
+        assert pipeline._failures[URL]["error"] == expected
+    response = Response(URL, status=200, body=b"<html></html>", headers={"Content-Type": "text/html"})
+    asyncio.run(pipeline.media_downloaded(response, Request(URL), pipeline.spiderinfo))
+    pipeline._flush()
+    kinds = {key.rsplit("/", 1)[1] for key in pipeline.crawler.stats.get_stats() if key.startswith(keys.MEDIA_FAILED_BY)}
+    assert kinds == {"timeout", "too large", "ConnectionRefusedError", "not a picture or video"}
