@@ -141,5 +141,6 @@ def test_why_a_download_got_no_answer(tmp_path: Path) -> None:
     response = Response(URL, status=200, body=b"<html></html>", headers={"Content-Type": "text/html"})
     asyncio.run(pipeline.media_downloaded(response, Request(URL), pipeline.spiderinfo))
     pipeline._flush()
-    kinds = {key.rsplit("/", 1)[1] for key in pipeline.crawler.stats.get_stats() if key.startswith(keys.MEDIA_FAILED_BY)}
+    stats = pipeline.crawler.stats.get_stats()
+    kinds = {key.rsplit("/", 1)[1] for key in stats if key.startswith(keys.MEDIA_FAILED_BY)}
     assert kinds == {"timeout", "too large", "ConnectionRefusedError", "not a picture or video"}
