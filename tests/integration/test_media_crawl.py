@@ -114,3 +114,16 @@ def test_a_bad_media_argument_is_refused_before_any_call(sandbox: SandboxProcess
     assert run.error_lines() == ["harvester: -a media=main,thumbnails: thumbnails is not a kind of media; give any "
                                  "of main,sku,description,video (e.g. -a media=main,sku)"]
     assert sandbox.admin.stats()["calls_total"] == 0
+
+
+def test_downloads_that_all_fail_lose_no_offer(sandbox: SandboxProcess, tmp_path: Path) -> None:
+    sandbox.admin.config(image_host="sandbox")
+    run = run_crawl(sandbox, "keyword", tmp_path / "data", "keywords=发夹", "max_pages=1", "media=main",
+                    settings={"OPEN1688_PAGE_SIZE": 5, "HARVEST_MEDIA_MAX_BYTES": 1000})
+    assert run.returncode == 4, run.stderr[-3000:]
+    assert len(run.rows("products")) == 5
+    media = run.rows("media")
+    assert media and {(r["status"], r["error"]) for r in media} == {("failed", "too large")}
+    assert run.stat("harvester/media/failed_by/too large") == len({r["url"] for r in media})
+    assert "gaps: media downloads failed" in run.stderr
+    assert not any((tmp_path / "data" / "media_files").rglob("*.jpg"))
