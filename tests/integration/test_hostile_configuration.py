@@ -53,6 +53,7 @@ ZERO_MEANS = {
     "HARVEST_PROGRESS_INTERVAL": "no progress lines",
     "HARVEST_REPORT_SAMPLE_INTERVAL": "no time series",
     "HARVEST_REPORT_TOP_QUERIES": "no query list",
+    "HARVEST_MEDIA_RATE": "no media pacing",
 }
 NUMBERS = [name for name, guard in guards.GUARDS.items() if isinstance(guard, guards.Number)]
 #: The other guarded settings, with values each must refuse.
@@ -66,6 +67,7 @@ OTHERS = {
     "OPEN1688_HTTP_METHOD": ["PUT", "", "post get"],
     "HARVEST_PARQUET_COMPRESSION": ["zip", ""],
     "OPEN1688_STATE_DIR": ["", "   "],
+    "HARVEST_MEDIA_STORE": ["s3://bucket/harvest?x=1", "s3:/bucket", "s3://user:secret@bucket", "media\nmore"],
 }
 #: Settings that each hold up alone but not together.
 CONFLICTS = [
