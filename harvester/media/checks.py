@@ -1,5 +1,5 @@
 """``-a media`` checked before any call: the kinds it names, then (under the crawl's settings) a store that can
-work and, on the built-in sandbox, media URLs that lead somewhere."""
+work and takes a file, and, on the built-in sandbox, media URLs that lead somewhere."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..checks import guards
-from ..exceptions import ArgumentError
+from ..exceptions import ArgumentError, ConfigurationError
 from ..gateway.access import SANDBOX
 from ..open1688.credentials import credential
 from .roles import ARGUMENT, VIDEO, parse_roles
@@ -25,8 +25,17 @@ def check_arguments(arguments: Mapping[str, Any], settings: BaseSettings | None 
         raise ArgumentError(str(error)) from None
     if not roles or settings is None:
         return
-    MediaStore.from_settings(settings)
+    _check_writable(MediaStore.from_settings(settings))
     _check_sandbox_hosts(roles, settings)
+
+
+def _check_writable(store: MediaStore) -> None:
+    """A store the crawl cannot write would fail every download's row: refused now, in one line."""
+    try:
+        store.storage.check_writable()
+    except OSError as error:
+        raise ConfigurationError(f"HARVEST_MEDIA_STORE: cannot write to {store.show()} ({error}); give a folder "
+                                 "or bucket this user can write") from None
 
 
 def _check_sandbox_hosts(roles: frozenset[str], settings: BaseSettings) -> None:

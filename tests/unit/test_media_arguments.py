@@ -13,6 +13,12 @@ from harvester.spiders.keyword import KeywordSpider
 from harvester.spiders.offers import OffersSpider
 
 
+@pytest.fixture(autouse=True)
+def _data_dir(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Checking a store writes a probe into it: the default ./data is under a temporary folder."""
+    monkeypatch.chdir(tmp_path)
+
+
 def _settings(**overrides: object) -> Settings:
     settings = Settings()
     settings.setmodule(project_settings)
@@ -73,3 +79,14 @@ def test_a_distributed_worker_may_be_given_media_alone() -> None:
         KeywordSpider.check_arguments({"media": "mains"}, distributed)
     with pytest.raises(ArgumentError, match="no keyword"):
         KeywordSpider.check_arguments({"media": "main"}, _settings(OPEN1688_GATEWAY="https://gw.open.1688.com"))
+
+
+def test_a_store_that_cannot_be_written_is_refused(tmp_path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    with pytest.raises(ConfigurationError, match="^HARVEST_MEDIA_STORE: cannot write to .*a-file/pictures"):
+        check_arguments({"media": "main"}, _settings(OPEN1688_GATEWAY="https://gw.open.1688.com",
+                                                     HARVEST_MEDIA_STORE=str(blocker / "pictures")))
+    check_arguments({"media": "main"}, _settings(OPEN1688_GATEWAY="https://gw.open.1688.com",
+                                                 HARVEST_MEDIA_STORE=str(tmp_path / "pictures")))
+    assert (tmp_path / "pictures").is_dir()
