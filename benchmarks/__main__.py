@@ -12,7 +12,8 @@ Benchmarks (``--only`` names): ``naive`` (against the tutorial-style script),
 a profile), ``scale`` (memory and disk at 10,000 to 1,000,000 offers),
 ``distributed`` (1, 2 and 3 workers with the quota off, 3 with it on),
 ``incremental`` (re-harvests with ``-a details=changed`` against ``details=all``
-after 1% to 20% of the offers drifted: calls, recall, issue 16's goals).
+after 1% to 20% of the offers drifted: calls, recall, issue 16's goals),
+``media`` (a keyword crawl with ``-a media=main,sku``: pictures referenced against stored).
 
 A complete default run writes ``benchmarks/results/summary.json``,
 ``summary.png`` and ``profile-top10.txt``; ``--only`` and ``--quick`` runs
@@ -44,7 +45,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from . import against_naive, cpu_ceiling, distributed_scaling, incremental, keyword_quota, scale
+from . import against_naive, cpu_ceiling, distributed_scaling, incremental, keyword_quota, media_bulk, scale
 from .common import RESULTS, machine_info
 from .report import Row, readme_section, render_table, replace_section, rows_of, summary, write_json, write_png
 from .runs import Harvests
@@ -70,14 +71,17 @@ class Plan:
     pipeline: int | None = 1_000_000
     distributed: distributed_scaling.Sizes = distributed_scaling.Sizes()
     incremental: incremental.Sizes = incremental.Sizes()
+    #: The media crawl: a keyword whose offers show SKU pictures, and its search pages of 50.
+    media_keyword: str = "发夹"
+    media_pages: int = 4
 
 
 FULL = Plan()
 QUICK = Plan(naive_keyword="算盘", quota_seconds=3.0, complete_keyword="算盘", ceiling_offers=250,
              crawled=(250, 1_000), pipeline=2_000,
              distributed=distributed_scaling.Sizes(free_keywords=("紫砂茶具",), keywords=("算盘",)),
-             incremental=incremental.Sizes(keyword="毛笔", shares=(0.05, 0.1), search_cap=200))
-SECTIONS = ("naive", "quota", "cpu", "scale", "distributed", "incremental")
+             incremental=incremental.Sizes(keyword="毛笔", shares=(0.05, 0.1), search_cap=200), media_pages=1)
+SECTIONS = ("naive", "quota", "cpu", "scale", "distributed", "incremental", "media")
 
 
 def benchmarks(plan: Plan, work: Path, out: Path, cleanup: ExitStack) -> dict[str, Callable[[], list[Row]]]:
@@ -94,6 +98,7 @@ def benchmarks(plan: Plan, work: Path, out: Path, cleanup: ExitStack) -> dict[st
         "scale": lambda: scale.measure(harvests, plan.crawled, plan.pipeline),
         "distributed": lambda: distributed_scaling.measure(scaling),
         "incremental": lambda: incremental.measure(work / "incremental", plan.incremental),
+        "media": lambda: media_bulk.measure(work / "media", plan.media_keyword, plan.media_pages),
     }
 
 

@@ -294,6 +294,8 @@ class Product:
     seller: Seller | None = None
     #: What changed since the previous snapshot (set by the changes pipeline of a monitoring crawl).
     changes: list[Change] = field(default_factory=list)
+    #: Its pictures and videos, one row per reference (set by the media pipeline of a crawl given ``-a media``).
+    media: list[MediaFile] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -501,4 +503,28 @@ class TrendPoint:
     #: The value as sent (``"100"``, ``"1.12"``, ``"10%"``, ``""``).
     raw: str | None
     crawled_at: datetime
+    crawl_id: str | None = None
+
+
+@dataclass(slots=True)
+class MediaFile:
+    """One reference of an offer to a picture or video, and what downloading it gave: a row of ``media``."""
+
+    offer_id: int
+    sku_id: int | None
+    #: ``main``, ``sku``, ``description`` or ``video``.
+    role: str
+    position: int
+    url: str
+    #: ``stored`` or ``failed``.
+    status: str
+    path: str | None = None
+    bytes: int | None = None
+    width: int | None = None
+    height: int | None = None
+    checksum: str | None = None
+    content_type: str | None = None
+    http_status: int | None = None
+    error: str | None = None
+    crawled_at: datetime | None = None
     crawl_id: str | None = None

@@ -377,6 +377,23 @@ _FIELDS: dict[str, list[pa.Field]] = {
         pa.field("raw", pa.string()),
         *_crawl_columns(),
     ],
+    "media": [
+        pa.field("offer_id", pa.int64(), nullable=False),
+        pa.field("sku_id", pa.int64()),
+        pa.field("role", pa.string(), nullable=False),
+        pa.field("position", pa.int32()),
+        pa.field("url", pa.string(), nullable=False),
+        pa.field("status", pa.string(), nullable=False),
+        pa.field("path", pa.string()),
+        pa.field("bytes", pa.int64()),
+        pa.field("width", pa.int32()),
+        pa.field("height", pa.int32()),
+        pa.field("checksum", pa.string()),
+        pa.field("content_type", pa.string()),
+        pa.field("http_status", pa.int32()),
+        pa.field("error", pa.string()),
+        *_crawl_columns(),
+    ],
     "rejects": [
         pa.field("raw", pa.string(), nullable=False),
         pa.field("source_api", pa.string()),
@@ -406,7 +423,7 @@ ADDED_IN: dict[str, dict[str, int]] = {
 }  # fmt: skip
 #: Tables added after version 1: table -> the version that added it.
 TABLE_ADDED_IN: dict[str, int] = {"missing": 3, "listings": 4, "queries": 4,
-                                  "categories": 5, "freight": 5, "trends": 5}
+                                  "categories": 5, "freight": 5, "trends": 5, "media": 5}
 
 #: Column documentation carried into each field's metadata, for readers that show it: what a column holds where
 #: its name does not say, by column name (the same in every table that has it)...
@@ -556,6 +573,25 @@ _TABLE_DESCRIPTIONS: dict[str, dict[str, str]] = {
     "rejects": {
         "reason": "why the normaliser could not use the record: no_offer_id, no_price, not_an_object, "
         "unknown_source_api",
+    },
+    "media": {
+        "sku_id": "the SKU whose picture this is (role sku); null for the offer's own media",
+        "role": "main (productImage.images), sku (skuImageUrl), description (an <img> of the description) or "
+        "video (mainVideo, then detailVideo)",
+        "position": "order within the role: the picture's place in the list, the description or the SKU's "
+        "attributes; video 0 is mainVideo, 1 detailVideo",
+        "url": "the media's URL as the detail gave it (resolved against HARVEST_IMAGE_BASE_URL)",
+        "status": "stored (the content is in HARVEST_MEDIA_STORE at path) or failed (see error)",
+        "path": "where the content is, relative to HARVEST_MEDIA_STORE: named by its SHA-256, so every reference "
+        "to the same content has the same path",
+        "bytes": "size of the content",
+        "width": "pixels (pictures: as the file says; videos: the first visual track's)",
+        "height": "pixels (pictures: as the file says; videos: the first visual track's)",
+        "checksum": "SHA-256 of the content, hex",
+        "content_type": "Content-Type the media host sent",
+        "http_status": "HTTP status of the download (null when no answer came)",
+        "error": "why a failed download failed (http 404, timeout, too large, not a picture...)",
+        "crawled_at": "UTC time the download ended (or failed)",
     },
     "search_hits": {"query": "the keyword, image or seller query of this hit"},
     "listings": {

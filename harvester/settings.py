@@ -139,6 +139,9 @@ OPEN1688_SANDBOX_UPLOAD_MAX_BYTES = 3 * 1024 * 1024
 OPEN1688_SANDBOX_IMAGE_HOST = "https://cbu01.alicdn.com"
 #: Host of mainVideo/detailVideo URLs in sandbox answers; "sandbox" points them at the sandbox itself.
 OPEN1688_SANDBOX_VIDEO_HOST = "https://cloud.video.taobao.com"
+#: Share of image and video URLs the sandbox's media hosts answer 404 for, always the same ones (pictures a seller
+#: deleted; the real share is unknown). 0: every media URL of an answer downloads.
+OPEN1688_SANDBOX_MEDIA_MISSING = 0.0
 #: Fault injection on product APIs, e.g. {"seed": 7, "server_error": 0.05, "timeout": 0.01, "isp_error": 0.01,
 #: "isp_status": 500, "expire_tokens_after": [300, 900]}; see harvester.sandbox.config.FaultConfig. Empty: no
 #: faults.
@@ -164,6 +167,19 @@ HARVEST_SPOOL_DIR = ""
 #: Object storage only: a part file is uploaded once its spool file reaches this many MB (or HARVEST_FILE_ROWS
 #: rows), so the spool holds at most about this much per table being written.
 HARVEST_SPOOL_FILE_MB = 128
+#: Where ``-a media`` stores pictures and videos, each content once under its SHA-256 (``ab/cd/<sha256>.jpg``): a
+#: folder or a URI as HARVEST_DATA_DIR takes (same AWS settings). Empty: ``media_files`` under HARVEST_DATA_DIR.
+HARVEST_MEDIA_STORE = ""
+#: Media downloads in progress at most (their own downloader slot: they are not API calls and spend no quota;
+#: they do share CONCURRENT_REQUESTS with the calls).
+HARVEST_MEDIA_CONCURRENCY = 8
+#: Media downloads started per second at most, all media hosts together. 0: as fast as HARVEST_MEDIA_CONCURRENCY
+#: lets them go.
+HARVEST_MEDIA_RATE = 0.0
+#: Largest picture or video downloaded, in bytes; a bigger one is a failed row (``error`` says too large).
+HARVEST_MEDIA_MAX_BYTES = 64 * 1024 * 1024
+#: Seconds a media download may take before it fails (its row says timeout).
+HARVEST_MEDIA_TIMEOUT = 60.0
 #: Seconds between progress lines in the log. 0 turns them off.
 HARVEST_PROGRESS_INTERVAL = 10.0
 #: Seconds between samples of the crawl report's time series (calls, details, retries over time).
@@ -293,8 +309,9 @@ SPIDER_MIDDLEWARES = {
     "harvester.distributed.outage.RedisOutageMiddleware": 950,
 }
 COMMANDS_MODULE = "harvester.commands"
-# Does nothing unless HARVEST_DISTRIBUTED is on (see harvester.distributed.addon).
-ADDONS = {"harvester.distributed.addon.Distributed": 0}
+# Does nothing unless HARVEST_DISTRIBUTED is on (see harvester.distributed.addon). The media slot add-on gives
+# -a media downloads their own downloader slot (HARVEST_MEDIA_CONCURRENCY, HARVEST_MEDIA_RATE).
+ADDONS = {"harvester.distributed.addon.Distributed": 0, "harvester.media.slot.MediaSlot": 10}
 EXTENSIONS = {
     "harvester.extensions.progress.Progress": 500,
     "harvester.extensions.crawl_report.CrawlReport": 510,
@@ -320,15 +337,18 @@ DOWNLOAD_TIMEOUT = 30
 # hostile, and refusing it early keeps memory bounded (it is retried, then counted as lost).
 DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
+# -a media: a CDN that redirects a picture (http to https, another host) is followed, not a failed download.
+MEDIA_ALLOW_REDIRECTS = True
 FEED_EXPORT_ENCODING = "utf-8"
 # `-O products.parquet` (and FEEDS with format "parquet") write the products table schema.
 FEED_EXPORTERS = {"parquet": "harvester.exporters.ParquetItemExporter"}
-# normalise -> de-duplicate -> (changes, when HARVEST_CHANGES) -> write the dataset
+# normalise -> de-duplicate -> (changes, when HARVEST_CHANGES) -> (media, with -a media) -> write the dataset
 # (see harvester/pipelines/__init__.py).
 ITEM_PIPELINES = {
     "harvester.pipelines.normalise.NormalisePipeline": 100,
     "harvester.pipelines.dedupe.DeduplicatePipeline": 200,
     "harvester.pipelines.changes.ChangesPipeline": 300,
+    "harvester.media.pipeline.MediaPipeline": 800,
     "harvester.pipelines.dataset.DatasetPipeline": 900,
 }
 LOG_LEVEL = "INFO"

@@ -150,6 +150,12 @@ def _data_dir(raw: Any) -> str:
     return text
 
 
+def _media_store(raw: Any) -> str:
+    """Empty (``media_files`` under HARVEST_DATA_DIR), or a folder or URI judged as HARVEST_DATA_DIR is."""
+    text = _text(raw)
+    return _data_dir(text) if text else text
+
+
 def _crawl_id(raw: Any) -> str:
     text = _text(raw)
     if text and not _CRAWL_ID.fullmatch(text):
@@ -255,6 +261,12 @@ GUARDS: Mapping[str, Guard] = {
     "HARVEST_PARQUET_COMPRESSION": Check(_compression),
     "HARVEST_PARQUET_COMPRESSION_LEVEL": Number(-100, 100, integer=True, zero="0 = the codec's default"),
     "HARVEST_CRAWL_ID": Check(_crawl_id),
+    # Media downloads (-a media): where they go, and their own pace beside the gateway's.
+    "HARVEST_MEDIA_STORE": Check(_media_store),
+    "HARVEST_MEDIA_CONCURRENCY": _count(1_000, minimum=1),
+    "HARVEST_MEDIA_RATE": Number(0, 10_000, zero="0: no pacing"),
+    "HARVEST_MEDIA_MAX_BYTES": _count(2**40, minimum=1),
+    "HARVEST_MEDIA_TIMEOUT": _seconds(DAY, above_zero=True),
     "HARVEST_REDIS_PREFIX": Check(_redis_prefix),
     "HARVEST_REDIS_LEASE": _seconds(DAY, above_zero=True),
     "HARVEST_REDIS_IDLE_CLOSE": _seconds(DAY),

@@ -177,6 +177,25 @@ CATEGORIES_ROWS = f"{ENRICHMENT}/categories/rows"
 CATEGORIES_LOST = f"{ENRICHMENT}/categories/lost"
 CATEGORIES_NAMES_LOST = f"{ENRICHMENT}/categories/names_lost"
 
+# --- media (harvester.media.pipeline, -a media) ---------------------------------
+MEDIA = f"{PREFIX}/media"
+#: References of fetched offers to pictures and videos (rows of ``media``), and per role (``.../references/main``).
+MEDIA_REFERENCES = f"{MEDIA}/references"
+#: Distinct URLs downloaded or tried (each once per crawl however many references name it).
+MEDIA_URLS = f"{MEDIA}/urls"
+MEDIA_DOWNLOADED = f"{MEDIA}/downloaded"
+MEDIA_DOWNLOADED_BYTES = f"{MEDIA}/downloaded_bytes"
+#: Files written to HARVEST_MEDIA_STORE (distinct contents new to the store), and their bytes.
+MEDIA_STORED = f"{MEDIA}/stored"
+MEDIA_STORED_BYTES = f"{MEDIA}/stored_bytes"
+#: Downloads whose content was in the store already (another URL of this crawl, or an earlier crawl).
+MEDIA_ALREADY_STORED = f"{MEDIA}/already_stored"
+#: Gap: URLs that could not be downloaded (their rows say failed), the references to them, and why
+#: (``.../failed_by/http 404``).
+MEDIA_FAILED = f"{MEDIA}/failed"
+MEDIA_FAILED_REFERENCES = f"{MEDIA}/failed_references"
+MEDIA_FAILED_BY = f"{MEDIA}/failed_by"
+
 # --- the end -------------------------------------------------------------------
 #: Why the crawl stopped before finishing (a :mod:`harvester.crawl.stop` reason), and the one line saying so.
 STOP_REASON = f"{PREFIX}/stop/reason"
@@ -221,4 +240,6 @@ GAPS = (
     Gap(CATEGORIES_LOST, "categories not walked", "categories whose children could not be listed"),
     Gap(CATEGORIES_NAMES_LOST, "category names not translated",
         "categories whose children's translated names could not be fetched"),
+    Gap(MEDIA_FAILED, "media downloads failed", "pictures and videos of fetched offers that could not be downloaded "
+        "(rows of media with status failed)"),
 )

@@ -106,6 +106,8 @@ KEYS: dict[str, tuple[str, ...]] = {
     "freight": ("offer_id", "to_province_code", "to_city_code", "to_district_code", "quantity"),
     "trends": ("offer_id", "metric", "day"),
 }
+#: Media (-a media): one row per reference, an offer's or a SKU's picture or video at its place in its role.
+KEYS["media"] = ("offer_id", "sku_id", "role", "position")
 LOCK_FILE = ".compact.lock"
 PARTITION_PREFIX = "crawl_date="
 

@@ -1,8 +1,8 @@
 """Which table each item class fills.
 
-A Product fills up to four: its own row in ``products``, its SKUs in
+A Product fills up to five: its own row in ``products``, its SKUs in
 ``skus``, its seller in ``sellers`` and, in a monitoring crawl, its changes
-in ``changes``; a MissingOffer fills ``missing`` and may carry its
+in ``changes``, and with ``-a media`` its pictures and videos in ``media``; a MissingOffer fills ``missing`` and may carry its
 ``changes`` row too. Every other item is one row of one table (a Listing
 one row of ``listings``).
 """
@@ -13,6 +13,7 @@ from ..items import (
     Category,
     Change,
     FreightEstimate,
+    MediaFile,
     Listing,
     MissingOffer,
     Product,
@@ -42,4 +43,5 @@ TABLE_OF: dict[type, str] = {
     Category: "categories",
     FreightEstimate: "freight",
     TrendPoint: "trends",
+    MediaFile: "media",
 }

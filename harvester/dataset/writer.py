@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any, Self
 import pyarrow as pa
 
 from ..crawl.identity import CrawlIdentity
-from ..items import Change, Listing, MissingOffer, Product
+from ..items import Change, Listing, MediaFile, MissingOffer, Product
 from ..schema import TABLES
 from .convert import RowGroup
 from .files import PartFile, SpooledFile
@@ -163,6 +163,8 @@ class DatasetWriter:
                     self._seal("sellers")
             if item.changes:
                 self._add_changes(item.changes)
+            if item.media:
+                self._add_media(item.media)
             if len(products) >= limit:
                 self._seal("products")
             if len(skus) >= limit:
@@ -189,6 +191,12 @@ class DatasetWriter:
         rows.add_many(changes)
         if len(rows) >= self.options.row_group_rows:
             self._seal("changes")
+
+    def _add_media(self, media: list[MediaFile]) -> None:
+        rows = self._buffers["media"]
+        rows.add_many(media)
+        if len(rows) >= self.options.row_group_rows:
+            self._seal("media")
 
     @property
     def has_ready(self) -> bool:

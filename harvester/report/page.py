@@ -164,6 +164,29 @@ def _dataset(stats: Mapping[str, Any]) -> str:
     return heading + _table(("table", "rows", "files", "size", "lost rows"), rows)
 
 
+def _media(stats: Mapping[str, Any]) -> str:
+    """Pictures and videos of a crawl given ``-a media``: referenced, downloaded, stored once, failed (no API call
+    among them); nothing when media were not asked for."""
+    references = number(stats.get(keys.MEDIA_REFERENCES))
+    if not references and not number(stats.get(keys.MEDIA_URLS)):
+        return ""
+    failed_by = sorted(((key.rsplit("/", 1)[1], number(value)) for key, value in stats.items()
+                        if key.startswith(keys.MEDIA_FAILED_BY + "/")), key=lambda pair: (-pair[1], pair[0]))
+    facts = [
+        ("references (rows of media)", count(references)),
+        ("distinct URLs", count(number(stats.get(keys.MEDIA_URLS)))),
+        ("downloaded", f"{count(number(stats.get(keys.MEDIA_DOWNLOADED)))} "
+                       f"({size(number(stats.get(keys.MEDIA_DOWNLOADED_BYTES)))})"),
+        ("stored (new files)", f"{count(number(stats.get(keys.MEDIA_STORED)))} "
+                               f"({size(number(stats.get(keys.MEDIA_STORED_BYTES)))})"),
+        ("already stored (same content)", count(number(stats.get(keys.MEDIA_ALREADY_STORED)))),
+        ("failed URLs (references)", f"{count(number(stats.get(keys.MEDIA_FAILED)))} "
+                                     f"({count(number(stats.get(keys.MEDIA_FAILED_REFERENCES)))})"),
+        *((f"failed: {reason}", count(value)) for reason, value in failed_by[:10]),
+    ]
+    return "<h2>Media</h2>" + _facts(facts)
+
+
 def _process(stats: Mapping[str, Any]) -> str:
     cpu = number(stats.get(keys.PROCESS_CPU_SECONDS))
     elapsed = number(stats.get("elapsed_time_seconds"))
@@ -189,6 +212,7 @@ def render(document: Mapping[str, Any]) -> str:
         _queries(document),
         _coverage(stats),
         _dataset(stats),
+        _media(stats),
         _process(stats),
         f"<footer>Every figure here is in {escape(source)} beside this page.</footer>",
     ))

@@ -25,7 +25,7 @@ from .categories import CategoryTree
 from .drift import DEFAULT_SHARE, SELLER_EDITS, Drift
 from .driftlog import DriftEvent
 from .facets import Facet, Navigation
-from .images import ImageMatch, ImagePaths, VisualCodes
+from .images import SELLER_BANNER, SELLER_BANNER_COPY, ImageMatch, ImagePaths, VisualCodes
 from .layout import Block, Layout
 from .listing import Listing, ListingFacts
 from .lru import LruCache
@@ -370,7 +370,11 @@ class Catalogue:
         decoded = self.image_paths.decode(path)
         if decoded is None or decoded[0] >= self.size:
             return None
-        return self._jpegs(*decoded)
+        index, number = decoded
+        if number in (SELLER_BANNER, SELLER_BANNER_COPY):
+            # A seller's banner: both uploads serve the same bytes.
+            return self._jpegs(index, SELLER_BANNER) if index < self.layout.seller_count else None
+        return self._jpegs(index, number)
 
     def video_at(self, path: str) -> bytes | None:
         """The MP4 a video path of an answer points at, or ``None`` for a path that is not an offer's video."""

@@ -254,6 +254,9 @@ class SandboxConfig:
     image_host: str = "https://cbu01.alicdn.com"
     #: Host of ``mainVideo``/``detailVideo`` URLs; ``sandbox`` means the sandbox's own base URL.
     video_host: str = "https://cloud.video.taobao.com"
+    #: Share of image and video paths the media hosts answer 404 for (a hash of the path picks them, so always the
+    #: same ones): pictures a seller deleted. The real CDN's share is unknown; 0 by default.
+    media_missing: float = 0.0
     app_key: str | None = None
     app_secret: str | None = None
     access_token: str | None = None
@@ -280,7 +283,7 @@ class SandboxConfig:
             raise ConfigError("api_qos_status must be an HTTP error status (400-599)")
         if self.category_translation_shape not in TRANSLATION_SHAPES:
             raise ConfigError(f"category_translation_shape must be one of {', '.join(TRANSLATION_SHAPES)}")
-        for name in ("drift_share", "sparse_listing_share"):
+        for name in ("drift_share", "sparse_listing_share", "media_missing"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ConfigError(f"{name} must be a share between 0 and 1")
         positive = ("offers", "search_cap", "max_page_size", "detail_batch_max", "access_token_lifetime",
@@ -303,7 +306,7 @@ class SandboxConfig:
             "budget": int, "retry_after": _bool, "acl_deny": _names, "hold": _names, "hold_after": int,
             "access_token_lifetime": int, "refresh_token_lifetime": int, "code_lifetime": int,
             "postpone_window": int, "rotate_refresh_token": _bool, "upload_max_bytes": int, "image_host": str,
-            "video_host": str,
+            "video_host": str, "media_missing": _share,
             "app_key": _optional_str, "app_secret": _optional_str, "access_token": _optional_str,
             "refresh_token": _optional_str, "faults": _faults,
         }

@@ -15,6 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from .facts import MEASURED
+from .images import IMAGE_HOST
 from .noise import OfferNoise, count, full_width, padded, price_text
 from .records import Offer, Sku, SpecValue
 from .shapes import JsonObject, invoice_info, money, optional, product_date, promotion_model, trace
@@ -65,6 +66,12 @@ class DetailRenderer:
     def _video(self, path: str | None) -> str | None:
         return None if path is None else f"{self._video_host}/{path}"
 
+    def _html(self, description: str | None) -> str | None:
+        """A description whose pictures point at the configured image host (the record keeps alicdn's)."""
+        if description is None or self._image_host == IMAGE_HOST:
+            return description
+        return description.replace(f'src="{IMAGE_HOST}/', f'src="{self._image_host}/')
+
     def render(self, offer: Offer, noise: OfferNoise, currency: str | None) -> JsonObject:
         rate = RATES.get(currency.upper()) if currency else None
         seller = offer.seller
@@ -78,7 +85,7 @@ class DetailRenderer:
             "categoryName": None if noise.category_name_null else offer.category.name,
             "subject": padded(offer.title, noise),
             "subjectTrans": offer.title_en,
-            "description": offer.description_html,
+            "description": self._html(offer.description_html),
         }
         optional(detail, "mainVideo", self._video(offer.main_video_path), noise)
         optional(detail, "detailVideo", self._video(offer.detail_video_path), noise)
@@ -156,7 +163,7 @@ class DetailRenderer:
         optional(detail, "certificateList", certificates or None, noise)
         detail.update({
             "promotionUrl": offer.promotion_url,
-            "descriptionTrans": offer.description_trans_html,
+            "descriptionTrans": self._html(offer.description_trans_html),
         })
         translated = None
         if offer.image_trans_paths:

@@ -34,7 +34,8 @@ that is UNCONFIRMED. ``system.currentTime`` answers a bare JSON string,
 
 Offer images are served at their answer paths (``/img/ibank/...jpg``) and
 videos at theirs (``/play/u/.../{id}.mp4``); like alicdn, the media hosts
-refuse (403) a request whose ``Referer`` is not a 1688 page. The admin
+refuse (403) a request whose ``Referer`` is not a 1688 page, and answer 404
+for the share ``media_missing`` of paths (a hash of the path picks them). The admin
 endpoints under ``/_sandbox/`` are :mod:`harvester.sandbox.admin`'s, which the
 server routes there.
 """
@@ -352,10 +353,18 @@ class Gateway:
         referer = headers.get("referer")
         return bool(referer) and not (urlsplit(referer).hostname or "").endswith("1688.com")
 
+    def _missing(self, path: str) -> bool:
+        """Whether ``path`` is one of the ``media_missing`` share the media hosts answer 404 for."""
+        share = self.config.media_missing
+        if share <= 0:
+            return False
+        digest = hashlib.blake2b(path.lstrip("/").encode(), digest_size=8, person=b"missing").digest()
+        return int.from_bytes(digest, "big") < share * 2**64
+
     def _image(self, path: str, headers: Mapping[str, str]) -> Answer:
         if self._foreign_referer(headers):
             return html_page(403, "Forbidden")
-        jpeg = self.catalogue.image_at(path.lstrip("/"))
+        jpeg = None if self._missing(path) else self.catalogue.image_at(path.lstrip("/"))
         if jpeg is None:
             return html_page(404, "Not Found")
         self.counters.images_served += 1
@@ -364,7 +373,7 @@ class Gateway:
     def _video(self, path: str, headers: Mapping[str, str]) -> Answer:
         if self._foreign_referer(headers):
             return html_page(403, "Forbidden")
-        video = self.catalogue.video_at(path.lstrip("/"))
+        video = None if self._missing(path) else self.catalogue.video_at(path.lstrip("/"))
         if video is None:
             return html_page(404, "Not Found")
         self.counters.videos_served += 1

@@ -34,12 +34,16 @@ _BLOCK = IMAGE_SIZE // GRID
 _DARK, _LIGHT, _TEXTURE = 62, 192, 22
 #: Image numbers: 0-15 main images, 16-30 SKU images (by spec value), 31 the white-background image,
 #: 32-37 the AIGC-translated main images, 39 the translated white image, 40 a certificate's photo,
-#: 48-62 the translated SKU images.
+#: 41 and 42 a seller's shop banner (the path's index is then the seller's number), 48-62 the translated SKU images.
 SKU_IMAGE_BASE = 16
 WHITE_IMAGE = 31
 TRANS_IMAGE_BASE = 32
 WHITE_TRANS_IMAGE = 39
 CERTIFICATE_IMAGE = 40
+#: Every description of a seller's offers ends with its shop banner, shared by all of them; half the offers link
+#: a second upload of the same picture (another path, the same bytes), as sellers who upload it twice do.
+SELLER_BANNER = 41
+SELLER_BANNER_COPY = 42
 SKU_TRANS_BASE = 48
 
 #: 48 * 2**42 + 2**42 still fits 8 base-62 digits (62**8 ~ 2.18e14).

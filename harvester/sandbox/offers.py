@@ -17,7 +17,7 @@ from decimal import Decimal
 
 from . import vocabulary
 from .facts import OfferFacts
-from .images import IMAGE_HOST, SKU_IMAGE_BASE, SKU_TRANS_BASE, WHITE_IMAGE, ImagePaths
+from .images import IMAGE_HOST, SELLER_BANNER, SKU_IMAGE_BASE, SKU_TRANS_BASE, WHITE_IMAGE, ImagePaths
 from .layout import Block, Layout
 from .listing import PRICE_UNITS, SHIP_24H, SHIP_48H, Listing, ListingFacts, title, units_to_decimal
 from .records import Attribute, Offer, Package, PriceTier, Seller, Shipping, Sku, SpecValue, TradeStats
@@ -323,7 +323,9 @@ class OfferBuilder:
             image_paths=images,
             white_image_path=white,
             attributes=attributes,
-            description_html=_description(subject, subject_en, images),
+            description_html=_description(
+                subject, subject_en, images,
+                self._image_paths.path(seller_number, SELLER_BANNER + index % 2, seller.member_id)),
             shipping=Shipping(
                 send_from=f"{seller.province} {seller.city}",
                 weight_kg=weight_kg,
@@ -395,7 +397,8 @@ def grid_size(grid: Grid) -> int:
     return size
 
 
-def _description(subject: str, subject_en: str, images: tuple[str, ...]) -> str:
-    pictures = "".join(f'<p><img src="{IMAGE_HOST}/{path}" alt=""/></p>' for path in images)
+def _description(subject: str, subject_en: str, images: tuple[str, ...], banner: str) -> str:
+    """The title, the offer's pictures, then the seller's shop banner (shared by all its offers)."""
+    pictures = "".join(f'<p><img src="{IMAGE_HOST}/{path}" alt=""/></p>' for path in (*images, banner))
     return f'<div class="offer-desc"><p>{html.escape(subject)}</p><p>{html.escape(subject_en)}</p>{pictures}</div>'
 

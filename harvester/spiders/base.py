@@ -22,6 +22,8 @@ from ..exceptions import ArgumentError
 from ..gateway.access import GatewayAccess
 from ..history.plan import DetailPlan, parse_flag, parse_mode
 from ..inputs.lines import has_control_characters
+from ..media import checks as media_checks
+from ..media import roles as media_roles
 from ..stages.details import DetailFetcher
 from ..stages.enrichment import EnrichmentFetcher, parse_enrichment
 from ..stages.search import SearchPager
@@ -34,12 +36,15 @@ if TYPE_CHECKING:
     from scrapy.settings import BaseSettings
     from typing_extensions import Self
 
+#: Arguments every spider takes beside its own: each fetches details, so each can download their media (issue 18).
+SHARED_ARGUMENTS = {media_roles.ARGUMENT: media_roles.HELP}
+
 #: Arguments scrapyd gives every crawl it runs (``-a _job=ID``, and ``-a _version=V`` when scheduled with one):
 #: its own bookkeeping, not the spider's.
 SCRAPYD_ARGUMENTS = frozenset(("_job", "_version"))
 #: Arguments that say how to run, not what to ask for: a worker of a distributed crawl may be given only these
-#: (``-a details=changed`` for a re-harvest) and take its work from the shared queue.
-RUN_ARGUMENTS = frozenset(("details", "dry_run"))
+#: (``-a details=changed`` for a re-harvest, ``-a media=main``) and take its work from the shared queue.
+RUN_ARGUMENTS = frozenset(("details", "dry_run", *SHARED_ARGUMENTS))
 
 
 def unit_source_class(settings: BaseSettings) -> type[UnitSource]:
@@ -71,6 +76,10 @@ class HarvestSpider(scrapy.Spider):
     #: Set by spiders that search.
     pager: SearchPager
     units_source: UnitSource
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.arguments = {**cls.arguments, **SHARED_ARGUMENTS}
 
     def __init__(self, name: str | None = None, *, units_elsewhere: bool = False, **kwargs: Any):
         if _asks(kwargs) or not units_elsewhere:
@@ -108,6 +117,7 @@ class HarvestSpider(scrapy.Spider):
                 # "a\nb" would be searched as one keyword with a line break in it: a call that buys nothing.
                 raise ArgumentError(f"-a {name}={shown(value)}: holds a line break or another control character; "
                                     "give the values on one line (separate keywords with commas, or use a file)")
+        media_checks.check_arguments(arguments, settings)
         if external and not _asks(arguments):
             return  # a worker waiting for queued units: each unit is checked as it is taken
         cls.validate(arguments)

@@ -55,6 +55,7 @@ ZERO_MEANS = {
     "HARVEST_REPORT_TOP_QUERIES": "no query list",
     "HARVEST_FREIGHT_MAX_CALLS": "no limit on freight calls",
     "HARVEST_TRENDS_MAX_CALLS": "no limit on trend calls",
+    "HARVEST_MEDIA_RATE": "no media pacing",
 }
 NUMBERS = [name for name, guard in guards.GUARDS.items() if isinstance(guard, guards.Number)]
 #: The other guarded settings, with values each must refuse.
@@ -73,6 +74,7 @@ OTHERS = {
     "OPEN1688_STATE_DIR": ["", "   "],
     "HARVEST_UNDATED_LISTINGS": ["always", ""],
     "HARVEST_TRENDS_END": ["2025-06-30", "yesterday", "20251340", "20250630\n"],
+    "HARVEST_MEDIA_STORE": ["s3://bucket/harvest?x=1", "s3:/bucket", "s3://user:secret@bucket", "media\nmore"],
 }
 #: Settings that each hold up alone but not together.
 CONFLICTS = [

@@ -125,5 +125,5 @@ def test_reader_schema_adds_the_partition_column():
 @pytest.mark.parametrize(("item_class", "table"), sorted(TABLE_OF.items(), key=lambda kv: kv[1]))
 def test_items_carry_exactly_their_table_columns(item_class, table):
     names = {f.name for f in fields(item_class)}
-    riding_along = {Product: {"skus", "seller", "changes"}, MissingOffer: {"changes"}, Listing: {"changes"}}
+    riding_along = {Product: {"skus", "seller", "changes", "media"}, MissingOffer: {"changes"}, Listing: {"changes"}}
     assert names == set(TABLES[table].names) | riding_along.get(item_class, set())
