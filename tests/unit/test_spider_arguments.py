@@ -41,7 +41,7 @@ def picture(tmp_path):
         (OffersSpider, {"ids": "1,x"}, "-a ids: 'x' is not an offer id"),
         (OffersSpider, {"ids": " , "}, "no offer id: give -a ids=624108453870,... or -a ids_file=PATH"),
         (OffersSpider, {"ids_file": "/no/such/file"}, "-a ids_file=/no/such/file: no such file"),
-        (OffersSpider, {"id": "1"}, "unknown argument -a id=...: the offers spider accepts freight_quantity, freight_to, ids, ids_file, trends"),
+        (OffersSpider, {"id": "1"}, "unknown argument -a id=...: the offers spider accepts freight_quantity, freight_to, ids, ids_file, media, trends"),
         (SellerSpider, {"seller_open_id": ""}, "no seller: give -a seller_open_id=ID"),
         (SellerSpider, {"seller_open_id": "BBBa", "keyword": " "}, "empty keyword"),
         (SellerSpider, {"seller_open_id": "BBBa", "max_pages": "0"}, "max_pages='0' must be a positive whole number"),
