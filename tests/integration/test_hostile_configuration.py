@@ -56,6 +56,7 @@ ZERO_MEANS = {
     "HARVEST_FREIGHT_MAX_CALLS": "no limit on freight calls",
     "HARVEST_TRENDS_MAX_CALLS": "no limit on trend calls",
     "HARVEST_MEDIA_RATE": "no media pacing",
+    "HARVEST_MONTH_SOLD_TOLERANCE": "any move of monthSold counts",
 }
 NUMBERS = [name for name, guard in guards.GUARDS.items() if isinstance(guard, guards.Number)]
 #: The other guarded settings, with values each must refuse.

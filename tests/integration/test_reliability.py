@@ -65,7 +65,7 @@ def test_hostile_answers_never_crash_the_crawl(sandbox: SandboxProcess, tmp_path
     assert all(served.get(kind, 0) > 0 for kind in ("huge", "deep", "wrong_types", "gbk")), served
     stats = run.stats
     assert stats.get("harvester/api/answers/malformed_json", 0) >= served["deep"]
-    assert stats.get("log_count/ERROR", 0) == 0, "no callback or pipeline error"
+    assert stats.get("log_count/ERROR", 0) == 0, ("no callback or pipeline error", run.errors())
     kept = set(run.table("products").column("offer_id").to_pylist())
     rejected = len(run.table("rejects"))
     assert len(kept) + rejected >= len(expected_ids("风筝")), "every offer is a product or a reject"
