@@ -77,10 +77,17 @@ class Plan:
 
 
 FULL = Plan()
-QUICK = Plan(naive_keyword="算盘", quota_seconds=3.0, complete_keyword="算盘", ceiling_offers=250,
-             crawled=(250, 1_000), pipeline=2_000,
-             distributed=distributed_scaling.Sizes(free_keywords=("紫砂茶具",), keywords=("算盘",)),
-             incremental=incremental.Sizes(keyword="毛笔", shares=(0.05, 0.1), search_cap=200), media_pages=1)
+QUICK = Plan(
+    naive_keyword="算盘",
+    quota_seconds=3.0,
+    complete_keyword="算盘",
+    ceiling_offers=250,
+    crawled=(250, 1_000),
+    pipeline=2_000,
+    distributed=distributed_scaling.Sizes(free_keywords=("紫砂茶具",), keywords=("算盘",)),
+    incremental=incremental.Sizes(keyword="毛笔", shares=(0.05, 0.1), search_cap=200),
+    media_pages=1,
+)
 SECTIONS = ("naive", "quota", "cpu", "scale", "distributed", "incremental", "media")
 
 
@@ -91,10 +98,12 @@ def benchmarks(plan: Plan, work: Path, out: Path, cleanup: ExitStack) -> dict[st
     cleanup.callback(scaling.close)
     return {
         "naive": lambda: against_naive.measure(work / "naive", plan.naive_keyword, plan.naive_qps),
-        "quota": lambda: keyword_quota.measure(work / "quota", plan.quota_keyword, plan.quota_seconds,
-                                               complete_keyword=plan.complete_keyword),
-        "cpu": lambda: cpu_ceiling.measure(harvests, plan.ceiling_offers * scale.CATALOGUE_PER_OFFER, scale.KEYWORD,
-                                           out / "profile-top10.txt", scaling),
+        "quota": lambda: keyword_quota.measure(
+            work / "quota", plan.quota_keyword, plan.quota_seconds, complete_keyword=plan.complete_keyword
+        ),
+        "cpu": lambda: cpu_ceiling.measure(
+            harvests, plan.ceiling_offers * scale.CATALOGUE_PER_OFFER, scale.KEYWORD, out / "profile-top10.txt", scaling
+        ),
         "scale": lambda: scale.measure(harvests, plan.crawled, plan.pipeline),
         "distributed": lambda: distributed_scaling.measure(scaling),
         "incremental": lambda: incremental.measure(work / "incremental", plan.incremental),
@@ -118,8 +127,9 @@ def run(names: list[str], plan: Plan, out: Path, keep: bool) -> tuple[list[Row],
                 except Exception as error:  # one broken benchmark must not throw away the others' figures
                     traceback.print_exc()
                     first_line = (str(error).splitlines() or [""])[0]
-                    rows.append(Row(f"{name}: benchmark failed", None, "", f"{type(error).__name__}: {first_line}",
-                                    name))
+                    rows.append(
+                        Row(f"{name}: benchmark failed", None, "", f"{type(error).__name__}: {first_line}", name)
+                    )
                     ok = False
     finally:
         if keep:
@@ -134,12 +144,17 @@ def publish(document: dict, out: Path, update_readme: bool) -> None:
     rows = rows_of(document)
     print(render_table(rows))
     write_json(document, out / "summary.json")
-    write_png(rows, out / "summary.png", f"harvester benchmarks, {document['measured_at'][:10]}, "
-              f"{document['machine']['cores']} cores")
+    write_png(
+        rows,
+        out / "summary.png",
+        f"harvester benchmarks, {document['measured_at'][:10]}, {document['machine']['cores']} cores",
+    )
     print(f"\n{len(rows)} rows in {document['duration_seconds']:.0f} s; written to {out}/summary.json and summary.png")
     if update_readme:
-        README.write_text(replace_section(README.read_text(encoding="utf-8"), readme_section(document,
-                          CHART_IN_README)), encoding="utf-8")
+        README.write_text(
+            replace_section(README.read_text(encoding="utf-8"), readme_section(document, CHART_IN_README)),
+            encoding="utf-8",
+        )
         print(f"README section rewritten: {README}")
 
 
@@ -149,8 +164,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="tiny sizes: a smoke run, figures meaningless")
     parser.add_argument("--full", action="store_true", help="crawl 1,000,000 offers for real (over an hour more)")
     parser.add_argument("--update-readme", action="store_true", help="rewrite the README's benchmarks section")
-    parser.add_argument("--render-only", action="store_true",
-                        help="measure nothing: re-render table, chart (and README) from results/summary.json")
+    parser.add_argument(
+        "--render-only",
+        action="store_true",
+        help="measure nothing: re-render table, chart (and README) from results/summary.json",
+    )
     parser.add_argument("--keep-work", action="store_true", help="keep the crawls' data folder")
     options = parser.parse_args(argv)
     names = [name.strip() for name in options.only.split(",")] if options.only else list(SECTIONS)
@@ -172,11 +190,14 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     measured_at = datetime.now(UTC)
     rows, ok = run(names, plan, out, options.keep_work)
-    command = "python -m benchmarks" + "".join(
-        f" {flag}" for flag, on in (("--quick", options.quick), ("--full", options.full)) if on) + (
-        f" --only {options.only}" if options.only else "")
-    document = summary(rows, measured_at=measured_at, machine=machine_info(), seconds=time.perf_counter() - started,
-                       command=command)
+    command = (
+        "python -m benchmarks"
+        + "".join(f" {flag}" for flag, on in (("--quick", options.quick), ("--full", options.full)) if on)
+        + (f" --only {options.only}" if options.only else "")
+    )
+    document = summary(
+        rows, measured_at=measured_at, machine=machine_info(), seconds=time.perf_counter() - started, command=command
+    )
     publish(document, out, options.update_readme and ok)
     return 0 if ok else 1
 

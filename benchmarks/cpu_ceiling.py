@@ -31,22 +31,47 @@ def measure(harvests: Harvests, catalogue: int, keyword: str, profile_to: Path, 
     one = harvests.get(catalogue, keyword)
     where = f"{keyword} in a {catalogue:,}-offer sandbox catalogue"
     rows = [
-        Row("offers/s, quota off, 1 worker", one.offers / one.usage.wall, "offers/s",
-            f"{where}: {one.offers:,} offers in {one.usage.wall:.1f} s (start-up included)", SECTION,
-            (CHART, "1 worker")),
-        Row("crawl CPU per 1,000 offers, 1 worker", one.usage.cpu * 1000 / one.offers, "CPU s",
-            "user + system of the scrapy process, every thread", SECTION),
-        Row("sandbox CPU per 1,000 offers, 1 worker", one.sandbox_cpu * 1000 / one.offers, "CPU s",
-            "the gateway's share of the same cores (a real gateway costs us none)", SECTION),
+        Row(
+            "offers/s, quota off, 1 worker",
+            one.offers / one.usage.wall,
+            "offers/s",
+            f"{where}: {one.offers:,} offers in {one.usage.wall:.1f} s (start-up included)",
+            SECTION,
+            (CHART, "1 worker"),
+        ),
+        Row(
+            "crawl CPU per 1,000 offers, 1 worker",
+            one.usage.cpu * 1000 / one.offers,
+            "CPU s",
+            "user + system of the scrapy process, every thread",
+            SECTION,
+        ),
+        Row(
+            "sandbox CPU per 1,000 offers, 1 worker",
+            one.sandbox_cpu * 1000 / one.offers,
+            "CPU s",
+            "the gateway's share of the same cores (a real gateway costs us none)",
+            SECTION,
+        ),
         *_two_workers(scaling),
     ]
     raw = harvests.work / "crawl.prof"
     profiled = harvests.run(catalogue, keyword, profile=raw)
-    top, seconds, total = write_top10(raw, profile_to, f"scrapy crawl keyword -a keywords={keyword} "
-                      f"-s OPEN1688_QPS=0, {where}, {profiled.offers:,} offers, 1 worker")
-    rows.append(Row("cProfile of the 1-worker crawl: top function by own time (I/O wait aside)", top, "",
-                    f"{seconds:.1f} s of the {total:.1f} s profiled (main thread); top 10 by cumulative and own "
-                    f"time in {profile_to.relative_to(ROOT)}", SECTION))
+    top, seconds, total = write_top10(
+        raw,
+        profile_to,
+        f"scrapy crawl keyword -a keywords={keyword} -s OPEN1688_QPS=0, {where}, {profiled.offers:,} offers, 1 worker",
+    )
+    rows.append(
+        Row(
+            "cProfile of the 1-worker crawl: top function by own time (I/O wait aside)",
+            top,
+            "",
+            f"{seconds:.1f} s of the {total:.1f} s profiled (main thread); top 10 by cumulative and own "
+            f"time in {profile_to.relative_to(ROOT)}",
+            SECTION,
+        )
+    )
     return rows
 
 
@@ -55,12 +80,19 @@ def _two_workers(scaling: Scaling) -> list[Row]:
     try:
         run = scaling.quota_off(2)
     except (RuntimeError, subprocess.TimeoutExpired) as error:  # no redis-server, a worker failed or never ended
-        return [Row("offers/s, quota off, 2 workers", None, "offers/s", f"distributed crawl failed: {error}",
-                    SECTION)]
-    return [Row("offers/s, quota off, 2 workers", run.offers_per_second, "offers/s",
-                f"the distributed section's run: scrapy crawl keyword --distributed x 2, one private redis-server, "
-                f"{','.join(scaling.sizes.free_keywords)}: {run.offers:,} offers in {run.seconds:.1f} s from the "
-                "enqueue (start-up left out)", SECTION, (CHART, "2 workers"))]
+        return [Row("offers/s, quota off, 2 workers", None, "offers/s", f"distributed crawl failed: {error}", SECTION)]
+    return [
+        Row(
+            "offers/s, quota off, 2 workers",
+            run.offers_per_second,
+            "offers/s",
+            f"the distributed section's run: scrapy crawl keyword --distributed x 2, one private redis-server, "
+            f"{','.join(scaling.sizes.free_keywords)}: {run.offers:,} offers in {run.seconds:.1f} s from the "
+            "enqueue (start-up left out)",
+            SECTION,
+            (CHART, "2 workers"),
+        )
+    ]
 
 
 def _waiting(function: tuple[str, int, str]) -> bool:
@@ -79,11 +111,15 @@ def write_top10(profile: Path, out: Path, title: str) -> tuple[str, float, float
     stats = pstats.Stats(str(profile))
     text = io.StringIO()
     text.write(f"cProfile of: {title}\n")
-    text.write("Only the main thread (the reactor: spider, middlewares, pipelines) is profiled; the dataset "
-               "writer's thread is not.\n")
+    text.write(
+        "Only the main thread (the reactor: spider, middlewares, pipelines) is profiled; the dataset "
+        "writer's thread is not.\n"
+    )
     stats.stream = text  # type: ignore[attr-defined]
-    for heading, order, only in (("cumulative time, the harvester's own functions", "cumulative", "/harvester/"),
-                                 ("own time, every function", "tottime", "")):
+    for heading, order, only in (
+        ("cumulative time, the harvester's own functions", "cumulative", "/harvester/"),
+        ("own time, every function", "tottime", ""),
+    ):
         text.write(f"\n=== top 10 by {heading} ===\n")
         stats.sort_stats(order).print_stats(only, 10)
     out.write_text(text.getvalue(), encoding="utf-8")

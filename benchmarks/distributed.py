@@ -86,14 +86,20 @@ class Cluster:
         with ExitStack() as stack:
             stack.enter_context(self.redis)
             stack.enter_context(self.sandbox)
-            runs.crawl("keyword", self.work / "warm", self.sandbox, args={"keywords": ",".join(self.keywords)},
-                       settings={"OPEN1688_QPS": 0})
+            runs.crawl(
+                "keyword",
+                self.work / "warm",
+                self.sandbox,
+                args={"keywords": ",".join(self.keywords)},
+                settings={"OPEN1688_QPS": 0},
+            )
             self._catalogue = Catalogue(self.sandbox.initial_config["seed"], self.sandbox.initial_config["offers"])
             self._stack = stack.pop_all()
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                 traceback: TracebackType | None) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
+    ) -> None:
         self._stack.close()
 
     def offers(self, keywords: Sequence[str]) -> int:
@@ -110,40 +116,64 @@ class Cluster:
         self.sandbox.admin.config(qps=qps)
         crawl_id = f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{token_hex(3)}"
         prefix = f"bench-{token_hex(4)}"
-        settings = {"REDIS_URL": self.redis.url, "HARVEST_REDIS_PREFIX": prefix, "OPEN1688_QPS": qps,
-                    "HARVEST_REDIS_IDLE_CLOSE": 1, "HARVEST_REDIS_PREFETCH": self.prefetch}
+        settings = {
+            "REDIS_URL": self.redis.url,
+            "HARVEST_REDIS_PREFIX": prefix,
+            "OPEN1688_QPS": qps,
+            "HARVEST_REDIS_IDLE_CLOSE": 1,
+            "HARVEST_REDIS_PREFETCH": self.prefetch,
+        }
         data_dir = self.work / f"{workers}-workers-qps{qps:g}-{crawl_id}" / "data"
         logs = data_dir.parent / "logs"
         logs.mkdir(parents=True)
         with child_timing() as timing, ExitStack() as stack:
             processes = []
             for n in range(workers):
-                command, env = crawl_command("keyword", data_dir, sandbox=self.sandbox, crawl_id=crawl_id,
-                                             settings={**settings, "HARVEST_WORKER_ID": f"w{n + 1}"})
+                command, env = crawl_command(
+                    "keyword",
+                    data_dir,
+                    sandbox=self.sandbox,
+                    crawl_id=crawl_id,
+                    settings={**settings, "HARVEST_WORKER_ID": f"w{n + 1}"},
+                )
                 err = stack.enter_context((logs / f"w{n + 1}.err").open("wb"))
-                processes.append(subprocess.Popen([*command, "--distributed"], cwd=ROOT, env=env,
-                                                  stdout=subprocess.DEVNULL, stderr=err))
+                processes.append(
+                    subprocess.Popen(
+                        [*command, "--distributed"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=err
+                    )
+                )
             stack.callback(_kill, processes)
             client = stack.enter_context(self.redis.client())
             joined = CrawlKeys(f"{prefix}:{crawl_id}:keyword").workers
             _wait_until(lambda: client.zcard(joined) >= workers, f"{workers} workers joined the crawl", processes)
             self.sandbox.admin.reset()
-            command, env = crawl_command("keyword", data_dir, sandbox=self.sandbox, crawl_id=crawl_id,
-                                         settings=settings)
-            enqueue = [*command[:command.index("crawl")], "enqueue", "keyword", *keywords,
-                       *command[command.index("keyword") + 1:]]
+            command, env = crawl_command(
+                "keyword", data_dir, sandbox=self.sandbox, crawl_id=crawl_id, settings=settings
+            )
+            enqueue = [
+                *command[: command.index("crawl")],
+                "enqueue",
+                "keyword",
+                *keywords,
+                *command[command.index("keyword") + 1 :],
+            ]
             start = time.perf_counter()
             queued = subprocess.run(enqueue, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
             if queued.returncode != 0:
                 raise RuntimeError(f"scrapy enqueue exited {queued.returncode}: {_last_line(queued.stderr)}")
-            _wait_until(lambda: self.sandbox.admin.stats()["detail_served_distinct"] >= offers,
-                        f"the sandbox served all {offers:,} offers", processes)
+            _wait_until(
+                lambda: self.sandbox.admin.stats()["detail_served_distinct"] >= offers,
+                f"the sandbox served all {offers:,} offers",
+                processes,
+            )
             seconds = time.perf_counter() - start
             served = self.sandbox.admin.stats()
             for n, process in enumerate(processes):
                 if process.wait(timeout=TIMEOUT) != 0:
-                    raise RuntimeError(f"worker w{n + 1} exited {process.returncode}: "
-                                       f"{_last_line((logs / f'w{n + 1}.err').read_text('utf-8', 'replace'))}")
+                    raise RuntimeError(
+                        f"worker w{n + 1} exited {process.returncode}: "
+                        f"{_last_line((logs / f'w{n + 1}.err').read_text('utf-8', 'replace'))}"
+                    )
         reports = CrawlRun(0, "", "", data_dir, crawl_id).reports
         calls = sorted((report["stats"].get("harvester/quota/calls", 0) for report in reports), reverse=True)
         return DistributedRun(workers, offers, seconds, timing.cpu, served, calls)

@@ -66,7 +66,8 @@ class Scaling:
     def _run(self, workers: int, keywords: tuple[str, ...], qps: float) -> DistributedRun:
         if self._cluster is None:
             self._cluster = self._stack.enter_context(
-                Cluster(self.work / "distributed", self.sizes.free_keywords + self.sizes.keywords))
+                Cluster(self.work / "distributed", self.sizes.free_keywords + self.sizes.keywords)
+            )
         if (workers, qps) not in self._done:
             self._done[workers, qps] = self._cluster.run(workers, keywords, qps)
         return self._done[workers, qps]
@@ -87,7 +88,7 @@ def steady_rate(series: list[list[int]]) -> float:
     busy = [i for i, count in enumerate(counts) if counts and count * 2 >= max(counts)]
     if len(busy) < 4:
         return sum(counts) / len(counts) if counts else 0.0
-    middle = counts[busy[0] + 1:busy[-1]]
+    middle = counts[busy[0] + 1 : busy[-1]]
     return sum(middle) / len(middle)
 
 
@@ -98,24 +99,50 @@ def measure(scaling: Scaling) -> list[Row]:
         run = scaling.quota_off(workers)
         label = workers_label(workers)
         rows += [
-            Row(f"offers/s, quota off, {label} (distributed)", run.offers_per_second, "offers/s",
+            Row(
+                f"offers/s, quota off, {label} (distributed)",
+                run.offers_per_second,
+                "offers/s",
                 f"{','.join(sizes.free_keywords)}: {run.offers:,} offers in {run.seconds:.1f} s from the enqueue; "
-                f"calls per worker {run.shares()}", SECTION, (CHART, label)),
-            Row(f"crawl CPU per 1,000 offers, {label} (distributed)", run.cpu * 1000 / run.offers, "CPU s",
-                "every worker's whole process, start-up and idle tail included", SECTION),
+                f"calls per worker {run.shares()}",
+                SECTION,
+                (CHART, label),
+            ),
+            Row(
+                f"crawl CPU per 1,000 offers, {label} (distributed)",
+                run.cpu * 1000 / run.offers,
+                "CPU s",
+                "every worker's whole process, start-up and idle tail included",
+                SECTION,
+            ),
         ]
     run = scaling.quota_on()
     label, qps = workers_label(run.workers), f"OPEN1688_QPS={sizes.qps:g}"
     throttled = run.served["calls_by_code"].get("gw.QosAppFrequencyLimit", 0)
     steady = steady_rate(run.served["calls_per_second"])
     rows += [
-        Row(f"combined calls/s at {qps}, {label}", 100 * steady / sizes.qps, "% of QPS",
+        Row(
+            f"combined calls/s at {qps}, {label}",
+            100 * steady / sizes.qps,
+            "% of QPS",
             f"{steady:.2f} calls/s steady ({run.calls_per_second:.1f} from the enqueue to the last detail); "
             f"{','.join(sizes.keywords)}: {run.offers:,} offers in {run.seconds:.1f} s; "
-            f"calls per worker {run.shares()}", SECTION),
-        Row(f"max calls in any 1 s (sandbox), {label} at {qps}", run.served["max_calls_per_second"], "calls",
-            f"the sandbox enforces the same {sizes.qps:g} calls/s", SECTION),
-        Row(f"QosAppFrequencyLimit per 1,000 calls, {label}", throttled * 1000 / max(run.served["calls_total"], 1),
-            "per 1,000 calls", f"{throttled} of {run.served['calls_total']:,} calls answered so at {qps}", SECTION),
+            f"calls per worker {run.shares()}",
+            SECTION,
+        ),
+        Row(
+            f"max calls in any 1 s (sandbox), {label} at {qps}",
+            run.served["max_calls_per_second"],
+            "calls",
+            f"the sandbox enforces the same {sizes.qps:g} calls/s",
+            SECTION,
+        ),
+        Row(
+            f"QosAppFrequencyLimit per 1,000 calls, {label}",
+            throttled * 1000 / max(run.served["calls_total"], 1),
+            "per 1,000 calls",
+            f"{throttled} of {run.served['calls_total']:,} calls answered so at {qps}",
+            SECTION,
+        ),
     ]
     return rows

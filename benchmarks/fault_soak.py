@@ -31,8 +31,14 @@ from .report import markdown_table, write_json
 #: The fault mix of the issue: 5% 5xx, 2% timeouts, 1% malformed JSON, 1% HTML error pages, throttling
 #: bursts, and an access token that expires twice during the crawl.
 FAULTS: dict[str, Any] = {
-    "seed": 11, "server_error": 0.05, "timeout": 0.02, "malformed": 0.01, "html_error": 0.01,
-    "qos_burst": 0.004, "qos_burst_length": 4, "stall_seconds": 30,
+    "seed": 11,
+    "server_error": 0.05,
+    "timeout": 0.02,
+    "malformed": 0.01,
+    "html_error": 0.01,
+    "qos_burst": 0.004,
+    "qos_burst_length": 4,
+    "stall_seconds": 30,
 }
 RETRIED = ("server_error", "timeout", "malformed", "html_error")
 
@@ -49,20 +55,36 @@ def main() -> int:
     with SandboxProcess() as sandbox:
         sandbox.admin.config(faults={**FAULTS, "expire_tokens_after": [calls // 3, 2 * calls // 3]})
         with child_timing() as timing:
-            run = crawl("keyword", work / "data", sandbox=sandbox, args={"keywords": options.keyword},
-                        settings={"OPEN1688_QPS": options.qps, "OPEN1688_RETRY_TIMES": 8, "DOWNLOAD_TIMEOUT": 3,
-                                  "OPEN1688_RETRY_BACKOFF": 0.05, "OPEN1688_RETRY_BACKOFF_MAX": 0.5},
-                        timeout=3600)
+            run = crawl(
+                "keyword",
+                work / "data",
+                sandbox=sandbox,
+                args={"keywords": options.keyword},
+                settings={
+                    "OPEN1688_QPS": options.qps,
+                    "OPEN1688_RETRY_TIMES": 8,
+                    "DOWNLOAD_TIMEOUT": 3,
+                    "OPEN1688_RETRY_BACKOFF": 0.05,
+                    "OPEN1688_RETRY_BACKOFF_MAX": 0.5,
+                },
+                timeout=3600,
+            )
         served = sandbox.admin.stats()
     stats = run.stats
     injected = served["faults"]
     offers = run.table("products").column("offer_id").to_pylist() if run.returncode == 0 else []
     throttled = served["calls_by_code"].get("fault.qos_burst", 0)
     rows: list[list[Any]] = [
-        ["5xx, timeouts, malformed JSON, HTML pages", sum(injected.get(k, 0) for k in RETRIED),
-         stats.get("harvester/api/retry/count", 0)],
-        ["  of which timeouts", injected.get("timeout", 0),
-         stats.get("harvester/api/exceptions/scrapy.exceptions.DownloadTimeoutError", 0)],
+        [
+            "5xx, timeouts, malformed JSON, HTML pages",
+            sum(injected.get(k, 0) for k in RETRIED),
+            stats.get("harvester/api/retry/count", 0),
+        ],
+        [
+            "  of which timeouts",
+            injected.get("timeout", 0),
+            stats.get("harvester/api/exceptions/scrapy.exceptions.DownloadTimeoutError", 0),
+        ],
         ["gw.QosAppFrequencyLimit (bursts)", throttled, stats.get("harvester/api/throttled_retries", 0)],
         ["access token expired", injected.get("token_expiry", 0), run.stderr.count("Refreshed the access token")],
         ["calls given up", "-", sum(v for k, v in stats.items() if k.startswith("harvester/api/gave_up/"))],
@@ -72,15 +94,29 @@ def main() -> int:
     headers = ["fault", "injected", "survived (retried, refreshed, harvested)"]
     print(markdown_table(headers, rows, right=(1, 2)))
     print(f"\n{options.keyword}: {run.returncode=}, {timing.wall:.0f} s, {served['calls_total']:,} calls")
-    write_json({"benchmark": "fault_soak", "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
-                "machine": machine_info(), "headers": headers, "rows": rows,
-                "notes": {"keyword": options.keyword, "wall_seconds": round(timing.wall, 1),
-                          "calls": served["calls_total"], "returncode": run.returncode}}, RESULTS / "fault_soak.json")
+    write_json(
+        {
+            "benchmark": "fault_soak",
+            "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "machine": machine_info(),
+            "headers": headers,
+            "rows": rows,
+            "notes": {
+                "keyword": options.keyword,
+                "wall_seconds": round(timing.wall, 1),
+                "calls": served["calls_total"],
+                "returncode": run.returncode,
+            },
+        },
+        RESULTS / "fault_soak.json",
+    )
     complete = run.returncode == 0 and set(offers) == expected and len(offers) == len(expected)
     accounted = rows[0][1] == rows[0][2] and rows[2][1] == rows[2][2] and rows[3][1] == rows[3][2]
     if not complete or not accounted:
-        print("FAILED: " + ("offers missing or duplicated" if not complete else "a fault was not accounted for"),
-              file=sys.stderr)
+        print(
+            "FAILED: " + ("offers missing or duplicated" if not complete else "a fault was not accounted for"),
+            file=sys.stderr,
+        )
         return 1
     return 0
 

@@ -171,17 +171,29 @@ class Level:
     undated_snapshot: Snapshot | None = None
 
 
-def harvest(sandbox: SandboxProcess, data_dir: Path, keyword: str, mode: str, *, dry_run: bool = False,
-            search_cap: int | None = None, undated: str = "compare") -> Harvest:
+def harvest(
+    sandbox: SandboxProcess,
+    data_dir: Path,
+    keyword: str,
+    mode: str,
+    *,
+    dry_run: bool = False,
+    search_cap: int | None = None,
+    undated: str = "compare",
+) -> Harvest:
     """``scrapy crawl keyword -a details=mode`` with the quota off; calls from the sandbox's own counters."""
     args = {"keywords": keyword, "details": mode, **({"dry_run": "1"} if dry_run else {})}
-    settings = {"OPEN1688_QPS": 0, "HARVEST_UNDATED_LISTINGS": undated,
-                **({"OPEN1688_SEARCH_CAP": search_cap} if search_cap else {})}
+    settings = {
+        "OPEN1688_QPS": 0,
+        "HARVEST_UNDATED_LISTINGS": undated,
+        **({"OPEN1688_SEARCH_CAP": search_cap} if search_cap else {}),
+    }
     # Its own crawl id, later than the copied first harvest's: the run reads its own report, not the copied one.
     crawl_id = f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{token_hex(3)}"
     result = runs.crawl("keyword", data_dir, sandbox, args=args, settings=settings, crawl_id=crawl_id)
-    return Harvest(mode, crawl_id, result.stats, result.served["calls_total"], dict(result.served["calls_by_api"]),
-                   data_dir)
+    return Harvest(
+        mode, crawl_id, result.stats, result.served["calls_total"], dict(result.served["calls_by_api"]), data_dir
+    )
 
 
 def recall(events: Sequence[dict[str, Any]], data_dir: Path, crawl_id: str, sparse: Callable[[int], bool]) -> Recall:
@@ -189,8 +201,9 @@ def recall(events: Sequence[dict[str, Any]], data_dir: Path, crawl_id: str, spar
 
     ``sparse`` says whether an offer's search items are sparse (to tell why a price change was missed).
     """
-    products = latest_snapshot(data_dir, ["products"], crawl_id=crawl_id,
-                               columns={"products": ["offer_id", "detail_crawl_id"]})["products"]
+    products = latest_snapshot(
+        data_dir, ["products"], crawl_id=crawl_id, columns={"products": ["offer_id", "detail_crawl_id"]}
+    )["products"]
     held = dict(zip(products.column("offer_id").to_pylist(), products.column("detail_crawl_id").to_pylist()))
     found = Recall()
     for event in events:
@@ -212,8 +225,11 @@ def recall(events: Sequence[dict[str, Any]], data_dir: Path, crawl_id: str, spar
 
 def snapshot(catalogue: Catalogue, keyword: str, epoch: int, data_dir: Path) -> Snapshot:
     """The newest crawl of ``data_dir`` alone against the truth at ``epoch``: offers held, SKU prices exact."""
-    tables = latest_snapshot(data_dir, ["products", "skus"],
-                             columns={"products": ["offer_id"], "skus": ["offer_id", "sku_id", "spec_key", "price"]})
+    tables = latest_snapshot(
+        data_dir,
+        ["products", "skus"],
+        columns={"products": ["offer_id"], "skus": ["offer_id", "sku_id", "spec_key", "price"]},
+    )
     held = set(tables["products"].column("offer_id").to_pylist())
     wanted = {int(offer_id) for offer_id in catalogue.search(keyword=keyword, epoch=epoch)}
     prices: dict[int, dict[int | None, Decimal]] = {}
@@ -226,8 +242,11 @@ def snapshot(catalogue: Catalogue, keyword: str, epoch: int, data_dir: Path) -> 
         except UnknownOffer:
             wrong += 1
             continue
-        truth: dict[int | None, Decimal] = {sku.sku_id: sku.price for sku in offer.skus} if offer.skus else {
-            None: min(tier.price for tier in offer.price_tiers)}
+        truth: dict[int | None, Decimal] = (
+            {sku.sku_id: sku.price for sku in offer.skus}
+            if offer.skus
+            else {None: min(tier.price for tier in offer.price_tiers)}
+        )
         wrong += prices.get(offer_id) != truth
     return Snapshot(len(held), len(wanted - held), len(held - wanted), wrong)
 
@@ -242,17 +261,24 @@ def level(work: Path, first: Path, keyword: str, share: float, sizes: Sizes) -> 
         planned = None
         if sizes.dry_run:
             shutil.copytree(first, work / name / "dry-run" / "data")
-            dry = harvest(sandbox, work / name / "dry-run" / "data", keyword, "changed", dry_run=True,
-                          search_cap=sizes.search_cap)
-            planned = (sum(int(dry.stats.get(f"{keys.PLAN}/{reason.value}", 0)) for reason in Reason if reason.fetch),
-                       int(dry.stats.get(keys.SEARCH_PAGES_PLANNED, 0)))
+            dry = harvest(
+                sandbox, work / name / "dry-run" / "data", keyword, "changed", dry_run=True, search_cap=sizes.search_cap
+            )
+            planned = (
+                sum(int(dry.stats.get(f"{keys.PLAN}/{reason.value}", 0)) for reason in Reason if reason.fetch),
+                int(dry.stats.get(keys.SEARCH_PAGES_PLANNED, 0)),
+            )
         shutil.copytree(first, work / name / "changed" / "data")
         changed = harvest(sandbox, work / name / "changed" / "data", keyword, "changed", search_cap=sizes.search_cap)
         shutil.copytree(first, work / name / "undated" / "data")
-        undated = harvest(sandbox, work / name / "undated" / "data", keyword, "changed", search_cap=sizes.search_cap,
-                          undated="fetch")
-        full = harvest(sandbox, work / name / "all" / "data", keyword, "all",
-                       search_cap=sizes.search_cap) if sizes.compare_all else None
+        undated = harvest(
+            sandbox, work / name / "undated" / "data", keyword, "changed", search_cap=sizes.search_cap, undated="fetch"
+        )
+        full = (
+            harvest(sandbox, work / name / "all" / "data", keyword, "all", search_cap=sizes.search_cap)
+            if sizes.compare_all
+            else None
+        )
         config = sandbox.initial_config
     catalogue = Catalogue(config["seed"], config["offers"], drift_share=share)
     noise = Noise(config["seed"], config["sparse_listing_share"])
@@ -261,12 +287,17 @@ def level(work: Path, first: Path, keyword: str, share: float, sizes: Sizes) -> 
         return noise.for_offer(offer_id, 0).sparse_listing
 
     return Level(
-        share=share, changed=changed, full=full, changed_offers=len({event["offer_id"] for event in events}),
+        share=share,
+        changed=changed,
+        full=full,
+        changed_offers=len({event["offer_id"] for event in events}),
         recall=recall(events, changed.data_dir, changed.crawl_id, sparse),
         full_recall=recall(events, full.data_dir, full.crawl_id, sparse) if full else None,
-        snapshot=snapshot(catalogue, keyword, epoch, changed.data_dir), planned=planned,
+        snapshot=snapshot(catalogue, keyword, epoch, changed.data_dir),
+        planned=planned,
         sparse_offers=sum(map(sparse, (int(offer_id) for offer_id in catalogue.search(keyword=keyword, epoch=epoch)))),
-        undated=undated, undated_snapshot=snapshot(catalogue, keyword, epoch, undated.data_dir),
+        undated=undated,
+        undated_snapshot=snapshot(catalogue, keyword, epoch, undated.data_dir),
     )
 
 
@@ -292,45 +323,78 @@ def rows(keyword: str, first: Harvest, listing: Harvest, levels: Sequence[Level]
     """The suite's rows: the harvests, each share's two re-harvests side by side, and the goals checked."""
     found = first.offers
     out = [
-        Row("first harvest, details=all: calls per offer", first.calls / max(found, 1), "calls/offer",
+        Row(
+            "first harvest, details=all: calls per offer",
+            first.calls / max(found, 1),
+            "calls/offer",
             f"{keyword}: {found:,} offers, {first.calls:,} calls ({first.pages:,} search pages, "
-            f"{first.details:,} details, {first.calls - first.pages - first.details} navigation)", SECTION),
-        Row("listing only, details=none: offers per call", listing.offers / max(listing.calls, 1), "offers/call",
+            f"{first.details:,} details, {first.calls - first.pages - first.details} navigation)",
+            SECTION,
+        ),
+        Row(
+            "listing only, details=none: offers per call",
+            listing.offers / max(listing.calls, 1),
+            "offers/call",
             f"{keyword}: {listing.offers:,} offers into listings with {listing.calls:,} calls, no detail "
-            f"({listing.pages:,} search pages)", SECTION),
+            f"({listing.pages:,} search pages)",
+            SECTION,
+        ),
     ]
     for n, lv in enumerate(levels):
         full_calls = lv.full.calls if lv.full else first.calls
         label = f"re-harvest after {_percent(lv.share)} drift"
-        out.append(Row(
-            f"{label}, details=changed: calls", lv.changed.calls, "calls",
-            f"{lv.changed.calls / max(lv.changed.offers, 1):.3f} calls/offer, {lv.changed.calls / full_calls:.1%} "
-            f"of details=all; {lv.changed.pages:,} pages + {lv.changed.details:,} details for "
-            f"{lv.changed_offers:,} offers changed; recall {lv.recall.caught:,}/{lv.recall.events:,} changes "
-            f"({lv.recall.share:.1%}), price changes {lv.recall.price_caught:,}/{lv.recall.price_events:,} "
-            f"({lv.recall.price_share:.1%}{_sparse_misses(lv.recall)}); by kind {_kinds(lv.recall)}", SECTION,
-            (CHART, _percent(lv.share))))
+        out.append(
+            Row(
+                f"{label}, details=changed: calls",
+                lv.changed.calls,
+                "calls",
+                f"{lv.changed.calls / max(lv.changed.offers, 1):.3f} calls/offer, {lv.changed.calls / full_calls:.1%} "
+                f"of details=all; {lv.changed.pages:,} pages + {lv.changed.details:,} details for "
+                f"{lv.changed_offers:,} offers changed; recall {lv.recall.caught:,}/{lv.recall.events:,} changes "
+                f"({lv.recall.share:.1%}), price changes {lv.recall.price_caught:,}/{lv.recall.price_events:,} "
+                f"({lv.recall.price_share:.1%}{_sparse_misses(lv.recall)}); by kind {_kinds(lv.recall)}",
+                SECTION,
+                (CHART, _percent(lv.share)),
+            )
+        )
         if lv.full is not None and lv.full_recall is not None:
-            out.append(Row(
-                f"{label}, details=all: calls", lv.full.calls, "calls",
-                f"{lv.full.calls / max(lv.full.offers, 1):.3f} calls/offer; {lv.full.pages:,} pages + "
-                f"{lv.full.details:,} details; recall {lv.full_recall.share:.1%}, price changes "
-                f"{lv.full_recall.price_share:.1%}", SECTION,
-                (CHART, "details=all") if n == 0 else None))
+            out.append(
+                Row(
+                    f"{label}, details=all: calls",
+                    lv.full.calls,
+                    "calls",
+                    f"{lv.full.calls / max(lv.full.offers, 1):.3f} calls/offer; {lv.full.pages:,} pages + "
+                    f"{lv.full.details:,} details; recall {lv.full_recall.share:.1%}, price changes "
+                    f"{lv.full_recall.price_share:.1%}",
+                    SECTION,
+                    (CHART, "details=all") if n == 0 else None,
+                )
+            )
         snap = lv.snapshot
-        out.append(Row(
-            f"{label}, details=changed: latest crawl alone exact", "yes" if snap.exact else "no", "",
-            f"{snap.offers:,} offers held; {snap.missing} missing, {snap.extra} not found any more, "
-            f"{snap.wrong_prices} with SKU prices other than the catalogue's at epoch 1"
-            + (f"; dry_run=1 planned {lv.planned[0]:,} details and {lv.planned[1]:,} pages" if lv.planned else ""),
-            SECTION))
+        out.append(
+            Row(
+                f"{label}, details=changed: latest crawl alone exact",
+                "yes" if snap.exact else "no",
+                "",
+                f"{snap.offers:,} offers held; {snap.missing} missing, {snap.extra} not found any more, "
+                f"{snap.wrong_prices} with SKU prices other than the catalogue's at epoch 1"
+                + (f"; dry_run=1 planned {lv.planned[0]:,} details and {lv.planned[1]:,} pages" if lv.planned else ""),
+                SECTION,
+            )
+        )
         if lv.undated is not None and lv.undated_snapshot is not None:
             snap = lv.undated_snapshot
-            out.append(Row(
-                f"{label}, details=changed, HARVEST_UNDATED_LISTINGS=fetch: calls", lv.undated.calls, "calls",
-                f"{lv.undated.calls / full_calls:.1%} of details=all ({lv.undated.details:,} details); latest crawl "
-                f"alone {'exact' if snap.exact else 'NOT exact'}: {snap.missing} missing, {snap.wrong_prices} with "
-                "other SKU prices", SECTION))
+            out.append(
+                Row(
+                    f"{label}, details=changed, HARVEST_UNDATED_LISTINGS=fetch: calls",
+                    lv.undated.calls,
+                    "calls",
+                    f"{lv.undated.calls / full_calls:.1%} of details=all ({lv.undated.details:,} details); latest crawl "
+                    f"alone {'exact' if snap.exact else 'NOT exact'}: {snap.missing} missing, {snap.wrong_prices} with "
+                    "other SKU prices",
+                    SECTION,
+                )
+            )
     out += goals(levels, first)
     return out
 
@@ -353,29 +417,61 @@ def goals(levels: Sequence[Level], first: Harvest) -> list[Row]:
     if five is not None:
         full = five.full.calls if five.full else first.calls
         ratio = five.changed.calls / full
-        out.append(Row("goal, 5% drift: re-harvest calls / full harvest calls <= 0.1", ratio, "x",
-                       f"{'met' if ratio <= 0.1 else 'NOT met'}: {five.changed.calls:,} / {full:,}", SECTION))
-        out.append(Row("goal, 5% drift: price changes caught >= 99%", five.recall.price_share * 100, "%",
-                       f"{'met' if five.recall.price_share >= 0.99 else 'NOT met'}: {five.recall.price_caught:,} of "
-                       f"{five.recall.price_events:,}{_sparse_misses(five.recall)}; {five.sparse_offers:,} of the "
-                       "keyword's offers have sparse search items", SECTION))
+        out.append(
+            Row(
+                "goal, 5% drift: re-harvest calls / full harvest calls <= 0.1",
+                ratio,
+                "x",
+                f"{'met' if ratio <= 0.1 else 'NOT met'}: {five.changed.calls:,} / {full:,}",
+                SECTION,
+            )
+        )
+        out.append(
+            Row(
+                "goal, 5% drift: price changes caught >= 99%",
+                five.recall.price_share * 100,
+                "%",
+                f"{'met' if five.recall.price_share >= 0.99 else 'NOT met'}: {five.recall.price_caught:,} of "
+                f"{five.recall.price_events:,}{_sparse_misses(five.recall)}; {five.sparse_offers:,} of the "
+                "keyword's offers have sparse search items",
+                SECTION,
+            )
+        )
     ten = by_share.get(0.1)
     if ten is not None:
         bound = 1.25 * (ten.changed.pages + ten.changed_offers)
-        out.append(Row("goal, 10% drift: calls / (search pages + changed offers) <= 1.25",
-                       ten.changed.calls / (ten.changed.pages + ten.changed_offers), "x",
-                       f"{'met' if ten.changed.calls <= bound else 'NOT met'}: {ten.changed.calls:,} calls, bound "
-                       f"{math.floor(bound):,} = 1.25 x ({ten.changed.pages:,} + {ten.changed_offers:,})", SECTION))
-        out.append(Row("goal, 10% drift: latest crawl alone holds every offer, exact SKU prices",
-                       "met" if ten.snapshot.exact else "NOT met", "",
-                       f"{ten.snapshot.offers:,} offers; {ten.snapshot.missing} missing, {ten.snapshot.wrong_prices} "
-                       "with other SKU prices", SECTION))
+        out.append(
+            Row(
+                "goal, 10% drift: calls / (search pages + changed offers) <= 1.25",
+                ten.changed.calls / (ten.changed.pages + ten.changed_offers),
+                "x",
+                f"{'met' if ten.changed.calls <= bound else 'NOT met'}: {ten.changed.calls:,} calls, bound "
+                f"{math.floor(bound):,} = 1.25 x ({ten.changed.pages:,} + {ten.changed_offers:,})",
+                SECTION,
+            )
+        )
+        out.append(
+            Row(
+                "goal, 10% drift: latest crawl alone holds every offer, exact SKU prices",
+                "met" if ten.snapshot.exact else "NOT met",
+                "",
+                f"{ten.snapshot.offers:,} offers; {ten.snapshot.missing} missing, {ten.snapshot.wrong_prices} "
+                "with other SKU prices",
+                SECTION,
+            )
+        )
         if ten.undated is not None and ten.undated_snapshot is not None:
             exact, within = ten.undated_snapshot.exact, ten.undated.calls <= bound
-            out.append(Row("goal, 10% drift, HARVEST_UNDATED_LISTINGS=fetch: exact, calls within the bound",
-                           "met" if exact and within else "NOT met", "",
-                           f"{'exact' if exact else 'NOT exact'}; {ten.undated.calls:,} calls against the bound "
-                           f"{math.floor(bound):,}", SECTION))
+            out.append(
+                Row(
+                    "goal, 10% drift, HARVEST_UNDATED_LISTINGS=fetch: exact, calls within the bound",
+                    "met" if exact and within else "NOT met",
+                    "",
+                    f"{'exact' if exact else 'NOT exact'}; {ten.undated.calls:,} calls against the bound "
+                    f"{math.floor(bound):,}",
+                    SECTION,
+                )
+            )
     return out
 
 

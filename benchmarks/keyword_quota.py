@@ -80,22 +80,34 @@ def rate_run(sandbox: SandboxProcess, data_dir: Path, keyword: str, rate: float,
     sandbox.admin.config(qps=rate)
     limit = {"CLOSESPIDER_TIMEOUT": seconds} if seconds else {}
     try:
-        result = runs.crawl("keyword", data_dir, sandbox, args={"keywords": keyword},
-                            settings={"OPEN1688_QPS": rate, "HARVEST_REPORT_SAMPLE_INTERVAL": 1, **limit})
+        result = runs.crawl(
+            "keyword",
+            data_dir,
+            sandbox,
+            args={"keywords": keyword},
+            settings={"OPEN1688_QPS": rate, "HARVEST_REPORT_SAMPLE_INTERVAL": 1, **limit},
+        )
     finally:
         sandbox.admin.config(qps=0)
     stats = result.stats
     return RateRun(
-        rate=rate, achieved=steady_rate(result.run), calls=stats["harvester/quota/calls"],
-        minimum=minimum_calls(stats), complete=not seconds, offers=result.offers, seconds=result.usage.wall,
-        max_in_one_second=result.served["max_calls_per_second"], served=result.served["calls_total"],
+        rate=rate,
+        achieved=steady_rate(result.run),
+        calls=stats["harvester/quota/calls"],
+        minimum=minimum_calls(stats),
+        complete=not seconds,
+        offers=result.offers,
+        seconds=result.usage.wall,
+        max_in_one_second=result.served["max_calls_per_second"],
+        served=result.served["calls_total"],
         throttled=result.served["calls_by_code"].get("gw.QosAppFrequencyLimit", 0),
         retried=stats.get("harvester/api/throttled_retries", 0),
     )
 
 
-def measure(work: Path, keyword: str, seconds: float, rates: tuple[float, ...] = RATES,
-            complete_keyword: str | None = None) -> list[Row]:
+def measure(
+    work: Path, keyword: str, seconds: float, rates: tuple[float, ...] = RATES, complete_keyword: str | None = None
+) -> list[Row]:
     """The suite's rows: share of QPS and throttling per rate, calls against the minimum from the complete run.
 
     Rates of 100 and more harvest the whole of ``complete_keyword`` (default ``keyword``); the others are cut.
@@ -103,24 +115,52 @@ def measure(work: Path, keyword: str, seconds: float, rates: tuple[float, ...] =
     rows: list[Row] = []
     complete_keyword = complete_keyword or keyword
     with SandboxProcess() as sandbox:
-        done = [rate_run(sandbox, work / f"qps{rate:g}" / "data", keyword, rate, seconds) if rate < 100 else
-                rate_run(sandbox, work / f"qps{rate:g}" / "data", complete_keyword, rate, None) for rate in rates]
+        done = [
+            rate_run(sandbox, work / f"qps{rate:g}" / "data", keyword, rate, seconds)
+            if rate < 100
+            else rate_run(sandbox, work / f"qps{rate:g}" / "data", complete_keyword, rate, None)
+            for rate in rates
+        ]
     for run in done:
-        extent = f"{complete_keyword}, {run.offers:,} offers (whole keyword)" if run.complete else \
-            f"{keyword}, cut after {seconds:g} s"
-        rows.append(Row(f"calls/s at OPEN1688_QPS={run.rate:g}", run.achieved / run.rate * 100, "% of QPS",
-                        f"{run.achieved:.1f} calls/s steady, {run.offers / run.seconds:,.0f} offers/s over the whole "
-                        f"run; {extent}; at most "
-                        f"{run.max_in_one_second} calls in any 1 s (sandbox)", SECTION, (CHART, f"QPS {run.rate:g}")))
+        extent = (
+            f"{complete_keyword}, {run.offers:,} offers (whole keyword)"
+            if run.complete
+            else f"{keyword}, cut after {seconds:g} s"
+        )
+        rows.append(
+            Row(
+                f"calls/s at OPEN1688_QPS={run.rate:g}",
+                run.achieved / run.rate * 100,
+                "% of QPS",
+                f"{run.achieved:.1f} calls/s steady, {run.offers / run.seconds:,.0f} offers/s over the whole "
+                f"run; {extent}; at most "
+                f"{run.max_in_one_second} calls in any 1 s (sandbox)",
+                SECTION,
+                (CHART, f"QPS {run.rate:g}"),
+            )
+        )
     for run in done:
-        rows.append(Row(f"gw.QosAppFrequencyLimit at OPEN1688_QPS={run.rate:g}", run.throttled / max(run.served, 1)
-                        * 1000, "per 1,000 calls", f"sandbox answered {run.throttled} of {run.served:,} calls so; "
-                        f"the crawl retried {run.retried}", SECTION))
+        rows.append(
+            Row(
+                f"gw.QosAppFrequencyLimit at OPEN1688_QPS={run.rate:g}",
+                run.throttled / max(run.served, 1) * 1000,
+                "per 1,000 calls",
+                f"sandbox answered {run.throttled} of {run.served:,} calls so; the crawl retried {run.retried}",
+                SECTION,
+            )
+        )
     for run in done:
         if run.complete:
-            rows.append(Row(f"calls made / minimum possible ({complete_keyword})", run.calls / run.minimum, "x",
-                            f"{run.calls:,} calls for {run.offers:,} offers; minimum {run.minimum:,} = pages of 50 "
-                            "+ one detail call per offer", SECTION))
+            rows.append(
+                Row(
+                    f"calls made / minimum possible ({complete_keyword})",
+                    run.calls / run.minimum,
+                    "x",
+                    f"{run.calls:,} calls for {run.offers:,} offers; minimum {run.minimum:,} = pages of 50 "
+                    "+ one detail call per offer",
+                    SECTION,
+                )
+            )
     return rows
 
 

@@ -32,9 +32,13 @@ ROLES = "main,sku"
 def measure(work: Path, keyword: str, pages: int) -> list[Row]:
     with SandboxProcess() as sandbox:
         sandbox.admin.config(image_host="sandbox", video_host="sandbox")
-        result = runs.crawl("keyword", work / "data", sandbox,
-                            args={"keywords": keyword, "max_pages": str(pages), "media": ROLES},
-                            settings={"OPEN1688_QPS": 0})
+        result = runs.crawl(
+            "keyword",
+            work / "data",
+            sandbox,
+            args={"keywords": keyword, "max_pages": str(pages), "media": ROLES},
+            settings={"OPEN1688_QPS": 0},
+        )
     stats = result.stats
     references = stats.get("harvester/media/references", 0)
     urls = stats.get("harvester/media/urls", 0)
@@ -45,17 +49,41 @@ def measure(work: Path, keyword: str, pages: int) -> list[Row]:
     served = result.served.get("images_served", 0) + result.served.get("videos_served", 0)
     return [
         Row("media: pictures referenced", references, "references", f"rows of media; {scope}", SECTION),
-        Row("media: distinct URLs downloaded", urls, "URLs", f"the media hosts served {served:,} (each URL once)",
-            SECTION),
-        Row("media: pictures stored", stored, "files", f"distinct contents; {references / max(stored, 1):.2f} "
-            f"references per stored file", SECTION),
-        Row("media: bytes downloaded", stats.get("harvester/media/downloaded_bytes", 0) / 2**20, "MiB",
-            f"{stats.get('harvester/media/stored_bytes', 0) / 2**20:,.1f} MiB stored", SECTION),
-        Row("media: downloads/s", downloaded / seconds if seconds else None, "downloads/s",
-            f"{downloaded:,} downloads in {seconds:.1f} s of crawl (API calls and start-up included)", SECTION),
-        Row("media: gateway calls", stats.get("harvester/quota/calls", 0), "calls",
+        Row(
+            "media: distinct URLs downloaded",
+            urls,
+            "URLs",
+            f"the media hosts served {served:,} (each URL once)",
+            SECTION,
+        ),
+        Row(
+            "media: pictures stored",
+            stored,
+            "files",
+            f"distinct contents; {references / max(stored, 1):.2f} references per stored file",
+            SECTION,
+        ),
+        Row(
+            "media: bytes downloaded",
+            stats.get("harvester/media/downloaded_bytes", 0) / 2**20,
+            "MiB",
+            f"{stats.get('harvester/media/stored_bytes', 0) / 2**20:,.1f} MiB stored",
+            SECTION,
+        ),
+        Row(
+            "media: downloads/s",
+            downloaded / seconds if seconds else None,
+            "downloads/s",
+            f"{downloaded:,} downloads in {seconds:.1f} s of crawl (API calls and start-up included)",
+            SECTION,
+        ),
+        Row(
+            "media: gateway calls",
+            stats.get("harvester/quota/calls", 0),
+            "calls",
             f"{stats.get('harvester/search/pages', 0)} search pages + {result.offers:,} details: media cost none",
-            SECTION),
+            SECTION,
+        ),
     ]
 
 

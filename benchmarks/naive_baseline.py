@@ -45,8 +45,9 @@ class App:
 def call(app: App, endpoint: endpoints.Endpoint, params: dict[str, Any]) -> dict[str, Any]:
     """One signed call, as a fresh ``requests.post`` (no session, no retry)."""
     built = endpoints.build_call(endpoint, params, gateway=app.gateway, app_key=app.app_key)
-    form = built.signed_params(secret=app.app_secret, access_token=app.access_token,
-                               timestamp_ms=int(time.time() * 1000))
+    form = built.signed_params(
+        secret=app.app_secret, access_token=app.access_token, timestamp_ms=int(time.time() * 1000)
+    )
     return requests.post(built.url, data=form, timeout=30).json()
 
 
@@ -59,8 +60,11 @@ def harvest(app: App, keyword: str, qps: float, out: Path, max_pages: int = 0) -
     offer_ids = []
     page = 1
     while not max_pages or page <= max_pages:
-        answer = call(app, endpoints.KEYWORD_SEARCH, {"offerQueryParam": {
-            "keyword": keyword, "beginPage": page, "pageSize": PAGE_SIZE, "country": "en"}})
+        answer = call(
+            app,
+            endpoints.KEYWORD_SEARCH,
+            {"offerQueryParam": {"keyword": keyword, "beginPage": page, "pageSize": PAGE_SIZE, "country": "en"}},
+        )
         calls += 1
         time.sleep(pause)
         items = (answer.get("result") or {}).get("result", {}).get("data") or []
@@ -71,8 +75,7 @@ def harvest(app: App, keyword: str, qps: float, out: Path, max_pages: int = 0) -
         page += 1
     saved = 0
     for offer_id in offer_ids:
-        answer = call(app, endpoints.PRODUCT_DETAIL,
-                      {"offerDetailParam": {"offerId": offer_id, "country": "en"}})
+        answer = call(app, endpoints.PRODUCT_DETAIL, {"offerDetailParam": {"offerId": offer_id, "country": "en"}})
         calls += 1
         time.sleep(pause)
         detail = (answer.get("result") or {}).get("result")

@@ -78,7 +78,20 @@ from harvester.pipelines.normalise import NormalisePipeline  # noqa: E402
 
 COLOURS = ["红色", "蓝色", "黑色", "白色", "灰色", "粉色", "绿色", "黄色", "紫色", "卡其色"]
 SIZES = ["S", "M", "L", "XL", "XXL", "ＸＬ", "ＸＸＬ", "500ml", "１０００ml", "均码"]
-WORDS = ["保温杯", "数据线", "收纳盒", "手机壳", "垃圾袋", "T恤", "运动鞋", "雨伞", "文具", "玩具", "304不锈钢", "大容量"]
+WORDS = [
+    "保温杯",
+    "数据线",
+    "收纳盒",
+    "手机壳",
+    "垃圾袋",
+    "T恤",
+    "运动鞋",
+    "雨伞",
+    "文具",
+    "玩具",
+    "304不锈钢",
+    "大容量",
+]
 
 
 def _price(rng: random.Random) -> str:
@@ -93,7 +106,9 @@ def _image(rng: random.Random) -> str:
 
 
 def _date(rng: random.Random) -> str:
-    return f"2024-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d} {rng.randint(0, 23):02d}:{rng.randint(0, 59):02d}:00"
+    return (
+        f"2024-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d} {rng.randint(0, 23):02d}:{rng.randint(0, 59):02d}:00"
+    )
 
 
 def template(rng: random.Random) -> dict:
@@ -104,11 +119,22 @@ def template(rng: random.Random) -> dict:
         skus.append(
             {
                 "skuAttributes": [
-                    {"attributeId": "3216", "attributeName": "颜色", "attributeNameTrans": "Color",
-                     "value": rng.choice(COLOURS), "valueTrans": "colour", "skuImageUrl": _image(rng),
-                     "skuImageUrlTrans": _image(rng) if rng.random() < 0.3 else None},
-                    {"attributeId": 450, "attributeName": "尺码 ", "attributeNameTrans": "Size",
-                     "value": SIZES[i % len(SIZES)], "valueTrans": SIZES[i % len(SIZES)]},
+                    {
+                        "attributeId": "3216",
+                        "attributeName": "颜色",
+                        "attributeNameTrans": "Color",
+                        "value": rng.choice(COLOURS),
+                        "valueTrans": "colour",
+                        "skuImageUrl": _image(rng),
+                        "skuImageUrlTrans": _image(rng) if rng.random() < 0.3 else None,
+                    },
+                    {
+                        "attributeId": 450,
+                        "attributeName": "尺码 ",
+                        "attributeNameTrans": "Size",
+                        "value": SIZES[i % len(SIZES)],
+                        "valueTrans": SIZES[i % len(SIZES)],
+                    },
                 ],
                 "price": _price(rng),
                 "promotionPrice": _price(rng) if rng.random() < 0.2 else None,
@@ -123,50 +149,96 @@ def template(rng: random.Random) -> dict:
         )
         size = [float(rng.randint(5, 40)) for _ in range(3)]
         grams = rng.randint(50, 5000)
-        infos.append({"specId": spec_id, "skuId": sku_id, "width": size[0], "length": size[1], "height": size[2],
-                      "weight": str(grams)})
-        details.append({"skuId": sku_id, "width": size[0], "length": size[1], "height": size[2],
-                        "weight": grams / 1000, "pkgSizeSource": "商家自填", "aiWeight": grams / 1000,
-                        "aiWeightAccuracy": "80%"})
+        infos.append(
+            {
+                "specId": spec_id,
+                "skuId": sku_id,
+                "width": size[0],
+                "length": size[1],
+                "height": size[2],
+                "weight": str(grams),
+            }
+        )
+        details.append(
+            {
+                "skuId": sku_id,
+                "width": size[0],
+                "length": size[1],
+                "height": size[2],
+                "weight": grams / 1000,
+                "pkgSizeSource": "商家自填",
+                "aiWeight": grams / 1000,
+                "aiWeightAccuracy": "80%",
+            }
+        )
     return {
         "offerId": "0",
         "subject": " ".join(rng.choices(WORDS, k=4)) + " ",
         "subjectTrans": "thermos cup large capacity",
         "categoryId": str(rng.randint(1, 2_000_000)),
         "categoryName": "保温杯",
-        "topCategoryId": "7", "secondCategoryId": "1031912", "thirdCategoryId": str(rng.randint(1, 2_000_000)),
+        "topCategoryId": "7",
+        "secondCategoryId": "1031912",
+        "thirdCategoryId": str(rng.randint(1, 2_000_000)),
         "description": "<div><p>" + "".join(rng.choices(WORDS, k=8)) + "</p></div>",
         "productImage": {"images": [_image(rng) for _ in range(4)], "whiteImage": _image(rng)},
         "productAttribute": [
-            {"attributeId": "2176", "attributeName": "品牌", "value": "其他", "attributeNameTrans": "Brand",
-             "valueTrans": "Other"},
-            {"attributeId": "100000691", "attributeName": "材质", "value": "304不锈钢", "attributeNameTrans": "Material",
-             "valueTrans": "stainless steel"},
+            {
+                "attributeId": "2176",
+                "attributeName": "品牌",
+                "value": "其他",
+                "attributeNameTrans": "Brand",
+                "valueTrans": "Other",
+            },
+            {
+                "attributeId": "100000691",
+                "attributeName": "材质",
+                "value": "304不锈钢",
+                "attributeNameTrans": "Material",
+                "valueTrans": "stainless steel",
+            },
         ],
         "productSkuInfos": skus,
         "productSaleInfo": {
-            "priceRangeList": [{"startQuantity": str(q), "price": _price(rng), "promotionPrice": None}
-                               for q in (1, 10, 100)],
+            "priceRangeList": [
+                {"startQuantity": str(q), "price": _price(rng), "promotionPrice": None} for q in (1, 10, 100)
+            ],
             "amountOnSale": str(rng.randint(0, 100_000)),
             "quoteType": "1",
             "unitInfo": {"unit": "个", "transUnit": "piece"},
-            "fenxiaoSaleInfo": {"onePieceFreePostage": True, "startQuantity": "1", "onePiecePrice": _price(rng),
-                                "offerPrice": _price(rng)},
+            "fenxiaoSaleInfo": {
+                "onePieceFreePostage": True,
+                "startQuantity": "1",
+                "onePiecePrice": _price(rng),
+                "offerPrice": _price(rng),
+            },
             "retailPrice": _price(rng),
         },
         "productShippingInfo": {
-            "sendGoodsAddressText": "浙江省 金华市", "weight": 0.45, "length": 8.0, "width": 8.0, "height": 25.0,
-            "shippingTimeGuarantee": "shipIn48Hours", "pkgSizeSource": "商家自填",
-            "skuShippingInfoList": infos, "skuShippingDetails": details,
+            "sendGoodsAddressText": "浙江省 金华市",
+            "weight": 0.45,
+            "length": 8.0,
+            "width": 8.0,
+            "height": 25.0,
+            "shippingTimeGuarantee": "shipIn48Hours",
+            "pkgSizeSource": "商家自填",
+            "skuShippingInfoList": infos,
+            "skuShippingDetails": details,
         },
         "isJxhy": False,
         "sellerOpenId": f"BBB{rng.getrandbits(60):x}",
         "companyName": "义乌市某某日用品有限公司",
         "sellerDataInfo": {
-            "tradeMedalLevel": "4", "compositeServiceScore": "4.5", "logisticsExperienceScore": "4.0",
-            "disputeComplaintScore": "5.0", "offerExperienceScore": "4.5", "consultingExperienceScore": "3.5",
-            "afterSalesExperienceScore": "4.0", "repeatPurchasePercent": "0.4137",
-            "collect30DayWithin48HPercent": "0.95", "qualityRefundWithin30Day": "0.002",
+            "tradeMedalLevel": "4",
+            "compositeServiceScore": "4.5",
+            "logisticsExperienceScore": "4.0",
+            "disputeComplaintScore": "5.0",
+            "offerExperienceScore": "4.5",
+            "consultingExperienceScore": "3.5",
+            "afterSalesExperienceScore": "4.0",
+            "repeatPurchasePercent": "0.4137",
+            "collect30DayWithin48HPercent": "0.95",
+            "qualityRefundWithin30Day": "0.002",
         },
         "sellerMixSetting": {"generalHunpi": True, "mixAmount": "100", "mixNumber": "2"},
         "minOrderQuantity": "1",
@@ -177,8 +249,12 @@ def template(rng: random.Random) -> dict:
         "tagInfoList": [{"key": "isOnePsale", "value": True}],
         "offerIdentities": ["yx"],
         "promotionModel": {"hasPromotion": False, "promotionType": None},
-        "invoiceInfo": {"supportOnlineInvoice": True, "supportFastInvoice": False, "invoiceTypes": ["普票"],
-                        "taxpayerType": "一般纳税人"},
+        "invoiceInfo": {
+            "supportOnlineInvoice": True,
+            "supportFastInvoice": False,
+            "invoiceTypes": ["普票"],
+            "taxpayerType": "一般纳税人",
+        },
         "isSelect": "false",
         "createDate": _date(rng),
         "traceInfo": "object_id@1^object_type@offer",
@@ -192,31 +268,65 @@ def listing_template(rng: random.Random) -> dict:
         "subject": " ".join(rng.choices(WORDS, k=4)),
         "subjectTrans": "thermos cup",
         "imageUrl": _image(rng),
-        "priceInfo": {"price": _price(rng), "consignPrice": _price(rng), "promotionPrice": None, "jxhyPrice": None,
-                      "pfJxhyPrice": None},
+        "priceInfo": {
+            "price": _price(rng),
+            "consignPrice": _price(rng),
+            "promotionPrice": None,
+            "jxhyPrice": None,
+            "pfJxhyPrice": None,
+        },
         "monthSold": rng.randint(0, 20_000),
         "sales7d": str(rng.randint(0, 5_000)),
         "repurchaseRate": f"{rng.randint(0, 60)}%",
         "tradeScore": "4.8",
-        "productTradeInfo": {"addCartCount7d": "12", "payBuyerCount7d": "5", "addCartCount30d": "40",
-                             "payBuyerCount30d": "19"},
+        "productTradeInfo": {
+            "addCartCount7d": "12",
+            "payBuyerCount7d": "5",
+            "addCartCount30d": "40",
+            "payBuyerCount30d": "19",
+        },
         "minOrderQuantity": 1,
-        "isOnePsale": True, "isJxhy": False, "isSelect": False, "isPatentProduct": False,
-        "sellerIdentities": ["tp_member"], "offerIdentities": [],
+        "isOnePsale": True,
+        "isJxhy": False,
+        "isSelect": False,
+        "isPatentProduct": False,
+        "sellerIdentities": ["tp_member"],
+        "offerIdentities": [],
         "promotionModel": {"hasPromotion": False, "promotionType": None},
-        "topCategoryId": 7, "secondCategoryId": 1031912, "thirdCategoryId": rng.randint(1, 2_000_000),
-        "createDate": _date(rng), "modifyDate": _date(rng),
-        "sellerDataInfo": {"tradeMedalLevel": "4", "compositeServiceScore": "4.5", "logisticsExperienceScore": "4.0",
-                           "disputeComplaintScore": "5.0", "offerExperienceScore": "4.5",
-                           "afterSalesExperienceScore": "4.0", "consultingExperienceScore": "3.5",
-                           "repeatPurchasePercent": "41", "tpYear": 6},
-        "productSimpleShippingInfo": {"shippingTimeGuarantee": "shipIn48Hours", "perfectFulfillmentRate30d": "99.12%",
-                                      "pickupWithin24hRate30d": "", "qualityReturnRate30d": "0.12%",
-                                      "perfectFulfillmentRate7d": "100.00%", "pickupWithin24hRate7d": "95.00%",
-                                      "delayedShippingRate7d": "1.20%"},
-        "invoiceInfo": {"supportOnlineInvoice": True, "supportFastInvoice": False, "invoiceTypes": ["普票"],
-                        "taxpayerType": "一般纳税人"},
-        "traceInfo": "object_id@1^object_type@offer", "token": "abc", "promotionURL": "https://detail.1688.com/",
+        "topCategoryId": 7,
+        "secondCategoryId": 1031912,
+        "thirdCategoryId": rng.randint(1, 2_000_000),
+        "createDate": _date(rng),
+        "modifyDate": _date(rng),
+        "sellerDataInfo": {
+            "tradeMedalLevel": "4",
+            "compositeServiceScore": "4.5",
+            "logisticsExperienceScore": "4.0",
+            "disputeComplaintScore": "5.0",
+            "offerExperienceScore": "4.5",
+            "afterSalesExperienceScore": "4.0",
+            "consultingExperienceScore": "3.5",
+            "repeatPurchasePercent": "41",
+            "tpYear": 6,
+        },
+        "productSimpleShippingInfo": {
+            "shippingTimeGuarantee": "shipIn48Hours",
+            "perfectFulfillmentRate30d": "99.12%",
+            "pickupWithin24hRate30d": "",
+            "qualityReturnRate30d": "0.12%",
+            "perfectFulfillmentRate7d": "100.00%",
+            "pickupWithin24hRate7d": "95.00%",
+            "delayedShippingRate7d": "1.20%",
+        },
+        "invoiceInfo": {
+            "supportOnlineInvoice": True,
+            "supportFastInvoice": False,
+            "invoiceTypes": ["普票"],
+            "taxpayerType": "一般纳税人",
+        },
+        "traceInfo": "object_id@1^object_type@offer",
+        "token": "abc",
+        "promotionURL": "https://detail.1688.com/",
     }
 
 
@@ -353,7 +463,9 @@ def _print(result: dict[str, float]) -> None:
 def run_in(tree: Path, args: argparse.Namespace) -> dict[str, float]:
     """One run of the benchmark as ``tree`` has it, in a fresh process; its printed figures by key."""
     command = [sys.executable, "-m", "benchmarks.pipeline_throughput", "--products", str(args.products)]
-    command += ["--pool", str(args.pool), "--seed", str(args.seed)] + (["--listings"] if getattr(args, "listings", False) else [])
+    command += ["--pool", str(args.pool), "--seed", str(args.seed)] + (
+        ["--listings"] if getattr(args, "listings", False) else []
+    )
     out = subprocess.run(command, cwd=tree, capture_output=True, text=True, check=True).stdout
     by_label = {label: key for key, label, _ in LINES}
     result = {}

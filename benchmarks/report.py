@@ -53,22 +53,32 @@ def markdown_table(headers: Sequence[str], lines: Sequence[Sequence[Any]], right
 
     For what does not fit :class:`Row`'s measure-value-unit-note, such as the fault soak's injected-against-survived.
     """
+
     def line(cells: Sequence[str]) -> str:
         return "| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |"
 
     rule = "|" + "".join("---:|" if n in right else "---|" for n in range(len(headers)))
-    return "\n".join([line(headers), rule, *(line([cell if isinstance(cell, str) else format_value(cell)
-                                                    for cell in cells]) for cells in lines)])
+    return "\n".join(
+        [
+            line(headers),
+            rule,
+            *(line([cell if isinstance(cell, str) else format_value(cell) for cell in cells]) for cells in lines),
+        ]
+    )
 
 
 def render_table(rows: Sequence[Row]) -> str:
     """The Markdown table printed and put in the README."""
-    return markdown_table(("measure", "value", "unit", "note"),
-                          [(row.measure, format_value(row.value), row.unit, row.note) for row in rows], right=(1,))
+    return markdown_table(
+        ("measure", "value", "unit", "note"),
+        [(row.measure, format_value(row.value), row.unit, row.note) for row in rows],
+        right=(1,),
+    )
 
 
-def summary(rows: Sequence[Row], *, measured_at: datetime, machine: dict[str, Any], seconds: float,
-            command: str) -> dict[str, Any]:
+def summary(
+    rows: Sequence[Row], *, measured_at: datetime, machine: dict[str, Any], seconds: float, command: str
+) -> dict[str, Any]:
     """The document saved as summary.json."""
     return {
         "measured_at": measured_at.isoformat(timespec="seconds"),
@@ -90,8 +100,10 @@ def write_json(document: dict[str, Any], path: Path) -> None:
 
 
 def machine_line(machine: dict[str, Any]) -> str:
-    return (f"{machine['cpu']}, {machine['cores']} cores, {machine['ram_gib']:g} GiB RAM, {machine['os']}, "
-            f"Python {machine['python']}, Scrapy {machine['scrapy']}")
+    return (
+        f"{machine['cpu']}, {machine['cores']} cores, {machine['ram_gib']:g} GiB RAM, {machine['os']}, "
+        f"Python {machine['python']}, Scrapy {machine['scrapy']}"
+    )
 
 
 def readme_section(document: dict[str, Any], chart: str | None) -> str:
@@ -139,7 +151,7 @@ def write_png(rows: Sequence[Row], path: Path, title: str) -> None:
     columns = min(3, len(grouped))
     lines = -(-len(grouped) // columns)
     figure, axes = plt.subplots(lines, columns, figsize=(4.2 * columns, 3.8 * lines), squeeze=False)
-    for axis in axes.flat[len(grouped):]:
+    for axis in axes.flat[len(grouped) :]:
         axis.set_visible(False)
     for axis, (chart_title, members) in zip(axes.flat, grouped.items()):
         labels = [row.chart[1] for row in members if row.chart]

@@ -116,8 +116,9 @@ class _PeakRss:
         return max(self.peaks.values(), default=0)
 
 
-def run_all(commands: Sequence[tuple[list[str], dict[str, str]]], logs: Path, timeout: float) -> tuple[
-        list[Finished], Usage]:
+def run_all(
+    commands: Sequence[tuple[list[str], dict[str, str]]], logs: Path, timeout: float
+) -> tuple[list[Finished], Usage]:
     """Run commands side by side (from the repository root) to their end; their output and their usage.
 
     Output goes to files under ``logs`` rather than pipes, so a chatty crawl
@@ -141,8 +142,10 @@ def run_all(commands: Sequence[tuple[list[str], dict[str, str]]], logs: Path, ti
             raise
         finally:
             peak = watch.stop()
-    finished = [Finished(process.returncode, out.read_text("utf-8", "replace"), err.read_text("utf-8", "replace"))
-                for process, out, err in started]
+    finished = [
+        Finished(process.returncode, out.read_text("utf-8", "replace"), err.read_text("utf-8", "replace"))
+        for process, out, err in started
+    ]
     return finished, Usage(timing.wall, timing.cpu, peak, watch.timeline)
 
 
@@ -175,9 +178,17 @@ def sandbox_cpu(sandbox: SandboxProcess) -> Iterator[list[float]]:
     spent[0] = (after.user - before.user) + (after.system - before.system)
 
 
-def crawl(spider: str, data_dir: Path, sandbox: SandboxProcess, *, args: dict[str, str] | None = None,
-          settings: dict[str, Any] | None = None, profile: Path | None = None, timeout: float = 3600,
-          crawl_id: str | None = None) -> CrawlResult:
+def crawl(
+    spider: str,
+    data_dir: Path,
+    sandbox: SandboxProcess,
+    *,
+    args: dict[str, str] | None = None,
+    settings: dict[str, Any] | None = None,
+    profile: Path | None = None,
+    timeout: float = 3600,
+    crawl_id: str | None = None,
+) -> CrawlResult:
     """``scrapy crawl`` against ``sandbox`` (counters reset first), watched; under cProfile when ``profile``.
 
     Give ``crawl_id`` when ``data_dir`` holds earlier crawls: the result then reads its own crawl's report.
@@ -203,8 +214,11 @@ def python_module(module: str, *arguments: str) -> list[str]:
 
 def dataset_bytes(data_dir: Path) -> int:
     """Bytes of the dataset's tables under ``data_dir`` (not the ``_reports`` and other ``_`` folders beside them)."""
-    return sum(path.stat().st_size for path in data_dir.rglob("*")
-               if path.is_file() and not path.relative_to(data_dir).parts[0].startswith("_"))
+    return sum(
+        path.stat().st_size
+        for path in data_dir.rglob("*")
+        if path.is_file() and not path.relative_to(data_dir).parts[0].startswith("_")
+    )
 
 
 class Harvests:
@@ -229,5 +243,11 @@ class Harvests:
         """A fresh crawl (never cached) in a fresh sandbox of ``catalogue`` offers; under cProfile when ``profile``."""
         name = f"{catalogue}-{next(self._numbers)}{'-profiled' if profile else ''}"
         with SandboxProcess(arguments=("--offers", str(catalogue))) as sandbox:
-            return crawl("keyword", self.work / name / "data", sandbox, args={"keywords": keyword},
-                         settings={"OPEN1688_QPS": 0}, profile=profile)
+            return crawl(
+                "keyword",
+                self.work / name / "data",
+                sandbox,
+                args={"keywords": keyword},
+                settings={"OPEN1688_QPS": 0},
+                profile=profile,
+            )

@@ -67,13 +67,22 @@ def _call_params(kind: str, n: int, ids: list[int]) -> tuple[endpoints.Endpoint,
     if kind == "search":
         keyword = KEYWORDS[n % len(KEYWORDS)]
         page = 1 + (n // len(KEYWORDS)) % 40
-        return endpoints.KEYWORD_SEARCH, {"offerQueryParam": {
-            "keyword": keyword, "beginPage": page, "pageSize": 50, "country": "en"}}
+        return endpoints.KEYWORD_SEARCH, {
+            "offerQueryParam": {"keyword": keyword, "beginPage": page, "pageSize": 50, "country": "en"}
+        }
     return endpoints.PRODUCT_DETAIL, {"offerDetailParam": {"offerId": ids[n % len(ids)], "country": "en"}}
 
 
-def _worker(base_url: str, credentials: Credentials, kind: str, ids: list[int], seconds: float, threads: int,
-            numbers: range, results: Any) -> None:
+def _worker(
+    base_url: str,
+    credentials: Credentials,
+    kind: str,
+    ids: list[int],
+    seconds: float,
+    threads: int,
+    numbers: range,
+    results: Any,
+) -> None:
     """One client process: ``threads`` keep-alive sessions making calls ``numbers`` until the time is up."""
     latencies: list[float] = []
     errors = 0
@@ -93,8 +102,11 @@ def _worker(base_url: str, credentials: Credentials, kind: str, ids: list[int], 
                 break
             endpoint, params = _call_params(kind, n, ids)
             built = endpoints.build_call(endpoint, params, gateway=base_url, app_key=credentials.app_key)
-            form = built.signed_params(secret=credentials.app_secret, access_token=credentials.access_token,
-                                       timestamp_ms=int(time.time() * 1000))
+            form = built.signed_params(
+                secret=credentials.app_secret,
+                access_token=credentials.access_token,
+                timestamp_ms=int(time.time() * 1000),
+            )
             started = time.perf_counter()
             answer = session.post(built.url, data=form, timeout=30)
             mine.append(time.perf_counter() - started)
@@ -111,8 +123,9 @@ def _worker(base_url: str, credentials: Credentials, kind: str, ids: list[int], 
     results.put((latencies, errors))
 
 
-def measure(sandbox: SandboxProcess, scenario: Scenario, ids: list[int], seconds: float, processes: int,
-            threads: int) -> dict[str, Any]:
+def measure(
+    sandbox: SandboxProcess, scenario: Scenario, ids: list[int], seconds: float, processes: int, threads: int
+) -> dict[str, Any]:
     server = psutil.Process(sandbox.pid)
     if scenario.warm:
         distinct = SEARCH_PAGES if scenario.kind == "search" else len(ids)
@@ -146,18 +159,22 @@ def _sequential(sandbox: SandboxProcess, kind: str, ids: list[int], calls: int) 
     for n in range(calls):
         endpoint, params = _call_params(kind, n, ids)
         built = endpoints.build_call(endpoint, params, gateway=sandbox.base_url, app_key=credentials.app_key)
-        form = built.signed_params(secret=credentials.app_secret, access_token=credentials.access_token,
-                                   timestamp_ms=int(time.time() * 1000))
+        form = built.signed_params(
+            secret=credentials.app_secret, access_token=credentials.access_token, timestamp_ms=int(time.time() * 1000)
+        )
         session.post(built.url, data=form, timeout=60).raise_for_status()
 
 
-def _run_load(sandbox: SandboxProcess, scenario: Scenario, ids: list[int], seconds: float, processes: int,
-              threads: int) -> tuple[list[float], int]:
+def _run_load(
+    sandbox: SandboxProcess, scenario: Scenario, ids: list[int], seconds: float, processes: int, threads: int
+) -> tuple[list[float], int]:
     results: multiprocessing.Queue = multiprocessing.Queue()
     assert sandbox.credentials is not None
     workers = [
-        multiprocessing.Process(target=_worker, args=(sandbox.base_url, sandbox.credentials, scenario.kind, ids,
-                                                      seconds, threads, numbers, results))
+        multiprocessing.Process(
+            target=_worker,
+            args=(sandbox.base_url, sandbox.credentials, scenario.kind, ids, seconds, threads, numbers, results),
+        )
         for numbers in _slices(scenario.calls, processes)
     ]
     for worker in workers:
@@ -196,8 +213,10 @@ def main() -> None:
             ids = warm_ids if scenario.warm else cold_ids
             rows.append(measure(sandbox, scenario, ids, arguments.seconds, arguments.processes, arguments.threads))
             sandbox.admin.reset()
-    print(f"sandbox throughput: {psutil.cpu_count()} cores, {arguments.processes} client processes x "
-          f"{arguments.threads} threads, {arguments.seconds:g}s per scenario")
+    print(
+        f"sandbox throughput: {psutil.cpu_count()} cores, {arguments.processes} client processes x "
+        f"{arguments.threads} threads, {arguments.seconds:g}s per scenario"
+    )
     columns = list(rows[0])
     widths = [max(len(column), *(len(_cell(row[column])) for row in rows)) for column in columns]
     print("  ".join(column.ljust(width) for column, width in zip(columns, widths)))

@@ -50,35 +50,71 @@ def measure(harvests: Harvests, crawled: tuple[int, ...], pipeline: int | None) 
         done.append(result)
         label = _short(result.offers)
         rows += [
-            Row(f"peak RSS, crawl of {result.offers:,} offers", result.usage.peak_rss / 2**20, "MB",
+            Row(
+                f"peak RSS, crawl of {result.offers:,} offers",
+                result.usage.peak_rss / 2**20,
+                "MB",
                 f"{KEYWORD}, quota off: {result.offers / result.usage.wall:,.0f} offers/s, "
-                f"{result.usage.cpu / result.offers * 1000:.2f} CPU s per 1,000 offers", SECTION, (CHART, label)),
-            Row(f"dataset on disk, crawl of {result.offers:,} offers",
-                dataset_bytes(result.run.data_dir) / result.offers, "kB per 1,000 offers",
-                "Parquet (zstd): products, skus, search_hits", SECTION),
-            Row(f"calls made / minimum possible, crawl of {result.offers:,} offers",
-                result.stats["harvester/quota/calls"] / minimum_calls(result.stats), "x",
+                f"{result.usage.cpu / result.offers * 1000:.2f} CPU s per 1,000 offers",
+                SECTION,
+                (CHART, label),
+            ),
+            Row(
+                f"dataset on disk, crawl of {result.offers:,} offers",
+                dataset_bytes(result.run.data_dir) / result.offers,
+                "kB per 1,000 offers",
+                "Parquet (zstd): products, skus, search_hits",
+                SECTION,
+            ),
+            Row(
+                f"calls made / minimum possible, crawl of {result.offers:,} offers",
+                result.stats["harvester/quota/calls"] / minimum_calls(result.stats),
+                "x",
                 f"{result.stats['harvester/quota/calls']:,} calls for a minimum of {minimum_calls(result.stats):,}; "
-                f"{_search(result.stats)}", SECTION),
+                f"{_search(result.stats)}",
+                SECTION,
+            ),
         ]
     if len(done) >= 2:
         small, large = done[0], done[-1]
         grown = (large.usage.peak_rss - small.usage.peak_rss) / (large.offers - small.offers) * 100_000
-        rows.append(Row(f"peak RSS growth, {_short(small.offers)} -> {_short(large.offers)} offers", grown / 2**20,
-                        "MB per 100,000 offers", f"the seen-set accounts for {_seen_set_mb(100_000):.1f} MB of it",
-                        SECTION))
+        rows.append(
+            Row(
+                f"peak RSS growth, {_short(small.offers)} -> {_short(large.offers)} offers",
+                grown / 2**20,
+                "MB per 100,000 offers",
+                f"the seen-set accounts for {_seen_set_mb(100_000):.1f} MB of it",
+                SECTION,
+            )
+        )
     if done:
         rows.append(_trend(done[-1]))
     if pipeline:
         figures = pipeline_throughput.run_in(ROOT, argparse.Namespace(products=pipeline, pool=5_000, seed=1688))
         rows += [
-            Row(f"peak RSS, {pipeline:,} offers through the pipeline only", figures["peak_rss_mb"], "MB",
+            Row(
+                f"peak RSS, {pipeline:,} offers through the pipeline only",
+                figures["peak_rss_mb"],
+                "MB",
                 "normalise -> de-duplicate -> Parquet, no crawl (pipeline_throughput; a real crawl this size is "
-                "`--full`)", SECTION, (CHART, f"{_short(pipeline)} (pipeline)")),
-            Row(f"pipeline only: offers/s per CPU second, {pipeline:,} offers", figures["per_s_cpu"], "offers/s",
-                f"{figures['per_s_wall']:,.0f} offers/s over wall time", SECTION),
-            Row(f"dataset on disk, {pipeline:,} offers through the pipeline", figures["mb_written"] * 1e6 / pipeline,
-                "kB per 1,000 offers", "products and skus only (no search_hits without a search)", SECTION),
+                "`--full`)",
+                SECTION,
+                (CHART, f"{_short(pipeline)} (pipeline)"),
+            ),
+            Row(
+                f"pipeline only: offers/s per CPU second, {pipeline:,} offers",
+                figures["per_s_cpu"],
+                "offers/s",
+                f"{figures['per_s_wall']:,.0f} offers/s over wall time",
+                SECTION,
+            ),
+            Row(
+                f"dataset on disk, {pipeline:,} offers through the pipeline",
+                figures["mb_written"] * 1e6 / pipeline,
+                "kB per 1,000 offers",
+                "products and skus only (no search_hits without a search)",
+                SECTION,
+            ),
         ]
     return rows
 
@@ -96,10 +132,15 @@ def _trend(result: CrawlResult) -> Row:
     usage = result.usage
     per_offer = usage.rss_slope(after=_SETTLED) * usage.wall / result.offers
     low, high = usage.rss_range(after=_SETTLED)
-    return Row(f"RSS trend within the crawl of {result.offers:,} offers", per_offer * 100_000 / 2**20,
-               "MB per 100,000 offers", f"rise of the RSS troughs (row groups written) over the last "
-               f"{1 - _SETTLED:.0%} of its wall time, while RSS swung between {low / 2**20:.0f} and "
-               f"{high / 2**20:.0f} MB; the seen-set alone grows {_seen_set_mb(100_000):.1f} MB per 100,000", SECTION)
+    return Row(
+        f"RSS trend within the crawl of {result.offers:,} offers",
+        per_offer * 100_000 / 2**20,
+        "MB per 100,000 offers",
+        f"rise of the RSS troughs (row groups written) over the last "
+        f"{1 - _SETTLED:.0%} of its wall time, while RSS swung between {low / 2**20:.0f} and "
+        f"{high / 2**20:.0f} MB; the seen-set alone grows {_seen_set_mb(100_000):.1f} MB per 100,000",
+        SECTION,
+    )
 
 
 def _search(stats: dict[str, Any]) -> str:

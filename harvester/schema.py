@@ -403,11 +403,10 @@ _FIELDS: dict[str, list[pa.Field]] = {
 }
 
 
-
 def _added_from(table: str, first: str, version: int) -> dict[str, int]:
     """``version`` for every column of ``table`` from ``first`` to the last (a release adds its columns at the end)."""
     names = [f.name for f in _FIELDS[table]]
-    return dict.fromkeys(names[names.index(first):], version)
+    return dict.fromkeys(names[names.index(first) :], version)
 
 
 #: Columns added after version 1, by table: column name -> the version that added it.
@@ -422,8 +421,15 @@ ADDED_IN: dict[str, dict[str, int]] = {
     "changes": {"previous_crawl_id": 3, "source": 4},
 }  # fmt: skip
 #: Tables added after version 1: table -> the version that added it.
-TABLE_ADDED_IN: dict[str, int] = {"missing": 3, "listings": 4, "queries": 4,
-                                  "categories": 5, "freight": 5, "trends": 5, "media": 5}
+TABLE_ADDED_IN: dict[str, int] = {
+    "missing": 3,
+    "listings": 4,
+    "queries": 4,
+    "categories": 5,
+    "freight": 5,
+    "trends": 5,
+    "media": 5,
+}
 
 #: Column documentation carried into each field's metadata, for readers that show it: what a column holds where
 #: its name does not say, by column name (the same in every table that has it)...

@@ -56,15 +56,22 @@ def normalised(raws: Iterable[RawListing | RawOffer], crawl_id: str | None = Non
         notes[what] += 1
 
     items = [
-        normalise_listing(raw, note, crawl_id=crawl_id) if type(raw) is RawListing
+        normalise_listing(raw, note, crawl_id=crawl_id)
+        if type(raw) is RawListing
         else normalise_offer(raw, note, crawl_id=crawl_id)  # type: ignore[arg-type]
         for raw in raws
     ]
     return items, notes
 
 
-def write_crawl(root: Path, crawl_id: str, items: Iterable[Any], worker: str = "test",
-                started: datetime | None = None, **options: Any) -> DatasetWriter:
+def write_crawl(
+    root: Path,
+    crawl_id: str,
+    items: Iterable[Any],
+    worker: str = "test",
+    started: datetime | None = None,
+    **options: Any,
+) -> DatasetWriter:
     """Write ``items`` as one complete crawl (or one worker's share of it), as the dataset pipeline would."""
     started = started_at_of(crawl_id) or started or datetime.now(UTC)
     writer = DatasetWriter(root, CrawlIdentity(crawl_id, started, worker), WriterOptions(**options))
@@ -98,8 +105,17 @@ def many_products(offer_ids: range, crawl_id: str = COMPACT_CRAWL) -> list[Produ
 def _hits_and_missing(offer_ids: range) -> list[Any]:
     """Search hits and listings of ``offer_ids``, and as many missing offers."""
     hits: list[Any] = [SearchHit("保温杯", offer_id, 1, offer_id % 50, _COMPACT_FETCHED) for offer_id in offer_ids]
-    hits += [Listing(offer_id, price=Decimal("9.9"), sales_7d=offer_id, query="保温杯", source_api="keyword_search",
-                     crawled_at=_COMPACT_FETCHED) for offer_id in offer_ids]
+    hits += [
+        Listing(
+            offer_id,
+            price=Decimal("9.9"),
+            sales_7d=offer_id,
+            query="保温杯",
+            source_api="keyword_search",
+            crawled_at=_COMPACT_FETCHED,
+        )
+        for offer_id in offer_ids
+    ]
     return hits + [MissingOffer(offer_id + 10_000, "商品不存在", _COMPACT_FETCHED) for offer_id in offer_ids]
 
 

@@ -34,9 +34,23 @@ CATEGORY = "com.alibaba.product.alibaba.category.get-1"
 CATEGORY_TRANSLATION = "com.alibaba.fenxiao.crossborder.category.translation.getById-1"
 CATEGORY_SEARCH = "com.alibaba.fenxiao.crossborder.category.translation.getByKeyword-1"
 TOP_KEYWORDS = "com.alibaba.fenxiao.crossborder.product.search.topKeyword-1"
-DOCS = (KEYWORD_QUERY, IMAGE_QUERY, SELLER_OFFERS, KEYWORD_NAVIGATION, PRODUCT_DETAIL, PRODUCT_LIST, IMAGE_UPLOAD,
-        FREIGHT, SELL_TREND, PRICE_TREND, REPURCHASE_TREND, CATEGORY, CATEGORY_TRANSLATION, CATEGORY_SEARCH,
-        TOP_KEYWORDS)
+DOCS = (
+    KEYWORD_QUERY,
+    IMAGE_QUERY,
+    SELLER_OFFERS,
+    KEYWORD_NAVIGATION,
+    PRODUCT_DETAIL,
+    PRODUCT_LIST,
+    IMAGE_UPLOAD,
+    FREIGHT,
+    SELL_TREND,
+    PRICE_TREND,
+    REPURCHASE_TREND,
+    CATEGORY,
+    CATEGORY_TRANSLATION,
+    CATEGORY_SEARCH,
+    TOP_KEYWORDS,
+)
 
 _STRINGS = {"String", "java.lang.String"}
 _WHOLE = {"Long", "java.lang.Long", "Integer", "java.lang.Integer"}

@@ -57,15 +57,25 @@ def document(**changes: Any) -> dict[str, Any]:
         "exit": exit_status(stats),
         "qps": 10.0,
         "queries": {
-            "hits": 1790, "exact": True,
-            "top": [{"query": "风筝", "hits": 900, "overcount": 0}, {"query": "毛笔", "hits": 450, "overcount": 0},
-                    {"query": "茶具", "hits": 380, "overcount": 0}],
+            "hits": 1790,
+            "exact": True,
+            "top": [
+                {"query": "风筝", "hits": 900, "overcount": 0},
+                {"query": "毛笔", "hits": 450, "overcount": 0},
+                {"query": "茶具", "hits": 380, "overcount": 0},
+            ],
             "others": {"queries": 1, "hits": 60},
         },
         "stats": stats,
         "series": [
-            {"t": 5.0 * i, "calls": 50 * i, "fetched": 400 * i, "pages": 2 * i, "retries": i // 2,
-             "throttled_retries": i // 4}
+            {
+                "t": 5.0 * i,
+                "calls": 50 * i,
+                "fetched": 400 * i,
+                "pages": 2 * i,
+                "retries": i // 2,
+                "throttled_retries": i // 4,
+            }
             for i in range(21)
         ],
     }

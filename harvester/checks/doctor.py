@@ -15,7 +15,7 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
@@ -83,8 +83,10 @@ def settings(values: BaseSettings) -> list[Result]:
 def credentials(missing: list[str], has_tokens: bool, token_source: str) -> Result:
     problems = []
     if missing:
-        problems.append(f"{' and '.join(missing)} not set: export {'them' if len(missing) > 1 else 'it'} "
-                        "from the 1688 open platform console")
+        problems.append(
+            f"{' and '.join(missing)} not set: export {'them' if len(missing) > 1 else 'it'} "
+            "from the 1688 open platform console"
+        )
     if not has_tokens:
         problems.append(f"no access token (none in OPEN1688_ACCESS_TOKEN or {token_source}): run `scrapy auth`")
     if problems:
@@ -116,28 +118,47 @@ def gateway(client: Client, *, max_skew: float, clock: Callable[[], float] = tim
         remote = client.current_time()
     except GatewayError as error:
         return GatewayCheck(_refused(client, error.outcome), accepted=False)
-    local = datetime.fromtimestamp((started + clock()) / 2, timezone.utc)
+    local = datetime.fromtimestamp((started + clock()) / 2, UTC)
     reached = _ok("gateway", f"{client.gateway} answers")
     signed = _ok("signature", "accepted (system.currentTime)")
     return GatewayCheck([reached, signed, clock_skew(local, remote, max_skew)], accepted=True)
 
 
 def _refused(client: Client, outcome: Outcome) -> list[Result]:
-    after = [_skip("signature", "not checked: no answer from the gateway"),
-             _skip("clock", "not checked: no answer from the gateway")]
+    after = [
+        _skip("signature", "not checked: no answer from the gateway"),
+        _skip("clock", "not checked: no answer from the gateway"),
+    ]
     if outcome.code in ("gw.APIUnsupported", "html", "malformed_json"):
-        return [_fail("gateway", f"{client.gateway} answers, but not as the 1688 gateway ({outcome.code}): "
-                                 "check OPEN1688_GATEWAY"), *after]
+        return [
+            _fail(
+                "gateway",
+                f"{client.gateway} answers, but not as the 1688 gateway ({outcome.code}): check OPEN1688_GATEWAY",
+            ),
+            *after,
+        ]
     if outcome.action is Action.RETRY:
         return [_fail("gateway", outcome.message), *after]
     reached = _ok("gateway", f"{client.gateway} answers")
     skipped = _skip("clock", "not checked: the gateway refused the call")
     if outcome.code in _SIGNATURE_CODES:
-        return [reached, _fail("signature", "signature rejected: check OPEN1688_APP_SECRET "
-                                            f"(it must be the secret of app key {client.app_key})"), skipped]
+        return [
+            reached,
+            _fail(
+                "signature",
+                f"signature rejected: check OPEN1688_APP_SECRET (it must be the secret of app key {client.app_key})",
+            ),
+            skipped,
+        ]
     if "appkey" in outcome.code.lower():
-        return [reached, _fail("signature", f"the gateway does not know app key {client.app_key} "
-                                            f"({outcome.code}): check OPEN1688_APP_KEY"), skipped]
+        return [
+            reached,
+            _fail(
+                "signature",
+                f"the gateway does not know app key {client.app_key} ({outcome.code}): check OPEN1688_APP_KEY",
+            ),
+            skipped,
+        ]
     return [reached, _fail("signature", outcome.message), skipped]
 
 
@@ -147,8 +168,12 @@ def clock_skew(local: datetime, remote: datetime, max_skew: float) -> Result:
     if abs(skew) <= max(max_skew, 0.5):
         return _ok("clock", f"within {max(abs(skew), 0.5):.1f} s of the gateway's")
     direction = "ahead of" if skew > 0 else "behind"
-    return Result(Status.WARN, "clock", f"the local clock is {abs(skew):.0f} s {direction} the gateway's "
-                                        f"(more than OPEN1688_MAX_CLOCK_SKEW={max_skew:g}): sync it with NTP")
+    return Result(
+        Status.WARN,
+        "clock",
+        f"the local clock is {abs(skew):.0f} s {direction} the gateway's "
+        f"(more than OPEN1688_MAX_CLOCK_SKEW={max_skew:g}): sync it with NTP",
+    )
 
 
 def token(client: Client, tokens: oauth.Tokens, source: str, now: datetime) -> list[Result]:
@@ -162,30 +187,52 @@ def token(client: Client, tokens: oauth.Tokens, source: str, now: datetime) -> l
         if result.allowed:
             return [_token_ok(tokens, source, now, result.endpoint.qualified_name), *_denied(denied)]
         if outcome.action is Action.REFRESH_TOKEN:
-            return [_fail("token", "the access token was rejected (expired or revoked): run `scrapy auth --refresh`, "
-                                   "or `scrapy auth` if that fails")]
+            return [
+                _fail(
+                    "token",
+                    "the access token was rejected (expired or revoked): run `scrapy auth --refresh`, "
+                    "or `scrapy auth` if that fails",
+                )
+            ]
         return [_fail("token", outcome.message), *_denied(denied)]
-    return [_fail("token", "not checked: the app may call none of the product APIs; request them in the 1688 "
-                           "console (`scrapy auth` lists them)"), *_denied(denied)]
+    return [
+        _fail(
+            "token",
+            "not checked: the app may call none of the product APIs; request them in the 1688 "
+            "console (`scrapy auth` lists them)",
+        ),
+        *_denied(denied),
+    ]
 
 
 def _token_ok(tokens: oauth.Tokens, source: str, now: datetime, api: str) -> Result:
     if tokens.access_expires_at is None:
         expiry = f"expiry unknown (tokens from {source})"
     else:
-        expiry = f"expires {tokens.access_expires_at:%Y-%m-%d %H:%M} UTC " \
-                 f"(in {_duration(tokens.access_expires_at - now)})"
+        expiry = (
+            f"expires {tokens.access_expires_at:%Y-%m-%d %H:%M} UTC (in {_duration(tokens.access_expires_at - now)})"
+        )
     if tokens.refresh_expires_at is not None and tokens.refresh_expires_at - now <= oauth.POSTPONE_WINDOW:
-        return Result(Status.WARN, "token", f"accepted by {api}; {expiry}; the refresh token expires "
-                                            f"{tokens.refresh_expires_at:%Y-%m-%d}: run `scrapy auth --postpone`")
+        return Result(
+            Status.WARN,
+            "token",
+            f"accepted by {api}; {expiry}; the refresh token expires "
+            f"{tokens.refresh_expires_at:%Y-%m-%d}: run `scrapy auth --postpone`",
+        )
     return _ok("token", f"accepted by {api}; {expiry}")
 
 
 def _denied(names: list[str]) -> list[Result]:
     if not names:
         return []
-    return [Result(Status.WARN, "APIs", f"not granted to this app: {', '.join(names)}; request them in the 1688 "
-                                        "console (`scrapy auth` lists every API)")]
+    return [
+        Result(
+            Status.WARN,
+            "APIs",
+            f"not granted to this app: {', '.join(names)}; request them in the 1688 "
+            "console (`scrapy auth` lists every API)",
+        )
+    ]
 
 
 def without_refresh(tokens: oauth.Tokens) -> oauth.Tokens:
@@ -206,14 +253,16 @@ def redis_server(url: str | None) -> Result:
     try:
         connection = redis.Redis.from_url(url, socket_connect_timeout=REDIS_TIMEOUT, socket_timeout=REDIS_TIMEOUT)
     except ValueError as error:
-        return _fail("redis", f"REDIS_URL={_masked(url)} is not a Redis URL ({error}): give e.g. "
-                              "redis://127.0.0.1:6379/0")
+        return _fail(
+            "redis", f"REDIS_URL={_masked(url)} is not a Redis URL ({error}): give e.g. redis://127.0.0.1:6379/0"
+        )
     try:
         with connection:
             connection.ping()
     except redis.RedisError as error:
-        return _fail("redis", f"cannot reach {_masked(url)} ({type(error).__name__}: {error}): "
-                              "start Redis or fix REDIS_URL")
+        return _fail(
+            "redis", f"cannot reach {_masked(url)} ({type(error).__name__}: {error}): start Redis or fix REDIS_URL"
+        )
     return _ok("redis", f"{_masked(url)} answers PING")
 
 
@@ -221,7 +270,7 @@ def redis_server(url: str | None) -> Result:
 _S3_FIXES = {
     "NO_SUCH_BUCKET": "create the bucket, or fix its name in HARVEST_DATA_DIR",
     "ACCESS_DENIED": "check AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY and the bucket's policy (PutObject, "
-                     "DeleteObject, ListBucket, GetObject)",
+    "DeleteObject, ListBucket, GetObject)",
     "INVALID_ACCESS_KEY_ID": "check AWS_ACCESS_KEY_ID",
     "SIGNATURE_DOES_NOT_MATCH": "check AWS_SECRET_ACCESS_KEY",
     "NETWORK_CONNECTION": "check AWS_ENDPOINT_URL (is the server up and reachable?)",
@@ -240,19 +289,27 @@ def data_dir(path: str, settings: BaseSettings | None = None) -> Result:
     except OSError as error:
         if target.local:
             reason = error.strerror or type(error).__name__
-            return _fail("data dir", f"HARVEST_DATA_DIR={path} is not writable ({reason}): choose a folder you can "
-                                     "write to (-s HARVEST_DATA_DIR=PATH)")
+            return _fail(
+                "data dir",
+                f"HARVEST_DATA_DIR={path} is not writable ({reason}): choose a folder you can "
+                "write to (-s HARVEST_DATA_DIR=PATH)",
+            )
         detail = (str(error).splitlines() or [type(error).__name__])[0]
         code = _AWS_ERROR.search(detail)
         if target.uri.lower().startswith(("s3://", "s3a://")):
             fix = _S3_FIXES.get(code.group(1) if code else "", "check the bucket, AWS_ENDPOINT_URL and the credentials")
         else:
             fix = f"check the bucket and this machine's credentials for {target.uri.split(':', 1)[0]}://"
-        if isinstance(error, (FileNotFoundError, PermissionError)) and target.spool is not None \
-                and str(target.spool) in detail:
+        if (
+            isinstance(error, (FileNotFoundError, PermissionError))
+            and target.spool is not None
+            and str(target.spool) in detail
+        ):
             fix = "choose a local folder you can write to for HARVEST_SPOOL_DIR"
         return _fail("data dir", f"HARVEST_DATA_DIR={path} is not writable ({detail[:300]}): {fix}")
     if target.local:
         return _ok("data dir", f"{target.root} is writable")
-    return _ok("data dir", f"{target.show()} is writable (a test object written and deleted); part files are "
-                           f"built in {target.spool}")
+    return _ok(
+        "data dir",
+        f"{target.show()} is writable (a test object written and deleted); part files are built in {target.spool}",
+    )

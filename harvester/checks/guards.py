@@ -79,8 +79,12 @@ class Number:
             number: int | float = _integer(raw) if self.integer else float(raw)
         except (TypeError, ValueError, OverflowError):
             raise ValueError(f"is not a {'whole ' if self.integer else ''}number: {self.accepts()}") from None
-        if not math.isfinite(number) or number < self.minimum or number > self.maximum or (
-                self.above_minimum and number == self.minimum):
+        if (
+            not math.isfinite(number)
+            or number < self.minimum
+            or number > self.maximum
+            or (self.above_minimum and number == self.minimum)
+        ):
             raise ValueError(f"is out of range: {self.accepts()}")
         return number
 
@@ -127,10 +131,11 @@ def _gateway(raw: Any) -> str:
     if text in ("", "sandbox"):
         return text
     parts = urlsplit(text)
-    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment \
-            or " " in text:
-        raise ValueError("is not a gateway: give its base URL (https://gw.open.1688.com, or the http://127.0.0.1:PORT "
-                         "`scrapy sandbox` prints) or `sandbox` for the built-in one")
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment or " " in text:
+        raise ValueError(
+            "is not a gateway: give its base URL (https://gw.open.1688.com, or the http://127.0.0.1:PORT "
+            "`scrapy sandbox` prints) or `sandbox` for the built-in one"
+        )
     try:
         parts.port  # noqa: B018 (a port that is not a number raises here)
     except ValueError:
@@ -159,8 +164,10 @@ def _media_store(raw: Any) -> str:
 def _crawl_id(raw: Any) -> str:
     text = _text(raw)
     if text and not _CRAWL_ID.fullmatch(text):
-        raise ValueError("may hold only letters, digits, '.', '_' and '-' (and not start with '-'); leave it "
-                         "empty for a generated one")
+        raise ValueError(
+            "may hold only letters, digits, '.', '_' and '-' (and not start with '-'); leave it "
+            "empty for a generated one"
+        )
     return text
 
 
@@ -176,8 +183,10 @@ def _split_dimensions(raw: Any) -> str:
     given = [str(name).strip() for name in names if str(name).strip()]
     unknown = [name for name in given if name not in _SPLIT_DIMENSIONS]
     if unknown:
-        raise ValueError(f"names an unknown dimension ({shown(unknown[0])}): give any of "
-                         f"{','.join(_SPLIT_DIMENSIONS)} (empty: never split)")
+        raise ValueError(
+            f"names an unknown dimension ({shown(unknown[0])}): give any of "
+            f"{','.join(_SPLIT_DIMENSIONS)} (empty: never split)"
+        )
     return ",".join(given)
 
 
@@ -342,8 +351,9 @@ def _jobdir(settings: BaseSettings) -> list[str]:
         return []
     text = str(raw).strip()
     if not text or has_control_characters(text):
-        return [f"JOBDIR={shown(raw)}: give a folder on one line for the crawl's resumable state, or leave "
-                "JOBDIR unset"]
+        return [
+            f"JOBDIR={shown(raw)}: give a folder on one line for the crawl's resumable state, or leave JOBDIR unset"
+        ]
     path = Path(text).expanduser()
     if path.exists() and not path.is_dir():
         return [f"JOBDIR={shown(raw)} is a file, not a folder: give a folder for the crawl's resumable state"]

@@ -57,8 +57,11 @@ class App:
         return self.gateway == SANDBOX
 
     def missing_credentials(self) -> list[str]:
-        return [name for name, value in (("OPEN1688_APP_KEY", self.app_key),
-                                         ("OPEN1688_APP_SECRET", self.app_secret)) if not value]
+        return [
+            name
+            for name, value in (("OPEN1688_APP_KEY", self.app_key), ("OPEN1688_APP_SECRET", self.app_secret))
+            if not value
+        ]
 
     def require_credentials(self) -> None:
         missing = self.missing_credentials()

@@ -16,7 +16,7 @@ from __future__ import annotations
 import argparse
 import secrets
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import requests
 from scrapy.commands import ScrapyCommand
@@ -36,19 +36,22 @@ _BROKEN = (Action.FATAL, Action.REFRESH_TOKEN, Action.STOP)
 
 
 def when(moment: datetime | None) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC") if moment else "at an unknown time"
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if moment else "at an unknown time"
 
 
 def explain(outcome: Outcome, *, granting: str) -> str:
     """An OAuth refusal in words: ``granting`` is what was being exchanged (code or refresh token)."""
     document = outcome.document if isinstance(outcome.document, dict) else {}
-    detail = f"{outcome.code}: {document.get('error_description')}" if document.get("error_description") \
-        else outcome.code
+    detail = (
+        f"{outcome.code}: {document.get('error_description')}" if document.get("error_description") else outcome.code
+    )
     if outcome.code == "invalid_client":
         return f"the gateway refused the app key and secret ({detail}): check OPEN1688_APP_KEY and OPEN1688_APP_SECRET"
     if outcome.code == "invalid_grant" and granting == "code":
-        return (f"the gateway refused the authorisation code ({detail}): a code works once and for about "
-                "2 minutes; run `scrapy auth` again and paste the new one")
+        return (
+            f"the gateway refused the authorisation code ({detail}): a code works once and for about "
+            "2 minutes; run `scrapy auth` again and paste the new one"
+        )
     if outcome.code == "invalid_grant":
         return f"the gateway refused the refresh token ({detail}): run `scrapy auth` to authorise again"
     return outcome.message
@@ -66,14 +69,20 @@ class Command(ScrapyCommand):
 
     def add_options(self, parser: argparse.ArgumentParser) -> None:
         super().add_options(parser)
-        parser.add_argument("--code", help="the authorisation code, or the whole URL the browser was sent to "
-                                           "(default: read it from standard input)")
-        parser.add_argument("--redirect-uri", help="callback registered for the app in the 1688 console "
-                                                   "(default: OPEN1688_REDIRECT_URI)")
+        parser.add_argument(
+            "--code",
+            help="the authorisation code, or the whole URL the browser was sent to "
+            "(default: read it from standard input)",
+        )
+        parser.add_argument(
+            "--redirect-uri",
+            help="callback registered for the app in the 1688 console (default: OPEN1688_REDIRECT_URI)",
+        )
         parser.add_argument("--no-probe", action="store_true", help="do not try each product API afterwards")
         parser.add_argument("--refresh", action="store_true", help="refresh the access token now")
-        parser.add_argument("--postpone", action="store_true",
-                            help="extend the refresh token (accepted in its last 30 days)")
+        parser.add_argument(
+            "--postpone", action="store_true", help="extend the refresh token (accepted in its last 30 days)"
+        )
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if args:
@@ -142,8 +151,10 @@ class Command(ScrapyCommand):
             raise ConfigurationError("there is no refresh token to postpone: run `scrapy auth`")
         if tokens.refresh_expires_at is not None and not tokens.can_postpone():
             opens = tokens.refresh_expires_at - oauth.POSTPONE_WINDOW
-            print(f"Nothing to do yet: the refresh token lasts until {when(tokens.refresh_expires_at)}, "
-                  f"and the gateway postpones it only in its last 30 days (from {when(opens)}).")
+            print(
+                f"Nothing to do yet: the refresh token lasts until {when(tokens.refresh_expires_at)}, "
+                f"and the gateway postpones it only in its last 30 days (from {when(opens)})."
+            )
             return exitcodes.OK
         try:
             postponed = self._oauth(app).postpone(tokens)
@@ -171,11 +182,15 @@ class Command(ScrapyCommand):
         protect([tokens.access_token, tokens.refresh_token or ""])
         app.token_file.save(tokens)
         print(f"{done}: tokens saved to {app.token_file.path} (readable only by you).")
-        print(f"  access token expires {when(tokens.access_expires_at)}; "
-              f"refresh token expires {when(tokens.refresh_expires_at)}")
+        print(
+            f"  access token expires {when(tokens.access_expires_at)}; "
+            f"refresh token expires {when(tokens.refresh_expires_at)}"
+        )
         if app.given_tokens is not None:
-            print(f"  note: {FROM_ENVIRONMENT}/OPEN1688_REFRESH_TOKEN are set and win over the token file; "
-                  "unset them to use these tokens")
+            print(
+                f"  note: {FROM_ENVIRONMENT}/OPEN1688_REFRESH_TOKEN are set and win over the token file; "
+                "unset them to use these tokens"
+            )
 
     @staticmethod
     def _probe(app: App, tokens: oauth.Tokens) -> int:
@@ -195,8 +210,10 @@ class Command(ScrapyCommand):
                 if result.outcome.action in _BROKEN:
                     broken.append(result.outcome.message)
         if denied:
-            print(f"Not granted: {', '.join(denied)}. Request them for app key {app.app_key} in the 1688 open "
-                  "platform console (API permissions); until then crawls that need them stop with gw.APIACLDecline.")
+            print(
+                f"Not granted: {', '.join(denied)}. Request them for app key {app.app_key} in the 1688 open "
+                "platform console (API permissions); until then crawls that need them stop with gw.APIACLDecline."
+            )
         if broken:
             fail(broken[0])
             return exitcodes.ERROR

@@ -32,10 +32,16 @@ class Command(ScrapyCommand):
 
     def add_options(self, parser: argparse.ArgumentParser) -> None:
         super().add_options(parser)
-        parser.add_argument("--data", metavar="DIR", help="dataset root, a folder or s3://bucket/prefix "
-                                                          "(default: HARVEST_DATA_DIR)")
-        parser.add_argument("--table", action="append", choices=sorted(TABLES), metavar="TABLE",
-                            help=f"only this table (repeatable): {', '.join(sorted(TABLES))}")
+        parser.add_argument(
+            "--data", metavar="DIR", help="dataset root, a folder or s3://bucket/prefix (default: HARVEST_DATA_DIR)"
+        )
+        parser.add_argument(
+            "--table",
+            action="append",
+            choices=sorted(TABLES),
+            metavar="TABLE",
+            help=f"only this table (repeatable): {', '.join(sorted(TABLES))}",
+        )
         parser.add_argument("--crawl-id", metavar="ID", help="only the part files of this crawl")
         parser.add_argument("--dry-run", action="store_true", help="say what would be merged, change nothing")
 
@@ -51,8 +57,10 @@ class Command(ScrapyCommand):
             self.exitcode = exitcodes.USAGE
             return
         except OSError as error:
-            fail(f"cannot read {opts.data or self.settings['HARVEST_DATA_DIR']} ({_first_line(error)}): check "
-                 "AWS_ENDPOINT_URL, AWS_REGION and the credentials (`scrapy doctor` tells which)")
+            fail(
+                f"cannot read {opts.data or self.settings['HARVEST_DATA_DIR']} ({_first_line(error)}): check "
+                "AWS_ENDPOINT_URL, AWS_REGION and the credentials (`scrapy doctor` tells which)"
+            )
             self.exitcode = exitcodes.ERROR
             return
         if not found:
@@ -93,9 +101,11 @@ def _first_line(error: BaseException) -> str:
 
 def _line(merged: Merged, dry_run: bool) -> str:
     group = merged.group
-    return (f"{'would merge' if dry_run else 'merged'} {group.table}/{group.partition} crawl {group.crawl_id}: "
-            f"{len(group.parts)} files -> {merged.files_after}, {merged.rows_before:,} rows -> "
-            f"{merged.rows_after:,} ({merged.duplicates:,} duplicates dropped)")
+    return (
+        f"{'would merge' if dry_run else 'merged'} {group.table}/{group.partition} crawl {group.crawl_id}: "
+        f"{len(group.parts)} files -> {merged.files_after}, {merged.rows_before:,} rows -> "
+        f"{merged.rows_after:,} ({merged.duplicates:,} duplicates dropped)"
+    )
 
 
 def _total(merged: list[Merged], dry_run: bool) -> str:

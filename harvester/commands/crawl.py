@@ -51,8 +51,11 @@ def apply_addons(settings: BaseSettings) -> None:
 class Command(ScrapyCrawlCommand):
     def add_options(self, parser: argparse.ArgumentParser) -> None:
         super().add_options(parser)
-        parser.add_argument("--distributed", action="store_true",
-                            help="run as one worker of a distributed crawl through Redis (HARVEST_DISTRIBUTED=1)")
+        parser.add_argument(
+            "--distributed",
+            action="store_true",
+            help="run as one worker of a distributed crawl through Redis (HARVEST_DISTRIBUTED=1)",
+        )
 
     def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
         super().process_options(args, opts)
@@ -122,13 +125,17 @@ class Command(ScrapyCrawlCommand):
             # The reactor stopped before the spider closed: only a second Ctrl-C (or SIGTERM) does that. Nothing
             # buffered was committed and the JOBDIR is marked unclean: a resume recovers from the dataset.
             self.exitcode = exitcodes.INTERRUPTED
-            fail("interrupted before the crawl could close: what was not committed will be fetched again by a "
-                 "resume with the same JOBDIR")
+            fail(
+                "interrupted before the crawl could close: what was not committed will be fetched again by a "
+                "resume with the same JOBDIR"
+            )
             return
         self.exitcode = exitcodes.for_crawl(stats)
         if exitcodes.dataset_unclosed(stats):
-            fail("the dataset was not completed: a component failed as the crawl closed (the ERROR lines above say "
-                 "which), so its last rows were not committed; fix it and resume with the same JOBDIR")
+            fail(
+                "the dataset was not completed: a component failed as the crawl closed (the ERROR lines above say "
+                "which), so its last rows were not committed; fix it and resume with the same JOBDIR"
+            )
             return
         if stats.get(keys.PLAN_DRY_RUN):
             print(plan_summary(stats))

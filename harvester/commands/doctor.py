@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
@@ -43,8 +43,10 @@ class Command(ScrapyCommand):
         results = doctor.settings(self.settings)
         if any(result.status is Status.FAIL for result in results):
             # A wrong guard setting may be the gateway itself: no call until the settings are right.
-            results += [Result(Status.SKIP, name, "not checked: fix the settings above first")
-                        for name in ("credentials", "gateway", "signature", "clock", "token", "redis", "data dir")]
+            results += [
+                Result(Status.SKIP, name, "not checked: fix the settings above first")
+                for name in ("credentials", "gateway", "signature", "clock", "token", "redis", "data dir")
+            ]
         else:
             results += self._check_configured()
         for result in results:
@@ -58,22 +60,30 @@ class Command(ScrapyCommand):
         assert self.settings is not None
         app = App.from_settings(self.settings)
         results = self._check_sandbox() if app.on_sandbox else self._check_app(app)
-        return results + [doctor.redis_server(self._redis_url()),
-                          doctor.data_dir(self.settings.get("HARVEST_DATA_DIR"), self.settings)]
+        return results + [
+            doctor.redis_server(self._redis_url()),
+            doctor.data_dir(self.settings.get("HARVEST_DATA_DIR"), self.settings),
+        ]
 
     def _check_app(self, app: App) -> list[Result]:
         try:
             tokens, source = app.tokens()
         except ConfigurationError as error:
-            return [Result(Status.FAIL, "credentials", str(error)), *[
-                Result(Status.SKIP, name, "not checked: no usable token file")
-                for name in ("gateway", "signature", "clock", "token")]]
+            return [
+                Result(Status.FAIL, "credentials", str(error)),
+                *[
+                    Result(Status.SKIP, name, "not checked: no usable token file")
+                    for name in ("gateway", "signature", "clock", "token")
+                ],
+            ]
         results = [doctor.credentials(app.missing_credentials(), tokens is not None, source)]
         if tokens is not None and source == str(app.token_file.path):
             results += filter(None, [doctor.token_file_mode(app.token_file)])
         if app.missing_credentials():
-            return results + [Result(Status.SKIP, name, "not checked: no credentials")
-                              for name in ("gateway", "signature", "clock", "token")]
+            return results + [
+                Result(Status.SKIP, name, "not checked: no credentials")
+                for name in ("gateway", "signature", "clock", "token")
+            ]
         return results + self._check_remote(app, tokens, source)
 
     def _check_sandbox(self) -> list[Result]:
@@ -83,11 +93,19 @@ class Command(ScrapyCommand):
         with SandboxProcess(arguments=("--seed", str(seed), "--offers", str(offers))) as sandbox:
             demo = sandbox.credentials
             assert demo is not None
-            app = App(gateway=sandbox.base_url, app_key=demo.app_key, app_secret=demo.app_secret,
-                      token_file=App.from_settings(self.settings).token_file, given_tokens=None)
-            first = Result(Status.OK, "credentials",
-                           f"none set (OPEN1688_APP_KEY unset): a crawl would use the built-in sandbox (seed {seed}); "
-                           f"checking one started for this at {sandbox.base_url}")
+            app = App(
+                gateway=sandbox.base_url,
+                app_key=demo.app_key,
+                app_secret=demo.app_secret,
+                token_file=App.from_settings(self.settings).token_file,
+                given_tokens=None,
+            )
+            first = Result(
+                Status.OK,
+                "credentials",
+                f"none set (OPEN1688_APP_KEY unset): a crawl would use the built-in sandbox (seed {seed}); "
+                f"checking one started for this at {sandbox.base_url}",
+            )
             tokens = Tokens(demo.access_token, demo.refresh_token)
             return [first, *self._check_remote(app, tokens, "the sandbox")]
 
@@ -99,9 +117,11 @@ class Command(ScrapyCommand):
         if tokens is None:
             return [*reached.results, Result(Status.SKIP, "token", "not checked: no token (run `scrapy auth`)")]
         if not reached.accepted:
-            return [*reached.results,
-                    Result(Status.SKIP, "token", "not checked: the gateway did not accept the app (see above)")]
-        return [*reached.results, *doctor.token(client, tokens, source, datetime.now(timezone.utc))]
+            return [
+                *reached.results,
+                Result(Status.SKIP, "token", "not checked: the gateway did not accept the app (see above)"),
+            ]
+        return [*reached.results, *doctor.token(client, tokens, source, datetime.now(UTC))]
 
     def _redis_url(self) -> str | None:
         """The Redis a crawl would use: when distributed mode is on, or ``REDIS_URL`` was given on purpose.

@@ -61,8 +61,9 @@ class Command(ScrapyCommand):
             raise UsageError(f"give a spider first: one of {', '.join(enqueue.SPIDERS)}", print_help=False)
         spider, words = args[0], args[1:]
         if not words and not opts.file:
-            raise UsageError(f"nothing to queue: give values or --file PATH (scrapy enqueue {spider} ...)",
-                             print_help=False)
+            raise UsageError(
+                f"nothing to queue: give values or --file PATH (scrapy enqueue {spider} ...)", print_help=False
+            )
         assert self.settings is not None
         self.bad_lines = 0
         queued = 0

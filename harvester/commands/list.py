@@ -18,8 +18,12 @@ from scrapy.spiderloader import get_spider_loader
 class Command(ScrapyListCommand):
     def add_options(self, parser: argparse.ArgumentParser) -> None:
         super().add_options(parser)
-        parser.add_argument("-l", "--long", action="store_true",
-                            help="each spider's one-line description too (the default on a terminal)")
+        parser.add_argument(
+            "-l",
+            "--long",
+            action="store_true",
+            help="each spider's one-line description too (the default on a terminal)",
+        )
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         assert self.settings is not None

@@ -75,8 +75,11 @@ def crawl_identity(crawler: Crawler) -> CrawlIdentity:
     if identity is None:
         settings = crawler.settings
         now = datetime.now(UTC)
-        crawl_id = settings.get("HARVEST_CRAWL_ID") or jobdir_crawl_id(settings, lambda: new_crawl_id(now)) \
+        crawl_id = (
+            settings.get("HARVEST_CRAWL_ID")
+            or jobdir_crawl_id(settings, lambda: new_crawl_id(now))
             or new_crawl_id(now)
+        )
         if not _CRAWL_ID.fullmatch(crawl_id):
             raise ValueError(f"HARVEST_CRAWL_ID may hold only letters, digits, '.', '_' and '-': {crawl_id!r}")
         identity = CrawlIdentity(

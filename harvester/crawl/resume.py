@@ -113,7 +113,10 @@ class _Resume:
                 shutil.rmtree(target) if target.is_dir() else target.unlink(missing_ok=True)
             logger.warning(
                 "JOBDIR %s belongs to crawl %s, which did not stop cleanly: starting it again from its "
-                "units; %d offers already written are not fetched again", jobdir, state.crawl_id, len(self.done),
+                "units; %d offers already written are not fetched again",
+                jobdir,
+                state.crawl_id,
+                len(self.done),
             )
         elif state.clean:
             self.handed = _load_carry(Path(jobdir) / CARRY_FILE)
@@ -166,11 +169,16 @@ class _Resume:
         jobdir = self.crawler.settings["JOBDIR"]
         stats = self.crawler.stats
         assert stats is not None
-        lost = sum(count for key, count in stats.get_stats().items()
-                   if key.startswith(f"{keys.DATASET_LOST_ROWS}/") and count)
+        lost = sum(
+            count for key, count in stats.get_stats().items() if key.startswith(f"{keys.DATASET_LOST_ROWS}/") and count
+        )
         if lost or exitcodes.dataset_unclosed(stats.get_stats()):
-            logger.warning("%s rows were fetched and not written: the next run of JOBDIR %s starts again from its "
-                           "units and fetches them again", f"{lost:,}" if lost else "Some", jobdir)
+            logger.warning(
+                "%s rows were fetched and not written: the next run of JOBDIR %s starts again from its "
+                "units and fetches them again",
+                f"{lost:,}" if lost else "Some",
+                jobdir,
+            )
             return
         carry = {name: provider() for name, provider in self._providers.items()}
         carry[_RETRIES] = self._retries
@@ -208,8 +216,12 @@ def _save_carry(path: Path, carry: dict[str, Any]) -> None:
 def written_offers(data_dir: DataDir, crawl_id: str) -> set[int]:
     """Offers this crawl is done with: a detailed ``products`` row or a ``missing`` row in a committed file. A
     products row made from a search listing alone (older versions wrote them) is a gap, not done."""
-    tables = latest_snapshot(data_dir, ("products", "missing"), crawl_id=crawl_id,
-                             columns={"products": ["offer_id", "source_api"], "missing": ["offer_id"]})
+    tables = latest_snapshot(
+        data_dir,
+        ("products", "missing"),
+        crawl_id=crawl_id,
+        columns={"products": ["offer_id", "source_api"], "missing": ["offer_id"]},
+    )
     products = tables["products"]
     detailed = pc.invert(pc.is_in(products.column("source_api"), pa.array(sorted(SEARCH_ONLY_SOURCES))))
     done = set(products.filter(pc.fill_null(detailed, True)).column("offer_id").to_pylist())

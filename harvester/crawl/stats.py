@@ -204,7 +204,6 @@ STOP_MESSAGE = f"{PREFIX}/stop/message"
 STOP_PUT_BACK = f"{PREFIX}/stop/put_back"
 
 
-
 @dataclass(frozen=True)
 class Gap:
     """A count of what a crawl was asked for and did not get: any non-zero makes a finished crawl exit 4."""
@@ -219,10 +218,16 @@ class Gap:
 GAPS = (
     Gap(SEARCH_PAGES_LOST, "search pages lost", "result pages that failed for good"),
     Gap(SEARCH_SHORTFALL, "results never served", "results the gateway reported and did not serve"),
-    Gap(SEARCH_CAPPED_LEAVES, "slices still at the cap",
-        "queries at the search cap no dimension could cut: offers past the cap may be missing"),
-    Gap(SEARCH_UNREACHABLE, "unreachable past the cap", "results reported beyond the cap of queries no dimension "
-        "could cut"),
+    Gap(
+        SEARCH_CAPPED_LEAVES,
+        "slices still at the cap",
+        "queries at the search cap no dimension could cut: offers past the cap may be missing",
+    ),
+    Gap(
+        SEARCH_UNREACHABLE,
+        "unreachable past the cap",
+        "results reported beyond the cap of queries no dimension could cut",
+    ),
     Gap(SEARCH_FACET_REMAINDERS, "slices only facets could cut", "offers in no facet cannot be asked for"),
     Gap(DETAILS_LOST, "details lost", "offers whose detail could not be fetched (in listings only)"),
     Gap(PLAN_CARRY_LOST, "unchanged offers not carried", "offers not fetched again whose earlier rows were gone"),
@@ -230,16 +235,28 @@ GAPS = (
     Gap(IMAGE_DOWNLOADS_FAILED, "picture downloads failed"),
     Gap(IMAGE_UPLOADS_FAILED, "picture uploads refused"),
     Gap(ITEMS_FAILED, "items a pipeline failed on", "items dropped by an error in a pipeline (see the ERROR lines)"),
-    Gap(SEARCH_HOT_KEYWORDS_LOST, "category hot keywords lost",
-        "categories whose hot keywords could not be fetched: nothing of them was searched"),
+    Gap(
+        SEARCH_HOT_KEYWORDS_LOST,
+        "category hot keywords lost",
+        "categories whose hot keywords could not be fetched: nothing of them was searched",
+    ),
     Gap(FREIGHT_REFUSED, "freight estimates refused", "product.freight.estimate calls the gateway refused"),
     Gap(FREIGHT_LOST, "freight estimates lost", "product.freight.estimate calls that failed for good"),
-    Gap(TRENDS_REFUSED, "trend calls refused", "product.analyze.* calls the gateway refused (dates it does not "
-        "serve: see HARVEST_TRENDS_END)"),
+    Gap(
+        TRENDS_REFUSED,
+        "trend calls refused",
+        "product.analyze.* calls the gateway refused (dates it does not serve: see HARVEST_TRENDS_END)",
+    ),
     Gap(TRENDS_LOST, "trend calls lost", "product.analyze.* calls that failed for good"),
     Gap(CATEGORIES_LOST, "categories not walked", "categories whose children could not be listed"),
-    Gap(CATEGORIES_NAMES_LOST, "category names not translated",
-        "categories whose children's translated names could not be fetched"),
-    Gap(MEDIA_FAILED, "media downloads failed", "pictures and videos of fetched offers that could not be downloaded "
-        "(rows of media with status failed)"),
+    Gap(
+        CATEGORIES_NAMES_LOST,
+        "category names not translated",
+        "categories whose children's translated names could not be fetched",
+    ),
+    Gap(
+        MEDIA_FAILED,
+        "media downloads failed",
+        "pictures and videos of fetched offers that could not be downloaded (rows of media with status failed)",
+    ),
 )

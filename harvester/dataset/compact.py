@@ -152,8 +152,14 @@ class Report:
     merged: list[Merged] = field(default_factory=list)
 
 
-def compact(root: str | os.PathLike[str] | Storage, options: WriterOptions, *, tables: Sequence[str] | None = None,
-            crawl_id: str | None = None, dry_run: bool = False) -> Report:
+def compact(
+    root: str | os.PathLike[str] | Storage,
+    options: WriterOptions,
+    *,
+    tables: Sequence[str] | None = None,
+    crawl_id: str | None = None,
+    dry_run: bool = False,
+) -> Report:
     """Repair, then merge every group of ``tables`` (all) with more than one file; ``crawl_id`` narrows to one crawl."""
     storage = resolve(root)
     report = Report()
@@ -197,8 +203,10 @@ def _lock_object(storage: Storage) -> Iterator[None]:
             who = f"started {holder['started']} by {holder['host']} (pid {holder['pid']})"
         except (OSError, ValueError, KeyError, TypeError):
             who = "holder unknown"
-        raise CompactBusy(f"another compact is running on {storage.show()} ({who}); if none is, delete "
-                          f"{storage.show(path)} and run it again")
+        raise CompactBusy(
+            f"another compact is running on {storage.show()} ({who}); if none is, delete "
+            f"{storage.show(path)} and run it again"
+        )
     holder = {"host": socket.gethostname(), "pid": os.getpid(), "started": datetime.now(UTC).isoformat()}
     storage.write_whole(path, json.dumps(holder).encode())
     try:
@@ -211,8 +219,11 @@ def partitions(storage: Storage, tables: Sequence[str] | None = None) -> Iterato
     """The ``crawl_date=`` folders of the dataset's tables, in a stable order: ``skus`` before ``products``, whose
     rows tell which SKU rows came with an offer's detail (see :func:`_detailed_times`)."""
     for table in sorted(tables or TABLES, key=lambda name: (name != "skus", name)):
-        yield from (folder for folder in storage.folders(storage.path(table))
-                    if folder.rsplit("/", 1)[-1].startswith(PARTITION_PREFIX))
+        yield from (
+            folder
+            for folder in storage.folders(storage.path(table))
+            if folder.rsplit("/", 1)[-1].startswith(PARTITION_PREFIX)
+        )
 
 
 def repair(storage: Storage, folder: str) -> list[str]:
@@ -272,13 +283,15 @@ def merge(storage: Storage, group: Group, options: WriterOptions, *, dry_run: bo
     return Merged(group, rows_before, outputs.rows, files)
 
 
-def _read(storage: Storage, group: Group, columns: Sequence[str] | None = None,
-          where: pc.Expression | None = None) -> Iterator[pa.RecordBatch]:
+def _read(
+    storage: Storage, group: Group, columns: Sequence[str] | None = None, where: pc.Expression | None = None
+) -> Iterator[pa.RecordBatch]:
     """The group's rows, file by file in name order, with the current schema (older files get null columns)."""
     schema = TABLES[group.table]
     for info in group.parts:
         yield from storage.dataset([info.path], schema).to_batches(
-            columns=list(columns) if columns is not None else None, filter=where)
+            columns=list(columns) if columns is not None else None, filter=where
+        )
 
 
 def _preferred(storage: Storage, group: Group, columns: Sequence[str] | None = None) -> Iterator[pa.RecordBatch]:
@@ -297,8 +310,12 @@ def _preferred(storage: Storage, group: Group, columns: Sequence[str] | None = N
     for batch in _read(storage, group, None if detailed is None or columns is None else [*columns, "crawled_at"]):
         if detailed:
             offers, times = batch.column("offer_id").to_pylist(), batch.column("crawled_at").to_pylist()
-            batch = batch.filter(pa.array([offer not in detailed or at in detailed[offer]
-                                           for offer, at in zip(offers, times, strict=True)], pa.bool_()))
+            batch = batch.filter(
+                pa.array(
+                    [offer not in detailed or at in detailed[offer] for offer, at in zip(offers, times, strict=True)],
+                    pa.bool_(),
+                )
+            )
         yield batch if columns is None else batch.select(list(columns))
 
 
@@ -306,8 +323,11 @@ def _detailed_times(storage: Storage, group: Group) -> dict[int, set[object]] | 
     """For the offers of ``group``'s crawl and partition that have a search-only products row: when their detailed
     rows were crawled (a SKU row belongs to the products row of its ``crawled_at``). None when there are none."""
     folder = f"{group.folder.rsplit('/', 2)[0]}/products/{group.partition}"
-    parts = [info.path for info in lineage.visible_parts(storage, folder)
-             if crawl_id_of(info.base_name) == group.crawl_id] if storage.is_folder(folder) else []
+    parts = (
+        [info.path for info in lineage.visible_parts(storage, folder) if crawl_id_of(info.base_name) == group.crawl_id]
+        if storage.is_folder(folder)
+        else []
+    )
     if not parts:
         return None
     rows = storage.dataset(parts, TABLES["products"])
@@ -316,9 +336,10 @@ def _detailed_times(storage: Storage, group: Group) -> dict[int, set[object]] | 
     if not offers:
         return None
     detailed: dict[int, set[object]] = {}
-    found = rows.to_table(columns=["offer_id", "crawled_at"],
-                          filter=(~search_only | pc.field("source_api").is_null()) & pc.field("offer_id").isin(
-                              sorted(offers)))
+    found = rows.to_table(
+        columns=["offer_id", "crawled_at"],
+        filter=(~search_only | pc.field("source_api").is_null()) & pc.field("offer_id").isin(sorted(offers)),
+    )
     for offer, at in zip(found.column("offer_id").to_pylist(), found.column("crawled_at").to_pylist(), strict=True):
         detailed.setdefault(offer, set()).add(at)
     return detailed
@@ -385,4 +406,3 @@ class _Outputs:
         if rows:
             self.files[-1].write(head.combine_chunks().to_batches()[0])
         self.rows += rows
-

@@ -123,8 +123,9 @@ class SpooledFile(PartFile):
     writer.
     """
 
-    def __init__(self, filesystem: pafs.FileSystem, path: str, spool: Path, schema: pa.Schema,
-                 options: dict[str, Any]) -> None:
+    def __init__(
+        self, filesystem: pafs.FileSystem, path: str, spool: Path, schema: pa.Schema, options: dict[str, Any]
+    ) -> None:
         self.filesystem = filesystem
         self.target = path
         spool.mkdir(parents=True, exist_ok=True)

@@ -71,8 +71,10 @@ def output_name(crawl_id: str, sources: Iterable[Source], index: int) -> str:
 
 def footer(sources: Iterable[Source], files: int) -> dict[bytes, bytes]:
     """The key-value metadata every output of a compaction carries."""
-    return {SOURCES_KEY: json.dumps([[s.name, s.size, s.mtime_ns] for s in sources]).encode(),
-            FILES_KEY: str(files).encode()}
+    return {
+        SOURCES_KEY: json.dumps([[s.name, s.size, s.mtime_ns] for s in sources]).encode(),
+        FILES_KEY: str(files).encode(),
+    }
 
 
 def compaction_of(name: str) -> str | None:
@@ -123,8 +125,13 @@ def compactions(storage: Storage, parts: Iterable[pafs.FileInfo]) -> dict[str, C
 
 def part_files(storage: Storage, folder: str) -> list[pafs.FileInfo]:
     """Every complete part file in a partition folder (temporaries are hidden and skipped), by name."""
-    return [info for info in storage.listing(folder) if info.type == pafs.FileType.File
-            and info.base_name.startswith(PART_PREFIX) and info.base_name.endswith(PART_SUFFIX)]
+    return [
+        info
+        for info in storage.listing(folder)
+        if info.type == pafs.FileType.File
+        and info.base_name.startswith(PART_PREFIX)
+        and info.base_name.endswith(PART_SUFFIX)
+    ]
 
 
 def visible_parts(storage: Storage, folder: str) -> list[pafs.FileInfo]:

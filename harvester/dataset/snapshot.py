@@ -62,8 +62,10 @@ class DamagedPartFile(HarvestError):
     @classmethod
     def of(cls, path: str, error: BaseException) -> DamagedPartFile:
         reason = str(error).split(". ")[0].strip().rstrip(".") or type(error).__name__
-        return cls(f"{path} cannot be read ({reason}): move it out of HARVEST_DATA_DIR (or restore it from a "
-                   "backup) and run again")
+        return cls(
+            f"{path} cannot be read ({reason}): move it out of HARVEST_DATA_DIR (or restore it from a "
+            "backup) and run again"
+        )
 
 
 def check_complete(data_dir: DataDir, tables: Sequence[str], crawl_id: str) -> None:
@@ -86,8 +88,7 @@ def latest_crawl_id(data_dir: DataDir, table: str = "products", *, excluding: st
     """The crawl with the newest ``crawl_date`` partition; within a day, the latest started (by its generated id,
     else by its newest file). ``excluding`` leaves one crawl out: a crawl comparing itself with the one before
     must not find its own files (another worker of it may already have written some)."""
-    order = {crawl_id: key for crawl_id, key in _crawl_order(resolve(data_dir), table).items()
-             if crawl_id != excluding}
+    order = {crawl_id: key for crawl_id, key in _crawl_order(resolve(data_dir), table).items() if crawl_id != excluding}
     return max(order, key=order.__getitem__) if order else None
 
 
@@ -123,8 +124,10 @@ def latest_snapshot(
         try:
             result[table] = storage.dataset(files, schema).to_table(columns=wanted)
         except (pa.ArrowException, OSError) as error:
-            raise DamagedPartFile(f"the {table} files of crawl {crawl_id} under {storage.show()} cannot be read "
-                                  f"({error}): restore them from a backup, or move the damaged one out") from None
+            raise DamagedPartFile(
+                f"the {table} files of crawl {crawl_id} under {storage.show()} cannot be read "
+                f"({error}): restore them from a backup, or move the damaged one out"
+            ) from None
     return result
 
 

@@ -49,8 +49,7 @@ if TYPE_CHECKING:
     from scrapy.settings import BaseSettings
 
 #: The AWS variables an S3 dataset is configured with (settings of the same names win over the environment).
-AWS_VARIABLES = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_REGION",
-                 "AWS_ENDPOINT_URL")
+AWS_VARIABLES = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_REGION", "AWS_ENDPOINT_URL")
 #: Query parameters that carry credentials in the URIs pyarrow accepts (``?secret_key=``, ``?access_key=``...).
 _SECRET_QUERY = re.compile(r"key|secret|token|password|credential|sig", re.IGNORECASE)
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
@@ -80,8 +79,10 @@ def is_uri(value: str) -> bool:
 
 
 #: Why a URI with credentials in it is refused (its value is never quoted: it holds a secret).
-CREDENTIALS_IN_URI = ("HARVEST_DATA_DIR carries credentials in its URI: remove them and set AWS_ACCESS_KEY_ID / "
-                      "AWS_SECRET_ACCESS_KEY (environment or -s) instead")
+CREDENTIALS_IN_URI = (
+    "HARVEST_DATA_DIR carries credentials in its URI: remove them and set AWS_ACCESS_KEY_ID / "
+    "AWS_SECRET_ACCESS_KEY (environment or -s) instead"
+)
 
 
 def has_credentials(uri: str) -> bool:
@@ -95,8 +96,10 @@ def uri_problem(text: str) -> str | None:
     judged without settings or a connection; None when it may work. :func:`resolve` checks the rest before any
     call."""
     if _ALMOST_URI.match(text):
-        return (f"is neither a URI nor a plain folder: write {text.split(':', 1)[0]}://bucket/prefix "
-                f"(or ./{text} for a local folder of that name)")
+        return (
+            f"is neither a URI nor a plain folder: write {text.split(':', 1)[0]}://bucket/prefix "
+            f"(or ./{text} for a local folder of that name)"
+        )
     if not is_uri(text):
         return None
     parts = urlsplit(text)
@@ -104,8 +107,10 @@ def uri_problem(text: str) -> str | None:
         if not parts.netloc:
             return "names no bucket: give s3://bucket/prefix"
         if parts.query:
-            return ("has ?options: give s3://bucket/prefix; the region and endpoint come from AWS_REGION and "
-                    "AWS_ENDPOINT_URL")
+            return (
+                "has ?options: give s3://bucket/prefix; the region and endpoint come from AWS_REGION and "
+                "AWS_ENDPOINT_URL"
+            )
     return None
 
 
@@ -122,13 +127,17 @@ def _s3(uri: str, settings: BaseSettings | Mapping[str, Any] | None) -> tuple[pa
     key, secret = values["AWS_ACCESS_KEY_ID"], values["AWS_SECRET_ACCESS_KEY"]
     if bool(key) != bool(secret):
         missing = "AWS_SECRET_ACCESS_KEY" if key else "AWS_ACCESS_KEY_ID"
-        raise StorageError(f"{missing} is not set while its pair is: set both, or neither to use the AWS "
-                           "profile or instance role")
+        raise StorageError(
+            f"{missing} is not set while its pair is: set both, or neither to use the AWS profile or instance role"
+        )
     protect_secrets(settings)
-    options: dict[str, Any] = {"connect_timeout": S3_CONNECT_TIMEOUT, "request_timeout": S3_REQUEST_TIMEOUT,
-                               # Parts go up in the background, and a failed part fails the close instead of
-                               # completing the upload without it.
-                               "background_writes": True}
+    options: dict[str, Any] = {
+        "connect_timeout": S3_CONNECT_TIMEOUT,
+        "request_timeout": S3_REQUEST_TIMEOUT,
+        # Parts go up in the background, and a failed part fails the close instead of
+        # completing the upload without it.
+        "background_writes": True,
+    }
     if key:
         options.update(access_key=key, secret_key=secret, session_token=values["AWS_SESSION_TOKEN"] or None)
     region = values["AWS_REGION"] or os.environ.get("AWS_DEFAULT_REGION", "")
@@ -159,8 +168,9 @@ def _other(uri: str) -> tuple[pafs.FileSystem, str]:
         if "Unrecognized filesystem type" not in str(error):
             raise StorageError(f"HARVEST_DATA_DIR={uri} is not a usable URI ({error})") from None
     except (OSError, pa.ArrowException) as error:
-        raise StorageError(f"HARVEST_DATA_DIR={uri}: pyarrow cannot open {scheme}:// here "
-                           f"({str(error).splitlines()[0][:200]})") from None
+        raise StorageError(
+            f"HARVEST_DATA_DIR={uri}: pyarrow cannot open {scheme}:// here ({str(error).splitlines()[0][:200]})"
+        ) from None
     try:
         import fsspec  # noqa: PLC0415 (optional: only for schemes pyarrow lacks)
     except ImportError:
@@ -168,8 +178,10 @@ def _other(uri: str) -> tuple[pafs.FileSystem, str]:
     if fsspec is not None and scheme in fsspec.available_protocols():
         filesystem, root = fsspec.core.url_to_fs(uri)
         return pafs.PyFileSystem(pafs.FSSpecHandler(filesystem)), root.rstrip("/")
-    raise StorageError(f"HARVEST_DATA_DIR={uri}: unknown scheme {scheme}://; give a local folder, "
-                       "s3://bucket/prefix, or a URI pyarrow or fsspec knows (gs://, abfs://, ...)")
+    raise StorageError(
+        f"HARVEST_DATA_DIR={uri}: unknown scheme {scheme}://; give a local folder, "
+        "s3://bucket/prefix, or a URI pyarrow or fsspec knows (gs://, abfs://, ...)"
+    )
 
 
 def default_spool_dir() -> Path:
@@ -213,9 +225,12 @@ class Storage:
         """
         infos = self.filesystem.get_file_info(pafs.FileSelector(folder, allow_not_found=True))
         if not self.local:
-            infos = [info if info.mtime_ns is None else
-                     pafs.FileInfo(info.path, info.type, mtime_ns=info.mtime_ns // 10**9 * 10**9, size=info.size)
-                     for info in infos]
+            infos = [
+                info
+                if info.mtime_ns is None
+                else pafs.FileInfo(info.path, info.type, mtime_ns=info.mtime_ns // 10**9 * 10**9, size=info.size)
+                for info in infos
+            ]
         return sorted(infos, key=lambda info: info.path)
 
     def folders(self, folder: str) -> list[str]:
@@ -316,8 +331,12 @@ class Storage:
                 pass
 
 
-def resolve(data_dir: str | os.PathLike[str] | Storage, settings: BaseSettings | Mapping[str, Any] | None = None,
-            *, spool: str | os.PathLike[str] | None = None) -> Storage:
+def resolve(
+    data_dir: str | os.PathLike[str] | Storage,
+    settings: BaseSettings | Mapping[str, Any] | None = None,
+    *,
+    spool: str | os.PathLike[str] | None = None,
+) -> Storage:
     """``HARVEST_DATA_DIR`` (a folder or a URI) as a :class:`Storage`; StorageError, before any call, when it
     cannot work. ``settings`` may carry the AWS variables and ``HARVEST_SPOOL_DIR``."""
     if isinstance(data_dir, Storage):

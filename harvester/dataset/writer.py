@@ -260,8 +260,9 @@ class DatasetWriter:
             storage = self.storage
             folder = storage.path(table, self._partition)
             storage.make_folder(folder)
-            name, seq = storage.free_part_name(folder, self.identity.crawl_id, self.identity.worker_id,
-                                               self._seq.get(table, 0))
+            name, seq = storage.free_part_name(
+                folder, self.identity.crawl_id, self.identity.worker_id, self._seq.get(table, 0)
+            )
             self._seq[table] = seq + 1
             part = self._open[table] = storage.part_file(folder, name, schema, self.options.parquet())
         try:
@@ -273,7 +274,8 @@ class DatasetWriter:
             part.abort()
             raise
         if part.rows >= self.options.file_rows or (
-                not self.storage.local and part.size >= self.options.spool_file_bytes):
+            not self.storage.local and part.size >= self.options.spool_file_bytes
+        ):
             self._commit(table)
 
     def _commit(self, table: str) -> None:

@@ -28,8 +28,10 @@ class RedisUnavailable(ConfigurationError):
 
     @classmethod
     def of(cls, url: str, error: Exception) -> RedisUnavailable:
-        return cls(f"cannot reach Redis at REDIS_URL={masked(url)} ({type(error).__name__}: {error}): "
-                   "start Redis or fix REDIS_URL")
+        return cls(
+            f"cannot reach Redis at REDIS_URL={masked(url)} ({type(error).__name__}: {error}): "
+            "start Redis or fix REDIS_URL"
+        )
 
 
 def masked(url: str) -> str:

@@ -39,15 +39,18 @@ def _values(words: list[str], path: str | None, on_bad: OnBad) -> Iterator[str]:
                 yield line[1]
 
 
-def keyword_units(words: list[str], path: str | None, filters: Mapping[str, Any], on_bad: OnBad) -> Iterator[dict[str, Any]]:
+def keyword_units(
+    words: list[str], path: str | None, filters: Mapping[str, Any], on_bad: OnBad
+) -> Iterator[dict[str, Any]]:
     KeywordSpider.validate({"keywords": "-", **filters})
     for keyword in _values(words, path, on_bad):
         KeywordSpider.validate({"keywords": keyword.replace(",", " "), **filters})
         yield {"keyword": keyword, **{name: filters.get(name) for name in FILTER_ARGUMENTS}}
 
 
-def image_units(words: list[str], path: str | None, keyword: str | None, crop: str | None,
-                on_bad: OnBad) -> Iterator[dict[str, Any]]:
+def image_units(
+    words: list[str], path: str | None, keyword: str | None, crop: str | None, on_bad: OnBad
+) -> Iterator[dict[str, Any]]:
     for image in _values(words, path, on_bad):
         ImageSpider.validate({"image": image, "keyword": keyword, "crop": crop})
         yield {"image": image, "keyword": keyword, "crop": crop}

@@ -117,11 +117,15 @@ class Finish:
     async def beat(self) -> None:
         """One asynchronous script per third of a lease: the heartbeat (Redis's clock) and the offers kept."""
         try:
-            await self.async_client.eval(HEARTBEAT, 2, self.keys.workers, self.keys.progress, self.worker,
-                                         self.lease_ms, len(self.kept))
+            await self.async_client.eval(
+                HEARTBEAT, 2, self.keys.workers, self.keys.progress, self.worker, self.lease_ms, len(self.kept)
+            )
         except redis.RedisError as error:
-            logger.warning("Missed a heartbeat (%s): other workers take this one for dead after %d s without one",
-                           error, self.lease_ms // 1000)
+            logger.warning(
+                "Missed a heartbeat (%s): other workers take this one for dead after %d s without one",
+                error,
+                self.lease_ms // 1000,
+            )
 
     def item_scraped(self, item: Any) -> None:
         if type(item) is Product or type(item) is MissingOffer:
@@ -177,7 +181,8 @@ class Finish:
         stats = self.crawler.stats
         assert stats is not None
         stats.inc_value(f"{STATS}/reconciled", len(orphans))
-        logger.warning("%d offer(s) claimed by workers that stopped before committing them: fetching them again",
-                       len(orphans))
+        logger.warning(
+            "%d offer(s) claimed by workers that stopped before committing them: fetching them again", len(orphans)
+        )
         self.client.srem(self.seen_keys["offers"], *[str(offer_id) for offer_id in orphans])
         return self.spider.details.again(orphans)

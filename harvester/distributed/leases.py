@@ -110,9 +110,10 @@ class LeaseKeeper:
         if requests or units:
             stats.inc_value(f"{STATS}/requeued", requests)
             stats.inc_value(f"{STATS}/units_requeued", units)
-            logger.warning("Put back %d request(s) and %d unit(s) whose worker stopped renewing them",
-                           requests, units)
+            logger.warning("Put back %d request(s) and %d unit(s) whose worker stopped renewing them", requests, units)
 
     def _failed(self, failure: object) -> None:
-        logger.error("Lease keeping stopped: %s; this worker's requests will be taken over by others "
-                     "when their leases expire", failure)
+        logger.error(
+            "Lease keeping stopped: %s; this worker's requests will be taken over by others when their leases expire",
+            failure,
+        )

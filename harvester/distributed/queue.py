@@ -53,7 +53,9 @@ return 1
 """
 
 #: KEYS queue requests leases; ARGV lease (ms). Returns {id, body} or nil when the queue is empty.
-POP = _NOW + """
+POP = (
+    _NOW
+    + """
 while true do
   local popped = redis.call('ZPOPMIN', KEYS[1])
   if #popped == 0 then return nil end
@@ -64,13 +66,16 @@ while true do
   end
 end
 """
+)
 
 #: KEYS queue requests scores leases units unit_leases [start]; ARGV lease (ms), how many ids to renew, how many
 #: to release, then the ids to renew, to release and to ack. Renews (only leases still held), releases (expires
 #: now), acks, then puts every expired lease back: a unit on ``units``, or on the start key as it was there
 #: (head of a list, a set, a sorted set with its score) when it came from there. Returns {requests re-queued,
 #: units re-queued}.
-MAINTAIN = _NOW + """
+MAINTAIN = (
+    _NOW
+    + """
 local renew, release = tonumber(ARGV[2]), tonumber(ARGV[3])
 for i = 4, 3 + renew do
   redis.call('ZADD', KEYS[4], 'XX', now + tonumber(ARGV[1]), ARGV[i])
@@ -103,6 +108,7 @@ for _, member in ipairs(units) do
 end
 return {#expired, #units}
 """
+)
 
 #: Lua: the kind of scrapy-redis's start key (users fill it by hand): a list, a set, a sorted set, or none yet.
 _START_KIND = """
@@ -118,7 +124,10 @@ end
 #: the start key (LPOP, SPOP or ZPOPMAX, as scrapy-redis reads it), leasing each payload in the same step so
 #: that a worker dying in between loses nothing. Returns the leased members: ``id\\npayload`` for a unit of
 #: ``units``; ``id:list``, ``id:set`` or ``id:zset:score``, then ``\\npayload``, for one of the start key.
-TAKE_UNITS = _NOW + _START_KIND + """
+TAKE_UNITS = (
+    _NOW
+    + _START_KIND
+    + """
 local kind = KEYS[4] and start_kind(KEYS[4]) or 'none'
 local taken = {}
 for i = 1, tonumber(ARGV[2]) do
@@ -138,15 +147,19 @@ for i = 1, tonumber(ARGV[2]) do
 end
 return taken
 """
+)
 
 #: KEYS start. Payloads waiting on the start key.
-START_LENGTH = _START_KIND + """
+START_LENGTH = (
+    _START_KIND
+    + """
 local kind = start_kind(KEYS[1])
 if kind == 'list' then return redis.call('LLEN', KEYS[1]) end
 if kind == 'set' then return redis.call('SCARD', KEYS[1]) end
 if kind == 'zset' then return redis.call('ZCARD', KEYS[1]) end
 return 0
 """
+)
 
 
 class LeasedQueue:
@@ -167,8 +180,12 @@ class LeasedQueue:
     def push(self, body: bytes, priority: int, fingerprint: str | None) -> bool:
         """Queue a request unless ``fingerprint`` was queued before in this crawl; True when queued."""
         k = self.keys
-        return bool(self._push(keys=[k.queue, k.requests, k.scores, k.sequence, k.dupefilter],
-                               args=[fingerprint or "", -priority, body]))
+        return bool(
+            self._push(
+                keys=[k.queue, k.requests, k.scores, k.sequence, k.dupefilter],
+                args=[fingerprint or "", -priority, body],
+            )
+        )
 
     def pop(self) -> tuple[str, bytes] | None:
         """Lease the first request (highest priority, then oldest): its id and body; None when none waits."""
@@ -200,14 +217,20 @@ class LeasedQueue:
 
     # --- periodic, asynchronous ------------------------------------------
 
-    async def maintain(self, client: redis.asyncio.Redis, renew: Sequence[str] = (), ack: Sequence[str] = (),
-                       release: Sequence[str] = ()) -> tuple[int, int]:
+    async def maintain(
+        self,
+        client: redis.asyncio.Redis,
+        renew: Sequence[str] = (),
+        ack: Sequence[str] = (),
+        release: Sequence[str] = (),
+    ) -> tuple[int, int]:
         """Renew, release (give back now) and ack this worker's leases, re-queue every expired one:
         how many (requests, units) were put back."""
         k = self.keys
         keys = [k.queue, k.requests, k.scores, k.leases, k.units, k.unit_leases, *([k.start] if k.start else [])]
-        result = await client.eval(MAINTAIN, len(keys), *keys, self.lease_ms, len(renew), len(release),
-                                   *renew, *release, *ack)
+        result = await client.eval(
+            MAINTAIN, len(keys), *keys, self.lease_ms, len(renew), len(release), *renew, *release, *ack
+        )
         return int(result[0]), int(result[1])
 
     async def take_units(self, client: redis.asyncio.Redis, count: int) -> list[LeasedUnit]:

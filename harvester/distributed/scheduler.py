@@ -69,17 +69,21 @@ class LeasedScheduler(Scheduler):
             serializer = importlib.import_module(serializer)
         server = connection.sync_client(settings)
         assert crawler.spidercls is not None
-        instance = cls(server=server, persist=True,
-                       dupefilter=FingerprintDupeFilter.for_spider(crawler, server, crawler.spidercls.name),
-                       serializer=serializer)
+        instance = cls(
+            server=server,
+            persist=True,
+            dupefilter=FingerprintDupeFilter.for_spider(crawler, server, crawler.spidercls.name),
+            serializer=serializer,
+        )
         instance.crawler = crawler
         instance.stats = crawler.stats
         keys = CrawlKeys.from_settings(settings, crawler.spidercls.name)
         lease = settings.getfloat("HARVEST_REDIS_LEASE")
         instance.queue = LeasedQueue(server, keys, lease)
         instance.prefetch = settings.getint("HARVEST_REDIS_PREFETCH")
-        instance.keeper = LeaseKeeper(crawler, instance.queue, connection.async_client(settings),
-                                      interval=min(lease / 3, MAX_TICK))
+        instance.keeper = LeaseKeeper(
+            crawler, instance.queue, connection.async_client(settings), interval=min(lease / 3, MAX_TICK)
+        )
         return instance
 
     def __len__(self) -> int:

@@ -37,8 +37,14 @@ from .outage import REDIS_ERRORS, redis_lost
 
 
 class RedisSeenSet:
-    def __init__(self, client: redis.Redis, key: str, url: str,
-                 async_client: redis.asyncio.Redis | None = None, crawler: Crawler | None = None) -> None:
+    def __init__(
+        self,
+        client: redis.Redis,
+        key: str,
+        url: str,
+        async_client: redis.asyncio.Redis | None = None,
+        crawler: Crawler | None = None,
+    ) -> None:
         self._client = client
         self._async_client = async_client
         self.key = key
@@ -51,8 +57,9 @@ class RedisSeenSet:
         settings = crawler.settings
         crawl_id = crawl_identity(crawler).crawl_id
         key = connection.key(settings, crawl_id, "seen", name)
-        return cls(connection.sync_client(settings), key, settings["REDIS_URL"], connection.async_client(settings),
-                   crawler)
+        return cls(
+            connection.sync_client(settings), key, settings["REDIS_URL"], connection.async_client(settings), crawler
+        )
 
     def add(self, key: Hashable) -> bool:
         return self.add_many([key])[0]

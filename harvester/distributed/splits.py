@@ -39,8 +39,9 @@ class RedisSplitLedger:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         settings = crawler.settings
-        return cls(connection.sync_client(settings),
-                   connection.key(settings, crawl_identity(crawler).crawl_id, "splits"))
+        return cls(
+            connection.sync_client(settings), connection.key(settings, crawl_identity(crawler).crawl_id, "splits")
+        )
 
     def open(self, parent: str, reported: int, children: int) -> None:
         key = f"{self._prefix}:{parent}"

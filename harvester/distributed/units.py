@@ -103,8 +103,7 @@ def hand_pushed_unit(payload: bytes, fields: Iterable[str], subject: str) -> dic
 
 def payload_of(unit: Mapping[str, Any]) -> str:
     """The JSON a unit travels as (fields left empty are left out)."""
-    return json.dumps({k: v for k, v in unit.items() if v not in (None, "")}, ensure_ascii=False,
-                      separators=(",", ":"))
+    return json.dumps({k: v for k, v in unit.items() if v not in (None, "")}, ensure_ascii=False, separators=(",", ":"))
 
 
 class UnitFeed:
@@ -205,7 +204,9 @@ class UnitFeed:
         message = str(error)
         if not message.startswith("WRONGTYPE the start key"):
             raise error
-        stop.stop_crawl(self.crawler, stop.FATAL_CONFIGURATION, message.split(" script: ")[0].removeprefix("WRONGTYPE "))
+        stop.stop_crawl(
+            self.crawler, stop.FATAL_CONFIGURATION, message.split(" script: ")[0].removeprefix("WRONGTYPE ")
+        )
 
     def crawl(self, taken: list[LeasedUnit]) -> None:
         """Queue the first requests of each unit (one synchronous push each, into the shared queue)."""
@@ -223,8 +224,9 @@ class UnitFeed:
                 requests = list(self.spider.seeds(unit))
             except (BadUnit, ArgumentError) as error:
                 stats.inc_value(f"{STATS}/bad")
-                logger.warning("Skipped a unit from %s: %s: %s", source,
-                               leased.payload[:80].decode("utf-8", "replace"), error)
+                logger.warning(
+                    "Skipped a unit from %s: %s: %s", source, leased.payload[:80].decode("utf-8", "replace"), error
+                )
                 continue
             stats.inc_value(f"{STATS}/taken")
             for request in requests:

@@ -34,9 +34,10 @@ from ..report.series import ThinnedSeries
 from ..report.topcounts import TopCounter
 
 if TYPE_CHECKING:
+    from typing import Self
+
     from scrapy import Spider
     from scrapy.crawler import Crawler
-    from typing_extensions import Self
 
 #: Stats sampled into the time series.
 SERIES_KEYS = (
@@ -124,8 +125,12 @@ class CrawlReport:
         assert self.crawler.stats is not None
         stats = self.crawler.stats.get_stats()
         point: dict[str, Any] = {"t": round(time.monotonic() - self._started, 3)}
-        point.update({key.rsplit("/", 1)[-1] if key != keys.API_RETRY_COUNT else "retries": stats.get(key, 0)
-                      for key in SERIES_KEYS})
+        point.update(
+            {
+                key.rsplit("/", 1)[-1] if key != keys.API_RETRY_COUNT else "retries": stats.get(key, 0)
+                for key in SERIES_KEYS
+            }
+        )
         return point
 
     def sample(self) -> None:

@@ -19,9 +19,10 @@ from ..history.plan import plan_summary
 from ..stages.enrichment import enrichment_summary
 
 if TYPE_CHECKING:
+    from typing import Self
+
     from scrapy import Spider
     from scrapy.crawler import Crawler
-    from typing_extensions import Self
 
 logger = logging.getLogger(__name__)
 

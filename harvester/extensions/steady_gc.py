@@ -10,8 +10,9 @@ from scrapy.exceptions import NotConfigured
 from ..crawl import steady_gc
 
 if TYPE_CHECKING:
+    from typing import Self
+
     from scrapy.crawler import Crawler
-    from typing_extensions import Self
 
 
 class SteadyGc:

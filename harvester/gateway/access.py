@@ -119,8 +119,10 @@ class GatewayAccess:
             tokens = _from_token_file(token_file)
         if not tokens.access_token:
             # Every product API needs one: without it each call would fail and be retried as if transient.
-            raise ConfigurationError("OPEN1688_REFRESH_TOKEN is set without OPEN1688_ACCESS_TOKEN: set both, or "
-                                     "neither and let the crawl read OPEN1688_TOKEN_FILE (`scrapy auth` writes it)")
+            raise ConfigurationError(
+                "OPEN1688_REFRESH_TOKEN is set without OPEN1688_ACCESS_TOKEN: set both, or "
+                "neither and let the crawl read OPEN1688_TOKEN_FILE (`scrapy auth` writes it)"
+            )
         return cls(
             gateway=gateway,
             app_key=app_key,

@@ -23,7 +23,6 @@ from ..open1688 import endpoints
 from ..open1688.outcomes import Outcome
 
 if TYPE_CHECKING:
-
     from .access import GatewayAccess
 
 logger = logging.getLogger(__name__)

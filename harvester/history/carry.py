@@ -86,8 +86,11 @@ class CarryForward:
         if len(self) and copied["products"] < len(self):
             # An offer indexed but whose rows are gone (its crawl compacted away meanwhile): a gap, said.
             stats.set_value(keys.PLAN_CARRY_LOST, len(self) - copied["products"])
-        logger.info("Carried %d unchanged offer(s) forward from earlier crawls (%d SKU rows)", copied["products"],
-                    copied["skus"])
+        logger.info(
+            "Carried %d unchanged offer(s) forward from earlier crawls (%d SKU rows)",
+            copied["products"],
+            copied["skus"],
+        )
         return copied
 
 

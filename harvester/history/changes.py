@@ -171,8 +171,11 @@ def compare_listing(old: ListingState, new: ListingState, month_sold_tolerance: 
     changes: list[FieldChange] = []
     _compare_value(changes, None, "listing_price", old.price, new.price)
     _compare_value(changes, None, "modified_at", old.modified_at, new.modified_at)
-    if old.month_sold is not None and new.month_sold is not None and \
-            abs(new.month_sold - old.month_sold) > month_sold_tolerance * max(old.month_sold, 1):
+    if (
+        old.month_sold is not None
+        and new.month_sold is not None
+        and abs(new.month_sold - old.month_sold) > month_sold_tolerance * max(old.month_sold, 1)
+    ):
         _compare_value(changes, None, "month_sold", old.month_sold, new.month_sold)
     return changes
 

@@ -28,8 +28,16 @@ from ..schema import PRODUCTS
 from .changes import DETAIL_APIS
 
 #: What the index reads of each products row.
-COLUMNS = ("offer_id", "crawl_id", "detail_crawl_id", "crawled_at", "source_api", "listing_price", "modified_at",
-           "month_sold")
+COLUMNS = (
+    "offer_id",
+    "crawl_id",
+    "detail_crawl_id",
+    "crawled_at",
+    "source_api",
+    "listing_price",
+    "modified_at",
+    "month_sold",
+)
 _KEPT = ("detail_crawl_id", "crawled_at", "listing_price", "modified_at", "month_sold")
 
 

@@ -94,8 +94,16 @@ def parse_mode(value: Any) -> Mode:
 
 
 class DetailPlan:
-    def __init__(self, mode: Mode, index: DetailIndex | None, *, month_sold_tolerance: float, max_age: float,
-                 fetch_undated: bool = False, now: datetime | None = None):
+    def __init__(
+        self,
+        mode: Mode,
+        index: DetailIndex | None,
+        *,
+        month_sold_tolerance: float,
+        max_age: float,
+        fetch_undated: bool = False,
+        now: datetime | None = None,
+    ):
         self.mode = mode
         self.index = index
         self.month_sold_tolerance = month_sold_tolerance
@@ -113,9 +121,13 @@ class DetailPlan:
         if mode in (Mode.NEW, Mode.CHANGED):
             index = DetailIndex.load(storage_of(crawler), excluding=crawl_identity(crawler).crawl_id)
             logger.info("details=%s: %s offers of earlier crawls have a detail", mode.value, f"{len(index):,}")
-        return cls(mode, index, month_sold_tolerance=settings.getfloat("HARVEST_MONTH_SOLD_TOLERANCE"),
-                   max_age=settings.getfloat("HARVEST_DETAIL_MAX_AGE"),
-                   fetch_undated=settings.get("HARVEST_UNDATED_LISTINGS", "compare").strip().lower() == "fetch")
+        return cls(
+            mode,
+            index,
+            month_sold_tolerance=settings.getfloat("HARVEST_MONTH_SOLD_TOLERANCE"),
+            max_age=settings.getfloat("HARVEST_DETAIL_MAX_AGE"),
+            fetch_undated=settings.get("HARVEST_UNDATED_LISTINGS", "compare").strip().lower() == "fetch",
+        )
 
     def decide(self, offer_id: int, listing: dict[str, Any] | None) -> tuple[Reason, LastDetail | None]:
         """Whether to fetch ``offer_id``'s detail, given the listing fields its search showed (None: an id list)."""
@@ -137,8 +149,9 @@ class DetailPlan:
         return Reason.UNCHANGED, last
 
     def changed(self, last: LastDetail, listing: dict[str, Any]) -> bool:
-        price = _money((listing.get("priceInfo") or {}).get("price") if isinstance(listing.get("priceInfo"), dict)
-                       else None)
+        price = _money(
+            (listing.get("priceInfo") or {}).get("price") if isinstance(listing.get("priceInfo"), dict) else None
+        )
         if price is not None and price != last.listing_price:
             return True
         modified = _china_time(listing.get("modifyDate"))
@@ -184,6 +197,8 @@ def plan_summary(stats: Mapping[str, Any]) -> str | None:
     pages = int(stats.get(keys.SEARCH_PAGES_PLANNED, 0))
     if stats.get(keys.PLAN_DRY_RUN):
         carried = count[Reason.UNCHANGED]
-        return (f"dry run of details={mode}: {pages:,} search pages; {fetched:,} detail calls it would cost "
-                f"({parts or 'no offer'}); {carried:,} unchanged offers it would carry forward")
+        return (
+            f"dry run of details={mode}: {pages:,} search pages; {fetched:,} detail calls it would cost "
+            f"({parts or 'no offer'}); {carried:,} unchanged offers it would carry forward"
+        )
     return f"details={mode}: {parts or 'no offer'}; {fetched:,} detail calls and {pages:,} search pages"

@@ -27,15 +27,30 @@ from .changes import DETAIL_APIS, ListingState, OfferState, SkuState
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
-PRODUCT_COLUMNS = ("offer_id", "title", "status", "stock", "price_min", "price_max", "price_ranges", "source_api",
-                   "crawled_at")
+PRODUCT_COLUMNS = (
+    "offer_id",
+    "title",
+    "status",
+    "stock",
+    "price_min",
+    "price_max",
+    "price_ranges",
+    "source_api",
+    "crawled_at",
+)
 SKU_COLUMNS = ("offer_id", "sku_id", "spec_key", "price", "consign_price", "promotion_price", "stock")
 LISTING_COLUMNS = ("offer_id", "price", "modified_at", "month_sold", "crawled_at")
 
 
 class PreviousSnapshot:
-    def __init__(self, crawl_id: str, products: pa.Table, skus: pa.Table, listings: pa.Table | None = None,
-                 queries: pa.Table | None = None):
+    def __init__(
+        self,
+        crawl_id: str,
+        products: pa.Table,
+        skus: pa.Table,
+        listings: pa.Table | None = None,
+        queries: pa.Table | None = None,
+    ):
         """``listings`` and ``queries`` of the crawl too, when it wrote them (crawls of schema version 4)."""
         self.crawl_id = crawl_id
         listings = (listings if listings is not None else LISTINGS.empty_table()).sort_by("offer_id")
@@ -58,9 +73,12 @@ class PreviousSnapshot:
         crawl_id = latest_crawl_id(data_dir, excluding=excluding)
         if crawl_id is None:
             return None
-        tables = latest_snapshot(data_dir, ("products", "skus", "listings", "queries"), crawl_id=crawl_id,
-                                 columns={"products": PRODUCT_COLUMNS, "skus": SKU_COLUMNS,
-                                          "listings": LISTING_COLUMNS})
+        tables = latest_snapshot(
+            data_dir,
+            ("products", "skus", "listings", "queries"),
+            crawl_id=crawl_id,
+            columns={"products": PRODUCT_COLUMNS, "skus": SKU_COLUMNS, "listings": LISTING_COLUMNS},
+        )
         return cls(crawl_id, tables["products"], tables["skus"], tables["listings"], tables["queries"])
 
     def __len__(self) -> int:
@@ -108,8 +126,9 @@ class PreviousSnapshot:
         if row >= len(self._listing_ids) or self._listing_ids[row] != offer_id:
             return None
         column = self._listings
-        state = ListingState(column["price"][row].as_py(), column["modified_at"][row].as_py(),
-                             column["month_sold"][row].as_py())
+        state = ListingState(
+            column["price"][row].as_py(), column["modified_at"][row].as_py(), column["month_sold"][row].as_py()
+        )
         return state, column["crawled_at"][row].as_py()
 
     def _sku_states(self, offer_id: int) -> dict[int, SkuState]:

@@ -49,8 +49,9 @@ def check_has_a_line(path: str, argument: str, what: str, usable: Callable[[str]
     for line in stream_lines(path):
         if not isinstance(line, BadLine) and usable(line[1]):
             return
-    raise ArgumentError(f"-a {argument}={path} holds no {what}: no line is one (is it the right file? one {what} "
-                        "a line, UTF-8 text)")
+    raise ArgumentError(
+        f"-a {argument}={path} holds no {what}: no line is one (is it the right file? one {what} a line, UTF-8 text)"
+    )
 
 
 def stream_lines(path: str, *, max_bytes: int = MAX_LINE_BYTES) -> Iterator[tuple[int, str] | BadLine]:

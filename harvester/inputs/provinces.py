@@ -87,14 +87,19 @@ def parse_destination(value: object) -> Destination:
     parts = [part.strip() for part in text.split(",")]
     if len(parts) == 3:
         province, city, district = parts
-        if not all(_CODE.fullmatch(part) for part in parts) or province not in _BY_CODE \
-                or city[:2] != province[:2] or district[:4] != city[:4]:
-            raise ValueError(f"freight_to={text!r} is not province,city,district codes of one address "
-                             "(e.g. 330000,330100,330108: the city in the province, the district in the city)")
+        if (
+            not all(_CODE.fullmatch(part) for part in parts)
+            or province not in _BY_CODE
+            or city[:2] != province[:2]
+            or district[:4] != city[:4]
+        ):
+            raise ValueError(
+                f"freight_to={text!r} is not province,city,district codes of one address "
+                "(e.g. 330000,330100,330108: the city in the province, the district in the city)"
+            )
         return Destination(province, city, district)
     if len(parts) == 1:
         found = _BY_CODE.get(text) or _BY_NAME.get(text) or _BY_NAME.get(_short(text))
         if found is not None:
             return found
-    raise ValueError(f"freight_to={text!r} is not a mainland province: give its code or Chinese name, e.g. "
-                     f"{EXAMPLE}")
+    raise ValueError(f"freight_to={text!r} is not a mainland province: give its code or Chinese name, e.g. {EXAMPLE}")

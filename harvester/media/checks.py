@@ -34,8 +34,10 @@ def _check_writable(store: MediaStore) -> None:
     try:
         store.storage.check_writable()
     except OSError as error:
-        raise ConfigurationError(f"HARVEST_MEDIA_STORE: cannot write to {store.show()} ({error}); give a folder "
-                                 "or bucket this user can write") from None
+        raise ConfigurationError(
+            f"HARVEST_MEDIA_STORE: cannot write to {store.show()} ({error}); give a folder "
+            "or bucket this user can write"
+        ) from None
 
 
 def _check_sandbox_hosts(roles: frozenset[str], settings: BaseSettings) -> None:
@@ -50,5 +52,7 @@ def _check_sandbox_hosts(roles: frozenset[str], settings: BaseSettings) -> None:
     if VIDEO in roles and settings.get("OPEN1688_SANDBOX_VIDEO_HOST") != "sandbox":
         needed.append("-s OPEN1688_SANDBOX_VIDEO_HOST=sandbox")
     if needed:
-        raise ArgumentError(f"-a media on the built-in sandbox: its media URLs point at the real CDN, where they do "
-                            f"not exist; add {' '.join(needed)}")
+        raise ArgumentError(
+            f"-a media on the built-in sandbox: its media URLs point at the real CDN, where they do "
+            f"not exist; add {' '.join(needed)}"
+        )

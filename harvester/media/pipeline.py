@@ -125,8 +125,16 @@ class MediaPipeline(FilesPipeline):
     ``.../stored_bytes`` (new files), ``.../already_stored`` (downloads whose content was in the store),
     ``.../failed`` (URLs, a gap) with ``.../failed_references`` and ``.../failed_by/<error>``."""
 
-    def __init__(self, crawler: Crawler, store: MediaStore, roles: frozenset[str], *, image_base: str,
-                 max_bytes: int, timeout: float) -> None:
+    def __init__(
+        self,
+        crawler: Crawler,
+        store: MediaStore,
+        roles: frozenset[str],
+        *,
+        image_base: str,
+        max_bytes: int,
+        timeout: float,
+    ) -> None:
         self.media_store = store
         self.roles = roles
         self.image_base = image_base
@@ -186,23 +194,29 @@ class MediaPipeline(FilesPipeline):
         return [self._request(url) for url in urls]
 
     def _request(self, url: str) -> Request:
-        return Request(url, callback=NO_CALLBACK, meta={
-            "download_slot": MEDIA_SLOT,
-            "download_maxsize": self.max_bytes,
-            "download_timeout": self.timeout,
-            # A media host answer is never worth caching beside the API answers.
-            "dont_cache": True,
-        })
+        return Request(
+            url,
+            callback=NO_CALLBACK,
+            meta={
+                "download_slot": MEDIA_SLOT,
+                "download_maxsize": self.max_bytes,
+                "download_timeout": self.timeout,
+                # A media host answer is never worth caching beside the API answers.
+                "dont_cache": True,
+            },
+        )
 
-    def media_to_download(self, request: Request, info: ScrapyMediaPipeline.SpiderInfo, *,
-                          item: Any = None) -> defer.Deferred[Any] | None:
+    def media_to_download(
+        self, request: Request, info: ScrapyMediaPipeline.SpiderInfo, *, item: Any = None
+    ) -> defer.Deferred[Any] | None:
         # Stored by content: nothing to look up before the bytes are here (see the module's docstring).
         return None
 
     # --- one URL's download ---------------------------------------------------------
 
-    async def media_downloaded(self, response: Response, request: Request, info: ScrapyMediaPipeline.SpiderInfo, *,
-                               item: Any = None) -> _Outcome:
+    async def media_downloaded(
+        self, response: Response, request: Request, info: ScrapyMediaPipeline.SpiderInfo, *, item: Any = None
+    ) -> _Outcome:
         self._count(keys.MEDIA_URLS)
         content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1") or None
         if response.status != 200:
@@ -221,9 +235,17 @@ class MediaPipeline(FilesPipeline):
             await self._store(path, checksum, data)
         except OSError as error:
             return self._failed(request, f"not stored: {error}", response.status, content_type)
-        return _Outcome(url=request.url, status=STORED, path=path, bytes=len(data), width=found.width,
-                        height=found.height, checksum=checksum, content_type=content_type,
-                        http_status=response.status)
+        return _Outcome(
+            url=request.url,
+            status=STORED,
+            path=path,
+            bytes=len(data),
+            width=found.width,
+            height=found.height,
+            checksum=checksum,
+            content_type=content_type,
+            http_status=response.status,
+        )
 
     async def _store(self, path: str, checksum: str, data: bytes) -> None:
         """Write the content unless this crawl or an earlier one already did (an OSError when that fails)."""
@@ -270,9 +292,14 @@ class MediaPipeline(FilesPipeline):
         self._count(f"{keys.MEDIA_FAILED_BY}/{_kind(error)}")
         if self._failures_logged < LOGGED_FAILURES:
             self._failures_logged += 1
-            logger.warning("Media %s not downloaded: %s%s", request.url, error,
-                           "" if self._failures_logged < LOGGED_FAILURES else
-                           " (further failures are only counted: harvester/media/failed)")
+            logger.warning(
+                "Media %s not downloaded: %s%s",
+                request.url,
+                error,
+                ""
+                if self._failures_logged < LOGGED_FAILURES
+                else " (further failures are only counted: harvester/media/failed)",
+            )
         return _Outcome(url=request.url, status=FAILED, error=error, http_status=status, content_type=content_type)
 
     # --- the offer's rows -----------------------------------------------------------
@@ -285,11 +312,23 @@ class MediaPipeline(FilesPipeline):
         now = datetime.now(UTC)
         rows = []
         for reference in self._references(item):
-            outcome = by_url.get(reference.url) or self._failures.get(reference.url) or _Outcome(
-                status=FAILED, error="not downloaded (the reason is no longer remembered)")
+            outcome = (
+                by_url.get(reference.url)
+                or self._failures.get(reference.url)
+                or _Outcome(status=FAILED, error="not downloaded (the reason is no longer remembered)")
+            )
             fields = {name: value for name, value in outcome.items() if name != "url"}
-            rows.append(MediaFile(reference.offer_id, reference.sku_id, reference.role, reference.position,
-                                  reference.url, crawled_at=now, **fields))
+            rows.append(
+                MediaFile(
+                    reference.offer_id,
+                    reference.sku_id,
+                    reference.role,
+                    reference.position,
+                    reference.url,
+                    crawled_at=now,
+                    **fields,
+                )
+            )
             self._count(keys.MEDIA_REFERENCES)
             self._count(f"{keys.MEDIA_REFERENCES}/{reference.role}")
             if outcome["status"] == FAILED:

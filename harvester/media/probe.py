@@ -17,9 +17,21 @@ from PIL import Image, UnidentifiedImageError
 _CONTAINERS = {b"moov", b"trak"}
 #: Extension of a stored file by Content-Type (what alicdn and the video CDN send), then by Pillow's format name.
 _EXTENSIONS = {
-    "image/jpeg": ".jpg", "image/jpg": ".jpg", "image/png": ".png", "image/webp": ".webp", "image/gif": ".gif",
-    "image/avif": ".avif", "image/bmp": ".bmp", "video/mp4": ".mp4", "video/quicktime": ".mov",
-    "JPEG": ".jpg", "PNG": ".png", "WEBP": ".webp", "GIF": ".gif", "BMP": ".bmp", "AVIF": ".avif",
+    "image/jpeg": ".jpg",
+    "image/jpg": ".jpg",
+    "image/png": ".png",
+    "image/webp": ".webp",
+    "image/gif": ".gif",
+    "image/avif": ".avif",
+    "image/bmp": ".bmp",
+    "video/mp4": ".mp4",
+    "video/quicktime": ".mov",
+    "JPEG": ".jpg",
+    "PNG": ".png",
+    "WEBP": ".webp",
+    "GIF": ".gif",
+    "BMP": ".bmp",
+    "AVIF": ".avif",
 }
 
 
@@ -79,6 +91,7 @@ def _boxes(data: bytes, start: int, end: int):
 
 def video_size(data: bytes) -> tuple[int, int] | None:
     """Width and height of the first track with a picture (``tkhd`` ends with them, 16.16 fixed point)."""
+
     def search(start: int, end: int) -> tuple[int, int] | None:
         for kind, payload, stop in _boxes(data, start, end):
             if kind in _CONTAINERS:

@@ -16,8 +16,10 @@ MAIN, SKU, DESCRIPTION, VIDEO = "main", "sku", "description", "video"
 ROLES = (MAIN, SKU, DESCRIPTION, VIDEO)
 #: The spider argument, and what ``scrapy crawl`` says it means.
 ARGUMENT = "media"
-HELP = ("comma-separated media of each fetched offer to download into HARVEST_MEDIA_STORE: main, sku, description, "
-        "video (any subset; rows in the media table)")
+HELP = (
+    "comma-separated media of each fetched offer to download into HARVEST_MEDIA_STORE: main, sku, description, "
+    "video (any subset; rows in the media table)"
+)
 
 
 def parse_roles(value: Any) -> frozenset[str]:
@@ -26,8 +28,10 @@ def parse_roles(value: Any) -> frozenset[str]:
     given = [part.strip().lower() for part in text.replace("，", ",").split(",") if part.strip()]
     unknown = [part for part in given if part not in ROLES]
     if unknown:
-        raise ValueError(f"-a media={shown(text)}: {shown(unknown[0])} is not a kind of media; give any of "
-                         f"{','.join(ROLES)} (e.g. -a media=main,sku)")
+        raise ValueError(
+            f"-a media={shown(text)}: {shown(unknown[0])} is not a kind of media; give any of "
+            f"{','.join(ROLES)} (e.g. -a media=main,sku)"
+        )
     if text.strip() and not given:
         raise ValueError(f"-a media={shown(text)} names no media; give any of {','.join(ROLES)}")
     return frozenset(given)

@@ -48,8 +48,9 @@ class MediaStore:
             except StorageError as error:
                 raise StorageError(str(error).replace("HARVEST_DATA_DIR", "HARVEST_MEDIA_STORE")) from None
         data = resolve(guards.value(settings, "HARVEST_DATA_DIR"), settings)
-        return cls(Storage(f"{data.uri.rstrip('/')}/{DEFAULT_FOLDER}", data.filesystem, data.path(DEFAULT_FOLDER),
-                           data.spool))
+        return cls(
+            Storage(f"{data.uri.rstrip('/')}/{DEFAULT_FOLDER}", data.filesystem, data.path(DEFAULT_FOLDER), data.spool)
+        )
 
     def show(self, path: str | None = None) -> str:
         return self.storage.show(None if path is None else self.storage.path(path))

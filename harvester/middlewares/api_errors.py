@@ -30,9 +30,10 @@ from ..gateway.calls import ACL_FALLBACK, NOT_BEFORE, OUTCOME, TOKEN_GENERATION,
 from ..open1688.outcomes import ISP_CODES, Action, Outcome, classify
 
 if TYPE_CHECKING:
+    from typing import Self
+
     from scrapy.crawler import Crawler
     from scrapy.statscollectors import StatsCollector
-    from typing_extensions import Self
 
 logger = logging.getLogger(__name__)
 
@@ -45,8 +46,18 @@ MAX_REFRESHES = 2
 
 
 class ApiErrorsMiddleware:
-    def __init__(self, crawler: Crawler, access: GatewayAccess, *, retry_times: int, backoff: float,
-                 backoff_max: float, throttle_times: int, isp_retry_times: int, rng: random.Random | None = None):
+    def __init__(
+        self,
+        crawler: Crawler,
+        access: GatewayAccess,
+        *,
+        retry_times: int,
+        backoff: float,
+        backoff_max: float,
+        throttle_times: int,
+        isp_retry_times: int,
+        rng: random.Random | None = None,
+    ):
         self.crawler = crawler
         self.stats: StatsCollector = crawler.stats  # type: ignore[assignment]
         self.access = access

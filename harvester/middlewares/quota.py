@@ -52,9 +52,10 @@ from ..quota.pace import LocalPacer, Pacer, SendWindow
 from ..quota.shared import RedisBudget, RedisPacer
 
 if TYPE_CHECKING:
+    from typing import Self
+
     from scrapy.crawler import Crawler
     from scrapy.statscollectors import StatsCollector
-    from typing_extensions import Self
 
 logger = logging.getLogger(__name__)
 
@@ -98,7 +99,8 @@ class QuotaMiddleware:
         crawler.stats.set_value(keys.QUOTA_QPS, qps)  # type: ignore[union-attr]
         crawler.stats.set_value(keys.QUOTA_DAILY_BUDGET, daily)  # type: ignore[union-attr]
         crawler.stats.set_value(  # type: ignore[union-attr]
-            keys.QUOTA_SHARED, settings.getbool("HARVEST_DISTRIBUTED"))
+            keys.QUOTA_SHARED, settings.getbool("HARVEST_DISTRIBUTED")
+        )
         return cls(crawler, pacer, budget, qps)
 
     @staticmethod
@@ -110,8 +112,9 @@ class QuotaMiddleware:
         connection.check(settings)
         app_key = GatewayAccess.from_crawler(crawler).app_key
         url, prefix = settings["REDIS_URL"], settings["HARVEST_REDIS_PREFIX"]
-        pacer = RedisPacer(connection.async_client(settings), url, prefix, app_key, pace, burst=burst) \
-            if pace > 0 else None
+        pacer = (
+            RedisPacer(connection.async_client(settings), url, prefix, app_key, pace, burst=burst) if pace > 0 else None
+        )
         budget = RedisBudget(connection.async_client(settings), url, prefix, app_key, daily) if daily > 0 else None
         return pacer, budget
 
@@ -200,8 +203,7 @@ class QuotaMiddleware:
             return
         if rate is not None:
             self.stats.inc_value(keys.QUOTA_SLOWDOWNS)
-            logger.info("The gateway throttled us: pacing at %.2f calls/s (of %.2f) and recovering", rate,
-                        pacer.target)
+            logger.info("The gateway throttled us: pacing at %.2f calls/s (of %.2f) and recovering", rate, pacer.target)
 
     async def close(self) -> None:
         if self._telling:

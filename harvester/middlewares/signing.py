@@ -28,8 +28,9 @@ from ..gateway.calls import TOKEN_GENERATION, endpoint_of
 from ..open1688 import endpoints
 
 if TYPE_CHECKING:
+    from typing import Self
+
     from scrapy.crawler import Crawler
-    from typing_extensions import Self
 
 logger = logging.getLogger(__name__)
 
@@ -76,8 +77,12 @@ class SigningMiddleware:
         # The live gateway and app key, whatever the stored request names (an earlier run's, or the
         # embedded sandbox's stable placeholder): see harvester.gateway.calls.
         access = self.access
-        call = endpoints.Call(endpoint=endpoint, url=endpoint.url(access.gateway, access.app_key),
-                              url_path=endpoint.url_path(access.app_key), params=params)
+        call = endpoints.Call(
+            endpoint=endpoint,
+            url=endpoint.url(access.gateway, access.app_key),
+            url_path=endpoint.url_path(access.app_key),
+            params=params,
+        )
         form = call.signed_params(secret=access.app_secret, access_token=token, timestamp_ms=int(time.time() * 1000))
         self._unsigned[request] = (request.url, request.body)
         if request.method == "GET":

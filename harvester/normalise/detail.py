@@ -57,7 +57,8 @@ def _seller(data: dict, open_id: str | None, company: str | None, note: Note) ->
         seller.after_sales_experience_score = measure(info.get("afterSalesExperienceScore"), "seller_score", note)
         seller.repeat_purchase_rate = fraction(info.get("repeatPurchasePercent"), "repeat_purchase_rate", note)
         seller.pickup_within_48h_rate_30d = fraction(
-            info.get("collect30DayWithin48HPercent"), "pickup_within_48h_rate", note)
+            info.get("collect30DayWithin48HPercent"), "pickup_within_48h_rate", note
+        )
         seller.quality_refund_rate_30d = fraction(info.get("qualityRefundWithin30Day"), "quality_refund_rate", note)
     mix = mapping(data.get("sellerMixSetting"), "mix_setting", note)
     if mix:
@@ -172,7 +173,8 @@ def _from_detail(data: dict, offer: OfferContext) -> tuple[Product, list[Sku], l
         product.one_piece_free_postage = boolean(dropship.get("onePieceFreePostage"), "one_piece_free_postage", note)
         product.distribution_price = money(dropship.get("offerPrice"), note)
         product.distribution_min_order_quantity = count(
-            dropship.get("startQuantity"), "distribution_min_order_quantity", note)
+            dropship.get("startQuantity"), "distribution_min_order_quantity", note
+        )
     shipping = data.get("productShippingInfo")
     if shipping is not None:
         shipping = mapping(shipping, "shipping_info", note)
@@ -227,8 +229,9 @@ def normalise_offer(
             if stocks:
                 product.stock = sum(stocks)
     else:
-        rows = [Sku(offer_id, None, None, "", [], product.price_min, None, None, product.stock, None, crawl_id,
-                    fetched_at)]
+        rows = [
+            Sku(offer_id, None, None, "", [], product.price_min, None, None, product.stock, None, crawl_id, fetched_at)
+        ]
     if product.min_order_quantity is None and ranges:
         product.min_order_quantity = ranges[0].start_quantity
 

@@ -21,8 +21,9 @@ PRICE, REPURCHASE = "price", "repurchase"
 PATH_SEPARATOR = " > "
 
 
-def freight_row(data: Any, *, offer_id: int, address: Sequence[str], quantity: int, crawled_at: datetime,
-                note: Note) -> FreightEstimate:
+def freight_row(
+    data: Any, *, offer_id: int, address: Sequence[str], quantity: int, crawled_at: datetime, note: Note
+) -> FreightEstimate:
     """One ``product.freight.estimate`` answer (``result.result``) for ``offer_id`` to ``address`` (province,
     city, district codes) of ``quantity`` pieces. An answer naming another offer is noted and kept under the
     offer asked for."""
@@ -89,8 +90,11 @@ def trend_rows(data: Any, *, offer_id: int, metric: str, crawled_at: datetime, n
         raw = point.get("value")
         raw_text = None if raw is None else str(raw).strip()
         value, price = _trend_value(metric, raw_text, note)
-        rows.append(TrendPoint(offer_id=offer_id, metric=metric, day=day, value=value, price=price,
-                               raw=raw_text, crawled_at=crawled_at))
+        rows.append(
+            TrendPoint(
+                offer_id=offer_id, metric=metric, day=day, value=value, price=price, raw=raw_text, crawled_at=crawled_at
+            )
+        )
     return rows
 
 
@@ -120,8 +124,7 @@ class CategoryPath:
 
     __slots__ = ("ids", "names", "translated")
 
-    def __init__(self, ids: tuple[int, ...] = (), names: tuple[str, ...] = (),
-                 translated: tuple[str | None, ...] = ()):
+    def __init__(self, ids: tuple[int, ...] = (), names: tuple[str, ...] = (), translated: tuple[str | None, ...] = ()):
         self.ids = ids
         self.names = names
         self.translated = translated
@@ -157,8 +160,12 @@ def translations(data: Any, note: Note, document: Any = None) -> tuple[dict[int,
     category and each child, by id, and the language the gateway answered in. The page's own sample puts the
     category at ``result`` (its flag, code and message beside it): read there when ``document`` is shaped so."""
     model = data if isinstance(data, dict) else {}
-    if not model and isinstance(document, dict) and isinstance(document.get("result"), dict) \
-            and "categoryId" in document["result"]:
+    if (
+        not model
+        and isinstance(document, dict)
+        and isinstance(document.get("result"), dict)
+        and "categoryId" in document["result"]
+    ):
         model = document["result"]
     names: dict[int, str] = {}
     language = text(model.get("language"), "category_language", note)
@@ -172,8 +179,15 @@ def translations(data: Any, note: Note, document: Any = None) -> tuple[dict[int,
     return names, language
 
 
-def child_rows(info: dict[str, Any], path: CategoryPath, names: dict[int, str], language: str | None, *,
-               crawled_at: datetime, note: Note) -> list[tuple[Category, CategoryPath]]:
+def child_rows(
+    info: dict[str, Any],
+    path: CategoryPath,
+    names: dict[int, str],
+    language: str | None,
+    *,
+    crawled_at: datetime,
+    note: Note,
+) -> list[tuple[Category, CategoryPath]]:
     """The children a ``CategoryInfo`` lists (``childCategorys``), each with its own path; ``path`` is the
     parent's (empty for the root). Leaves are complete here; a parent's own figures (minimum order, features)
     are filled in by :func:`complete` when its answer arrives."""
@@ -190,14 +204,28 @@ def child_rows(info: dict[str, Any], path: CategoryPath, names: dict[int, str], 
             continue
         own = path.child(category_id, name or "", names.get(category_id))
         translated = None if None in own.translated else PATH_SEPARATOR.join(own.translated)  # type: ignore[arg-type]
-        rows.append((Category(
-            category_id=category_id, parent_id=parent, level=own.level, name=name,
-            name_translated=names.get(category_id), language=language if category_id in names else None,
-            path=PATH_SEPARATOR.join(own.names), path_translated=translated, path_ids=list(own.ids),
-            is_leaf=boolean(child.get("isLeaf"), "category_is_leaf", note),
-            category_type=text(child.get("categoryType"), "category_type", note),
-            min_order_quantity=None, supports_processing=None, features=None, crawled_at=crawled_at,
-        ), own))
+        rows.append(
+            (
+                Category(
+                    category_id=category_id,
+                    parent_id=parent,
+                    level=own.level,
+                    name=name,
+                    name_translated=names.get(category_id),
+                    language=language if category_id in names else None,
+                    path=PATH_SEPARATOR.join(own.names),
+                    path_translated=translated,
+                    path_ids=list(own.ids),
+                    is_leaf=boolean(child.get("isLeaf"), "category_is_leaf", note),
+                    category_type=text(child.get("categoryType"), "category_type", note),
+                    min_order_quantity=None,
+                    supports_processing=None,
+                    features=None,
+                    crawled_at=crawled_at,
+                ),
+                own,
+            )
+        )
     return rows
 
 
@@ -205,8 +233,11 @@ def complete(row: Category, info: dict[str, Any], note: Note) -> Category:
     """A parent's row with the figures only its own ``CategoryInfo`` has."""
     row.min_order_quantity = integer(info.get("minOrderQuantity"), "category_min_order_quantity", note)
     row.supports_processing = boolean(info.get("isSupportProcessing"), "supports_processing", note)
-    row.features = [f"{feature.get('key')}={feature.get('value')}" for feature in info.get("featureInfos") or []
-                    if isinstance(feature, dict) and feature.get("key") is not None]
+    row.features = [
+        f"{feature.get('key')}={feature.get('value')}"
+        for feature in info.get("featureInfos") or []
+        if isinstance(feature, dict) and feature.get("key") is not None
+    ]
     if row.category_type is None:
         row.category_type = text(info.get("categoryType"), "category_type", note)
     return row

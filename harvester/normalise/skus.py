@@ -209,8 +209,24 @@ def skus(raw: Any, offer: OfferContext) -> list[Sku]:
             note("dropped/distribution_price_type")
         key = spec_key(attributes) if attributes else ""
         sku = Sku(
-            offer_id, sku_id, spec_id, key, attributes, price, consign, promotion, stock, cargo, crawl_id, fetched_at,
-            retail, one_piece, distribution, None, ids, images_trans,
+            offer_id,
+            sku_id,
+            spec_id,
+            key,
+            attributes,
+            price,
+            consign,
+            promotion,
+            stock,
+            cargo,
+            crawl_id,
+            fetched_at,
+            retail,
+            one_piece,
+            distribution,
+            None,
+            ids,
+            images_trans,
         )
         dedupe: object = sku_id if sku_id is not None else (spec_id or "spec:" + key)
         kept = by_key.get(dedupe)
@@ -261,8 +277,12 @@ _INFO_FIGURES = ("weight", "length", "width", "height")
 
 
 def _sized(sku: Sku) -> bool:
-    return sku.weight_kg is not None and sku.length_cm is not None and sku.width_cm is not None and (
-        sku.height_cm is not None)
+    return (
+        sku.weight_kg is not None
+        and sku.length_cm is not None
+        and sku.width_cm is not None
+        and (sku.height_cm is not None)
+    )
 
 
 def packages(rows: list[Sku], shipping: dict, note: Note) -> None:
@@ -282,15 +302,26 @@ def packages(rows: list[Sku], shipping: dict, note: Note) -> None:
             sku = find(entry, note, "sku_shipping")
             if sku is None:
                 continue
-            (sku.weight_kg, sku.length_cm, sku.width_cm, sku.height_cm, sku.official_length_cm,
-             sku.official_width_cm, sku.official_height_cm, sku.official_weight_kg, sku.ai_weight_kg) = [
-                value if value is None or (type(value) is float and value >= 0.0)
+            (
+                sku.weight_kg,
+                sku.length_cm,
+                sku.width_cm,
+                sku.height_cm,
+                sku.official_length_cm,
+                sku.official_width_cm,
+                sku.official_height_cm,
+                sku.official_weight_kg,
+                sku.ai_weight_kg,
+            ) = [
+                value
+                if value is None or (type(value) is float and value >= 0.0)
                 else measure(value, "package_size", note)
                 for value in map(entry.get, _DETAIL_FIGURES)
             ]
             source = entry.get("pkgSizeSource")
-            sku.package_size_source = (source.strip() or None) if type(source) is str else text(
-                source, "package_size_source", note)
+            sku.package_size_source = (
+                (source.strip() or None) if type(source) is str else text(source, "package_size_source", note)
+            )
             accuracy = entry.get("aiWeightAccuracy")
             if accuracy is not None:
                 sku.ai_weight_accuracy_rate = fraction(accuracy, "ai_weight_accuracy", note)

@@ -23,7 +23,7 @@ import logging
 import random
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 import requests
@@ -158,8 +158,14 @@ class Client:
             "token_file": token_file if tokens is not None else None,
             **options,
         }
-        return cls(gateway, str(get("OPEN1688_APP_KEY") or ""), str(get("OPEN1688_APP_SECRET") or ""),
-                   access or None, refresh or None, **options)
+        return cls(
+            gateway,
+            str(get("OPEN1688_APP_KEY") or ""),
+            str(get("OPEN1688_APP_SECRET") or ""),
+            access or None,
+            refresh or None,
+            **options,
+        )
 
     @classmethod
     def from_env(cls, **options: Any) -> Client:
@@ -186,16 +192,18 @@ class Client:
         """
         return self._search(endpoints.KEYWORD_SEARCH, _query(filters, keyword=keyword), page, page_size)
 
-    def navigation(self, keyword: str, language: str = "en_US", region: str = "US", currency: str = "USD"
-                   ) -> list[dict[str, Any]]:
+    def navigation(
+        self, keyword: str, language: str = "en_US", region: str = "US", currency: str = "USD"
+    ) -> list[dict[str, Any]]:
         """The search-navigation facets of a keyword (``product.search.keywordSNQuery``): groups of ``{id, name,
         translateName, children}``; a child's id narrows a keyword search (``sn_id``)."""
         params = {"keyword": keyword, "language": language, "region": region, "currency": currency}
         data = self._call(endpoints.KEYWORD_NAVIGATION, {"snParams": params}).data
         return data if isinstance(data, list) else []
 
-    def search_all(self, keyword: str, page_size: int = 50, cap: int = 2000, **filters: Any
-                   ) -> Iterator[dict[str, Any]]:
+    def search_all(
+        self, keyword: str, page_size: int = 50, cap: int = 2000, **filters: Any
+    ) -> Iterator[dict[str, Any]]:
         """Every item the gateway pages through for one query, page after page, up to its cap.
 
         The gateway serves at most ``cap`` results per query and reports the
@@ -216,21 +224,26 @@ class Client:
                 if total >= cap:
                     logger.warning(
                         "%r: %d matches reach the search cap of %d; there may be more: narrow the query or use "
-                        "`scrapy crawl keyword`, which splits it", keyword, total, cap,
+                        "`scrapy crawl keyword`, which splits it",
+                        keyword,
+                        total,
+                        cap,
                     )
                 return
             page += 1
 
-    def image_search(self, image_id: str, page: int = 1, page_size: int = 50, keyword: str | None = None,
-                     **filters: Any) -> dict[str, Any]:
+    def image_search(
+        self, image_id: str, page: int = 1, page_size: int = 50, keyword: str | None = None, **filters: Any
+    ) -> dict[str, Any]:
         """One page of offers that look like an uploaded image (see :meth:`upload_image`)."""
         if not str(image_id or "").strip():
             raise queries.QueryError("image_id is empty: give the id upload_image returned")
         query = _query(filters, image_id=str(image_id), keyword=keyword)
         return self._search(endpoints.IMAGE_SEARCH, query, page, page_size)
 
-    def seller_offers(self, seller_open_id: str, page: int = 1, page_size: int = 50, keyword: str | None = None,
-                      **filters: Any) -> dict[str, Any]:
+    def seller_offers(
+        self, seller_open_id: str, page: int = 1, page_size: int = 50, keyword: str | None = None, **filters: Any
+    ) -> dict[str, Any]:
         """One page of a seller's offers (``sellerOpenId`` from a product detail)."""
         if not str(seller_open_id or "").strip():
             raise queries.QueryError("seller_open_id is empty: give the sellerOpenId of a product detail")
@@ -276,9 +289,14 @@ class Client:
             destination = parse_destination(to)
         except ValueError as error:
             raise queries.QueryError(str(error).replace("freight_to", "to")) from None
-        param = {"offerId": _offer_id(offer_id), "toProvinceCode": destination.province,
-                 "toCityCode": destination.city, "toCountryCode": destination.district,
-                 "totalNum": _positive(quantity, "quantity"), "logisticsSkuNumModels": []}
+        param = {
+            "offerId": _offer_id(offer_id),
+            "toProvinceCode": destination.province,
+            "toCityCode": destination.city,
+            "toCountryCode": destination.district,
+            "totalNum": _positive(quantity, "quantity"),
+            "logisticsSkuNumModels": [],
+        }
         data = self._call(endpoints.FREIGHT_ESTIMATE, {"productFreightQueryParamsNew": param}).data
         return data if isinstance(data, dict) else {}
 
@@ -301,8 +319,9 @@ class Client:
     def category_translation(self, category_id: int, language: str | None = None) -> dict[str, Any]:
         """A category's names in ``language`` (default: the client's country), with its children's
         (``category.translation.getById``), read in the page's table shape and in its sample's."""
-        outcome = self._call(endpoints.CATEGORY_TRANSLATION,
-                             {"language": language or self.country, "categoryId": int(category_id)})
+        outcome = self._call(
+            endpoints.CATEGORY_TRANSLATION, {"language": language or self.country, "categoryId": int(category_id)}
+        )
         if isinstance(outcome.data, dict):
             return outcome.data
         result = outcome.document.get("result") if isinstance(outcome.document, dict) else None
@@ -330,8 +349,9 @@ class Client:
 
     # --- calls ------------------------------------------------------------------
 
-    def _search(self, endpoint: endpoints.Endpoint, query: queries.SearchQuery, page: int,
-                page_size: int) -> dict[str, Any]:
+    def _search(
+        self, endpoint: endpoints.Endpoint, query: queries.SearchQuery, page: int, page_size: int
+    ) -> dict[str, Any]:
         param = query.offer_query_param(page=_positive(page, "page"), page_size=page_size, country=self.country)
         data = self._call(endpoint, {"offerQueryParam": param}).data
         return data if isinstance(data, dict) else {}
@@ -365,8 +385,12 @@ class Client:
             response = self.session.post(call.url, data=form, timeout=self.timeout)
         except (requests.ConnectionError, requests.Timeout) as error:
             kind = type(error).__name__
-            return Outcome(Action.RETRY, kind, f"cannot reach {self.gateway} ({kind}); check OPEN1688_GATEWAY "
-                           "and the network", status=0)
+            return Outcome(
+                Action.RETRY,
+                kind,
+                f"cannot reach {self.gateway} ({kind}); check OPEN1688_GATEWAY and the network",
+                status=0,
+            )
         return classify(response.status_code, response.content, headers=response.headers, endpoint=call.endpoint)
 
     def _delay(self, attempt: int, retry_after: float | None) -> float:
@@ -388,7 +412,7 @@ class Client:
         tokens = self._tokens
         if tokens is None:
             return None
-        now = datetime.fromtimestamp(self._clock(), timezone.utc)
+        now = datetime.fromtimestamp(self._clock(), UTC)
         if self._can_refresh() and (not tokens.access_token or tokens.expires_within(0, now)):
             self._refresh()
         return self._tokens.access_token if self._tokens else None
@@ -398,17 +422,20 @@ class Client:
 
     def _refresh(self) -> None:
         assert self._tokens is not None
-        client = oauth.OAuthClient(self.gateway, self.app_key, self._secret, session=self.session,
-                                   timeout=self.timeout, clock=self._clock)
+        client = oauth.OAuthClient(
+            self.gateway, self.app_key, self._secret, session=self.session, timeout=self.timeout, clock=self._clock
+        )
         try:
             self._tokens = client.refresh(self._tokens)
         except GatewayError as error:
             outcome = error.outcome
-            raise GatewayError(dataclasses.replace(
-                outcome,
-                action=Action.FATAL,
-                message=f"the access token was rejected and the gateway refused to refresh it "
-                        f"({outcome.code}): run `scrapy auth` to authorise again",
-            )) from None
+            raise GatewayError(
+                dataclasses.replace(
+                    outcome,
+                    action=Action.FATAL,
+                    message=f"the access token was rejected and the gateway refused to refresh it "
+                    f"({outcome.code}): run `scrapy auth` to authorise again",
+                )
+            ) from None
         if self.token_file is not None:
             self.token_file.save(self._tokens)

@@ -130,17 +130,22 @@ SELLER_OFFERS = Endpoint(
 )
 #: Offers of the app's cross-border listing relation only, without SKUs or prices (PROTOCOL.md section 9): no
 #: detail API, so the harvester never calls it; the sandbox answers it as the official page describes.
-PRODUCT_LIST = Endpoint("product_list", "com.alibaba.product", "alibaba.cross.productList", result_path=("productList",))
+PRODUCT_LIST = Endpoint(
+    "product_list", "com.alibaba.product", "alibaba.cross.productList", result_path=("productList",)
+)
 #: Enrichment APIs (PROTOCOL.md section 11): China-domestic freight of one offer to an address.
 FREIGHT_ESTIMATE = Endpoint("freight_estimate", _CROSSBORDER, "product.freight.estimate", result_path=_NESTED_RESULT)
 #: Per-day trends of one offer: units sold (its parameter is spelled ``tendQueryParam``), the 30-day median price
 #: and the repurchase rate (``trendQueryParam``).
-SELL_TREND = Endpoint("sell_trend", _CROSSBORDER, "product.analyze.getPerdaySellQuantityTrendNew",
-                      result_path=_NESTED_RESULT)
-PRICE_TREND = Endpoint("price_trend", _CROSSBORDER, "product.analyze.getThirtyDayMedianPriceTrendNew",
-                       result_path=_NESTED_RESULT)
-REPURCHASE_TREND = Endpoint("repurchase_trend", _CROSSBORDER, "product.analyze.getRepurchaseRateTrendNew",
-                            result_path=_NESTED_RESULT)
+SELL_TREND = Endpoint(
+    "sell_trend", _CROSSBORDER, "product.analyze.getPerdaySellQuantityTrendNew", result_path=_NESTED_RESULT
+)
+PRICE_TREND = Endpoint(
+    "price_trend", _CROSSBORDER, "product.analyze.getThirtyDayMedianPriceTrendNew", result_path=_NESTED_RESULT
+)
+REPURCHASE_TREND = Endpoint(
+    "repurchase_trend", _CROSSBORDER, "product.analyze.getRepurchaseRateTrendNew", result_path=_NESTED_RESULT
+)
 #: The trend APIs by the metric the ``trends`` table names, with the parameter each page names.
 TRENDS: dict[str, tuple[Endpoint, str]] = {
     "sell": (SELL_TREND, "tendQueryParam"),
@@ -149,16 +154,20 @@ TRENDS: dict[str, tuple[Endpoint, str]] = {
 }
 #: The category tree, one level a call (``categoryID`` 0: the first level); no user authorisation. Its answer is
 #: ``{succes (sic), errorCode, errorMsg, categoryInfo[]}``.
-CATEGORY = Endpoint("category", "com.alibaba.product", "alibaba.category.get", needs_token=False,
-                    result_path=("categoryInfo",))
+CATEGORY = Endpoint(
+    "category", "com.alibaba.product", "alibaba.category.get", needs_token=False, result_path=("categoryInfo",)
+)
 #: A category's names in a language, with its children; categories whose name holds a word.
-CATEGORY_TRANSLATION = Endpoint("category_translation", _CROSSBORDER, "category.translation.getById",
-                                result_path=_NESTED_RESULT)
-CATEGORY_SEARCH = Endpoint("category_search", _CROSSBORDER, "category.translation.getByKeyword",
-                           result_path=_NESTED_RESULT)
+CATEGORY_TRANSLATION = Endpoint(
+    "category_translation", _CROSSBORDER, "category.translation.getById", result_path=_NESTED_RESULT
+)
+CATEGORY_SEARCH = Endpoint(
+    "category_search", _CROSSBORDER, "category.translation.getByKeyword", result_path=_NESTED_RESULT
+)
 #: Hot search keywords of a category (Chinese, to search with); no user authorisation.
-TOP_KEYWORDS = Endpoint("top_keywords", _CROSSBORDER, "product.search.topKeyword", needs_token=False,
-                        result_path=_NESTED_RESULT)
+TOP_KEYWORDS = Endpoint(
+    "top_keywords", _CROSSBORDER, "product.search.topKeyword", needs_token=False, result_path=_NESTED_RESULT
+)
 GET_TOKEN = Endpoint("get_token", "system.oauth2", "getToken", protocol="http", signed=False, needs_token=False)
 POSTPONE_TOKEN = Endpoint("postpone_token", "system.oauth2", "postponeToken", needs_token=False)
 CURRENT_TIME = Endpoint("current_time", "system", "currentTime", needs_token=False, bare=True)

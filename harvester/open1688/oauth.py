@@ -13,7 +13,7 @@ import tempfile
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlparse
@@ -39,7 +39,7 @@ def parse_gateway_time(value: Any) -> datetime | None:
         zone = timezone(sign * timedelta(hours=int(offset[1:3]), minutes=int(offset[3:5])))
     except ValueError:
         return None
-    return moment.replace(tzinfo=zone).astimezone(timezone.utc)
+    return moment.replace(tzinfo=zone).astimezone(UTC)
 
 
 @dataclass(frozen=True)
@@ -54,13 +54,13 @@ class Tokens:
     def expires_within(self, seconds: float, now: datetime | None = None) -> bool:
         if self.access_expires_at is None:
             return False
-        now = now or datetime.now(timezone.utc)
+        now = now or datetime.now(UTC)
         return self.access_expires_at - now <= timedelta(seconds=seconds)
 
     def can_postpone(self, now: datetime | None = None) -> bool:
         if self.refresh_token is None or self.refresh_expires_at is None:
             return False
-        now = now or datetime.now(timezone.utc)
+        now = now or datetime.now(UTC)
         return now < self.refresh_expires_at <= now + POSTPONE_WINDOW
 
     def to_json(self) -> dict[str, Any]:
@@ -85,7 +85,7 @@ class Tokens:
             if fields[key]:
                 moment = datetime.fromisoformat(fields[key])
                 # Written in UTC; a hand-edited one without an offset is read as UTC too (never compared naive).
-                fields[key] = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+                fields[key] = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
         return cls(**fields)
 
     def __repr__(self) -> str:
@@ -172,7 +172,7 @@ class OAuthClient:
         self._clock = clock
 
     def _now(self) -> datetime:
-        return datetime.fromtimestamp(self._clock(), timezone.utc)
+        return datetime.fromtimestamp(self._clock(), UTC)
 
     def _post(self, endpoint: endpoints.Endpoint, params: Mapping[str, Any]) -> Outcome:
         call = endpoints.build_call(endpoint, params, gateway=self.gateway, app_key=self.app_key)
@@ -244,11 +244,14 @@ class TokenFile:
         except FileNotFoundError:
             return None
         except IsADirectoryError:
-            raise ValueError(f"the token file {self.path} is a folder: point OPEN1688_TOKEN_FILE at the file "
-                             "`scrapy auth` writes") from None
+            raise ValueError(
+                f"the token file {self.path} is a folder: point OPEN1688_TOKEN_FILE at the file `scrapy auth` writes"
+            ) from None
         except OSError as error:
-            raise ValueError(f"cannot read the token file {self.path} ({error.strerror or error}): fix its "
-                             "permissions or OPEN1688_TOKEN_FILE") from None
+            raise ValueError(
+                f"cannot read the token file {self.path} ({error.strerror or error}): fix its "
+                "permissions or OPEN1688_TOKEN_FILE"
+            ) from None
         try:
             if not raw.strip():
                 raise ValueError("it is empty")

@@ -265,14 +265,21 @@ def classify(
         # OAuth endpoints refuse with {"error": ...}, 400 or 401: about the app or the grant, not a token to refresh.
         if oauth_error == "invalid_client":
             return Outcome(
-                Action.FATAL, oauth_error,
+                Action.FATAL,
+                oauth_error,
                 "the gateway refused the app's credentials (invalid_client): check OPEN1688_APP_KEY and "
-                "OPEN1688_APP_SECRET", status, retry_after, document,
+                "OPEN1688_APP_SECRET",
+                status,
+                retry_after,
+                document,
             )
         return Outcome(
-            Action.FAILED, oauth_error,
+            Action.FAILED,
+            oauth_error,
             f"{api} refused the grant ({oauth_error}: {gateway_message}); run `scrapy auth` again if it persists",
-            status, retry_after, document,
+            status,
+            retry_after,
+            document,
         )
     if status == 401:
         return _auth_outcome(status, code, gateway_message, api, document)
@@ -280,15 +287,17 @@ def classify(
         return Outcome(Action.SLOW_DOWN, code or "http.429", f"{api}: too many requests", status, retry_after, document)
     if status >= 500:
         return Outcome(
-            Action.RETRY, code or f"http.{status}", f"{api} answered HTTP {status}: {gateway_message}", status,
-            retry_after, document,
+            Action.RETRY,
+            code or f"http.{status}",
+            f"{api} answered HTTP {status}: {gateway_message}",
+            status,
+            retry_after,
+            document,
         )
     if status >= 400 or code:
         if code in _GATEWAY_CODES:
             action, advice = _GATEWAY_CODES[code]
-            return Outcome(
-                action, code, f"{code}: {advice.format(api=api)}", status, retry_after, document
-            )
+            return Outcome(action, code, f"{code}: {advice.format(api=api)}", status, retry_after, document)
         if "appkey" in code.lower():
             return Outcome(
                 Action.FATAL,
@@ -334,8 +343,14 @@ def _oauth_error(document: Mapping[str, Any]) -> str:
 def _auth_outcome(status: int, code: str, message: str, api: str, document: Any = None) -> Outcome:
     if "authenticated" in message:
         # "Request need user authenticated": no user token at all, nothing to refresh.
-        return Outcome(Action.FATAL, code or "auth.required",
-                       f"{api} needs a user's authorisation ({message}): run `scrapy auth`", status, None, document)
+        return Outcome(
+            Action.FATAL,
+            code or "auth.required",
+            f"{api} needs a user's authorisation ({message}): run `scrapy auth`",
+            status,
+            None,
+            document,
+        )
     return Outcome(
         Action.REFRESH_TOKEN,
         code or "auth.required",

@@ -63,8 +63,9 @@ class ChangesPipeline:
         if not crawler.settings.getbool("HARVEST_CHANGES"):
             raise NotConfigured  # off unless asked for: no warning for it
         settings = crawler.settings
-        return cls(crawler, settings.getint("HARVEST_CHANGES_SUMMARY_MOVES"),
-                   settings.getfloat("HARVEST_MONTH_SOLD_TOLERANCE"))
+        return cls(
+            crawler, settings.getint("HARVEST_CHANGES_SUMMARY_MOVES"), settings.getfloat("HARVEST_MONTH_SOLD_TOLERANCE")
+        )
 
     def open_spider(self) -> None:
         self.previous = previous_snapshot(self.crawler)
@@ -94,8 +95,10 @@ class ChangesPipeline:
         found = compare(state, state_of(product))
         if not found:
             return
-        product.changes = [self._row(product.offer_id, change, previous_crawled_at, product.crawled_at, FROM_DETAIL)
-                           for change in found]
+        product.changes = [
+            self._row(product.offer_id, change, previous_crawled_at, product.crawled_at, FROM_DETAIL)
+            for change in found
+        ]
         self._count(product.offer_id, found)
 
     def _compare_listing(self, listing: Listing) -> None:
@@ -108,8 +111,10 @@ class ChangesPipeline:
         found = compare_listing(state, now, self._month_sold_tolerance)
         if not found:
             return
-        listing.changes = [self._row(listing.offer_id, change, previous_crawled_at, listing.crawled_at, FROM_LISTING)
-                           for change in found]
+        listing.changes = [
+            self._row(listing.offer_id, change, previous_crawled_at, listing.crawled_at, FROM_LISTING)
+            for change in found
+        ]
         self._count(listing.offer_id, found)
 
     def _gone(self, missing: MissingOffer) -> None:
@@ -121,8 +126,9 @@ class ChangesPipeline:
         missing.changes = [self._row(missing.offer_id, change, before[1], missing.crawled_at, FROM_DETAIL)]
         self._count(missing.offer_id, [change])
 
-    def _row(self, offer_id: int, change: FieldChange, previous_crawled_at: Any, crawled_at: Any,
-             source: str) -> Change:
+    def _row(
+        self, offer_id: int, change: FieldChange, previous_crawled_at: Any, crawled_at: Any, source: str
+    ) -> Change:
         return Change(
             offer_id=offer_id,
             field=change.field,
@@ -189,8 +195,10 @@ class ChangesPipeline:
             parts.append(f"{new:,} offers not in that crawl")
         if self._biggest:
             moves = sorted(self._biggest, reverse=True)
-            parts.append("biggest price moves: " + "; ".join(_describe(offer_id, self._biggest_change[offer_id])
-                                                             for _, offer_id in moves))
+            parts.append(
+                "biggest price moves: "
+                + "; ".join(_describe(offer_id, self._biggest_change[offer_id]) for _, offer_id in moves)
+            )
         return "; ".join(parts)
 
 

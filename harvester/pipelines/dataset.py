@@ -21,7 +21,6 @@ from ..history.carry import carry_forward
 logger = logging.getLogger(__name__)
 
 
-
 class DatasetPipeline:
     """Buffers rows per table and hands full row groups to a writer thread (see ``harvester.dataset.writer``).
 
@@ -124,9 +123,11 @@ class DatasetPipeline:
         assert writer is not None
         lost = ", ".join(f"{table} {count:,}" for table, count in sorted(writer.rows_lost.items()) if count)
         kept = writer.rows_written.get("products", 0)
-        return (f"writing the dataset under {self.storage.show()} failed: {writer.error}; rows not written: "
-                f"{lost or 'none'} ({kept:,} products rows kept); free space (or fix the storage) and resume with "
-                "the same JOBDIR to fetch what was lost")
+        return (
+            f"writing the dataset under {self.storage.show()} failed: {writer.error}; rows not written: "
+            f"{lost or 'none'} ({kept:,} products rows kept); free space (or fix the storage) and resume with "
+            "the same JOBDIR to fetch what was lost"
+        )
 
     def _sync_stats(self) -> None:
         writer = self.writer
@@ -146,5 +147,8 @@ class DatasetPipeline:
             return  # close_spider records the failure once the writer is done
         self._ending = True
         assert self.writer is not None
-        stop.stop_crawl(self.crawler, stop.DATASET_WRITE_FAILED,
-                        f"writing the dataset under {self.storage.show()} failed: {self.writer.error}")
+        stop.stop_crawl(
+            self.crawler,
+            stop.DATASET_WRITE_FAILED,
+            f"writing the dataset under {self.storage.show()} failed: {self.writer.error}",
+        )

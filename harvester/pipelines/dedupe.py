@@ -85,8 +85,9 @@ class SharedDeduplicatePipeline(DeduplicatePipeline):
             if kind is Listing:
                 return self._listed(item, await self._listings.add_async(item.offer_id))
             new_offer = await self._offers.add_async(item.offer_id)
-            new_seller = new_offer and item.seller is not None and await self._sellers.add_async(
-                item.seller.seller_open_id)
+            new_seller = (
+                new_offer and item.seller is not None and await self._sellers.add_async(item.seller.seller_open_id)
+            )
         except SeenSetUnavailable as error:
             # Not written: the set stopped the crawl, and the item's request is fetched again by a later run (a
             # distributed crawl's lease is not acked).

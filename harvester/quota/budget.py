@@ -9,7 +9,7 @@ fixed-width number: cheap, and a killed crawl loses at most the call in flight.
 from __future__ import annotations
 
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
@@ -17,7 +17,7 @@ _WIDTH = 20
 
 
 def utc_day(now: float) -> str:
-    return datetime.fromtimestamp(now, timezone.utc).strftime("%Y-%m-%d")
+    return datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%d")
 
 
 class Budget(Protocol):

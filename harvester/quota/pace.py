@@ -104,8 +104,16 @@ class Aimd:
     ``recovery`` seconds without complaints.
     """
 
-    def __init__(self, limiter: Limiter, target: float, *, floor: float = AIMD_FLOOR, recovery: float = AIMD_RECOVERY,
-                 cooldown: float = AIMD_COOLDOWN, decrease: float = AIMD_DECREASE):
+    def __init__(
+        self,
+        limiter: Limiter,
+        target: float,
+        *,
+        floor: float = AIMD_FLOOR,
+        recovery: float = AIMD_RECOVERY,
+        cooldown: float = AIMD_COOLDOWN,
+        decrease: float = AIMD_DECREASE,
+    ):
         self.limiter = limiter
         self.target = target
         self.rate = target

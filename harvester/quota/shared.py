@@ -73,7 +73,9 @@ end
 
 # KEYS: tat, pace. ARGV: target, burst, recovery. Returns {slot time, wait, rate} as text (Lua numbers
 # would come back truncated to integers).
-_RESERVE = _PRELUDE + """
+_RESERVE = (
+    _PRELUDE
+    + """
 local now = server_now()
 local rate = rate_in_force(KEYS[2], now, tonumber(ARGV[1]), tonumber(ARGV[3]))
 local interval = 1 / rate
@@ -83,19 +85,25 @@ store_tat(KEYS[1], tat + interval, now)
 local wait = math.max(0, tat - tolerance - now)
 return {string.format('%.17g', now + wait), string.format('%.17g', wait), string.format('%.17g', rate)}
 """
+)
 
 # KEYS: tat, pace. ARGV: seconds, target, burst, recovery. No call of the app before now + seconds.
-_PAUSE = _PRELUDE + """
+_PAUSE = (
+    _PRELUDE
+    + """
 local now = server_now()
 local rate = rate_in_force(KEYS[2], now, tonumber(ARGV[2]), tonumber(ARGV[4]))
 local tat = now + tonumber(ARGV[1]) + (tonumber(ARGV[3]) - 1) / rate
 if tat > tonumber(redis.call('GET', KEYS[1]) or '0') then store_tat(KEYS[1], tat, now) end
 return 1
 """
+)
 
 # KEYS: pace. ARGV: target, recovery, floor, decrease, cooldown. A throttled answer: recovery starts again
 # from now; the rate is cut once per cooldown (one burst brings several such answers). Returns {cut?, rate}.
-_THROTTLED = _PRELUDE + """
+_THROTTLED = (
+    _PRELUDE
+    + """
 local now = server_now()
 local target, recovery = tonumber(ARGV[1]), tonumber(ARGV[2])
 local rate = rate_in_force(KEYS[1], now, target, recovery)
@@ -113,6 +121,7 @@ local keep = math.max(recovery * (target - rate) / target, tonumber(ARGV[5]))
 redis.call('PEXPIRE', KEYS[1], math.ceil(keep * 1000) + 1000)
 return {lowered, string.format('%.17g', rate)}
 """
+)
 
 # KEYS: the day's counter. ARGV: limit, ttl. 1 when one call was counted, 0 when the budget is spent.
 _SPEND = """
@@ -136,9 +145,20 @@ class Slot(NamedTuple):
 class RedisPacer:
     """The :class:`harvester.quota.pace.Pacer` of a distributed crawl: GCRA and AIMD kept in Redis, per app key."""
 
-    def __init__(self, client: redis.asyncio.Redis, url: str, prefix: str, app_key: str, rate: float, *,
-                 burst: int = 1, floor: float = AIMD_FLOOR, recovery: float = AIMD_RECOVERY,
-                 cooldown: float = AIMD_COOLDOWN, decrease: float = AIMD_DECREASE):
+    def __init__(
+        self,
+        client: redis.asyncio.Redis,
+        url: str,
+        prefix: str,
+        app_key: str,
+        rate: float,
+        *,
+        burst: int = 1,
+        floor: float = AIMD_FLOOR,
+        recovery: float = AIMD_RECOVERY,
+        cooldown: float = AIMD_COOLDOWN,
+        decrease: float = AIMD_DECREASE,
+    ):
         """``client`` is this pacer's own (closed with it); ``url`` names it in errors."""
         if rate <= 0:
             raise ValueError("rate must be positive")
@@ -160,8 +180,9 @@ class RedisPacer:
 
     async def reserve_slot(self) -> Slot:
         """Take the app's next call slot (the middleware only needs its ``wait``)."""
-        at, wait, rate = await self._call(self._reserve, [self.tat_key, self.pace_key],
-                                          [self.target, self.burst, self.recovery])
+        at, wait, rate = await self._call(
+            self._reserve, [self.tat_key, self.pace_key], [self.target, self.burst, self.recovery]
+        )
         slot = Slot(float(at), float(wait), float(rate))
         self.rate = slot.rate
         return slot
@@ -176,8 +197,9 @@ class RedisPacer:
     async def throttled(self, retry_after: float | None) -> float | None:
         if retry_after:
             await self.pause(retry_after)
-        lowered, rate = await self._call(self._throttled, [self.pace_key],
-                                         [self.target, self.recovery, self.floor, self.decrease, self.cooldown])
+        lowered, rate = await self._call(
+            self._throttled, [self.pace_key], [self.target, self.recovery, self.floor, self.decrease, self.cooldown]
+        )
         self.rate = float(rate)
         return self.rate if lowered else None
 

@@ -15,12 +15,12 @@ from ..crawl import exitcodes
 MEANINGS = {
     exitcodes.OK: "finished: everything asked for was harvested",
     exitcodes.ERROR: "failed: a fatal error (configuration, access token, API not granted, Redis lost, the dataset "
-                     "unwritable, or a bug); fix it and run again with the same JOBDIR to resume",
+    "unwritable, or a bug); fix it and run again with the same JOBDIR to resume",
     exitcodes.USAGE: "refused before any call: a bad argument, setting or file; nothing was called",
     exitcodes.QUOTA: "stopped: the call quota is used up (daily budget or paid package); run again to resume",
     exitcodes.INCOMPLETE: "finished with gaps: some calls failed for good (see coverage); a resume asks again",
     exitcodes.INTERRUPTED: "interrupted (Ctrl-C or SIGTERM): what was harvested is kept; run again with the same "
-                           "JOBDIR to resume",
+    "JOBDIR to resume",
 }
 
 

@@ -68,8 +68,11 @@ def intervals(series: Iterable[Any], max_intervals: int) -> list[Interval]:
     for point in series:
         if not isinstance(point, Mapping):
             continue
-        sample = (float(number(point.get("t"))), number(point.get("calls")),
-                  number(point.get("retries")) + number(point.get("throttled_retries")))
+        sample = (
+            float(number(point.get("t"))),
+            number(point.get("calls")),
+            number(point.get("retries")) + number(point.get("throttled_retries")),
+        )
         if not samples or sample[0] > samples[-1][0]:
             samples.append(sample)
     if len(samples) < 2:
@@ -97,8 +100,10 @@ def _label(reason: str) -> tuple[str, str]:
 
 def _by_reason(stats: Stats, group: str, prefix: str) -> list[Bar]:
     """The group's non-zero counts, largest first, the smallest beyond ``MAX_REASONS`` added up."""
-    found = sorted(((key[len(prefix):], number(value)) for key, value in stats.items() if key.startswith(prefix)),
-                   key=lambda pair: (-pair[1], pair[0]))
+    found = sorted(
+        ((key[len(prefix) :], number(value)) for key, value in stats.items() if key.startswith(prefix)),
+        key=lambda pair: (-pair[1], pair[0]),
+    )
     found = [(reason, value) for reason, value in found if value]
     bars = []
     for reason, value in found[:MAX_REASONS]:
@@ -117,8 +122,9 @@ def error_bars(stats: Stats) -> list[Bar]:
     bars += _by_reason(stats, "retries", keys.API_RETRY_REASONS + "/")
     throttled = number(stats.get(keys.API_THROTTLED_RETRIES))
     if throttled:
-        bars.append(Bar("retries", "throttled (slow down)", throttled,
-                        "calls the gateway told to slow down, sent again"))
+        bars.append(
+            Bar("retries", "throttled (slow down)", throttled, "calls the gateway told to slow down, sent again")
+        )
     bars += _by_reason(stats, "given up", keys.API_GAVE_UP + "/")
     refreshes = number(stats.get(keys.API_TOKEN_REFRESHES))
     if refreshes:
@@ -129,13 +135,15 @@ def error_bars(stats: Stats) -> list[Bar]:
 def coverage_bars(stats: Stats) -> list[Bar]:
     """Offers: what the gateway reported, what the crawl found and fetched, and where the rest went."""
     return [
-        Bar("gateway", "reported by the gateway", number(stats.get(keys.SEARCH_REPORTED)),
-            "totalRecords of each query's first page, added up (offers found by two queries count twice)"),
-        Bar("crawl", "found", number(stats.get(keys.DETAILS_WANTED)),
-            "distinct offers the crawl set out to fetch"),
+        Bar(
+            "gateway",
+            "reported by the gateway",
+            number(stats.get(keys.SEARCH_REPORTED)),
+            "totalRecords of each query's first page, added up (offers found by two queries count twice)",
+        ),
+        Bar("crawl", "found", number(stats.get(keys.DETAILS_WANTED)), "distinct offers the crawl set out to fetch"),
         Bar("crawl", "with details", number(stats.get(keys.DETAILS_FETCHED))),
-        Bar("gone", "missing (gone)", number(stats.get(keys.DETAILS_MISSING)),
-            "the gateway no longer has the offer"),
+        Bar("gone", "missing (gone)", number(stats.get(keys.DETAILS_MISSING)), "the gateway no longer has the offer"),
         *enrichment_bars(stats),
         *(Bar("gaps", gap.label, number(stats.get(gap.key)), gap.detail) for gap in keys.GAPS),
     ]
@@ -145,21 +153,47 @@ def enrichment_bars(stats: Stats) -> list[Bar]:
     """What the enrichment asked for (freight, trends, the category tree) came to: none when it was not asked."""
     bars = []
     if number(stats.get(keys.FREIGHT_PLANNED)):
-        bars += [Bar("enrichment", "freight estimates", number(stats.get(keys.FREIGHT_ESTIMATES)),
-                     f"product.freight.estimate answers (freight table), of {number(stats.get(keys.FREIGHT_PLANNED)):,} "
-                     "planned"),
-                 Bar("enrichment", "freight past the cap", number(stats.get(keys.FREIGHT_CAPPED)),
-                     "offers not estimated: HARVEST_FREIGHT_MAX_CALLS reached")]
+        bars += [
+            Bar(
+                "enrichment",
+                "freight estimates",
+                number(stats.get(keys.FREIGHT_ESTIMATES)),
+                f"product.freight.estimate answers (freight table), of {number(stats.get(keys.FREIGHT_PLANNED)):,} "
+                "planned",
+            ),
+            Bar(
+                "enrichment",
+                "freight past the cap",
+                number(stats.get(keys.FREIGHT_CAPPED)),
+                "offers not estimated: HARVEST_FREIGHT_MAX_CALLS reached",
+            ),
+        ]
     if number(stats.get(keys.TRENDS_PLANNED)):
-        bars += [Bar("enrichment", "trend series", number(stats.get(keys.TRENDS_SERIES)),
-                     f"product.analyze.* answers (trends table: {number(stats.get(keys.TRENDS_POINTS)):,} days), of "
-                     f"{number(stats.get(keys.TRENDS_PLANNED)):,} calls planned"),
-                 Bar("enrichment", "trend calls past the cap", number(stats.get(keys.TRENDS_CAPPED)),
-                     "calls not made: HARVEST_TRENDS_MAX_CALLS reached")]
+        bars += [
+            Bar(
+                "enrichment",
+                "trend series",
+                number(stats.get(keys.TRENDS_SERIES)),
+                f"product.analyze.* answers (trends table: {number(stats.get(keys.TRENDS_POINTS)):,} days), of "
+                f"{number(stats.get(keys.TRENDS_PLANNED)):,} calls planned",
+            ),
+            Bar(
+                "enrichment",
+                "trend calls past the cap",
+                number(stats.get(keys.TRENDS_CAPPED)),
+                "calls not made: HARVEST_TRENDS_MAX_CALLS reached",
+            ),
+        ]
     if number(stats.get(keys.CATEGORIES_CALLS)):
-        bars.append(Bar("enrichment", "categories", number(stats.get(keys.CATEGORIES_ROWS)),
-                        f"rows of the categories table, from {number(stats.get(keys.CATEGORIES_CALLS)):,} "
-                        "alibaba.category.get calls"))
+        bars.append(
+            Bar(
+                "enrichment",
+                "categories",
+                number(stats.get(keys.CATEGORIES_ROWS)),
+                f"rows of the categories table, from {number(stats.get(keys.CATEGORIES_CALLS)):,} "
+                "alibaba.category.get calls",
+            )
+        )
     return bars
 
 
@@ -173,8 +207,14 @@ def query_bars(document: Mapping[str, Any]) -> list[Bar]:
         if not isinstance(entry, Mapping):
             continue
         overcount = number(entry.get("overcount"))
-        bars.append(Bar("queries", str(entry.get("query", "")), number(entry.get("hits")),
-                        f"counted among many queries: up to {overcount:,} too many" if overcount else ""))
+        bars.append(
+            Bar(
+                "queries",
+                str(entry.get("query", "")),
+                number(entry.get("hits")),
+                f"counted among many queries: up to {overcount:,} too many" if overcount else "",
+            )
+        )
     others = queries.get("others")
     if isinstance(others, Mapping) and number(others.get("hits")):
         how_many = number(others.get("queries"))
@@ -188,9 +228,13 @@ _TABLE_COUNTS = (keys.DATASET_ROWS, keys.DATASET_FILES, keys.DATASET_BYTES, keys
 
 
 def dataset_tables(stats: Stats) -> list[TableFigures]:
-    names = sorted({key.rsplit("/", 1)[1] for key in stats
-                    if any(key.startswith(base + "/") and key.count("/") == base.count("/") + 1
-                           for base in _TABLE_COUNTS)})
+    names = sorted(
+        {
+            key.rsplit("/", 1)[1]
+            for key in stats
+            if any(key.startswith(base + "/") and key.count("/") == base.count("/") + 1 for base in _TABLE_COUNTS)
+        }
+    )
     return [TableFigures(name, *(number(stats.get(f"{base}/{name}")) for base in _TABLE_COUNTS)) for name in names]
 
 

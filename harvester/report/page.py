@@ -58,8 +58,10 @@ def _facts(rows: Iterable[tuple[str, str]], css: str = "facts") -> str:
 
 def _table(head: Sequence[str], rows: Iterable[Sequence[str]], numeric_from: int = 1) -> str:
     """A table of pre-escaped cells; columns from ``numeric_from`` on are right-aligned numbers."""
+
     def cells(tag: str, values: Sequence[str]) -> str:
-        return "".join(f'<{tag}{" class=n" if i >= numeric_from else ""}>{v}</{tag}>' for i, v in enumerate(values))
+        return "".join(f"<{tag}{' class=n' if i >= numeric_from else ''}>{v}</{tag}>" for i, v in enumerate(values))
+
     body = "".join(f"<tr>{cells('td', row)}</tr>" for row in rows)
     return f"<table><thead><tr>{cells('th', [escape(h) for h in head])}</tr></thead><tbody>{body}</tbody></table>"
 
@@ -73,8 +75,10 @@ def _header(document: Mapping[str, Any], stats: Mapping[str, Any]) -> str:
     status = ""
     if isinstance(exit_status, Mapping):
         code = number(exit_status.get("code"))
-        status = (f'<span class="status {_EXIT_CLASS.get(int(code), "bad")}">{int(code)}</span> '
-                  f'{escape(str(exit_status.get("meaning", "")))}')
+        status = (
+            f'<span class="status {_EXIT_CLASS.get(int(code), "bad")}">{int(code)}</span> '
+            f"{escape(str(exit_status.get('meaning', '')))}"
+        )
     stop_reason = stats.get(keys.STOP_REASON)
     elapsed = stats.get("elapsed_time_seconds")
     facts = [
@@ -96,8 +100,7 @@ def _header(document: Mapping[str, Any], stats: Mapping[str, Any]) -> str:
 def _cards(document: Mapping[str, Any], stats: Mapping[str, Any]) -> str:
     calls = number(stats.get(keys.QUOTA_CALLS))
     elapsed = number(stats.get("elapsed_time_seconds"))
-    rows = sum(number(value) for key, value in stats.items()
-               if key.startswith(keys.DATASET_ROWS + "/"))
+    rows = sum(number(value) for key, value in stats.items() if key.startswith(keys.DATASET_ROWS + "/"))
     cards = [
         ("gateway calls", compact(calls)),
         ("calls/s on average", compact(round(calls / elapsed, 2)) if elapsed > 0 else "–"),
@@ -116,13 +119,18 @@ def _rates(document: Mapping[str, Any]) -> str:
     heading = "<h2>Calls per second against the quota</h2>"
     if not steps:
         return heading + _note("Too few samples for a chart: the crawl ended before a second sample was taken.")
-    return heading + rate_chart(steps, float(number(document.get("qps")))) + _note(
-        "Average rate over each interval between samples of the time series. The quota is all workers' together."
+    return (
+        heading
+        + rate_chart(steps, float(number(document.get("qps"))))
+        + _note(
+            "Average rate over each interval between samples of the time series. The quota is all workers' together."
+        )
     )
 
 
-def _bars_section(kind: str, heading: str, bars: Sequence[Bar], head: Sequence[str], empty: str, *,
-                  grouped: bool = False) -> str:
+def _bars_section(
+    kind: str, heading: str, bars: Sequence[Bar], head: Sequence[str], empty: str, *, grouped: bool = False
+) -> str:
     """A bar chart and the table of the same figures (exact, with what each counts); ``grouped`` adds the group."""
     if not bars:
         return f"<h2>{escape(heading)}</h2>" + _note(empty)
@@ -136,19 +144,23 @@ def _bars_section(kind: str, heading: str, bars: Sequence[Bar], head: Sequence[s
 
 def _queries(document: Mapping[str, Any]) -> str:
     bars = query_bars(document)
-    section = _bars_section("queries", "Offers per query", bars, ("query", "search hits"),
-                            "No search hits in this crawl.")
+    section = _bars_section(
+        "queries", "Offers per query", bars, ("query", "search hits"), "No search hits in this crawl."
+    )
     queries = document.get("queries")
     if bars and isinstance(queries, Mapping) and queries.get("exact") is False:
-        section += _note("This crawl had more queries than the report counts one by one: "
-                         "the counts are upper bounds (each says by how much at most).")
+        section += _note(
+            "This crawl had more queries than the report counts one by one: "
+            "the counts are upper bounds (each says by how much at most)."
+        )
     return section
 
 
 def _coverage(stats: Mapping[str, Any]) -> str:
     bars = coverage_bars(stats)
-    section = _bars_section("coverage", "Coverage against what the gateway reported", bars, ("offers", "count"),
-                            "No offers.")
+    section = _bars_section(
+        "coverage", "Coverage against what the gateway reported", bars, ("offers", "count"), "No offers."
+    )
     pages_lost = number(stats.get(keys.SEARCH_PAGES_LOST))
     return section + _note(f"Search pages lost: {count(pages_lost)}.") if pages_lost else section
 
@@ -159,8 +171,15 @@ def _dataset(stats: Mapping[str, Any]) -> str:
     if not tables:
         return heading + _note("No rows were written.")
     rows = [(escape(t.name), count(t.rows), count(t.files), size(t.bytes), count(t.lost_rows)) for t in tables]
-    rows.append(("<b>all tables</b>", count(sum(t.rows for t in tables)), count(sum(t.files for t in tables)),
-                 size(sum(t.bytes for t in tables)), count(sum(t.lost_rows for t in tables))))
+    rows.append(
+        (
+            "<b>all tables</b>",
+            count(sum(t.rows for t in tables)),
+            count(sum(t.files for t in tables)),
+            size(sum(t.bytes for t in tables)),
+            count(sum(t.lost_rows for t in tables)),
+        )
+    )
     return heading + _table(("table", "rows", "files", "size", "lost rows"), rows)
 
 
@@ -170,18 +189,31 @@ def _media(stats: Mapping[str, Any]) -> str:
     references = number(stats.get(keys.MEDIA_REFERENCES))
     if not references and not number(stats.get(keys.MEDIA_URLS)):
         return ""
-    failed_by = sorted(((key.rsplit("/", 1)[1], number(value)) for key, value in stats.items()
-                        if key.startswith(keys.MEDIA_FAILED_BY + "/")), key=lambda pair: (-pair[1], pair[0]))
+    failed_by = sorted(
+        (
+            (key.rsplit("/", 1)[1], number(value))
+            for key, value in stats.items()
+            if key.startswith(keys.MEDIA_FAILED_BY + "/")
+        ),
+        key=lambda pair: (-pair[1], pair[0]),
+    )
     facts = [
         ("references (rows of media)", count(references)),
         ("distinct URLs", count(number(stats.get(keys.MEDIA_URLS)))),
-        ("downloaded", f"{count(number(stats.get(keys.MEDIA_DOWNLOADED)))} "
-                       f"({size(number(stats.get(keys.MEDIA_DOWNLOADED_BYTES)))})"),
-        ("stored (new files)", f"{count(number(stats.get(keys.MEDIA_STORED)))} "
-                               f"({size(number(stats.get(keys.MEDIA_STORED_BYTES)))})"),
+        (
+            "downloaded",
+            f"{count(number(stats.get(keys.MEDIA_DOWNLOADED)))} "
+            f"({size(number(stats.get(keys.MEDIA_DOWNLOADED_BYTES)))})",
+        ),
+        (
+            "stored (new files)",
+            f"{count(number(stats.get(keys.MEDIA_STORED)))} ({size(number(stats.get(keys.MEDIA_STORED_BYTES)))})",
+        ),
         ("already stored (same content)", count(number(stats.get(keys.MEDIA_ALREADY_STORED)))),
-        ("failed URLs (references)", f"{count(number(stats.get(keys.MEDIA_FAILED)))} "
-                                     f"({count(number(stats.get(keys.MEDIA_FAILED_REFERENCES)))})"),
+        (
+            "failed URLs (references)",
+            f"{count(number(stats.get(keys.MEDIA_FAILED)))} ({count(number(stats.get(keys.MEDIA_FAILED_REFERENCES)))})",
+        ),
         *((f"failed: {reason}", count(value)) for reason, value in failed_by[:10]),
     ]
     return "<h2>Media</h2>" + _facts(facts)
@@ -203,19 +235,27 @@ def render(document: Mapping[str, Any]) -> str:
     stats = stats_of(document)
     title = f"{document.get('spider', '')} crawl {document.get('crawl_id', '')}: harvester report"
     source = f"{document.get('crawl_id', '')}-{document.get('worker_id', '')}.json"
-    body = "".join((
-        _header(document, stats),
-        _cards(document, stats),
-        _rates(document),
-        _bars_section("errors", "Errors and retries by reason", error_bars(stats), ("reason", "count"),
-                      "No errors and no retries.", grouped=True),
-        _queries(document),
-        _coverage(stats),
-        _dataset(stats),
-        _media(stats),
-        _process(stats),
-        f"<footer>Every figure here is in {escape(source)} beside this page.</footer>",
-    ))
+    body = "".join(
+        (
+            _header(document, stats),
+            _cards(document, stats),
+            _rates(document),
+            _bars_section(
+                "errors",
+                "Errors and retries by reason",
+                error_bars(stats),
+                ("reason", "count"),
+                "No errors and no retries.",
+                grouped=True,
+            ),
+            _queries(document),
+            _coverage(stats),
+            _dataset(stats),
+            _media(stats),
+            _process(stats),
+            f"<footer>Every figure here is in {escape(source)} beside this page.</footer>",
+        )
+    )
     return (
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
         f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'

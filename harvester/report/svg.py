@@ -24,9 +24,11 @@ LABEL_COLUMNS = 32
 
 
 def _open(kind: str, height: int, title: str) -> str:
-    return (f'<svg class="chart" data-chart="{kind}" viewBox="0 0 {WIDTH} {height}" width="100%" role="img" '
-            f'aria-label="{escape(title)}" font-family="system-ui, sans-serif" font-size="12" fill="#222">'
-            f"<title>{escape(title)}</title>")
+    return (
+        f'<svg class="chart" data-chart="{kind}" viewBox="0 0 {WIDTH} {height}" width="100%" role="img" '
+        f'aria-label="{escape(title)}" font-family="system-ui, sans-serif" font-size="12" fill="#222">'
+        f"<title>{escape(title)}</title>"
+    )
 
 
 def nice_step(span: float, ticks: int = 5) -> float:
@@ -68,8 +70,10 @@ def fit(text: str, columns: int = LABEL_COLUMNS) -> str:
 def _legend(entries: Sequence[tuple[str, str]], y: int, x: int = 8) -> str:
     parts = []
     for name, colour in entries:
-        parts.append(f'<rect x="{x}" y="{y - 9}" width="10" height="10" fill="{colour}"/>'
-                     f'<text x="{x + 14}" y="{y}">{escape(name)}</text>')
+        parts.append(
+            f'<rect x="{x}" y="{y - 9}" width="10" height="10" fill="{colour}"/>'
+            f'<text x="{x + 14}" y="{y}">{escape(name)}</text>'
+        )
         x += 28 + 7 * _width(name)
     return f'<g class="legend">{"".join(parts)}</g>'
 
@@ -105,23 +109,32 @@ def rate_chart(intervals: Sequence[Interval], quota: float) -> str:
     parts = [_open("rate", height, "Calls per second against the quota")]
     for k in range(round(y_max / y_step) + 1):
         value = k * y_step
-        parts.append(f'<line x1="{left}" x2="{left + plot_w}" y1="{y(value):.1f}" y2="{y(value):.1f}" '
-                     f'stroke="{GRID_COLOUR}"/><text x="{left - 6}" y="{y(value) + 4:.1f}" '
-                     f'text-anchor="end">{compact(value)}</text>')
+        parts.append(
+            f'<line x1="{left}" x2="{left + plot_w}" y1="{y(value):.1f}" y2="{y(value):.1f}" '
+            f'stroke="{GRID_COLOUR}"/><text x="{left - 6}" y="{y(value) + 4:.1f}" '
+            f'text-anchor="end">{compact(value)}</text>'
+        )
     x_step = time_step(span)
     for k in range(int(span / x_step + 1e-9) + 1):
-        parts.append(f'<text x="{x(start + k * x_step):.1f}" y="{height - 10}" text-anchor="middle">'
-                     f"{clock(k * x_step)}</text>")
+        parts.append(
+            f'<text x="{x(start + k * x_step):.1f}" y="{height - 10}" text-anchor="middle">{clock(k * x_step)}</text>'
+        )
     legend = [("calls/s", CALLS_COLOUR)] + ([("retries/s", RETRIES_COLOUR)] if retried else [])
     if quota > 0:
         legend.append((f"quota {compact(quota)}/s", QUOTA_COLOUR))
-        parts.append(f'<line class="quota" x1="{left}" x2="{left + plot_w}" y1="{y(quota):.1f}" y2="{y(quota):.1f}" '
-                     f'stroke="{QUOTA_COLOUR}" stroke-width="1.5" stroke-dasharray="6 4"/>')
-    parts.append(f'<polyline class="series calls" points="{_steps(intervals, "calls", x, y)}" fill="none" '
-                 f'stroke="{CALLS_COLOUR}" stroke-width="2"/>')
+        parts.append(
+            f'<line class="quota" x1="{left}" x2="{left + plot_w}" y1="{y(quota):.1f}" y2="{y(quota):.1f}" '
+            f'stroke="{QUOTA_COLOUR}" stroke-width="1.5" stroke-dasharray="6 4"/>'
+        )
+    parts.append(
+        f'<polyline class="series calls" points="{_steps(intervals, "calls", x, y)}" fill="none" '
+        f'stroke="{CALLS_COLOUR}" stroke-width="2"/>'
+    )
     if retried:
-        parts.append(f'<polyline class="series retries" points="{_steps(intervals, "retries", x, y)}" fill="none" '
-                     f'stroke="{RETRIES_COLOUR}" stroke-width="1.5"/>')
+        parts.append(
+            f'<polyline class="series retries" points="{_steps(intervals, "retries", x, y)}" fill="none" '
+            f'stroke="{RETRIES_COLOUR}" stroke-width="1.5"/>'
+        )
     parts.append(_legend(legend, 14, left))
     parts.append("</svg>")
     return "".join(parts)

@@ -50,8 +50,9 @@ def _body(body: bytes) -> dict[str, Any]:
 def _drift_log(gateway: Gateway, query: Mapping[str, str]) -> dict[str, Any]:
     unknown = sorted(set(query) - {"from", "to", "keyword", "cursor", "limit"})
     if unknown:
-        raise ValueError(f"unknown drift log parameter(s) {', '.join(unknown)}; use from, to, keyword or "
-                         "cursor and limit")
+        raise ValueError(
+            f"unknown drift log parameter(s) {', '.join(unknown)}; use from, to, keyword or cursor and limit"
+        )
     catalogue = gateway.catalogue
     first, last = int(query.get("from", 0)), int(query.get("to", gateway.config.epoch))
     keyword = query.get("keyword")
@@ -66,13 +67,21 @@ def _drift_log(gateway: Gateway, query: Mapping[str, str]) -> dict[str, Any]:
             raise ValueError(f"limit must be 1 to {DRIFT_PAGE}")
         events, cursor = catalogue.drift_page(first, last, start, limit)
         scope, offers = {"cursor": start, "limit": limit}, max(0, min(catalogue.size, start + limit) - start)
-    return {"from": first, "to": last, "drift_share": catalogue.drift_share, "scope": scope, "offers": offers,
-            "next_cursor": cursor, **driftlog.summary(events), "events": [event.to_dict() for event in events]}
+    return {
+        "from": first,
+        "to": last,
+        "drift_share": catalogue.drift_share,
+        "scope": scope,
+        "offers": offers,
+        "next_cursor": cursor,
+        **driftlog.summary(events),
+        "events": [event.to_dict() for event in events],
+    }
 
 
 def handle(gateway: Gateway, method: str, path: str, body: bytes, query: Mapping[str, str] | None = None) -> Answer:
     """Answer an admin call; ``query`` holds the URL's query parameters (the drift log's)."""
-    action = path[len(PREFIX):].strip("/")
+    action = path[len(PREFIX) :].strip("/")
     try:
         values = _body(body) if method == "POST" else {}
         if (method, action) == ("GET", "stats"):

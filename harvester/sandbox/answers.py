@@ -55,8 +55,14 @@ from .videos import VIDEO_HOST
 class Renderer:
     """Renders truth records; ``image_host`` and ``video_host`` prefix absolute URLs."""
 
-    def __init__(self, seed: int, image_host: str, video_host: str = VIDEO_HOST, sold_out_sales: str = "totalSales",
-                 sparse_listing_share: float = SPARSE_LISTING_SHARE):
+    def __init__(
+        self,
+        seed: int,
+        image_host: str,
+        video_host: str = VIDEO_HOST,
+        sold_out_sales: str = "totalSales",
+        sparse_listing_share: float = SPARSE_LISTING_SHARE,
+    ):
         self._noise = Noise(seed, sparse_listing_share)
         self.sparse_listing_share = sparse_listing_share
         self.image_host = image_host.rstrip("/")
@@ -110,24 +116,26 @@ class Renderer:
             "imageUrl": self._url(offer.image_paths[0]),
         }
         optional(item, "aigcImageUrl", self._url(offer.aigc_image_path), noise)
-        item.update({
-            "subject": padded(offer.title, noise),
-            "subjectTrans": offer.title_en,
-            "offerId": count(offer.offer_id, noise),
-            "isJxhy": offer.jxhy,
-            "repurchaseRate": f"{int(offer.repurchase_rate * 100)}%",
-            "monthSold": count(offer.month_sold, noise),
-            "traceInfo": trace(offer),
-            "isOnePsale": offer.one_psale,
-            "priceInfo": self._price_info(offer, noise, promotion=False),
-            "createDate": product_date(offer.create_date),
-            "modifyDate": product_date(offer.modify_date),
-            "isPatentProduct": offer.patent,
-            "offerIdentities": list(offer.offer_identities),
-            "isSelect": "true" if offer.cross_select else "false",
-            "token": offer.token,
-            "promotionURL": offer.promotion_url,
-        })
+        item.update(
+            {
+                "subject": padded(offer.title, noise),
+                "subjectTrans": offer.title_en,
+                "offerId": count(offer.offer_id, noise),
+                "isJxhy": offer.jxhy,
+                "repurchaseRate": f"{int(offer.repurchase_rate * 100)}%",
+                "monthSold": count(offer.month_sold, noise),
+                "traceInfo": trace(offer),
+                "isOnePsale": offer.one_psale,
+                "priceInfo": self._price_info(offer, noise, promotion=False),
+                "createDate": product_date(offer.create_date),
+                "modifyDate": product_date(offer.modify_date),
+                "isPatentProduct": offer.patent,
+                "offerIdentities": list(offer.offer_identities),
+                "isSelect": "true" if offer.cross_select else "false",
+                "token": offer.token,
+                "promotionURL": offer.promotion_url,
+            }
+        )
         return item
 
     def _sparse_item(self, offer: Offer, noise: OfferNoise) -> JsonObject:
@@ -137,8 +145,11 @@ class Renderer:
             "subject": padded(offer.title, noise),
             "subjectTrans": offer.title_en,
             "offerId": count(offer.offer_id, noise),
-            "priceInfo": {"price": price_text(offer.price, noise),
-                          "consignPrice": price_text(offer.consign_price, noise), "jxhyPrice": None},
+            "priceInfo": {
+                "price": price_text(offer.price, noise),
+                "consignPrice": price_text(offer.consign_price, noise),
+                "jxhyPrice": None,
+            },
             "repurchaseRate": f"{int(offer.repurchase_rate * 100)}%",
             "monthSold": count(offer.month_sold, noise),
             "traceInfo": trace(offer),
@@ -163,58 +174,60 @@ class Renderer:
         item: JsonObject = {"imageUrl": self._url(offer.image_paths[0])}
         if aigc:
             optional(item, "aigcImageUrl", self._url(offer.aigc_image_path), noise)
-        item.update({
-            "subject": padded(offer.title, noise),
-            "subjectTrans": offer.title_en,
-            "offerId": count(offer.offer_id, noise),
-            "isJxhy": offer.jxhy,
-            "repurchaseRate": f"{int(offer.repurchase_rate * 100)}%",
-            "monthSold": count(offer.month_sold, noise),
-            "traceInfo": trace(offer),
-            "isOnePsale": offer.one_psale,
-            "sellerIdentities": list(seller.identities),
-            "offerIdentities": list(offer.offer_identities),
-            "tradeScore": str(offer.trade_score),
-            "promotionModel": promotion_model(offer),
-            "topCategoryId": count(offer.category.top_id, noise),
-            "secondCategoryId": count(offer.category.second_id, noise),
-            "thirdCategoryId": count(offer.category.id, noise),
-            "isPatentProduct": offer.patent,
-            "createDate": product_date(offer.create_date),
-            "modifyDate": product_date(offer.modify_date),
-            "isSelect": offer.cross_select,
-            "minOrderQuantity": count(offer.min_order_quantity, noise),
-            "sellerDataInfo": {
-                "tradeMedalLevel": str(scores.trade_medal_level),
-                "compositeServiceScore": str(scores.composite_service),
-                "logisticsExperienceScore": str(scores.logistics_experience),
-                "disputeComplaintScore": str(scores.dispute_complaint),
-                "offerExperienceScore": str(scores.offer_experience),
-                "afterSalesExperienceScore": str(scores.after_sales_experience),
-                "consultingExperienceScore": str(scores.consulting_experience),
-                "repeatPurchasePercent": str(int(scores.repeat_purchase_percent * 100)),
-                "tpYear": count(seller.tp_year, noise),
-            },
-            "productSimpleShippingInfo": {
-                "shippingTimeGuarantee": offer.shipping.guarantee,
-                "perfectFulfillmentRate30d": percent(rates.perfect_fulfillment_30d, noise),
-                "pickupWithin24hRate30d": percent(rates.pickup_24h_30d, noise),
-                "qualityReturnRate30d": percent(rates.quality_return_30d, noise),
-                "perfectFulfillmentRate7d": percent(rates.perfect_fulfillment_7d, noise),
-                "pickupWithin24hRate7d": percent(rates.pickup_24h_7d, noise),
-                "delayedShippingRate7d": percent(rates.delayed_shipping_7d, noise),
-            },
-            "token": offer.token,
-            "promotionURL": offer.promotion_url,
-            "sales7d": str(offer.sales_7d),
-            "productTradeInfo": {
-                "addCartCount7d": str(offer.trade.add_cart_7d),
-                "payBuyerCount7d": str(offer.trade.pay_buyers_7d),
-                "addCartCount30d": str(offer.trade.add_cart_30d),
-                "payBuyerCount30d": str(offer.trade.pay_buyers_30d),
-            },
-            "invoiceInfo": invoice_info(offer),
-        })
+        item.update(
+            {
+                "subject": padded(offer.title, noise),
+                "subjectTrans": offer.title_en,
+                "offerId": count(offer.offer_id, noise),
+                "isJxhy": offer.jxhy,
+                "repurchaseRate": f"{int(offer.repurchase_rate * 100)}%",
+                "monthSold": count(offer.month_sold, noise),
+                "traceInfo": trace(offer),
+                "isOnePsale": offer.one_psale,
+                "sellerIdentities": list(seller.identities),
+                "offerIdentities": list(offer.offer_identities),
+                "tradeScore": str(offer.trade_score),
+                "promotionModel": promotion_model(offer),
+                "topCategoryId": count(offer.category.top_id, noise),
+                "secondCategoryId": count(offer.category.second_id, noise),
+                "thirdCategoryId": count(offer.category.id, noise),
+                "isPatentProduct": offer.patent,
+                "createDate": product_date(offer.create_date),
+                "modifyDate": product_date(offer.modify_date),
+                "isSelect": offer.cross_select,
+                "minOrderQuantity": count(offer.min_order_quantity, noise),
+                "sellerDataInfo": {
+                    "tradeMedalLevel": str(scores.trade_medal_level),
+                    "compositeServiceScore": str(scores.composite_service),
+                    "logisticsExperienceScore": str(scores.logistics_experience),
+                    "disputeComplaintScore": str(scores.dispute_complaint),
+                    "offerExperienceScore": str(scores.offer_experience),
+                    "afterSalesExperienceScore": str(scores.after_sales_experience),
+                    "consultingExperienceScore": str(scores.consulting_experience),
+                    "repeatPurchasePercent": str(int(scores.repeat_purchase_percent * 100)),
+                    "tpYear": count(seller.tp_year, noise),
+                },
+                "productSimpleShippingInfo": {
+                    "shippingTimeGuarantee": offer.shipping.guarantee,
+                    "perfectFulfillmentRate30d": percent(rates.perfect_fulfillment_30d, noise),
+                    "pickupWithin24hRate30d": percent(rates.pickup_24h_30d, noise),
+                    "qualityReturnRate30d": percent(rates.quality_return_30d, noise),
+                    "perfectFulfillmentRate7d": percent(rates.perfect_fulfillment_7d, noise),
+                    "pickupWithin24hRate7d": percent(rates.pickup_24h_7d, noise),
+                    "delayedShippingRate7d": percent(rates.delayed_shipping_7d, noise),
+                },
+                "token": offer.token,
+                "promotionURL": offer.promotion_url,
+                "sales7d": str(offer.sales_7d),
+                "productTradeInfo": {
+                    "addCartCount7d": str(offer.trade.add_cart_7d),
+                    "payBuyerCount7d": str(offer.trade.pay_buyers_7d),
+                    "addCartCount30d": str(offer.trade.add_cart_30d),
+                    "payBuyerCount30d": str(offer.trade.pay_buyers_30d),
+                },
+                "invoiceInfo": invoice_info(offer),
+            }
+        )
         return item
 
     # --- details --------------------------------------------------------------
@@ -230,9 +243,13 @@ class Renderer:
             "productID": offer.offer_id,
             "productType": "wholesale",
             "attributes": [
-                {"attributeID": attribute.attribute_id, "attributeName": attribute.name,
-                 "valueID": value_id(attribute.attribute_id, attribute.value),
-                 "value": padded(attribute.value, noise, position), "isCustom": False}
+                {
+                    "attributeID": attribute.attribute_id,
+                    "attributeName": attribute.name,
+                    "valueID": value_id(attribute.attribute_id, attribute.value),
+                    "value": padded(attribute.value, noise, position),
+                    "isCustom": False,
+                }
                 for position, attribute in enumerate(offer.attributes)
             ],
             "groupID": [],
@@ -250,14 +267,17 @@ class Renderer:
         optional(item, "productCargoNumber", offer.cargo_number, noise)
         extend = []
         if offer.skus and offer.one_psale:
-            extend.append({"key": "consignPrice", "value": "".join(
-                f"{sku.sku_id}:{price_text(sku.consign_price)};" for sku in offer.skus)})
+            extend.append(
+                {
+                    "key": "consignPrice",
+                    "value": "".join(f"{sku.sku_id}:{price_text(sku.consign_price)};" for sku in offer.skus),
+                }
+            )
         if dict(offer.tags).get("noReason7DReturn"):
             extend.append({"key": "buyerProtection", "value": '["qtwlybt"]'})
         if extend:
             item["extendInfos"] = extend
         return item
-
 
 
 def value_id(attribute_id: int, value: str) -> int:

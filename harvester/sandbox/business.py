@@ -76,8 +76,9 @@ class ProductApis:
         self._counters = counters
         self._fragments: LruCache[tuple[str, int, int, str | None], bytes] = LruCache(_FRAGMENT_BYTES, weigh=len)
         self._images: LruCache[str, ImageMatch | None] = LruCache(10_000)
-        self._renderer = Renderer(catalogue.seed, config.image_host, config.video_host, config.sold_out_sales,
-                                  config.sparse_listing_share)
+        self._renderer = Renderer(
+            catalogue.seed, config.image_host, config.video_host, config.sold_out_sales, config.sparse_listing_share
+        )
         self.config = config
         self._listed = frozenset(config.listed_offers)
         self._handlers: dict[str, Callable[[Mapping[str, str]], Answer]] = {
@@ -98,11 +99,14 @@ class ProductApis:
         self._enrichment.config = config
         self._listed = frozenset(config.listed_offers)
         renderer = self._renderer
-        if (image_host.rstrip("/"), video_host.rstrip("/")) != (renderer.image_host, renderer.video_host) \
-                or config.sold_out_sales != renderer.sold_out_sales \
-                or config.sparse_listing_share != renderer.sparse_listing_share:
-            self._renderer = Renderer(self._catalogue.seed, image_host, video_host, config.sold_out_sales,
-                                      config.sparse_listing_share)
+        if (
+            (image_host.rstrip("/"), video_host.rstrip("/")) != (renderer.image_host, renderer.video_host)
+            or config.sold_out_sales != renderer.sold_out_sales
+            or config.sparse_listing_share != renderer.sparse_listing_share
+        ):
+            self._renderer = Renderer(
+                self._catalogue.seed, image_host, video_host, config.sold_out_sales, config.sparse_listing_share
+            )
             self._fragments.clear()
 
     def handles(self, endpoint: endpoints.Endpoint) -> bool:
@@ -147,10 +151,17 @@ class ProductApis:
         keyword = read.text(query, "keyword", required=True)
         start, end = read.price_band(query)
         return self._search_page(
-            endpoints.KEYWORD_SEARCH, params, query, "search", keyword=keyword,
+            endpoints.KEYWORD_SEARCH,
+            params,
+            query,
+            "search",
+            keyword=keyword,
             keyword_translate=read.flag(query.get("keywordTranslate")),
-            price_start=start, price_end=end, category_ids=read.categories(query, with_list=True),
-            facet=read.facet(query), sales=read.sale_ranges(query),
+            price_start=start,
+            price_end=end,
+            category_ids=read.categories(query, with_list=True),
+            facet=read.facet(query),
+            sales=read.sale_ranges(query),
         )
 
     def _seller_offers(self, params: Mapping[str, str]) -> Answer:
@@ -158,8 +169,14 @@ class ProductApis:
         seller = read.text(query, "sellerOpenId", required=True)
         start, end = read.price_band(query)
         return self._search_page(
-            endpoints.SELLER_OFFERS, params, query, "seller", seller_open_id=seller,
-            keyword=read.text(query, "keyword"), price_start=start, price_end=end,
+            endpoints.SELLER_OFFERS,
+            params,
+            query,
+            "seller",
+            seller_open_id=seller,
+            keyword=read.text(query, "keyword"),
+            price_start=start,
+            price_end=end,
             category_ids=read.categories(query, with_list=False),
         )
 
@@ -169,9 +186,16 @@ class ProductApis:
         start, end = read.price_band(query)
         region = read.text(query, "region") or _WHOLE_PICTURE
         return self._search_page(
-            endpoints.IMAGE_SEARCH, params, query, "image", image_match=match, image_search=True,
-            keyword=read.text(query, "keyword"), keyword_translate=read.flag(query.get("keywordTranslate")),
-            price_start=start, price_end=end,
+            endpoints.IMAGE_SEARCH,
+            params,
+            query,
+            "image",
+            image_match=match,
+            image_search=True,
+            keyword=read.text(query, "keyword"),
+            keyword_translate=read.flag(query.get("keywordTranslate")),
+            price_start=start,
+            price_end=end,
             category_ids=read.categories(query, with_list=False),
             extra=b',"picRegionInfo":' + dumps({"currentRegion": region, "yoloCropRegion": _WHOLE_PICTURE}),
         )
@@ -193,8 +217,15 @@ class ProductApis:
             raise BusinessError(IMAGE_NOT_FOUND, f"图片不存在 (unknown imageId {image_id})")
         return self._images[str(image_id)]
 
-    def _search_page(self, endpoint: endpoints.Endpoint, params: Mapping[str, str], query: Mapping[str, Any],
-                     kind: str, extra: bytes = b"", **subject: Any) -> Answer:
+    def _search_page(
+        self,
+        endpoint: endpoints.Endpoint,
+        params: Mapping[str, str],
+        query: Mapping[str, Any],
+        kind: str,
+        extra: bytes = b"",
+        **subject: Any,
+    ) -> Answer:
         page = read.integer(query.get("beginPage"), "beginPage", 1)
         size = read.integer(query.get("pageSize"), "pageSize", 20)
         if page < 1:
@@ -213,7 +244,7 @@ class ProductApis:
         cap = self.config.search_cap
         reachable = min(total, cap)
         start = (page - 1) * size
-        chunk = ids[start:min(start + size, reachable)] if start < reachable else []
+        chunk = ids[start : min(start + size, reachable)] if start < reachable else []
         epoch = self.config.epoch
         data = b",".join(self._fragment(kind, offer_id, epoch) for offer_id in chunk)
         if self.config.report_capped_total:
@@ -233,9 +264,15 @@ class ProductApis:
             read.text(query, name, required=True)
         navigation = self._catalogue.navigation(keyword)
         result = [
-            {"id": nav.id, "name": nav.name, "translateName": nav.translate_name,
-             "children": [{"id": child_id(nav, value), "name": value,
-                           "translateName": child_name(nav, value)} for value in values]}
+            {
+                "id": nav.id,
+                "name": nav.name,
+                "translateName": nav.translate_name,
+                "children": [
+                    {"id": child_id(nav, value), "name": value, "translateName": child_name(nav, value)}
+                    for value in values
+                ],
+            }
             for nav, values in navigation
         ]
         return self._ok(endpoints.KEYWORD_NAVIGATION, params, dumps(result))
@@ -260,8 +297,10 @@ class ProductApis:
         if not requested:
             raise invalid("productIdList 不能为空 (productIdList is empty)")
         if len(requested) > self.config.detail_batch_max:
-            raise invalid(f"productIdList 最多 {self.config.detail_batch_max} 个 "
-                          f"(at most {self.config.detail_batch_max} ids per call, got {len(requested)})")
+            raise invalid(
+                f"productIdList 最多 {self.config.detail_batch_max} 个 "
+                f"(at most {self.config.detail_batch_max} ids per call, got {len(requested)})"
+            )
         offer_ids = list(dict.fromkeys(read.integer(item, "productIdList[]") for item in requested))
         epoch = self.config.epoch
         found, missing = [], []
@@ -298,4 +337,3 @@ class ProductApis:
         image_id = str(int.from_bytes(hashlib.blake2b(data, digest_size=7).digest(), "big"))
         self._images.put(image_id, match)
         return self._ok(endpoints.IMAGE_UPLOAD, params, dumps(image_id))
-

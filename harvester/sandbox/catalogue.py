@@ -79,8 +79,9 @@ class Catalogue:
         self.image_paths = ImagePaths(seed)
         self.video_paths = VideoPaths(seed)
         self.visual_codes = VisualCodes(seed, size)
-        self.builder = OfferBuilder(seed, self.layout, self.listings, self.sellers, self.image_paths,
-                                    self.video_paths, self.offer_id)
+        self.builder = OfferBuilder(
+            seed, self.layout, self.listings, self.sellers, self.image_paths, self.video_paths, self.offer_id
+        )
         self.sales = sales.SalesSeries(seed)
         self.drift = Drift(seed, self.builder, drift_share, self.sales)
         self._engine = SearchEngine(
@@ -158,8 +159,9 @@ class Catalogue:
                 events.extend(self._drift_events(index, from_epoch, to_epoch))
         return events
 
-    def drift_page(self, from_epoch: int, to_epoch: int, cursor: int,
-                   limit: int) -> tuple[list[DriftEvent], int | None]:
+    def drift_page(
+        self, from_epoch: int, to_epoch: int, cursor: int, limit: int
+    ) -> tuple[list[DriftEvent], int | None]:
         """The drift log of catalogue positions ``cursor`` to ``cursor + limit``, and the next cursor (``None``
         after the last page): the whole catalogue, page by page."""
         _epochs(from_epoch, to_epoch)
@@ -172,8 +174,9 @@ class Catalogue:
 
     def _drift_events(self, index: int, from_epoch: int, to_epoch: int) -> list[DriftEvent]:
         change = self.drift.change
-        if all(change(index, step) is None for step in range(from_epoch + 1, to_epoch + 1)) \
-                or self.drift.gone(index, from_epoch):
+        if all(change(index, step) is None for step in range(from_epoch + 1, to_epoch + 1)) or self.drift.gone(
+            index, from_epoch
+        ):
             return []
         offer_id = self.offer_id(index)
         before = self.offer(offer_id)
@@ -181,8 +184,11 @@ class Catalogue:
         events = []
         for day in history.days:
             if day.kind is not None and day.epoch > from_epoch:
-                events.append(DriftEvent(offer_id, day.epoch, day.kind, day.kind in SELLER_EDITS,
-                                         driftlog.diff(before, day.offer)))
+                events.append(
+                    DriftEvent(
+                        offer_id, day.epoch, day.kind, day.kind in SELLER_EDITS, driftlog.diff(before, day.offer)
+                    )
+                )
             before = day.offer
         if history.offer is None:
             events.append(driftlog.gone(offer_id, len(history.days) + 1))
@@ -236,8 +242,22 @@ class Catalogue:
         ``image_match`` an upload produced, ``None`` when it matched nothing);
         a keyword given with a seller or an image narrows them.
         """
-        request = self._request(keyword, keyword_translate, seller_open_id, image_match, image_search, price_start,
-                                price_end, category_ids, filters, sort, epoch, sales, sales_inclusive, facet)
+        request = self._request(
+            keyword,
+            keyword_translate,
+            seller_open_id,
+            image_match,
+            image_search,
+            price_start,
+            price_end,
+            category_ids,
+            filters,
+            sort,
+            epoch,
+            sales,
+            sales_inclusive,
+            facet,
+        )
         return array("q") if request is None else self._engine.search(request)
 
     def navigation(self, keyword: str, keyword_translate: bool = False) -> list[tuple[Navigation, list[str]]]:
@@ -287,8 +307,16 @@ class Catalogue:
 
     # --- freight ----------------------------------------------------------
 
-    def freight(self, offer_id: int, province: str, city: str, district: str, total: int,
-                quantities: Sequence[tuple[int, int]] = (), epoch: int = 0) -> freight.Estimate:
+    def freight(
+        self,
+        offer_id: int,
+        province: str,
+        city: str,
+        district: str,
+        total: int,
+        quantities: Sequence[tuple[int, int]] = (),
+        epoch: int = 0,
+    ) -> freight.Estimate:
         """``product.freight.estimate`` of an offer as it is at ``epoch`` (:mod:`freight`): ``total`` pieces to an
         address given as the page's province, city and district codes, ``quantities`` the (SKU id, pieces) the
         request names, if any.
@@ -299,8 +327,9 @@ class Catalogue:
         index = self.live_index(offer_id, epoch)
         if index is None:
             raise UnknownOffer(offer_id)
-        return self._freight.estimate(self.offer(offer_id, epoch), self.layout.seller_of(index), target, total,
-                                      quantities)
+        return self._freight.estimate(
+            self.offer(offer_id, epoch), self.layout.seller_of(index), target, total, quantities
+        )
 
     # --- trends -----------------------------------------------------------
 
@@ -318,9 +347,16 @@ class Catalogue:
         base = self.offer(offer_id)
         listing = self.listing(index)
         return self._trends.values(
-            metric, index, start, end, today=epoch, created=-listing.create_days,
-            past=self.sales.past(index, listing), days=self.drift.history(base, index, epoch).days,
-            price=base.price, repurchase=listing.repurchase_percent,
+            metric,
+            index,
+            start,
+            end,
+            today=epoch,
+            created=-listing.create_days,
+            past=self.sales.past(index, listing),
+            days=self.drift.history(base, index, epoch).days,
+            price=base.price,
+            repurchase=listing.repurchase_percent,
         )
 
     # --- categories -------------------------------------------------------
@@ -347,14 +383,13 @@ class Catalogue:
                     keyword = term + leaf.head
                     expected = tuple(sorted({term, leaf.head}))
                     if count and tokeniser.terms(keyword, True) == tokeniser.terms(keyword) == expected:
-                        combinations.append((keyword, f"{vocabulary.TERMS[term]} {vocabulary.TERMS[leaf.head]}",
-                                             count))
+                        combinations.append((keyword, f"{vocabulary.TERMS[term]} {vocabulary.TERMS[leaf.head]}", count))
 
         def hottest(entry: tuple[str, str, int]) -> tuple[int, str]:
             return -entry[2], entry[0]
 
         combinations.sort(key=hottest)
-        return sorted(heads + combinations[:max(0, limit - len(heads))], key=hottest)
+        return sorted(heads + combinations[: max(0, limit - len(heads))], key=hottest)
 
     # --- images -----------------------------------------------------------
 

@@ -65,18 +65,33 @@ class CategoryTree:
         nodes: dict[int, CategoryNode] = {}
         for second_id, children in leaves.items():
             for leaf in children:
-                nodes[leaf.id] = CategoryNode(leaf.id, leaf.head, vocabulary.TERMS[leaf.head], 3, second_id, (),
-                                              leaf.industry in PROCESSING_INDUSTRIES)
+                nodes[leaf.id] = CategoryNode(
+                    leaf.id,
+                    leaf.head,
+                    vocabulary.TERMS[leaf.head],
+                    3,
+                    second_id,
+                    (),
+                    leaf.industry in PROCESSING_INDUSTRIES,
+                )
             name, name_en, top_id = vocabulary.SECOND_CATEGORIES[second_id]
-            nodes[second_id] = CategoryNode(second_id, name, name_en, 2, top_id,
-                                            tuple(sorted(leaf.id for leaf in children)),
-                                            any(nodes[leaf.id].processing for leaf in children))
+            nodes[second_id] = CategoryNode(
+                second_id,
+                name,
+                name_en,
+                2,
+                top_id,
+                tuple(sorted(leaf.id for leaf in children)),
+                any(nodes[leaf.id].processing for leaf in children),
+            )
         for top_id, (name, name_en) in vocabulary.TOP_CATEGORIES.items():
             children_ids = tuple(sorted(seconds.get(top_id, ())))
-            nodes[top_id] = CategoryNode(top_id, name, name_en, 1, ROOT, children_ids,
-                                         any(nodes[child].processing for child in children_ids))
-        nodes[ROOT] = CategoryNode(ROOT, ROOT_NAME, ROOT_NAME_EN, 0, None, tuple(sorted(vocabulary.TOP_CATEGORIES)),
-                                   False)
+            nodes[top_id] = CategoryNode(
+                top_id, name, name_en, 1, ROOT, children_ids, any(nodes[child].processing for child in children_ids)
+            )
+        nodes[ROOT] = CategoryNode(
+            ROOT, ROOT_NAME, ROOT_NAME_EN, 0, None, tuple(sorted(vocabulary.TOP_CATEGORIES)), False
+        )
         self._nodes = nodes
         self._leaves = {leaf.id: leaf for leaf in vocabulary.LEAF_CATEGORIES}
 
@@ -95,5 +110,8 @@ class CategoryTree:
     def matching(self, text: str, language: str) -> list[CategoryNode]:
         """Categories (the root aside) whose Chinese name or name in ``language`` holds ``text``, by id."""
         wanted = fold(text)
-        return [node for category_id, node in sorted(self._nodes.items())
-                if category_id != ROOT and (wanted in fold(node.name) or wanted in fold(node.name_in(language)[0]))]
+        return [
+            node
+            for category_id, node in sorted(self._nodes.items())
+            if category_id != ROOT and (wanted in fold(node.name) or wanted in fold(node.name_in(language)[0]))
+        ]

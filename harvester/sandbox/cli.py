@@ -21,9 +21,20 @@ from .server import RunningSandbox, start_sandbox
 
 #: Flag -> SandboxConfig field.
 _FLAGS = {
-    "seed": int, "offers": int, "qps": float, "budget": int, "search_cap": int, "epoch": int, "drift_share": float,
-    "detail_batch_max": int, "image_host": str, "video_host": str, "app_key": str, "app_secret": str,
-    "access_token": str, "refresh_token": str,
+    "seed": int,
+    "offers": int,
+    "qps": float,
+    "budget": int,
+    "search_cap": int,
+    "epoch": int,
+    "drift_share": float,
+    "detail_batch_max": int,
+    "image_host": str,
+    "video_host": str,
+    "app_key": str,
+    "app_secret": str,
+    "access_token": str,
+    "refresh_token": str,
 }
 
 
@@ -50,8 +61,14 @@ def config_from_arguments(arguments: argparse.Namespace, base: SandboxConfig | N
 def announce(sandbox: RunningSandbox, reactor_name: str, as_json: bool, out: TextIO) -> None:
     config = sandbox.gateway.config
     if as_json:
-        line = {"base_url": sandbox.base_url, "port": sandbox.port, "seed": config.seed, "offers": config.offers,
-                "reactor": reactor_name, **dataclasses.asdict(sandbox.credentials)}
+        line = {
+            "base_url": sandbox.base_url,
+            "port": sandbox.port,
+            "seed": config.seed,
+            "offers": config.offers,
+            "reactor": reactor_name,
+            **dataclasses.asdict(sandbox.credentials),
+        }
         out.write(json.dumps(line) + "\n")
     else:
         c = sandbox.credentials
@@ -82,8 +99,9 @@ def serve(config: SandboxConfig, port: int, interface: str, as_json: bool, out: 
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m harvester.sandbox",
-                                     description="Run the local 1688 gateway sandbox.")
+    parser = argparse.ArgumentParser(
+        prog="python -m harvester.sandbox", description="Run the local 1688 gateway sandbox."
+    )
     add_arguments(parser)
     arguments = parser.parse_args(argv)
     try:

@@ -119,8 +119,20 @@ class FaultConfig:
     #: HTTP status of those answers: UNCONFIRMED by the pages, 500 chosen.
     isp_status: int = 500
 
-    SHARES = ("server_error", "html_error", "timeout", "malformed", "slow", "qos_burst", "huge", "deep",
-              "wrong_types", "gbk", "isp_error", "isp_timeout")
+    SHARES = (
+        "server_error",
+        "html_error",
+        "timeout",
+        "malformed",
+        "slow",
+        "qos_burst",
+        "huge",
+        "deep",
+        "wrong_types",
+        "gbk",
+        "isp_error",
+        "isp_timeout",
+    )
 
     def __post_init__(self) -> None:
         for name in self.SHARES:
@@ -136,8 +148,15 @@ class FaultConfig:
     @classmethod
     def from_dict(cls, values: Mapping[str, Any]) -> FaultConfig:
         converters: dict[str, Callable[[Any], Any]] = {name: float for name in cls.SHARES}
-        converters.update(seed=int, slow_seconds=float, stall_seconds=float, qos_burst_length=int,
-                          huge_bytes=int, expire_tokens_after=_ints, isp_status=int)
+        converters.update(
+            seed=int,
+            slow_seconds=float,
+            stall_seconds=float,
+            qos_burst_length=int,
+            huge_bytes=int,
+            expire_tokens_after=_ints,
+            isp_status=int,
+        )
         return _build(cls, converters, values, "faults")
 
     def to_dict(self) -> dict[str, Any]:
@@ -169,6 +188,7 @@ def _choice(*choices: str) -> Callable[[Any], str]:
         if str(value) not in choices:
             raise ValueError(f"use one of {', '.join(choices)}")
         return str(value)
+
     return convert
 
 
@@ -286,8 +306,17 @@ class SandboxConfig:
         for name in ("drift_share", "sparse_listing_share", "media_missing"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ConfigError(f"{name} must be a share between 0 and 1")
-        positive = ("offers", "search_cap", "max_page_size", "detail_batch_max", "access_token_lifetime",
-                    "refresh_token_lifetime", "code_lifetime", "upload_max_bytes", "top_keyword_limit")
+        positive = (
+            "offers",
+            "search_cap",
+            "max_page_size",
+            "detail_batch_max",
+            "access_token_lifetime",
+            "refresh_token_lifetime",
+            "code_lifetime",
+            "upload_max_bytes",
+            "top_keyword_limit",
+        )
         for name in positive:
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be at least 1")
@@ -298,17 +327,42 @@ class SandboxConfig:
     @classmethod
     def converters(cls) -> dict[str, Callable[[Any], Any]]:
         return {
-            "seed": int, "offers": int, "epoch": int, "drift_share": _share, "sparse_listing_share": _share,
-            "top_keyword_limit": int, "category_translation_shape": _choice(*TRANSLATION_SHAPES),
-            "search_cap": int, "report_capped_total": _bool,
-            "max_page_size": int, "sale_filter_inclusive": _bool, "detail_batch_max": int, "listed_offers": _ints,
-            "sold_out_sales": _choice(*SOLD_OUT_SALES), "qps": float, "api_qps": _rates, "api_qos_status": int,
-            "budget": int, "retry_after": _bool, "acl_deny": _names, "hold": _names, "hold_after": int,
-            "access_token_lifetime": int, "refresh_token_lifetime": int, "code_lifetime": int,
-            "postpone_window": int, "rotate_refresh_token": _bool, "upload_max_bytes": int, "image_host": str,
-            "video_host": str, "media_missing": _share,
-            "app_key": _optional_str, "app_secret": _optional_str, "access_token": _optional_str,
-            "refresh_token": _optional_str, "faults": _faults,
+            "seed": int,
+            "offers": int,
+            "epoch": int,
+            "drift_share": _share,
+            "sparse_listing_share": _share,
+            "top_keyword_limit": int,
+            "category_translation_shape": _choice(*TRANSLATION_SHAPES),
+            "search_cap": int,
+            "report_capped_total": _bool,
+            "max_page_size": int,
+            "sale_filter_inclusive": _bool,
+            "detail_batch_max": int,
+            "listed_offers": _ints,
+            "sold_out_sales": _choice(*SOLD_OUT_SALES),
+            "qps": float,
+            "api_qps": _rates,
+            "api_qos_status": int,
+            "budget": int,
+            "retry_after": _bool,
+            "acl_deny": _names,
+            "hold": _names,
+            "hold_after": int,
+            "access_token_lifetime": int,
+            "refresh_token_lifetime": int,
+            "code_lifetime": int,
+            "postpone_window": int,
+            "rotate_refresh_token": _bool,
+            "upload_max_bytes": int,
+            "image_host": str,
+            "video_host": str,
+            "media_missing": _share,
+            "app_key": _optional_str,
+            "app_secret": _optional_str,
+            "access_token": _optional_str,
+            "refresh_token": _optional_str,
+            "faults": _faults,
         }
 
     @classmethod

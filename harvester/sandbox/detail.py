@@ -22,9 +22,18 @@ from .shapes import JsonObject, invoice_info, money, optional, product_date, pro
 
 #: CNY -> currency rates the sandbox converts with when ``currency`` is given (the real list is UNCONFIRMED).
 RATES: dict[str, Decimal] = {
-    "USD": Decimal("0.1380"), "HKD": Decimal("1.0800"), "EUR": Decimal("0.1280"), "GBP": Decimal("0.1090"),
-    "JPY": Decimal("21.50"), "KRW": Decimal("190.0"), "AUD": Decimal("0.2100"), "CAD": Decimal("0.1900"),
-    "RUB": Decimal("12.60"), "THB": Decimal("4.950"), "VND": Decimal("3520"), "BRL": Decimal("0.7600"),
+    "USD": Decimal("0.1380"),
+    "HKD": Decimal("1.0800"),
+    "EUR": Decimal("0.1280"),
+    "GBP": Decimal("0.1090"),
+    "JPY": Decimal("21.50"),
+    "KRW": Decimal("190.0"),
+    "AUD": Decimal("0.2100"),
+    "CAD": Decimal("0.1900"),
+    "RUB": Decimal("12.60"),
+    "THB": Decimal("4.950"),
+    "VND": Decimal("3520"),
+    "BRL": Decimal("0.7600"),
 }
 SOLD_OUT_SALES = ("totalSales", "sales30")
 _CENT = Decimal("0.01")
@@ -103,72 +112,95 @@ class DetailRenderer:
             }
             for position, attribute in enumerate(offer.attributes)
         ]
-        detail["productSkuInfos"] = [self._sku(offer, sku, noise, foreign)
-                                     for sku in _with_duplicate(offer.skus, noise)]
+        detail["productSkuInfos"] = [
+            self._sku(offer, sku, noise, foreign) for sku in _with_duplicate(offer.skus, noise)
+        ]
         detail["productSaleInfo"] = self._sale_info(offer, noise, foreign)
         if not noise.no_shipping_block:
             detail["productShippingInfo"] = self._shipping(offer, noise)
-        detail.update({
-            "isJxhy": offer.jxhy,
-            "sellerOpenId": seller.open_id,
-            "minOrderQuantity": count(offer.min_order_quantity, noise),
-        })
-        optional(detail, "batchNumber", None if offer.batch_number is None else count(offer.batch_number, noise),
-                 noise)
+        detail.update(
+            {
+                "isJxhy": offer.jxhy,
+                "sellerOpenId": seller.open_id,
+                "minOrderQuantity": count(offer.min_order_quantity, noise),
+            }
+        )
+        optional(detail, "batchNumber", None if offer.batch_number is None else count(offer.batch_number, noise), noise)
         detail["status"] = offer.status
         if not noise.no_tags:
             detail["tagInfoList"] = [{"key": key, "value": value} for key, value in offer.tags]
         detail["traceInfo"] = trace(offer)
-        detail["sellerMixSetting"] = {"generalHunpi": offer.mix.general, "mixAmount": count(offer.mix.amount, noise),
-                                      "mixNumber": count(offer.mix.number, noise)}
+        detail["sellerMixSetting"] = {
+            "generalHunpi": offer.mix.general,
+            "mixAmount": count(offer.mix.amount, noise),
+            "mixNumber": count(offer.mix.number, noise),
+        }
         optional(detail, "productCargoNumber", offer.cargo_number, noise)
         scores = seller.scores
-        detail["sellerDataInfo"] = None if noise.no_seller_data else {
-            "tradeMedalLevel": str(scores.trade_medal_level),
-            "compositeServiceScore": str(scores.composite_service),
-            "logisticsExperienceScore": str(scores.logistics_experience),
-            "disputeComplaintScore": str(scores.dispute_complaint),
-            "offerExperienceScore": str(scores.offer_experience),
-            "consultingExperienceScore": str(scores.consulting_experience),
-            "repeatPurchasePercent": str(scores.repeat_purchase_percent),
-            "afterSalesExperienceScore": str(scores.after_sales_experience),
-            "collect30DayWithin48HPercent": str(scores.pickup_48h_30d),
-            "qualityRefundWithin30Day": str(scores.quality_refund_30d),
-        }
+        detail["sellerDataInfo"] = (
+            None
+            if noise.no_seller_data
+            else {
+                "tradeMedalLevel": str(scores.trade_medal_level),
+                "compositeServiceScore": str(scores.composite_service),
+                "logisticsExperienceScore": str(scores.logistics_experience),
+                "disputeComplaintScore": str(scores.dispute_complaint),
+                "offerExperienceScore": str(scores.offer_experience),
+                "consultingExperienceScore": str(scores.consulting_experience),
+                "repeatPurchasePercent": str(scores.repeat_purchase_percent),
+                "afterSalesExperienceScore": str(scores.after_sales_experience),
+                "collect30DayWithin48HPercent": str(scores.pickup_48h_30d),
+                "qualityRefundWithin30Day": str(scores.quality_refund_30d),
+            }
+        )
         detail["soldOut"] = str(offer.total_sales if self._sold_out_sales == "totalSales" else offer.month_sold)
         channel = None
         if offer.cross_select and offer.skus:
-            channel = {"channelSkuPriceList": [
-                {"skuId": count(sku.sku_id, noise), "currentPrice": price_text(sku.consign_price, noise)}
-                for sku in offer.skus]}
+            channel = {
+                "channelSkuPriceList": [
+                    {"skuId": count(sku.sku_id, noise), "currentPrice": price_text(sku.consign_price, noise)}
+                    for sku in offer.skus
+                ]
+            }
         optional(detail, "channelPrice", channel, noise)
-        detail.update({
-            "promotionModel": promotion_model(offer),
-            "tradeScore": str(offer.trade_score),
-            "topCategoryId": count(offer.category.top_id, noise),
-            "secondCategoryId": count(offer.category.second_id, noise),
-            "thirdCategoryId": count(offer.category.id, noise),
-        })
+        detail.update(
+            {
+                "promotionModel": promotion_model(offer),
+                "tradeScore": str(offer.trade_score),
+                "topCategoryId": count(offer.category.top_id, noise),
+                "secondCategoryId": count(offer.category.second_id, noise),
+                "thirdCategoryId": count(offer.category.id, noise),
+            }
+        )
         optional(detail, "sellingPoint", list(offer.selling_points) or None, noise)
-        detail.update({
-            "offerIdentities": list(offer.offer_identities),
-            "createDate": product_date(offer.create_date),
-            "isSelect": "true" if offer.cross_select else "false",
-        })
+        detail.update(
+            {
+                "offerIdentities": list(offer.offer_identities),
+                "createDate": product_date(offer.create_date),
+                "isSelect": "true" if offer.cross_select else "false",
+            }
+        )
         certificates = [
-            {"certificateName": certificate.name, "certificateCode": certificate.code,
-             "certificatePhotoList": [self._url(path) for path in certificate.photo_paths]}
+            {
+                "certificateName": certificate.name,
+                "certificateCode": certificate.code,
+                "certificatePhotoList": [self._url(path) for path in certificate.photo_paths],
+            }
             for certificate in offer.certificates
         ]
         optional(detail, "certificateList", certificates or None, noise)
-        detail.update({
-            "promotionUrl": offer.promotion_url,
-            "descriptionTrans": self._html(offer.description_trans_html),
-        })
+        detail.update(
+            {
+                "promotionUrl": offer.promotion_url,
+                "descriptionTrans": self._html(offer.description_trans_html),
+            }
+        )
         translated = None
         if offer.image_trans_paths:
-            translated = {"images": [self._url(path) for path in offer.image_trans_paths],
-                          "whiteImage": self._url(offer.white_image_trans_path)}
+            translated = {
+                "images": [self._url(path) for path in offer.image_trans_paths],
+                "whiteImage": self._url(offer.white_image_trans_path),
+            }
         optional(detail, "productImageTrans", translated, noise)
         detail["companyName"] = seller.company_name
         detail["invoiceInfo"] = invoice_info(offer)
@@ -255,29 +287,41 @@ class DetailRenderer:
             "height": float(shipping.height_cm),
             "length": float(shipping.length_cm),
             "skuShippingInfoList": [
-                {"specId": sku.spec_id, "skuId": count(sku.sku_id, noise),
-                 "width": _number(sku.package.width_cm), "length": _number(sku.package.length_cm),
-                 "height": _number(sku.package.height_cm), "weight": count(sku.package.weight_g, noise)}
+                {
+                    "specId": sku.spec_id,
+                    "skuId": count(sku.sku_id, noise),
+                    "width": _number(sku.package.width_cm),
+                    "length": _number(sku.package.length_cm),
+                    "height": _number(sku.package.height_cm),
+                    "weight": count(sku.package.weight_g, noise),
+                }
                 for sku in offer.skus
             ],
             "shippingTimeGuarantee": shipping.guarantee,
             "skuShippingDetails": [
-                {"skuId": str(sku.sku_id), "width": _number(sku.package.width_cm),
-                 "length": _number(sku.package.length_cm), "height": _number(sku.package.height_cm),
-                 "weight": _kilograms(sku.package.weight_g), "pkgSizeSource": shipping.size_source,
-                 "officialLength": _number(sku.package.length_cm) if measured else None,
-                 "officialWidth": _number(sku.package.width_cm) if measured else None,
-                 "officialHeight": _number(sku.package.height_cm) if measured else None,
-                 "officialWeight": _kilograms(sku.package.weight_g) if measured else None,
-                 "aiWeight": _kilograms(sku.package.ai_weight_g),
-                 "aiWeightAccuracy": f"{shipping.ai_accuracy_percent}%"}
+                {
+                    "skuId": str(sku.sku_id),
+                    "width": _number(sku.package.width_cm),
+                    "length": _number(sku.package.length_cm),
+                    "height": _number(sku.package.height_cm),
+                    "weight": _kilograms(sku.package.weight_g),
+                    "pkgSizeSource": shipping.size_source,
+                    "officialLength": _number(sku.package.length_cm) if measured else None,
+                    "officialWidth": _number(sku.package.width_cm) if measured else None,
+                    "officialHeight": _number(sku.package.height_cm) if measured else None,
+                    "officialWeight": _kilograms(sku.package.weight_g) if measured else None,
+                    "aiWeight": _kilograms(sku.package.ai_weight_g),
+                    "aiWeightAccuracy": f"{shipping.ai_accuracy_percent}%",
+                }
                 for sku in offer.skus
             ],
             "pkgSizeSource": shipping.size_source,
         }
-        for key, value in (("officialLength", official and official.length_cm),
-                           ("officialWidth", official and official.width_cm),
-                           ("officialHeight", official and official.height_cm),
-                           ("officialWeight", official and official.weight_kg)):
+        for key, value in (
+            ("officialLength", official and official.length_cm),
+            ("officialWidth", official and official.width_cm),
+            ("officialHeight", official and official.height_cm),
+            ("officialWeight", official and official.weight_kg),
+        ):
             optional(block, key, None if value is None else _number(value), noise)
         return block

@@ -71,8 +71,9 @@ class History:
 
 
 class Drift:
-    def __init__(self, seed: int, builder: OfferBuilder, share: float = DEFAULT_SHARE,
-                 sales: SalesSeries | None = None):
+    def __init__(
+        self, seed: int, builder: OfferBuilder, share: float = DEFAULT_SHARE, sales: SalesSeries | None = None
+    ):
         if not 0.0 <= share <= 1.0:
             raise ValueError(f"drift share {share} is not between 0 and 1")
         self.share = share
@@ -81,8 +82,13 @@ class Drift:
         self._params = Hasher(seed, "drift-change")
         self._builder = builder
         self.sales = sales or SalesSeries(seed)
-        self._changes = {PRICE: self._price, STOCK: self._stock, STATUS: self._status, TITLE: self._title,
-                         SKUS: self._skus}
+        self._changes = {
+            PRICE: self._price,
+            STOCK: self._stock,
+            STATUS: self._status,
+            TITLE: self._title,
+            SKUS: self._skus,
+        }
 
     def change(self, index: int, epoch: int) -> str | None:
         """What is drawn for an offer on the way into ``epoch`` (>= 1), or ``None``."""
@@ -167,8 +173,8 @@ class Drift:
         """A new marketing prefix: the searchable terms stay, the title string changes."""
         prefixes = vocabulary.MARKETING_PREFIXES
         current = next((p for p in prefixes if offer.title.startswith(p[0])), None)
-        rest = offer.title[len(current[0]):] if current else offer.title
-        rest_en = offer.title_en[len(current[1]) + 1:] if current else offer.title_en
+        rest = offer.title[len(current[0]) :] if current else offer.title
+        rest_en = offer.title_en[len(current[1]) + 1 :] if current else offer.title_en
         choices = [p for p in prefixes if p != current]
         zh, en = draws.pick(choices)
         return dataclasses.replace(offer, title=zh + rest, title_en=f"{en} {rest_en}"), TITLE
@@ -206,8 +212,11 @@ def _scaled(price: Decimal, percent: int, step: int) -> Decimal:
 def _reprice(sku: Sku, percent: int, fixed: Decimal | None = None) -> Sku:
     """A SKU at a new price (scaled, or ``fixed`` for tier-priced offers), consign and promotion following."""
     step = step_of(sku.price)
-    price = fixed if fixed is not None else units_to_decimal(
-        max(step, ceil_step(to_units(sku.price) * percent // 100, step)), step)
+    price = (
+        fixed
+        if fixed is not None
+        else units_to_decimal(max(step, ceil_step(to_units(sku.price) * percent // 100, step)), step)
+    )
     ratio = to_units(price) * 100 // max(1, to_units(sku.price))
     consign_step = min(100, step_of(sku.consign_price))
     promotion = None
@@ -216,8 +225,9 @@ def _reprice(sku: Sku, percent: int, fixed: Decimal | None = None) -> Sku:
     return dataclasses.replace(
         sku,
         price=price,
-        consign_price=units_to_decimal(max(to_units(price), ceil_step(to_units(sku.consign_price) * ratio // 100,
-                                                                      consign_step)), consign_step),
+        consign_price=units_to_decimal(
+            max(to_units(price), ceil_step(to_units(sku.consign_price) * ratio // 100, consign_step)), consign_step
+        ),
         promotion_price=promotion,
     )
 
@@ -250,11 +260,17 @@ def _settle(
         cheapest = min(skus, key=lambda sku: sku.price)
         tiers = (dataclasses.replace(tiers[0], price=cheapest.price, promotion_price=cheapest.promotion_price),)
     price, consign, promotion, stock = summary(
-        tiers, skus,
+        tiers,
+        skus,
         offer.consign_price if own_consign is None else own_consign,
         offer.stock if own_stock is None else own_stock,
     )
     return dataclasses.replace(
-        offer, price_tiers=tiers, skus=skus, price=price, consign_price=consign, promotion_price=promotion,
+        offer,
+        price_tiers=tiers,
+        skus=skus,
+        price=price,
+        consign_price=consign,
+        promotion_price=promotion,
         stock=stock,
     )

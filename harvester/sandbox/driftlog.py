@@ -24,8 +24,7 @@ from .records import Offer, PriceTier
 from .shapes import product_date
 
 #: Offer fields the log compares, in this order.
-OFFER_FIELDS = ("title", "status", "price", "consign_price", "promotion_price", "stock", "price_tiers",
-                "modify_date")
+OFFER_FIELDS = ("title", "status", "price", "consign_price", "promotion_price", "stock", "price_tiers", "modify_date")
 #: SKU fields the log compares, in this order.
 SKU_FIELDS = ("price", "consign_price", "promotion_price", "stock")
 
@@ -52,9 +51,14 @@ class DriftEvent:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "offer_id": self.offer_id, "epoch": self.epoch, "kind": self.kind, "seller_edit": self.seller_edit,
-            "changes": [{"sku_id": change.sku_id, "field": change.field, "old": change.old, "new": change.new}
-                        for change in self.changes],
+            "offer_id": self.offer_id,
+            "epoch": self.epoch,
+            "kind": self.kind,
+            "seller_edit": self.seller_edit,
+            "changes": [
+                {"sku_id": change.sku_id, "field": change.field, "old": change.old, "new": change.new}
+                for change in self.changes
+            ],
         }
 
 
@@ -73,8 +77,11 @@ def text(value: Any) -> str | None:
 
 def diff(before: Offer, after: Offer) -> tuple[FieldChange, ...]:
     """Every field the log compares that differs between two records of one offer."""
-    changes = [FieldChange(name, text(getattr(before, name)), text(getattr(after, name)))
-               for name in OFFER_FIELDS if getattr(before, name) != getattr(after, name)]
+    changes = [
+        FieldChange(name, text(getattr(before, name)), text(getattr(after, name)))
+        for name in OFFER_FIELDS
+        if getattr(before, name) != getattr(after, name)
+    ]
     old = {sku.sku_id: sku for sku in before.skus}
     new = {sku.sku_id: sku for sku in after.skus}
     for sku_id in sorted(old.keys() | new.keys()):
@@ -83,9 +90,11 @@ def diff(before: Offer, after: Offer) -> tuple[FieldChange, ...]:
         elif sku_id not in old:
             changes.append(FieldChange("sku", None, new[sku_id].spec_key, sku_id))
         else:
-            changes.extend(FieldChange(name, text(getattr(old[sku_id], name)), text(getattr(new[sku_id], name)),
-                                       sku_id)
-                           for name in SKU_FIELDS if getattr(old[sku_id], name) != getattr(new[sku_id], name))
+            changes.extend(
+                FieldChange(name, text(getattr(old[sku_id], name)), text(getattr(new[sku_id], name)), sku_id)
+                for name in SKU_FIELDS
+                if getattr(old[sku_id], name) != getattr(new[sku_id], name)
+            )
     return tuple(changes)
 
 

@@ -108,9 +108,14 @@ class EnrichmentApis:
         total = read.integer(query.get("totalNum"), "totalNum")
         models = query.get("logisticsSkuNumModels")
         if not isinstance(models, list) or not all(isinstance(model, dict) for model in models):
-            raise invalid("logisticsSkuNumModels 应为数组 (give a list of {\"skuId\", \"number\"}; [] for none)")
-        quantities = [(read.integer(model.get("skuId"), "logisticsSkuNumModels.skuId"),
-                       read.integer(model.get("number"), "logisticsSkuNumModels.number")) for model in models]
+            raise invalid('logisticsSkuNumModels 应为数组 (give a list of {"skuId", "number"}; [] for none)')
+        quantities = [
+            (
+                read.integer(model.get("skuId"), "logisticsSkuNumModels.skuId"),
+                read.integer(model.get("number"), "logisticsSkuNumModels.number"),
+            )
+            for model in models
+        ]
         try:
             estimate = self._catalogue.freight(offer_id, *codes, total, quantities, epoch=self.config.epoch)
         except UnknownOffer:
@@ -143,9 +148,13 @@ class EnrichmentApis:
             "chargeType": str(template.charge),
             "freePostage": estimate.free_postage,
             "productFreightSkuInfoModels": [
-                {"skuId": str(sku.sku_id), "singleSkuWeight": float(Decimal(sku.package.weight_g).scaleb(-3)),
-                 "singleSkuWidth": float(sku.package.width_cm), "singleSkuHeight": float(sku.package.height_cm),
-                 "singleSkuLength": float(sku.package.length_cm)}
+                {
+                    "skuId": str(sku.sku_id),
+                    "singleSkuWeight": float(Decimal(sku.package.weight_g).scaleb(-3)),
+                    "singleSkuWidth": float(sku.package.width_cm),
+                    "singleSkuHeight": float(sku.package.height_cm),
+                    "singleSkuLength": float(sku.package.length_cm),
+                }
                 for sku in offer.skus
             ],
             "sizeValueType": count(2 if estimate.from_skus else 1, noise),
@@ -163,15 +172,19 @@ class EnrichmentApis:
             query = read.json_param(params, name, dict)
             offer_id = read.integer(query.get("offerId"), "offerId")
             try:
-                start, end = (trends.parse_date(read.text(query, field, required=True) or "", field)
-                              for field in ("startDate", "endDate"))
+                start, end = (
+                    trends.parse_date(read.text(query, field, required=True) or "", field)
+                    for field in ("startDate", "endDate")
+                )
                 values = self._catalogue.trend(offer_id, metric, start, end, self.config.epoch)
             except trends.TrendRequestError as error:
                 raise invalid(str(error)) from None
             except UnknownOffer:
                 raise BusinessError(OFFER_NOT_FOUND, NOT_FOUND_MESSAGE) from None
-            series = [{"date": f"{start + timedelta(days=number):%Y%m%d}", "value": value}
-                      for number, value in enumerate(values)]
+            series = [
+                {"date": f"{start + timedelta(days=number):%Y%m%d}", "value": value}
+                for number, value in enumerate(values)
+            ]
             return self._ok(endpoint, params, series)
 
         return handle
@@ -197,11 +210,15 @@ class EnrichmentApis:
             "name": node.name,
             "isLeaf": node.leaf,
             "parentIDs": [] if node.parent_id is None else [node.parent_id],
-            "childCategorys": [{"id": child.id, "name": child.name, "isLeaf": child.leaf, "categoryType": "1"}
-                               for child in map(tree.node, node.children) if child is not None],
+            "childCategorys": [
+                {"id": child.id, "name": child.name, "isLeaf": child.leaf, "categoryType": "1"}
+                for child in map(tree.node, node.children)
+                if child is not None
+            ],
             "minOrderQuantity": 1,
             "featureInfos": [{"key": "name", "value": "jiagong", "status": 0, "hierarchy": True}]
-            if node.processing else [],
+            if node.processing
+            else [],
             "categoryType": "1",
             "isSupportProcessing": node.processing,
         }
@@ -218,8 +235,11 @@ class EnrichmentApis:
         parent: int | str | None = node.parent_id
         if as_table and parent is not None:
             parent = str(parent)
-        children = [self._entry(child, language) | {"fromCache": True}
-                    for child in map(tree.node, node.children) if child is not None]
+        children = [
+            self._entry(child, language) | {"fromCache": True}
+            for child in map(tree.node, node.children)
+            if child is not None
+        ]
         category = {
             "categoryId": node.id,
             "chineseName": node.name,
@@ -236,8 +256,15 @@ class EnrichmentApis:
     @staticmethod
     def _entry(node: CategoryNode, language: str) -> dict[str, Any]:
         name, actual = node.name_in(language)
-        return {"categoryId": node.id, "chineseName": node.name, "translatedName": name, "language": actual,
-                "leaf": node.leaf, "level": str(node.level), "parentCateId": node.parent_id}
+        return {
+            "categoryId": node.id,
+            "chineseName": node.name,
+            "translatedName": name,
+            "language": actual,
+            "leaf": node.leaf,
+            "level": str(node.level),
+            "parentCateId": node.parent_id,
+        }
 
     def _category_search(self, params: Mapping[str, str]) -> Answer:
         language = _language(params.get("language"))
@@ -253,13 +280,16 @@ class EnrichmentApis:
         if isinstance(source, int) and not isinstance(source, bool):
             source = str(source)
         if not isinstance(source, str) or not source.strip().isdigit():
-            raise invalid(f"sourceId={source!r} 应为类目ID (give a category id such as \"200701001\")")
+            raise invalid(f'sourceId={source!r} 应为类目ID (give a category id such as "200701001")')
         kind = read.text(query, "hotKeywordType", required=True)
         if kind != HOT_KEYWORD_TYPE:
             raise invalid(f"hotKeywordType={kind!r} 只支持 cate (only cate, the category dimension, is offered)")
         keywords = self._catalogue.hot_keywords(int(source), self.config.top_keyword_limit)
-        return self._ok(endpoints.TOP_KEYWORDS, params,
-                        [{"seKeyword": zh, "seKeywordTranslation": en} for zh, en, _count in keywords])
+        return self._ok(
+            endpoints.TOP_KEYWORDS,
+            params,
+            [{"seKeyword": zh, "seKeywordTranslation": en} for zh, en, _count in keywords],
+        )
 
     def _ok(self, endpoint: endpoints.Endpoint, params: Mapping[str, str], payload: Any) -> Answer:
         envelope = envelopes.of(endpoint, self.config.category_translation_shape)

@@ -55,8 +55,9 @@ _RET = Envelope("result", "success", "retCode", "retMsg", "result", "S0000")
 _ANALYZE = Envelope("result", "success", "retCode", "retMsg", "result", "S000")
 _S0000 = Envelope("result", "success", "code", "message", "result", "S0000")
 PRODUCT_LIST = Envelope(None, "success", None, "message", "productList", None)
-_CATEGORY = Envelope(None, "succes", "errorCode", "errorMsg", "categoryInfo", None, string_success=True,
-                     ok_message=None)
+_CATEGORY = Envelope(
+    None, "succes", "errorCode", "errorMsg", "categoryInfo", None, string_success=True, ok_message=None
+)
 #: ``category.translation.getById`` as its own sample answers: the envelope beside ``result``, the category.
 TRANSLATION_AS_SAMPLE = Envelope(None, "success", "code", "message", "result", "S0000")
 

@@ -42,18 +42,25 @@ class OfferFacts:
         self._image_paths = image_paths
         self._video_paths = video_paths
 
-    def shipping(self, index: int, block: Block, weight_kg: Decimal, length: int, width: int,
-                 height: int) -> dict[str, Any]:
+    def shipping(
+        self, index: int, block: Block, weight_kg: Decimal, length: int, width: int, height: int
+    ) -> dict[str, Any]:
         """Where the package sizes come from, and the platform's measurement when it made one."""
         draws = Draws(self._draws, index, 0)
         pick = draws.below(100)
         source = PREDICTED if pick < 40 else DECLARED if pick < 85 else MEASURED
         official = None
         if source == MEASURED:
+
             def near(value: int) -> Decimal:
                 return Decimal(value * draws.between(90, 110)).scaleb(-2)
-            official = Measure(near(length), near(width), near(height),
-                               (weight_kg * draws.between(95, 110) / 100).quantize(Decimal("0.001")))
+
+            official = Measure(
+                near(length),
+                near(width),
+                near(height),
+                (weight_kg * draws.between(95, 110) / 100).quantize(Decimal("0.001")),
+            )
         return {
             "size_source": source,
             "official": official,
@@ -64,9 +71,19 @@ class OfferFacts:
         """``productTradeInfo`` for other sales figures (drift moves sales every epoch), from the same draws."""
         return _trade(Draws(self._draws, index, 1), sales_7d, month_sold)
 
-    def offer(self, index: int, listing: Listing, seller: Seller, images: Sequence[str], white: str | None,
-              attributes: Sequence[Attribute], traits: Sequence[str], translated: bool, mixes: bool,
-              subject_en: str) -> dict[str, Any]:
+    def offer(
+        self,
+        index: int,
+        listing: Listing,
+        seller: Seller,
+        images: Sequence[str],
+        white: str | None,
+        attributes: Sequence[Attribute],
+        traits: Sequence[str],
+        translated: bool,
+        mixes: bool,
+        subject_en: str,
+    ) -> dict[str, Any]:
         """The new fields of an offer's truth record, as keyword arguments of :class:`Offer`."""
         draws = Draws(self._draws, index, 1)
         member = seller.member_id
@@ -98,9 +115,13 @@ class OfferFacts:
         points: tuple[str, ...] = ()
         if draws.chance(0.7):
             points = ((f"Material:{material.value_en}",) if material else ()) + tuple(
-                f"Feature:{vocabulary.TERMS[trait]}" for trait in traits)
-        trans = tuple(self._image_paths.path(index, TRANS_IMAGE_BASE + n, member)
-                      for n in range(len(images))) if translated else ()
+                f"Feature:{vocabulary.TERMS[trait]}" for trait in traits
+            )
+        trans = (
+            tuple(self._image_paths.path(index, TRANS_IMAGE_BASE + n, member) for n in range(len(images)))
+            if translated
+            else ()
+        )
         return {
             "sales_7d": listing.sales_7d,
             "sales_14d": listing.sales_14d,
@@ -118,7 +139,8 @@ class OfferFacts:
             "token": base62(self._draws(index, 2) >> 48, 35),
             "image_trans_paths": trans,
             "white_image_trans_path": self._image_paths.path(index, WHITE_TRANS_IMAGE, member)
-            if translated and white else None,
+            if translated and white
+            else None,
             "description_trans_html": _description_trans(subject_en, trans or images),
             "selling_points": points,
             "dropship": Dropship(
@@ -126,8 +148,7 @@ class OfferFacts:
                 start_quantity=1 if listing.one_psale else draws.between(1, 3),
                 postage=Decimal(draws.between(3, 12)),
             ),
-            "mix": MixSetting(general=mixes, amount=draws.pick((50, 100, 200, 500)),
-                              number=draws.pick((2, 3, 5, 10))),
+            "mix": MixSetting(general=mixes, amount=draws.pick((50, 100, 200, 500)), number=draws.pick((2, 3, 5, 10))),
             "retail_markup_percent": draws.between(150, 300),
             "main_video_path": self._video_paths.path(index, MAIN, member) if draws.chance(0.4) else None,
             "detail_video_path": self._video_paths.path(index, DETAIL, member) if draws.chance(0.2) else None,

@@ -15,8 +15,20 @@ from .config import FaultConfig
 from .scramble import Hasher
 from .wire import STALL, Answer, dumps, gateway_error, html_page, json_answer
 
-(SERVER_ERROR, HTML_ERROR, TIMEOUT, MALFORMED, SLOW, QOS_BURST, HUGE, DEEP, WRONG_TYPES, GBK, ISP_ERROR,
- ISP_TIMEOUT) = FaultConfig.SHARES
+(
+    SERVER_ERROR,
+    HTML_ERROR,
+    TIMEOUT,
+    MALFORMED,
+    SLOW,
+    QOS_BURST,
+    HUGE,
+    DEEP,
+    WRONG_TYPES,
+    GBK,
+    ISP_ERROR,
+    ISP_TIMEOUT,
+) = FaultConfig.SHARES
 #: Faults that replace the answer (the call never reaches the API); the others alter a real answer.
 REPLACING = (SERVER_ERROR, HTML_ERROR, TIMEOUT, DEEP, ISP_ERROR, ISP_TIMEOUT)
 #: The gateway's codes and messages when the service behind it fails or is too slow (messages UNCONFIRMED).
@@ -64,11 +76,25 @@ class FaultPlan:
             code, message = ISP_ANSWERS[kind]
             return gateway_error(self.config.isp_status, code, message, request_id)
         if variant == 0:
-            return json_answer({"error_code": "500", "error_message": "Internal Server Error",
-                                "exception": "Internal Server Error", "request_id": request_id}, 500)
+            return json_answer(
+                {
+                    "error_code": "500",
+                    "error_message": "Internal Server Error",
+                    "exception": "Internal Server Error",
+                    "request_id": request_id,
+                },
+                500,
+            )
         if variant == 1:
-            return json_answer({"error_code": "isp.temp-unavailable", "error_message": "Service temporarily unavailable",
-                                "exception": "Service temporarily unavailable", "request_id": request_id}, 503)
+            return json_answer(
+                {
+                    "error_code": "isp.temp-unavailable",
+                    "error_message": "Service temporarily unavailable",
+                    "exception": "Service temporarily unavailable",
+                    "request_id": request_id,
+                },
+                503,
+            )
         return html_page(502, "Bad Gateway")
 
     def alter(self, kind: str, answer: Answer, call: int) -> Answer:

@@ -111,17 +111,34 @@ class FreightTemplates:
             name = "官方运费模板"
         else:
             name = "按件计费模板" if charge == PIECES else draws.pick(("默认运费模板", "快递运费模板", "全国快递"))
-        return Template(_TEMPLATE_ID_BASE + 2 * seller, name, kind, EXPRESS, "快递", charge,
-                        (fees[0], fees[1], fees[2], fees[3]), discount)
+        return Template(
+            _TEMPLATE_ID_BASE + 2 * seller,
+            name,
+            kind,
+            EXPRESS,
+            "快递",
+            charge,
+            (fees[0], fees[1], fees[2], fees[3]),
+            discount,
+        )
 
     def free(self, seller: int) -> Template:
         """The seller's 包邮 template: free but to the remote west, charged there at the seller's own rates."""
         own = self.own(seller)
-        return Template(own.id + 1, "包邮模板", SELLER_PAYS, EXPRESS, "快递", own.charge,
-                        (FREE, FREE, FREE, own.fees[regions.REMOTE]), None)
+        return Template(
+            own.id + 1,
+            "包邮模板",
+            SELLER_PAYS,
+            EXPRESS,
+            "快递",
+            own.charge,
+            (FREE, FREE, FREE, own.fees[regions.REMOTE]),
+            None,
+        )
 
-    def estimate(self, offer: Offer, seller: int, target: regions.Province, total: int,
-                 quantities: Sequence[tuple[int, int]]) -> Estimate:
+    def estimate(
+        self, offer: Offer, seller: int, target: regions.Province, total: int, quantities: Sequence[tuple[int, int]]
+    ) -> Estimate:
         """Freight of ``total`` pieces (``quantities``: (SKU id, pieces) when the request names SKUs)."""
         skus = _named_skus(offer, total, quantities)
         template = self.free(seller) if offer.dropship.free_postage else self.own(seller)
@@ -148,8 +165,9 @@ def _named_skus(offer: Offer, total: int, quantities: Sequence[tuple[int, int]])
     seen: set[int] = set()
     for sku_id, number in quantities:
         if sku_id not in by_id:
-            raise FreightRequestError(f"skuId={sku_id} 不是商品 {offer.offer_id} 的 SKU "
-                                      "(not a SKU on sale of the offer)")
+            raise FreightRequestError(
+                f"skuId={sku_id} 不是商品 {offer.offer_id} 的 SKU (not a SKU on sale of the offer)"
+            )
         if sku_id in seen:
             raise FreightRequestError(f"skuId={sku_id} 重复 (each SKU once, with its number)")
         if number < 1:
@@ -157,6 +175,8 @@ def _named_skus(offer: Offer, total: int, quantities: Sequence[tuple[int, int]])
         seen.add(sku_id)
         named.append((by_id[sku_id], number))
     if named and sum(number for _sku, number in named) != total:
-        raise FreightRequestError(f"logisticsSkuNumModels 件数之和 {sum(n for _s, n in named)} 不等于 totalNum={total} "
-                                  "(the SKUs' numbers must add up to totalNum)")
+        raise FreightRequestError(
+            f"logisticsSkuNumModels 件数之和 {sum(n for _s, n in named)} 不等于 totalNum={total} "
+            "(the SKUs' numbers must add up to totalNum)"
+        )
     return named

@@ -73,13 +73,17 @@ OWN_HOST = "sandbox"
 
 
 class Gateway:
-    def __init__(self, config: SandboxConfig, catalogue: Catalogue | None = None,
-                 clock: Callable[[], float] = time.time):
+    def __init__(
+        self, config: SandboxConfig, catalogue: Catalogue | None = None, clock: Callable[[], float] = time.time
+    ):
         config = config.with_credentials()
         if catalogue is None:
             catalogue = Catalogue(config.seed, config.offers, config.drift_share)
-        elif (catalogue.seed, catalogue.size, catalogue.drift_share) != (config.seed, config.offers,
-                                                                          config.drift_share):
+        elif (catalogue.seed, catalogue.size, catalogue.drift_share) != (
+            config.seed,
+            config.offers,
+            config.drift_share,
+        ):
             raise ConfigError("the catalogue given does not match the config's seed, offers and drift_share")
         self.catalogue = catalogue
         self.clock = clock
@@ -176,7 +180,7 @@ class Gateway:
         config = self.config
         if not config.hold or self.counters.calls_total < config.hold_after or not path.startswith("/openapi/"):
             return False
-        parts = path[len("/openapi/"):].split("/")
+        parts = path[len("/openapi/") :].split("/")
         if len(parts) != 5 or not parts[1].isdigit():
             return False
         endpoint = endpoints.BY_PATH.get((parts[0], int(parts[1]), parts[2], parts[3]))
@@ -196,7 +200,7 @@ class Gateway:
         now = self.clock() if now is None else now
         headers = {key.lower(): value for key, value in (headers or {}).items()}
         if path.startswith("/openapi/"):
-            return self._api(path[len("/openapi/"):], params, now)
+            return self._api(path[len("/openapi/") :], params, now)
         if path == "/oauth/authorize":
             return self._authorize(params, now)
         if path.startswith("/img/"):
@@ -209,8 +213,16 @@ class Gateway:
         self._requests += 1
         return hashlib.blake2b(self._requests.to_bytes(8, "little"), digest_size=10).hexdigest()
 
-    def _refuse(self, api: str, now: float, status: int, code: str, message: str,
-                headers: tuple[tuple[str, str], ...] = (), outcome: str | None = None) -> Answer:
+    def _refuse(
+        self,
+        api: str,
+        now: float,
+        status: int,
+        code: str,
+        message: str,
+        headers: tuple[tuple[str, str], ...] = (),
+        outcome: str | None = None,
+    ) -> Answer:
         """A gateway error, counted under ``outcome`` (default: its code)."""
         self.counters.call(api, outcome or code, now)
         return gateway_error(status, code, message, self._request_id(), headers)
@@ -224,8 +236,9 @@ class Gateway:
         protocol, version, namespace, name, app_key = parts
         endpoint = endpoints.BY_PATH.get((protocol, int(version), namespace, name))
         if endpoint is None:
-            return self._refuse("unknown", now, 400, "gw.APIUnsupported",
-                                f"API {namespace}:{name}-{version} is not supported")
+            return self._refuse(
+                "unknown", now, 400, "gw.APIUnsupported", f"API {namespace}:{name}-{version} is not supported"
+            )
         api = endpoint.name
         if app_key != self.config.app_key:
             return self._refuse(api, now, 400, "gw.AppKeyNotExist", f"AppKey {app_key} does not exist")
@@ -252,8 +265,7 @@ class Gateway:
         api_wait = api_rate.wait(now) if api_rate is not None else None
         if api_wait is not None:
             retry = (("Retry-After", str(max(1, math.ceil(api_wait)))),) if self.config.retry_after else ()
-            return self._refuse(api, now, self.config.api_qos_status, "gw.QosApiFrequencyLimit", API_QOS_MESSAGE,
-                                retry)
+            return self._refuse(api, now, self.config.api_qos_status, "gw.QosApiFrequencyLimit", API_QOS_MESSAGE, retry)
         self._rate.record(now)
         if api_rate is not None:
             api_rate.record(now)
@@ -267,8 +279,7 @@ class Gateway:
         if endpoint.needs_token and not self.tokens.access_valid(token, now):
             self.counters.call(api, "401", now)
             message = AUTHORIZE_MESSAGE if token else AUTH_MESSAGE
-            return json_answer({"error_code": "401", "error_message": message, "request_id": self._request_id()},
-                               401)
+            return json_answer({"error_code": "401", "error_message": message, "request_id": self._request_id()}, 401)
         if not self.budget.spend():
             return self._refuse(api, now, 400, "gw.NoUsageLeftError", "SLA bill has no usage left")
         answer, outcome = self.products.call(endpoint, params)

@@ -169,4 +169,3 @@ class VisualCodes:
                 if index < self._size:
                     return ImageMatch(index, flips)
         return None
-

@@ -103,10 +103,20 @@ class Layout:
                 draw = hasher(position)
                 a = _coprime_multiplier(n, draw)
                 sellers = max(1, n // OFFERS_PER_SELLER)
-                blocks.append(Block(
-                    position=position, leaf=leaf, category=_category(leaf), start=start, stop=stop,
-                    first_seller=first_seller, sellers=sellers, a=a, b=(draw >> 64) % n, a_inverse=pow(a, -1, n),
-                ))
+                blocks.append(
+                    Block(
+                        position=position,
+                        leaf=leaf,
+                        category=_category(leaf),
+                        start=start,
+                        stop=stop,
+                        first_seller=first_seller,
+                        sellers=sellers,
+                        a=a,
+                        b=(draw >> 64) % n,
+                        a_inverse=pow(a, -1, n),
+                    )
+                )
                 first_seller += sellers
             start = stop
         self.size = size

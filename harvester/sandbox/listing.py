@@ -117,15 +117,40 @@ class ListingFacts:
 
     def columns(self, block: Block, offer_id: Callable[[int], int]) -> Columns:
         columns = Columns(
-            ids=array("q"), kind=array("b"), traits=array("H"), price=array("q"), month_sold=array("l"),
-            repurchase=array("B"), flags=array("B"), relevance=array("l"), sales_7d=array("i"),
-            sales_14d=array("i"), total_sales=array("i"),
+            ids=array("q"),
+            kind=array("b"),
+            traits=array("H"),
+            price=array("q"),
+            month_sold=array("l"),
+            repurchase=array("B"),
+            flags=array("B"),
+            relevance=array("l"),
+            sales_7d=array("i"),
+            sales_14d=array("i"),
+            total_sales=array("i"),
         )
         fields = self._fields
         digest = self._hash
         for index in range(block.start, block.stop):
-            (kind, traits, _prefix, _suffix, price, _step, month_sold, repurchase, ship, one_psale, selection,
-             create_days, _second, relevance, sales_7d, sales_14d, total_sales) = fields(digest(index), block)
+            (
+                kind,
+                traits,
+                _prefix,
+                _suffix,
+                price,
+                _step,
+                month_sold,
+                repurchase,
+                ship,
+                one_psale,
+                selection,
+                create_days,
+                _second,
+                relevance,
+                sales_7d,
+                sales_14d,
+                total_sales,
+            ) = fields(digest(index), block)
             columns.ids.append(offer_id(index))
             columns.kind.append(kind)
             columns.traits.append(sum(1 << t for t in traits))
@@ -133,8 +158,10 @@ class ListingFacts:
             columns.month_sold.append(month_sold)
             columns.repurchase.append(repurchase)
             columns.flags.append(
-                (FLAG_SHIP_24H if ship == SHIP_24H else 0) | (FLAG_SHIP_48H if ship != SHIP_NONE else 0)
-                | (FLAG_ONE_PSALE if one_psale else 0) | (FLAG_SELECTION if selection else 0)
+                (FLAG_SHIP_24H if ship == SHIP_24H else 0)
+                | (FLAG_SHIP_48H if ship != SHIP_NONE else 0)
+                | (FLAG_ONE_PSALE if one_psale else 0)
+                | (FLAG_SELECTION if selection else 0)
                 | (FLAG_NEW7 if create_days < 7 else 0)
             )
             columns.relevance.append(relevance)
@@ -144,8 +171,9 @@ class ListingFacts:
         return columns
 
     def _hash(self, index: int) -> int:
-        return int.from_bytes(hashlib.blake2b(self._key + index.to_bytes(8, "little"), digest_size=32).digest(),
-                              "little")
+        return int.from_bytes(
+            hashlib.blake2b(self._key + index.to_bytes(8, "little"), digest_size=32).digest(), "little"
+        )
 
     def _fields(self, h: int, block: Block) -> tuple:
         """Every listing field but the index, sliced from one 256-bit hash."""

@@ -90,8 +90,10 @@ class SkuFactory:
             return [None] * count, [None] * count
         member = seller.member_id
         originals: list[str | None] = [self._image_paths.path(index, SKU_IMAGE_BASE + n, member) for n in range(count)]
-        translated: list[str | None] = [self._image_paths.path(index, SKU_TRANS_BASE + n, member)
-                                        if plan.images_translated else None for n in range(count)]
+        translated: list[str | None] = [
+            self._image_paths.path(index, SKU_TRANS_BASE + n, member) if plan.images_translated else None
+            for n in range(count)
+        ]
         return originals, translated
 
     def make(self, index: int, combo: int, grid: Grid, plan: SkuPlan, images: SkuImages) -> Sku:
@@ -179,8 +181,16 @@ class Pricing:
 
 
 class OfferBuilder:
-    def __init__(self, seed: int, layout: Layout, listings: ListingFacts, sellers: SellerDirectory,
-                 image_paths: ImagePaths, video_paths: VideoPaths, offer_id: Callable[[int], int]):
+    def __init__(
+        self,
+        seed: int,
+        layout: Layout,
+        listings: ListingFacts,
+        sellers: SellerDirectory,
+        image_paths: ImagePaths,
+        video_paths: VideoPaths,
+        offer_id: Callable[[int], int],
+    ):
         self.layout = layout
         self._facts = OfferFacts(seed, image_paths, video_paths)
         self._listings = listings
@@ -223,8 +233,11 @@ class OfferBuilder:
         quantities = [self._min_order_quantity(listing, draws)]
         for _ in tier_prices[1:]:
             quantities.append(quantities[-1] * draws.pick((3, 5, 10)))
-        cargo = f"{chr(65 + draws.below(26))}{chr(65 + draws.below(26))}-{draws.between(100, 9999)}" \
-            if draws.chance(0.6) else ""
+        cargo = (
+            f"{chr(65 + draws.below(26))}{chr(65 + draws.below(26))}-{draws.between(100, 9999)}"
+            if draws.chance(0.6)
+            else ""
+        )
         plan = SkuPlan(
             base_price=price,
             step=step,
@@ -262,7 +275,8 @@ class OfferBuilder:
                 start_quantity=quantity,
                 price=units_to_decimal(units, step),
                 promotion_price=units_to_decimal(floor_step(units * 90 // 100, step), step)
-                if plan.on_promotion else None,
+                if plan.on_promotion
+                else None,
             )
             for quantity, units in zip(pricing.quantities, pricing.tier_prices)
         )
@@ -274,18 +288,23 @@ class OfferBuilder:
 
         draws = Draws(self._draws, index, 2)
         consign_step = min(100, step)
-        own_consign = units_to_decimal(ceil_step(price * (100 + draws.between(5, 25)) // 100, consign_step),
-                                       consign_step)
+        own_consign = units_to_decimal(
+            ceil_step(price * (100 + draws.between(5, 25)) // 100, consign_step), consign_step
+        )
         own_stock = 0 if draws.chance(0.03) else 1 + draws.below(50_000) * draws.below(50_000) // 50_000
         lowest, consign, promotion, stock = summary(tiers, skus, own_consign, own_stock)
 
         images = tuple(self._image_paths.path(index, n, seller.member_id) for n in range(draws.between(3, 6)))
         white = self._image_paths.path(index, WHITE_IMAGE, seller.member_id) if draws.chance(0.5) else None
         subject, subject_en = title(listing, leaf)
-        created = SNAPSHOT.replace(hour=0, minute=0, second=0) - timedelta(days=listing.create_days) \
+        created = (
+            SNAPSHOT.replace(hour=0, minute=0, second=0)
+            - timedelta(days=listing.create_days)
             + timedelta(seconds=listing.create_second)
-        modified = min(SNAPSHOT, created + timedelta(days=draws.below(listing.create_days + 1),
-                                                      seconds=draws.below(86_400)))
+        )
+        modified = min(
+            SNAPSHOT, created + timedelta(days=draws.below(listing.create_days + 1), seconds=draws.below(86_400))
+        )
         # Drawn in this order since the first catalogue: later draws must not move earlier ones.
         batch_number = None if draws.chance(0.7) else draws.pick((1, 2, 5, 10))
         attributes = self._attributes(listing, block, seller_number, seller, plan.cargo, draws)
@@ -297,9 +316,18 @@ class OfferBuilder:
             ("noReason7DReturn", draws.chance(0.7)),
             ("is1688Selection", listing.selection),
         )
-        facts = self._facts.offer(index, listing, seller, images, white, attributes,
-                                  [leaf.traits[position] for position in listing.traits], plan.images_translated,
-                                  tags[1][1], subject_en)
+        facts = self._facts.offer(
+            index,
+            listing,
+            seller,
+            images,
+            white,
+            attributes,
+            [leaf.traits[position] for position in listing.traits],
+            plan.images_translated,
+            tags[1][1],
+            subject_en,
+        )
         return Offer(
             offer_id=self._offer_id(index),
             category=block.category,
@@ -324,8 +352,11 @@ class OfferBuilder:
             white_image_path=white,
             attributes=attributes,
             description_html=_description(
-                subject, subject_en, images,
-                self._image_paths.path(seller_number, SELLER_BANNER + index % 2, seller.member_id)),
+                subject,
+                subject_en,
+                images,
+                self._image_paths.path(seller_number, SELLER_BANNER + index % 2, seller.member_id),
+            ),
             shipping=Shipping(
                 send_from=f"{seller.province} {seller.city}",
                 weight_kg=weight_kg,
@@ -363,12 +394,14 @@ class OfferBuilder:
             prices.insert(0, max(higher, prices[0] + step))
         return prices
 
-    def _attributes(self, listing: Listing, block: Block, seller_number: int, seller: Seller, cargo: str,
-                    draws: Draws) -> tuple[Attribute, ...]:
+    def _attributes(
+        self, listing: Listing, block: Block, seller_number: int, seller: Seller, cargo: str, draws: Draws
+    ) -> tuple[Attribute, ...]:
         names = vocabulary.PRODUCT_ATTRIBUTES
         traits = [block.leaf.traits[position] for position in listing.traits]
-        material = next((vocabulary.TRAIT_MATERIALS[t] for t in traits if t in vocabulary.TRAIT_MATERIALS),
-                        block.leaf.material)
+        material = next(
+            (vocabulary.TRAIT_MATERIALS[t] for t in traits if t in vocabulary.TRAIT_MATERIALS), block.leaf.material
+        )
         if draws.chance(0.7):
             brand = ("其他", "Other")
         else:
@@ -401,4 +434,3 @@ def _description(subject: str, subject_en: str, images: tuple[str, ...], banner:
     """The title, the offer's pictures, then the seller's shop banner (shared by all its offers)."""
     pictures = "".join(f'<p><img src="{IMAGE_HOST}/{path}" alt=""/></p>' for path in (*images, banner))
     return f'<div class="offer-desc"><p>{html.escape(subject)}</p><p>{html.escape(subject_en)}</p>{pictures}</div>'
-

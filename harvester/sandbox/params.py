@@ -115,8 +115,9 @@ def filters(query: Mapping[str, Any]) -> tuple[str, ...]:
     names = sorted({item.strip() for item in str(value).split(",") if item.strip()})
     unknown = [name for name in names if name not in FILTER_FLAGS]
     if unknown:
-        raise invalid(f"filter={value!r} 含未知过滤项 {', '.join(unknown)} "
-                      f"(unknown filter; use any of {', '.join(FILTER_FLAGS)})")
+        raise invalid(
+            f"filter={value!r} 含未知过滤项 {', '.join(unknown)} (unknown filter; use any of {', '.join(FILTER_FLAGS)})"
+        )
     return tuple(names)
 
 
@@ -128,13 +129,13 @@ def sort(query: Mapping[str, Any]) -> tuple[str, str] | None:
     pairs = value
     if isinstance(value, str):
         if not value.strip().startswith("{"):
-            raise invalid(f"sort={value!r} 应为 JSON (must be JSON text such as {{\"price\":\"asc\"}})")
+            raise invalid(f'sort={value!r} 应为 JSON (must be JSON text such as {{"price":"asc"}})')
         try:
             pairs = json.loads(value)
         except ValueError:
             raise invalid(f"sort={value!r} 不是合法的 JSON (sort is not valid JSON)") from None
     if not isinstance(pairs, dict) or len(pairs) != 1:
-        raise invalid(f"sort={value!r} 只能有一个字段 (give one field, e.g. {{\"price\":\"asc\"}})")
+        raise invalid(f'sort={value!r} 只能有一个字段 (give one field, e.g. {{"price":"asc"}})')
     ((name, direction),) = pairs.items()
     if name not in SORT_COLUMNS or str(direction).lower() not in ("asc", "desc"):
         raise invalid(f"sort={value!r} 不支持 (use one of {', '.join(SORT_COLUMNS)} with asc or desc)")
@@ -149,7 +150,7 @@ def categories(query: Mapping[str, Any], with_list: bool) -> list[int]:
     if with_list:
         listed = query.get("categoryIdList")
         if listed not in (None, "") and not isinstance(listed, str):
-            raise invalid(f"categoryIdList={listed!r} 应为逗号分隔的字符串 (must be text such as \"2,45\")")
+            raise invalid(f'categoryIdList={listed!r} 应为逗号分隔的字符串 (must be text such as "2,45")')
         for item in str(listed or "").split(","):
             if item.strip():
                 found.append(integer(item.strip(), "categoryIdList"))
@@ -162,7 +163,7 @@ def facet(query: Mapping[str, Any]) -> facets.Facet | None:
     if value in (None, ""):
         return None
     if not isinstance(value, str):
-        raise invalid(f"snId={value!r} 应为字符串 (snId must be a string such as \"978:1352\")")
+        raise invalid(f'snId={value!r} 应为字符串 (snId must be a string such as "978:1352")')
     if "," in value:
         raise invalid(f"snId={value!r} 只能有一个导航 (give one navigation id per call)")
     try:
@@ -194,8 +195,9 @@ def sale_ranges(query: Mapping[str, Any]) -> tuple[SaleRange, ...]:
         except ValueError:
             raise invalid("saleFilterList 不是合法的 JSON (saleFilterList is not valid JSON)") from None
     if not isinstance(value, list) or not all(isinstance(entry, dict) for entry in value):
-        raise invalid("saleFilterList 应为对象数组 (saleFilterList must be a list of "
-                      "{\"saleType\",\"saleStart\",\"saleEnd\"} objects)")
+        raise invalid(
+            'saleFilterList 应为对象数组 (saleFilterList must be a list of {"saleType","saleStart","saleEnd"} objects)'
+        )
     ranges = []
     for entry in value:
         sale_type = entry.get("saleType")

@@ -27,10 +27,12 @@ class SandboxAdmin:
         self._session = session or requests.Session()
         self._timeout = timeout
 
-    def _call(self, method: str, action: str, body: dict[str, Any] | None = None,
-              query: dict[str, Any] | None = None) -> Any:
-        answer = self._session.request(method, f"{self.base_url}/_sandbox/{action}", json=body, params=query,
-                                       timeout=self._timeout)
+    def _call(
+        self, method: str, action: str, body: dict[str, Any] | None = None, query: dict[str, Any] | None = None
+    ) -> Any:
+        answer = self._session.request(
+            method, f"{self.base_url}/_sandbox/{action}", json=body, params=query, timeout=self._timeout
+        )
         if answer.status_code != 200:
             raise RuntimeError(f"sandbox admin {method} {action}: HTTP {answer.status_code} {answer.text}")
         return answer.json()
@@ -48,8 +50,15 @@ class SandboxAdmin:
     def drift(self, epochs: int = 1) -> int:
         return self._call("POST", "drift", {"epochs": epochs})["epoch"]
 
-    def drift_log(self, from_epoch: int = 0, to_epoch: int | None = None, *, keyword: str | None = None,
-                  cursor: int | None = None, limit: int | None = None) -> dict[str, Any]:
+    def drift_log(
+        self,
+        from_epoch: int = 0,
+        to_epoch: int | None = None,
+        *,
+        keyword: str | None = None,
+        cursor: int | None = None,
+        limit: int | None = None,
+    ) -> dict[str, Any]:
         """What changed between two epochs (``to``: the current one): a keyword's offers or a page of the catalogue.
 
         The answer of ``GET /_sandbox/drift`` (see :mod:`harvester.sandbox.admin`); events under ``"events"``.
@@ -127,6 +136,7 @@ class SandboxProcess:
     def __enter__(self) -> SandboxProcess:
         return self.start()
 
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                 traceback: TracebackType | None) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
+    ) -> None:
         self.stop()

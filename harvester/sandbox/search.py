@@ -62,8 +62,12 @@ FILTER_FLAGS: dict[str, int] = {
 #: Sort fields and the column each one sorts by.
 SORT_COLUMNS: dict[str, str] = {"price": "price", "rePurchaseRate": "repurchase", "monthSold": "month_sold"}
 #: ``saleFilterList`` sale types and the listing column each one compares.
-SALE_COLUMNS: dict[str, str] = {"sales7": "sales_7d", "sales14": "sales_14d", "sales30": "month_sold",
-                                "totalSales": "total_sales"}
+SALE_COLUMNS: dict[str, str] = {
+    "sales7": "sales_7d",
+    "sales14": "sales_14d",
+    "sales30": "month_sold",
+    "totalSales": "total_sales",
+}
 
 
 @dataclass(frozen=True)
@@ -109,7 +113,7 @@ class Tokeniser:
         position = 0
         while position < len(text):
             for length in range(min(self._longest, len(text) - position), 0, -1):
-                piece = text[position:position + length]
+                piece = text[position : position + length]
                 if piece in table:
                     term = table[piece]
                     if term is not None:
@@ -197,8 +201,10 @@ class SearchEngine:
                     counts[child] = counts.get(child, 0) + number
         result = []
         for navigation in facets.NAVIGATIONS:
-            children = sorted(((number, value) for (nav, value), number in counts.items() if nav is navigation),
-                              key=lambda entry: (-entry[0], facets.child_id(navigation, entry[1])))
+            children = sorted(
+                ((number, value) for (nav, value), number in counts.items() if nav is navigation),
+                key=lambda entry: (-entry[0], facets.child_id(navigation, entry[1])),
+            )
             if children:
                 result.append((navigation, [value for _number, value in children]))
         return self._navigation.put(request, result)
@@ -249,16 +255,17 @@ class SearchEngine:
             conditions = self._conditions(terms)
         wanted = set(request.category_ids)
         blocks = [
-            block for block in self._layout.blocks
+            block
+            for block in self._layout.blocks
             if (conditions is None or block.position in conditions)
             and (not wanted or wanted & {block.category.id, block.category.second_id, block.category.top_id})
         ]
         if request.seller is not None:
             home = self._layout.seller_block(request.seller)
             local = home.seller_indexes(request.seller - home.first_seller)
-            candidates: list[tuple[Block, Iterable[int] | None]] = [
-                (home, sorted(index - home.start for index in local))
-            ] if home in blocks else []
+            candidates: list[tuple[Block, Iterable[int] | None]] = (
+                [(home, sorted(index - home.start for index in local))] if home in blocks else []
+            )
         elif request.image_index is not None:
             home = self._layout.block_of(request.image_index)
             candidates = [(home, None)] if home in blocks else []
@@ -271,8 +278,14 @@ class SearchEngine:
             if request.facet is not None and table is None:
                 continue
             columns = self._block_columns(block)
-            matched = self._filter(request, block, columns, positions,
-                                   conditions.get(block.position, []) if conditions is not None else [], table)
+            matched = self._filter(
+                request,
+                block,
+                columns,
+                positions,
+                conditions.get(block.position, []) if conditions is not None else [],
+                table,
+            )
             found.append((block, columns, matched))
         return found
 
@@ -283,8 +296,13 @@ class SearchEngine:
         return self._facet_tables[key]
 
     def _filter(
-        self, request: SearchRequest, block: Block, columns: Columns, positions: Iterable[int] | None,
-        conditions: list[tuple[str, int]], facet_table: bytes | None,
+        self,
+        request: SearchRequest,
+        block: Block,
+        columns: Columns,
+        positions: Iterable[int] | None,
+        conditions: list[tuple[str, int]],
+        facet_table: bytes | None,
     ) -> list[int] | range:
         """Positions in the block that pass the keyword conditions, price band, filters, sales and facet."""
         kinds = {position for role, position in conditions if role == KIND}
@@ -300,13 +318,27 @@ class SearchEngine:
         certified = CERTIFIED_FACTORY in request.filters
         # Each sales range as (column, lowest, highest) with inclusive integer bounds.
         shift = 0 if request.sales_inclusive else 1
-        sales = [(getattr(columns, SALE_COLUMNS[entry.sale_type]),
-                  None if entry.start is None else entry.start + shift,
-                  None if entry.end is None else entry.end - shift) for entry in request.sales]
+        sales = [
+            (
+                getattr(columns, SALE_COLUMNS[entry.sale_type]),
+                None if entry.start is None else entry.start + shift,
+                None if entry.end is None else entry.end - shift,
+            )
+            for entry in request.sales
+        ]
         if positions is None:
             positions = range(block.size)
-            if kind is None and not trait_mask and low is None and high is None and not flag_mask \
-                    and not certified and not request.epoch and not sales and facet_table is None:
+            if (
+                kind is None
+                and not trait_mask
+                and low is None
+                and high is None
+                and not flag_mask
+                and not certified
+                and not request.epoch
+                and not sales
+                and facet_table is None
+            ):
                 return positions
         kind_column, traits, price, flags = columns.kind, columns.traits, columns.price, columns.flags
         matched = []
@@ -319,8 +351,10 @@ class SearchEngine:
                 continue
             if flag_mask and flags[j] & flag_mask != flag_mask:
                 continue
-            if sales and not all((least is None or column[j] >= least) and (most is None or column[j] <= most)
-                                 for column, least, most in sales):
+            if sales and not all(
+                (least is None or column[j] >= least) and (most is None or column[j] <= most)
+                for column, least, most in sales
+            ):
                 continue
             if facet_table is not None and not facet_table[(kind_column[j] + 1) << 7 | traits[j]]:
                 continue
@@ -342,8 +376,7 @@ class SearchEngine:
         postings = [self._postings.get(term, {}) for term in terms]
         common = set(postings[0]).intersection(*postings[1:])
         return {
-            position: [posting[position] for posting in postings if posting[position][0] != HEAD]
-            for position in common
+            position: [posting[position] for posting in postings if posting[position][0] != HEAD] for position in common
         }
 
 

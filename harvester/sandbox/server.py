@@ -61,8 +61,10 @@ class _GatewayResource(Resource):
             for key, values in (request.args or {}).items()
             if values
         }
-        headers = {key.decode("latin-1"): values[0].decode("latin-1")
-                   for key, values in request.requestHeaders.getAllRawHeaders()}
+        headers = {
+            key.decode("latin-1"): values[0].decode("latin-1")
+            for key, values in request.requestHeaders.getAllRawHeaders()
+        }
         body = request.content.read() if path.startswith(_RAW_BODY_PREFIXES) and request.content else b""
         method = request.method.decode("ascii")
         if path.startswith(admin.PREFIX):
@@ -158,8 +160,9 @@ class RunningSandbox:
         return stopped
 
 
-def start_sandbox(config: SandboxConfig, port: int = 0, interface: str = "127.0.0.1",
-                  reactor: Any = None) -> RunningSandbox:
+def start_sandbox(
+    config: SandboxConfig, port: int = 0, interface: str = "127.0.0.1", reactor: Any = None
+) -> RunningSandbox:
     """Listen on ``interface:port`` (0 = any free port) in ``reactor`` (default: the installed one)."""
     if reactor is None:
         from twisted.internet import reactor as installed

@@ -39,5 +39,9 @@ def promotion_model(offer: Offer) -> JsonObject:
 
 def invoice_info(offer: Offer) -> JsonObject:
     invoice = offer.seller.invoice
-    return {"supportOnlineInvoice": invoice.online, "supportFastInvoice": invoice.fast,
-            "invoiceTypes": list(invoice.types), "taxpayerType": invoice.taxpayer_type}
+    return {
+        "supportOnlineInvoice": invoice.online,
+        "supportFastInvoice": invoice.fast,
+        "invoiceTypes": list(invoice.types),
+        "taxpayerType": invoice.taxpayer_type,
+    }

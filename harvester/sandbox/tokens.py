@@ -111,8 +111,9 @@ class TokenStore:
         self._refresh[token] = _Refresh(expires_at)
         return {"refresh_token": token, "refresh_token_timeout": timeout_text(expires_at)}
 
-    def exchange_code(self, code: str, client_id: str, redirect_uri: str | None, need_refresh: bool,
-                      now: float) -> dict[str, str]:
+    def exchange_code(
+        self, code: str, client_id: str, redirect_uri: str | None, need_refresh: bool, now: float
+    ) -> dict[str, str]:
         self._redeem(code, client_id, redirect_uri, now)
         answer = self._access_answer(now)
         if need_refresh:
@@ -163,8 +164,7 @@ class TokenStore:
         return len(self._refresh)
 
 
-_ORDER = ("aliId", "resource_owner", "memberId", "expires_in", "refresh_token", "refresh_token_timeout",
-          "access_token")
+_ORDER = ("aliId", "resource_owner", "memberId", "expires_in", "refresh_token", "refresh_token_timeout", "access_token")
 
 
 def _ordered(answer: dict[str, str]) -> dict[str, str]:

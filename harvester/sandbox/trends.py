@@ -69,12 +69,16 @@ def check_window(start: date, end: date, today: date) -> None:
     if end < start:
         raise TrendRequestError(f"endDate {end:%Y%m%d} 早于 startDate {start:%Y%m%d} (endDate before startDate)")
     if end > month_after(start):
-        raise TrendRequestError(f"startDate 与 endDate 不能超过1个月 (at most one month apart: endDate "
-                                f"{month_after(start):%Y%m%d} at the latest for startDate {start:%Y%m%d})")
+        raise TrendRequestError(
+            f"startDate 与 endDate 不能超过1个月 (at most one month apart: endDate "
+            f"{month_after(start):%Y%m%d} at the latest for startDate {start:%Y%m%d})"
+        )
     earliest = today - timedelta(days=DAYS_BACK - 1)
     if start < earliest:
-        raise TrendRequestError(f"最多查询90天内的数据 (at most 90 days back: startDate {earliest:%Y%m%d} at the "
-                                f"earliest, today being {today:%Y%m%d})")
+        raise TrendRequestError(
+            f"最多查询90天内的数据 (at most 90 days back: startDate {earliest:%Y%m%d} at the "
+            f"earliest, today being {today:%Y%m%d})"
+        )
     if start > today:
         raise TrendRequestError(f"startDate {start:%Y%m%d} 晚于今天 {today:%Y%m%d} (no data after today)")
 
@@ -85,8 +89,20 @@ class TrendSeries:
     def __init__(self, seed: int):
         self._wiggle = Hasher(seed, "repurchase-trend")
 
-    def values(self, metric: str, index: int, start: date, end: date, *, today: int, created: int,
-               past: Sequence[int | None], days: Sequence[Day], price: Decimal, repurchase: int) -> list[str]:
+    def values(
+        self,
+        metric: str,
+        index: int,
+        start: date,
+        end: date,
+        *,
+        today: int,
+        created: int,
+        past: Sequence[int | None],
+        days: Sequence[Day],
+        price: Decimal,
+        repurchase: int,
+    ) -> list[str]:
         """The metric's value of each day from ``start`` to ``end`` (``""`` where there is none).
 
         ``today`` and ``created`` are day numbers (day 0 is :data:`sales.DAY_ZERO`); ``past`` the units of days
@@ -104,8 +120,9 @@ class TrendSeries:
                 sold = past[day + HISTORY_DAYS - 1] if day <= 0 else days[day - 1].sold
                 values.append(str(sold or 0))
             elif metric == PRICE:
-                prices = [price if x <= 0 else days[x - 1].price
-                          for x in range(max(created, day - MEDIAN_DAYS + 1), day + 1)]
+                prices = [
+                    price if x <= 0 else days[x - 1].price for x in range(max(created, day - MEDIAN_DAYS + 1), day + 1)
+                ]
                 values.append(price_text(statistics.median_low(prices)))
             else:
                 values.append(f"{self._repurchase(index, day, repurchase)}%")

@@ -100,14 +100,27 @@ def mp4(frames: Iterable[bytes]) -> bytes:
     mdat = _box(b"mdat", *samples)
     first_sample = len(ftyp) + 8
     size = FRAME_SIZE << 16
-    esds = _full_box(b"esds", 0, 0, _descriptor(0x03, struct.pack(">HB", 1, 0) + _descriptor(
-        0x04, struct.pack(">BB3sII", _JPEG_OBJECT_TYPE, 0x11, b"\0\0\0", 0, 0)) + _descriptor(0x06, b"\x02")))
+    esds = _full_box(
+        b"esds",
+        0,
+        0,
+        _descriptor(
+            0x03,
+            struct.pack(">HB", 1, 0)
+            + _descriptor(0x04, struct.pack(">BB3sII", _JPEG_OBJECT_TYPE, 0x11, b"\0\0\0", 0, 0))
+            + _descriptor(0x06, b"\x02"),
+        ),
+    )
     sample_entry = _box(
         b"mp4v",
-        bytes(6), struct.pack(">H", 1),  # reserved, data_reference_index
-        bytes(16), struct.pack(">HH", FRAME_SIZE, FRAME_SIZE),
-        struct.pack(">III", 0x00480000, 0x00480000, 0), struct.pack(">H", 1),
-        bytes(32), struct.pack(">Hh", 0x18, -1),
+        bytes(6),
+        struct.pack(">H", 1),  # reserved, data_reference_index
+        bytes(16),
+        struct.pack(">HH", FRAME_SIZE, FRAME_SIZE),
+        struct.pack(">III", 0x00480000, 0x00480000, 0),
+        struct.pack(">H", 1),
+        bytes(32),
+        struct.pack(">Hh", 0x18, -1),
         esds,
     )
     stbl = _box(
@@ -115,8 +128,13 @@ def mp4(frames: Iterable[bytes]) -> bytes:
         _full_box(b"stsd", 0, 0, struct.pack(">I", 1), sample_entry),
         _full_box(b"stts", 0, 0, struct.pack(">III", 1, len(samples), delta)),
         _full_box(b"stsc", 0, 0, struct.pack(">IIII", 1, 1, len(samples), 1)),
-        _full_box(b"stsz", 0, 0, struct.pack(">II", 0, len(samples)),
-                  b"".join(struct.pack(">I", len(sample)) for sample in samples)),
+        _full_box(
+            b"stsz",
+            0,
+            0,
+            struct.pack(">II", 0, len(samples)),
+            b"".join(struct.pack(">I", len(sample)) for sample in samples),
+        ),
         _full_box(b"stco", 0, 0, struct.pack(">II", 1, first_sample)),
     )
     minf = _box(
@@ -133,10 +151,28 @@ def mp4(frames: Iterable[bytes]) -> bytes:
     )
     trak = _box(
         b"trak",
-        _full_box(b"tkhd", 0, 3, struct.pack(">IIII", 0, 0, 1, 0), struct.pack(">I", duration), bytes(8),
-                  struct.pack(">hhhH", 0, 0, 0, 0), _MATRIX, struct.pack(">II", size, size)),
+        _full_box(
+            b"tkhd",
+            0,
+            3,
+            struct.pack(">IIII", 0, 0, 1, 0),
+            struct.pack(">I", duration),
+            bytes(8),
+            struct.pack(">hhhH", 0, 0, 0, 0),
+            _MATRIX,
+            struct.pack(">II", size, size),
+        ),
         mdia,
     )
-    mvhd = _full_box(b"mvhd", 0, 0, struct.pack(">IIII", 0, 0, _TIMESCALE, duration),
-                     struct.pack(">IH", 0x00010000, 0x0100), bytes(10), _MATRIX, bytes(24), struct.pack(">I", 2))
+    mvhd = _full_box(
+        b"mvhd",
+        0,
+        0,
+        struct.pack(">IIII", 0, 0, _TIMESCALE, duration),
+        struct.pack(">IH", 0x00010000, 0x0100),
+        bytes(10),
+        _MATRIX,
+        bytes(24),
+        struct.pack(">I", 2),
+    )
     return ftyp + mdat + _box(b"moov", mvhd, trak)

@@ -44,8 +44,9 @@ def json_answer(document: Any, status: int = 200, headers: tuple[tuple[str, str]
     return Answer(status, dumps(document), headers=headers)
 
 
-def gateway_error(status: int, code: str, message: str, request_id: str,
-                  headers: tuple[tuple[str, str], ...] = ()) -> Answer:
+def gateway_error(
+    status: int, code: str, message: str, request_id: str, headers: tuple[tuple[str, str], ...] = ()
+) -> Answer:
     return json_answer(
         {"error_code": code, "error_message": message, "exception": message, "request_id": request_id},
         status,

@@ -32,9 +32,10 @@ from .units import UnitSource
 LOCAL_UNITS = "harvester.spiders.units.LocalUnits"
 
 if TYPE_CHECKING:
+    from typing import Self
+
     from scrapy.crawler import Crawler
     from scrapy.settings import BaseSettings
-    from typing_extensions import Self
 
 #: Arguments every spider takes beside its own: each fetches details, so each can download their media (issue 18).
 SHARED_ARGUMENTS = {media_roles.ARGUMENT: media_roles.HELP}
@@ -115,8 +116,10 @@ class HarvestSpider(scrapy.Spider):
         for name, value in arguments.items():
             if isinstance(value, str) and has_control_characters(value):
                 # "a\nb" would be searched as one keyword with a line break in it: a call that buys nothing.
-                raise ArgumentError(f"-a {name}={shown(value)}: holds a line break or another control character; "
-                                    "give the values on one line (separate keywords with commas, or use a file)")
+                raise ArgumentError(
+                    f"-a {name}={shown(value)}: holds a line break or another control character; "
+                    "give the values on one line (separate keywords with commas, or use a file)"
+                )
         media_checks.check_arguments(arguments, settings)
         if external and not _asks(arguments):
             return  # a worker waiting for queued units: each unit is checked as it is taken
@@ -141,10 +144,12 @@ class HarvestSpider(scrapy.Spider):
         plan = DetailPlan.for_crawl(crawler, kwargs, cls.default_details) if cls.plans_details else None
         spider.dry_run = cls.plans_details and parse_flag(kwargs.get("dry_run"), "dry_run")
         # Built even when nothing is asked for: calls a previous run of the JOBDIR lost are sent again and answer here.
-        fetcher = EnrichmentFetcher(crawler, spider.access, spider, parse_enrichment(kwargs),
-                                    dry_run=spider.dry_run) if cls.enriches else None
-        spider.details = DetailFetcher(crawler, spider.access, spider, plan, dry_run=spider.dry_run,
-                                       enrichment=fetcher)
+        fetcher = (
+            EnrichmentFetcher(crawler, spider.access, spider, parse_enrichment(kwargs), dry_run=spider.dry_run)
+            if cls.enriches
+            else None
+        )
+        spider.details = DetailFetcher(crawler, spider.access, spider, plan, dry_run=spider.dry_run, enrichment=fetcher)
         spider.units_source = source(crawler, spider)
         crawler.signals.connect(spider.idle, signal=signals.spider_idle)
         return spider
@@ -205,7 +210,8 @@ class HarvestSpider(scrapy.Spider):
     def given_arguments(self) -> bool:
         """Whether this run was given ``-a`` arguments (a worker of a distributed crawl may be given none)."""
         return not self.units_source.external or any(
-            name in self.__dict__ for name in self.arguments if name not in RUN_ARGUMENTS)
+            name in self.__dict__ for name in self.arguments if name not in RUN_ARGUMENTS
+        )
 
     def idle(self) -> None:
         """Nothing left to do: the unit source decides whether more is coming (raises ``DontCloseSpider``)."""

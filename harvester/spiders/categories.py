@@ -65,10 +65,13 @@ class CategoriesSpider(HarvestSpider):
         """The call listing ``category_id``'s children; ``row`` is its own row, completed by the answer."""
         self._inc(keys.CATEGORIES_CALLS)
         return api_request(
-            self.access, endpoints.CATEGORY, {"categoryID": category_id},
+            self.access,
+            endpoints.CATEGORY,
+            {"categoryID": category_id},
             method=self.settings.get("OPEN1688_HTTP_METHOD"),
             meta={"category_id": category_id, "path": path.as_meta(), "row": row},
-            callback=self.parse_category, errback=self.category_failed,
+            callback=self.parse_category,
+            errback=self.category_failed,
         )
 
     def parse_category(self, response: Response) -> Iterator[Any]:
@@ -86,11 +89,13 @@ class CategoriesSpider(HarvestSpider):
             return
         self._inc(keys.CATEGORIES_TRANSLATION_CALLS)
         yield api_request(
-            self.access, endpoints.CATEGORY_TRANSLATION,
+            self.access,
+            endpoints.CATEGORY_TRANSLATION,
             {"language": self.language, "categoryId": meta["category_id"]},
             method=self.settings.get("OPEN1688_HTTP_METHOD"),
             meta={**{k: meta[k] for k in ("category_id", "path", "row")}, "info": info},
-            callback=self.parse_translation, errback=self.translation_failed,
+            callback=self.parse_translation,
+            errback=self.translation_failed,
         )
 
     def category_failed(self, failure: Failure) -> Iterator[Any]:
@@ -119,22 +124,23 @@ class CategoriesSpider(HarvestSpider):
     def translation_failed(self, failure: Failure) -> Iterator[Any]:
         meta = failure.request.meta  # type: ignore[attr-defined]
         self._inc(keys.CATEGORIES_NAMES_LOST)
-        self.logger.warning("Could not translate the names of category %s's children: %s", meta["category_id"],
-                            failure.value)
+        self.logger.warning(
+            "Could not translate the names of category %s's children: %s", meta["category_id"], failure.value
+        )
         yield from self._children(meta["info"], meta, {}, None)
 
     # --- rows ----------------------------------------------------------------
 
-    def _children(self, info: dict[str, Any], meta: Mapping[str, Any], names: dict[int, str],
-                  language: str | None) -> Iterator[Any]:
+    def _children(
+        self, info: dict[str, Any], meta: Mapping[str, Any], names: dict[int, str], language: str | None
+    ) -> Iterator[Any]:
         """The category's own row, its leaves' rows, and the calls listing its other children."""
         row = meta["row"]
         if row is not None:
             self._inc(keys.CATEGORIES_ROWS)
             yield row
         path = CategoryPath.from_meta(meta["path"])
-        for child, child_path in child_rows(info, path, names, language, crawled_at=datetime.now(UTC),
-                                            note=self._note):
+        for child, child_path in child_rows(info, path, names, language, crawled_at=datetime.now(UTC), note=self._note):
             if child.is_leaf:
                 self._inc(keys.CATEGORIES_ROWS)
                 yield child

@@ -46,9 +46,10 @@ from ..stages.search import SearchPager
 from .base import HarvestSpider
 
 if TYPE_CHECKING:
+    from typing import Self
+
     from scrapy.crawler import Crawler
     from scrapy.settings import BaseSettings
-    from typing_extensions import Self
 
 logger = logging.getLogger(__name__)
 
@@ -68,15 +69,19 @@ class PictureLimits:
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> PictureLimits:
-        return cls(settings.getint("DOWNLOAD_MAXSIZE"), guards.value(settings, "OPEN1688_IMAGE_MAX_SIDE"),
-                   guards.value(settings, "OPEN1688_IMAGE_MAX_BYTES"))
+        return cls(
+            settings.getint("DOWNLOAD_MAXSIZE"),
+            guards.value(settings, "OPEN1688_IMAGE_MAX_SIDE"),
+            guards.value(settings, "OPEN1688_IMAGE_MAX_BYTES"),
+        )
 
     def read(self, source: str) -> bytes:
         try:
             size = os.path.getsize(source)
             if self.max_file_bytes and size > self.max_file_bytes:
-                raise ArgumentError(f"{source} is {size:,} bytes, more than a photo needs "
-                                    f"(DOWNLOAD_MAXSIZE={self.max_file_bytes:,})")
+                raise ArgumentError(
+                    f"{source} is {size:,} bytes, more than a photo needs (DOWNLOAD_MAXSIZE={self.max_file_bytes:,})"
+                )
             with open(source, "rb") as handle:
                 return handle.read()
         except OSError as error:
@@ -226,8 +231,9 @@ class ImageSpider(HarvestSpider):
             logger.error("The gateway gave no image id for %s", unit["image"])
             return
         self.crawler.stats.inc_value(f"{STATS}/uploaded")  # type: ignore[union-attr]
-        query = SearchQuery(keyword=unit.get("keyword") or None, image_id=str(image_id).strip(),
-                            image_name=str(unit["image"]))
+        query = SearchQuery(
+            keyword=unit.get("keyword") or None, image_id=str(image_id).strip(), image_name=str(unit["image"])
+        )
         yield self.pager.first_page(query)
 
     def image_upload_failed(self, failure: Failure) -> None:
@@ -257,4 +263,3 @@ class ImageSpider(HarvestSpider):
             if ranked:
                 raise DontCloseSpider
         super().idle()
-

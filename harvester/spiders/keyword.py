@@ -34,8 +34,9 @@ from ..stages.search import SearchPager
 from .base import HarvestSpider
 
 if TYPE_CHECKING:
+    from typing import Self
+
     from scrapy.crawler import Crawler
-    from typing_extensions import Self
 
 logger = logging.getLogger(__name__)
 
@@ -74,8 +75,10 @@ class KeywordSpider(HarvestSpider):
     def validate(cls, arguments: Mapping[str, Any]) -> None:
         keywords = split_keywords(str(arguments.get("keywords") or ""))
         if not keywords and not arguments.get("keywords_file") and not arguments.get("category_id"):
-            raise ArgumentError("no keyword: give -a keywords=保温杯,数据线 or -a keywords_file=PATH, or -a "
-                                "category_id=ID to harvest a category through its hot keywords")
+            raise ArgumentError(
+                "no keyword: give -a keywords=保温杯,数据线 or -a keywords_file=PATH, or -a "
+                "category_id=ID to harvest a category through its hot keywords"
+            )
         if arguments.get("keywords_file"):
             check_has_a_line(str(arguments["keywords_file"]), "keywords_file", "keyword")
         try:
@@ -137,12 +140,19 @@ class KeywordSpider(HarvestSpider):
             raise ArgumentError(str(error)) from None
         self.crawler.stats.inc_value(keys.SEARCH_HOT_KEYWORD_CALLS)  # type: ignore[union-attr]
         return api_request(
-            self.access, endpoints.TOP_KEYWORDS,
-            {"topSeKeywordParam": {"country": self.settings.get("OPEN1688_COUNTRY"), "sourceId": str(category),
-                                   "hotKeywordType": HOT_KEYWORD_TYPE}},
+            self.access,
+            endpoints.TOP_KEYWORDS,
+            {
+                "topSeKeywordParam": {
+                    "country": self.settings.get("OPEN1688_COUNTRY"),
+                    "sourceId": str(category),
+                    "hotKeywordType": HOT_KEYWORD_TYPE,
+                }
+            },
             method=self.settings.get("OPEN1688_HTTP_METHOD"),
             meta={"unit": dict(unit)},
-            callback=self.parse_hot_keywords, errback=self.hot_keywords_failed,
+            callback=self.parse_hot_keywords,
+            errback=self.hot_keywords_failed,
         )
 
     def parse_hot_keywords(self, response: Response) -> Iterator[Request]:
@@ -161,8 +171,9 @@ class KeywordSpider(HarvestSpider):
         request = failure.request  # type: ignore[attr-defined]
         self.crawler.stats.inc_value(keys.SEARCH_HOT_KEYWORDS_LOST)  # type: ignore[union-attr]
         resume(self.crawler).retry_next_run(request)
-        logger.warning("Could not get the hot keywords of category %s: %s", request.meta["unit"].get("category_id"),
-                       failure.value)
+        logger.warning(
+            "Could not get the hot keywords of category %s: %s", request.meta["unit"].get("category_id"), failure.value
+        )
 
 
 def hot_keywords(data: Any) -> list[str]:

@@ -38,9 +38,10 @@ from ..stages.search import SearchPager
 from .offers import OffersSpider
 
 if TYPE_CHECKING:
+    from typing import Self
+
     from scrapy.crawler import Crawler
     from scrapy.settings import BaseSettings
-    from typing_extensions import Self
 
 logger = logging.getLogger(__name__)
 
@@ -73,9 +74,11 @@ class Watch:
         """The next ``count`` offers no search found again (the first call takes stock: searches are over)."""
         if self._unseen is None:
             self._unseen = self.ids[~self.seen]
-            logger.info("%d offers of the latest crawl were not found again by its queries: fetching their "
-                        "details", len(self._unseen))
-        chunk = self._unseen[self._sent:self._sent + count].tolist()
+            logger.info(
+                "%d offers of the latest crawl were not found again by its queries: fetching their details",
+                len(self._unseen),
+            )
+        chunk = self._unseen[self._sent : self._sent + count].tolist()
         self._sent += len(chunk)
         return chunk
 
@@ -101,8 +104,9 @@ class MonitorSpider(OffersSpider):
     @classmethod
     def validate(cls, arguments: Mapping[str, Any]) -> None:
         if arguments.get("ids_file"):
-            check_has_a_line(str(arguments["ids_file"]), "ids_file", "offer id",
-                             lambda text: parse_offer_id(text) is not None)
+            check_has_a_line(
+                str(arguments["ids_file"]), "ids_file", "offer id", lambda text: parse_offer_id(text) is not None
+            )
 
     @classmethod
     def validate_inputs(cls, arguments: Mapping[str, Any], settings: BaseSettings) -> None:
@@ -112,9 +116,11 @@ class MonitorSpider(OffersSpider):
         try:
             latest = latest_crawl_id(storage)
         except OSError as error:
-            raise ConfigurationError(f"cannot read HARVEST_DATA_DIR={storage.show()} "
-                                     f"({(str(error).splitlines() or [type(error).__name__])[0][:300]}): check it "
-                                     "exists and can be read (`scrapy doctor` checks it)") from None
+            raise ConfigurationError(
+                f"cannot read HARVEST_DATA_DIR={storage.show()} "
+                f"({(str(error).splitlines() or [type(error).__name__])[0][:300]}): check it "
+                "exists and can be read (`scrapy doctor` checks it)"
+            ) from None
         if latest is None:
             raise ArgumentError(
                 f"nothing to monitor: HARVEST_DATA_DIR={storage.show()} holds no crawl yet; run a keyword, image, "
@@ -139,8 +145,12 @@ class MonitorSpider(OffersSpider):
             yield from super().units()
             return
         queries = [row for row in snapshot.queries if row.get("source_api") in ASKED_AGAIN]
-        logger.info("Watching the %d offers of crawl %s: asking its %d queries again, then the offers they do not "
-                    "find", len(self.watch.ids) if self.watch else 0, snapshot.crawl_id, len(queries))
+        logger.info(
+            "Watching the %d offers of crawl %s: asking its %d queries again, then the offers they do not find",
+            len(self.watch.ids) if self.watch else 0,
+            snapshot.crawl_id,
+            len(queries),
+        )
         for row in queries:
             yield {"query": row}
 

@@ -42,8 +42,9 @@ class OffersSpider(HarvestSpider):
         if not ids and not arguments.get("ids_file"):
             raise ArgumentError(f"no offer id: give -a ids={EXAMPLE},... or -a ids_file=PATH (one id per line)")
         if arguments.get("ids_file"):
-            check_has_a_line(str(arguments["ids_file"]), "ids_file", "offer id",
-                             lambda text: parse_offer_id(text) is not None)
+            check_has_a_line(
+                str(arguments["ids_file"]), "ids_file", "offer id", lambda text: parse_offer_id(text) is not None
+            )
 
     def _ids(self) -> Iterator[int]:
         """Every id given, lazily: a file is read only as far as the crawl has got."""

@@ -22,8 +22,9 @@ from ..stages.search import SearchPager
 from .base import HarvestSpider
 
 if TYPE_CHECKING:
+    from typing import Self
+
     from scrapy.crawler import Crawler
-    from typing_extensions import Self
 
 logger = logging.getLogger(__name__)
 
@@ -57,8 +58,9 @@ class SellerSpider(HarvestSpider):
             raise ArgumentError("no seller: give -a seller_open_id=ID (the sellerOpenId an offer's detail names)")
         for seller in sellers:
             if len(seller) > MAX_OPEN_ID or not seller.isprintable() or any(c.isspace() for c in seller):
-                raise ArgumentError(f"-a seller_open_id: {seller[:40]!r} is not a seller open id "
-                                    "(one word of letters, digits, - and _)")
+                raise ArgumentError(
+                    f"-a seller_open_id: {seller[:40]!r} is not a seller open id (one word of letters, digits, - and _)"
+                )
         try:
             for seller in sellers:
                 SearchQuery.from_arguments(seller_open_id=seller, keyword=arguments.get("keyword"))
@@ -88,5 +90,7 @@ class SellerSpider(HarvestSpider):
     def closed(self, reason: str) -> None:
         stats = self.crawler.stats
         if stats is not None and reason == "finished" and not stats.get_value(keys.SEARCH_REPORTED):
-            logger.warning("The gateway knows no offer of %s: check the seller open id",
-                           getattr(self, "seller_open_id", "the seller"))
+            logger.warning(
+                "The gateway knows no offer of %s: check the seller open id",
+                getattr(self, "seller_open_id", "the seller"),
+            )

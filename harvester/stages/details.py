@@ -87,9 +87,16 @@ def _business_reason(outcome: Outcome) -> str:
 
 
 class DetailFetcher:
-    def __init__(self, crawler: Crawler, access: GatewayAccess, callbacks: DetailCallbacks,
-                 plan: DetailPlan | None = None, *, dry_run: bool = False,
-                 enrichment: EnrichmentFetcher | None = None):
+    def __init__(
+        self,
+        crawler: Crawler,
+        access: GatewayAccess,
+        callbacks: DetailCallbacks,
+        plan: DetailPlan | None = None,
+        *,
+        dry_run: bool = False,
+        enrichment: EnrichmentFetcher | None = None,
+    ):
         """``plan`` decides which offers a search found get a detail call (``-a details``; None: all of them);
         a ``dry_run`` counts what it would fetch and fetches nothing; ``enrichment`` gets every offer wanted for
         the first time (its freight and trend calls go out with the details)."""
@@ -173,14 +180,24 @@ class DetailFetcher:
             yield self._missing(wanted, "empty answer")
             return
         self.stats.inc_value(keys.DETAILS_FETCHED)
-        yield RawOffer(source_api=endpoints.PRODUCT_DETAIL.key, data=outcome.data, query=wanted.query,
-                       listing=wanted.listing, fetched_at=datetime.now(UTC), rank=wanted.rank,
-                       found_by=wanted.queries)
+        yield RawOffer(
+            source_api=endpoints.PRODUCT_DETAIL.key,
+            data=outcome.data,
+            query=wanted.query,
+            listing=wanted.listing,
+            fetched_at=datetime.now(UTC),
+            rank=wanted.rank,
+            found_by=wanted.queries,
+        )
 
     def failed(self, failure: Failure) -> Iterator[MissingOffer]:
         wanted: Wanted = failure.request.meta["wanted"]  # type: ignore[attr-defined]
         error = failure.value
-        if isinstance(error, ApiCallFailed) and not error.gave_up and not error.outcome.code.startswith(("gw.", "http.")):
+        if (
+            isinstance(error, ApiCallFailed)
+            and not error.gave_up
+            and not error.outcome.code.startswith(("gw.", "http."))
+        ):
             # A business answer about this offer (such as 商品不存在): it is gone.
             yield self._missing(wanted, _business_reason(error.outcome))
             return

@@ -54,10 +54,10 @@ logger = logging.getLogger(__name__)
 #: Spider arguments of the enrichment, for the spiders that take them.
 ARGUMENTS = {
     "freight_to": "estimate each offer's freight to this province: its code or Chinese name (330000, 浙江省), or "
-                  "province,city,district codes (330000,330100,330108); one call per offer",
+    "province,city,district codes (330000,330100,330108); one call per offer",
     "freight_quantity": "pieces the freight estimate is for (default 1)",
     "trends": "1: per-day units sold, 30-day median price and repurchase rate of each offer (three calls per offer "
-              "and month-long window)",
+    "and month-long window)",
 }
 #: Enrichment calls go out with the detail calls, before more search pages.
 ENRICHMENT_PRIORITY = 10
@@ -155,8 +155,15 @@ class _Budget:
 class EnrichmentFetcher:
     """Takes the offers a crawl wants (each once) and asks the enrichment APIs the arguments name about them."""
 
-    def __init__(self, crawler: Crawler, access: GatewayAccess, callbacks: EnrichmentCallbacks,
-                 enrichment: Enrichment, *, dry_run: bool = False):
+    def __init__(
+        self,
+        crawler: Crawler,
+        access: GatewayAccess,
+        callbacks: EnrichmentCallbacks,
+        enrichment: Enrichment,
+        *,
+        dry_run: bool = False,
+    ):
         settings = crawler.settings
         self.crawler = crawler
         self.access = access
@@ -177,12 +184,16 @@ class EnrichmentFetcher:
         parts = []
         destination = self.enrichment.freight_to
         if destination is not None:
-            parts.append(f"freight of {self.enrichment.freight_quantity} piece(s) to {'/'.join(destination.codes)}: "
-                         f"1 call per offer, at most {self._freight.limit or 'unlimited'}")
+            parts.append(
+                f"freight of {self.enrichment.freight_quantity} piece(s) to {'/'.join(destination.codes)}: "
+                f"1 call per offer, at most {self._freight.limit or 'unlimited'}"
+            )
         if self.enrichment.trends:
             first, last = self.windows[0][0], self.windows[-1][1]
-            parts.append(f"trends {first:%Y%m%d}..{last:%Y%m%d}: {self.trend_calls_per_offer} calls per offer, at "
-                         f"most {self._trends.limit or 'unlimited'}")
+            parts.append(
+                f"trends {first:%Y%m%d}..{last:%Y%m%d}: {self.trend_calls_per_offer} calls per offer, at "
+                f"most {self._trends.limit or 'unlimited'}"
+            )
         return "; ".join(parts)
 
     @property
@@ -224,10 +235,16 @@ class EnrichmentFetcher:
         return api_request(
             self.access,
             endpoints.FREIGHT_ESTIMATE,
-            {"productFreightQueryParamsNew": {
-                "offerId": offer_id, "toProvinceCode": destination.province, "toCityCode": destination.city,
-                "toCountryCode": destination.district, "totalNum": quantity, "logisticsSkuNumModels": [],
-            }},
+            {
+                "productFreightQueryParamsNew": {
+                    "offerId": offer_id,
+                    "toProvinceCode": destination.province,
+                    "toCityCode": destination.city,
+                    "toCountryCode": destination.district,
+                    "totalNum": quantity,
+                    "logisticsSkuNumModels": [],
+                }
+            },
             method=self.method,
             meta={"offer_id": offer_id, "address": destination.codes, "quantity": quantity},
             callback=self.callbacks.parse_freight,
@@ -238,8 +255,14 @@ class EnrichmentFetcher:
     def parse_freight(self, response: Response) -> Iterator[FreightEstimate]:
         outcome = outcome_of(response)
         meta = response.meta
-        row = freight_row(outcome.data, offer_id=meta["offer_id"], address=meta["address"],
-                          quantity=meta["quantity"], crawled_at=datetime.now(UTC), note=self._note)
+        row = freight_row(
+            outcome.data,
+            offer_id=meta["offer_id"],
+            address=meta["address"],
+            quantity=meta["quantity"],
+            crawled_at=datetime.now(UTC),
+            note=self._note,
+        )
         self.stats.inc_value(keys.FREIGHT_ESTIMATES)
         yield row
 
@@ -266,15 +289,23 @@ class EnrichmentFetcher:
 
     def parse_trend(self, response: Response) -> Iterator[TrendPoint]:
         outcome = outcome_of(response)
-        rows = trend_rows(outcome.data, offer_id=response.meta["offer_id"], metric=response.meta["metric"],
-                          crawled_at=datetime.now(UTC), note=self._note)
+        rows = trend_rows(
+            outcome.data,
+            offer_id=response.meta["offer_id"],
+            metric=response.meta["metric"],
+            crawled_at=datetime.now(UTC),
+            note=self._note,
+        )
         self.stats.inc_value(keys.TRENDS_SERIES)
         self.stats.inc_value(keys.TRENDS_POINTS, len(rows))
         yield from rows
 
     def trend_failed(self, failure: Failure) -> Iterator[Any]:
-        self._failed(failure, (keys.TRENDS_MISSING, keys.TRENDS_REFUSED, keys.TRENDS_LOST),
-                     f"{failure.request.meta['metric']} trend")
+        self._failed(
+            failure,
+            (keys.TRENDS_MISSING, keys.TRENDS_REFUSED, keys.TRENDS_LOST),
+            f"{failure.request.meta['metric']} trend",
+        )
         return iter(())
 
     # --- both -------------------------------------------------------------------
@@ -287,7 +318,11 @@ class EnrichmentFetcher:
         error = failure.value
         offer_id = request.meta["offer_id"]
         missing, refused, lost = outcomes
-        if isinstance(error, ApiCallFailed) and not error.gave_up and not error.outcome.code.startswith(("gw.", "http.")):
+        if (
+            isinstance(error, ApiCallFailed)
+            and not error.gave_up
+            and not error.outcome.code.startswith(("gw.", "http."))
+        ):
             if _gone(error.outcome.code, error.outcome.message):
                 self.stats.inc_value(missing)
                 logger.debug("No %s of offer %s: %s", what, offer_id, error.outcome.message)
@@ -295,8 +330,13 @@ class EnrichmentFetcher:
             self.stats.inc_value(refused)
             self._refusals += 1
             if self._refusals <= LOGGED_REFUSALS:
-                logger.warning("The gateway refused the %s of offer %s: %s%s", what, offer_id, error.outcome.message,
-                               " (further refusals are only counted)" if self._refusals == LOGGED_REFUSALS else "")
+                logger.warning(
+                    "The gateway refused the %s of offer %s: %s%s",
+                    what,
+                    offer_id,
+                    error.outcome.message,
+                    " (further refusals are only counted)" if self._refusals == LOGGED_REFUSALS else "",
+                )
             return
         self.stats.inc_value(lost)
         resume(self.crawler).retry_next_run(request)
@@ -310,10 +350,24 @@ def enrichment_summary(stats: Mapping[str, Any]) -> str | None:
     """One line on the enrichment calls planned, made, capped and lost; None when none was asked for."""
     parts = []
     for name, planned, calls, capped, missing, refused, lost in (
-        ("freight", keys.FREIGHT_PLANNED, keys.FREIGHT_CALLS, keys.FREIGHT_CAPPED, keys.FREIGHT_MISSING,
-         keys.FREIGHT_REFUSED, keys.FREIGHT_LOST),
-        ("trends", keys.TRENDS_PLANNED, keys.TRENDS_CALLS, keys.TRENDS_CAPPED, keys.TRENDS_MISSING,
-         keys.TRENDS_REFUSED, keys.TRENDS_LOST),
+        (
+            "freight",
+            keys.FREIGHT_PLANNED,
+            keys.FREIGHT_CALLS,
+            keys.FREIGHT_CAPPED,
+            keys.FREIGHT_MISSING,
+            keys.FREIGHT_REFUSED,
+            keys.FREIGHT_LOST,
+        ),
+        (
+            "trends",
+            keys.TRENDS_PLANNED,
+            keys.TRENDS_CALLS,
+            keys.TRENDS_CAPPED,
+            keys.TRENDS_MISSING,
+            keys.TRENDS_REFUSED,
+            keys.TRENDS_LOST,
+        ),
     ):
         if not stats.get(planned):
             continue
@@ -322,13 +376,22 @@ def enrichment_summary(stats: Mapping[str, Any]) -> str | None:
             figures.append(f"{int(stats.get(planned, 0)) - int(stats.get(capped, 0)):,} it would make")
         else:
             figures.append(f"{int(stats.get(calls, 0)):,} made")
-        figures += [f"{int(stats.get(key, 0)):,} {label}" for key, label in
-                    ((capped, "past the cap"), (missing, "offers missing"), (refused, "refused"), (lost, "lost"))
-                    if stats.get(key)]
+        figures += [
+            f"{int(stats.get(key, 0)):,} {label}"
+            for key, label in (
+                (capped, "past the cap"),
+                (missing, "offers missing"),
+                (refused, "refused"),
+                (lost, "lost"),
+            )
+            if stats.get(key)
+        ]
         parts.append(f"{name}: " + ", ".join(figures))
     if stats.get(keys.CATEGORIES_CALLS):
         lost = int(stats.get(keys.CATEGORIES_LOST, 0)) + int(stats.get(keys.CATEGORIES_NAMES_LOST, 0))
-        parts.append(f"categories: {int(stats.get(keys.CATEGORIES_ROWS, 0)):,} written from "
-                     f"{int(stats.get(keys.CATEGORIES_CALLS, 0)) + int(stats.get(keys.CATEGORIES_TRANSLATION_CALLS, 0)):,}"
-                     f" calls" + (f", {lost:,} not walked or named" if lost else ""))
+        parts.append(
+            f"categories: {int(stats.get(keys.CATEGORIES_ROWS, 0)):,} written from "
+            f"{int(stats.get(keys.CATEGORIES_CALLS, 0)) + int(stats.get(keys.CATEGORIES_TRANSLATION_CALLS, 0)):,}"
+            f" calls" + (f", {lost:,} not walked or named" if lost else "")
+        )
     return "enrichment " + "; ".join(parts) if parts else None

@@ -78,11 +78,24 @@ class SearchPager:
     def for_spider(cls, crawler: Crawler, spider: Any, arguments: Mapping[str, Any], **options: Any) -> SearchPager:
         """The pager of a searching spider, limited by its ``-a max_pages`` (checked already by ``validate``)."""
         offers = options.pop("offers", None) or spider.details
-        return cls(crawler, spider, spider.access, offers,
-                   max_pages=parse_positive_int(arguments.get("max_pages"), "max_pages"), **options)
+        return cls(
+            crawler,
+            spider,
+            spider.access,
+            offers,
+            max_pages=parse_positive_int(arguments.get("max_pages"), "max_pages"),
+            **options,
+        )
 
-    def __init__(self, crawler: Crawler, callbacks: SearchCallbacks, access: Any, offers: OfferSink, *,
-                 max_pages: int | None = None):
+    def __init__(
+        self,
+        crawler: Crawler,
+        callbacks: SearchCallbacks,
+        access: Any,
+        offers: OfferSink,
+        *,
+        max_pages: int | None = None,
+    ):
         """``offers`` receives the offers found (the detail fetcher, or a ranking); each query goes to the search
         API it names (:func:`endpoint_for`)."""
         settings = crawler.settings
@@ -206,8 +219,14 @@ class SearchPager:
         dimension = split.dimension
         self.stats.inc_value(f"{keys.SEARCH_SPLITS}/{dimension.value}")
         self.stats.inc_value(keys.SEARCH_SLICES, len(split.children))
-        logger.info("%s: %d results%s: %d slices by %s", query.label, total,
-                    " (the cap: maybe more)" if total >= self.cap else "", len(split.children), dimension.value)
+        logger.info(
+            "%s: %d results%s: %d slices by %s",
+            query.label,
+            total,
+            " (the cap: maybe more)" if total >= self.cap else "",
+            len(split.children),
+            dimension.value,
+        )
         parent = None
         if dimension.partition:
             parent = split_key(query)
@@ -215,8 +234,11 @@ class SearchPager:
         else:
             # Offers outside every facet cannot be asked for: this slice cannot be proven complete.
             self.stats.inc_value(keys.SEARCH_FACET_REMAINDERS)
-            logger.warning("%s: only search-navigation facets cut this slice; offers in none of them cannot be "
-                           "reached, so it may be incomplete", query.label)
+            logger.warning(
+                "%s: only search-navigation facets cut this slice; offers in none of them cannot be "
+                "reached, so it may be incomplete",
+                query.label,
+            )
         for child in split.children:
             yield self.first_page(child, root=False, parent=parent)
 
@@ -247,8 +269,14 @@ class SearchPager:
         self.stats.inc_value(keys.SEARCH_CAPPED_LEAVES)
         if total > self.cap:
             self.stats.inc_value(keys.SEARCH_UNREACHABLE, total - self.cap)
-        logger.warning("%s: %d results reach the search cap of %d and no dimension cuts the query further: "
-                       "offers past the first %d may be missing", query.label, total, self.cap, self.cap)
+        logger.warning(
+            "%s: %d results reach the search cap of %d and no dimension cuts the query further: "
+            "offers past the first %d may be missing",
+            query.label,
+            total,
+            self.cap,
+            self.cap,
+        )
 
     def _child_answered(self, parent: str, total: int) -> None:
         verdict = self.ledger.answered(parent, total)
@@ -269,11 +297,15 @@ class SearchPager:
 
     def _shortfall(self, query: SearchQuery | None, missing: int) -> None:
         self.stats.inc_value(keys.SEARCH_SHORTFALL, missing)
-        logger.warning("%s: %d result(s) the gateway reported were never served",
-                       query.label if query is not None else "The slices of a split", missing)
+        logger.warning(
+            "%s: %d result(s) the gateway reported were never served",
+            query.label if query is not None else "The slices of a split",
+            missing,
+        )
 
-    def _found(self, query: SearchQuery, page: int, items: list[dict[str, Any]]
-               ) -> Iterator[Request | SearchHit | RawListing]:
+    def _found(
+        self, query: SearchQuery, page: int, items: list[dict[str, Any]]
+    ) -> Iterator[Request | SearchHit | RawListing]:
         now = datetime.now(UTC)
         label = query.label
         source = endpoint_for(query).key
@@ -292,8 +324,9 @@ class SearchPager:
         request = failure.request  # type: ignore[attr-defined]
         self.stats.inc_value(keys.SEARCH_PAGES_LOST)
         resume(self.crawler).retry_next_run(request)
-        logger.warning("Lost search page %s of %s: %s", request.meta.get("page"), request.meta["query"].label,
-                       failure.value)
+        logger.warning(
+            "Lost search page %s of %s: %s", request.meta.get("page"), request.meta["query"].label, failure.value
+        )
 
 
 def endpoint_for(query: SearchQuery) -> Endpoint:
@@ -308,10 +341,18 @@ def endpoint_for(query: SearchQuery) -> Endpoint:
 def query_record(query: SearchQuery, source_api: str, reported: int) -> QueryRecord:
     """A row of the ``queries`` table: what was asked (so it can be asked again) and what the gateway reported."""
     return QueryRecord(
-        query=query.label, source_api=source_api, keyword=query.keyword, seller_open_id=query.seller_open_id,
-        image=query.image_name, price_start=query.price_start, price_end=query.price_end,
-        category_id=query.category_id, sort=":".join(query.sort) if query.sort else None,
-        filter=",".join(query.filters) or None, reported=reported, crawled_at=datetime.now(UTC),
+        query=query.label,
+        source_api=source_api,
+        keyword=query.keyword,
+        seller_open_id=query.seller_open_id,
+        image=query.image_name,
+        price_start=query.price_start,
+        price_end=query.price_end,
+        category_id=query.category_id,
+        sort=":".join(query.sort) if query.sort else None,
+        filter=",".join(query.filters) or None,
+        reported=reported,
+        crawled_at=datetime.now(UTC),
     )
 
 

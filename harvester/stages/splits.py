@@ -72,8 +72,9 @@ def parse_dimensions(value: Any) -> tuple[Dimension, ...]:
     wanted = {str(name).strip() for name in names if str(name).strip()}
     unknown = sorted(wanted - {d.value for d in Dimension})
     if unknown:
-        raise ValueError(f"OPEN1688_SPLIT_DIMENSIONS: unknown {', '.join(unknown)}; use any of "
-                         f"{', '.join(d.value for d in ORDER)}")
+        raise ValueError(
+            f"OPEN1688_SPLIT_DIMENSIONS: unknown {', '.join(unknown)}; use any of {', '.join(d.value for d in ORDER)}"
+        )
     return tuple(d for d in ORDER if d.value in wanted)
 
 
@@ -184,16 +185,22 @@ def _sales_ranges(sale_type: str, edges: list[int], high: int | None, inclusive:
 class Splitter:
     """Cuts one query along the first dimension that can narrow it, from the items of its first page."""
 
-    def __init__(self, dimensions: Sequence[Dimension], cap: int, sales_inclusive: bool = True,
-                 tree: Mapping[int, Sequence[int]] | None = None):
+    def __init__(
+        self,
+        dimensions: Sequence[Dimension],
+        cap: int,
+        sales_inclusive: bool = True,
+        tree: Mapping[int, Sequence[int]] | None = None,
+    ):
         """``tree``: each category's children (``harvester.dataset.tree``), empty when the dataset has none."""
         self.dimensions = tuple(dimensions)
         self.cap = cap
         self.sales_inclusive = sales_inclusive
         self.tree = tree or {}
 
-    def split(self, query: SearchQuery, items: list[dict[str, Any]], total: int,
-              facets: Iterable[str] | None = None) -> Split | None:
+    def split(
+        self, query: SearchQuery, items: list[dict[str, Any]], total: int, facets: Iterable[str] | None = None
+    ) -> Split | None:
         """The slices of ``query``, or None when no dimension narrows it. ``facets``: the keyword's navigation ids
         (None: not fetched yet; the caller fetches them when this returns None and ``wants_facets`` holds)."""
         for dimension in self.dimensions:
@@ -204,11 +211,16 @@ class Splitter:
 
     def wants_facets(self, query: SearchQuery) -> bool:
         """Facets are the last resort, for keyword searches not cut by a facet already."""
-        return Dimension.FACET in self.dimensions and bool(query.keyword) and query.sn_id is None \
-            and not query.image_id
+        return Dimension.FACET in self.dimensions and bool(query.keyword) and query.sn_id is None and not query.image_id
 
-    def _cut(self, dimension: Dimension, query: SearchQuery, items: list[dict[str, Any]], total: int,
-             facets: Iterable[str] | None) -> list[SearchQuery]:
+    def _cut(
+        self,
+        dimension: Dimension,
+        query: SearchQuery,
+        items: list[dict[str, Any]],
+        total: int,
+        facets: Iterable[str] | None,
+    ) -> list[SearchQuery]:
         if dimension is Dimension.PRICE:
             return self._by_price(query, items, total)
         if dimension is Dimension.CATEGORY:

@@ -144,8 +144,10 @@ def _drop_content_length(interaction: Any, cassette: Cassette) -> None:
 @contextmanager
 def _own_hooks() -> Iterator[None]:
     """Betamax's hooks are class state: install ours for one test, then put back whatever was there."""
-    saved = ({k: list(v) for k, v in Cassette.hooks.items()},
-             {k: list(v) for k, v in Configuration.recording_hooks.items()})
+    saved = (
+        {k: list(v) for k, v in Cassette.hooks.items()},
+        {k: list(v) for k, v in Configuration.recording_hooks.items()},
+    )
     Cassette.hooks.clear()
     Configuration.recording_hooks.clear()
     Cassette.hooks["before_playback"].append(_drop_content_length)
@@ -183,8 +185,18 @@ def recording_sandbox() -> Iterator[SandboxProcess | None]:
     if not RECORDING:
         yield None
         return
-    arguments = ("--seed", str(SEED), "--app-key", APP_KEY, "--app-secret", APP_SECRET,
-                 "--access-token", ACCESS_TOKEN, "--refresh-token", REFRESH_TOKEN)
+    arguments = (
+        "--seed",
+        str(SEED),
+        "--app-key",
+        APP_KEY,
+        "--app-secret",
+        APP_SECRET,
+        "--access-token",
+        ACCESS_TOKEN,
+        "--refresh-token",
+        REFRESH_TOKEN,
+    )
     with SandboxProcess(arguments=arguments) as sandbox:
         yield sandbox
 

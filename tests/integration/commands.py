@@ -24,10 +24,20 @@ def environment(home: Path, **variables: str) -> dict[str, str]:
     return {**env, "HOME": str(home), **variables}
 
 
-def scrapy(*arguments: str, env: dict[str, str], stdin: str | None = None, **options: Any
-           ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "scrapy", *arguments], cwd=ROOT, env=env, input=stdin,
-                          capture_output=True, text=True, timeout=PATIENCE, check=False, **options)
+def scrapy(
+    *arguments: str, env: dict[str, str], stdin: str | None = None, **options: Any
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "scrapy", *arguments],
+        cwd=ROOT,
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=PATIENCE,
+        check=False,
+        **options,
+    )
 
 
 @contextmanager

@@ -28,8 +28,14 @@ def next_crawl_id() -> str:
     return f"{(_EPOCH + timedelta(seconds=number)):%Y%m%dT%H%M%SZ}-{number:06x}"
 
 
-def run_crawl(sandbox: SandboxProcess, spider: str, data_dir: Path, *arguments: str,
-              settings: dict[str, Any] | None = None, timeout: float = PATIENCE) -> CrawlRun:
+def run_crawl(
+    sandbox: SandboxProcess,
+    spider: str,
+    data_dir: Path,
+    *arguments: str,
+    settings: dict[str, Any] | None = None,
+    timeout: float = PATIENCE,
+) -> CrawlRun:
     """``scrapy crawl spider -a argument...`` against ``sandbox``; ``arguments`` are ``name=value`` strings."""
     return crawl(
         spider,

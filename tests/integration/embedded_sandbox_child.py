@@ -35,19 +35,30 @@ DELAY = 1.0
 
 
 async def main() -> dict:
-    sandbox = start_sandbox(SandboxConfig(offers=20_000, app_key="1000000", app_secret="sandbox-secret",
-                                          access_token="token", refresh_token="refresh",
-                                          faults={"slow": 1.0, "slow_seconds": DELAY}))
+    sandbox = start_sandbox(
+        SandboxConfig(
+            offers=20_000,
+            app_key="1000000",
+            app_secret="sandbox-secret",
+            access_token="token",
+            refresh_token="refresh",
+            faults={"slow": 1.0, "slow_seconds": DELAY},
+        )
+    )
     agent = Agent(reactor, pool=HTTPConnectionPool(reactor, persistent=True))
 
     async def search(keyword: str, client: Agent = agent) -> tuple[int, dict, float, int]:
-        built = endpoints.build_call(endpoints.KEYWORD_SEARCH, {"offerQueryParam": {
-            "keyword": keyword, "beginPage": 1, "pageSize": 5, "country": "en"}}, gateway=sandbox.base_url,
-            app_key="1000000")
+        built = endpoints.build_call(
+            endpoints.KEYWORD_SEARCH,
+            {"offerQueryParam": {"keyword": keyword, "beginPage": 1, "pageSize": 5, "country": "en"}},
+            gateway=sandbox.base_url,
+            app_key="1000000",
+        )
         form = built.signed_params(secret="sandbox-secret", access_token="token", timestamp_ms=int(time.time() * 1000))
         started = reactor.seconds()
         response = await client.request(
-            b"POST", built.url.encode(),
+            b"POST",
+            built.url.encode(),
             Headers({b"Content-Type": [b"application/x-www-form-urlencoded; charset=UTF-8"]}),
             FileBodyProducer(io.BytesIO(built.body(form).encode())),
         )

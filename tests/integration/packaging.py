@@ -38,8 +38,11 @@ def copy_source(destination: Path) -> Path:
 
 def package_files() -> set[str]:
     """Every file of the package in the repository (``harvester/...``), modules or not."""
-    return {path.relative_to(ROOT).as_posix() for path in PACKAGE.rglob("*")
-            if path.is_file() and "__pycache__" not in path.parts}
+    return {
+        path.relative_to(ROOT).as_posix()
+        for path in PACKAGE.rglob("*")
+        if path.is_file() and "__pycache__" not in path.parts
+    }
 
 
 def clean_environment(home: Path, **variables: str) -> dict[str, str]:
@@ -50,27 +53,43 @@ def clean_environment(home: Path, **variables: str) -> dict[str, str]:
     return env
 
 
-def run(command: list[str], cwd: Path, env: dict[str, str], timeout: float = PATIENCE
-        ) -> subprocess.CompletedProcess[str]:
+def run(
+    command: list[str], cwd: Path, env: dict[str, str], timeout: float = PATIENCE
+) -> subprocess.CompletedProcess[str]:
     done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False)
-    assert done.returncode == 0, f"{' '.join(command)} exited {done.returncode}:\n{done.stdout[-2000:]}\n" \
-                                 f"{done.stderr[-3000:]}"
+    assert done.returncode == 0, (
+        f"{' '.join(command)} exited {done.returncode}:\n{done.stdout[-2000:]}\n{done.stderr[-3000:]}"
+    )
     return done
 
 
 def build_sdist(source: Path, out: Path, env: dict[str, str]) -> Path:
     """The sdist, through setuptools' PEP 517 hook (what ``python -m build --sdist`` calls)."""
     out.mkdir(parents=True, exist_ok=True)
-    run([sys.executable, "-c", f"from setuptools import build_meta; build_meta.build_sdist({str(out)!r})"],
-        source, env)
+    run([sys.executable, "-c", f"from setuptools import build_meta; build_meta.build_sdist({str(out)!r})"], source, env)
     (sdist,) = out.glob("*.tar.gz")
     return sdist
 
 
 def build_wheel(source: Path, out: Path, env: dict[str, str]) -> Path:
     """A wheel of ``source`` (a folder or an sdist), as ``pip install`` builds it, offline."""
-    run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index", "-q",
-         "-w", str(out), str(source)], out.parent, env)
+    run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "--no-index",
+            "-q",
+            "-w",
+            str(out),
+            str(source),
+        ],
+        out.parent,
+        env,
+    )
     (wheel,) = out.glob("*.whl")
     return wheel
 
@@ -93,6 +112,9 @@ def venv_with(wheel: Path, folder: Path, env: dict[str, str]) -> Path:
     site = run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], folder, env)
     ours = {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}
     (Path(site.stdout.strip()) / "test-environment.pth").write_text("\n".join(sorted(ours)) + "\n")
-    run([sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", "--no-index", "-q",
-         str(wheel)], folder.parent, env)
+    run(
+        [sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", "--no-index", "-q", str(wheel)],
+        folder.parent,
+        env,
+    )
     return folder / "bin"

@@ -27,8 +27,11 @@ TITLE_BYTES = 4096
 
 def main(uri: str, spool: str) -> None:
     rng = random.Random(1688)
-    writer = DatasetWriter(resolve(uri, spool=spool), CrawlIdentity(CRAWL, datetime(2025, 5, 1, 8, tzinfo=UTC), "dying"),
-                           WriterOptions(row_group_rows=PRODUCTS, file_rows=PRODUCTS, compression="none"))
+    writer = DatasetWriter(
+        resolve(uri, spool=spool),
+        CrawlIdentity(CRAWL, datetime(2025, 5, 1, 8, tzinfo=UTC), "dying"),
+        WriterOptions(row_group_rows=PRODUCTS, file_rows=PRODUCTS, compression="none"),
+    )
     writer.open()
     for n in range(PRODUCTS):
         title = rng.randbytes(TITLE_BYTES // 2).hex()

@@ -22,16 +22,28 @@ class Client:
         self.session = requests.Session()
         self.token = credentials.access_token
 
-    def call(self, endpoint: endpoints.Endpoint, params: dict[str, Any], *, method: str = "POST",
-             token: str | None = None, secret: str | None = None, timeout: float = 30) -> requests.Response:
-        built = endpoints.build_call(endpoint, params, gateway=self.base_url,
-                                     app_key=self.credentials.app_key)
-        form = built.signed_params(secret=secret or self.credentials.app_secret, access_token=token or self.token,
-                                   timestamp_ms=int(time.time() * 1000))
+    def call(
+        self,
+        endpoint: endpoints.Endpoint,
+        params: dict[str, Any],
+        *,
+        method: str = "POST",
+        token: str | None = None,
+        secret: str | None = None,
+        timeout: float = 30,
+    ) -> requests.Response:
+        built = endpoints.build_call(endpoint, params, gateway=self.base_url, app_key=self.credentials.app_key)
+        form = built.signed_params(
+            secret=secret or self.credentials.app_secret,
+            access_token=token or self.token,
+            timestamp_ms=int(time.time() * 1000),
+        )
         if method == "GET":
             return self.session.get(built.url, params=form, timeout=timeout)
         return self.session.post(built.url, data=form, timeout=timeout)
 
     def search(self, keyword: str = "保温杯", **query: Any) -> requests.Response:
-        return self.call(endpoints.KEYWORD_SEARCH, {"offerQueryParam": {
-            "keyword": keyword, "beginPage": 1, "pageSize": 50, "country": "en", **query}})
+        return self.call(
+            endpoints.KEYWORD_SEARCH,
+            {"offerQueryParam": {"keyword": keyword, "beginPage": 1, "pageSize": 50, "country": "en", **query}},
+        )

@@ -55,8 +55,13 @@ class Scrapyd:
             # scrapyd reads ./scrapyd.conf (and ~/.scrapyd.conf: HOME is the test's) from where it runs.
             (self.root / "scrapyd.conf").write_text(CONFIG.format(port=self.port, root=self.root))
             with self.output.open("wb") as output:
-                self._process = subprocess.Popen([sys.executable, "-m", "scrapyd"], cwd=self.root, env=self.env,
-                                                 stdout=output, stderr=subprocess.STDOUT)
+                self._process = subprocess.Popen(
+                    [sys.executable, "-m", "scrapyd"],
+                    cwd=self.root,
+                    env=self.env,
+                    stdout=output,
+                    stderr=subprocess.STDOUT,
+                )
             if self._listening():
                 return self
         raise AssertionError(f"scrapyd did not start in {ATTEMPTS} attempts:\n{self.log()[-3000:]}")

@@ -29,30 +29,44 @@ def token_path(tmp_path: Path) -> Path:
 
 def env_for(sandbox: SandboxProcess, home: Path, **changes: str) -> dict[str, str]:
     assert sandbox.credentials is not None
-    variables = {"OPEN1688_GATEWAY": sandbox.base_url, "OPEN1688_APP_KEY": sandbox.credentials.app_key,
-                 "OPEN1688_APP_SECRET": sandbox.credentials.app_secret, **changes}
+    variables = {
+        "OPEN1688_GATEWAY": sandbox.base_url,
+        "OPEN1688_APP_KEY": sandbox.credentials.app_key,
+        "OPEN1688_APP_SECRET": sandbox.credentials.app_secret,
+        **changes,
+    }
     return environment(home, **{k: v for k, v in variables.items() if v is not None})
 
 
 def approve(sandbox: SandboxProcess, redirect_uri: str = REDIRECT_URI, state: str = "s") -> str:
     """The browser step: the sandbox approves at once; the address it redirects to holds the code."""
     assert sandbox.credentials is not None
-    answer = requests.get(f"{sandbox.base_url}/oauth/authorize", allow_redirects=False, timeout=30,
-                          params={"client_id": sandbox.credentials.app_key, "site": "1688",
-                                  "redirect_uri": redirect_uri, "state": state})
+    answer = requests.get(
+        f"{sandbox.base_url}/oauth/authorize",
+        allow_redirects=False,
+        timeout=30,
+        params={"client_id": sandbox.credentials.app_key, "site": "1688", "redirect_uri": redirect_uri, "state": state},
+    )
     assert answer.status_code == 302
     return answer.headers["Location"]
 
 
-def auth(env: dict[str, str], token_path: Path, *arguments: str, stdin: str | None = None
-         ) -> subprocess.CompletedProcess[str]:
+def auth(
+    env: dict[str, str], token_path: Path, *arguments: str, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
     return scrapy("auth", "-s", f"OPEN1688_TOKEN_FILE={token_path}", *arguments, env=env, stdin=stdin)
 
 
 def test_interactive_auth_saves_the_tokens_0600_and_probes_every_api(sandbox, tmp_path, token_path):
-    process = subprocess.Popen([sys.executable, "-m", "scrapy", "auth", "-s", f"OPEN1688_TOKEN_FILE={token_path}"],
-                               cwd=ROOT, env=env_for(sandbox, tmp_path), text=True,
-                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "scrapy", "auth", "-s", f"OPEN1688_TOKEN_FILE={token_path}"],
+        cwd=ROOT,
+        env=env_for(sandbox, tmp_path),
+        text=True,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     assert process.stdout is not None and process.stdin is not None
     url = ""
     for line in process.stdout:
@@ -80,11 +94,15 @@ def test_an_api_the_app_may_not_call_is_named(sandbox, tmp_path, token_path):
     sandbox.admin.config(acl_deny=["product.search.keywordSNQuery", "product.image.upload"])
     done = auth(env_for(sandbox, tmp_path), token_path, "--code", approve(sandbox))
     assert done.returncode == 0, done.stderr
-    assert "  DENIED  com.alibaba.fenxiao.crossborder:product.search.keywordSNQuery-1  (gw.APIACLDecline)" in done.stdout
+    assert (
+        "  DENIED  com.alibaba.fenxiao.crossborder:product.search.keywordSNQuery-1  (gw.APIACLDecline)" in done.stdout
+    )
     assert "  DENIED  com.alibaba.fenxiao.crossborder:product.image.upload-1  (gw.APIACLDecline)" in done.stdout
     assert "  ok      com.alibaba.fenxiao.crossborder:product.search.imageQuery-1" in done.stdout
-    assert ("Not granted: com.alibaba.fenxiao.crossborder:product.search.keywordSNQuery-1, "
-            "com.alibaba.fenxiao.crossborder:product.image.upload-1. Request them for app key") in done.stdout
+    assert (
+        "Not granted: com.alibaba.fenxiao.crossborder:product.search.keywordSNQuery-1, "
+        "com.alibaba.fenxiao.crossborder:product.image.upload-1. Request them for app key"
+    ) in done.stdout
 
 
 def test_a_code_works_once(sandbox, tmp_path, token_path):
@@ -94,14 +112,17 @@ def test_a_code_works_once(sandbox, tmp_path, token_path):
     assert first.returncode == 0 and "Product APIs" not in first.stdout
     again = auth(env, token_path, "--code", redirected, "--no-probe")
     assert again.returncode == 1
-    assert again.stderr == ("harvester: the gateway refused the authorisation code (invalid_grant: authorization code "
-                            "is invalid or was already used): a code works once and for about 2 minutes; run "
-                            "`scrapy auth` again and paste the new one\n")
+    assert again.stderr == (
+        "harvester: the gateway refused the authorisation code (invalid_grant: authorization code "
+        "is invalid or was already used): a code works once and for about 2 minutes; run "
+        "`scrapy auth` again and paste the new one\n"
+    )
 
 
 def test_a_wrong_secret_is_named(sandbox, tmp_path, token_path):
-    done = auth(env_for(sandbox, tmp_path, OPEN1688_APP_SECRET="sandbox-not-the-secret"), token_path,
-                "--code", approve(sandbox))
+    done = auth(
+        env_for(sandbox, tmp_path, OPEN1688_APP_SECRET="sandbox-not-the-secret"), token_path, "--code", approve(sandbox)
+    )
     assert done.returncode == 1
     assert done.stderr.count("\n") == 1 and "sandbox-not-the-secret" not in done.stderr
     assert last_line(done.stderr).endswith("check OPEN1688_APP_KEY and OPEN1688_APP_SECRET")
@@ -111,30 +132,36 @@ def test_a_wrong_secret_is_named(sandbox, tmp_path, token_path):
 def test_an_unknown_app_key_is_named(sandbox, tmp_path, token_path):
     done = auth(env_for(sandbox, tmp_path, OPEN1688_APP_KEY="7777777"), token_path, "--code", "some-code")
     assert done.returncode == 1
-    assert done.stderr == ("harvester: gw.AppKeyNotExist: the gateway does not accept this app key; "
-                           "check OPEN1688_APP_KEY\n")
+    assert done.stderr == (
+        "harvester: gw.AppKeyNotExist: the gateway does not accept this app key; check OPEN1688_APP_KEY\n"
+    )
 
 
-@pytest.mark.parametrize("missing,message", [
-    (("OPEN1688_APP_KEY",), "OPEN1688_APP_KEY is not set"),
-    (("OPEN1688_APP_SECRET",), "OPEN1688_APP_SECRET is not set"),
-    (("OPEN1688_APP_KEY", "OPEN1688_APP_SECRET"), "OPEN1688_APP_KEY and OPEN1688_APP_SECRET are not set"),
-])
+@pytest.mark.parametrize(
+    "missing,message",
+    [
+        (("OPEN1688_APP_KEY",), "OPEN1688_APP_KEY is not set"),
+        (("OPEN1688_APP_SECRET",), "OPEN1688_APP_SECRET is not set"),
+        (("OPEN1688_APP_KEY", "OPEN1688_APP_SECRET"), "OPEN1688_APP_KEY and OPEN1688_APP_SECRET are not set"),
+    ],
+)
 def test_missing_credentials_are_named(sandbox, tmp_path, token_path, missing, message):
     env = env_for(sandbox, tmp_path)
     for name in missing:
         del env[name]
     done = auth(env, token_path, "--code", "some-code")
     assert done.returncode == 2
-    assert done.stderr.startswith(f"harvester: {message}: export the app's credentials") and \
-        done.stderr.count("\n") == 1
+    assert (
+        done.stderr.startswith(f"harvester: {message}: export the app's credentials") and done.stderr.count("\n") == 1
+    )
 
 
 def test_no_code_on_standard_input(sandbox, tmp_path, token_path):
     done = auth(env_for(sandbox, tmp_path), token_path, stdin="")
     assert done.returncode == 2
-    assert last_line(done.stderr) == ("harvester: no code given: paste the code, or the whole URL the browser "
-                                      "was sent to")
+    assert last_line(done.stderr) == (
+        "harvester: no code given: paste the code, or the whole URL the browser was sent to"
+    )
 
 
 def test_a_pasted_address_from_another_session_is_refused(sandbox, tmp_path, token_path):

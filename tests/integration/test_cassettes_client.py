@@ -33,8 +33,16 @@ NO_SUCH_OFFER = 999_999_999_999
 
 
 def client(tape: Tape) -> Client:
-    return Client(tape.gateway, APP_KEY, APP_SECRET, ACCESS_TOKEN, REFRESH_TOKEN, session=tape.session,
-                  clock=frozen_clock, sleep=no_sleep)
+    return Client(
+        tape.gateway,
+        APP_KEY,
+        APP_SECRET,
+        ACCESS_TOKEN,
+        REFRESH_TOKEN,
+        session=tape.session,
+        clock=frozen_clock,
+        sleep=no_sleep,
+    )
 
 
 def test_client_keyword_search(tape):

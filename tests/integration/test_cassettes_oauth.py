@@ -6,7 +6,7 @@ for how to re-record and why replay does not depend on time.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -25,7 +25,7 @@ from .cassettes import (
 )
 
 STATE = "cassette-state"
-NOW = datetime.fromtimestamp(FROZEN_NOW, timezone.utc)
+NOW = datetime.fromtimestamp(FROZEN_NOW, UTC)
 
 
 def oauth_client(tape: Tape) -> OAuthClient:

@@ -22,24 +22,31 @@ PARTS = ("request.uri", "request.headers", "request.body", "response.url", "resp
 _GATEWAY = {("<GATEWAY>", "request.uri"), ("<GATEWAY>", "response.url")}
 _SIGNED = {("<ACCESS_TOKEN>", "request.body")} | _GATEWAY
 _AUTHORISED = _GATEWAY | {
-    ("<AUTH_CODE>", "response.headers"), ("<AUTH_CODE>", "request.body"), ("<APP_SECRET>", "request.body"),
-    ("<ISSUED_ACCESS_TOKEN>", "response.body"), ("<ISSUED_REFRESH_TOKEN>", "response.body"),
+    ("<AUTH_CODE>", "response.headers"),
+    ("<AUTH_CODE>", "request.body"),
+    ("<APP_SECRET>", "request.body"),
+    ("<ISSUED_ACCESS_TOKEN>", "response.body"),
+    ("<ISSUED_REFRESH_TOKEN>", "response.body"),
 }
 #: Cassette -> (placeholder, part) pairs it must hold, and no others.
 EXPECTED = {
-    "test_oauth_authorise_exchange_refresh": _AUTHORISED | {
-        ("<ISSUED_REFRESH_TOKEN>", "request.body"), ("<REFRESHED_ACCESS_TOKEN>", "response.body")},
+    "test_oauth_authorise_exchange_refresh": _AUTHORISED
+    | {("<ISSUED_REFRESH_TOKEN>", "request.body"), ("<REFRESHED_ACCESS_TOKEN>", "response.body")},
     "test_oauth_code_works_once": _AUTHORISED,
-    "test_oauth_postpone_refused_before_the_last_30_days": _GATEWAY | {
-        ("<APP_SECRET>", "request.body"), ("<ACCESS_TOKEN>", "request.body"), ("<REFRESH_TOKEN>", "request.body")},
+    "test_oauth_postpone_refused_before_the_last_30_days": _GATEWAY
+    | {("<APP_SECRET>", "request.body"), ("<ACCESS_TOKEN>", "request.body"), ("<REFRESH_TOKEN>", "request.body")},
     "test_client_keyword_search": _SIGNED,
     "test_client_search_all_pages_through": _SIGNED,
     "test_client_product_details_with_a_missing_id": _SIGNED,
     "test_client_image_upload_and_search": _SIGNED,
     "test_client_gateway_error_names_the_api": _SIGNED,
-    "test_client_refreshes_a_rejected_token_and_replays": _SIGNED | {
-        ("<APP_SECRET>", "request.body"), ("<REFRESH_TOKEN>", "request.body"),
-        ("<REFRESHED_ACCESS_TOKEN>", "response.body"), ("<REFRESHED_ACCESS_TOKEN>", "request.body")},
+    "test_client_refreshes_a_rejected_token_and_replays": _SIGNED
+    | {
+        ("<APP_SECRET>", "request.body"),
+        ("<REFRESH_TOKEN>", "request.body"),
+        ("<REFRESHED_ACCESS_TOKEN>", "response.body"),
+        ("<REFRESHED_ACCESS_TOKEN>", "request.body"),
+    },
 }
 PLACEHOLDERS = ["<GATEWAY>", *FIXED, *ISSUED]
 
@@ -86,8 +93,11 @@ def test_no_credential_in_a_cassette(path):
 @pytest.mark.parametrize("path", cassette_files(), ids=lambda path: path.stem)
 def test_placeholders_are_where_the_flow_puts_them(path):
     interactions = json.loads(path.read_text(encoding="utf-8"))["http_interactions"]
-    found = {(placeholder, part)
-             for interaction in interactions
-             for part, text in parts(interaction).items()
-             for placeholder in PLACEHOLDERS if placeholder in text}
+    found = {
+        (placeholder, part)
+        for interaction in interactions
+        for part, text in parts(interaction).items()
+        for placeholder in PLACEHOLDERS
+        if placeholder in text
+    }
     assert found == EXPECTED[path.stem]

@@ -44,8 +44,15 @@ PROBE = """(() => {
 })()"""
 
 FAULTS = {
-    "seed": 7, "server_error": 0.08, "malformed": 0.04, "html_error": 0.03, "timeout": 0.03,
-    "stall_seconds": STALL_SECONDS, "qos_burst": 0.02, "qos_burst_length": 3, "expire_tokens_after": [25],
+    "seed": 7,
+    "server_error": 0.08,
+    "malformed": 0.04,
+    "html_error": 0.03,
+    "timeout": 0.03,
+    "stall_seconds": STALL_SECONDS,
+    "qos_burst": 0.02,
+    "qos_burst_length": 3,
+    "expire_tokens_after": [25],
 }
 FAST_RETRIES = {"OPEN1688_RETRY_BACKOFF": 0.01, "OPEN1688_RETRY_BACKOFF_MAX": 0.2, "DOWNLOAD_TIMEOUT": ANSWER_TIMEOUT}
 
@@ -72,11 +79,17 @@ def inked(image: Image.Image, box: dict[str, float]) -> int:
 
 
 @pytest.mark.e2e
-def test_a_crawl_through_faults_leaves_a_report_whose_charts_render(sandbox: SandboxProcess, tmp_path: Path,
-                                                                      chromium: Chromium) -> None:
+def test_a_crawl_through_faults_leaves_a_report_whose_charts_render(
+    sandbox: SandboxProcess, tmp_path: Path, chromium: Chromium
+) -> None:
     sandbox.admin.config(faults=FAULTS)
-    run = crawl("keyword", tmp_path / "data", sandbox=sandbox, args={"keywords": "毛笔,茶具,算盘"},
-                settings={**FAST_RETRIES, "HARVEST_REPORT_SAMPLE_INTERVAL": 0.5, "OPEN1688_QPS": 100})  # a quota line
+    run = crawl(
+        "keyword",
+        tmp_path / "data",
+        sandbox=sandbox,
+        args={"keywords": "毛笔,茶具,算盘"},
+        settings={**FAST_RETRIES, "HARVEST_REPORT_SAMPLE_INTERVAL": 0.5, "OPEN1688_QPS": 100},
+    )  # a quota line
     assert run.returncode == 0, run.stderr[-3000:]
     report = run.report
 
@@ -124,10 +137,16 @@ def test_a_crawl_through_faults_leaves_a_report_whose_charts_render(sandbox: San
 
 
 @pytest.mark.e2e
-def test_a_crawl_stopped_by_its_budget_still_leaves_a_page_that_says_so(sandbox: SandboxProcess, tmp_path: Path,
-                                                                         chromium: Chromium) -> None:
-    run = crawl("keyword", tmp_path / "data", sandbox=sandbox, args={"keywords": "茶具"},
-                settings={"OPEN1688_DAILY_CALL_BUDGET": 12})
+def test_a_crawl_stopped_by_its_budget_still_leaves_a_page_that_says_so(
+    sandbox: SandboxProcess, tmp_path: Path, chromium: Chromium
+) -> None:
+    run = crawl(
+        "keyword",
+        tmp_path / "data",
+        sandbox=sandbox,
+        args={"keywords": "茶具"},
+        settings={"OPEN1688_DAILY_CALL_BUDGET": 12},
+    )
     assert run.returncode == 3, run.stderr[-3000:]
     assert run.report["exit"]["code"] == 3
     chromium.open(html_report(run.data_dir, run.report))

@@ -55,9 +55,19 @@ class Workers:
     spool folder of its own, as workers on separate machines with one shared bucket do.
     """
 
-    def __init__(self, sandbox: SandboxProcess, tmp_path: Path, redis_url: str, prefix: str, crawl_id: str,
-                 spider: str = "keyword", *, s3: S3Server | None = None, bucket: str | None = None,
-                 **settings: Any) -> None:
+    def __init__(
+        self,
+        sandbox: SandboxProcess,
+        tmp_path: Path,
+        redis_url: str,
+        prefix: str,
+        crawl_id: str,
+        spider: str = "keyword",
+        *,
+        s3: S3Server | None = None,
+        bucket: str | None = None,
+        **settings: Any,
+    ) -> None:
         self.sandbox = sandbox
         self.tmp_path = tmp_path
         self.data_dir = tmp_path / "data"
@@ -67,8 +77,14 @@ class Workers:
         self.spider = spider
         self.keys = CrawlKeys(f"{prefix}:{crawl_id}:{spider}")
         self.redis = redis.Redis.from_url(redis_url)
-        self.settings = {"REDIS_URL": redis_url, "HARVEST_REDIS_PREFIX": prefix, "HARVEST_REDIS_PREFETCH": PREFETCH,
-                         "HARVEST_REDIS_IDLE_CLOSE": 1, "OPEN1688_QPS": 60, **settings}
+        self.settings = {
+            "REDIS_URL": redis_url,
+            "HARVEST_REDIS_PREFIX": prefix,
+            "HARVEST_REDIS_PREFETCH": PREFETCH,
+            "HARVEST_REDIS_IDLE_CLOSE": 1,
+            "OPEN1688_QPS": 60,
+            **settings,
+        }
         if self.uri is not None:
             self.settings["HARVEST_DATA_DIR"] = self.uri
         self.env = sandbox_env(sandbox, **(s3.env() if s3 is not None else {}))
@@ -82,42 +98,66 @@ class Workers:
 
     def command(self, worker: str, args: dict[str, str] | None = None) -> tuple[list[str], dict[str, str]]:
         local = {"HARVEST_SPOOL_DIR": str(self.spool(worker))} if self.uri is not None else {}
-        command, env = crawl_command(self.spider, self.data_dir, sandbox=self.sandbox, args=args,
-                                     settings={**self.settings, **local, "HARVEST_WORKER_ID": worker},
-                                     crawl_id=self.crawl_id, env=self.env)
+        command, env = crawl_command(
+            self.spider,
+            self.data_dir,
+            sandbox=self.sandbox,
+            args=args,
+            settings={**self.settings, **local, "HARVEST_WORKER_ID": worker},
+            crawl_id=self.crawl_id,
+            env=self.env,
+        )
         return [*command, "--distributed"], env
 
     def start(self, *names: str, args: dict[str, str] | None = None) -> None:
         for name in names:
             command, env = self.command(name, args)
-            self.processes[name] = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                                                    stderr=subprocess.PIPE, text=True)
+            self.processes[name] = subprocess.Popen(
+                command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+            )
         self.wait_for(lambda: self.redis.zcard(self.keys.workers) >= len(self.processes), "every worker joined")
 
     def enqueue(self, *keywords: str) -> str:
-        command, env = crawl_command("keyword", self.data_dir, sandbox=self.sandbox, settings=self.settings,
-                                     crawl_id=self.crawl_id, env=self.env)
-        command = [*command[: command.index("crawl")], "enqueue", "keyword", *keywords,
-                   *command[command.index("keyword") + 1:]]
+        command, env = crawl_command(
+            "keyword", self.data_dir, sandbox=self.sandbox, settings=self.settings, crawl_id=self.crawl_id, env=self.env
+        )
+        command = [
+            *command[: command.index("crawl")],
+            "enqueue",
+            "keyword",
+            *keywords,
+            *command[command.index("keyword") + 1 :],
+        ]
         done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=PATIENCE)
         assert done.returncode == 0, done.stderr[-2000:]
         return done.stdout
 
     def compact(self) -> None:
-        settings = {"HARVEST_DATA_DIR": self.uri, "HARVEST_SPOOL_DIR": str(self.tmp_path / "compact-spool")} \
-            if self.uri is not None else None
-        command, env = crawl_command("keyword", self.data_dir, sandbox=self.sandbox, crawl_id=self.crawl_id,
-                                     settings=settings, env=self.env)
-        command = [*command[: command.index("crawl")], "compact", "--crawl-id", self.crawl_id,
-                   *command[command.index("keyword") + 1:]]
+        settings = (
+            {"HARVEST_DATA_DIR": self.uri, "HARVEST_SPOOL_DIR": str(self.tmp_path / "compact-spool")}
+            if self.uri is not None
+            else None
+        )
+        command, env = crawl_command(
+            "keyword", self.data_dir, sandbox=self.sandbox, crawl_id=self.crawl_id, settings=settings, env=self.env
+        )
+        command = [
+            *command[: command.index("crawl")],
+            "compact",
+            "--crawl-id",
+            self.crawl_id,
+            *command[command.index("keyword") + 1 :],
+        ]
         done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=PATIENCE)
         assert done.returncode == 0, done.stderr[-2000:]
 
     def wait_for(self, condition: Any, what: str) -> None:
         def running() -> None:
             for name, process in self.processes.items():
-                assert process.poll() is None, f"{name} exited ({process.returncode}) before {what}:\n" \
-                                               f"{process.stderr.read()[-3000:] if process.stderr else ''}"
+                assert process.poll() is None, (
+                    f"{name} exited ({process.returncode}) before {what}:\n"
+                    f"{process.stderr.read()[-3000:] if process.stderr else ''}"
+                )
 
         wait_until(condition, what, check=running)
 
@@ -128,8 +168,10 @@ class Workers:
     def release_once_every_worker_holds_details(self) -> None:
         """Wait until each worker holds a detail call at the sandbox, then let the sandbox answer them all."""
         most_without_one = (len(self.processes) - 1) * PREFETCH
-        self.wait_for(lambda: self.sandbox.admin.stats()["held_now"] > most_without_one,
-                      f"the sandbox holds more than {most_without_one} detail calls: one of every worker at least")
+        self.wait_for(
+            lambda: self.sandbox.admin.stats()["held_now"] > most_without_one,
+            f"the sandbox holds more than {most_without_one} detail calls: one of every worker at least",
+        )
         self.sandbox.admin.config(hold=[])
 
     def kill(self, name: str) -> None:
@@ -204,8 +246,10 @@ def test_a_worker_killed_mid_crawl_and_restarted_loses_nothing(workers, sandbox:
     group = workers("20261128T180000Z-kill9", OPEN1688_QPS=30, HARVEST_REDIS_LEASE=KILL_LEASE)
     group.start("w1", "w2", "w3")
     group.enqueue("毛笔", "算盘")
-    group.wait_for(lambda: int(group.redis.hget(group.keys.progress, "w2") or 0) >= 40,
-                   "the worker to kill has kept offers (not committed: its files are completed at its end)")
+    group.wait_for(
+        lambda: int(group.redis.hget(group.keys.progress, "w2") or 0) >= 40,
+        "the worker to kill has kept offers (not committed: its files are completed at its end)",
+    )
     group.kill("w2")
     group.start("w2")
     run = group.finish()
@@ -223,13 +267,16 @@ def test_a_worker_killed_mid_crawl_and_restarted_loses_nothing(workers, sandbox:
 
 @pytest.mark.s3
 def test_three_workers_with_their_own_disks_and_one_bucket_one_killed_lose_nothing(
-        workers, s3_server: S3Server, s3_bucket: str) -> None:
+    workers, s3_server: S3Server, s3_bucket: str
+) -> None:
     """The recipe for workers on separate machines: nothing shared but Redis and the bucket."""
     group = workers("20261206T180000Z-bucket", s3=s3_server, bucket=s3_bucket, OPEN1688_QPS=30)
     group.start("w1", "w2", "w3")
     group.enqueue("毛笔", "算盘")
-    group.wait_for(lambda: int(group.redis.hget(group.keys.progress, "w2") or 0) >= 40,
-                   "the worker to kill has kept offers (not committed: its files are uploaded at its end)")
+    group.wait_for(
+        lambda: int(group.redis.hget(group.keys.progress, "w2") or 0) >= 40,
+        "the worker to kill has kept offers (not committed: its files are uploaded at its end)",
+    )
     group.kill("w2")
     group.start("w2")
     run = group.finish()
@@ -247,8 +294,7 @@ def test_three_workers_with_their_own_disks_and_one_bucket_one_killed_lose_nothi
         assert list(group.spool(worker).iterdir()) == [], f"{worker}'s spool is empty (the restart swept the kill's)"
 
 
-def test_offers_given_to_one_worker_are_shared_with_the_other(workers, sandbox: SandboxProcess,
-                                                              tmp_path: Path) -> None:
+def test_offers_given_to_one_worker_are_shared_with_the_other(workers, sandbox: SandboxProcess, tmp_path: Path) -> None:
     ids = sorted(expected("毛笔"))
     path = tmp_path / "ids.txt"
     path.write_text("\n".join(map(str, ids)) + "\nnot-an-id\n")
@@ -267,17 +313,25 @@ def test_offers_given_to_one_worker_are_shared_with_the_other(workers, sandbox: 
 
 
 def test_unreachable_redis_is_one_line_and_no_file(sandbox: SandboxProcess, tmp_path: Path) -> None:
-    command, env = crawl_command("keyword", tmp_path / "data", sandbox=sandbox, crawl_id="20261128T180000Z-noredis",
-                                 settings={"REDIS_URL": "redis://127.0.0.1:1/0"})
-    done = subprocess.run([*command, "--distributed"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=PATIENCE)
+    command, env = crawl_command(
+        "keyword",
+        tmp_path / "data",
+        sandbox=sandbox,
+        crawl_id="20261128T180000Z-noredis",
+        settings={"REDIS_URL": "redis://127.0.0.1:1/0"},
+    )
+    done = subprocess.run(
+        [*command, "--distributed"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=PATIENCE
+    )
     assert done.returncode == 1
     lines = [line for line in done.stderr.splitlines() if line.startswith("harvester: ")]
     assert len(lines) == 1 and "REDIS_URL=redis://127.0.0.1:1/0" in lines[0] and "start Redis" in lines[0], done.stderr
     assert not (tmp_path / "data").exists() or not any((tmp_path / "data").rglob("*.parquet"))
 
 
-def test_units_pushed_by_hand_on_the_scrapy_redis_key_are_crawled_once(workers, sandbox: SandboxProcess,
-                                                                       redis_prefix: str) -> None:
+def test_units_pushed_by_hand_on_the_scrapy_redis_key_are_crawled_once(
+    workers, sandbox: SandboxProcess, redis_prefix: str
+) -> None:
     group = workers("20261128T180000Z-byhand", REDIS_START_URLS_KEY=f"{redis_prefix}:%(name)s:start_urls")
     start = f"{redis_prefix}:keyword:start_urls"
     group.start("w1", "w2")
@@ -295,28 +349,44 @@ def test_units_pushed_by_hand_on_the_scrapy_redis_key_are_crawled_once(workers, 
     assert set(offers) == truth and len(offers) == len(truth), "every offer, once"
     assert sandbox.admin.stats()["detail_served_duplicates"] == 0, "no detail fetched twice"
     assert not group.redis.exists(start) and not group.redis.exists(group.keys.unit_leases), "nothing left behind"
-    skipped = [line for stderr in group.stderr.values() for line in stderr.splitlines()
-               if f"Skipped a unit from {start}: " in line]
+    skipped = [
+        line
+        for stderr in group.stderr.values()
+        for line in stderr.splitlines()
+        if f"Skipped a unit from {start}: " in line
+    ]
     assert sorted(line.split(f"{start}: ", 1)[1] for line in skipped) == [
-        ('{"keyword": "x", "colour": "red"}: unknown field \'colour\' (a unit has category_id, filter, keyword, '
-         "price_end, price_start, sort)"),
+        (
+            '{"keyword": "x", "colour": "red"}: unknown field \'colour\' (a unit has category_id, filter, keyword, '
+            "price_end, price_start, sort)"
+        ),
         "\ufffd\ufffd: not UTF-8 text",
     ], "each bad payload named, with what is wrong"
 
 
-def test_a_start_key_that_holds_no_units_is_one_line_and_no_file(sandbox: SandboxProcess, tmp_path: Path,
-                                                                 redis_server, redis_prefix: str) -> None:
+def test_a_start_key_that_holds_no_units_is_one_line_and_no_file(
+    sandbox: SandboxProcess, tmp_path: Path, redis_server, redis_prefix: str
+) -> None:
     redis_server.client().set(f"{redis_prefix}:keyword:start_urls", "毛笔")
-    command, env = crawl_command("keyword", tmp_path / "data", sandbox=sandbox, crawl_id="20261128T180000Z-string",
-                                 settings={"REDIS_URL": redis_server.url,
-                                           "REDIS_START_URLS_KEY": f"{redis_prefix}:%(name)s:start_urls"})
-    done = subprocess.run([*command, "--distributed"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
-                          check=False)
+    command, env = crawl_command(
+        "keyword",
+        tmp_path / "data",
+        sandbox=sandbox,
+        crawl_id="20261128T180000Z-string",
+        settings={"REDIS_URL": redis_server.url, "REDIS_START_URLS_KEY": f"{redis_prefix}:%(name)s:start_urls"},
+    )
+    done = subprocess.run(
+        [*command, "--distributed"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False
+    )
     assert done.returncode == 1
     lines = [line for line in done.stderr.splitlines() if line.startswith("harvester: ")]
-    assert lines == [(f"harvester: the start key {redis_prefix}:keyword:start_urls (REDIS_START_URLS_KEY) holds a "
-                      "string: push units onto a list (LPUSH/RPUSH), a set (SADD) or a sorted set (ZADD), "
-                      "or name another key")], done.stderr
+    assert lines == [
+        (
+            f"harvester: the start key {redis_prefix}:keyword:start_urls (REDIS_START_URLS_KEY) holds a "
+            "string: push units onto a list (LPUSH/RPUSH), a set (SADD) or a sorted set (ZADD), "
+            "or name another key"
+        )
+    ], done.stderr
     assert not (tmp_path / "data").exists() or not any((tmp_path / "data").rglob("*.parquet"))
 
 
@@ -328,10 +398,16 @@ def test_a_start_key_turned_into_something_else_mid_crawl_stops_the_worker(worke
     _, stderr = process.communicate(timeout=PATIENCE)
     assert process.returncode == 1, stderr[-3000:]
     assert [line for line in stderr.splitlines() if line.startswith("harvester: ")] == [
-        (f"harvester: stopped: the start key {redis_prefix}:keyword:start_urls holds a string: units are pushed onto "
-         "a list (LPUSH/RPUSH), a set (SADD) or a sorted set (ZADD)")], stderr[-3000:]
-def test_redis_lost_mid_crawl_stops_with_one_line_and_a_rerun_completes(sandbox: SandboxProcess,
-                                                                         tmp_path: Path) -> None:
+        (
+            f"harvester: stopped: the start key {redis_prefix}:keyword:start_urls holds a string: units are pushed onto "
+            "a list (LPUSH/RPUSH), a set (SADD) or a sorted set (ZADD)"
+        )
+    ], stderr[-3000:]
+
+
+def test_redis_lost_mid_crawl_stops_with_one_line_and_a_rerun_completes(
+    sandbox: SandboxProcess, tmp_path: Path
+) -> None:
     """A private redis-server (append-only, so a restart keeps what it acknowledged) is killed while the worker
     fetches details. The worker stops at once: exit status 1, one line naming REDIS_URL, no traceback; what it
     had not finished stays leased and comes back. Redis restarted, the same worker runs again: every offer
@@ -343,8 +419,10 @@ def test_redis_lost_mid_crawl_stops_with_one_line_and_a_rerun_completes(sandbox:
         try:
             group.enqueue("紫砂茶具")
             group.start("w1")
-            group.wait_for(lambda: sandbox.admin.stats()["calls_by_api"].get(
-                "product.search.queryProductDetail", 0) >= 40, "the worker fetches details")
+            group.wait_for(
+                lambda: sandbox.admin.stats()["calls_by_api"].get("product.search.queryProductDetail", 0) >= 40,
+                "the worker fetches details",
+            )
             server.kill()
             process = group.processes["w1"]
             _, stderr = process.communicate(timeout=PATIENCE)  # (on a timeout, group.close() kills it)

@@ -6,7 +6,7 @@ import os
 import shutil
 import subprocess
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -20,15 +20,19 @@ from .commands import closed_port, environment, scrapy
 pytestmark = pytest.mark.e2e
 
 
-def doctor(sandbox: SandboxProcess | None, home: Path, *arguments: str, **variables: str | None
-           ) -> tuple[int, dict[str, str]]:
+def doctor(
+    sandbox: SandboxProcess | None, home: Path, *arguments: str, **variables: str | None
+) -> tuple[int, dict[str, str]]:
     """Exit status and each check's line (``STATUS  check: message``) keyed by check name."""
     base: dict[str, str | None] = {}
     if sandbox is not None:
         assert sandbox.credentials is not None
-        base = {"OPEN1688_GATEWAY": sandbox.base_url, "OPEN1688_APP_KEY": sandbox.credentials.app_key,
-                "OPEN1688_APP_SECRET": sandbox.credentials.app_secret,
-                "OPEN1688_ACCESS_TOKEN": sandbox.credentials.access_token}
+        base = {
+            "OPEN1688_GATEWAY": sandbox.base_url,
+            "OPEN1688_APP_KEY": sandbox.credentials.app_key,
+            "OPEN1688_APP_SECRET": sandbox.credentials.app_secret,
+            "OPEN1688_ACCESS_TOKEN": sandbox.credentials.access_token,
+        }
     merged = {k: v for k, v in {**base, **variables}.items() if v is not None}
     done = scrapy("doctor", "-s", f"HARVEST_DATA_DIR={home / 'data'}", *arguments, env=environment(home, **merged))
     assert done.stderr == "", done.stderr
@@ -53,8 +57,10 @@ def test_a_good_configuration_passes_every_check(sandbox, tmp_path):
 def test_without_an_app_key_it_checks_the_built_in_sandbox(tmp_path):
     status, checks = doctor(None, tmp_path)
     assert status == 0, checks
-    assert "a crawl would use the built-in sandbox (seed 1688); checking one started for this at http://127.0.0.1:" \
+    assert (
+        "a crawl would use the built-in sandbox (seed 1688); checking one started for this at http://127.0.0.1:"
         in checks["credentials"]
+    )
     assert checks["token"].startswith("OK accepted by")
 
 
@@ -69,8 +75,9 @@ def test_a_wrong_secret_is_a_rejected_signature(sandbox, tmp_path):
 def test_an_unknown_app_key_is_named(sandbox, tmp_path):
     status, checks = doctor(sandbox, tmp_path, OPEN1688_APP_KEY="7777777")
     assert status == 1
-    assert checks["signature"] == ("FAIL the gateway does not know app key 7777777 (gw.AppKeyNotExist): "
-                                   "check OPEN1688_APP_KEY")
+    assert checks["signature"] == (
+        "FAIL the gateway does not know app key 7777777 (gw.AppKeyNotExist): check OPEN1688_APP_KEY"
+    )
 
 
 def test_missing_credentials_are_named_and_the_rest_skipped(sandbox, tmp_path):
@@ -78,7 +85,8 @@ def test_missing_credentials_are_named_and_the_rest_skipped(sandbox, tmp_path):
     assert status == 1
     assert checks["credentials"] == (
         "FAIL OPEN1688_APP_KEY not set: export it from the 1688 open platform console; no access token (none in "
-        f"OPEN1688_ACCESS_TOKEN or {tmp_path}/.config/harvester/token.json): run `scrapy auth`")
+        f"OPEN1688_ACCESS_TOKEN or {tmp_path}/.config/harvester/token.json): run `scrapy auth`"
+    )
     assert all(checks[name].startswith("SKIP") for name in ("gateway", "signature", "clock", "token"))
 
 
@@ -86,16 +94,19 @@ def test_an_unreachable_gateway(sandbox, tmp_path):
     with closed_port() as port:
         status, checks = doctor(sandbox, tmp_path, OPEN1688_GATEWAY=f"http://127.0.0.1:{port}")
     assert status == 1
-    assert checks["gateway"] == (f"FAIL cannot reach http://127.0.0.1:{port} (ConnectionError); "
-                                 "check OPEN1688_GATEWAY and the network")
+    assert checks["gateway"] == (
+        f"FAIL cannot reach http://127.0.0.1:{port} (ConnectionError); check OPEN1688_GATEWAY and the network"
+    )
 
 
 def test_an_expired_token_is_reported_not_refreshed(sandbox, tmp_path):
     sandbox.admin.expire_tokens()
     status, checks = doctor(sandbox, tmp_path)
     assert status == 1
-    assert checks["token"] == ("FAIL the access token was rejected (expired or revoked): run `scrapy auth --refresh`, "
-                               "or `scrapy auth` if that fails")
+    assert checks["token"] == (
+        "FAIL the access token was rejected (expired or revoked): run `scrapy auth --refresh`, "
+        "or `scrapy auth` if that fails"
+    )
     assert "getToken" not in sandbox.admin.stats()["calls_by_api"], "the doctor does not refresh"
 
 
@@ -104,20 +115,29 @@ def test_an_api_not_granted_is_named_and_the_token_checked_with_the_next(sandbox
     status, checks = doctor(sandbox, tmp_path)
     assert status == 0, checks
     assert checks["token"].startswith(  # the next API probed: the search navigation a split may need
-        "OK accepted by com.alibaba.fenxiao.crossborder:product.search.keywordSNQuery-1")
-    assert checks["APIs"] == ("WARN not granted to this app: com.alibaba.fenxiao.crossborder:"
-                              "product.search.keywordQuery-1; request them in the 1688 console "
-                              "(`scrapy auth` lists every API)")
+        "OK accepted by com.alibaba.fenxiao.crossborder:product.search.keywordSNQuery-1"
+    )
+    assert checks["APIs"] == (
+        "WARN not granted to this app: com.alibaba.fenxiao.crossborder:"
+        "product.search.keywordQuery-1; request them in the 1688 console "
+        "(`scrapy auth` lists every API)"
+    )
 
 
 def test_a_token_file_with_an_expiry_and_a_loose_mode(sandbox, tmp_path):
     assert sandbox.credentials is not None
     token_file = TokenFile(tmp_path / "token.json")
-    token_file.save(Tokens(sandbox.credentials.access_token, sandbox.credentials.refresh_token,
-                           access_expires_at=datetime(2099, 1, 1, tzinfo=timezone.utc)))
+    token_file.save(
+        Tokens(
+            sandbox.credentials.access_token,
+            sandbox.credentials.refresh_token,
+            access_expires_at=datetime(2099, 1, 1, tzinfo=UTC),
+        )
+    )
     os.chmod(token_file.path, 0o644)
-    status, checks = doctor(sandbox, tmp_path, "-s", f"OPEN1688_TOKEN_FILE={token_file.path}",
-                            OPEN1688_ACCESS_TOKEN=None)
+    status, checks = doctor(
+        sandbox, tmp_path, "-s", f"OPEN1688_TOKEN_FILE={token_file.path}", OPEN1688_ACCESS_TOKEN=None
+    )
     assert status == 0, checks
     assert checks["credentials"] == f"OK app key, secret and tokens present (tokens from {token_file.path})"
     assert checks["token file"] == f"WARN {token_file.path} has mode 644: run `chmod 600 {token_file.path}`"
@@ -129,14 +149,17 @@ def test_an_unwritable_data_dir(sandbox, tmp_path):
     blocker.write_text("not a folder")
     status, checks = doctor(sandbox, tmp_path, "-s", f"HARVEST_DATA_DIR={blocker}/data")
     assert status == 1
-    assert checks["data dir"] == (f"FAIL HARVEST_DATA_DIR={blocker}/data is not writable (Not a directory): "
-                                  "choose a folder you can write to (-s HARVEST_DATA_DIR=PATH)")
+    assert checks["data dir"] == (
+        f"FAIL HARVEST_DATA_DIR={blocker}/data is not writable (Not a directory): "
+        "choose a folder you can write to (-s HARVEST_DATA_DIR=PATH)"
+    )
 
 
 def test_an_unreachable_redis(sandbox, tmp_path):
     with closed_port() as port:
-        status, checks = doctor(sandbox, tmp_path, "-s",
-                                f"REDIS_URL=redis://:sandbox-redis-password@127.0.0.1:{port}/0")
+        status, checks = doctor(
+            sandbox, tmp_path, "-s", f"REDIS_URL=redis://:sandbox-redis-password@127.0.0.1:{port}/0"
+        )
     assert status == 1
     assert checks["redis"].startswith(f"FAIL cannot reach redis://:***@127.0.0.1:{port}/0 (ConnectionError: ")
     assert checks["redis"].endswith("start Redis or fix REDIS_URL")
@@ -148,8 +171,23 @@ def redis_socket(tmp_path: Path) -> Iterator[Path]:
     server = shutil.which("redis-server")
     assert server, "redis-server must be on PATH (see README: what the test machine needs)"
     socket_path = tmp_path / "redis.sock"
-    process = subprocess.Popen([server, "--port", "0", "--unixsocket", str(socket_path), "--save", "",
-                                "--appendonly", "no", "--dir", str(tmp_path)], stdout=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [
+            server,
+            "--port",
+            "0",
+            "--unixsocket",
+            str(socket_path),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(tmp_path),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     assert process.stdout is not None
     for line in process.stdout:
         if "ready to accept connections" in line.lower():

@@ -20,8 +20,16 @@ CRAWL = "20261128T190000Z-enqueue"
 @pytest.fixture
 def enqueue(redis_server, redis_prefix, tmp_path):
     def run(*arguments: str, crawl_id: str = CRAWL, url: str = redis_server.url):
-        return scrapy("enqueue", *arguments, "-s", f"REDIS_URL={url}", "-s", f"HARVEST_REDIS_PREFIX={redis_prefix}",
-                      *(["-s", f"HARVEST_CRAWL_ID={crawl_id}"] if crawl_id else []), env=environment(tmp_path))
+        return scrapy(
+            "enqueue",
+            *arguments,
+            "-s",
+            f"REDIS_URL={url}",
+            "-s",
+            f"HARVEST_REDIS_PREFIX={redis_prefix}",
+            *(["-s", f"HARVEST_CRAWL_ID={crawl_id}"] if crawl_id else []),
+            env=environment(tmp_path),
+        )
 
     return run
 
@@ -41,8 +49,7 @@ def test_keywords_with_filters(enqueue, redis_server, redis_prefix):
     ]
 
 
-def test_offer_ids_from_a_file_in_units_with_bad_lines_by_number(enqueue, redis_server, redis_prefix,
-                                                                           tmp_path):
+def test_offer_ids_from_a_file_in_units_with_bad_lines_by_number(enqueue, redis_server, redis_prefix, tmp_path):
     ids = [str(624108453870 + n) for n in range(IDS_PER_UNIT + 5)]
     path = tmp_path / "ids.txt"
     path.write_text("\n".join([*ids[:3], "abc", "", *ids[3:], "https://detail.1688.com/offer/1.html"]) + "\n")
@@ -63,12 +70,15 @@ def test_sellers_and_images(enqueue, redis_server, redis_prefix, tmp_path):
     assert done.returncode == 2 and "no such file" in last_line(done.stderr)
 
 
-@pytest.mark.parametrize(("arguments", "message"), [
-    (("keyword", "保温杯", "--price-start", "abc"), "is not a price"),
-    (("offers", "12x"), "is not an offer id"),
-    (("monitor", "x"), "give a spider first"),
-    (("keyword",), "nothing to queue"),
-])
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (("keyword", "保温杯", "--price-start", "abc"), "is not a price"),
+        (("offers", "12x"), "is not an offer id"),
+        (("monitor", "x"), "give a spider first"),
+        (("keyword",), "nothing to queue"),
+    ],
+)
 def test_bad_input_is_one_line_and_status_2(enqueue, arguments, message):
     done = enqueue(*arguments)
     assert done.returncode == 2 and message in last_line(done.stderr), done.stderr
@@ -80,4 +90,6 @@ def test_no_crawl_id_or_no_redis(enqueue):
     with closed_port() as port:
         url = f"redis://127.0.0.1:{port}/0"
         done = enqueue("keyword", "保温杯", url=url)
-    assert done.returncode == 1 and last_line(done.stderr).startswith(f"harvester: cannot reach Redis at REDIS_URL={url}")
+    assert done.returncode == 1 and last_line(done.stderr).startswith(
+        f"harvester: cannot reach Redis at REDIS_URL={url}"
+    )

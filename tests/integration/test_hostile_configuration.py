@@ -61,12 +61,27 @@ ZERO_MEANS = {
 NUMBERS = [name for name, guard in guards.GUARDS.items() if isinstance(guard, guards.Number)]
 #: The other guarded settings, with values each must refuse.
 OTHERS = {
-    "OPEN1688_GATEWAY": ["ftp://gw.example", "http://", "gw.open.1688.com", "http://127.0.0.1:port",
-                         "https://gw.open.1688.com/?x=1", "http://a b", "sandbox\n"],
+    "OPEN1688_GATEWAY": [
+        "ftp://gw.example",
+        "http://",
+        "gw.open.1688.com",
+        "http://127.0.0.1:port",
+        "https://gw.open.1688.com/?x=1",
+        "http://a b",
+        "sandbox\n",
+    ],
     # A bucket that merely cannot be reached is the doctor's "data dir" check (against the test's own S3 server,
     # tests/integration/test_object_storage*.py): these are wrong as written, refused without any connection.
-    "HARVEST_DATA_DIR": ["", "   ", "s3://", "s3:bucket", "s3://bucket/x?region=eu", "s3://key:secret@bucket",
-                         "nosuchscheme://bucket", "data\nmore"],
+    "HARVEST_DATA_DIR": [
+        "",
+        "   ",
+        "s3://",
+        "s3:bucket",
+        "s3://bucket/x?region=eu",
+        "s3://key:secret@bucket",
+        "nosuchscheme://bucket",
+        "data\nmore",
+    ],
     "HARVEST_CRAWL_ID": ["-leading-dash", "a/b", "a b", "../up", "x\ty"],
     "HARVEST_REDIS_PREFIX": ["", "a b", "prefix\n"],
     "OPEN1688_SPLIT_DIMENSIONS": ["price,colour", "sizes"],
@@ -89,8 +104,12 @@ NEGATIVE_ALLOWED = {"HARVEST_PARQUET_COMPRESSION_LEVEL"}
 
 
 def hostile_values() -> list[tuple[str, str]]:
-    cases = [(name, value) for name in NUMBERS for value in [*NOT_NUMBERS, *HUGE]
-             if not (value == "-1" and name in NEGATIVE_ALLOWED)]
+    cases = [
+        (name, value)
+        for name in NUMBERS
+        for value in [*NOT_NUMBERS, *HUGE]
+        if not (value == "-1" and name in NEGATIVE_ALLOWED)
+    ]
     cases += [(name, "0") for name in NUMBERS if name not in ZERO_MEANS]
     cases += [(name, value) for name, values in OTHERS.items() for value in values]
     return cases
@@ -173,16 +192,29 @@ def test_settings_that_conflict_are_refused(capsys, tmp_path, conflict: dict[str
 
 
 def test_several_bad_settings_are_still_one_line_naming_the_first(capsys, tmp_path) -> None:
-    code, lines = crawl_checks(capsys, "keyword", options(("OPEN1688_QPS", "-1"), ("OPEN1688_PAGE_SIZE", "0"),
-                                                          ("HARVEST_DATA_DIR", str(tmp_path))))
+    code, lines = crawl_checks(
+        capsys,
+        "keyword",
+        options(("OPEN1688_QPS", "-1"), ("OPEN1688_PAGE_SIZE", "0"), ("HARVEST_DATA_DIR", str(tmp_path))),
+    )
     assert code == exitcodes.USAGE
-    assert lines == ["harvester: OPEN1688_QPS=-1 is out of range: give a number from 0 to 10,000 (0 turns pacing "
-                     "off) (and 1 more: `scrapy doctor` lists them)"]
+    assert lines == [
+        "harvester: OPEN1688_QPS=-1 is out of range: give a number from 0 to 10,000 (0 turns pacing "
+        "off) (and 1 more: `scrapy doctor` lists them)"
+    ]
 
 
-@pytest.mark.parametrize(("name", "value"), [("OPEN1688_QPS", "-1"), ("OPEN1688_DAILY_CALL_BUDGET", "-5"),
-                                             ("OPEN1688_QPS", "abc"), ("HARVEST_DATA_DIR", ""),
-                                             ("HARVEST_DATA_DIR", "s3://"), ("OPEN1688_GATEWAY", "ftp://x")])
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("OPEN1688_QPS", "-1"),
+        ("OPEN1688_DAILY_CALL_BUDGET", "-5"),
+        ("OPEN1688_QPS", "abc"),
+        ("HARVEST_DATA_DIR", ""),
+        ("HARVEST_DATA_DIR", "s3://"),
+        ("OPEN1688_GATEWAY", "ftp://x"),
+    ],
+)
 def test_scrapy_doctor_fails_a_hostile_setting_and_calls_nothing(capsys, name: str, value: str) -> None:
     code, lines = doctor_checks(capsys, ["-s", f"{name}={value}"])
     assert code == exitcodes.ERROR
@@ -195,7 +227,9 @@ def test_scrapy_doctor_lists_every_bad_setting(capsys) -> None:
     code, lines = doctor_checks(capsys, ["-s", "OPEN1688_QPS=-1", "-s", "HARVEST_WRITE_QUEUE=0"])
     assert code == exitcodes.ERROR
     assert [line.split(":")[1].strip().split("=")[0] for line in lines if line.startswith("FAIL")] == [
-        "OPEN1688_QPS", "HARVEST_WRITE_QUEUE"]
+        "OPEN1688_QPS",
+        "HARVEST_WRITE_QUEUE",
+    ]
 
 
 @pytest.mark.parametrize("name", ["JOBDIR"])
@@ -210,18 +244,23 @@ def test_a_jobdir_that_cannot_hold_the_crawl_is_refused(capsys, tmp_path, name: 
 # --- spider arguments and the files they name -----------------------------------------------------------------
 
 
-@pytest.mark.parametrize("value", ["保温杯\n数据线", "保温杯\t", "\x00", "保温杯\r\n", "保温杯\u2028数据线"],
-                         ids=["newline", "tab", "nul", "crlf", "line separator"])
+@pytest.mark.parametrize(
+    "value",
+    ["保温杯\n数据线", "保温杯\t", "\x00", "保温杯\r\n", "保温杯\u2028数据线"],
+    ids=["newline", "tab", "nul", "crlf", "line separator"],
+)
 def test_a_line_break_in_an_argument_is_refused_not_searched(capsys, tmp_path, value: str) -> None:
-    code, lines = crawl_checks(capsys, "keyword", options(("HARVEST_DATA_DIR", str(tmp_path)),
-                                                          arguments={"keywords": value}))
+    code, lines = crawl_checks(
+        capsys, "keyword", options(("HARVEST_DATA_DIR", str(tmp_path)), arguments={"keywords": value})
+    )
     assert code == exitcodes.USAGE and len(lines) == 1, lines
     assert lines[0].startswith("harvester: -a keywords=") and "line break" in lines[0]
 
 
 def test_an_ideographic_space_is_not_a_control_character(capsys, tmp_path) -> None:
-    code, lines = crawl_checks(capsys, "keyword", options(("HARVEST_DATA_DIR", str(tmp_path)),
-                                                          arguments={"keywords": "儿童\u3000保温杯"}))
+    code, lines = crawl_checks(
+        capsys, "keyword", options(("HARVEST_DATA_DIR", str(tmp_path)), arguments={"keywords": "儿童\u3000保温杯"})
+    )
     assert code is None and lines == []
 
 
@@ -243,11 +282,13 @@ FILE_ARGUMENTS = [("keyword", "keywords_file"), ("offers", "ids_file"), ("monito
 
 @pytest.mark.parametrize(("spider", "argument"), FILE_ARGUMENTS)
 @pytest.mark.parametrize("kind", ["missing", "a folder", "empty", "binary", "only blank lines"])
-def test_a_file_argument_that_holds_nothing_usable_is_refused(capsys, tmp_path, spider: str, argument: str,
-                                                              kind: str) -> None:
+def test_a_file_argument_that_holds_nothing_usable_is_refused(
+    capsys, tmp_path, spider: str, argument: str, kind: str
+) -> None:
     path = bad_file(tmp_path, kind)
-    code, lines = crawl_checks(capsys, spider, options(("HARVEST_DATA_DIR", str(tmp_path / "data")),
-                                                       arguments={argument: str(path)}))
+    code, lines = crawl_checks(
+        capsys, spider, options(("HARVEST_DATA_DIR", str(tmp_path / "data")), arguments={argument: str(path)})
+    )
     assert code == exitcodes.USAGE and len(lines) == 1, lines
     assert lines[0].startswith("harvester: ") and str(path) in lines[0], lines
     assert not (tmp_path / "data").exists()
@@ -256,24 +297,30 @@ def test_a_file_argument_that_holds_nothing_usable_is_refused(capsys, tmp_path, 
 def test_an_ids_file_with_no_offer_id_is_refused(capsys, tmp_path) -> None:
     path = tmp_path / "ids.txt"
     path.write_text("not an id\nhttps://example.com/offer\n")
-    code, lines = crawl_checks(capsys, "offers", options(("HARVEST_DATA_DIR", str(tmp_path)),
-                                                         arguments={"ids_file": str(path)}))
-    assert code == exitcodes.USAGE and lines == [f"harvester: -a ids_file={path} holds no offer id: no line is one "
-                                                 "(is it the right file? one offer id a line, UTF-8 text)"]
+    code, lines = crawl_checks(
+        capsys, "offers", options(("HARVEST_DATA_DIR", str(tmp_path)), arguments={"ids_file": str(path)})
+    )
+    assert code == exitcodes.USAGE and lines == [
+        f"harvester: -a ids_file={path} holds no offer id: no line is one "
+        "(is it the right file? one offer id a line, UTF-8 text)"
+    ]
 
 
 # --- real crawls: refused before any call, nothing written ----------------------------------------------------
 
 
-def refused_crawl(sandbox: SandboxProcess, tmp_path: Path, settings: dict[str, Any],
-                  args: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    command, env = crawl_command("keyword", tmp_path / "data", sandbox=sandbox, args=args or {"keywords": "茶具"},
-                                 settings=settings)
+def refused_crawl(
+    sandbox: SandboxProcess, tmp_path: Path, settings: dict[str, Any], args: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    command, env = crawl_command(
+        "keyword", tmp_path / "data", sandbox=sandbox, args=args or {"keywords": "茶具"}, settings=settings
+    )
     return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False)
 
 
-def assert_refused_before_any_call(run: subprocess.CompletedProcess[str], sandbox: SandboxProcess, tmp_path: Path,
-                                   line: str) -> None:
+def assert_refused_before_any_call(
+    run: subprocess.CompletedProcess[str], sandbox: SandboxProcess, tmp_path: Path, line: str
+) -> None:
     lines = [text for text in run.stderr.splitlines() if text.strip()]
     assert run.returncode == exitcodes.USAGE, run.stderr[-2000:]
     assert lines == [line], run.stderr[-2000:]
@@ -283,30 +330,49 @@ def assert_refused_before_any_call(run: subprocess.CompletedProcess[str], sandbo
 
 
 @pytest.mark.e2e
-@pytest.mark.parametrize(("settings", "line"), [
-    ({"OPEN1688_QPS": -1}, "harvester: OPEN1688_QPS=-1 is out of range: give a number from 0 to 10,000 (0 turns "
-                           "pacing off)"),
-    ({"OPEN1688_QPS": "inf"}, "harvester: OPEN1688_QPS=inf is out of range: give a number from 0 to 10,000 (0 "
-                              "turns pacing off)"),
-    ({"OPEN1688_DAILY_CALL_BUDGET": -5}, "harvester: OPEN1688_DAILY_CALL_BUDGET=-5 is out of range: give a whole "
-                                         "number from 0 to 1,000,000,000,000 (0 = no daily limit)"),
-    ({"HARVEST_DATA_DIR": ""}, "harvester: HARVEST_DATA_DIR is empty: give the dataset's folder (e.g. ./data); the "
-                               "crawl would write nowhere"),
-    ({"HARVEST_DATA_DIR": "s3://"}, "harvester: HARVEST_DATA_DIR=s3:// names no bucket: give s3://bucket/prefix"),
-], ids=["negative qps", "infinite qps", "negative budget", "empty data dir", "s3"])
-def test_a_real_crawl_with_a_hostile_setting_spends_nothing(sandbox: SandboxProcess, tmp_path: Path,
-                                                            settings: dict[str, Any], line: str) -> None:
+@pytest.mark.parametrize(
+    ("settings", "line"),
+    [
+        (
+            {"OPEN1688_QPS": -1},
+            "harvester: OPEN1688_QPS=-1 is out of range: give a number from 0 to 10,000 (0 turns pacing off)",
+        ),
+        (
+            {"OPEN1688_QPS": "inf"},
+            "harvester: OPEN1688_QPS=inf is out of range: give a number from 0 to 10,000 (0 turns pacing off)",
+        ),
+        (
+            {"OPEN1688_DAILY_CALL_BUDGET": -5},
+            "harvester: OPEN1688_DAILY_CALL_BUDGET=-5 is out of range: give a whole "
+            "number from 0 to 1,000,000,000,000 (0 = no daily limit)",
+        ),
+        (
+            {"HARVEST_DATA_DIR": ""},
+            "harvester: HARVEST_DATA_DIR is empty: give the dataset's folder (e.g. ./data); the "
+            "crawl would write nowhere",
+        ),
+        ({"HARVEST_DATA_DIR": "s3://"}, "harvester: HARVEST_DATA_DIR=s3:// names no bucket: give s3://bucket/prefix"),
+    ],
+    ids=["negative qps", "infinite qps", "negative budget", "empty data dir", "s3"],
+)
+def test_a_real_crawl_with_a_hostile_setting_spends_nothing(
+    sandbox: SandboxProcess, tmp_path: Path, settings: dict[str, Any], line: str
+) -> None:
     assert_refused_before_any_call(refused_crawl(sandbox, tmp_path, settings), sandbox, tmp_path, line)
     assert not Path(ROOT, "s3:").exists(), "no local folder named after the scheme"
 
 
 @pytest.mark.e2e
-def test_a_real_crawl_with_a_line_break_in_its_keywords_spends_nothing(sandbox: SandboxProcess,
-                                                                       tmp_path: Path) -> None:
+def test_a_real_crawl_with_a_line_break_in_its_keywords_spends_nothing(sandbox: SandboxProcess, tmp_path: Path) -> None:
     run = refused_crawl(sandbox, tmp_path, {}, {"keywords": "保温杯\n数据线"})
-    assert_refused_before_any_call(run, sandbox, tmp_path, "harvester: -a keywords=保温杯\\n数据线: holds a line "
-                                   "break or another control character; give the values on one line (separate "
-                                   "keywords with commas, or use a file)")
+    assert_refused_before_any_call(
+        run,
+        sandbox,
+        tmp_path,
+        "harvester: -a keywords=保温杯\\n数据线: holds a line "
+        "break or another control character; give the values on one line (separate "
+        "keywords with commas, or use a file)",
+    )
 
 
 # --- the token file -------------------------------------------------------------------------------------------
@@ -334,23 +400,32 @@ def token_file(tmp_path: Path, kind: str) -> Path:
 
 
 @pytest.mark.e2e
-@pytest.mark.parametrize(("kind", "says"), [
-    ("missing", "does not exist and OPEN1688_ACCESS_TOKEN is not set; run `scrapy auth`"),
-    ("a folder", "is a folder: point OPEN1688_TOKEN_FILE at the file `scrapy auth` writes"),
-    ("empty", "is not a token file (it is empty): run `scrapy auth` again"),
-    ("binary", "is not a token file (it is not JSON text): run `scrapy auth` again"),
-    ("a JSON list", "is not a token file (it holds a JSON list, not the object `scrapy auth` writes)"),
-    ("no access token", "is not a token file (it holds no access_token)"),
-    ("a number for the token", "is not a token file (it holds no access_token)"),
-    ("a broken date", "is not a token file (Invalid isoformat string: 'tomorrow')"),
-])
-def test_a_token_file_that_is_not_one_is_refused_naming_it(sandbox: SandboxProcess, tmp_path: Path, kind: str,
-                                                           says: str) -> None:
+@pytest.mark.parametrize(
+    ("kind", "says"),
+    [
+        ("missing", "does not exist and OPEN1688_ACCESS_TOKEN is not set; run `scrapy auth`"),
+        ("a folder", "is a folder: point OPEN1688_TOKEN_FILE at the file `scrapy auth` writes"),
+        ("empty", "is not a token file (it is empty): run `scrapy auth` again"),
+        ("binary", "is not a token file (it is not JSON text): run `scrapy auth` again"),
+        ("a JSON list", "is not a token file (it holds a JSON list, not the object `scrapy auth` writes)"),
+        ("no access token", "is not a token file (it holds no access_token)"),
+        ("a number for the token", "is not a token file (it holds no access_token)"),
+        ("a broken date", "is not a token file (Invalid isoformat string: 'tomorrow')"),
+    ],
+)
+def test_a_token_file_that_is_not_one_is_refused_naming_it(
+    sandbox: SandboxProcess, tmp_path: Path, kind: str, says: str
+) -> None:
     """No token given: the crawl reads OPEN1688_TOKEN_FILE. A missing file used to make every call fail five
     times as if the gateway were down (exit 4); the others ended in tracebacks."""
     path = token_file(tmp_path, kind)
-    command, env = crawl_command("keyword", tmp_path / "data", sandbox=sandbox, args={"keywords": "茶具"},
-                                 settings={"OPEN1688_TOKEN_FILE": str(path)})
+    command, env = crawl_command(
+        "keyword",
+        tmp_path / "data",
+        sandbox=sandbox,
+        args={"keywords": "茶具"},
+        settings={"OPEN1688_TOKEN_FILE": str(path)},
+    )
     for name in ("OPEN1688_ACCESS_TOKEN", "OPEN1688_REFRESH_TOKEN"):
         env.pop(name)
     run = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False)
@@ -365,11 +440,19 @@ def test_a_token_file_that_is_not_one_is_refused_naming_it(sandbox: SandboxProce
 def test_a_token_file_others_can_read_is_warned_about_by_the_crawl(sandbox: SandboxProcess, tmp_path: Path) -> None:
     assert sandbox.credentials is not None
     path = tmp_path / "token.json"
-    path.write_text(json.dumps({"access_token": sandbox.credentials.access_token,
-                                "refresh_token": sandbox.credentials.refresh_token}))
+    path.write_text(
+        json.dumps(
+            {"access_token": sandbox.credentials.access_token, "refresh_token": sandbox.credentials.refresh_token}
+        )
+    )
     path.chmod(0o644)
-    command, env = crawl_command("keyword", tmp_path / "data", sandbox=sandbox, args={"keywords": "算盘"},
-                                 settings={"OPEN1688_TOKEN_FILE": str(path)})
+    command, env = crawl_command(
+        "keyword",
+        tmp_path / "data",
+        sandbox=sandbox,
+        args={"keywords": "算盘"},
+        settings={"OPEN1688_TOKEN_FILE": str(path)},
+    )
     for name in ("OPEN1688_ACCESS_TOKEN", "OPEN1688_REFRESH_TOKEN"):
         env.pop(name)
     run = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=240, check=False)
@@ -381,22 +464,24 @@ def test_a_token_file_others_can_read_is_warned_about_by_the_crawl(sandbox: Sand
 
 
 @pytest.mark.e2e
-def test_a_second_crawl_on_a_jobdir_in_use_is_refused_and_the_first_resumes_intact(sandbox: SandboxProcess,
-                                                                                  tmp_path: Path) -> None:
+def test_a_second_crawl_on_a_jobdir_in_use_is_refused_and_the_first_resumes_intact(
+    sandbox: SandboxProcess, tmp_path: Path
+) -> None:
     settings = {"JOBDIR": str(tmp_path / "job"), "OPEN1688_QPS": 20, "LOG_LEVEL": "DEBUG"}
-    command, env = crawl_command("keyword", tmp_path / "data", sandbox=sandbox, args={"keywords": "茶具"},
-                                 settings=settings)
+    command, env = crawl_command(
+        "keyword", tmp_path / "data", sandbox=sandbox, args={"keywords": "茶具"}, settings=settings
+    )
     with LiveCrawl(command, env, log=tmp_path / "first.log") as first:
         assert first.wait_for(SEARCH_PAGE)
         before = sandbox.admin.stats()["calls_total"]
         # The harvester's own files (Scrapy's queue files are the running crawl's to change).
         state = {name: (tmp_path / "job" / name).read_bytes() for name in ("harvester-crawl.json", "harvester.lock")}
-        second = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
-                                check=False)
+        second = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False)
         assert second.returncode == exitcodes.USAGE, second.stderr[-2000:]
         assert [line for line in second.stderr.splitlines() if line.strip()] == [
             f"harvester: JOBDIR={tmp_path / 'job'} is in use by another crawl (process {first.process.pid}): wait "
-            "for it to end, or give this crawl a JOBDIR of its own"]
+            "for it to end, or give this crawl a JOBDIR of its own"
+        ]
         assert {name: (tmp_path / "job" / name).read_bytes() for name in state} == state, "the first's untouched"
         first.interrupt()
         assert first.finish() == exitcodes.INTERRUPTED
@@ -421,11 +506,12 @@ def damaged_crawl(root: Path) -> Path:
 
 def test_monitor_over_a_part_file_cut_short_names_it_in_one_line(capsys, tmp_path) -> None:
     damaged = damaged_crawl(tmp_path / "data")
-    code, lines = crawl_checks(capsys, "monitor", options(("HARVEST_DATA_DIR", str(tmp_path / "data")),
-                                                          arguments={}))
+    code, lines = crawl_checks(capsys, "monitor", options(("HARVEST_DATA_DIR", str(tmp_path / "data")), arguments={}))
     assert code == exitcodes.USAGE
-    assert lines == [f"harvester: {damaged} cannot be read (Parquet magic bytes not found in footer): move it out "
-                     "of HARVEST_DATA_DIR (or restore it from a backup) and run again"]
+    assert lines == [
+        f"harvester: {damaged} cannot be read (Parquet magic bytes not found in footer): move it out "
+        "of HARVEST_DATA_DIR (or restore it from a backup) and run again"
+    ]
 
 
 def test_a_resume_over_a_part_file_cut_short_names_it_in_one_line(capsys, tmp_path) -> None:
@@ -434,6 +520,7 @@ def test_a_resume_over_a_part_file_cut_short_names_it_in_one_line(capsys, tmp_pa
 
     damaged = damaged_crawl(tmp_path / "data")
     save(str(tmp_path / "job"), JobState(COMPACT_CRAWL, clean=True))
-    code, lines = crawl_checks(capsys, "keyword", options(("HARVEST_DATA_DIR", str(tmp_path / "data")),
-                                                          ("JOBDIR", str(tmp_path / "job"))))
+    code, lines = crawl_checks(
+        capsys, "keyword", options(("HARVEST_DATA_DIR", str(tmp_path / "data")), ("JOBDIR", str(tmp_path / "job")))
+    )
     assert code == exitcodes.USAGE and len(lines) == 1 and lines[0].startswith(f"harvester: {damaged} cannot be read")

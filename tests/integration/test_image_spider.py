@@ -114,8 +114,11 @@ def _noise(side: int) -> bytes:
     [
         (b"GIF89a? no, a text file", {}, "{path} is not an image (JPEG, PNG, WebP, GIF or BMP expected)"),
         (b"", {}, "{path} is empty"),
-        (_noise(600), {"OPEN1688_IMAGE_MAX_BYTES": 20_000},
-         "{path} is still over 20,000 bytes as a 600x600 JPEG; crop it or lower OPEN1688_IMAGE_MAX_SIDE"),
+        (
+            _noise(600),
+            {"OPEN1688_IMAGE_MAX_BYTES": 20_000},
+            "{path} is still over 20,000 bytes as a 600x600 JPEG; crop it or lower OPEN1688_IMAGE_MAX_SIDE",
+        ),
     ],
     ids=["not-an-image", "empty", "too-large-after-preparation"],
 )

@@ -39,14 +39,18 @@ def test_re_harvests_cost_what_changed_and_miss_no_change_a_listing_shows(tmp_pa
         # Every change a search listing can show was caught: what was missed is a stock level (no listing shows
         # one), or an edit of an offer whose search items are sparse (no modifyDate) that left its lowest price.
         kinds = level.recall.by_kind
-        assert all(events - caught == missed_sparse for kind, (events, caught, missed_sparse) in kinds.items()
-                   if kind != "stock")
+        assert all(
+            events - caught == missed_sparse
+            for kind, (events, caught, missed_sparse) in kinds.items()
+            if kind != "stock"
+        )
         assert level.recall.price_events - level.recall.price_caught == level.recall.price_missed_sparse
         # The latest crawl alone holds every offer the keyword finds now; SKU prices differ only where a change
         # was missed.
         assert level.snapshot.missing == level.snapshot.extra == 0
-        assert level.snapshot.wrong_prices <= sum(missed_sparse for kind, (_, _, missed_sparse) in kinds.items()
-                                                  if kind != "stock")
+        assert level.snapshot.wrong_prices <= sum(
+            missed_sparse for kind, (_, _, missed_sparse) in kinds.items() if kind != "stock"
+        )
 
     # Issue 16's goals. At 5% drift: at most a tenth of a full harvest's calls, >= 99% of price changes caught.
     assert five.changed.calls <= first.calls / 10

@@ -42,10 +42,19 @@ def expected() -> set[int]:
 
 
 def command(tmp_path: Path, sandbox: SandboxProcess | None, **settings: Any) -> tuple[list[str], dict[str, str]]:
-    return crawl_command("keyword", tmp_path / "data", sandbox=sandbox, args={"keywords": KEYWORD}, settings={
-        "JOBDIR": str(tmp_path / "job"), "OPEN1688_QPS": 60, "LOG_LEVEL": "DEBUG",
-        "HARVEST_REPORT_SAMPLE_INTERVAL": 0, **settings,
-    })
+    return crawl_command(
+        "keyword",
+        tmp_path / "data",
+        sandbox=sandbox,
+        args={"keywords": KEYWORD},
+        settings={
+            "JOBDIR": str(tmp_path / "job"),
+            "OPEN1688_QPS": 60,
+            "LOG_LEVEL": "DEBUG",
+            "HARVEST_REPORT_SAMPLE_INTERVAL": 0,
+            **settings,
+        },
+    )
 
 
 def assert_every_offer_once_with_its_skus(data_dir: Path) -> None:
@@ -92,16 +101,18 @@ def check_interrupted(code: int, run: LiveCrawl, point: str, times: int, data_di
         assert "harvester: interrupted before the crawl could close" in run.log
 
 
-@pytest.mark.parametrize(("point", "times"), [
-    ("after the first page", 1),
-    ("mid-details", 1),
-    ("while the writer closes", 1),
-    ("after the first page", 2),
-    ("mid-details", 2),
-    ("while the writer closes", 2),
-])
-def test_ctrl_c_on_a_fixed_gateway_then_resume(sandbox: SandboxProcess, tmp_path: Path, point: str,
-                                               times: int) -> None:
+@pytest.mark.parametrize(
+    ("point", "times"),
+    [
+        ("after the first page", 1),
+        ("mid-details", 1),
+        ("while the writer closes", 1),
+        ("after the first page", 2),
+        ("mid-details", 2),
+        ("while the writer closes", 2),
+    ],
+)
+def test_ctrl_c_on_a_fixed_gateway_then_resume(sandbox: SandboxProcess, tmp_path: Path, point: str, times: int) -> None:
     code, run = interrupt(tmp_path, sandbox, point, times)
     check_interrupted(code, run, point, times, tmp_path / "data")
     resume(tmp_path, sandbox)
@@ -125,8 +136,9 @@ def test_ctrl_c_on_the_embedded_sandbox_then_resume(tmp_path: Path, point: str, 
     assert_every_offer_once_with_its_skus(tmp_path / "data")
 
 
-def test_a_second_ctrl_c_while_a_call_hangs_forces_the_stop_and_exits_130(sandbox: SandboxProcess,
-                                                                          tmp_path: Path) -> None:
+def test_a_second_ctrl_c_while_a_call_hangs_forces_the_stop_and_exits_130(
+    sandbox: SandboxProcess, tmp_path: Path
+) -> None:
     """A call that hangs holds the graceful stop; the second Ctrl-C ends the process at once. Nothing was
     committed, so the exit status is 130, not 0, and the resume recovers from what the dataset holds."""
     sandbox.admin.config(faults={"seed": 3, "timeout": 0.02, "stall_seconds": 600})
@@ -157,8 +169,9 @@ def run_to_end(tmp_path: Path, sandbox: SandboxProcess, name: str, **settings: A
     return run
 
 
-def test_calls_a_spent_budget_refused_are_sent_by_the_resume_and_none_twice(sandbox: SandboxProcess,
-                                                                            tmp_path: Path) -> None:
+def test_calls_a_spent_budget_refused_are_sent_by_the_resume_and_none_twice(
+    sandbox: SandboxProcess, tmp_path: Path
+) -> None:
     """The budget runs out with calls waiting for their slot: they go back to the queue, not to the errback
     (where the dupefilter would keep the resume from ever asking again)."""
     stopped = run_to_end(tmp_path, sandbox, "budget", OPEN1688_DAILY_CALL_BUDGET=120)

@@ -69,7 +69,11 @@ def test_small_keyword_complete_and_exact_to_the_cent(sandbox: SandboxProcess, t
             got = rows[sku.sku_id]
             # consignPrice of a SKU is deprecated: the official answers leave it out (docs/dataset.md).
             assert (got["price"], got["consign_price"], got["promotion_price"], got["stock"], got["spec_key"]) == (
-                sku.price, None, sku.promotion_price, sku.stock, sku.spec_key
+                sku.price,
+                None,
+                sku.promotion_price,
+                sku.stock,
+                sku.spec_key,
             )
     stats = run.stats
     assert stats["harvester/quota/calls"] == minimum_calls(len(truth_ids), stats["harvester/search/pages"])
@@ -80,8 +84,9 @@ def test_small_keyword_complete_and_exact_to_the_cent(sandbox: SandboxProcess, t
 
 def test_keyword_past_the_search_cap_is_harvested_completely(sandbox: SandboxProcess, tmp_path: Path) -> None:
     sandbox.admin.config(search_cap=200)  # the gateway's cap, and the crawl told of it (the real one is 2,000)
-    run = crawl("keyword", tmp_path / "data", sandbox=sandbox, args={"keywords": "风筝"},
-                settings={"OPEN1688_SEARCH_CAP": 200})
+    run = crawl(
+        "keyword", tmp_path / "data", sandbox=sandbox, args={"keywords": "风筝"}, settings={"OPEN1688_SEARCH_CAP": 200}
+    )
     assert run.returncode == 0, run.stderr[-3000:]
     offers = run.table("products").column("offer_id").to_pylist()
     assert len(offers) == len(set(offers))
@@ -127,8 +132,9 @@ def test_bad_arguments_are_refused_before_any_call(sandbox: SandboxProcess, tmp_
 
 def test_quota_held_without_throttling(sandbox: SandboxProcess, tmp_path: Path) -> None:
     sandbox.admin.config(qps=20)
-    run = crawl("keyword", tmp_path / "data", sandbox=sandbox, args={"keywords": "紫砂茶具"},
-                settings={"OPEN1688_QPS": 20})
+    run = crawl(
+        "keyword", tmp_path / "data", sandbox=sandbox, args={"keywords": "紫砂茶具"}, settings={"OPEN1688_QPS": 20}
+    )
     assert run.returncode == 0, run.stderr[-3000:]
     served = sandbox.admin.stats()
     assert served["calls_by_code"].get("gw.QosAppFrequencyLimit", 0) == 0
@@ -141,11 +147,15 @@ def test_crawl_completes_when_the_gateway_allows_less_than_configured(sandbox: S
     # them at once: more than 4 in one second, whatever the machine.
     admin = sandbox.admin
     admin.config(qps=4, hold=["product_detail"])
-    command, env = crawl_command("keyword", tmp_path / "data", sandbox=sandbox, args={"keywords": "算盘"},
-                                 settings={"OPEN1688_QPS": 20})
+    command, env = crawl_command(
+        "keyword", tmp_path / "data", sandbox=sandbox, args={"keywords": "算盘"}, settings={"OPEN1688_QPS": 20}
+    )
     log = tmp_path / "crawl.log"  # a file: a pipe nobody reads while the test waits could fill and stall the crawl
-    with log.open("w") as stderr, subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                                                   stderr=stderr) as process:
+    with (
+        log.open("w") as stderr,
+        subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=stderr) as process,
+    ):
+
         def running() -> None:
             assert process.poll() is None, f"the crawl ended before the sandbox held 5 calls:\n{log.read_text()}"
 
@@ -169,8 +179,13 @@ def test_token_expiring_mid_crawl_is_refreshed(sandbox: SandboxProcess, tmp_path
 
 def test_server_errors_and_malformed_answers_lose_nothing(sandbox: SandboxProcess, tmp_path: Path) -> None:
     sandbox.admin.config(faults={"seed": 7, "server_error": 0.1, "malformed": 0.05, "html_error": 0.05})
-    run = crawl("keyword", tmp_path / "data", sandbox=sandbox, args={"keywords": "茶具"},
-                settings={"OPEN1688_RETRY_BACKOFF": 0.01})
+    run = crawl(
+        "keyword",
+        tmp_path / "data",
+        sandbox=sandbox,
+        args={"keywords": "茶具"},
+        settings={"OPEN1688_RETRY_BACKOFF": 0.01},
+    )
     assert run.returncode == 0, run.stderr[-3000:]
     offers = run.table("products").column("offer_id").to_pylist()
     assert len(offers) == len(set(offers)) and set(offers) == expected_ids("茶具")
@@ -178,8 +193,13 @@ def test_server_errors_and_malformed_answers_lose_nothing(sandbox: SandboxProces
 
 
 def test_daily_budget_stops_cleanly_and_keeps_the_harvest(sandbox: SandboxProcess, tmp_path: Path) -> None:
-    run = crawl("keyword", tmp_path / "data", sandbox=sandbox, args={"keywords": "茶具"},
-                settings={"OPEN1688_DAILY_CALL_BUDGET": 12})
+    run = crawl(
+        "keyword",
+        tmp_path / "data",
+        sandbox=sandbox,
+        args={"keywords": "茶具"},
+        settings={"OPEN1688_DAILY_CALL_BUDGET": 12},
+    )
     assert run.returncode == 3, run.stderr[-3000:]
     assert "daily call budget" in run.error_lines()[-1]
     assert sandbox.admin.stats()["calls_total"] == 12
@@ -187,8 +207,13 @@ def test_daily_budget_stops_cleanly_and_keeps_the_harvest(sandbox: SandboxProces
     assert 0 < len(offers) == len(set(offers))
     assert not list((tmp_path / "data").rglob(".*.tmp"))
     # The same day, the budget stays spent: a second crawl makes no call.
-    again = crawl("keyword", tmp_path / "data2", sandbox=sandbox, args={"keywords": "茶具"},
-                  settings={"OPEN1688_DAILY_CALL_BUDGET": 12, "OPEN1688_STATE_DIR": str(tmp_path / "state")})
+    again = crawl(
+        "keyword",
+        tmp_path / "data2",
+        sandbox=sandbox,
+        args={"keywords": "茶具"},
+        settings={"OPEN1688_DAILY_CALL_BUDGET": 12, "OPEN1688_STATE_DIR": str(tmp_path / "state")},
+    )
     assert again.returncode == 3
     assert sandbox.admin.stats()["calls_total"] == 12
 
@@ -202,8 +227,13 @@ def test_paid_package_used_up_stops_cleanly(sandbox: SandboxProcess, tmp_path: P
 
 
 def test_wrong_secret_names_the_setting(sandbox: SandboxProcess, tmp_path: Path) -> None:
-    run = crawl("keyword", tmp_path / "data", sandbox=sandbox, args={"keywords": "茶具"},
-                env=sandbox_env(sandbox, OPEN1688_APP_SECRET="not-the-secret"))
+    run = crawl(
+        "keyword",
+        tmp_path / "data",
+        sandbox=sandbox,
+        args={"keywords": "茶具"},
+        env=sandbox_env(sandbox, OPEN1688_APP_SECRET="not-the-secret"),
+    )
     assert run.returncode == 1
     assert "OPEN1688_APP_SECRET" in run.error_lines()[-1]
     assert "not-the-secret" not in run.stderr
@@ -252,17 +282,26 @@ def pipelines_and(name: str, priority: int) -> dict[str, int]:
 
 def test_a_component_failing_as_the_crawl_closes_is_never_a_complete_crawl(tmp_path: Path) -> None:
     """Scrapy skips the dataset's closing when another pipeline's raises: its last rows are never committed."""
-    run = crawl("keyword", tmp_path / "data", args={"keywords": "算盘"},
-                settings={"ITEM_PIPELINES": pipelines_and("FailsAsTheCrawlCloses", 500), "JOBDIR": str(tmp_path / "job")})
+    run = crawl(
+        "keyword",
+        tmp_path / "data",
+        args={"keywords": "算盘"},
+        settings={"ITEM_PIPELINES": pipelines_and("FailsAsTheCrawlCloses", 500), "JOBDIR": str(tmp_path / "job")},
+    )
     assert run.returncode == 1, run.stderr[-3000:]
-    assert run.error_lines()[-1].startswith("harvester: the dataset was not completed: a component failed as the "
-                                            "crawl closed")
+    assert run.error_lines()[-1].startswith(
+        "harvester: the dataset was not completed: a component failed as the crawl closed"
+    )
     assert "rows were fetched and not written: the next run of JOBDIR" in run.stderr, "the JOBDIR is left to recover"
 
 
 def test_an_item_a_pipeline_fails_on_is_a_gap(tmp_path: Path) -> None:
-    run = crawl("keyword", tmp_path / "data", args={"keywords": "算盘"},
-                settings={"ITEM_PIPELINES": pipelines_and("FailsOnOneProduct", 150)})
+    run = crawl(
+        "keyword",
+        tmp_path / "data",
+        args={"keywords": "算盘"},
+        settings={"ITEM_PIPELINES": pipelines_and("FailsOnOneProduct", 150)},
+    )
     assert run.returncode == 4, run.stderr[-3000:]
     assert run.stats["harvester/items/failed"] == 1
     assert len(run.table("products")) == len(expected_ids("算盘")) - 1

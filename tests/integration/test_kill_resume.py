@@ -48,9 +48,17 @@ def _running(process: subprocess.Popen, log: Path, point: int) -> None:
 def test_killed_five_times_and_resumed_holds_every_offer_once(sandbox: SandboxProcess, tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     command, env = crawl_command(
-        "keyword", data_dir, sandbox=sandbox, args={"keywords": KEYWORD},
-        settings={"JOBDIR": str(tmp_path / "job"), "OPEN1688_QPS": 80, "HARVEST_ROW_GROUP_ROWS": 10,
-                  "HARVEST_FILE_ROWS": 20, "HARVEST_REPORT_SAMPLE_INTERVAL": 0},
+        "keyword",
+        data_dir,
+        sandbox=sandbox,
+        args={"keywords": KEYWORD},
+        settings={
+            "JOBDIR": str(tmp_path / "job"),
+            "OPEN1688_QPS": 80,
+            "HARVEST_ROW_GROUP_ROWS": 10,
+            "HARVEST_FILE_ROWS": 20,
+            "HARVEST_REPORT_SAMPLE_INTERVAL": 0,
+        },
     )
     # A recovering run fetches the 9 search pages again and at most 100 calls: each later point freezes it before
     # its end (which the first run alone could not reach either: 130 of 459 calls).
@@ -61,16 +69,20 @@ def test_killed_five_times_and_resumed_holds_every_offer_once(sandbox: SandboxPr
         log = tmp_path / f"killed-{run}.log"  # a file: a pipe nobody reads could fill and stall the run
         with log.open("w") as stderr:
             process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=stderr)
-        wait_until(lambda: admin.stats()["held_now"] > 0 and _committed(data_dir),
-                   f"the run froze at call {point}, with committed files", check=partial(_running, process, log, point))
+        wait_until(
+            lambda: admin.stats()["held_now"] > 0 and _committed(data_dir),
+            f"the run froze at call {point}, with committed files",
+            check=partial(_running, process, log, point),
+        )
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=PATIENCE)
         admin.config(hold=[])  # what the killed run left held is its dead connections'
 
     final = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=PATIENCE)
     assert final.returncode == 0, final.stderr[-3000:]
-    recovered = re.search(r"did not stop cleanly: starting it again from its units; (\d+) offers already written",
-                          final.stderr)
+    recovered = re.search(
+        r"did not stop cleanly: starting it again from its units; (\d+) offers already written", final.stderr
+    )
     assert recovered and int(recovered.group(1)) > 0, "the killed runs kept what they had committed"
 
     assert not list(data_dir.rglob(".*.tmp")), "temporary files of killed runs are swept"

@@ -25,8 +25,7 @@ _SRC = re.compile(r'<img src="([^"]+)"')
 
 def _readme_example() -> str:
     """The README's media reading example (the Python block that opens with ``# media``), as written."""
-    (block,) = re.findall(r"```python\n(# media\n.*?)```", (ROOT / "README.md").read_text(encoding="utf-8"),
-                          flags=re.S)
+    (block,) = re.findall(r"```python\n(# media\n.*?)```", (ROOT / "README.md").read_text(encoding="utf-8"), flags=re.S)
     return block
 
 
@@ -49,8 +48,9 @@ def _expected_references(run) -> Counter:
     return found
 
 
-def test_every_distinct_picture_stored_once_and_every_reference_a_row(sandbox: SandboxProcess, tmp_path: Path,
-                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_every_distinct_picture_stored_once_and_every_reference_a_row(
+    sandbox: SandboxProcess, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     sandbox.admin.config(image_host="sandbox", video_host="sandbox", media_missing=0.04)
     data = tmp_path / "data"
     run = run_crawl(sandbox, "keyword", data, *ARGUMENTS, settings=SETTINGS)
@@ -111,15 +111,24 @@ def test_every_distinct_picture_stored_once_and_every_reference_a_row(sandbox: S
 def test_a_bad_media_argument_is_refused_before_any_call(sandbox: SandboxProcess, tmp_path: Path) -> None:
     run = run_crawl(sandbox, "keyword", tmp_path / "data", "keywords=发夹", "media=main,thumbnails")
     assert run.returncode == 2
-    assert run.error_lines() == ["harvester: -a media=main,thumbnails: thumbnails is not a kind of media; give any "
-                                 "of main,sku,description,video (e.g. -a media=main,sku)"]
+    assert run.error_lines() == [
+        "harvester: -a media=main,thumbnails: thumbnails is not a kind of media; give any "
+        "of main,sku,description,video (e.g. -a media=main,sku)"
+    ]
     assert sandbox.admin.stats()["calls_total"] == 0
 
 
 def test_downloads_that_all_fail_lose_no_offer(sandbox: SandboxProcess, tmp_path: Path) -> None:
     sandbox.admin.config(image_host="sandbox")
-    run = run_crawl(sandbox, "keyword", tmp_path / "data", "keywords=发夹", "max_pages=1", "media=main",
-                    settings={"OPEN1688_PAGE_SIZE": 5, "HARVEST_MEDIA_MAX_BYTES": 1000})
+    run = run_crawl(
+        sandbox,
+        "keyword",
+        tmp_path / "data",
+        "keywords=发夹",
+        "max_pages=1",
+        "media=main",
+        settings={"OPEN1688_PAGE_SIZE": 5, "HARVEST_MEDIA_MAX_BYTES": 1000},
+    )
     assert run.returncode == 4, run.stderr[-3000:]
     assert len(run.rows("products")) == 5
     media = run.rows("media")

@@ -101,8 +101,7 @@ def test_every_change_of_the_drift_is_found_and_nothing_else(sandbox, catalogue,
     truth, found = _truth(catalogue, watched, epoch=1), _found(monitor)
     precision = len(found & truth) / len(found)
     recall = len(found & truth) / len(truth)
-    assert (precision, recall) == (1.0, 1.0), (sorted(found - truth, key=str)[:10],
-                                               sorted(truth - found, key=str)[:10])
+    assert (precision, recall) == (1.0, 1.0), (sorted(found - truth, key=str)[:10], sorted(truth - found, key=str)[:10])
     # The drift changed every kind of thing watched.
     assert {row[2] for row in truth} >= {"title", "status", "stock", "price_min", "price", "sku", "offer"}
     assert {r["previous_crawl_id"] for r in monitor.rows("changes")} == {first.crawl_id}

@@ -54,7 +54,7 @@ def storage(s3_server: S3Server, s3_bucket: str, tmp_path: Path) -> Storage:
 def objects(storage: Storage) -> list[str]:
     """Every object under the dataset root, relative to it (folders left out)."""
     infos = storage.filesystem.get_file_info(pafs.FileSelector(storage.root, recursive=True, allow_not_found=True))
-    return sorted(info.path[len(storage.root) + 1:] for info in infos if info.type == pafs.FileType.File)
+    return sorted(info.path[len(storage.root) + 1 :] for info in infos if info.type == pafs.FileType.File)
 
 
 def sorted_rows(table) -> list[dict]:
@@ -134,13 +134,19 @@ class HoldingProxy:
         self.listener.close()
 
 
-def test_a_writer_killed_mid_upload_leaves_nothing_readers_pick_up(s3_server: S3Server, s3_bucket: str,
-                                                                    storage: Storage, tmp_path: Path) -> None:
+def test_a_writer_killed_mid_upload_leaves_nothing_readers_pick_up(
+    s3_server: S3Server, s3_bucket: str, storage: Storage, tmp_path: Path
+) -> None:
     proxy = HoldingProxy(s3_server.port)
     env = {**s3_server.env(), "AWS_ENDPOINT_URL": f"http://127.0.0.1:{proxy.port}"}
     spool = tmp_path / "spool"
-    child = subprocess.Popen([sys.executable, "-m", "tests.integration.s3_writer_child", storage.uri, str(spool)],
-                             cwd=ROOT, env={**_base_env(), **env}, stderr=subprocess.PIPE, text=True)
+    child = subprocess.Popen(
+        [sys.executable, "-m", "tests.integration.s3_writer_child", storage.uri, str(spool)],
+        cwd=ROOT,
+        env={**_base_env(), **env},
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         while not proxy.holding.wait(0.05):  # waiting on a condition: a part on its way up
             assert child.poll() is None, f"the writer exited ({child.returncode}): {child.stderr.read()[-2000:]}"
@@ -150,11 +156,13 @@ def test_a_writer_killed_mid_upload_leaves_nothing_readers_pick_up(s3_server: S3
         child.kill()
         proxy.close()
 
-    client = boto3.client("s3", endpoint_url=s3_server.endpoint, region_name="us-east-1",
-                          aws_access_key_id="k", aws_secret_access_key="s")
+    client = boto3.client(
+        "s3", endpoint_url=s3_server.endpoint, region_name="us-east-1", aws_access_key_id="k", aws_secret_access_key="s"
+    )
     uploads = client.list_multipart_uploads(Bucket=s3_bucket).get("Uploads", [])
     assert [u["Key"].rsplit("/", 2)[-2:] for u in uploads] == [
-        ["crawl_date=2025-05-01", "part-20250501T080000Z-dead01-dying-00000.parquet"]], "killed while uploading"
+        ["crawl_date=2025-05-01", "part-20250501T080000Z-dead01-dying-00000.parquet"]
+    ], "killed while uploading"
     assert objects(storage) == [], "no object appeared"
     assert latest_crawl_id(storage) is None
     assert latest_snapshot(storage, ("products",), crawl_id="20250501T080000Z-dead01")["products"].num_rows == 0
@@ -185,8 +193,9 @@ def _distinct(storage: Storage, table: str, crawl_id: str = COMPACT_CRAWL) -> li
 
 def _glob_rows(storage: Storage, table: str) -> int:
     """Rows as a reader listing the bucket itself sees them (every part file, no lineage)."""
-    return ds.dataset(storage.path(table), filesystem=storage.filesystem, format="parquet",
-                      partitioning="hive").count_rows()
+    return ds.dataset(
+        storage.path(table), filesystem=storage.filesystem, format="parquet", partitioning="hive"
+    ).count_rows()
 
 
 def test_compaction_on_the_bucket_drops_duplicates_and_keeps_the_rest(storage: Storage) -> None:
@@ -203,8 +212,9 @@ def test_compaction_on_the_bucket_drops_duplicates_and_keeps_the_rest(storage: S
     assert compact(storage, OPTIONS).merged == [], "nothing left to merge"
 
 
-def test_a_compact_dying_between_uploads_hides_its_files_and_the_next_one_undoes_them(storage: Storage,
-                                                                                     monkeypatch) -> None:
+def test_a_compact_dying_between_uploads_hides_its_files_and_the_next_one_undoes_them(
+    storage: Storage, monkeypatch
+) -> None:
     two_workers_dataset(storage)
     before = _distinct(storage, "products")
     real_commit, uploaded = SpooledFile.commit, []
@@ -253,13 +263,16 @@ def test_the_previous_snapshot_is_read_from_the_bucket(storage: Storage) -> None
 # --- HARVEST_DATA_DIR checked before anything is spent -------------------------------------------------------
 
 
-@pytest.mark.parametrize(("uri", "message"), [
-    ("foo://bucket/data", "unknown scheme foo://"),
-    ("s3://AKIAEXAMPLE:wJalrEXAMPLE@bucket/data", "carries credentials in its URI"),
-    ("s3://bucket/data?secret_key=wJalrEXAMPLE", "carries credentials in its URI"),
-    ("s3://bucket/data?region=us-east-1", "has ?options"),
-    ("s3:///data", "names no bucket"),
-])
+@pytest.mark.parametrize(
+    ("uri", "message"),
+    [
+        ("foo://bucket/data", "unknown scheme foo://"),
+        ("s3://AKIAEXAMPLE:wJalrEXAMPLE@bucket/data", "carries credentials in its URI"),
+        ("s3://bucket/data?secret_key=wJalrEXAMPLE", "carries credentials in its URI"),
+        ("s3://bucket/data?region=us-east-1", "has ?options"),
+        ("s3:///data", "names no bucket"),
+    ],
+)
 def test_bad_uris_are_refused_before_any_call(uri: str, message: str) -> None:
     with pytest.raises(StorageError, match=message.replace("?", r"\?")):
         resolve(uri, {})
@@ -270,13 +283,14 @@ def test_half_a_key_pair_is_refused() -> None:
         resolve("s3://bucket/data", {"AWS_ACCESS_KEY_ID": "AKIAEXAMPLE"})
 
 
-def test_doctor_says_the_bucket_is_writable_or_what_to_fix(s3_server: S3Server, s3_bucket: str,
-                                                           tmp_path: Path) -> None:
+def test_doctor_says_the_bucket_is_writable_or_what_to_fix(s3_server: S3Server, s3_bucket: str, tmp_path: Path) -> None:
     env = {**s3_server.env(), "HARVEST_SPOOL_DIR": str(tmp_path / "spool")}
     good = doctor.data_dir(f"s3://{s3_bucket}/data", env)
     assert good.status is doctor.Status.OK, good.message
-    assert good.message == (f"s3://{s3_bucket}/data is writable (a test object written and deleted); part files "
-                            f"are built in {tmp_path / 'spool'}")
+    assert good.message == (
+        f"s3://{s3_bucket}/data is writable (a test object written and deleted); part files "
+        f"are built in {tmp_path / 'spool'}"
+    )
     left = s3_server.filesystem().get_file_info(pafs.FileSelector(s3_bucket, recursive=True))
     assert [info.path for info in left if info.type == pafs.FileType.File] == [], "the test object is gone"
     missing = doctor.data_dir("s3://no-such-bucket-here/data", env)
@@ -287,5 +301,6 @@ def test_doctor_says_the_bucket_is_writable_or_what_to_fix(s3_server: S3Server, 
         probe.bind(("127.0.0.1", 0))
         closed = probe.getsockname()[1]
     down = doctor.data_dir(f"s3://{s3_bucket}/data", {**env, "AWS_ENDPOINT_URL": f"http://127.0.0.1:{closed}"})
-    assert down.status is doctor.Status.FAIL and down.message.endswith("check AWS_ENDPOINT_URL (is the server up "
-                                                                       "and reachable?)"), down.message
+    assert down.status is doctor.Status.FAIL and down.message.endswith(
+        "check AWS_ENDPOINT_URL (is the server up and reachable?)"
+    ), down.message

@@ -23,8 +23,14 @@ def catalogue(sandbox_process):
 def test_ids_and_a_file_with_bad_lines_and_an_offer_gone(sandbox, catalogue, tmp_path):
     ids = [catalogue.offer_id(index) for index in range(0, 2_000, 40)]  # 50 offers
     ids_file = tmp_path / "ids.txt"
-    lines = [str(i) for i in ids[1:30]] + ["not-an-id", f"https://detail.1688.com/offer/{ids[30]}.html", "",
-                                            str(GONE), *map(str, ids[31:]), str(ids[5])]
+    lines = [str(i) for i in ids[1:30]] + [
+        "not-an-id",
+        f"https://detail.1688.com/offer/{ids[30]}.html",
+        "",
+        str(GONE),
+        *map(str, ids[31:]),
+        str(ids[5]),
+    ]
     ids_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
     crawl = run_crawl(sandbox, "offers", tmp_path / "data", f"ids={ids[0]},{ids[1]}", f"ids_file={ids_file}")
     assert crawl.returncode == exitcodes.OK, crawl.stderr

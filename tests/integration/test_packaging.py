@@ -71,8 +71,13 @@ def installed(built: Built, tmp_path_factory: pytest.TempPathFactory) -> Install
 
 def settings_for(tmp: Path) -> list[str]:
     """A crawl on the built-in sandbox that writes only under ``tmp``."""
-    values = {"HARVEST_DATA_DIR": tmp / "data", "OPEN1688_STATE_DIR": tmp / "state",
-              "OPEN1688_TOKEN_FILE": tmp / "token.json", "OPEN1688_QPS": 0, "HARVEST_PROGRESS_INTERVAL": 0}
+    values = {
+        "HARVEST_DATA_DIR": tmp / "data",
+        "OPEN1688_STATE_DIR": tmp / "state",
+        "OPEN1688_TOKEN_FILE": tmp / "token.json",
+        "OPEN1688_QPS": 0,
+        "HARVEST_PROGRESS_INTERVAL": 0,
+    }
     return [option for name, value in values.items() for option in ("-s", f"{name}={value}")]
 
 
@@ -94,8 +99,11 @@ def test_the_sdist_and_the_wheel_hold_every_file_of_the_package_and_nothing_else
 
 
 def test_installed_it_runs_from_any_folder(installed: Installed, tmp_path: Path) -> None:
-    where = run([str(installed.bin / "python"), "-c", "import harvester; print(harvester.__file__)"],
-                installed.elsewhere, installed.env)
+    where = run(
+        [str(installed.bin / "python"), "-c", "import harvester; print(harvester.__file__)"],
+        installed.elsewhere,
+        installed.env,
+    )
     assert Path(where.stdout.strip()).is_relative_to(installed.bin.parent), "the installed package, not the repo's"
 
     # The console script names the settings module itself.
@@ -109,8 +117,20 @@ def test_installed_it_runs_from_any_folder(installed: Installed, tmp_path: Path)
     env = {**installed.env, "SCRAPY_SETTINGS_MODULE": "harvester.settings"}
     assert run([*scrapy, "list"], installed.elsewhere, env).stdout.split() == SPIDERS
 
-    run([*scrapy, "crawl", "keyword", "-a", "keywords=算盘", "-s", "HARVEST_CRAWL_ID=20261128T190000Z-pip",
-         *settings_for(tmp_path)], installed.elsewhere, env)
+    run(
+        [
+            *scrapy,
+            "crawl",
+            "keyword",
+            "-a",
+            "keywords=算盘",
+            "-s",
+            "HARVEST_CRAWL_ID=20261128T190000Z-pip",
+            *settings_for(tmp_path),
+        ],
+        installed.elsewhere,
+        env,
+    )
     crawled = CrawlRun(0, "", "", tmp_path / "data", "20261128T190000Z-pip")
     offers = [row["offer_id"] for row in crawled.rows("products")]
     assert sorted(offers) == sorted(expected("算盘")), "every offer, once"
@@ -118,8 +138,19 @@ def test_installed_it_runs_from_any_folder(installed: Installed, tmp_path: Path)
     assert not list(installed.elsewhere.iterdir()), "nothing written where the command was typed"
 
     ids = sorted(expected("风筝"))[:3]
-    run([str(installed.bin / "harvester"), "crawl", "offers", "-a", f"ids={','.join(map(str, ids))}",
-         "-s", "HARVEST_CRAWL_ID=20261128T190000Z-script", *settings_for(tmp_path / "script")],
-        installed.elsewhere, installed.env)
+    run(
+        [
+            str(installed.bin / "harvester"),
+            "crawl",
+            "offers",
+            "-a",
+            f"ids={','.join(map(str, ids))}",
+            "-s",
+            "HARVEST_CRAWL_ID=20261128T190000Z-script",
+            *settings_for(tmp_path / "script"),
+        ],
+        installed.elsewhere,
+        installed.env,
+    )
     rows = CrawlRun(0, "", "", tmp_path / "script" / "data", "20261128T190000Z-script").rows("products")
     assert sorted(row["offer_id"] for row in rows) == ids

@@ -36,7 +36,9 @@ T_NEW = datetime(2025, 5, 1, 8, 5, tzinfo=UTC)
 
 def _examples() -> dict[str, str]:
     """The reading examples: the README's Python blocks that open with a ``# duckdb``/``# polars``/``# pandas`` line."""
-    blocks = re.findall(r"```python\n(# (?:duckdb|polars|pandas)\n.*?)```", README.read_text(encoding="utf-8"), flags=re.S)
+    blocks = re.findall(
+        r"```python\n(# (?:duckdb|polars|pandas)\n.*?)```", README.read_text(encoding="utf-8"), flags=re.S
+    )
     return {block.splitlines()[0].lstrip("# ").strip(): block for block in blocks}
 
 
@@ -79,8 +81,9 @@ def results(dataset: Path) -> dict[str, dict[str, list[tuple]]]:
         for reader, code in _examples().items():
             namespace: dict[str, Any] = {}
             exec(compile(code, f"{README}:{reader}", "exec"), namespace)  # noqa: S102 - the README's own examples
-            outcome[reader] = {name: _rows(namespace[name])
-                               for name in ("cheapest", "by_category", "queries", "best_sellers")}
+            outcome[reader] = {
+                name: _rows(namespace[name]) for name in ("cheapest", "by_category", "queries", "best_sellers")
+            }
     return outcome
 
 
@@ -156,8 +159,15 @@ def mixed_versions(tmp_path: Path) -> Path:
     old_rows.update(offer_id=[1], title=["old"], price_min=[Decimal("1.2345")], crawl_id=[OLD], crawled_at=[T_OLD])
     old_rows.update(price_ranges=[[]], image_urls=[[]], attributes=[[]], sku_count=[0])
     pq.write_table(pa.table(old_rows, schema=v1), folder / f"part-{OLD}-w-00000.parquet", store_decimal_as_integer=True)
-    new = Product(2, title="new", price_min=Decimal("2.5"), description="<p>new</p>", crawled_at=T_NEW, sold_count=5,
-                  tags=["isOnePsale"])
+    new = Product(
+        2,
+        title="new",
+        price_min=Decimal("2.5"),
+        description="<p>new</p>",
+        crawled_at=T_NEW,
+        sold_count=5,
+        tags=["isOnePsale"],
+    )
     write_crawl(root, NEW, [new])
     return root
 
@@ -171,11 +181,21 @@ def test_an_older_version_file_really_lacks_the_column(mixed_versions):
 def _by_offer(rows: list[dict]) -> dict[int, tuple]:
     """What each reader made of the two versions (a version 2 and a version 4 column), the hive partition column
     included."""
+
     def tags(value: Any) -> list[str] | None:
         return None if value is None else list(value)
 
-    return {r["offer_id"]: (r["title"], r["price_min"], r["description"], r["sold_count"], tags(r["tags"]),
-                            str(r["crawl_date"])[:10]) for r in rows}
+    return {
+        r["offer_id"]: (
+            r["title"],
+            r["price_min"],
+            r["description"],
+            r["sold_count"],
+            tags(r["tags"]),
+            str(r["crawl_date"])[:10],
+        )
+        for r in rows
+    }
 
 
 EXPECTED = {

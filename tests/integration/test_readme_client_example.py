@@ -20,15 +20,21 @@ from .commands import ROOT, environment
 
 pytestmark = pytest.mark.e2e
 DOC = ROOT / "README.md"
-EXAMPLE = re.compile(r"<!-- example:client -->\n```python\n(.*?)```\n.*?```text\n(.*?)```\n<!-- /example:client -->",
-                     re.DOTALL)
+EXAMPLE = re.compile(
+    r"<!-- example:client -->\n```python\n(.*?)```\n.*?```text\n(.*?)```\n<!-- /example:client -->", re.DOTALL
+)
 
 
 @pytest.fixture
 def scrapy_sandbox(tmp_path) -> Iterator[str]:
     """``scrapy sandbox`` as the document starts it, on a free port; its base URL."""
-    process = subprocess.Popen([sys.executable, "-m", "scrapy", "sandbox", "--port", "0", "--json"], cwd=ROOT,
-                               env=environment(tmp_path), stdout=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "scrapy", "sandbox", "--port", "0", "--json"],
+        cwd=ROOT,
+        env=environment(tmp_path),
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     assert process.stdout is not None
     try:
         yield json.loads(process.stdout.readline())["base_url"]
@@ -43,7 +49,14 @@ def test_the_client_example_prints_what_the_document_shows(scrapy_sandbox, tmp_p
     assert match, "the README lost its marked client example"
     code, shown = match.groups()
     assert code.count("http://127.0.0.1:8688") == 1
-    done = subprocess.run([sys.executable, "-c", code.replace("http://127.0.0.1:8688", scrapy_sandbox)], cwd=ROOT,
-                          env=environment(tmp_path), capture_output=True, text=True, timeout=PATIENCE, check=False)
+    done = subprocess.run(
+        [sys.executable, "-c", code.replace("http://127.0.0.1:8688", scrapy_sandbox)],
+        cwd=ROOT,
+        env=environment(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=PATIENCE,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout == shown

@@ -23,15 +23,54 @@ T = datetime(2025, 5, 1, 8, 5, tzinfo=UTC)
 
 
 def _freight(offer_id: int, freight: str, quantity: int) -> FreightEstimate:
-    return FreightEstimate(offer_id, "330000", "330100", "330106", quantity, Decimal(freight), freight == "0", 1,
-                           None, None, None, None, None, None, None, None, None, None, None, None, None, None,
-                           None, T)
+    return FreightEstimate(
+        offer_id,
+        "330000",
+        "330100",
+        "330106",
+        quantity,
+        Decimal(freight),
+        freight == "0",
+        1,
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
+        T,
+    )
 
 
-def _category(category_id: int, parent: int, level: int, names: list[str], translated: list[str],
-              ids: list[int]) -> Category:
-    return Category(category_id, parent, level, names[-1], translated[-1] or None, "en", " > ".join(names),
-                    " > ".join(translated) if all(translated) else None, ids, level == 3, "1", None, None, None, T)
+def _category(
+    category_id: int, parent: int, level: int, names: list[str], translated: list[str], ids: list[int]
+) -> Category:
+    return Category(
+        category_id,
+        parent,
+        level,
+        names[-1],
+        translated[-1] or None,
+        "en",
+        " > ".join(names),
+        " > ".join(translated) if all(translated) else None,
+        ids,
+        level == 3,
+        "1",
+        None,
+        None,
+        None,
+        T,
+    )
 
 
 def _trend(offer_id: int, metric: str, day: int, raw: str) -> TrendPoint:
@@ -44,21 +83,31 @@ def _trend(offer_id: int, metric: str, day: int, raw: str) -> TrendPoint:
 def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[tuple]]:
     root = tmp_path_factory.mktemp("enrichment") / "data"
     products, _ = normalised(fixture_offers(T), CRAWL)
-    write_crawl(root, CRAWL, [
-        *products,
-        # 624108453870: 12 CNY for 10 pieces; 702345678901 ships free; 702345678902 has no estimate.
-        _freight(624108453870, "12", 10), _freight(702345678901, "0", 10),
-        *(_trend(624108453870, "sell", day, raw) for day, raw in ((1, "5"), (2, "7"), (3, ""))),
-        *(_trend(624108453870, "price", day, raw) for day, raw in ((1, "20.00"), (2, "21.00"), (3, "22.00"))),
-        _trend(702345678901, "sell", 1, "10"), _trend(702345678901, "price", 1, "3.20"),
-    ])
+    write_crawl(
+        root,
+        CRAWL,
+        [
+            *products,
+            # 624108453870: 12 CNY for 10 pieces; 702345678901 ships free; 702345678902 has no estimate.
+            _freight(624108453870, "12", 10),
+            _freight(702345678901, "0", 10),
+            *(_trend(624108453870, "sell", day, raw) for day, raw in ((1, "5"), (2, "7"), (3, ""))),
+            *(_trend(624108453870, "price", day, raw) for day, raw in ((1, "20.00"), (2, "21.00"), (3, "22.00"))),
+            _trend(702345678901, "sell", 1, "10"),
+            _trend(702345678901, "price", 1, "3.20"),
+        ],
+    )
     # An older estimate of 624108453870 that the newest one replaces.
     write_crawl(root, OLDER, [_freight(624108453870, "99", 1)])
-    write_crawl(root, TREE, [
-        _category(10166, 0, 1, ["服装服饰"], ["Apparel"], [10166]),
-        _category(1031910, 10166, 2, ["服装服饰", "连衣裙"], ["Apparel", "Dresses"], [10166, 1031910]),
-        _category(1038378, 10166, 2, ["服装服饰", "数据线"], ["Apparel", ""], [10166, 1038378]),
-    ])
+    write_crawl(
+        root,
+        TREE,
+        [
+            _category(10166, 0, 1, ["服装服饰"], ["Apparel"], [10166]),
+            _category(1031910, 10166, 2, ["服装服饰", "连衣裙"], ["Apparel", "Dresses"], [10166, 1031910]),
+            _category(1038378, 10166, 2, ["服装服饰", "数据线"], ["Apparel", ""], [10166, 1038378]),
+        ],
+    )
     match = EXAMPLE.search(README.read_text(encoding="utf-8"))
     assert match, "the README lost its marked enrichment example"
     import duckdb
@@ -67,8 +116,11 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[tuple]]:
         mp.chdir(root.parent)
         namespace: dict[str, Any] = {}
         exec(compile(match.group(1), f"{README}:enrichment", "exec"), namespace)  # noqa: S102 - the README's own
-        return {name: [tuple(row.values()) for row in namespace[name].to_arrow_table().to_pylist()]
-                for name in ("landed", "by_path") if isinstance(namespace[name], duckdb.DuckDBPyRelation)}
+        return {
+            name: [tuple(row.values()) for row in namespace[name].to_arrow_table().to_pylist()]
+            for name in ("landed", "by_path")
+            if isinstance(namespace[name], duckdb.DuckDBPyRelation)
+        }
 
 
 def test_landed_cost_per_sku(results):
@@ -76,8 +128,14 @@ def test_landed_cost_per_sku(results):
     assert results["landed"] == [
         (702345678901, "长度=1M;颜色=白色", Decimal("3.2"), Decimal(0), Decimal("3.2"), Decimal("0.4507")),
         (702345678901, "长度=2M;颜色=白色", Decimal("4.15"), Decimal(0), Decimal("4.15"), Decimal("0.5845")),
-        (624108453870, "容量=1000ml;颜色=蓝色", Decimal("21.1234"), Decimal("1.2"), Decimal("22.3234"),
-         Decimal("3.1441")),
+        (
+            624108453870,
+            "容量=1000ml;颜色=蓝色",
+            Decimal("21.1234"),
+            Decimal("1.2"),
+            Decimal("22.3234"),
+            Decimal("3.1441"),
+        ),
         (624108453870, "容量=500ml;颜色=红色", Decimal("23.5"), Decimal("1.2"), Decimal("24.7"), Decimal("3.4789")),
         (624108453870, "容量=500ml;颜色=黑色", Decimal("23.5"), Decimal("1.2"), Decimal("24.7"), Decimal("3.4789")),
     ]

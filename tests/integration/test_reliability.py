@@ -32,12 +32,26 @@ FAST_RETRIES = {"OPEN1688_RETRY_BACKOFF": 0.05, "OPEN1688_RETRY_BACKOFF_MAX": 0.
 
 
 def test_fault_soak_every_offer_once_and_every_fault_accounted_for(sandbox: SandboxProcess, tmp_path: Path) -> None:
-    sandbox.admin.config(faults={
-        "seed": 11, "server_error": 0.05, "timeout": 0.02, "malformed": 0.01, "html_error": 0.01,
-        "qos_burst": 0.004, "qos_burst_length": 4, "stall_seconds": STALL_SECONDS, "expire_tokens_after": [60, 220],
-    })
-    run = crawl("keyword", tmp_path / "data", sandbox=sandbox, args={"keywords": "不锈钢保温杯"},
-                settings={**FAST_RETRIES, "OPEN1688_RETRY_TIMES": 8})
+    sandbox.admin.config(
+        faults={
+            "seed": 11,
+            "server_error": 0.05,
+            "timeout": 0.02,
+            "malformed": 0.01,
+            "html_error": 0.01,
+            "qos_burst": 0.004,
+            "qos_burst_length": 4,
+            "stall_seconds": STALL_SECONDS,
+            "expire_tokens_after": [60, 220],
+        }
+    )
+    run = crawl(
+        "keyword",
+        tmp_path / "data",
+        sandbox=sandbox,
+        args={"keywords": "不锈钢保温杯"},
+        settings={**FAST_RETRIES, "OPEN1688_RETRY_TIMES": 8},
+    )
     assert run.returncode == 0, run.stderr[-3000:]
     offers = run.table("products").column("offer_id").to_pylist()
     assert len(offers) == len(set(offers)), "exactly once"
@@ -73,8 +87,9 @@ def test_hostile_answers_never_crash_the_crawl(sandbox: SandboxProcess, tmp_path
 
 
 def _sandbox_with(secret: str, token: str, refresh: str) -> SandboxProcess:
-    return SandboxProcess(arguments=("--app-key", "7788990", "--app-secret", secret, "--access-token", token,
-                                     "--refresh-token", refresh))
+    return SandboxProcess(
+        arguments=("--app-key", "7788990", "--app-secret", secret, "--access-token", token, "--refresh-token", refresh)
+    )
 
 
 def test_no_secret_left_behind(tmp_path: Path) -> None:
@@ -83,15 +98,34 @@ def test_no_secret_left_behind(tmp_path: Path) -> None:
     token_file.write_text(json.dumps({"access_token": token, "refresh_token": refresh}))
     token_file.chmod(0o600)
     with _sandbox_with(secret, token, refresh) as sandbox:
-        sandbox.admin.config(faults={"seed": 3, "timeout": 0.05, "server_error": 0.05,
-                                     "stall_seconds": STALL_SECONDS, "expire_tokens_after": [3]})
+        sandbox.admin.config(
+            faults={
+                "seed": 3,
+                "timeout": 0.05,
+                "server_error": 0.05,
+                "stall_seconds": STALL_SECONDS,
+                "expire_tokens_after": [3],
+            }
+        )
         env = {k: v for k, v in os.environ.items() if not k.startswith("OPEN1688_")}
         env["OPEN1688_APP_SECRET"] = secret
-        run = crawl("keyword", tmp_path / "data", sandbox=sandbox, env=env, args={"keywords": "算盘"}, settings={
-            **FAST_RETRIES, "LOG_LEVEL": "DEBUG", "LOG_FILE": str(tmp_path / "crawl.log"),
-            "OPEN1688_HTTP_METHOD": "GET", "OPEN1688_TOKEN_FILE": str(token_file),
-            "HTTPCACHE_ENABLED": True, "HTTPCACHE_DIR": str(tmp_path / "cache"), "JOBDIR": str(tmp_path / "job"),
-        })
+        run = crawl(
+            "keyword",
+            tmp_path / "data",
+            sandbox=sandbox,
+            env=env,
+            args={"keywords": "算盘"},
+            settings={
+                **FAST_RETRIES,
+                "LOG_LEVEL": "DEBUG",
+                "LOG_FILE": str(tmp_path / "crawl.log"),
+                "OPEN1688_HTTP_METHOD": "GET",
+                "OPEN1688_TOKEN_FILE": str(token_file),
+                "HTTPCACHE_ENABLED": True,
+                "HTTPCACHE_DIR": str(tmp_path / "cache"),
+                "JOBDIR": str(tmp_path / "job"),
+            },
+        )
     assert run.returncode == 0, (tmp_path / "crawl.log").read_text()[-3000:]
     assert token_file.stat().st_mode & 0o777 == 0o600
     refreshed = json.loads(token_file.read_text())
@@ -132,11 +166,13 @@ def test_unwritable_data_dir_is_one_line_and_no_call(sandbox: SandboxProcess, tm
     assert sandbox.admin.stats()["calls_total"] == 0
 
 
-def test_a_hostile_keywords_file_is_counted_line_by_line_and_the_rest_harvested(sandbox: SandboxProcess,
-                                                                               tmp_path: Path) -> None:
+def test_a_hostile_keywords_file_is_counted_line_by_line_and_the_rest_harvested(
+    sandbox: SandboxProcess, tmp_path: Path
+) -> None:
     keywords = tmp_path / "keywords.txt"
-    keywords.write_bytes(b"\n\n\xff\xfe\x00binary garbage\n" + b"y" * 10_000_000 + "\n\n算盘\n".encode()
-                         + b"tab\x07bell\n")
+    keywords.write_bytes(
+        b"\n\n\xff\xfe\x00binary garbage\n" + b"y" * 10_000_000 + "\n\n算盘\n".encode() + b"tab\x07bell\n"
+    )
     run = crawl("keyword", tmp_path / "data", sandbox=sandbox, args={"keywords_file": str(keywords)})
     assert run.returncode == 0, run.stderr[-3000:]
     assert run.stats["harvester/input/bad_lines"] == 3, "not UTF-8, over-long, control characters"

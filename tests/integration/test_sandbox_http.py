@@ -64,8 +64,16 @@ def test_price_bands_split_a_query_past_the_cap(client):
 
 
 def test_get_and_post_give_the_same_answer(client):
-    params = {"offerQueryParam": {"keyword": "数据线", "beginPage": 3, "pageSize": 20, "country": "en",
-                                  "sort": '{"price":"asc"}', "filter": "isOnePsale"}}
+    params = {
+        "offerQueryParam": {
+            "keyword": "数据线",
+            "beginPage": 3,
+            "pageSize": 20,
+            "country": "en",
+            "sort": '{"price":"asc"}',
+            "filter": "isOnePsale",
+        }
+    }
     posted = client.call(endpoints.KEYWORD_SEARCH, params)
     got = client.call(endpoints.KEYWORD_SEARCH, params, method="GET")
     assert posted.status_code == got.status_code == 200
@@ -88,8 +96,7 @@ def test_product_list_answers_the_listing_relation_only(client):
 
 def test_detail(client):
     offer_id = result(client.search(keyword="算盘", pageSize=1))["data"][0]["offerId"]
-    detail = result(client.call(endpoints.PRODUCT_DETAIL, {"offerDetailParam": {"offerId": offer_id,
-                                                                                 "country": "en"}}))
+    detail = result(client.call(endpoints.PRODUCT_DETAIL, {"offerDetailParam": {"offerId": offer_id, "country": "en"}}))
     assert number(detail["offerId"]) == number(offer_id) and detail["sellerOpenId"].startswith("BBB")
     missing = client.call(endpoints.PRODUCT_DETAIL, {"offerDetailParam": {"offerId": 600000000001, "country": "en"}})
     assert missing.status_code == 200 and missing.json()["result"]["message"] == "商品不存在"
@@ -104,20 +111,24 @@ def test_every_gateway_error_over_http(client):
     api = "param2/1/com.alibaba.fenxiao.crossborder/product.search.keywordQuery"
     assert gateway_error(client.session.post(f"{base}/openapi/{api}", data={})) == (400, "gw.AppKeyMissing")
     assert gateway_error(client.session.post(f"{base}/openapi/{api}/9{key}", data={})) == (400, "gw.AppKeyNotExist")
-    assert gateway_error(client.session.post(
-        f"{base}/openapi/param2/1/com.alibaba.product/alibaba.product.batchGet/{key}", data={})) == (
-        400, "gw.APIUnsupported")
+    assert gateway_error(
+        client.session.post(f"{base}/openapi/param2/1/com.alibaba.product/alibaba.product.batchGet/{key}", data={})
+    ) == (400, "gw.APIUnsupported")
     assert gateway_error(client.session.post(f"{base}/openapi/{api}/{key}", data={"access_token": "x"})) == (
-        400, "gw.SignatureMissing")
-    wrong_secret = client.call(endpoints.KEYWORD_SEARCH, {"offerQueryParam": {"keyword": "茶具", "country": "en"}},
-                               secret="wrong")
+        400,
+        "gw.SignatureMissing",
+    )
+    wrong_secret = client.call(
+        endpoints.KEYWORD_SEARCH, {"offerQueryParam": {"keyword": "茶具", "country": "en"}}, secret="wrong"
+    )
     assert gateway_error(wrong_secret) == (400, "gw.SignatureInvalid")
     unauthorized = client.call(endpoints.KEYWORD_SEARCH, {"offerQueryParam": {"keyword": "茶具"}}, token="nope")
     assert unauthorized.status_code == 401
     assert unauthorized.json()["error_message"] == "Request need user authorized"
     built = endpoints.build_call(endpoints.CURRENT_TIME, {}, gateway=base, app_key=key)
-    form = built.signed_params(secret=client.credentials.app_secret, access_token=None,
-                               timestamp_ms=int(time.time() * 1000))
+    form = built.signed_params(
+        secret=client.credentials.app_secret, access_token=None, timestamp_ms=int(time.time() * 1000)
+    )
     now = client.session.post(built.url, data=form)
     assert now.status_code == 200 and now.json().endswith("+0800"), "currentTime is a bare string"
 
@@ -143,9 +154,18 @@ def test_every_gateway_error_over_http(client):
     assert gateway_error(isp) == (500, "gw.ISPInvokeTimeout")
     client.admin.config(faults={"isp_timeout": 0.0})
     stats = client.admin.stats()
-    for code in ("gw.AppKeyMissing", "gw.AppKeyNotExist", "gw.APIUnsupported", "gw.SignatureMissing",
-                 "gw.SignatureInvalid", "401", "gw.APIACLDecline", "gw.NoUsageLeftError",
-                 "gw.QosApiFrequencyLimit", "fault.isp_timeout"):
+    for code in (
+        "gw.AppKeyMissing",
+        "gw.AppKeyNotExist",
+        "gw.APIUnsupported",
+        "gw.SignatureMissing",
+        "gw.SignatureInvalid",
+        "401",
+        "gw.APIACLDecline",
+        "gw.NoUsageLeftError",
+        "gw.QosApiFrequencyLimit",
+        "fault.isp_timeout",
+    ):
         assert stats["calls_by_code"][code] >= 1, code
 
 
@@ -158,29 +178,53 @@ def test_business_error_over_http(client):
 def test_oauth_round_trip(client):
     credentials, base = client.credentials, client.base_url
     redirect = "http://127.0.0.1:1/callback"
-    authorised = client.session.get(f"{base}/oauth/authorize", params={
-        "client_id": credentials.app_key, "site": "1688", "redirect_uri": redirect, "state": "s1"},
-        allow_redirects=False)
+    authorised = client.session.get(
+        f"{base}/oauth/authorize",
+        params={"client_id": credentials.app_key, "site": "1688", "redirect_uri": redirect, "state": "s1"},
+        allow_redirects=False,
+    )
     assert authorised.status_code == 302
     query = parse_qs(urlsplit(authorised.headers["Location"]).query)
     assert query["state"] == ["s1"]
-    form = {"grant_type": "authorization_code", "need_refresh_token": "true", "client_id": credentials.app_key,
-            "client_secret": credentials.app_secret, "redirect_uri": redirect, "code": query["code"][0]}
+    form = {
+        "grant_type": "authorization_code",
+        "need_refresh_token": "true",
+        "client_id": credentials.app_key,
+        "client_secret": credentials.app_secret,
+        "redirect_uri": redirect,
+        "code": query["code"][0],
+    }
     token_url = endpoints.GET_TOKEN.url(base, credentials.app_key)
     tokens = client.session.post(token_url, data=form).json()
     assert tokens["expires_in"] == "36000" and all(isinstance(v, str) for v in tokens.values())
     assert client.session.post(token_url, data=form).json()["error"] == "invalid_grant", "codes are single-use"
 
     assert client.search(keyword="茶具").status_code == 200
-    assert client.call(endpoints.KEYWORD_SEARCH, {"offerQueryParam": {"keyword": "茶具", "country": "en"}},
-                       token=tokens["access_token"]).status_code == 200
-    refreshed = client.session.post(token_url, data={
-        "grant_type": "refresh_token", "client_id": credentials.app_key, "client_secret": credentials.app_secret,
-        "refresh_token": tokens["refresh_token"]}).json()
+    assert (
+        client.call(
+            endpoints.KEYWORD_SEARCH,
+            {"offerQueryParam": {"keyword": "茶具", "country": "en"}},
+            token=tokens["access_token"],
+        ).status_code
+        == 200
+    )
+    refreshed = client.session.post(
+        token_url,
+        data={
+            "grant_type": "refresh_token",
+            "client_id": credentials.app_key,
+            "client_secret": credentials.app_secret,
+            "refresh_token": tokens["refresh_token"],
+        },
+    ).json()
     assert refreshed["access_token"] != tokens["access_token"] and "refresh_token" not in refreshed
 
-    postpone = {"client_id": credentials.app_key, "client_secret": credentials.app_secret,
-                "refresh_token": tokens["refresh_token"], "access_token": refreshed["access_token"]}
+    postpone = {
+        "client_id": credentials.app_key,
+        "client_secret": credentials.app_secret,
+        "refresh_token": tokens["refresh_token"],
+        "access_token": refreshed["access_token"],
+    }
     early = client.call(endpoints.POSTPONE_TOKEN, postpone)
     assert early.status_code == 400 and early.json()["error"] == "invalid_request"
     client.admin.config(postpone_window=365 * 86_400)
@@ -192,10 +236,15 @@ def test_expired_tokens_and_refresh(client):
     assert client.search(keyword="茶具").status_code == 200
     client.admin.expire_tokens()
     assert client.search(keyword="茶具").status_code == 401
-    refreshed = client.session.post(endpoints.GET_TOKEN.url(client.base_url, client.credentials.app_key),
-                                    data={"grant_type": "refresh_token", "client_id": client.credentials.app_key,
-                                          "client_secret": client.credentials.app_secret,
-                                          "refresh_token": client.credentials.refresh_token}).json()
+    refreshed = client.session.post(
+        endpoints.GET_TOKEN.url(client.base_url, client.credentials.app_key),
+        data={
+            "grant_type": "refresh_token",
+            "client_id": client.credentials.app_key,
+            "client_secret": client.credentials.app_secret,
+            "refresh_token": client.credentials.refresh_token,
+        },
+    ).json()
     client.token = refreshed["access_token"]
     assert client.search(keyword="茶具").status_code == 200
 
@@ -204,8 +253,7 @@ def test_image_download_upload_and_search(client):
     client.admin.config(image_host="sandbox", video_host="sandbox")
     offer_id = number(result(client.search(keyword="手机壳", pageSize=1, beginPage=7))["data"][0]["offerId"])
     client.admin.config(listed_offers=[offer_id])
-    detail = result(client.call(endpoints.PRODUCT_DETAIL, {"offerDetailParam": {"offerId": offer_id,
-                                                                                 "country": "en"}}))
+    detail = result(client.call(endpoints.PRODUCT_DETAIL, {"offerDetailParam": {"offerId": offer_id, "country": "en"}}))
     url = detail["productImage"]["images"][1]
     assert url.startswith(client.base_url + "/img/ibank/")
     picture = client.session.get(url)
@@ -215,11 +263,16 @@ def test_image_download_upload_and_search(client):
     relative = client.call(endpoints.PRODUCT_LIST, {"productIdList": [offer_id]}).json()["productList"][0]
     assert client.session.get(f"{client.base_url}/{relative['image']['images'][0]}").status_code == 200
 
-    uploaded = client.call(endpoints.IMAGE_UPLOAD, {"uploadImageParam": {
-        "imageBase64": base64.b64encode(picture.content).decode()}})
+    uploaded = client.call(
+        endpoints.IMAGE_UPLOAD, {"uploadImageParam": {"imageBase64": base64.b64encode(picture.content).decode()}}
+    )
     image_id = uploaded.json()["result"]["result"]
-    found = result(client.call(endpoints.IMAGE_SEARCH, {"offerQueryParam": {
-        "imageId": image_id, "beginPage": 1, "pageSize": 20, "country": "en"}}))
+    found = result(
+        client.call(
+            endpoints.IMAGE_SEARCH,
+            {"offerQueryParam": {"imageId": image_id, "beginPage": 1, "pageSize": 20, "country": "en"}},
+        )
+    )
     assert number(found["data"][0]["offerId"]) == offer_id
     assert number(found["totalRecords"]) == min(2000, DOCUMENTED_KEYWORDS["手机壳"])
     assert client.admin.stats()["images_served"] >= 3
@@ -228,8 +281,9 @@ def test_image_download_upload_and_search(client):
 def test_videos_download_like_images(client):
     client.admin.config(video_host="sandbox")
     for item in result(client.search(keyword="风筝"))["data"]:
-        detail = result(client.call(endpoints.PRODUCT_DETAIL, {"offerDetailParam": {"offerId": item["offerId"],
-                                                                                     "country": "en"}}))
+        detail = result(
+            client.call(endpoints.PRODUCT_DETAIL, {"offerDetailParam": {"offerId": item["offerId"], "country": "en"}})
+        )
         if detail.get("mainVideo"):
             break
     else:
@@ -282,8 +336,9 @@ def test_held_calls_wait_unhandled_until_released(client):
     offer_id = int(result(client.search(keyword="茶具", pageSize=1))["data"][0]["offerId"])
     admin.config(hold=["product_detail"])
     with ThreadPoolExecutor(max_workers=2) as pool:
-        held = pool.submit(client.call, endpoints.PRODUCT_DETAIL, {"offerDetailParam": {"offerId": offer_id,
-                                                                                         "country": "en"}})
+        held = pool.submit(
+            client.call, endpoints.PRODUCT_DETAIL, {"offerDetailParam": {"offerId": offer_id, "country": "en"}}
+        )
         wait_until(lambda: admin.stats()["held_now"] == 1, "the sandbox holds the detail call")
         assert client.search(keyword="茶具").status_code == 200, "other APIs are answered meanwhile"
         stats = admin.stats()
@@ -309,9 +364,26 @@ def test_a_held_call_whose_client_left_is_never_handled(client):
 
 def test_scrapy_sandbox_command_runs_in_the_asyncio_reactor():
     process = subprocess.Popen(
-        [sys.executable, "-m", "scrapy.cmdline", "sandbox", "--port", "0", "--json", "--offers", "5000",
-         "--app-key", "1000000", "--app-secret", "sandbox-secret", "-s", "OPEN1688_SANDBOX_SEARCH_CAP=100"],
-        cwd=ROOT, stdout=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "scrapy.cmdline",
+            "sandbox",
+            "--port",
+            "0",
+            "--json",
+            "--offers",
+            "5000",
+            "--app-key",
+            "1000000",
+            "--app-secret",
+            "sandbox-secret",
+            "-s",
+            "OPEN1688_SANDBOX_SEARCH_CAP=100",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         announced = json.loads(process.stdout.readline())

@@ -38,8 +38,14 @@ def scrapyd(tmp_path: Path) -> Iterator[Scrapyd]:
 
 def test_scrapyd_deploy_schedules_a_crawl_that_finishes_with_its_dataset(scrapyd: Scrapyd, tmp_path: Path) -> None:
     env = clean_environment(tmp_path / "home")
-    missing = subprocess.run([sys.executable, "-c", "import harvester"], cwd=scrapyd.root, env=env,
-                             capture_output=True, text=True, check=False)
+    missing = subprocess.run(
+        [sys.executable, "-c", "import harvester"],
+        cwd=scrapyd.root,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert missing.returncode != 0, "scrapyd's jobs can only get the harvester from the deployed egg"
 
     project = copy_source(tmp_path / "project")
@@ -49,17 +55,36 @@ def test_scrapyd_deploy_schedules_a_crawl_that_finishes_with_its_dataset(scrapyd
     deployed = run([sys.executable, "-m", "scrapyd_client.deploy", "--version", "1"], project, env)
     assert '"spiders": 6' in deployed.stdout and '"status": "ok"' in deployed.stdout, deployed.stdout
     assert scrapyd.call("listspiders.json?project=harvester")["spiders"] == [
-        "categories", "image", "keyword", "monitor", "offers", "seller"]
+        "categories",
+        "image",
+        "keyword",
+        "monitor",
+        "offers",
+        "seller",
+    ]
 
     data_dir = tmp_path / "data"
-    settings = {"HARVEST_DATA_DIR": data_dir, "HARVEST_CRAWL_ID": CRAWL_ID, "OPEN1688_QPS": 0,
-                "OPEN1688_STATE_DIR": tmp_path / "state", "OPEN1688_TOKEN_FILE": tmp_path / "token.json"}
-    job = scrapyd.call("schedule.json", [("project", "harvester"), ("spider", "keyword"), ("keywords", "算盘"),
-                                         *(("setting", f"{name}={value}") for name, value in settings.items())])["jobid"]
+    settings = {
+        "HARVEST_DATA_DIR": data_dir,
+        "HARVEST_CRAWL_ID": CRAWL_ID,
+        "OPEN1688_QPS": 0,
+        "OPEN1688_STATE_DIR": tmp_path / "state",
+        "OPEN1688_TOKEN_FILE": tmp_path / "token.json",
+    }
+    job = scrapyd.call(
+        "schedule.json",
+        [
+            ("project", "harvester"),
+            ("spider", "keyword"),
+            ("keywords", "算盘"),
+            *(("setting", f"{name}={value}") for name, value in settings.items()),
+        ],
+    )["jobid"]
     finished = scrapyd.wait_finished(job)
 
-    assert f"Process finished: project='harvester' spider='keyword' job='{job}'" in scrapyd.log(), \
+    assert f"Process finished: project='harvester' spider='keyword' job='{job}'" in scrapyd.log(), (
         f"the crawl exited with status 0:\n{scrapyd.log()[-3000:]}"
+    )
     log = (scrapyd.root / finished["log_url"].removeprefix("/")).read_text()
     assert "Traceback" not in log and " ERROR: " not in log, log[-3000:]
     assert "Spider closed (finished)" in log

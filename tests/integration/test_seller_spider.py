@@ -19,7 +19,6 @@ def catalogue(sandbox_process):
     return Catalogue(config["seed"], config["offers"])
 
 
-
 def _seller_row(seller) -> dict:
     """A sellers row as the sandbox's truth record says it must read."""
     scores = seller.scores
@@ -37,9 +36,16 @@ def _seller_row(seller) -> dict:
     }
 
 
-SCORES = ("trade_medal_level", "composite_service_score", "logistics_experience_score", "dispute_complaint_score",
-          "offer_experience_score", "consulting_experience_score", "after_sales_experience_score",
-          "repeat_purchase_rate")
+SCORES = (
+    "trade_medal_level",
+    "composite_service_score",
+    "logistics_experience_score",
+    "dispute_complaint_score",
+    "offer_experience_score",
+    "consulting_experience_score",
+    "after_sales_experience_score",
+    "repeat_purchase_rate",
+)
 
 
 def _as_read(row: dict, truth: dict) -> dict:

@@ -49,6 +49,7 @@ def wait_until(condition: Callable[[], object], what: str, *, check: Callable[[]
         assert time.monotonic() < deadline, f"still waiting after {PATIENCE:g} s until {what}"
         time.sleep(0.05)  # polling the condition, not waiting for something to happen
 
+
 #: The repository root: crawls run from there so `scrapy` finds scrapy.cfg.
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -72,8 +73,11 @@ class CrawlRun:
         prefix = f"{self.crawl_id}-" if self.crawl_id else ""
         if self.storage is not None:
             infos = self.storage.listing(self.storage.path(REPORTS))
-            return [json.loads(self.storage.read_text(info.path)) for info in infos
-                    if info.base_name.startswith(prefix) and info.base_name.endswith(".json")]
+            return [
+                json.loads(self.storage.read_text(info.path))
+                for info in infos
+                if info.base_name.startswith(prefix) and info.base_name.endswith(".json")
+            ]
         folder = report_dir(self.data_dir)
         return [json.loads(path.read_text(encoding="utf-8")) for path in sorted(folder.glob(f"{prefix}*.json"))]
 
@@ -110,8 +114,11 @@ class CrawlRun:
 
     def errors(self) -> list[str]:
         """The messages of the log's ERROR lines, and the command's one-line refusals."""
-        return [line.split(" ERROR: ", 1)[-1] for line in self.stderr.splitlines()
-                if " ERROR: " in line or line.startswith("harvester: ")]
+        return [
+            line.split(" ERROR: ", 1)[-1]
+            for line in self.stderr.splitlines()
+            if " ERROR: " in line or line.startswith("harvester: ")
+        ]
 
 
 def sandbox_env(sandbox: SandboxProcess, **extra: str) -> dict[str, str]:
@@ -160,9 +167,11 @@ def crawl_command(
     for name, value in all_settings.items():
         command += ["-s", f"{name}={value if not isinstance(value, (dict, list)) else json.dumps(value)}"]
     if env is None:
-        env = sandbox_env(sandbox) if sandbox is not None else {
-            k: v for k, v in os.environ.items() if not k.startswith("OPEN1688_")
-        }
+        env = (
+            sandbox_env(sandbox)
+            if sandbox is not None
+            else {k: v for k, v in os.environ.items() if not k.startswith("OPEN1688_")}
+        )
     return command, env
 
 
@@ -178,10 +187,12 @@ def crawl(
     timeout: float = PATIENCE,
 ) -> CrawlRun:
     """Run ``scrapy crawl spider`` on ``sandbox`` (or on the embedded one when ``sandbox`` is None) to its end."""
-    command, env = crawl_command(spider, data_dir, sandbox=sandbox, args=args, settings=settings, env=env,
-                                 crawl_id=crawl_id)
-    with subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          text=True) as process:
+    command, env = crawl_command(
+        spider, data_dir, sandbox=sandbox, args=args, settings=settings, env=env, crawl_id=crawl_id
+    )
+    with subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    ) as process:
         try:
             stdout, stderr = process.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:

@@ -32,8 +32,9 @@ class LiveCrawl:
     """``command`` running in the project, its log collected; use as a context manager (killed if left running)."""
 
     def __init__(self, command: list[str], env: dict[str, str], log: Path | None = None):
-        self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                                        stderr=subprocess.PIPE, text=True, errors="replace")
+        self.process = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, errors="replace"
+        )
         self.lines: list[str] = []
         self._log = log.open("w", encoding="utf-8") if log else None
         self._changed = threading.Condition()
@@ -72,8 +73,9 @@ class LiveCrawl:
                 if not self._reader.is_alive():
                     return None
                 if not self._changed.wait(timeout):
-                    raise AssertionError(f"no progress for {timeout} s while waiting for {pattern!r}:\n"
-                                         + "\n".join(self.lines[-40:]))
+                    raise AssertionError(
+                        f"no progress for {timeout} s while waiting for {pattern!r}:\n" + "\n".join(self.lines[-40:])
+                    )
 
     def interrupt(self) -> None:
         """Ctrl-C (SIGINT), if the crawl is still running."""
@@ -97,8 +99,9 @@ class LiveCrawl:
     def __enter__(self) -> LiveCrawl:
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                 traceback: TracebackType | None) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
+    ) -> None:
         if self.process.poll() is None:
             self.process.kill()
             self.process.wait()

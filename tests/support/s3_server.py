@@ -54,13 +54,23 @@ class S3Server:
 
     def env(self) -> dict[str, str]:
         """The AWS variables a crawl (or any client) needs to use this server, as a user would export them."""
-        return {"AWS_ACCESS_KEY_ID": ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": SECRET_KEY, "AWS_REGION": REGION,
-                "AWS_ENDPOINT_URL": self.endpoint}
+        return {
+            "AWS_ACCESS_KEY_ID": ACCESS_KEY,
+            "AWS_SECRET_ACCESS_KEY": SECRET_KEY,
+            "AWS_REGION": REGION,
+            "AWS_ENDPOINT_URL": self.endpoint,
+        }
 
     def filesystem(self) -> pafs.S3FileSystem:
-        return pafs.S3FileSystem(access_key=ACCESS_KEY, secret_key=SECRET_KEY, region=REGION,
-                                 endpoint_override=f"127.0.0.1:{self.port}", scheme="http",
-                                 allow_bucket_creation=True, allow_bucket_deletion=True)
+        return pafs.S3FileSystem(
+            access_key=ACCESS_KEY,
+            secret_key=SECRET_KEY,
+            region=REGION,
+            endpoint_override=f"127.0.0.1:{self.port}",
+            scheme="http",
+            allow_bucket_creation=True,
+            allow_bucket_deletion=True,
+        )
 
     def bucket(self) -> str:
         """A new empty bucket's name."""
@@ -77,8 +87,9 @@ class S3Server:
             import flask  # noqa: F401, PLC0415
             import moto.server  # noqa: F401, PLC0415 (only to say what is missing)
         except ImportError as missing:
-            raise S3ServerMissing(f"moto's server mode is not installed ({missing}): pip install -r "
-                                  "requirements.txt") from None
+            raise S3ServerMissing(
+                f"moto's server mode is not installed ({missing}): pip install -r requirements.txt"
+            ) from None
         log = open(Path(self._dir) / "moto.log", "wb")  # noqa: SIM115 (closed with the process)
         try:
             # Another process may take the port between probing and binding: try a few.
@@ -86,7 +97,8 @@ class S3Server:
                 self.port = _free_port()
                 self.process = subprocess.Popen(
                     [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)],
-                    stdout=log, stderr=subprocess.STDOUT,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
                 )
                 if self._wait_ready():
                     return self
@@ -129,6 +141,7 @@ class S3Server:
             self.close()
             raise
 
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                 traceback: TracebackType | None) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
+    ) -> None:
         self.close()

@@ -35,8 +35,15 @@ def make_gateway(catalogue: Any, clock: Clock | None = None, **config: Any) -> G
     return Gateway(SandboxConfig(**values), catalogue=catalogue, clock=clock or Clock())
 
 
-def call(gateway: Gateway, endpoint: endpoints.Endpoint, params: dict[str, Any], *, token: str | None = TOKEN,
-         secret: str = SECRET, method: str = "POST") -> Answer:
+def call(
+    gateway: Gateway,
+    endpoint: endpoints.Endpoint,
+    params: dict[str, Any],
+    *,
+    token: str | None = TOKEN,
+    secret: str = SECRET,
+    method: str = "POST",
+) -> Answer:
     built = endpoints.build_call(endpoint, params, gateway="http://sandbox", app_key=APP_KEY)
     form = built.signed_params(secret=secret, access_token=token, timestamp_ms=int(gateway.clock() * 1000))
     return gateway.handle(method, "/openapi/" + built.url_path, form)

@@ -34,8 +34,9 @@ def _imports(name: str) -> set[str]:
         elif isinstance(node, ast.ImportFrom):
             base = package[: len(package) - node.level + 1] if node.level else []
             module = ".".join(base + ([node.module] if node.module else []))
-            targets = [f"{module}.{alias.name}" if f"{module}.{alias.name}" in MODULES else module
-                       for alias in node.names]
+            targets = [
+                f"{module}.{alias.name}" if f"{module}.{alias.name}" in MODULES else module for alias in node.names
+            ]
         else:
             continue
         found.update(target for target in targets if target in MODULES and target != name)
@@ -106,8 +107,13 @@ def test_only_the_distributed_package_knows_redis() -> None:
     outside = {name for name in _importers("harvester.distributed") if not name.startswith("harvester.distributed")}
     # The crawl command checks Redis answers before a distributed crawl starts; the quota middleware builds the
     # shared pacer, which lives beside the local one (quota.shared). Spiders and stages never do.
-    assert outside <= {"harvester.commands.crawl", "harvester.commands.enqueue", "harvester.commands.compact",
-                       "harvester.middlewares.quota", "harvester.quota.shared"}, outside
+    assert outside <= {
+        "harvester.commands.crawl",
+        "harvester.commands.enqueue",
+        "harvester.commands.compact",
+        "harvester.middlewares.quota",
+        "harvester.quota.shared",
+    }, outside
 
 
 def test_stages_do_not_import_spiders() -> None:

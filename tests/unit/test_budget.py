@@ -1,10 +1,10 @@
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from harvester.quota.budget import FileBudget
 
-DAY1 = datetime(2026, 11, 28, 12, tzinfo=timezone.utc).timestamp()
-DAY2 = datetime(2026, 11, 29, 0, 0, 1, tzinfo=timezone.utc).timestamp()
+DAY1 = datetime(2026, 11, 28, 12, tzinfo=UTC).timestamp()
+DAY2 = datetime(2026, 11, 29, 0, 0, 1, tzinfo=UTC).timestamp()
 
 
 def test_spends_up_to_the_limit(tmp_path):

@@ -36,15 +36,18 @@ def test_the_same_values_written_differently_are_no_change():
         price_min=D("12.5000"),
         price_max=D("15.0"),
         price_ranges=((1, D("15.0000")), (10, D("12.50"))),
-        skus={7: SkuState("颜色=红色", D("12.50"), D("13.0000"), None, 60),
-              8: SkuState("颜色=蓝色", D("15"), D("16"), D("14.0"), 40)},
+        skus={
+            7: SkuState("颜色=红色", D("12.50"), D("13.0000"), None, 60),
+            8: SkuState("颜色=蓝色", D("15"), D("16"), D("14.0"), 40),
+        },
     )
     assert compare(_state(), rescaled) == []
 
 
 def test_offer_level_changes_with_exact_text_and_price_moves():
-    after = _state(title="新款保温杯", status="expired", stock=0, price_min=D("10"),
-                   price_ranges=((1, D("15")), (10, D("10"))))
+    after = _state(
+        title="新款保温杯", status="expired", stock=0, price_min=D("10"), price_ranges=((1, D("15")), (10, D("10")))
+    )
     assert compare(_state(), after) == [
         FieldChange(None, "title", "保温杯", "新款保温杯"),
         FieldChange(None, "status", "published", "expired"),
@@ -55,8 +58,12 @@ def test_offer_level_changes_with_exact_text_and_price_moves():
 
 
 def test_sku_changes_appearing_and_vanishing():
-    after = _state(skus={8: SkuState("颜色=蓝色", D("16.5"), D("16"), None, 41),
-                         9: SkuState("颜色=黑色", D("15"), D("16"), None, 5)})
+    after = _state(
+        skus={
+            8: SkuState("颜色=蓝色", D("16.5"), D("16"), None, 41),
+            9: SkuState("颜色=黑色", D("15"), D("16"), None, 5),
+        }
+    )
     assert compare(_state(), after) == [
         FieldChange(7, "sku", "颜色=红色", None),
         FieldChange(8, "price", "15", "16.5", D("0.1")),
@@ -83,16 +90,37 @@ def test_without_skus_on_one_side_skus_are_not_compared():
 def test_state_of_a_product_watches_real_skus_of_detail_answers_only():
     sku = Sku(1, 7, "s", "颜色=红色", [], D("12.5"), D("13"), None, 60)
     implicit = Sku(1, None, None, "", [], D("12.5"), stock=60)
-    product = Product(1, title="t", status="published", stock=60, price_min=D("12.5"), price_max=D("12.5"),
-                      price_ranges=[PriceRange(1, D("12.5"))], source_api="batch_detail", skus=[sku, implicit])
-    assert state_of(product) == OfferState("t", "published", 60, D("12.5"), D("12.5"), ((1, D("12.5")),),
-                                           {7: SkuState("颜色=红色", D("12.5"), D("13"), None, 60)})
+    product = Product(
+        1,
+        title="t",
+        status="published",
+        stock=60,
+        price_min=D("12.5"),
+        price_max=D("12.5"),
+        price_ranges=[PriceRange(1, D("12.5"))],
+        source_api="batch_detail",
+        skus=[sku, implicit],
+    )
+    assert state_of(product) == OfferState(
+        "t",
+        "published",
+        60,
+        D("12.5"),
+        D("12.5"),
+        ((1, D("12.5")),),
+        {7: SkuState("颜色=红色", D("12.5"), D("13"), None, 60)},
+    )
     product.source_api, product.price_ranges = "keyword_search", []
     assert state_of(product).skus is None and state_of(product).price_ranges is None
 
 
 def test_value_text_and_gone():
     assert [value_text(v) for v in (D("47.0000"), D("0.0850"), D("1E+2"), 12, "x", None)] == [
-        "47", "0.085", "100", "12", "x", None
+        "47",
+        "0.085",
+        "100",
+        "12",
+        "x",
+        None,
     ]
     assert gone() == FieldChange(None, "offer", "listed", "missing")

@@ -21,15 +21,25 @@ BEFORE, NOW = datetime(2025, 5, 1, 8, tzinfo=UTC), datetime(2025, 5, 2, 8, tzinf
 
 def _product(offer_id: int, price: str, stock: int = 5, at: datetime = BEFORE) -> Product:
     sku = Sku(offer_id, offer_id * 10, None, "颜色=红色", [], Decimal(price), stock=stock, crawled_at=at)
-    return Product(offer_id, title="t", status="published", stock=stock, price_min=Decimal(price),
-                   price_max=Decimal(price), source_api="batch_detail", skus=[sku], crawled_at=at)
+    return Product(
+        offer_id,
+        title="t",
+        status="published",
+        stock=stock,
+        price_min=Decimal(price),
+        price_max=Decimal(price),
+        source_api="batch_detail",
+        skus=[sku],
+        crawled_at=at,
+    )
 
 
 @pytest.fixture
 def pipeline(tmp_path):
     write_crawl(tmp_path, OLD, [_product(1, "10"), _product(2, "20"), _product(3, "30")])
-    crawler = make_crawler(HARVEST_DATA_DIR=str(tmp_path), HARVEST_CRAWL_ID=NEW, HARVEST_CHANGES=True,
-                           HARVEST_CHANGES_SUMMARY_MOVES=1)
+    crawler = make_crawler(
+        HARVEST_DATA_DIR=str(tmp_path), HARVEST_CRAWL_ID=NEW, HARVEST_CHANGES=True, HARVEST_CHANGES_SUMMARY_MOVES=1
+    )
     crawler.stats.open_spider()
     pipeline = build_from_crawler(ChangesPipeline, crawler)
     pipeline.open_spider()
@@ -80,8 +90,9 @@ def test_an_offer_whose_listing_and_detail_move_alike_is_one_of_the_biggest_move
     # The listing's price and the detail's prices of one offer often move by the same share: the summary must
     # neither fail on the tie nor name the offer twice.
     write_crawl(tmp_path, OLD, [_product(1, "10"), _product(2, "20")])
-    crawler = make_crawler(HARVEST_DATA_DIR=str(tmp_path), HARVEST_CRAWL_ID=NEW, HARVEST_CHANGES=True,
-                           HARVEST_CHANGES_SUMMARY_MOVES=5)
+    crawler = make_crawler(
+        HARVEST_DATA_DIR=str(tmp_path), HARVEST_CRAWL_ID=NEW, HARVEST_CHANGES=True, HARVEST_CHANGES_SUMMARY_MOVES=5
+    )
     crawler.stats.open_spider()
     pipeline = build_from_crawler(ChangesPipeline, crawler)
     pipeline.open_spider()
@@ -91,7 +102,8 @@ def test_an_offer_whose_listing_and_detail_move_alike_is_one_of_the_biggest_move
     with caplog.at_level(logging.INFO, logger="harvester.pipelines.changes"):
         pipeline.close_spider()
     assert caplog.messages[-1].endswith(
-        "biggest price moves: offer 2 price_min 20 -> 30 (+50.0%); offer 1 price_min 10 -> 12 (+20.0%)")
+        "biggest price moves: offer 2 price_min 20 -> 30 (+50.0%); offer 1 price_min 10 -> 12 (+20.0%)"
+    )
 
 
 def test_without_an_earlier_crawl_every_offer_is_new(tmp_path, caplog):

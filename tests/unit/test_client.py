@@ -7,7 +7,7 @@ import logging
 import os
 import random
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -38,6 +38,7 @@ def answer(status: int, document: Any, headers: dict[str, str] | None = None) ->
         response.headers.update({"Content-Type": "application/json;charset=UTF-8", **(headers or {})})
         response.request, response.url = request, request.url
         return response
+
     return build
 
 
@@ -91,20 +92,28 @@ def test_a_keyword_search_is_one_signed_post_built_from_the_catalogue():
     url_path = endpoints.KEYWORD_SEARCH.url_path(APP_KEY)
     assert path == f"/openapi/{url_path}"
     assert json.loads(form["offerQueryParam"]) == {
-        "keyword": "保温杯", "beginPage": 2, "pageSize": 20, "country": "en", "priceStart": "5",
-        "sort": '{"price":"asc"}'}
+        "keyword": "保温杯",
+        "beginPage": 2,
+        "pageSize": 20,
+        "country": "en",
+        "priceStart": "5",
+        "sort": '{"price":"asc"}',
+    }
     assert '"保温杯"' in form["offerQueryParam"]
     assert form["_aop_timestamp"] == str(int(NOW * 1000)) and form["access_token"] == ACCESS
     assert signing.verify(url_path, form, SECRET)
 
 
-@pytest.mark.parametrize("arguments,message", [
-    ({"colour": "red"}, "unknown search filter"),
-    ({"price_start": "cheap"}, "price_start='cheap' is not a price"),
-    ({"sort": "name"}, "unknown field"),
-    ({"page": 0}, "page=0 must be a positive whole number"),
-    ({"page_size": 51}, "outside 1..50"),
-])
+@pytest.mark.parametrize(
+    "arguments,message",
+    [
+        ({"colour": "red"}, "unknown search filter"),
+        ({"price_start": "cheap"}, "price_start='cheap' is not a price"),
+        ({"sort": "name"}, "unknown field"),
+        ({"page": 0}, "page=0 must be a positive whole number"),
+        ({"page_size": 51}, "outside 1..50"),
+    ],
+)
 def test_bad_search_arguments_are_refused_before_any_call(arguments, message):
     script = Script()
     client, _ = make_client(script)
@@ -114,8 +123,13 @@ def test_bad_search_arguments_are_refused_before_any_call(arguments, message):
 
 
 def test_transient_trouble_is_retried_with_full_jitter_and_retry_after_is_honoured():
-    script = Script(answer(502, {}), refused, gateway_error("gw.QosAppFrequencyLimit", 400),
-                    answer(400, {"error_code": "gw.QosAppFrequencyLimit"}, {"Retry-After": "7"}), ok("42"))
+    script = Script(
+        answer(502, {}),
+        refused,
+        gateway_error("gw.QosAppFrequencyLimit", 400),
+        answer(400, {"error_code": "gw.QosAppFrequencyLimit"}, {"Retry-After": "7"}),
+        ok("42"),
+    )
     client, sleeps = make_client(script, backoff=1.0)
     assert client.upload_image(b"\xff\xd8jpeg") == "42"
     assert len(sleeps) == 4
@@ -137,11 +151,14 @@ def test_an_unreachable_gateway_names_the_setting_to_check():
         client.current_time()
 
 
-@pytest.mark.parametrize("code,hint", [
-    ("gw.SignatureInvalid", "OPEN1688_APP_SECRET"),
-    ("gw.APIACLDecline", "com.alibaba.fenxiao.crossborder:product.search.queryProductDetail-1"),
-    ("gw.NoUsageLeftError", "console"),
-])
+@pytest.mark.parametrize(
+    "code,hint",
+    [
+        ("gw.SignatureInvalid", "OPEN1688_APP_SECRET"),
+        ("gw.APIACLDecline", "com.alibaba.fenxiao.crossborder:product.search.queryProductDetail-1"),
+        ("gw.NoUsageLeftError", "console"),
+    ],
+)
 def test_final_answers_raise_at_once_with_what_to_fix(code, hint):
     script = Script(gateway_error(code))
     client, sleeps = make_client(script)
@@ -154,8 +171,11 @@ def test_final_answers_raise_at_once_with_what_to_fix(code, hint):
 def test_a_rejected_token_is_refreshed_once_saved_and_the_call_replayed(tmp_path):
     token_file = TokenFile(tmp_path / "token.json")
     refreshed = {"access_token": "unit-test-new-access", "expires_in": "36000"}
-    script = Script(answer(401, {"error_code": "401", "error_message": "Request need user authorized"}),
-                    answer(200, refreshed), ok({"offerId": 5}))
+    script = Script(
+        answer(401, {"error_code": "401", "error_message": "Request need user authorized"}),
+        answer(200, refreshed),
+        ok({"offerId": 5}),
+    )
     client, _ = make_client(script, token_file=token_file)
     assert client.product_detail("5") == {"offerId": 5}
     assert script.apis() == ["product.search.queryProductDetail", "getToken", "product.search.queryProductDetail"]
@@ -163,7 +183,7 @@ def test_a_rejected_token_is_refreshed_once_saved_and_the_call_replayed(tmp_path
     assert script.sent[2][1]["access_token"] == "unit-test-new-access"
     saved = token_file.load()
     assert saved is not None and saved.access_token == "unit-test-new-access" and saved.refresh_token == REFRESH
-    assert saved.access_expires_at == datetime.fromtimestamp(NOW + 36000, timezone.utc)
+    assert saved.access_expires_at == datetime.fromtimestamp(NOW + 36000, UTC)
     assert os.stat(token_file.path).st_mode & 0o777 == 0o600
 
 
@@ -186,7 +206,7 @@ def test_a_refused_refresh_says_to_authorise_again():
 
 
 def test_a_known_expired_token_is_refreshed_before_the_call():
-    expired = Tokens(ACCESS, REFRESH, access_expires_at=datetime.fromtimestamp(NOW - 1, timezone.utc))
+    expired = Tokens(ACCESS, REFRESH, access_expires_at=datetime.fromtimestamp(NOW - 1, UTC))
     script = Script(answer(200, {"access_token": "unit-test-new-access", "expires_in": "36000"}), ok("id"))
     client, _ = make_client(script, tokens=expired)
     client.upload_image(b"jpeg")
@@ -201,8 +221,11 @@ def test_product_details_costs_one_call_per_offer_and_reports_the_missing_ids():
     script = Script(detail(BASE + 1), gone, detail(BASE + 3))
     client, _ = make_client(script)
     found, missing = client.product_details([BASE + 1, BASE + 2, str(BASE + 3), BASE + 1])
-    assert [json.loads(form["offerDetailParam"])["offerId"] for _, form in script.sent] == [BASE + 1, BASE + 2,
-                                                                                            BASE + 3]
+    assert [json.loads(form["offerDetailParam"])["offerId"] for _, form in script.sent] == [
+        BASE + 1,
+        BASE + 2,
+        BASE + 3,
+    ]
     assert [p["offerId"] for p in found] == [BASE + 1, BASE + 3]
     assert list(missing) == [BASE + 2] and "商品不存在" in missing[BASE + 2]
     with pytest.raises(QueryError, match="'abc' is not an offer id"):
@@ -212,8 +235,15 @@ def test_product_details_costs_one_call_per_offer_and_reports_the_missing_ids():
 def test_search_all_pages_to_the_cap_and_warns_that_a_capped_total_may_hide_more(caplog):
     def page(number: int, count: int) -> Callable[..., requests.Response]:
         # A capped total, and a totalPage that is not to be trusted.
-        return ok({"totalRecords": 4, "totalPage": 41, "pageSize": 2, "currentPage": number,
-                   "data": [{"offerId": number * 10 + i} for i in range(count)]})
+        return ok(
+            {
+                "totalRecords": 4,
+                "totalPage": 41,
+                "pageSize": 2,
+                "currentPage": number,
+                "data": [{"offerId": number * 10 + i} for i in range(count)],
+            }
+        )
 
     script = Script(page(1, 2), page(2, 2))
     client, _ = make_client(script)
@@ -225,8 +255,10 @@ def test_search_all_pages_to_the_cap_and_warns_that_a_capped_total_may_hide_more
 
 
 def test_search_all_stops_at_a_short_page():
-    script = Script(ok({"totalRecords": 3, "totalPage": 9, "data": [{"offerId": 1}, {"offerId": 2}]}),
-                    ok({"totalRecords": 3, "totalPage": 9, "data": [{"offerId": 3}]}))
+    script = Script(
+        ok({"totalRecords": 3, "totalPage": 9, "data": [{"offerId": 1}, {"offerId": 2}]}),
+        ok({"totalRecords": 3, "totalPage": 9, "data": [{"offerId": 3}]}),
+    )
     client, _ = make_client(script)
     assert [item["offerId"] for item in client.search_all("风筝", page_size=2)] == [1, 2, 3]
     assert len(script.sent) == 2
@@ -235,8 +267,9 @@ def test_search_all_stops_at_a_short_page():
 def test_pacing_spaces_calls_by_one_over_qps():
     now = [NOW]
     script = Script(*[ok("x")] * 3)
-    client, sleeps = make_client(script, qps=4, clock=lambda: now[0], sleep=lambda s: (sleeps.append(s),
-                                                                                     now.__setitem__(0, now[0] + s)))
+    client, sleeps = make_client(
+        script, qps=4, clock=lambda: now[0], sleep=lambda s: (sleeps.append(s), now.__setitem__(0, now[0] + s))
+    )
     for _ in range(3):
         client.upload_image(b"jpeg")
     assert sleeps == [0.25, 0.25]
@@ -245,7 +278,7 @@ def test_pacing_spaces_calls_by_one_over_qps():
 def test_current_time_is_a_signed_call_without_a_token():
     script = Script(answer(200, "20260102030405123+0800"))  # a bare JSON string, as the gateway answers
     client, _ = make_client(script)
-    assert client.current_time() == datetime(2026, 1, 1, 19, 4, 5, tzinfo=timezone.utc)
+    assert client.current_time() == datetime(2026, 1, 1, 19, 4, 5, tzinfo=UTC)
     ((_, form),) = script.sent
     assert "access_token" not in form and signing.verify(endpoints.CURRENT_TIME.url_path(APP_KEY), form, SECRET)
 
@@ -268,8 +301,13 @@ def test_secrets_stay_out_of_the_repr():
 def test_from_env_reads_the_variables_and_the_token_file(tmp_path, monkeypatch):
     store = TokenFile(tmp_path / "token.json")
     store.save(Tokens("file-access-token", "file-refresh-token"))
-    for name, value in {"OPEN1688_GATEWAY": GATEWAY, "OPEN1688_APP_KEY": APP_KEY, "OPEN1688_APP_SECRET": SECRET,
-                        "OPEN1688_TOKEN_FILE": str(store.path), "OPEN1688_QPS": "0"}.items():
+    for name, value in {
+        "OPEN1688_GATEWAY": GATEWAY,
+        "OPEN1688_APP_KEY": APP_KEY,
+        "OPEN1688_APP_SECRET": SECRET,
+        "OPEN1688_TOKEN_FILE": str(store.path),
+        "OPEN1688_QPS": "0",
+    }.items():
         monkeypatch.setenv(name, value)
     for name in ("OPEN1688_ACCESS_TOKEN", "OPEN1688_REFRESH_TOKEN", "OPEN1688_COUNTRY"):
         monkeypatch.delenv(name, raising=False)
@@ -283,16 +321,24 @@ def test_from_env_reads_the_variables_and_the_token_file(tmp_path, monkeypatch):
     assert client.token_file is None and client.country == "ja"
 
 
-@pytest.mark.parametrize("environment,message", [
-    ({"OPEN1688_GATEWAY": "sandbox"}, "scrapy sandbox --port 8688"),
-    ({"OPEN1688_GATEWAY": "gw.open.1688.com"}, "is not a URL"),
-    ({"OPEN1688_APP_KEY": ""}, "OPEN1688_APP_KEY is not set"),
-    ({"OPEN1688_APP_SECRET": ""}, "OPEN1688_APP_SECRET is not set"),
-    ({"OPEN1688_QPS": "fast"}, "OPEN1688_QPS='fast' is not a number"),
-])
+@pytest.mark.parametrize(
+    "environment,message",
+    [
+        ({"OPEN1688_GATEWAY": "sandbox"}, "scrapy sandbox --port 8688"),
+        ({"OPEN1688_GATEWAY": "gw.open.1688.com"}, "is not a URL"),
+        ({"OPEN1688_APP_KEY": ""}, "OPEN1688_APP_KEY is not set"),
+        ({"OPEN1688_APP_SECRET": ""}, "OPEN1688_APP_SECRET is not set"),
+        ({"OPEN1688_QPS": "fast"}, "OPEN1688_QPS='fast' is not a number"),
+    ],
+)
 def test_from_env_names_what_is_missing(environment, message, monkeypatch, tmp_path):
-    base = {"OPEN1688_GATEWAY": GATEWAY, "OPEN1688_APP_KEY": APP_KEY, "OPEN1688_APP_SECRET": SECRET,
-            "OPEN1688_ACCESS_TOKEN": ACCESS, "OPEN1688_TOKEN_FILE": str(tmp_path / "none.json")}
+    base = {
+        "OPEN1688_GATEWAY": GATEWAY,
+        "OPEN1688_APP_KEY": APP_KEY,
+        "OPEN1688_APP_SECRET": SECRET,
+        "OPEN1688_ACCESS_TOKEN": ACCESS,
+        "OPEN1688_TOKEN_FILE": str(tmp_path / "none.json"),
+    }
     for name, value in {**base, **environment}.items():
         monkeypatch.setenv(name, value)
     with pytest.raises(ValueError, match=message):

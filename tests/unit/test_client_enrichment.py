@@ -19,11 +19,14 @@ def _sent(script: Script) -> tuple[str, dict[str, str]]:
     return path.split("/")[-2], form
 
 
-@pytest.mark.parametrize(("metric", "doc", "parameter"), [
-    ("sell", pages.SELL_TREND, "tendQueryParam"),
-    ("price", pages.PRICE_TREND, "trendQueryParam"),
-    ("repurchase", pages.REPURCHASE_TREND, "trendQueryParam"),
-])
+@pytest.mark.parametrize(
+    ("metric", "doc", "parameter"),
+    [
+        ("sell", pages.SELL_TREND, "tendQueryParam"),
+        ("price", pages.PRICE_TREND, "trendQueryParam"),
+        ("repurchase", pages.REPURCHASE_TREND, "trendQueryParam"),
+    ],
+)
 def test_a_trend_sends_the_parameter_its_page_names_and_reads_the_pages_sample(metric, doc, parameter):
     sample = pages.load(doc)["output_sample"]
     script = Script(answer(200, sample))
@@ -50,8 +53,13 @@ def test_a_freight_estimate_names_the_whole_address():
     api, form = _sent(script)
     assert api == "product.freight.estimate"
     assert json.loads(form["productFreightQueryParamsNew"]) == {
-        "offerId": 42, "toProvinceCode": "330000", "toCityCode": "330100", "toCountryCode": "330106",
-        "totalNum": 3, "logisticsSkuNumModels": []}
+        "offerId": 42,
+        "toProvinceCode": "330000",
+        "toCityCode": "330100",
+        "toCountryCode": "330106",
+        "totalNum": 3,
+        "logisticsSkuNumModels": [],
+    }
     with pytest.raises(QueryError, match="to='火星' is not a mainland province"):
         client.freight_estimate(42, "火星")
 
@@ -59,8 +67,11 @@ def test_a_freight_estimate_names_the_whole_address():
 def test_the_category_tree_and_its_names_in_the_pages_shapes():
     info = {"categoryID": 0, "name": "根类目", "childCategorys": [{"id": 10166, "name": "服装服饰", "isLeaf": False}]}
     translation = pages.load(pages.CATEGORY_TRANSLATION)["output_sample"]
-    script = Script(answer(200, {"succes": "true", "categoryInfo": [info]}),
-                    answer(200, pages.load(pages.CATEGORY)["output_sample"]), answer(200, translation))
+    script = Script(
+        answer(200, {"succes": "true", "categoryInfo": [info]}),
+        answer(200, pages.load(pages.CATEGORY)["output_sample"]),
+        answer(200, translation),
+    )
     client, _ = make_client(script)
     assert client.category() == info
     assert client.category(7) == {}  # the page's own sample: an empty object
@@ -75,6 +86,5 @@ def test_hot_keywords_of_a_category():
     client, _ = make_client(script)
     assert client.hot_keywords(300603001) == keywords
     _, form = _sent(script)
-    assert json.loads(form["topSeKeywordParam"]) == {"country": "en", "sourceId": "300603001",
-                                                     "hotKeywordType": "cate"}
+    assert json.loads(form["topSeKeywordParam"]) == {"country": "en", "sourceId": "300603001", "hotKeywordType": "cate"}
     assert "access_token" not in form  # the page: no user authorisation

@@ -133,6 +133,7 @@ def test_a_crash_while_renaming_in_hides_the_new_files_and_the_next_compact_undo
         return committed[-1]
 
     monkeypatch.setattr(PartFile, "commit", dies_after_the_first_rename)
+
     # A killed process cleans nothing up; the kernel drops the locks of its files.
     def killed(self):
         for part in self.files:
@@ -214,9 +215,16 @@ def test_an_offers_detailed_row_wins_over_one_made_from_its_search_listing(tmp_p
 
     detailed = many_products(range(0, 5))
     earlier = detailed[0].crawled_at - timedelta(hours=1)
-    listed = [dataclasses.replace(product, source_api="keyword_search", crawled_at=earlier, seller=None, skus=[
-        Sku(product.offer_id, None, None, "", [], product.price_min, None, None, None, None, CRAWL, earlier)])
-        for product in detailed]
+    listed = [
+        dataclasses.replace(
+            product,
+            source_api="keyword_search",
+            crawled_at=earlier,
+            seller=None,
+            skus=[Sku(product.offer_id, None, None, "", [], product.price_min, None, None, None, None, CRAWL, earlier)],
+        )
+        for product in detailed
+    ]
     listed_only = dataclasses.replace(listed[0], offer_id=99)
     listed_only.skus = [dataclasses.replace(listed_only.skus[0], offer_id=99)]
     write_worker(tmp_path, CRAWL, "host_a_1", [*listed, listed_only])  # named first: read first
@@ -226,7 +234,9 @@ def test_an_offers_detailed_row_wins_over_one_made_from_its_search_listing(tmp_p
     products = latest_snapshot(tmp_path, ("products",), crawl_id=CRAWL)["products"].to_pylist()
     assert sorted(row["offer_id"] for row in products) == [0, 1, 2, 3, 4, 99]
     assert {row["offer_id"]: row["source_api"] for row in products} == {
-        **{offer: detailed[0].source_api for offer in range(5)}, 99: "keyword_search"}
+        **{offer: detailed[0].source_api for offer in range(5)},
+        99: "keyword_search",
+    }
     skus = latest_snapshot(tmp_path, ("skus",), crawl_id=CRAWL)["skus"].to_pylist()
     per_offer = {offer: [row for row in skus if row["offer_id"] == offer] for offer in (0, 1, 2, 3, 4, 99)}
     assert all(len(per_offer[offer]) == len(detailed[0].skus) for offer in range(5)), "the detailed SKUs only"

@@ -139,8 +139,13 @@ def test_null_empty_and_mixed_lists():
             skus=[sku(2, None), sku(2, []), sku(2, [attribute, attribute])],
             seller=Seller("s", repeat_purchase_rate=0.25),
         ),
-        Product(3, skus=[sku(3, [attribute]), sku(3, [attribute])], tags=[], selling_points=None,
-                certificates=[Certificate("专利", None, None), Certificate(None, "ZL 1", ["u1", "u2"])]),
+        Product(
+            3,
+            skus=[sku(3, [attribute]), sku(3, [attribute])],
+            tags=[],
+            selling_points=None,
+            certificates=[Certificate("专利", None, None), Certificate(None, "ZL 1", ["u1", "u2"])],
+        ),
         Product(4, skus=[sku(4, [])], certificates=[], attribute_ids=[None, 3]),
     ]
     _check(products)
@@ -175,6 +180,7 @@ def test_noisy_answers(answers):
     for data, search_item in answers:
         items.append(normalise_offer(RawOffer("product_detail", data, "q", search_item, NOW), _ignore, crawl_id=CRAWL))
         if search_item is not None:
-            items.append(normalise_listing(RawListing("keyword_search", search_item, "q", NOW), _ignore,
-                                           crawl_id=CRAWL))
+            items.append(
+                normalise_listing(RawListing("keyword_search", search_item, "q", NOW), _ignore, crawl_id=CRAWL)
+            )
     _check(items)

@@ -46,7 +46,13 @@ def test_layout_names_and_file_metadata(tmp_path):
     items.append(SearchHit("保温杯", 624108453870, 1, 3, NOW))
     writer = write_crawl(tmp_path, CRAWL, items)
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "listings", "products", "rejects", "search_hits", "sellers", "skus"]
+        "listings",
+        "products",
+        "rejects",
+        "search_hits",
+        "sellers",
+        "skus",
+    ]
     for table in ("products", "skus", "sellers", "search_hits", "rejects", "listings"):
         (path,) = _parts(tmp_path, table)
         assert path.parent.name == "crawl_date=2025-05-01"
@@ -57,7 +63,13 @@ def test_layout_names_and_file_metadata(tmp_path):
         assert file.metadata.row_group(0).column(0).compression == "ZSTD"
         assert file.read().column("crawl_id").to_pylist() == [CRAWL] * file.metadata.num_rows
     assert writer.rows_written == {
-        "listings": 5, "products": 3, "skus": 6, "sellers": 1, "rejects": 4, "search_hits": 1}
+        "listings": 5,
+        "products": 3,
+        "skus": 6,
+        "sellers": 1,
+        "rejects": 4,
+        "search_hits": 1,
+    }
     assert writer.files_written == dict.fromkeys(writer.rows_written, 1)
     assert writer.bytes_written["products"] == _parts(tmp_path, "products")[0].stat().st_size
     assert not list(tmp_path.rglob(".*"))
@@ -193,7 +205,11 @@ def test_nested_columns_round_trip(tmp_path, options):
     assert row["image_urls"] == detail.image_urls
     assert row["attribute_ids"] == detail.attribute_ids == [2176, 100000691]
     assert row["certificates"] == [
-        {"name": "检测报告", "code": "CTI-2024-0001", "photo_urls": ["https://cbu01.alicdn.com/img/ibank/O1CN01cert.jpg"]}
+        {
+            "name": "检测报告",
+            "code": "CTI-2024-0001",
+            "photo_urls": ["https://cbu01.alicdn.com/img/ibank/O1CN01cert.jpg"],
+        }
     ]
     assert (row["created_at"], row["modified_at"]) == (detail.created_at, detail.modified_at)
     assert row["tags"] == ["isOnePsale", "noReason7DReturn"]
@@ -234,8 +250,9 @@ def test_a_part_file_that_cannot_start_leaves_nothing_behind(tmp_path):
 def test_changes_riding_on_products_and_missing_offers_fill_their_tables(tmp_path):
     product = _products(1)[0]
     product.changes = [Change(1, "price_min", "1", "1.5", NOW, NOW, previous_crawl_id="c0")]
-    gone = MissingOffer(2, "OFFER_NOT_FOUND: 商品不存在", NOW, "保温杯",
-                        changes=[Change(2, "offer", "listed", "missing", NOW, NOW)])
+    gone = MissingOffer(
+        2, "OFFER_NOT_FOUND: 商品不存在", NOW, "保温杯", changes=[Change(2, "offer", "listed", "missing", NOW, NOW)]
+    )
     write_crawl(tmp_path, CRAWL, [product, gone])
     changes = pq.read_table(_parts(tmp_path, "changes")[0]).to_pylist()
     assert [(c["offer_id"], c["field"], c["new_value"], c["crawl_id"]) for c in changes] == [
@@ -297,8 +314,12 @@ def test_a_full_disk_keeps_what_fits_and_counts_the_rest(tmp_path, monkeypatch):
     disk = _FullDisk(tmp_path, capacity=0)
     monkeypatch.setattr("harvester.dataset.files.os.fdopen", disk.open)
     failures = []
-    writer = DatasetWriter(tmp_path, CrawlIdentity(CRAWL, NOW, "w"), WriterOptions(row_group_rows=50, file_rows=100),
-                           on_error=failures.append)
+    writer = DatasetWriter(
+        tmp_path,
+        CrawlIdentity(CRAWL, NOW, "w"),
+        WriterOptions(row_group_rows=50, file_rows=100),
+        on_error=failures.append,
+    )
     writer.open()
     disk.capacity = 10**9
     products = _products(400, skus=3)

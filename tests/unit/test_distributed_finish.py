@@ -76,8 +76,12 @@ CRAWL_ID = "20261206T200000Z-c1a1m5"
 
 
 def _finish(redis_server, redis_prefix, tmp_path, mode, *, dry_run=False):
-    crawler = make_crawler(REDIS_URL=redis_server.url, HARVEST_REDIS_PREFIX=redis_prefix,
-                           HARVEST_DATA_DIR=str(tmp_path), HARVEST_CRAWL_ID=CRAWL_ID)
+    crawler = make_crawler(
+        REDIS_URL=redis_server.url,
+        HARVEST_REDIS_PREFIX=redis_prefix,
+        HARVEST_DATA_DIR=str(tmp_path),
+        HARVEST_CRAWL_ID=CRAWL_ID,
+    )
     crawler.stats.open_spider()
     plan = DetailPlan(mode, None, month_sold_tolerance=0.2, max_age=7 * 86400)
     details = SimpleNamespace(plan=plan, again=lambda offer_ids: sorted(offer_ids))
@@ -88,8 +92,9 @@ def _finish(redis_server, redis_prefix, tmp_path, mode, *, dry_run=False):
 
 def test_offers_carried_forward_are_not_taken_for_a_dead_workers(redis_server, redis_prefix, tmp_path):
     crawler, finish = _finish(redis_server, redis_prefix, tmp_path, Mode.NEW)
-    last = LastDetail("20261205T000000Z-0ld0ld", "20261205T000000Z-0ld0ld", datetime(2026, 12, 5, tzinfo=UTC),
-                      None, None, None)
+    last = LastDetail(
+        "20261205T000000Z-0ld0ld", "20261205T000000Z-0ld0ld", datetime(2026, 12, 5, tzinfo=UTC), None, None, None
+    )
     carry_forward(crawler).add(2, last, "风筝")  # unchanged: its rows are copied in as this worker closes
     finish.kept.add(3)  # fetched by this worker, written as it closes
     assert finish.reconcile() == [1, 4]  # claimed, and neither written nor kept by anyone alive: fetched again

@@ -116,9 +116,17 @@ def test_units_are_leased_acked_or_put_back(redis_server, queue):
 
 def test_payloads_are_checked():
     fields = {"keyword", "price_start"}
-    assert parse_unit('{"keyword": "保温杯", "price_start": "10"}', fields) == {"keyword": "保温杯", "price_start": "10"}
-    for bad, reason in (("保温杯", "not JSON"), ("[1]", "not a JSON object"), ("{}", "not a JSON object"),
-                        ('{"kw": "x"}', "unknown field 'kw'"), (b"\xff", "not JSON")):
+    assert parse_unit('{"keyword": "保温杯", "price_start": "10"}', fields) == {
+        "keyword": "保温杯",
+        "price_start": "10",
+    }
+    for bad, reason in (
+        ("保温杯", "not JSON"),
+        ("[1]", "not a JSON object"),
+        ("{}", "not a JSON object"),
+        ('{"kw": "x"}', "unknown field 'kw'"),
+        (b"\xff", "not JSON"),
+    ):
         with pytest.raises(BadUnit, match=reason):
             parse_unit(bad, fields)
     assert payload_of({"keyword": "保温杯", "price_end": None, "sort": ""}) == '{"keyword":"保温杯"}'

@@ -49,7 +49,12 @@ def test_the_crawls_own_units_first_then_the_start_list_in_scrapy_redis_order(re
     client.lpush(queue.keys.start, "紫砂茶具")
     client.rpush(queue.keys.units, '{"keyword":"保温杯"}')
     taken = queue.take_units_now(10)
-    assert [unit.payload.decode() for unit in taken] == ['{"keyword":"保温杯"}', "紫砂茶具", "风筝", '{"keyword":"算盘"}']
+    assert [unit.payload.decode() for unit in taken] == [
+        '{"keyword":"保温杯"}',
+        "紫砂茶具",
+        "风筝",
+        '{"keyword":"算盘"}',
+    ]
     assert [unit.from_start_key for unit in taken] == [False, True, True, True]
     assert not client.exists(queue.keys.start), "moved off the key"
     assert client.zcard(queue.keys.unit_leases) == 4, "...into leases, in the same step"
@@ -85,7 +90,10 @@ def test_a_start_sorted_set_gives_the_highest_score_first_and_gets_its_scores_ba
     assert [unit.payload.decode() for unit in taken] == ["算盘", "茶具"]
     assert expire_all(redis_server, queue) == (0, 2)
     assert client.zrange(queue.keys.start, 0, -1, withscores=True) == [
-        ("风筝".encode(), 1.0), ("茶具".encode(), 2.5), ("算盘".encode(), 10.0)]
+        ("风筝".encode(), 1.0),
+        ("茶具".encode(), 2.5),
+        ("算盘".encode(), 10.0),
+    ]
 
 
 @pytest.mark.redis
@@ -109,8 +117,11 @@ def test_a_start_key_that_holds_no_units_is_refused(redis_server, redis_prefix, 
     assert client.get(queue.keys.start) == "风筝".encode(), "left as it was"
 
     settings = Settings({"REDIS_URL": redis_server.url, "REDIS_START_URLS_KEY": f"{redis_prefix}:%(name)s:start_urls"})
-    with pytest.raises(ConfigurationError, match=r"the start key .*:keyword:start_urls \(REDIS_START_URLS_KEY\) holds a "
-                                                 r"string: push units onto a list"):
+    with pytest.raises(
+        ConfigurationError,
+        match=r"the start key .*:keyword:start_urls \(REDIS_START_URLS_KEY\) holds a "
+        r"string: push units onto a list",
+    ):
         check(settings, "keyword")
     client.delete(queue.keys.start)
     check(settings, "keyword")
@@ -122,27 +133,35 @@ def test_the_start_key_is_named_as_scrapy_redis_names_it():
     assert start_key(Settings(), "keyword") == "keyword:start_urls"
     assert start_key(Settings({"REDIS_START_URLS_KEY": "jobs:%(name)s"}), "offers") == "jobs:offers"
     assert start_key(Settings({"REDIS_START_URLS_KEY": "kites"}), "offers") == "kites"
-    for bad, reason in (("%(spider)s:start_urls", "KeyError"), ("%(name)s:50%", "ValueError"),
-                        ("  ", "is empty")):
+    for bad, reason in (("%(spider)s:start_urls", "KeyError"), ("%(name)s:50%", "ValueError"), ("  ", "is empty")):
         with pytest.raises(ConfigurationError, match=reason) as refused:
             start_key(Settings({"REDIS_START_URLS_KEY": bad}), "keyword")
         assert "REDIS_START_URLS_KEY" in str(refused.value) and "\n" not in str(refused.value)
 
 
 def test_plain_text_is_the_spiders_subject_and_json_objects_are_units():
-    for spider, text, unit in ((KeywordSpider, "保温杯", {"keyword": "保温杯"}),
-                               (OffersSpider, "624108453870,624108453871", {"ids": "624108453870,624108453871"}),
-                               (ImageSpider, "https://cbu01.alicdn.com/img/x.jpg",
-                                {"image": "https://cbu01.alicdn.com/img/x.jpg"}),
-                               (SellerSpider, "b2b-2218149753", {"seller_open_id": "b2b-2218149753"})):
+    for spider, text, unit in (
+        (KeywordSpider, "保温杯", {"keyword": "保温杯"}),
+        (OffersSpider, "624108453870,624108453871", {"ids": "624108453870,624108453871"}),
+        (ImageSpider, "https://cbu01.alicdn.com/img/x.jpg", {"image": "https://cbu01.alicdn.com/img/x.jpg"}),
+        (SellerSpider, "b2b-2218149753", {"seller_open_id": "b2b-2218149753"}),
+    ):
         assert hand_pushed_unit(f"  {text}\n".encode(), spider.unit_fields, spider.unit_subject) == unit
     keyword = (KeywordSpider.unit_fields, KeywordSpider.unit_subject)
     assert hand_pushed_unit('{"keyword": "保温杯", "price_start": "10"}'.encode(), *keyword) == {
-        "keyword": "保温杯", "price_start": "10"}
+        "keyword": "保温杯",
+        "price_start": "10",
+    }
     assert hand_pushed_unit('"数据线"'.encode(), *keyword) == {"keyword": "数据线"}, "a JSON string is its text"
     assert hand_pushed_unit(b"624108453870", *keyword) == {"keyword": "624108453870"}, "text, not a JSON number"
-    for bad, reason in ((b"", "empty"), (b" \n", "empty"), (b"\xff\xfe", "not UTF-8"), (b'""', "empty"),
-                        (b'"unterminated', "not a JSON string"), (b"{not json", "not JSON"),
-                        (b'{"keyword": "x", "colour": "red"}', "unknown field 'colour'")):
+    for bad, reason in (
+        (b"", "empty"),
+        (b" \n", "empty"),
+        (b"\xff\xfe", "not UTF-8"),
+        (b'""', "empty"),
+        (b'"unterminated', "not a JSON string"),
+        (b"{not json", "not JSON"),
+        (b'{"keyword": "x", "colour": "red"}', "unknown field 'colour'"),
+    ):
         with pytest.raises(BadUnit, match=reason):
             hand_pushed_unit(bad, *keyword)

@@ -2,23 +2,26 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from harvester.checks import doctor
 from harvester.checks.doctor import Status
 
-GATEWAY_TIME = datetime(2026, 1, 1, 12, tzinfo=timezone.utc)
+GATEWAY_TIME = datetime(2026, 1, 1, 12, tzinfo=UTC)
 
 
-@pytest.mark.parametrize("local_offset,status,words", [
-    (0.7, Status.OK, "within 0.5 s"),
-    (0.2, Status.OK, "within 0.5 s"),
-    (45.5, Status.OK, "within 45.0 s"),
-    (90.5, Status.WARN, "the local clock is 90 s ahead of the gateway's"),
-    (-120, Status.WARN, "the local clock is 120 s behind the gateway's"),
-])
+@pytest.mark.parametrize(
+    "local_offset,status,words",
+    [
+        (0.7, Status.OK, "within 0.5 s"),
+        (0.2, Status.OK, "within 0.5 s"),
+        (45.5, Status.OK, "within 45.0 s"),
+        (90.5, Status.WARN, "the local clock is 90 s ahead of the gateway's"),
+        (-120, Status.WARN, "the local clock is 120 s behind the gateway's"),
+    ],
+)
 def test_clock_skew_allows_for_the_gateways_whole_seconds(local_offset, status, words):
     result = doctor.clock_skew(GATEWAY_TIME + timedelta(seconds=local_offset), GATEWAY_TIME, max_skew=60)
     assert result.status is status and words in result.message
@@ -29,9 +32,11 @@ def test_clock_skew_allows_for_the_gateways_whole_seconds(local_offset, status, 
 def test_credentials_name_each_missing_piece():
     result = doctor.credentials(["OPEN1688_APP_KEY", "OPEN1688_APP_SECRET"], False, "/t.json")
     assert result.status is Status.FAIL
-    assert result.line() == ("FAIL  credentials: OPEN1688_APP_KEY and OPEN1688_APP_SECRET not set: export them from "
-                             "the 1688 open platform console; no access token (none in OPEN1688_ACCESS_TOKEN or "
-                             "/t.json): run `scrapy auth`")
+    assert result.line() == (
+        "FAIL  credentials: OPEN1688_APP_KEY and OPEN1688_APP_SECRET not set: export them from "
+        "the 1688 open platform console; no access token (none in OPEN1688_ACCESS_TOKEN or "
+        "/t.json): run `scrapy auth`"
+    )
     assert doctor.credentials([], True, "/t.json").status is Status.OK
 
 

@@ -26,9 +26,7 @@ def test_encoding():
 
 
 def test_unsigned_endpoint_gets_no_signature():
-    call = endpoints.build_call(
-        endpoints.GET_TOKEN, {"grant_type": "refresh_token"}, gateway="http://x", app_key="1"
-    )
+    call = endpoints.build_call(endpoints.GET_TOKEN, {"grant_type": "refresh_token"}, gateway="http://x", app_key="1")
     form = call.signed_params(secret="s", access_token=None, timestamp_ms=1)
     assert form == {"grant_type": "refresh_token"}
 

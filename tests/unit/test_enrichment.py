@@ -66,17 +66,24 @@ def _data(doc: str, endpoint: Endpoint, sample: Any = None) -> Any:
 # --- the pages' samples ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("doc", "endpoint", "metric", "raw", "value"), [
-    (pages.SELL_TREND, endpoints.SELL_TREND, "sell", "100", 100.0),
-    (pages.PRICE_TREND, endpoints.PRICE_TREND, "price", "1.12", 1.12),
-    (pages.REPURCHASE_TREND, endpoints.REPURCHASE_TREND, "repurchase", "10%", 0.10),
-])
+@pytest.mark.parametrize(
+    ("doc", "endpoint", "metric", "raw", "value"),
+    [
+        (pages.SELL_TREND, endpoints.SELL_TREND, "sell", "100", 100.0),
+        (pages.PRICE_TREND, endpoints.PRICE_TREND, "price", "1.12", 1.12),
+        (pages.REPURCHASE_TREND, endpoints.REPURCHASE_TREND, "repurchase", "10%", 0.10),
+    ],
+)
 def test_each_trend_pages_sample_is_one_row_a_day(doc, endpoint, metric, raw, value):
     notes, note = _noted()
     (row,) = trend_rows(_data(doc, endpoint), offer_id=123, metric=metric, crawled_at=NOW, note=note)
     sample_day = pages.load(doc)["output_sample"]["result"]["result"][0]["date"]
-    assert (row.offer_id, row.metric, row.day, row.raw) == (123, metric, datetime.strptime(sample_day, "%Y%m%d").date(),
-                                                            raw)
+    assert (row.offer_id, row.metric, row.day, row.raw) == (
+        123,
+        metric,
+        datetime.strptime(sample_day, "%Y%m%d").date(),
+        raw,
+    )
     assert row.value == pytest.approx(value)
     assert row.price == (Decimal("1.12") if metric == "price" else None)
     assert not notes
@@ -84,8 +91,13 @@ def test_each_trend_pages_sample_is_one_row_a_day(doc, endpoint, metric, raw, va
 
 def test_a_day_without_data_is_a_row_without_a_value_and_a_bad_date_is_dropped():
     notes, note = _noted()
-    rows = trend_rows([{"date": "20250629", "value": ""}, {"date": "29/06", "value": "3"}, "x"], offer_id=1,
-                      metric="sell", crawled_at=NOW, note=note)
+    rows = trend_rows(
+        [{"date": "20250629", "value": ""}, {"date": "29/06", "value": "3"}, "x"],
+        offer_id=1,
+        metric="sell",
+        crawled_at=NOW,
+        note=note,
+    )
     assert [(r.day, r.value, r.raw) for r in rows] == [(date(2025, 6, 29), None, "")]
     assert notes == {"dropped/trend_date": 1, "dropped/trend_point": 1}
 
@@ -114,12 +126,22 @@ def test_the_category_pages_empty_sample_has_no_category_info():
 
 def _page_fields(doc: str, prefix: str) -> dict[str, Any]:
     """A model holding every field of a page's response table under ``prefix``, typed as the table says."""
-    values = {"String": "7", "java.lang.String": "7", "java.lang.Long": 9, "Long": 9, "java.lang.Integer": 1,
-              "Integer": 1, "java.lang.Double": 0.5, "Double": 0.5, "Boolean": False, "java.lang.Boolean": False}
+    values = {
+        "String": "7",
+        "java.lang.String": "7",
+        "java.lang.Long": 9,
+        "Long": 9,
+        "java.lang.Integer": 1,
+        "Integer": 1,
+        "java.lang.Double": 0.5,
+        "Double": 0.5,
+        "Boolean": False,
+        "java.lang.Boolean": False,
+    }
     model: dict[str, Any] = {}
     for path, kind in pages.load(doc)["response_fields"].items():
-        if path.startswith(prefix) and "[]" not in path and "." not in path[len(prefix):] and kind in values:
-            model[path[len(prefix):]] = values[kind]
+        if path.startswith(prefix) and "[]" not in path and "." not in path[len(prefix) :] and kind in values:
+            model[path[len(prefix) :]] = values[kind]
     return model
 
 
@@ -129,16 +151,26 @@ def test_every_field_of_the_freight_pages_table_lands_in_a_column():
     # Every scalar of the model; productFreightSkuInfoModels (per-SKU sizes) is not kept: skus has them from details.
     assert len(model) == 19
     model |= {"offerId": 42, "freight": "12.5", "firstFee": "0", "nextFee": "2.00", "discount": "0.9"}
-    data = _data(pages.FREIGHT, endpoints.FREIGHT_ESTIMATE,
-                 {"result": {"success": True, "code": "200", "message": "", "result": model}})
+    data = _data(
+        pages.FREIGHT,
+        endpoints.FREIGHT_ESTIMATE,
+        {"result": {"success": True, "code": "200", "message": "", "result": model}},
+    )
     notes, note = _noted()
-    row = freight_row(data, offer_id=42, address=("330000", "330100", "330106"), quantity=2, crawled_at=NOW,
-                      note=note)
+    row = freight_row(data, offer_id=42, address=("330000", "330100", "330106"), quantity=2, crawled_at=NOW, note=note)
     assert isinstance(row, FreightEstimate)
-    assert (row.freight, row.first_fee, row.next_fee, row.discount) == (Decimal("12.5"), Decimal(0), Decimal("2.00"),
-                                                                        0.9)
+    assert (row.freight, row.first_fee, row.next_fee, row.discount) == (
+        Decimal("12.5"),
+        Decimal(0),
+        Decimal("2.00"),
+        0.9,
+    )
     assert (row.to_province_code, row.to_city_code, row.to_district_code, row.quantity) == (
-        "330000", "330100", "330106", 2)
+        "330000",
+        "330100",
+        "330106",
+        2,
+    )
     assert (row.template_id, row.template_type, row.free_postage, row.weight_kg) == (9, 1, False, 0.5)
     assert not notes
     assert all(getattr(row, name) is not None for name in TABLES["freight"].names if name != "crawl_id")
@@ -146,37 +178,74 @@ def test_every_field_of_the_freight_pages_table_lands_in_a_column():
 
 def test_a_freight_answer_for_another_offer_is_kept_under_the_offer_asked_for():
     notes, note = _noted()
-    row = freight_row({"offerId": "7", "freight": "abc"}, offer_id=8, address=("1", "2", "3"), quantity=1,
-                      crawled_at=NOW, note=note)
+    row = freight_row(
+        {"offerId": "7", "freight": "abc"}, offer_id=8, address=("1", "2", "3"), quantity=1, crawled_at=NOW, note=note
+    )
     assert (row.offer_id, row.freight) == (8, None)
     assert notes == {"repaired/freight_offer_id": 1, "dropped/price_unparseable": 1}
 
 
 def test_category_rows_carry_their_path_and_parents_are_completed_by_their_own_answer():
     notes, note = _noted()
-    info = {"categoryID": 0, "childCategorys": [{"id": 10166, "name": "服装服饰", "isLeaf": False, "categoryType": "1"},
-                                                {"id": 7, "name": "玩具", "isLeaf": "true"}]}
-    (apparel, apparel_path), (toys, _) = child_rows(info, CategoryPath(), {10166: "Apparel"}, "en", crawled_at=NOW,
-                                                    note=note)
+    info = {
+        "categoryID": 0,
+        "childCategorys": [
+            {"id": 10166, "name": "服装服饰", "isLeaf": False, "categoryType": "1"},
+            {"id": 7, "name": "玩具", "isLeaf": "true"},
+        ],
+    }
+    (apparel, apparel_path), (toys, _) = child_rows(
+        info, CategoryPath(), {10166: "Apparel"}, "en", crawled_at=NOW, note=note
+    )
     assert (apparel.level, apparel.parent_id, apparel.path, apparel.path_translated, apparel.path_ids) == (
-        1, 0, "服装服饰", "Apparel", [10166])
+        1,
+        0,
+        "服装服饰",
+        "Apparel",
+        [10166],
+    )
     assert (toys.is_leaf, toys.name_translated, toys.language, toys.path_translated) == (True, None, None, None)
-    complete(apparel, {"minOrderQuantity": 1, "isSupportProcessing": True,
-                       "featureInfos": [{"key": "name", "value": "jiagong"}]}, note)
+    complete(
+        apparel,
+        {"minOrderQuantity": 1, "isSupportProcessing": True, "featureInfos": [{"key": "name", "value": "jiagong"}]},
+        note,
+    )
     assert (apparel.min_order_quantity, apparel.supports_processing, apparel.features) == (1, True, ["name=jiagong"])
-    (dress, _), = child_rows({"childCategorys": [{"id": 1031910, "name": "连衣裙", "isLeaf": True}]},
-                             CategoryPath.from_meta(apparel_path.as_meta()), {1031910: "Dress"}, "en",
-                             crawled_at=NOW, note=note)
+    ((dress, _),) = child_rows(
+        {"childCategorys": [{"id": 1031910, "name": "连衣裙", "isLeaf": True}]},
+        CategoryPath.from_meta(apparel_path.as_meta()),
+        {1031910: "Dress"},
+        "en",
+        crawled_at=NOW,
+        note=note,
+    )
     assert (dress.level, dress.parent_id, dress.path, dress.path_translated, dress.path_ids) == (
-        2, 10166, "服装服饰 > 连衣裙", "Apparel > Dress", [10166, 1031910])
+        2,
+        10166,
+        "服装服饰 > 连衣裙",
+        "Apparel > Dress",
+        [10166, 1031910],
+    )
     assert isinstance(dress, Category) and not notes
 
 
 def test_hot_keywords_are_the_chinese_ones_once_each():
-    data = _data(pages.TOP_KEYWORDS, endpoints.TOP_KEYWORDS,
-                 {"result": {"success": "true", "code": "200", "result": [
-                     {"seKeyword": "睡衣", "seKeywordTranslation": "Pajamas"}, {"seKeyword": " 睡衣 "},
-                     {"seKeyword": ""}, {"seKeyword": "套装睡衣"}]}})
+    data = _data(
+        pages.TOP_KEYWORDS,
+        endpoints.TOP_KEYWORDS,
+        {
+            "result": {
+                "success": "true",
+                "code": "200",
+                "result": [
+                    {"seKeyword": "睡衣", "seKeywordTranslation": "Pajamas"},
+                    {"seKeyword": " 睡衣 "},
+                    {"seKeyword": ""},
+                    {"seKeyword": "套装睡衣"},
+                ],
+            }
+        },
+    )
     assert hot_keywords(data) == ["睡衣", "套装睡衣"]
 
 
@@ -190,25 +259,31 @@ def test_every_province_alone_stands_for_an_address_the_sandbox_knows():
         assert regions.destination(*destination.codes).code == code
 
 
-@pytest.mark.parametrize(("given", "codes"), [
-    ("330000", ("330000", "330100", "330106")),
-    ("浙江", ("330000", "330100", "330106")),
-    ("广西", ("450000", "450100", "450102")),
-    ("330000,330100,330108", ("330000", "330100", "330108")),
-    (" 330000/330200/330282 ", ("330000", "330200", "330282")),
-])
+@pytest.mark.parametrize(
+    ("given", "codes"),
+    [
+        ("330000", ("330000", "330100", "330106")),
+        ("浙江", ("330000", "330100", "330106")),
+        ("广西", ("450000", "450100", "450102")),
+        ("330000,330100,330108", ("330000", "330100", "330108")),
+        (" 330000/330200/330282 ", ("330000", "330200", "330282")),
+    ],
+)
 def test_freight_destinations(given, codes):
     assert parse_destination(given) == Destination(*codes)
 
 
-@pytest.mark.parametrize(("arguments", "message"), [
-    ({"freight_to": "火星"}, "freight_to='火星' is not a mainland province"),
-    ({"freight_to": "990000"}, "freight_to='990000' is not a mainland province"),
-    ({"freight_to": "330000,440100,330108"}, "freight_to='330000,440100,330108' is not province,city,district"),
-    ({"freight_to": "330000", "freight_quantity": "0"}, "freight_quantity='0' must be a positive whole number"),
-    ({"freight_quantity": "3"}, "freight_quantity needs freight_to"),
-    ({"trends": "yes please"}, "trends='yes please': give 1 or 0"),
-])
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ({"freight_to": "火星"}, "freight_to='火星' is not a mainland province"),
+        ({"freight_to": "990000"}, "freight_to='990000' is not a mainland province"),
+        ({"freight_to": "330000,440100,330108"}, "freight_to='330000,440100,330108' is not province,city,district"),
+        ({"freight_to": "330000", "freight_quantity": "0"}, "freight_quantity='0' must be a positive whole number"),
+        ({"freight_quantity": "3"}, "freight_quantity needs freight_to"),
+        ({"trends": "yes please"}, "trends='yes please': give 1 or 0"),
+    ],
+)
 def test_bad_enrichment_arguments_are_refused_before_any_call(arguments, message):
     with pytest.raises(ArgumentError) as refused:
         KeywordSpider.check_arguments({"keywords": "茶具", **arguments})
@@ -218,7 +293,8 @@ def test_bad_enrichment_arguments_are_refused_before_any_call(arguments, message
 def test_enrichment_arguments():
     assert parse_enrichment({}) == Enrichment() and not Enrichment().wanted
     assert parse_enrichment({"freight_to": "浙江省", "freight_quantity": "5", "trends": "1"}) == Enrichment(
-        Destination("330000", "330100", "330106"), 5, True)
+        Destination("330000", "330100", "330106"), 5, True
+    )
 
 
 def test_a_category_alone_is_a_keyword_crawl_and_nothing_at_all_is_refused():
@@ -230,14 +306,24 @@ def test_a_category_alone_is_a_keyword_crawl_and_nothing_at_all_is_refused():
 # --- trend windows ------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("end", "days", "windows"), [
-    (date(2025, 6, 30), 30, [(date(2025, 6, 1), date(2025, 6, 30))]),
-    (date(2025, 6, 30), 1, [(date(2025, 6, 30), date(2025, 6, 30))]),
-    # A month from 31 January ends on 28 February: a second call for 1 March.
-    (date(2025, 3, 1), 30, [(date(2025, 1, 31), date(2025, 2, 28)), (date(2025, 3, 1), date(2025, 3, 1))]),
-    (date(2025, 6, 30), 90, [(date(2025, 4, 2), date(2025, 5, 2)), (date(2025, 5, 3), date(2025, 6, 3)),
-                             (date(2025, 6, 4), date(2025, 6, 30))]),
-])
+@pytest.mark.parametrize(
+    ("end", "days", "windows"),
+    [
+        (date(2025, 6, 30), 30, [(date(2025, 6, 1), date(2025, 6, 30))]),
+        (date(2025, 6, 30), 1, [(date(2025, 6, 30), date(2025, 6, 30))]),
+        # A month from 31 January ends on 28 February: a second call for 1 March.
+        (date(2025, 3, 1), 30, [(date(2025, 1, 31), date(2025, 2, 28)), (date(2025, 3, 1), date(2025, 3, 1))]),
+        (
+            date(2025, 6, 30),
+            90,
+            [
+                (date(2025, 4, 2), date(2025, 5, 2)),
+                (date(2025, 5, 3), date(2025, 6, 3)),
+                (date(2025, 6, 4), date(2025, 6, 30)),
+            ],
+        ),
+    ],
+)
 def test_trend_windows_are_at_most_a_month_each(end, days, windows):
     assert trend_windows(end, days) == windows
 
@@ -271,8 +357,9 @@ def _fetcher(enrichment: Enrichment, *, dry_run: bool = False, **settings: Any) 
 
 
 def test_freight_and_trend_calls_are_planned_and_capped():
-    fetcher = _fetcher(Enrichment(parse_destination("330000"), 3, True), HARVEST_FREIGHT_MAX_CALLS=2,
-                       HARVEST_TRENDS_MAX_CALLS=7)
+    fetcher = _fetcher(
+        Enrichment(parse_destination("330000"), 3, True), HARVEST_FREIGHT_MAX_CALLS=2, HARVEST_TRENDS_MAX_CALLS=7
+    )
     requests = fetcher.want([11, 12, 13])
     freight = [r for r in requests if r.meta["open1688_api"] == endpoints.FREIGHT_ESTIMATE.key]
     trends = [r for r in requests if r.meta["open1688_api"] != endpoints.FREIGHT_ESTIMATE.key]
@@ -282,14 +369,31 @@ def test_freight_and_trend_calls_are_planned_and_capped():
     assert sorted({r.meta["offer_id"] for r in trends}) == [11, 12] and len(trends) == 6
     assert b"tendQueryParam" in trends[0].body and b"20250601" in trends[0].body
     stats = fetcher.stats.get_stats()
-    assert {key: stats.get(key) for key in (keys.FREIGHT_PLANNED, keys.FREIGHT_CALLS, keys.FREIGHT_CAPPED,
-                                            keys.TRENDS_PLANNED, keys.TRENDS_CALLS, keys.TRENDS_CAPPED)} == {
-        keys.FREIGHT_PLANNED: 3, keys.FREIGHT_CALLS: 2, keys.FREIGHT_CAPPED: 1,
-        keys.TRENDS_PLANNED: 9, keys.TRENDS_CALLS: 6, keys.TRENDS_CAPPED: 3}
-    assert enrichment_summary(stats) == ("enrichment freight: 3 calls planned, 2 made, 1 past the cap; "
-                                         "trends: 9 calls planned, 6 made, 3 past the cap")
-    assert fetcher.plan() == ("freight of 3 piece(s) to 330000/330100/330106: 1 call per offer, at most 2; "
-                              "trends 20250601..20250630: 3 calls per offer, at most 7")
+    assert {
+        key: stats.get(key)
+        for key in (
+            keys.FREIGHT_PLANNED,
+            keys.FREIGHT_CALLS,
+            keys.FREIGHT_CAPPED,
+            keys.TRENDS_PLANNED,
+            keys.TRENDS_CALLS,
+            keys.TRENDS_CAPPED,
+        )
+    } == {
+        keys.FREIGHT_PLANNED: 3,
+        keys.FREIGHT_CALLS: 2,
+        keys.FREIGHT_CAPPED: 1,
+        keys.TRENDS_PLANNED: 9,
+        keys.TRENDS_CALLS: 6,
+        keys.TRENDS_CAPPED: 3,
+    }
+    assert enrichment_summary(stats) == (
+        "enrichment freight: 3 calls planned, 2 made, 1 past the cap; trends: 9 calls planned, 6 made, 3 past the cap"
+    )
+    assert fetcher.plan() == (
+        "freight of 3 piece(s) to 330000/330100/330106: 1 call per offer, at most 2; "
+        "trends 20250601..20250630: 3 calls per offer, at most 7"
+    )
 
 
 def test_a_dry_run_plans_and_calls_nothing():
@@ -312,9 +416,17 @@ def _category(category_id: int, parent_id: int) -> Category:
 
 
 def test_a_capped_category_query_is_cut_into_its_children_past_single_child_levels(tmp_path):
-    write_crawl(tmp_path, "20250701T080000Z-000001", [
-        _category(1046, 0), _category(104601, 1046), _category(900461001, 104601), _category(900461002, 104601),
-        _category(54, 0)])
+    write_crawl(
+        tmp_path,
+        "20250701T080000Z-000001",
+        [
+            _category(1046, 0),
+            _category(104601, 1046),
+            _category(900461001, 104601),
+            _category(900461002, 104601),
+            _category(54, 0),
+        ],
+    )
     tree = category_children(tmp_path)
     assert tree == {0: (54, 1046), 1046: (104601,), 104601: (900461001, 900461002)}
     splitter = Splitter([Dimension.CATEGORY], 2000, tree=tree)
@@ -339,15 +451,17 @@ def _failure(request: Any, code: str, *, gave_up: bool = False) -> Any:
     from harvester.gateway.calls import ApiCallFailed
     from harvester.open1688.outcomes import Action, Outcome
 
-    failure = Failure(ApiCallFailed(Outcome(Action.FATAL if not gave_up else Action.RETRY, code, code),
-                                    gave_up=gave_up))
+    failure = Failure(
+        ApiCallFailed(Outcome(Action.FATAL if not gave_up else Action.RETRY, code, code), gave_up=gave_up)
+    )
     failure.request = request  # type: ignore[attr-defined]
     return failure
 
 
 def _spider(tmp_path, spider_class: Any, **arguments: str) -> Any:
-    crawler = project_crawler(JOBDIR=str(tmp_path / "job"), HARVEST_DATA_DIR=str(tmp_path / "data"),
-                              HARVEST_TRENDS_END="20250630")
+    crawler = project_crawler(
+        JOBDIR=str(tmp_path / "job"), HARVEST_DATA_DIR=str(tmp_path / "data"), HARVEST_TRENDS_END="20250630"
+    )
     spider = spider_class.from_crawler(crawler, **arguments)
     crawler.spider = spider
     crawler.stats.open_spider()

@@ -65,11 +65,14 @@ def test_current_time_is_a_bare_string():
     assert classify(200, b'"x"', endpoint=endpoints.PRODUCT_DETAIL).action is Action.RETRY
 
 
-@pytest.mark.parametrize("document", [
-    {"result": {"success": False, "retCode": "E001", "retMsg": "no"}},
-    {"succes": "false", "errorCode": "500_1", "errorMsg": "no"},
-    {"success": False, "message": "no"},
-])
+@pytest.mark.parametrize(
+    "document",
+    [
+        {"result": {"success": False, "retCode": "E001", "retMsg": "no"}},
+        {"succes": "false", "errorCode": "500_1", "errorMsg": "no"},
+        {"success": False, "message": "no"},
+    ],
+)
 def test_each_apis_envelope_reports_its_own_failure(document):
     outcome = classify(200, json.dumps(document).encode())
     assert outcome.action is Action.FAILED and "no" in outcome.message
@@ -125,7 +128,11 @@ def test_transient_business_error_retries():
 
 def test_batch_item_failures():
     body = json.dumps(
-        {"success": True, "message": "570027659001:商品不存在;570027659002:商品不存在", "productList": [{"productID": 1}]}
+        {
+            "success": True,
+            "message": "570027659001:商品不存在;570027659002:商品不存在",
+            "productList": [{"productID": 1}],
+        }
     ).encode()
     outcome = classify(200, body, endpoint=endpoints.PRODUCT_LIST)
     assert outcome.ok
@@ -152,7 +159,9 @@ def test_parse_item_failures_tolerates_noise():
 def test_gbk_body_decodes():
     body = json.dumps({"result": {"success": True, "result": {"subject": "保温杯"}}}, ensure_ascii=False).encode("gbk")
     assert decode_body(body, "application/json;charset=GBK").endswith("}}}")
-    outcome = classify(200, body, headers={"Content-Type": "application/json;charset=GBK"}, endpoint=endpoints.PRODUCT_DETAIL)
+    outcome = classify(
+        200, body, headers={"Content-Type": "application/json;charset=GBK"}, endpoint=endpoints.PRODUCT_DETAIL
+    )
     assert outcome.data == {"subject": "保温杯"}
     # without a charset the GB18030 fallback still reads it
     assert classify(200, body, endpoint=endpoints.PRODUCT_DETAIL).data == {"subject": "保温杯"}

@@ -83,7 +83,12 @@ def test_a_listings_feed_keeps_the_listing_tier_and_skips_the_rest(crawler, tmp_
     _export(crawler, path, [listing, *_products(2)], table="listings")
     (row,) = pq.read_table(path).to_pylist()
     assert (row["offer_id"], row["price"], row["repurchase_rate"], row["created_at"], row["crawl_id"]) == (
-        7, Decimal("1.2345"), 0.1, NOW, CRAWL)
+        7,
+        Decimal("1.2345"),
+        0.1,
+        NOW,
+        CRAWL,
+    )
     assert row["offer_identities"] == ["select"]
     assert crawler.stats.get_value("harvester/dataset/export/skipped/Product") == 2
 

@@ -27,23 +27,69 @@ from harvester.open1688.outcomes import Action, Outcome, classify
 from tests.builders import FIXTURES, load
 
 EXAMPLES = int(os.environ.get("HARVEST_FUZZ_EXAMPLES", "400"))
-FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+FUZZ = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
-_keys = st.sampled_from([
-    "result", "success", "code", "message", "data", "totalRecords", "offerId", "subject", "productSkuInfos",
-    "price", "priceRangeList", "productSaleInfo", "amountOnSale", "skuAttributes", "productImage", "images",
-    "error_code", "error_message", "error", "specId", "skuId", "priceInfo", "monthSold", "repurchaseRate",
-    "productShippingInfo", "skuShippingDetails", "weight", "sellerDataInfo", "createDate", "fenxiaoPriceInfo",
-]) | st.text(max_size=6)
-_leaves = (st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.floats() | st.text(max_size=12)
-           | st.sampled_from(["面议", "true", "false", "10%", "１２.５", "-3", "1e400", "NaN", "ＸＬ"]))
-_json = st.recursive(_leaves, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_keys, inner, max_size=6),
-                     max_leaves=40)
+_keys = st.sampled_from(
+    [
+        "result",
+        "success",
+        "code",
+        "message",
+        "data",
+        "totalRecords",
+        "offerId",
+        "subject",
+        "productSkuInfos",
+        "price",
+        "priceRangeList",
+        "productSaleInfo",
+        "amountOnSale",
+        "skuAttributes",
+        "productImage",
+        "images",
+        "error_code",
+        "error_message",
+        "error",
+        "specId",
+        "skuId",
+        "priceInfo",
+        "monthSold",
+        "repurchaseRate",
+        "productShippingInfo",
+        "skuShippingDetails",
+        "weight",
+        "sellerDataInfo",
+        "createDate",
+        "fenxiaoPriceInfo",
+    ]
+) | st.text(max_size=6)
+_leaves = (
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**70), 2**70)
+    | st.floats()
+    | st.text(max_size=12)
+    | st.sampled_from(["面议", "true", "false", "10%", "１２.５", "-3", "1e400", "NaN", "ＸＬ"])
+)
+_json = st.recursive(
+    _leaves, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_keys, inner, max_size=6), max_leaves=40
+)
 _statuses = st.sampled_from([200, 200, 200, 400, 401, 403, 429, 500, 502, 503, 504]) | st.integers(100, 599)
-_content_types = st.sampled_from(["application/json;charset=UTF-8", "application/json;charset=GBK", "text/html",
-                                  "", "application/json;charset=nonsense"])
+_content_types = st.sampled_from(
+    [
+        "application/json;charset=UTF-8",
+        "application/json;charset=GBK",
+        "text/html",
+        "",
+        "application/json;charset=nonsense",
+    ]
+)
 
 
 def _bodies() -> st.SearchStrategy[bytes]:
@@ -62,10 +108,17 @@ def _real_answers() -> list[tuple[str, dict]]:
     """Search items and details as the official pages show them and as the noisy fixtures write them: the starting
     points of mutation."""
     answers: list[tuple[str, dict]] = []
-    for doc, key in (("keywordQuery", "keyword_search"), ("imageQuery", "image_search"),
-                     ("querySellerOfferList", "seller_offers"), ("queryProductDetail", "product_detail")):
-        page = json.loads((FIXTURES / "official" / f"com.alibaba.fenxiao.crossborder.product.search.{doc}-1.json")
-                          .read_text(encoding="utf-8"))
+    for doc, key in (
+        ("keywordQuery", "keyword_search"),
+        ("imageQuery", "image_search"),
+        ("querySellerOfferList", "seller_offers"),
+        ("queryProductDetail", "product_detail"),
+    ):
+        page = json.loads(
+            (FIXTURES / "official" / f"com.alibaba.fenxiao.crossborder.product.search.{doc}-1.json").read_text(
+                encoding="utf-8"
+            )
+        )
         result = page["output_sample"]["result"]["result"]
         answers += [(key, item) for item in result["data"]] if "data" in result else [(key, result)]
     answers += [("keyword_search", item) for item in load("search_items.json")["data"]]
@@ -103,8 +156,10 @@ def _mutate(document: Any, choices: list[tuple[int, Any]]) -> Any:
 
 
 @FUZZ
-@given(start=st.integers(0, 10**6), choices=st.lists(st.tuples(st.integers(0, 10**6), _json | st.just("<drop>")),
-                                                   min_size=1, max_size=6))
+@given(
+    start=st.integers(0, 10**6),
+    choices=st.lists(st.tuples(st.integers(0, 10**6), _json | st.just("<drop>")), min_size=1, max_size=6),
+)
 def test_mutated_real_answers_normalise_to_a_row_or_a_reject(start, choices) -> None:
     answers = _real_answers()
     source_api, answer = answers[start % len(answers)]
@@ -123,12 +178,18 @@ def _records(outcome: Outcome, endpoint: endpoints.Endpoint) -> list[object]:
 
 
 @FUZZ
-@given(status=_statuses, body=_bodies(), content_type=_content_types,
-       retry_after=st.none() | st.text(max_size=6),
-       endpoint=st.sampled_from([endpoints.PRODUCT_DETAIL, endpoints.KEYWORD_SEARCH, endpoints.IMAGE_SEARCH,
-                                 endpoints.SELLER_OFFERS]))
-def test_any_answer_gives_an_outcome_and_any_record_a_row_or_a_reject(status, body, content_type, retry_after,
-                                                                     endpoint) -> None:
+@given(
+    status=_statuses,
+    body=_bodies(),
+    content_type=_content_types,
+    retry_after=st.none() | st.text(max_size=6),
+    endpoint=st.sampled_from(
+        [endpoints.PRODUCT_DETAIL, endpoints.KEYWORD_SEARCH, endpoints.IMAGE_SEARCH, endpoints.SELLER_OFFERS]
+    ),
+)
+def test_any_answer_gives_an_outcome_and_any_record_a_row_or_a_reject(
+    status, body, content_type, retry_after, endpoint
+) -> None:
     headers = {"Content-Type": content_type}
     if retry_after is not None:
         headers["Retry-After"] = retry_after

@@ -26,11 +26,19 @@ MODIFIED = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
 
 def products(offer_ids: range, crawl_id: str, detailed_at: datetime, price: str = "10") -> list:
     made = many_products(offer_ids, crawl_id)
-    return [dataclasses.replace(p, crawl_id=crawl_id, detail_crawl_id=crawl_id, crawled_at=detailed_at,
-                                listing_price=Decimal(price), modified_at=MODIFIED, month_sold=100,
-                                skus=[dataclasses.replace(s, crawl_id=crawl_id, crawled_at=detailed_at)
-                                      for s in p.skus])
-            for p in made]
+    return [
+        dataclasses.replace(
+            p,
+            crawl_id=crawl_id,
+            detail_crawl_id=crawl_id,
+            crawled_at=detailed_at,
+            listing_price=Decimal(price),
+            modified_at=MODIFIED,
+            month_sold=100,
+            skus=[dataclasses.replace(s, crawl_id=crawl_id, crawled_at=detailed_at) for s in p.skus],
+        )
+        for p in made
+    ]
 
 
 def listing(price: str = "10", modified: str = "2026-12-01 16:00:00", sold: int = 100) -> dict:
@@ -59,15 +67,18 @@ def test_an_empty_dataset_has_no_detail_of_anything(tmp_path):
     assert len(index) == 0 and index.get(1) is None
 
 
-@pytest.mark.parametrize(("item", "reason"), [
-    (listing(price="12"), Reason.UNCHANGED),
-    (listing(price="12.00"), Reason.UNCHANGED),  # the same price, written another way
-    (listing(price="13"), Reason.CHANGED),
-    (listing(price="12", modified="2026-12-02 09:00:00"), Reason.CHANGED),
-    (listing(price="12", sold=119), Reason.UNCHANGED),  # within 20%
-    (listing(price="12", sold=121), Reason.CHANGED),
-    ({"monthSold": 100}, Reason.UNCHANGED),  # a sparse item shows no price nor date: nothing to tell
-])
+@pytest.mark.parametrize(
+    ("item", "reason"),
+    [
+        (listing(price="12"), Reason.UNCHANGED),
+        (listing(price="12.00"), Reason.UNCHANGED),  # the same price, written another way
+        (listing(price="13"), Reason.CHANGED),
+        (listing(price="12", modified="2026-12-02 09:00:00"), Reason.CHANGED),
+        (listing(price="12", sold=119), Reason.UNCHANGED),  # within 20%
+        (listing(price="12", sold=121), Reason.CHANGED),
+        ({"monthSold": 100}, Reason.UNCHANGED),  # a sparse item shows no price nor date: nothing to tell
+    ],
+)
 def test_changed_fetches_what_the_listing_shows_moved(dataset, item, reason):
     plan = DetailPlan(Mode.CHANGED, DetailIndex.load(dataset), month_sold_tolerance=0.2, max_age=7 * 86400, now=NOW)
     assert plan.decide(2, item)[0] is reason
@@ -75,8 +86,14 @@ def test_changed_fetches_what_the_listing_shows_moved(dataset, item, reason):
 
 def test_undated_listings_are_fetched_when_asked(dataset):
     """HARVEST_UNDATED_LISTINGS=fetch: an item without modifyDate cannot show an edit of one SKU's price."""
-    plan = DetailPlan(Mode.CHANGED, DetailIndex.load(dataset), month_sold_tolerance=0.2, max_age=7 * 86400,
-                      fetch_undated=True, now=NOW)
+    plan = DetailPlan(
+        Mode.CHANGED,
+        DetailIndex.load(dataset),
+        month_sold_tolerance=0.2,
+        max_age=7 * 86400,
+        fetch_undated=True,
+        now=NOW,
+    )
     sparse = {"priceInfo": {"price": "12"}, "monthSold": 100}
     assert plan.decide(2, sparse)[0] is Reason.UNDATED and Reason.UNDATED.fetch
     assert plan.decide(2, listing(price="12"))[0] is Reason.UNCHANGED, "a dated listing is judged as before"
@@ -135,15 +152,29 @@ def test_carried_offers_land_in_the_new_crawl_from_their_newest_detail(dataset):
 
 
 def test_the_summary_says_what_the_plan_cost_and_what_a_dry_run_would():
-    stats = {"harvester/plan/mode": "changed", "harvester/plan/new": 3, "harvester/plan/changed": 2,
-             "harvester/plan/unchanged": 95, "harvester/search/pages_planned": 2}
+    stats = {
+        "harvester/plan/mode": "changed",
+        "harvester/plan/new": 3,
+        "harvester/plan/changed": 2,
+        "harvester/plan/unchanged": 95,
+        "harvester/search/pages_planned": 2,
+    }
     assert plan_summary(stats) == "details=changed: 3 new, 2 changed, 95 unchanged; 5 detail calls and 2 search pages"
     stats["harvester/plan/dry_run"] = True
-    assert plan_summary(stats) == ("dry run of details=changed: 2 search pages; 5 detail calls it would cost "
-                                   "(3 new, 2 changed, 95 unchanged); 95 unchanged offers it would carry forward")
+    assert plan_summary(stats) == (
+        "dry run of details=changed: 2 search pages; 5 detail calls it would cost "
+        "(3 new, 2 changed, 95 unchanged); 95 unchanged offers it would carry forward"
+    )
     assert plan_summary({"harvester/plan/mode": "all"}) is None
     # A dry run of the default plan prints its cost too (`scrapy crawl` prints the line).
-    assert plan_summary({"harvester/plan/mode": "all", "harvester/plan/all": 60, "harvester/plan/dry_run": True,
-                         "harvester/search/pages_planned": 2}) == (
+    assert plan_summary(
+        {
+            "harvester/plan/mode": "all",
+            "harvester/plan/all": 60,
+            "harvester/plan/dry_run": True,
+            "harvester/search/pages_planned": 2,
+        }
+    ) == (
         "dry run of details=all: 2 search pages; 60 detail calls it would cost (60 all); 0 unchanged offers it "
-        "would carry forward")
+        "would carry forward"
+    )

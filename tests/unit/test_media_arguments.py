@@ -55,16 +55,18 @@ def test_the_built_in_sandbox_must_serve_its_own_media() -> None:
     with pytest.raises(ArgumentError) as error:
         check_arguments({"media": "video"}, _settings())
     assert "VIDEO_HOST" in str(error.value) and "IMAGE_HOST" not in str(error.value)
-    check_arguments({"media": "main,video"}, _settings(OPEN1688_SANDBOX_IMAGE_HOST="sandbox",
-                                                         OPEN1688_SANDBOX_VIDEO_HOST="sandbox"))
+    check_arguments(
+        {"media": "main,video"}, _settings(OPEN1688_SANDBOX_IMAGE_HOST="sandbox", OPEN1688_SANDBOX_VIDEO_HOST="sandbox")
+    )
     # A real gateway's media hosts are the CDN's own.
     check_arguments({"media": "main"}, _settings(OPEN1688_GATEWAY="https://gw.open.1688.com"))
 
 
 def test_a_store_that_cannot_work_is_named_by_its_own_setting() -> None:
     with pytest.raises(ConfigurationError, match="^HARVEST_MEDIA_STORE=s3:/bucket is neither a URI"):
-        check_arguments({"media": "main"}, _settings(OPEN1688_GATEWAY="https://gw.open.1688.com",
-                                                     HARVEST_MEDIA_STORE="s3:/bucket"))
+        check_arguments(
+            {"media": "main"}, _settings(OPEN1688_GATEWAY="https://gw.open.1688.com", HARVEST_MEDIA_STORE="s3:/bucket")
+        )
 
 
 def test_no_media_asked_checks_nothing_else() -> None:
@@ -72,8 +74,9 @@ def test_no_media_asked_checks_nothing_else() -> None:
 
 
 def test_a_distributed_worker_may_be_given_media_alone() -> None:
-    distributed = _settings(HARVEST_UNIT_SOURCE="harvester.distributed.units.UnitFeed",
-                            OPEN1688_GATEWAY="https://gw.open.1688.com")
+    distributed = _settings(
+        HARVEST_UNIT_SOURCE="harvester.distributed.units.UnitFeed", OPEN1688_GATEWAY="https://gw.open.1688.com"
+    )
     KeywordSpider.check_arguments({"media": "main"}, distributed)
     with pytest.raises(ArgumentError, match="is not a kind of media"):
         KeywordSpider.check_arguments({"media": "mains"}, distributed)
@@ -85,8 +88,12 @@ def test_a_store_that_cannot_be_written_is_refused(tmp_path) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
     with pytest.raises(ConfigurationError, match="^HARVEST_MEDIA_STORE: cannot write to .*a-file/pictures"):
-        check_arguments({"media": "main"}, _settings(OPEN1688_GATEWAY="https://gw.open.1688.com",
-                                                     HARVEST_MEDIA_STORE=str(blocker / "pictures")))
-    check_arguments({"media": "main"}, _settings(OPEN1688_GATEWAY="https://gw.open.1688.com",
-                                                 HARVEST_MEDIA_STORE=str(tmp_path / "pictures")))
+        check_arguments(
+            {"media": "main"},
+            _settings(OPEN1688_GATEWAY="https://gw.open.1688.com", HARVEST_MEDIA_STORE=str(blocker / "pictures")),
+        )
+    check_arguments(
+        {"media": "main"},
+        _settings(OPEN1688_GATEWAY="https://gw.open.1688.com", HARVEST_MEDIA_STORE=str(tmp_path / "pictures")),
+    )
     assert (tmp_path / "pictures").is_dir()

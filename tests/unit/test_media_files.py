@@ -35,11 +35,14 @@ def test_a_video_by_its_track_header() -> None:
     assert video_size(b"\x00\x00\x00\x08free") is None and video_size(b"junk") is None
 
 
-@pytest.mark.parametrize(("data", "kind"), [
-    (b"<!DOCTYPE html><html><body>blocked</body></html>", "image/jpeg"),
-    (b"{}", "text/plain"),
-    (b"\xff\xd8\xff\xe0 not really a jpeg", "image/jpeg"),
-])
+@pytest.mark.parametrize(
+    ("data", "kind"),
+    [
+        (b"<!DOCTYPE html><html><body>blocked</body></html>", "image/jpeg"),
+        (b"{}", "text/plain"),
+        (b"\xff\xd8\xff\xe0 not really a jpeg", "image/jpeg"),
+    ],
+)
 def test_what_is_not_media_says_why(data: bytes, kind: str) -> None:
     found = probe(data, kind)
     assert found.problem and found.width is None
@@ -69,15 +72,21 @@ def test_the_default_store_sits_beside_the_tables(tmp_path: Path) -> None:
 
 
 def test_a_store_of_its_own(tmp_path: Path) -> None:
-    store = MediaStore.from_settings(_settings(HARVEST_DATA_DIR=str(tmp_path / "data"),
-                                               HARVEST_MEDIA_STORE=str(tmp_path / "pictures")))
+    store = MediaStore.from_settings(
+        _settings(HARVEST_DATA_DIR=str(tmp_path / "data"), HARVEST_MEDIA_STORE=str(tmp_path / "pictures"))
+    )
     store.put("x.png", b"png")
     assert (tmp_path / "pictures" / "x.png").exists() and not (tmp_path / "data").exists()
 
 
 def test_a_store_in_a_bucket(s3_server, s3_bucket: str, tmp_path: Path) -> None:
-    store = MediaStore.from_settings(_settings(HARVEST_DATA_DIR=f"s3://{s3_bucket}/datasets/1688",
-                                               HARVEST_SPOOL_DIR=str(tmp_path / "spool"), **s3_server.env()))
+    store = MediaStore.from_settings(
+        _settings(
+            HARVEST_DATA_DIR=f"s3://{s3_bucket}/datasets/1688",
+            HARVEST_SPOOL_DIR=str(tmp_path / "spool"),
+            **s3_server.env(),
+        )
+    )
     assert store.show() == f"s3://{s3_bucket}/datasets/1688/media_files"
     assert not store.has("ab/cd/x.jpg")
     store.put("ab/cd/x.jpg", b"bytes")

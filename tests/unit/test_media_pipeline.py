@@ -67,11 +67,14 @@ def test_one_request_per_url_no_api_call_no_referer(tmp_path: Path) -> None:
 
 
 def test_the_slot_add_on_gives_media_their_concurrency_and_rate() -> None:
-    settings = Settings({"HARVEST_MEDIA_CONCURRENCY": 3, "HARVEST_MEDIA_RATE": 4,
-                         "DOWNLOAD_SLOTS": {"other": {"concurrency": 1}}})
+    settings = Settings(
+        {"HARVEST_MEDIA_CONCURRENCY": 3, "HARVEST_MEDIA_RATE": 4, "DOWNLOAD_SLOTS": {"other": {"concurrency": 1}}}
+    )
     MediaSlot().update_settings(settings)
-    assert settings.getdict("DOWNLOAD_SLOTS") == {"other": {"concurrency": 1},
-                                                  MEDIA_SLOT: {"concurrency": 3, "delay": 0.25, "jitter": 0.0}}
+    assert settings.getdict("DOWNLOAD_SLOTS") == {
+        "other": {"concurrency": 1},
+        MEDIA_SLOT: {"concurrency": 3, "delay": 0.25, "jitter": 0.0},
+    }
 
 
 def test_the_same_bytes_at_two_urls_are_stored_once_and_every_reference_is_a_row(tmp_path: Path) -> None:
@@ -97,12 +100,17 @@ def test_the_same_bytes_at_two_urls_are_stored_once_and_every_reference_is_a_row
     pipeline.media_failed(Failure(TwistedTimeoutError()), Request(GONE + "?slow"), pipeline.spiderinfo)
 
     product = Product(offer_id=9, image_urls=[URL, COPY, GONE, GONE + "?slow"], description=f'<img src="{URL}">')
-    done = pipeline.item_completed([(True, first), (True, second), (True, gone), (True, None)], product,
-                                   pipeline.spiderinfo)
+    done = pipeline.item_completed(
+        [(True, first), (True, second), (True, gone), (True, None)], product, pipeline.spiderinfo
+    )
     rows = [(r.role, r.position, r.url, r.status, r.error) for r in done.media]
-    assert rows == [("main", 0, URL, STORED, None), ("main", 1, COPY, STORED, None),
-                    ("main", 2, GONE, FAILED, "http 404"), ("main", 3, GONE + "?slow", FAILED, "timeout"),
-                    ("description", 0, URL, STORED, None)]
+    assert rows == [
+        ("main", 0, URL, STORED, None),
+        ("main", 1, COPY, STORED, None),
+        ("main", 2, GONE, FAILED, "http 404"),
+        ("main", 3, GONE + "?slow", FAILED, "timeout"),
+        ("description", 0, URL, STORED, None),
+    ]
     stats = pipeline.crawler.stats.get_stats()
     assert stats[keys.MEDIA_STORED] == 1 and stats[keys.MEDIA_ALREADY_STORED] == 1
     assert stats[keys.MEDIA_FAILED] == 2 and stats[keys.MEDIA_FAILED_REFERENCES] == 2
@@ -112,8 +120,9 @@ def test_the_same_bytes_at_two_urls_are_stored_once_and_every_reference_is_a_row
 
 def test_an_html_page_served_as_a_picture_is_a_failure(tmp_path: Path) -> None:
     pipeline = _pipeline(tmp_path)
-    response = Response(URL, status=200, body=b"<html><body>slide to verify</body></html>",
-                        headers={"Content-Type": "text/html"})
+    response = Response(
+        URL, status=200, body=b"<html><body>slide to verify</body></html>", headers={"Content-Type": "text/html"}
+    )
     outcome = asyncio.run(pipeline.media_downloaded(response, Request(URL), pipeline.spiderinfo))
     assert outcome["status"] == FAILED and outcome["error"].startswith("not a picture or video")
 
@@ -132,8 +141,12 @@ def test_why_a_download_got_no_answer(tmp_path: Path) -> None:
     pipeline = _pipeline(tmp_path)
     for error, expected in (
         (DownloadTimeoutError("Getting x took longer than 60 seconds."), "timeout"),
-        (DownloadCancelledError("Expected to receive 99 bytes which is larger than download max size (10) in "
-                                "request <GET x>."), "too large"),
+        (
+            DownloadCancelledError(
+                "Expected to receive 99 bytes which is larger than download max size (10) in request <GET x>."
+            ),
+            "too large",
+        ),
         (ConnectionRefusedError("refused"), "ConnectionRefusedError: refused"),
     ):
         pipeline.media_failed(Failure(error), Request(URL), pipeline.spiderinfo)

@@ -18,9 +18,11 @@ def _product() -> Product:
     return Product(
         offer_id=7,
         image_urls=["https://cbu01.alicdn.com/img/ibank/a.jpg", "img/ibank/b.jpg"],
-        description=('<p><img src="https://cbu01.alicdn.com/img/ibank/a.jpg"/></p>'
-                     "<IMG alt=x SRC=//img.alicdn.com/c.png>"
-                     "<img src='img/ibank/d.jpg?x=1&amp;y=2'><img src=\"data:image/png;base64,AAAA\">"),
+        description=(
+            '<p><img src="https://cbu01.alicdn.com/img/ibank/a.jpg"/></p>'
+            "<IMG alt=x SRC=//img.alicdn.com/c.png>"
+            "<img src='img/ibank/d.jpg?x=1&amp;y=2'><img src=\"data:image/png;base64,AAAA\">"
+        ),
         main_video_url="https://cloud.video.taobao.com/play/1.mp4",
         skus=[sku(11, red, SkuAttribute("尺码", "S")), sku(12, red, SkuAttribute("尺码", "M")), sku(None)],
     )
@@ -47,5 +49,5 @@ def test_only_the_roles_asked_for() -> None:
 
 
 def test_description_pictures_as_written() -> None:
-    assert description_images('<img src="a.jpg"><img\nsrc = \'b.jpg\' /><p>img src=c.jpg</p>') == ["a.jpg", "b.jpg"]
+    assert description_images("<img src=\"a.jpg\"><img\nsrc = 'b.jpg' /><p>img src=c.jpg</p>") == ["a.jpg", "b.jpg"]
     assert description_images(None) == []

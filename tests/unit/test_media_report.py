@@ -8,9 +8,15 @@ from harvester.report.page import render
 from tests.report_documents import document, with_stats
 
 MEDIA_STATS = {
-    keys.MEDIA_REFERENCES: 526, keys.MEDIA_URLS: 268, keys.MEDIA_DOWNLOADED: 252,
-    keys.MEDIA_DOWNLOADED_BYTES: 13_000_000, keys.MEDIA_STORED: 244, keys.MEDIA_STORED_BYTES: 12_331_125,
-    keys.MEDIA_ALREADY_STORED: 8, keys.MEDIA_FAILED: 16, keys.MEDIA_FAILED_REFERENCES: 31,
+    keys.MEDIA_REFERENCES: 526,
+    keys.MEDIA_URLS: 268,
+    keys.MEDIA_DOWNLOADED: 252,
+    keys.MEDIA_DOWNLOADED_BYTES: 13_000_000,
+    keys.MEDIA_STORED: 244,
+    keys.MEDIA_STORED_BYTES: 12_331_125,
+    keys.MEDIA_ALREADY_STORED: 8,
+    keys.MEDIA_FAILED: 16,
+    keys.MEDIA_FAILED_REFERENCES: 31,
     f"{keys.MEDIA_FAILED_BY}/http 404": 16,
 }
 

@@ -58,7 +58,12 @@ def test_detail_offer_fields():
     assert p.offer_identities == ["yx"]
     assert p.created_at == datetime(2024, 4, 20, 0, 0, tzinfo=UTC)  # 08:00 China time
     assert (p.source_api, p.query, p.crawl_id, p.detail_crawl_id, p.crawled_at) == (
-        "product_detail", "保温杯", "c1", "c1", NOW)
+        "product_detail",
+        "保温杯",
+        "c1",
+        "c1",
+        NOW,
+    )
     assert p.supplier_login_id is None  # no detail answer carries it
 
 
@@ -70,22 +75,41 @@ def test_detail_media_invoice_and_certificates():
     ]
     assert p.white_image_url == "https://cbu01.alicdn.com/img/ibank/O1CN01white.jpg"
     assert (p.image_urls_translated, p.white_image_url_translated) == (
-        ["https://cbu01.alicdn.com/img/ibank/O1CN01a1_en.jpg"], None)
+        ["https://cbu01.alicdn.com/img/ibank/O1CN01a1_en.jpg"],
+        None,
+    )
     assert (p.main_video_url, p.detail_video_url) == (
-        "https://cloud.video.taobao.com/play/u/1/p/1/e/6/t/1/380001.mp4", None)
+        "https://cloud.video.taobao.com/play/u/1/p/1/e/6/t/1/380001.mp4",
+        None,
+    )
     assert (p.supports_online_invoice, p.supports_fast_invoice, p.invoice_types, p.taxpayer_type) == (
-        True, False, ["普票"], None)
+        True,
+        False,
+        ["普票"],
+        None,
+    )
     (certificate,) = p.certificates
     assert (certificate.name, certificate.code, certificate.photo_urls) == (
-        "检测报告", "CTI-2024-0001", ["https://cbu01.alicdn.com/img/ibank/O1CN01cert.jpg"])
+        "检测报告",
+        "CTI-2024-0001",
+        ["https://cbu01.alicdn.com/img/ibank/O1CN01cert.jpg"],
+    )
 
 
 def test_detail_sale_terms_and_package():
     p, _ = _detail()
     assert p.retail_price == Decimal("35.00")
     assert (p.one_piece_price, p.one_piece_free_postage, p.distribution_price, p.distribution_min_order_quantity) == (
-        Decimal("25.10"), True, Decimal("21.00"), 1)
-    assert (p.ship_from, p.shipping_time_guarantee, p.package_size_source) == ("浙江省 金华市", "shipIn48Hours", "商家自填")
+        Decimal("25.10"),
+        True,
+        Decimal("21.00"),
+        1,
+    )
+    assert (p.ship_from, p.shipping_time_guarantee, p.package_size_source) == (
+        "浙江省 金华市",
+        "shipIn48Hours",
+        "商家自填",
+    )
     assert (p.weight_kg, p.length_cm, p.width_cm, p.height_cm) == (0.45, 8.0, 8.0, 25.0)
     assert (p.official_length_cm, p.official_weight_kg) == (None, None)
 
@@ -110,7 +134,11 @@ def test_detail_skus_merged_folded_and_keyed():
     red = by_id[4871234500001]
     # Listed twice: the duplicate fills the promotion price the first answer lacked; the first's retail price wins.
     assert (red.price, red.consign_price, red.promotion_price, red.retail_price) == (
-        Decimal("23.50"), Decimal("25.0"), Decimal("22.00"), Decimal("39.90"))
+        Decimal("23.50"),
+        Decimal("25.0"),
+        Decimal("22.00"),
+        Decimal("39.90"),
+    )
     assert (red.one_piece_price, red.distribution_price) == (Decimal("28.50"), Decimal("24.00"))
     # Full-width ５００ｍｌ folds to 500ml; attributes sorted by name whatever the API's order.
     assert red.spec_key == "容量=500ml;颜色=红色"
@@ -127,7 +155,11 @@ def test_detail_skus_merged_folded_and_keyed():
     assert blue.attributes[1].image_url == "https://cbu01.alicdn.com/img/ibank/O1CN01blue.jpg"
     assert blue.price == Decimal("21.1234")
     assert blue.stock is None  # -1 from the API
-    assert (blue.one_piece_price, blue.distribution_price, blue.channel_price) == (Decimal("25.10"), None, Decimal("20.80"))
+    assert (blue.one_piece_price, blue.distribution_price, blue.channel_price) == (
+        Decimal("25.10"),
+        None,
+        Decimal("20.80"),
+    )
     black = by_id[4871234500003]
     assert black.price is None and black.consign_price is None  # 面议, and 18.123456 needs 6 decimals
     assert black.stock == 7
@@ -251,7 +283,10 @@ def test_wrong_types_are_counted_by_field():
         (RawOffer("product_detail", ["not", "an", "object"]), "not_an_object"),
         (RawOffer("product_detail", None), "not_an_object"),  # type: ignore[arg-type]
         # productList is no detail, and a search item is a listing, never a product.
-        (RawOffer("batch_detail", {"productID": 1, "saleInfo": {"priceRanges": [{"price": "1"}]}}), "unknown_source_api"),
+        (
+            RawOffer("batch_detail", {"productID": 1, "saleInfo": {"priceRanges": [{"price": "1"}]}}),
+            "unknown_source_api",
+        ),
         (RawOffer("keyword_search", {"offerId": 1, "priceInfo": {"price": "1"}}), "unknown_source_api"),
         (RawOffer("product_detail", {"offerId": -5, "productSaleInfo": {}}), "no_offer_id"),
         (RawOffer("product_detail", {"offerId": "12345678901234567890123"}), "no_offer_id"),
@@ -266,8 +301,15 @@ def test_other_rejects(raw, reason):
 
 
 def test_rank_and_the_queries_that_found_the_offer_ride_along():
-    raw = RawOffer("product_detail", load("product_detail.json"), "image:a.jpg", None, NOW, rank=3,
-                   found_by=["image:a.jpg", "image:b.jpg"])
+    raw = RawOffer(
+        "product_detail",
+        load("product_detail.json"),
+        "image:a.jpg",
+        None,
+        NOW,
+        rank=3,
+        found_by=["image:a.jpg", "image:b.jpg"],
+    )
     p, _ = _one(raw)
     assert (p.query, p.search_rank, p.found_by) == ("image:a.jpg", 3, ["image:a.jpg", "image:b.jpg"])
 
@@ -283,25 +325,48 @@ def test_listing_of_a_full_search_item():
     item, notes = _listing(0)
     assert isinstance(item, Listing)
     assert (item.offer_id, item.title, item.title_translated) == (
-        624108453870, "304不锈钢保温杯", "304 stainless steel thermos")
+        624108453870,
+        "304不锈钢保温杯",
+        "304 stainless steel thermos",
+    )
     assert (item.image_url, item.image_url_translated, item.white_image_url) == (
         "https://cbu01.alicdn.com/img/ibank/O1CN01a1.jpg",
         "https://cbu01.alicdn.com/img/ibank/O1CN01a1_en.jpg",
         "https://cbu01.alicdn.com/img/ibank/O1CN01white.jpg",
     )
     assert (item.price, item.consign_price, item.promotion_price, item.curated_price, item.curated_consign_price) == (
-        Decimal("20.50"), Decimal("23.00"), None, None, None)
+        Decimal("20.50"),
+        Decimal("23.00"),
+        None,
+        None,
+        None,
+    )
     assert (item.month_sold, item.sales_7d, item.repurchase_rate, item.trade_score) == (
-        1523, 311, pytest.approx(0.10), 4.8)
+        1523,
+        311,
+        pytest.approx(0.10),
+        4.8,
+    )
     assert (item.add_cart_count_7d, item.pay_buyer_count_7d, item.add_cart_count_30d, item.pay_buyer_count_30d) == (
-        88, 41, 402, 190)
+        88,
+        41,
+        402,
+        190,
+    )
     assert (item.min_order_quantity, item.is_dropship, item.is_curated, item.is_select, item.is_patent_product) == (
-        2, True, False, False, False)
+        2,
+        True,
+        False,
+        False,
+        False,
+    )
     assert (item.seller_identities, item.offer_identities) == (["tp_member", "powerful_merchants"], [])
     assert (item.has_promotion, item.promotion_type) == (False, None)
     assert (item.top_category_id, item.second_category_id, item.third_category_id) == (7, 1031912, 1031910)
     assert (item.created_at, item.modified_at) == (
-        datetime(2024, 4, 20, 0, 0, tzinfo=UTC), datetime(2024, 5, 1, 2, 0, tzinfo=UTC))
+        datetime(2024, 4, 20, 0, 0, tzinfo=UTC),
+        datetime(2024, 5, 1, 2, 0, tzinfo=UTC),
+    )
     assert (item.source_api, item.query, item.crawl_id, item.crawled_at) == ("keyword_search", "保温杯", "c1", NOW)
     assert notes == {"dropped/seller_score": 1}  # afterSalesExperienceScore ""
 
@@ -325,14 +390,23 @@ def test_listing_fulfilment_rates_empty_is_zero_absent_is_unknown():
     assert item.pickup_within_24h_rate_7d == 0.0  # null
     assert item.delayed_shipping_rate_7d is None  # not in the answer
     assert (item.supports_online_invoice, item.supports_fast_invoice, item.invoice_types, item.taxpayer_type) == (
-        True, False, ["普票", "专票"], "一般纳税人")
+        True,
+        False,
+        ["普票", "专票"],
+        "一般纳税人",
+    )
 
 
 def test_listing_prices_of_a_curated_offer():
     item, notes = _listing(1)
     assert (item.offer_id, item.title, item.title_translated) == (702345678901, "数据线", None)
     assert (item.price, item.consign_price, item.promotion_price, item.curated_price, item.curated_consign_price) == (
-        Decimal("3.0"), None, Decimal("2.8"), Decimal("2.9"), Decimal("3.1"))
+        Decimal("3.0"),
+        None,
+        Decimal("2.8"),
+        Decimal("2.9"),
+        Decimal("3.1"),
+    )
     assert (item.is_curated, item.has_promotion, item.promotion_type) == (True, True, "plus")
     assert (item.top_category_id, item.second_category_id, item.third_category_id) == (7, 0, None)
     assert item.repurchase_rate == pytest.approx(0.055)
@@ -343,9 +417,18 @@ def test_a_listing_keeps_what_it_can_and_counts_the_rest():
     item, notes = _listing(2)
     assert isinstance(item, Listing)
     assert (item.offer_id, item.price, item.consign_price, item.month_sold, item.repurchase_rate) == (
-        800000000003, Decimal("12.3456"), None, None, None)
+        800000000003,
+        Decimal("12.3456"),
+        None,
+        None,
+        None,
+    )
     assert (item.image_url, item.created_at, item.min_order_quantity, item.third_category_id) == (
-        None, None, 10, 150001)
+        None,
+        None,
+        10,
+        150001,
+    )
     assert notes == {
         "dropped/image_url": 1,  # the page's placeholder 图片地址
         "dropped/price_scale": 1,
@@ -367,7 +450,12 @@ def test_a_listing_without_a_price_is_still_a_listing():
 def test_an_eight_field_item_as_a_relay_showed_one(source_api):
     item, notes = _listing(4, source_api)
     assert (item.offer_id, item.title_translated, item.price, item.month_sold, item.min_order_quantity) == (
-        800000000005, "Eight-field item", Decimal("7.80"), 0, 3)
+        800000000005,
+        "Eight-field item",
+        Decimal("7.80"),
+        0,
+        3,
+    )
     assert (item.repurchase_rate, item.sales_7d, item.seller_tp_years, item.source_api) == (0.0, None, None, source_api)
     assert not notes
 

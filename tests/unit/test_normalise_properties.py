@@ -50,6 +50,8 @@ _scalars = st.one_of(
     st.text(max_size=8),
 )
 _noise = st.one_of(_scalars, st.lists(_scalars, max_size=2), st.dictionaries(st.text(max_size=3), _scalars, max_size=2))
+
+
 def _mostly(usable: st.SearchStrategy, noise: st.SearchStrategy) -> st.SearchStrategy:
     """Usable values 4 times in 5, so most answers get past the rejects and exercise the rest."""
     return st.integers(0, 4).flatmap(lambda draw: noise if draw == 4 else usable)
@@ -178,8 +180,7 @@ def test_noisy_details_never_crash_and_always_write(data, listing):
     assert isinstance(result, Product) and result.offer_id > 0
     assert result.price_min <= result.price_max
     assert result.skus and all(s.offer_id == result.offer_id for s in result.skus)
-    assert all(len(s.attribute_ids) == len(s.attributes) == len(s.attribute_image_urls_translated)
-               for s in result.skus)
+    assert all(len(s.attribute_ids) == len(s.attributes) == len(s.attribute_image_urls_translated) for s in result.skus)
     assert len(result.attribute_ids) == len(result.attributes)
     prices = [r.price for r in result.price_ranges] + [s.price for s in result.skus if s.price is not None]
     assert all(p.as_tuple().exponent >= -4 and p > 0 for p in prices)
@@ -245,7 +246,9 @@ def test_prices_survive_exactly_through_parquet(sku_prices, tiers):
 
 # --- canonical specs --------------------------------------------------------------------
 
-_spec_text = st.text(alphabet=st.sampled_from(list("abcXYZ019-_. ") + list("红蓝黑白色尺码容量长度款式")), min_size=1, max_size=6)
+_spec_text = st.text(
+    alphabet=st.sampled_from(list("abcXYZ019-_. ") + list("红蓝黑白色尺码容量长度款式")), min_size=1, max_size=6
+)
 _specs = st.lists(st.tuples(_spec_text, _spec_text), min_size=1, max_size=4).filter(
     lambda specs: all(name.strip() and value.strip() for name, value in specs)
 )

@@ -214,8 +214,17 @@ def test_china_time_to_utc(value, expected):
     assert _noted(china_time, value, "created_at") == (expected, {})
 
 
-@pytest.mark.parametrize("value", ["2024-02-30 00:00:00", "2024-04-20T08:00:00", "20240420080000", "２０２４-04-20 08:00:00",
-                                   1713571200, "yesterday"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "2024-02-30 00:00:00",
+        "2024-04-20T08:00:00",
+        "20240420080000",
+        "２０２４-04-20 08:00:00",
+        1713571200,
+        "yesterday",
+    ],
+)
 def test_china_time_refuses_what_is_no_date(value):
     assert _noted(china_time, value, "created_at") == (None, {"dropped/created_at": 1})
 

@@ -1,5 +1,5 @@
 import os
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -13,7 +13,7 @@ from harvester.open1688.oauth import (
     tokens_from_answer,
 )
 
-NOW = datetime(2026, 11, 28, 12, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 28, 12, tzinfo=UTC)
 ANSWER = {
     "aliId": "8888",
     "resource_owner": "buyer1",
@@ -26,8 +26,8 @@ ANSWER = {
 
 
 def test_gateway_time():
-    assert parse_gateway_time("20121222222222+0800") == datetime(2012, 12, 22, 14, 22, 22, tzinfo=timezone.utc)
-    assert parse_gateway_time("20181213201638000+0800") == datetime(2018, 12, 13, 12, 16, 38, tzinfo=timezone.utc)
+    assert parse_gateway_time("20121222222222+0800") == datetime(2012, 12, 22, 14, 22, 22, tzinfo=UTC)
+    assert parse_gateway_time("20181213201638000+0800") == datetime(2018, 12, 13, 12, 16, 38, tzinfo=UTC)
     assert parse_gateway_time("soon") is None
     assert parse_gateway_time(None) is None
 
@@ -35,14 +35,16 @@ def test_gateway_time():
 def test_token_answer_all_strings():
     tokens = tokens_from_answer(ANSWER, now=NOW)
     assert tokens.access_expires_at == NOW + timedelta(hours=10)
-    assert tokens.refresh_expires_at == datetime(2027, 5, 28, 4, tzinfo=timezone.utc)
+    assert tokens.refresh_expires_at == datetime(2027, 5, 28, 4, tzinfo=UTC)
     assert tokens.expires_within(600, NOW + timedelta(hours=9, minutes=51))
     assert not tokens.expires_within(600, NOW + timedelta(hours=9))
 
 
 def test_refresh_without_new_refresh_token_keeps_the_old_one():
     first = tokens_from_answer(ANSWER, now=NOW)
-    second = tokens_from_answer({"access_token": "NEW-ACCESS-PLACEHOLDER", "expires_in": "36000"}, now=NOW, previous=first)
+    second = tokens_from_answer(
+        {"access_token": "NEW-ACCESS-PLACEHOLDER", "expires_in": "36000"}, now=NOW, previous=first
+    )
     assert second.refresh_token == "REFRESH-PLACEHOLDER"
     assert second.refresh_expires_at == first.refresh_expires_at
     assert second.access_token == "NEW-ACCESS-PLACEHOLDER"
@@ -51,8 +53,8 @@ def test_refresh_without_new_refresh_token_keeps_the_old_one():
 def test_postpone_window():
     tokens = tokens_from_answer(ANSWER, now=NOW)
     assert not tokens.can_postpone(NOW)
-    assert tokens.can_postpone(datetime(2027, 5, 1, tzinfo=timezone.utc))
-    assert not tokens.can_postpone(datetime(2027, 6, 1, tzinfo=timezone.utc))
+    assert tokens.can_postpone(datetime(2027, 5, 1, tzinfo=UTC))
+    assert not tokens.can_postpone(datetime(2027, 6, 1, tzinfo=UTC))
 
 
 def test_repr_hides_values():
@@ -74,7 +76,10 @@ def test_token_file_mode_and_round_trip(tmp_path):
 
 def test_authorize_url():
     url = authorize_url("123", "http://127.0.0.1:9/cb", "st")
-    assert url == "https://auth.1688.com/oauth/authorize?client_id=123&site=1688&redirect_uri=http%3A%2F%2F127.0.0.1%3A9%2Fcb&state=st"
+    assert (
+        url
+        == "https://auth.1688.com/oauth/authorize?client_id=123&site=1688&redirect_uri=http%3A%2F%2F127.0.0.1%3A9%2Fcb&state=st"
+    )
     assert authorize_base_for("https://gw.open.1688.com") == "https://auth.1688.com/oauth/authorize"
     assert authorize_base_for("http://127.0.0.1:8688/") == "http://127.0.0.1:8688/oauth/authorize"
 

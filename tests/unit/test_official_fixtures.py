@@ -46,7 +46,8 @@ def test_the_checker_finds_what_the_page_does_not_allow():
     ]
     del detail["soldOut"]
     assert pages.problems(pages.PRODUCT_DETAIL, sample, required=("result.result.soldOut",))[-1] == (
-        "result.result.soldOut: missing or null")
+        "result.result.soldOut: missing or null"
+    )
 
 
 @pytest.fixture
@@ -73,8 +74,16 @@ def test_the_image_sample_is_answered(gateway, sandbox_catalogue):
     uploaded = call(gateway, endpoints.IMAGE_UPLOAD, upload)
     assert pages.problems(pages.IMAGE_UPLOAD, uploaded.json(), required=("result.result",)) == []
     query = sample(pages.IMAGE_QUERY)["offerQueryParam"]
-    query.update(imageId=business(uploaded)["result"], country="en", pageSize=20, beginPage=1, keyword=None,
-                 categoryId=None, priceStart=None, priceEnd=None)
+    query.update(
+        imageId=business(uploaded)["result"],
+        country="en",
+        pageSize=20,
+        beginPage=1,
+        keyword=None,
+        categoryId=None,
+        priceStart=None,
+        priceEnd=None,
+    )
     answer = call(gateway, endpoints.IMAGE_SEARCH, {"offerQueryParam": query})
     assert business(answer)["success"] == "true"
     assert pages.problems(pages.IMAGE_QUERY, answer.json()) == []
@@ -94,9 +103,14 @@ def test_the_seller_detail_and_list_samples_are_answered(gateway, sandbox_catalo
     assert pages.problems(pages.PRODUCT_LIST, listing) == []
 
 
-@pytest.mark.parametrize(("doc", "endpoint"), [(pages.SELL_TREND, endpoints.SELL_TREND),
-                                               (pages.PRICE_TREND, endpoints.PRICE_TREND),
-                                               (pages.REPURCHASE_TREND, endpoints.REPURCHASE_TREND)])
+@pytest.mark.parametrize(
+    ("doc", "endpoint"),
+    [
+        (pages.SELL_TREND, endpoints.SELL_TREND),
+        (pages.PRICE_TREND, endpoints.PRICE_TREND),
+        (pages.REPURCHASE_TREND, endpoints.REPURCHASE_TREND),
+    ],
+)
 def test_the_trend_samples_are_answered(gateway, sandbox_catalogue, doc, endpoint):
     """Under the page's own parameter name; its dates (a year before the sandbox's today, the first carrying the
     page's note) and its offer 123 (nobody) replaced."""

@@ -38,8 +38,9 @@ DOCS = Path(__file__).parents[2] / "docs" / "dataset.md"
 NOW = datetime(2025, 5, 1, 8, 0, tzinfo=UTC)
 CRAWL = "20250501T080000Z-0ff1c1"
 _DOC = "com.alibaba.fenxiao.crossborder.product.search.{}-1"
-KEYWORD, IMAGE, SELLER, DETAIL = (_DOC.format(name) for name in (
-    "keywordQuery", "imageQuery", "querySellerOfferList", "queryProductDetail"))
+KEYWORD, IMAGE, SELLER, DETAIL = (
+    _DOC.format(name) for name in ("keywordQuery", "imageQuery", "querySellerOfferList", "queryProductDetail")
+)
 ENDPOINTS: dict[str, Endpoint] = {
     KEYWORD: endpoints.KEYWORD_SEARCH,
     IMAGE: endpoints.IMAGE_SEARCH,
@@ -48,8 +49,12 @@ ENDPOINTS: dict[str, Endpoint] = {
 }
 SEARCH_DOCS = (KEYWORD, IMAGE, SELLER)
 #: Where each page's item model starts in its response table.
-ITEM_PATH = {KEYWORD: "result.result.data[].", IMAGE: "result.result.data[].", SELLER: "result.result.data[].",
-             DETAIL: "result.result."}
+ITEM_PATH = {
+    KEYWORD: "result.result.data[].",
+    IMAGE: "result.result.data[].",
+    SELLER: "result.result.data[].",
+    DETAIL: "result.result.",
+}
 
 
 def _page(doc: str) -> dict[str, Any]:
@@ -106,8 +111,14 @@ def test_every_sample_is_an_answer_the_client_takes(doc):
 
 
 _SEARCH_COMMON = {
-    "is_dropship": True, "is_curated": True, "is_select": True, "is_patent_product": True,
-    "source_api": None, "query": "饼干", "crawl_id": CRAWL, "crawled_at": NOW,
+    "is_dropship": True,
+    "is_curated": True,
+    "is_select": True,
+    "is_patent_product": True,
+    "source_api": None,
+    "query": "饼干",
+    "crawl_id": CRAWL,
+    "crawled_at": NOW,
 }
 _SEARCH_FULL = {
     "sales_7d": 1, "trade_score": 5.0, "min_order_quantity": 1,
@@ -175,45 +186,86 @@ def test_seller_offers_sample_as_a_listing_of_its_reduced_model():
 def test_detail_sample_as_a_product():
     p, notes = _product()
     assert (p.offer_id, p.category_id, p.category_name, p.title) == (
-        34513534353434, 32, "裙子", "猫砂盆超大号防外溅猫厕所加高巨无霸开放式宠物用品厂家直销批发")
+        34513534353434,
+        32,
+        "裙子",
+        "猫砂盆超大号防外溅猫厕所加高巨无霸开放式宠物用品厂家直销批发",
+    )
     assert p.title_translated.startswith("Cat litter box extra large")
     assert (p.top_category_id, p.second_category_id, p.third_category_id) == (1, 2, 3)
     assert (p.description, p.description_translated, p.selling_points) == ("1", "https://xxx", ["卖点:卖点描述"])
     assert (p.image_urls, p.image_urls_translated) == ([], [])  # 图片: a placeholder, no URL
-    assert p.white_image_url == p.white_image_url_translated == (
-        "https://cbu01.alicdn.com/img/ibank/O1CN01pEsVS41Bs2uny9oka_!!0-0-cib.jpg")
+    assert (
+        p.white_image_url
+        == p.white_image_url_translated
+        == ("https://cbu01.alicdn.com/img/ibank/O1CN01pEsVS41Bs2uny9oka_!!0-0-cib.jpg")
+    )
     assert (p.main_video_url, p.detail_video_url) == (None, None)  # "1"
     assert [(a.name, a.value, a.name_translated, a.value_translated) for a in p.attributes] == [("1", "1", "1", "1")]
     assert p.attribute_ids == [1]
     # The SKU's price is the placeholder 价格: the offer's price comes from its one tier.
-    assert [(r.start_quantity, r.price, r.promotion_price) for r in p.price_ranges] == [
-        (10, Decimal(10), Decimal(9))]
+    assert [(r.start_quantity, r.price, r.promotion_price) for r in p.price_ranges] == [(10, Decimal(10), Decimal(9))]
     assert (p.price_min, p.price_max, p.quote_type, p.stock, p.unit, p.unit_translated) == (
-        Decimal(10), Decimal(10), 1, 99999, "盒", "Box")
+        Decimal(10),
+        Decimal(10),
+        1,
+        99999,
+        "盒",
+        "Box",
+    )
     assert (p.one_piece_price, p.one_piece_free_postage, p.distribution_price, p.distribution_min_order_quantity) == (
-        Decimal(15), True, Decimal(12), 2)
+        Decimal(15),
+        True,
+        Decimal(12),
+        2,
+    )
     assert p.retail_price is None  # the sample leaves it out
     assert (p.ship_from, p.weight_kg, p.width_cm, p.height_cm, p.length_cm) == (None, 200.0, 1.0, 3.0, 2.0)
     assert p.shipping_time_guarantee == "shipIn24Hours-24小时发货 shipIn48Hours-48小时发货"
     assert (p.package_size_source, p.official_length_cm, p.official_width_cm, p.official_height_cm) == (
-        "预测-同款放大，商家自填，官方测量", 12.0, 5.0, 14.0)
+        "预测-同款放大，商家自填，官方测量",
+        12.0,
+        5.0,
+        14.0,
+    )
     assert p.official_weight_kg == 0.001
     assert (p.is_curated, p.is_select, p.min_order_quantity, p.batch_number, p.status) == (
-        True, True, 1, 200, "published")
+        True,
+        True,
+        1,
+        200,
+        "published",
+    )
     assert (p.tags, p.cargo_number, p.sold_count, p.trade_score) == (["isOnePsale"], "1", 12342, 5.0)
-    assert (p.has_promotion, p.promotion_type, p.offer_identities) == (True, "plus-plus会员", ["超级工厂,实力商家，诚信通"])
+    assert (p.has_promotion, p.promotion_type, p.offer_identities) == (
+        True,
+        "plus-plus会员",
+        ["超级工厂,实力商家，诚信通"],
+    )
     assert p.created_at == datetime(2024, 5, 23, 16, 0, tzinfo=UTC)
     (certificate,) = p.certificates
     assert (certificate.name, certificate.code, certificate.photo_urls) == (
-        "外观专利证书或授权书证书", "ZL 2018 3 0658542.7", [])  # the photo is a fragment of JSON text
+        "外观专利证书或授权书证书",
+        "ZL 2018 3 0658542.7",
+        [],
+    )  # the photo is a fragment of JSON text
     assert (p.supports_online_invoice, p.supports_fast_invoice, p.invoice_types, p.taxpayer_type) == (
-        True, False, ["普票", "专票"], "一般纳税人")
+        True,
+        False,
+        ["普票", "专票"],
+        "一般纳税人",
+    )
     assert (p.seller_open_id, p.company_name) == ("23tsdvcdsjngp3oj4j3i5", "杭州宜路发发电子商务有限公司")
     # What details lack, from the keyword sample's item.
     assert (p.month_sold, p.sales_7d, p.repurchase_rate) == (1213, 1, 0.1)
     assert p.modified_at == datetime(2024, 4, 20, 0, 0, tzinfo=UTC)
     assert (p.source_api, p.query, p.crawl_id, p.detail_crawl_id, p.crawled_at) == (
-        "product_detail", "饼干", CRAWL, CRAWL, NOW)
+        "product_detail",
+        "饼干",
+        CRAWL,
+        CRAWL,
+        NOW,
+    )
     assert notes == {
         "dropped/price_unparseable": 1,  # productSkuInfos[].price 价格
         "dropped/image_url": 2,  # productImage.images and productImageTrans.images: 图片
@@ -232,15 +284,23 @@ def test_detail_sample_sku_and_seller():
     (sku,) = p.skus
     assert (sku.sku_id, sku.spec_id, sku.spec_key, sku.stock, sku.cargo_number) == (123, "specid", "1=1", 123, "1")
     assert [(a.name, a.value, a.image_url, a.name_translated, a.value_translated) for a in sku.attributes] == [
-        ("1", "1", None, "1", "1")]
+        ("1", "1", None, "1", "1")
+    ]
     assert (sku.attribute_ids, sku.attribute_image_urls_translated) == ([1], [None])
     assert (sku.price, sku.promotion_price, sku.consign_price, sku.retail_price) == (
-        None, Decimal(1), Decimal(1), None)  # the deprecated consignPrice is still in the sample
+        None,
+        Decimal(1),
+        Decimal(1),
+        None,
+    )  # the deprecated consignPrice is still in the sample
     assert (sku.one_piece_price, sku.distribution_price, sku.channel_price) == (Decimal(15), Decimal(12), None)
     assert p.sku_count == 1
     s = p.seller
     assert (s.seller_open_id, s.company_name, s.trade_medal_level) == (
-        "23tsdvcdsjngp3oj4j3i5", "杭州宜路发发电子商务有限公司", 5)
+        "23tsdvcdsjngp3oj4j3i5",
+        "杭州宜路发发电子商务有限公司",
+        5,
+    )
     assert (s.composite_service_score, s.logistics_experience_score, s.dispute_complaint_score) == (3.5, 4.5, 3.0)
     assert (s.offer_experience_score, s.consulting_experience_score, s.after_sales_experience_score) == (4.0, 5.0, 3.0)
     assert (s.repeat_purchase_rate, s.pickup_within_48h_rate_30d, s.quality_refund_rate_30d) == (0.4666, 1.0, None)
@@ -260,14 +320,29 @@ def test_detail_sample_packages_join_the_skus_they_name():
     p = normalise_offer(RawOffer("product_detail", data, None, None, NOW), note)
     grams, kilograms = p.skus
     assert (grams.sku_id, grams.weight_kg, grams.length_cm, grams.width_cm, grams.height_cm) == (
-        5104790281451, 0.004, 2.0, 1.0, 3.0)  # "weight": 4 is grams
+        5104790281451,
+        0.004,
+        2.0,
+        1.0,
+        3.0,
+    )  # "weight": 4 is grams
     assert grams.package_size_source is None and grams.ai_weight_kg is None
     assert (kilograms.sku_id, kilograms.weight_kg, kilograms.length_cm, kilograms.package_size_source) == (
-        12123313, 1.2, 10.0, "预测-同款放大，商家自填，官方测量")
+        12123313,
+        1.2,
+        10.0,
+        "预测-同款放大，商家自填，官方测量",
+    )
     assert (kilograms.official_length_cm, kilograms.official_width_cm, kilograms.official_height_cm) == (
-        12.0, 5.0, 14.0)
+        12.0,
+        5.0,
+        14.0,
+    )
     assert (kilograms.official_weight_kg, kilograms.ai_weight_kg, kilograms.ai_weight_accuracy_rate) == (
-        0.001, 0.001, 0.8)
+        0.001,
+        0.001,
+        0.8,
+    )
     assert kilograms.channel_price == Decimal("23.41")
     assert "dropped/sku_shipping_unmatched" not in notes and "dropped/channel_price_unmatched" not in notes
 
@@ -282,7 +357,9 @@ def test_sample_rows_write_and_read_back(tmp_path):
     assert read["listings"][0]["created_at"] == datetime(2024, 4, 20, 0, 0, tzinfo=UTC)
     (row,) = read["products"]
     assert (row["distribution_price"], row["sold_count"], row["detail_crawl_id"]) == (Decimal(12), 12342, CRAWL)
-    assert row["certificates"] == [{"name": "外观专利证书或授权书证书", "code": "ZL 2018 3 0658542.7", "photo_urls": []}]
+    assert row["certificates"] == [
+        {"name": "外观专利证书或授权书证书", "code": "ZL 2018 3 0658542.7", "photo_urls": []}
+    ]
     assert (read["skus"][0]["one_piece_price"], read["sellers"][0]["mix_batch_amount"]) == (Decimal(15), 100)
 
 
@@ -293,21 +370,26 @@ def _leaves(doc: str) -> set[str]:
     """The fields of the page's item model (or detail model) that hold values: its response table's non-message
     rows under the item, as paths relative to it."""
     prefix = ITEM_PATH[doc]
-    return {path[len(prefix):] for path, kind in _page(doc)["response_fields"].items()
-            if path.startswith(prefix) and not kind.startswith("message:")}
+    return {
+        path[len(prefix) :]
+        for path, kind in _page(doc)["response_fields"].items()
+        if path.startswith(prefix) and not kind.startswith("message:")
+    }
 
 
 def _doc_sections() -> dict[str, list[list[str]]]:
     """The rows of each table under ``## The tables`` of docs/dataset.md, by ``### `name` `` heading."""
     text = DOCS.read_text(encoding="utf-8")
-    text = text[text.index("## The tables"):]
+    text = text[text.index("## The tables") :]
     text = text[: text.index("\n## ", 1)]
     sections: dict[str, list[list[str]]] = {}
     for block in re.split(r"\n### ", text)[1:]:
         heading, _, body = block.partition("\n")
-        rows = [[cell.strip() for cell in line.strip().strip("|").split(" | ")]
-                for line in body.splitlines() if line.startswith("| ") and not line.startswith("| column")
-                and not line.startswith("| field")]
+        rows = [
+            [cell.strip() for cell in line.strip().strip("|").split(" | ")]
+            for line in body.splitlines()
+            if line.startswith("| ") and not line.startswith("| column") and not line.startswith("| field")
+        ]
         sections[heading.strip("` ")] = rows
     return sections
 

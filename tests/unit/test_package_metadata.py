@@ -32,4 +32,3 @@ def test_every_runtime_pin_is_a_dependency_and_within_its_range() -> None:
     assert set(dependencies) == set(runtime), "pyproject's dependencies are requirements.txt's runtime section"
     for name, version in runtime.items():
         assert dependencies[name].specifier.contains(version), f"{name}=={version} outside {dependencies[name]}"
-

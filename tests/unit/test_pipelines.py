@@ -68,8 +68,11 @@ def test_normalise_pipeline_uses_the_image_base_setting():
     crawler = make_crawler(HARVEST_IMAGE_BASE_URL="https://mirror.example/")
     crawler.stats.open_spider()
     pipeline = build_from_crawler(NormalisePipeline, crawler)
-    data = {"offerId": 1, "productImage": {"images": ["img/a.jpg"]},
-            "productSaleInfo": {"priceRangeList": [{"price": "1"}]}}
+    data = {
+        "offerId": 1,
+        "productImage": {"images": ["img/a.jpg"]},
+        "productSaleInfo": {"priceRangeList": [{"price": "1"}]},
+    }
     assert pipeline.process_item(RawOffer("product_detail", data)).image_urls == ["https://mirror.example/img/a.jpg"]
     listing = pipeline.process_item(RawListing("keyword_search", {"offerId": 1, "imageUrl": "/img/b.jpg"}))
     assert listing.image_url == "https://mirror.example/img/b.jpg"
@@ -187,7 +190,11 @@ def test_dataset_pipeline_reads_its_settings(tmp_path):
         HARVEST_PARQUET_COMPRESSION_LEVEL=0,
     )
     pipeline = build_from_crawler(DatasetPipeline, crawler)
-    assert (pipeline.storage.root, pipeline.options.row_group_rows, pipeline.options.file_rows) == (str(tmp_path), 50, 500)
+    assert (pipeline.storage.root, pipeline.options.row_group_rows, pipeline.options.file_rows) == (
+        str(tmp_path),
+        50,
+        500,
+    )
     assert (pipeline.options.queue_size, pipeline.options.compression, pipeline.options.compression_level) == (
         2,
         "snappy",

@@ -7,7 +7,12 @@ from harvester.open1688.queries import QueryError, SearchQuery
 
 def test_full_query_param():
     query = SearchQuery.from_arguments(
-        keyword=" 保温杯 ", price_start="10", price_end="25.50", category_id="1031", sort="price:asc", filter="new7,isOnePsale"
+        keyword=" 保温杯 ",
+        price_start="10",
+        price_end="25.50",
+        category_id="1031",
+        sort="price:asc",
+        filter="new7,isOnePsale",
     )
     assert query.offer_query_param(page=2, page_size=50, country="en") == {
         "keyword": "保温杯",

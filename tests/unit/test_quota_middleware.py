@@ -49,8 +49,7 @@ def test_one_machine_paces_and_counts_in_process(tmp_path):
 
 @pytest.mark.redis
 def test_workers_share_one_budget_and_the_first_to_find_it_spent_stops(redis_server, redis_prefix):
-    first, first_mw, request = distributed(redis_server, redis_prefix, OPEN1688_DAILY_CALL_BUDGET=3,
-                                           OPEN1688_QPS=1000)
+    first, first_mw, request = distributed(redis_server, redis_prefix, OPEN1688_DAILY_CALL_BUDGET=3, OPEN1688_QPS=1000)
     second, second_mw, _ = distributed(redis_server, redis_prefix, OPEN1688_DAILY_CALL_BUDGET=3, OPEN1688_QPS=1000)
     assert isinstance(first_mw.pacer, RedisPacer) and isinstance(first_mw.budget, RedisBudget)
 
@@ -145,8 +144,9 @@ def test_redis_lost_during_the_crawl_stops_it_with_one_line(redis_server, redis_
 def test_a_call_waiting_for_its_slot_when_the_crawl_stops_goes_back_to_the_queue_unsent(tmp_path):
     """Ctrl-C must not wait for a slow pace (or a long backoff) to end, and the call it waited for must not be
     sent nor dropped: it goes back to the queue, which a JOBDIR keeps for the resume. No budget is spent on it."""
-    crawler, middleware, request = worker(OPEN1688_QPS=0.01, OPEN1688_DAILY_CALL_BUDGET=5,
-                                          OPEN1688_STATE_DIR=str(tmp_path))
+    crawler, middleware, request = worker(
+        OPEN1688_QPS=0.01, OPEN1688_DAILY_CALL_BUDGET=5, OPEN1688_STATE_DIR=str(tmp_path)
+    )
 
     async def run():
         await middleware.process_request(request)  # the first call goes at once; the next slot is 100 s away

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from bisect import bisect_left
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 import redis.asyncio
@@ -15,8 +15,8 @@ from harvester.quota.shared import BUDGET_TTL, RedisBudget, RedisPacer, Slot
 
 pytestmark = pytest.mark.redis
 
-DAY1 = datetime(2026, 11, 28, 23, 59, 59, tzinfo=timezone.utc).timestamp()
-DAY2 = datetime(2026, 11, 29, 0, 0, 1, tzinfo=timezone.utc).timestamp()
+DAY1 = datetime(2026, 11, 28, 23, 59, 59, tzinfo=UTC).timestamp()
+DAY2 = datetime(2026, 11, 29, 0, 0, 1, tzinfo=UTC).timestamp()
 
 
 def pacer(redis_server, prefix: str, rate: float, **options) -> RedisPacer:

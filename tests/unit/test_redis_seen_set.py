@@ -23,8 +23,9 @@ CRAWL = "20261128T120000Z-abc123"
 
 
 def worker(redis_server, prefix: str, crawl_id: str = CRAWL, name: str = "offers", **settings) -> RedisSeenSet:
-    crawler = make_crawler(REDIS_URL=redis_server.url, HARVEST_REDIS_PREFIX=prefix, HARVEST_CRAWL_ID=crawl_id,
-                           **settings)
+    crawler = make_crawler(
+        REDIS_URL=redis_server.url, HARVEST_REDIS_PREFIX=prefix, HARVEST_CRAWL_ID=crawl_id, **settings
+    )
     return build_from_crawler(RedisSeenSet, crawler, name=name)
 
 
@@ -73,16 +74,21 @@ def test_add_many_is_one_round_trip(redis_server, redis_prefix, monkeypatch):
 
 
 def test_a_distributed_crawl_shares_its_seen_sets_in_redis(redis_server, redis_prefix):
-    crawler = make_crawler(HARVEST_DISTRIBUTED=True, REDIS_URL=redis_server.url, HARVEST_REDIS_PREFIX=redis_prefix,
-                           HARVEST_CRAWL_ID=CRAWL)
+    crawler = make_crawler(
+        HARVEST_DISTRIBUTED=True, REDIS_URL=redis_server.url, HARVEST_REDIS_PREFIX=redis_prefix, HARVEST_CRAWL_ID=CRAWL
+    )
     assert isinstance(build_seen_set(crawler, "offers"), RedisSeenSet)
     assert isinstance(build_seen_set(make_crawler(), "offers"), MemorySeenSet)
 
 
 def test_two_workers_pipelines_keep_each_offer_and_seller_once(redis_server, redis_prefix):
     def pipeline() -> DeduplicatePipeline:
-        crawler = make_crawler(HARVEST_DISTRIBUTED=True, REDIS_URL=redis_server.url,
-                               HARVEST_REDIS_PREFIX=redis_prefix, HARVEST_CRAWL_ID=CRAWL)
+        crawler = make_crawler(
+            HARVEST_DISTRIBUTED=True,
+            REDIS_URL=redis_server.url,
+            HARVEST_REDIS_PREFIX=redis_prefix,
+            HARVEST_CRAWL_ID=CRAWL,
+        )
         crawler.stats.open_spider()
         return build_from_crawler(DeduplicatePipeline, crawler)
 

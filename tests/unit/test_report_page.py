@@ -15,9 +15,37 @@ from tests.report_documents import HOSTILE, HOSTILE_ATTRIBUTE, document, hostile
 
 #: Every element the page may hold: no script, no image, no frame, no link, no form.
 ALLOWED_TAGS = {
-    "html", "head", "meta", "title", "style", "body", "main", "header", "footer", "h1", "h2", "p", "span", "b", "br",
-    "div", "dl", "dt", "dd", "table", "thead", "tbody", "tr", "th", "td",
-    "svg", "g", "rect", "line", "polyline", "text",
+    "html",
+    "head",
+    "meta",
+    "title",
+    "style",
+    "body",
+    "main",
+    "header",
+    "footer",
+    "h1",
+    "h2",
+    "p",
+    "span",
+    "b",
+    "br",
+    "div",
+    "dl",
+    "dt",
+    "dd",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+    "svg",
+    "g",
+    "rect",
+    "line",
+    "polyline",
+    "text",
 }
 
 
@@ -55,9 +83,12 @@ def test_data_is_text_never_markup() -> None:
 
 
 def test_a_crawl_stopped_by_a_fatal_error_says_why_and_with_which_status() -> None:
-    doc = with_stats(document(finish_reason="fatal_configuration"),
-                     finish_reason="fatal_configuration", harvester__stop__reason="fatal_configuration",
-                     harvester__stop__message="the gateway rejected the signature: check OPEN1688_APP_SECRET")
+    doc = with_stats(
+        document(finish_reason="fatal_configuration"),
+        finish_reason="fatal_configuration",
+        harvester__stop__reason="fatal_configuration",
+        harvester__stop__message="the gateway rejected the signature: check OPEN1688_APP_SECRET",
+    )
     text = "".join(Elements(page := render(doc)).text)
     assert "stopped because" in text and "fatal_configuration" in text
     assert "check OPEN1688_APP_SECRET" in text
@@ -82,23 +113,37 @@ def test_an_empty_crawl_still_renders_every_section() -> None:
 
 def test_huge_numbers_fit_the_charts() -> None:
     huge = 10**18
-    doc = with_stats(document(), harvester__quota__calls=huge, harvester__api__answers__http_503=huge,
-                     harvester__dataset__bytes__products=2**62, harvester__search__reported=huge)
+    doc = with_stats(
+        document(),
+        harvester__quota__calls=huge,
+        harvester__api__answers__http_503=huge,
+        harvester__dataset__bytes__products=2**62,
+        harvester__search__reported=huge,
+    )
     doc["series"] = [{"t": 5.0 * i, "calls": huge // 20 * i} for i in range(21)]
     doc["queries"]["top"][0]["hits"] = huge
     doc["qps"] = 1e15
     page = render(doc)
     parsed = Elements(page)
     assert "1,000,000,000,000,000,000" in "".join(parsed.text)
-    numbers = [float(v) for tag, a in parsed.elements if tag != "svg"
-               for k, v in a.items() if k in ("x", "y", "width", "x1", "y1") and v]
+    numbers = [
+        float(v)
+        for tag, a in parsed.elements
+        if tag != "svg"
+        for k, v in a.items()
+        if k in ("x", "y", "width", "x1", "y1") and v
+    ]
     numbers += [float(v) for p in re.findall(r'points="([^"]*)"', page) for xy in p.split() for v in xy.split(",")]
     assert numbers and all(math.isfinite(v) and -1 <= v <= WIDTH for v in numbers)
 
 
 def test_rates_come_from_cumulative_samples_and_a_short_last_interval_joins_the_one_before() -> None:
-    series = [{"t": 0.0, "calls": 0}, {"t": 5.0, "calls": 50, "retries": 5}, {"t": 10.0, "calls": 100, "retries": 5},
-              {"t": 10.2, "calls": 102, "retries": 5, "throttled_retries": 1}]
+    series = [
+        {"t": 0.0, "calls": 0},
+        {"t": 5.0, "calls": 50, "retries": 5},
+        {"t": 10.0, "calls": 100, "retries": 5},
+        {"t": 10.2, "calls": 102, "retries": 5, "throttled_retries": 1},
+    ]
     steps = intervals(series, MAX_INTERVALS)
     assert [(s.start, s.end) for s in steps] == [(0.0, 5.0), (5.0, 10.2)]
     assert steps[0].calls == 10 and steps[0].retries == 1
@@ -136,14 +181,19 @@ def test_errors_by_reason_are_bounded_and_name_exceptions_by_class() -> None:
 
 def test_queries_with_others_and_approximate_counts() -> None:
     doc = document()
-    doc["queries"] = {"hits": 10_000, "exact": False, "top": [{"query": "风筝", "hits": 6000, "overcount": 12}],
-                      "others": {"queries": None, "hits": 4000}}
+    doc["queries"] = {
+        "hits": 10_000,
+        "exact": False,
+        "top": [{"query": "风筝", "hits": 6000, "overcount": 12}],
+        "others": {"queries": None, "hits": 4000},
+    }
     bars = query_bars(doc)
     assert [(b.label, b.value) for b in bars] == [("风筝", 6000), ("other queries", 4000)]
     assert "up to 12 too many" in bars[0].detail
     assert "the counts are upper bounds" in render(doc)
     assert Elements(render(doc)).count("rect", "bar") == len(bars) + len(error_bars(doc["stats"])) + len(
-        coverage_bars(doc["stats"]))
+        coverage_bars(doc["stats"])
+    )
 
 
 def test_long_labels_are_cut_by_display_width() -> None:

@@ -59,13 +59,25 @@ def test_every_exit_status_has_a_meaning() -> None:
     codes = {value for name, value in vars(exitcodes).items() if name.isupper() and isinstance(value, int)}
     assert codes == set(MEANINGS)
     assert exit_status({"finish_reason": "finished", "harvester/details/lost": 2}) == {
-        "code": exitcodes.INCOMPLETE, "meaning": MEANINGS[exitcodes.INCOMPLETE]}
+        "code": exitcodes.INCOMPLETE,
+        "meaning": MEANINGS[exitcodes.INCOMPLETE],
+    }
 
 
-@pytest.mark.parametrize("value,text", [
-    (0, "0"), (999, "999"), (1000, "1 k"), (12_345, "12.3 k"), (999_999, "1 M"), (2.5, "2.5"),
-    (10**18, "1 E"), (10**24, "1.00e+24"), (-1500, "-1.5 k"),
-])
+@pytest.mark.parametrize(
+    "value,text",
+    [
+        (0, "0"),
+        (999, "999"),
+        (1000, "1 k"),
+        (12_345, "12.3 k"),
+        (999_999, "1 M"),
+        (2.5, "2.5"),
+        (10**18, "1 E"),
+        (10**24, "1.00e+24"),
+        (-1500, "-1.5 k"),
+    ],
+)
 def test_compact(value, text) -> None:
     assert compact(value) == text
 

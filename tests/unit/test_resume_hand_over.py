@@ -33,8 +33,13 @@ from tests.crawlers import project_crawler
 
 def run_of(tmp_path: Path, **settings: Any) -> tuple[Any, KeywordSpider]:
     """One run of the crawl whose JOBDIR is ``tmp_path/job``, opened as Scrapy opens it."""
-    crawler = project_crawler(JOBDIR=str(tmp_path / "job"), HARVEST_DATA_DIR=str(tmp_path / "data"),
-                              OPEN1688_SEARCH_CAP=200, OPEN1688_SPLIT_DIMENSIONS="facet", **settings)
+    crawler = project_crawler(
+        JOBDIR=str(tmp_path / "job"),
+        HARVEST_DATA_DIR=str(tmp_path / "data"),
+        OPEN1688_SEARCH_CAP=200,
+        OPEN1688_SPLIT_DIMENSIONS="facet",
+        **settings,
+    )
     spider = KeywordSpider.from_crawler(crawler, keywords="风筝")
     crawler.spider = spider
     crawler.stats.open_spider()

@@ -26,8 +26,18 @@ def _product(offer_id: int) -> Product:
 def _killed_crawl(tmp_path):
     """A dataset with the killed run's committed files, and its JOBDIR as a kill leaves it."""
     data, jobdir = tmp_path / "data", tmp_path / "job"
-    write_crawl(data, CRAWL, [_product(1), _product(2), MissingOffer(3, "商品不存在", NOW),
-                              Listing(1, crawled_at=NOW), Listing(4, crawled_at=NOW), Listing(5, crawled_at=NOW)])
+    write_crawl(
+        data,
+        CRAWL,
+        [
+            _product(1),
+            _product(2),
+            MissingOffer(3, "商品不存在", NOW),
+            Listing(1, crawled_at=NOW),
+            Listing(4, crawled_at=NOW),
+            Listing(5, crawled_at=NOW),
+        ],
+    )
     write_crawl(data, "20250401T080000Z-0ther0", [Listing(6, crawled_at=NOW)])  # another crawl's: not this one's
     save(str(jobdir), JobState(CRAWL, clean=False))
     (jobdir / "requests.seen").write_text("")

@@ -53,9 +53,16 @@ def truth_view(offer):
         "title": offer.title,
         "tiers": [(t.start_quantity, t.price) for t in offer.price_tiers],
         "skus": {
-            sku.sku_id: (sku.spec_id, sku.price, sku.consign_price, offer.one_piece_price(sku.consign_price),
-                         offer.retail_price(sku.price), sku.stock, sku.cargo_number,
-                         [(a.attribute_id, a.name, a.value, a.image_path, a.image_trans_path) for a in sku.attributes])
+            sku.sku_id: (
+                sku.spec_id,
+                sku.price,
+                sku.consign_price,
+                offer.one_piece_price(sku.consign_price),
+                offer.retail_price(sku.price),
+                sku.stock,
+                sku.cargo_number,
+                [(a.attribute_id, a.name, a.value, a.image_path, a.image_trans_path) for a in sku.attributes],
+            )
             for sku in offer.skus
         },
         "stock": offer.stock,
@@ -82,16 +89,33 @@ def truth_view(offer):
 def detail_view(detail):
     skus = {}
     for sku in detail["productSkuInfos"]:
-        attributes = [(whole(a["attributeId"]), clean(a["attributeName"]), clean(a["value"]),
-                       relative(a.get("skuImageUrl")), relative(a.get("skuImageUrlTrans")))
-                      for a in sku["skuAttributes"]]
+        attributes = [
+            (
+                whole(a["attributeId"]),
+                clean(a["attributeName"]),
+                clean(a["value"]),
+                relative(a.get("skuImageUrl")),
+                relative(a.get("skuImageUrlTrans")),
+            )
+            for a in sku["skuAttributes"]
+        ]
         fenxiao = sku["fenxiaoPriceInfo"]
-        entry = (sku["specId"], money(sku["price"]), money(fenxiao["offerPrice"]), money(fenxiao["onePiecePrice"]),
-                 money(sku["retailPrice"]), whole(sku["amountOnSale"]), sku["cargoNumber"], attributes)
+        entry = (
+            sku["specId"],
+            money(sku["price"]),
+            money(fenxiao["offerPrice"]),
+            money(fenxiao["onePiecePrice"]),
+            money(sku["retailPrice"]),
+            whole(sku["amountOnSale"]),
+            sku["cargoNumber"],
+            attributes,
+        )
         assert skus.setdefault(whole(sku["skuId"]), entry) == entry, "a repeated skuId repeats the same content"
     sale = detail["productSaleInfo"]
-    videos = tuple(None if detail.get(key) is None else detail[key].removeprefix(VIDEO_HOST + "/")
-                   for key in ("mainVideo", "detailVideo"))
+    videos = tuple(
+        None if detail.get(key) is None else detail[key].removeprefix(VIDEO_HOST + "/")
+        for key in ("mainVideo", "detailVideo")
+    )
     return {
         "offer_id": whole(detail["offerId"]),
         "category_id": whole(detail["categoryId"]),
@@ -100,8 +124,9 @@ def detail_view(detail):
         "skus": skus,
         "stock": whole(sale["amountOnSale"]),
         "images": [relative(url) for url in detail["productImage"]["images"]],
-        "attributes": [(int(a["attributeId"]), a["attributeName"], clean(a["value"]))
-                       for a in detail["productAttribute"]],
+        "attributes": [
+            (int(a["attributeId"]), a["attributeName"], clean(a["value"])) for a in detail["productAttribute"]
+        ],
         "moq": whole(detail["minOrderQuantity"]),
         "quote_type": whole(sale["quoteType"]),
         "status": detail["status"],
@@ -113,10 +138,15 @@ def detail_view(detail):
         "is_select": detail["isSelect"] == "true",
         "identities": detail["offerIdentities"],
         "trade_score": Decimal(detail["tradeScore"]),
-        "certificates": [(c["certificateName"], c["certificateCode"], [relative(u) for u in c["certificatePhotoList"]])
-                         for c in detail.get("certificateList") or []],
-        "mix": (detail["sellerMixSetting"]["generalHunpi"], whole(detail["sellerMixSetting"]["mixAmount"]),
-                whole(detail["sellerMixSetting"]["mixNumber"])),
+        "certificates": [
+            (c["certificateName"], c["certificateCode"], [relative(u) for u in c["certificatePhotoList"]])
+            for c in detail.get("certificateList") or []
+        ],
+        "mix": (
+            detail["sellerMixSetting"]["generalHunpi"],
+            whole(detail["sellerMixSetting"]["mixAmount"]),
+            whole(detail["sellerMixSetting"]["mixNumber"]),
+        ),
         "videos": videos,
         "cargo": detail.get("productCargoNumber"),
     }
@@ -128,12 +158,14 @@ def rendered(sandbox_catalogue):
     result = []
     for index in SAMPLE:
         offer = sandbox_catalogue.offer(sandbox_catalogue.offer_id(index))
-        result.append((
-            offer,
-            roundtrip(renderer.detail(offer)),
-            roundtrip(renderer.product_list_item(offer)),
-            roundtrip(renderer.search_item(offer)),
-        ))
+        result.append(
+            (
+                offer,
+                roundtrip(renderer.detail(offer)),
+                roundtrip(renderer.product_list_item(offer)),
+                roundtrip(renderer.search_item(offer)),
+            )
+        )
     return result
 
 
@@ -149,7 +181,10 @@ def test_sizes_in_grams_and_kilograms_agree_with_the_truth(rendered):
             continue
         assert shipping["weight"] == offer.shipping.weight_kg
         assert (shipping["length"], shipping["width"], shipping["height"]) == (
-            offer.shipping.length_cm, offer.shipping.width_cm, offer.shipping.height_cm)
+            offer.shipping.length_cm,
+            offer.shipping.width_cm,
+            offer.shipping.height_cm,
+        )
         assert shipping["pkgSizeSource"] == offer.shipping.size_source
         grams = {whole(entry["skuId"]): whole(entry["weight"]) for entry in shipping["skuShippingInfoList"]}
         kilograms = {entry["skuId"]: entry["weight"] for entry in shipping["skuShippingDetails"]}
@@ -165,22 +200,39 @@ def test_sizes_in_grams_and_kilograms_agree_with_the_truth(rendered):
 
 
 def test_product_list_items_carry_only_the_listing_relation_fields(rendered):
-    allowed = {"productID", "productType", "attributes", "groupID", "status", "subject", "description", "language",
-               "periodOfValidity", "bizType", "image", "extendInfos", "supplierLoginId", "categoryID", "categoryName",
-               "productCargoNumber"}
+    allowed = {
+        "productID",
+        "productType",
+        "attributes",
+        "groupID",
+        "status",
+        "subject",
+        "description",
+        "language",
+        "periodOfValidity",
+        "bizType",
+        "image",
+        "extendInfos",
+        "supplierLoginId",
+        "categoryID",
+        "categoryName",
+        "productCargoNumber",
+    }
     for offer, _detail, item, _search in rendered:
         assert set(item) <= allowed
         assert item["productID"] == offer.offer_id and item["categoryID"] == offer.category.id
         assert clean(item["subject"]) == offer.title and item["status"] == offer.status
         assert item["image"]["images"] == list(offer.image_paths), "relative to https://cbu01.alicdn.com/"
         assert [(a["attributeID"], a["attributeName"], clean(a["value"])) for a in item["attributes"]] == [
-            (a.attribute_id, a.name, a.value) for a in offer.attributes]
+            (a.attribute_id, a.name, a.value) for a in offer.attributes
+        ]
         assert item["supplierLoginId"] == offer.seller.login_id
         for extend in item.get("extendInfos", []):
             if extend["key"] == "consignPrice":
                 pairs = dict(entry.split(":") for entry in extend["value"].rstrip(";").split(";"))
                 assert {int(k): Decimal(v) for k, v in pairs.items()} == {
-                    sku.sku_id: sku.consign_price for sku in offer.skus}
+                    sku.sku_id: sku.consign_price for sku in offer.skus
+                }
 
 
 def test_search_items_show_the_truth(rendered):
@@ -204,9 +256,9 @@ def test_search_items_show_the_truth(rendered):
         assert search["isSelect"] is offer.cross_select and search["isPatentProduct"] is offer.patent
         assert search["offerIdentities"] == list(offer.offer_identities)
         trade = search["productTradeInfo"]
-        assert [int(trade[key]) for key in ("addCartCount7d", "payBuyerCount7d", "addCartCount30d",
-                                            "payBuyerCount30d")] == [
-            offer.trade.add_cart_7d, offer.trade.pay_buyers_7d, offer.trade.add_cart_30d, offer.trade.pay_buyers_30d]
+        assert [
+            int(trade[key]) for key in ("addCartCount7d", "payBuyerCount7d", "addCartCount30d", "payBuyerCount30d")
+        ] == [offer.trade.add_cart_7d, offer.trade.pay_buyers_7d, offer.trade.add_cart_30d, offer.trade.pay_buyers_30d]
         shipping = search["productSimpleShippingInfo"]
         assert rate(shipping["perfectFulfillmentRate30d"]) == offer.rates.perfect_fulfillment_30d
         assert rate(shipping["delayedShippingRate7d"]) == offer.rates.delayed_shipping_7d
@@ -223,8 +275,11 @@ def test_search_items_show_the_truth(rendered):
 def test_image_and_seller_items(sandbox_catalogue):
     renderer = Renderer(sandbox_catalogue.seed, HOST, VIDEO_HOST)
     offers = [sandbox_catalogue.offer(sandbox_catalogue.offer_id(index)) for index in SAMPLE]
-    full = [(o, roundtrip(renderer.image_search_item(o)), roundtrip(renderer.seller_item(o))) for o in offers
-            if not renderer.noise(o).sparse_listing]
+    full = [
+        (o, roundtrip(renderer.image_search_item(o)), roundtrip(renderer.seller_item(o)))
+        for o in offers
+        if not renderer.noise(o).sparse_listing
+    ]
     for offer, image, seller in full:
         assert not {"aigcImageUrl", "whiteImage"} & set(image)
         assert image["companyAddress"] == offer.seller.province + offer.seller.city
@@ -232,10 +287,26 @@ def test_image_and_seller_items(sandbox_catalogue):
         assert rate(data["repurchaseRate30d"]) == offer.repurchase_rate
         assert rate(data["offerApplauseRate"]) == offer.applause_rate
         assert data["kjFeaturedServices"] == ";".join(offer.featured_services)
-        assert set(seller) <= {"imageUrl", "aigcImageUrl", "subject", "subjectTrans", "offerId", "isJxhy",
-                               "repurchaseRate", "monthSold", "traceInfo", "isOnePsale", "priceInfo", "createDate",
-                               "modifyDate", "isPatentProduct", "offerIdentities", "isSelect", "token",
-                               "promotionURL"}
+        assert set(seller) <= {
+            "imageUrl",
+            "aigcImageUrl",
+            "subject",
+            "subjectTrans",
+            "offerId",
+            "isJxhy",
+            "repurchaseRate",
+            "monthSold",
+            "traceInfo",
+            "isOnePsale",
+            "priceInfo",
+            "createDate",
+            "modifyDate",
+            "isPatentProduct",
+            "offerIdentities",
+            "isSelect",
+            "token",
+            "promotionURL",
+        }
         assert seller["isSelect"] in ("true", "false") and "promotionPrice" not in seller["priceInfo"]
 
 
@@ -244,8 +315,9 @@ def test_noise_is_present(rendered):
     assert any(d["categoryName"] is None for d in details)
     assert any(d["categoryName"] is not None for d in details)
     ids = [d["offerId"] for d in details]
-    assert sum(isinstance(i, str) for i in ids) > len(ids) / 2 > sum(isinstance(i, int) for i in ids) > 0, \
+    assert sum(isinstance(i, str) for i in ids) > len(ids) / 2 > sum(isinstance(i, int) for i in ids) > 0, (
         "whole numbers are strings for most offers, numbers for some"
+    )
     counts = [sku["amountOnSale"] for d in details for sku in d["productSkuInfos"]]
     assert any(isinstance(c, str) for c in counts) and any(isinstance(c, int) for c in counts)
     values = [a["value"] for d in details for sku in d["productSkuInfos"] for a in sku["skuAttributes"]]
@@ -261,8 +333,12 @@ def test_noise_is_present(rendered):
     assert any(len(p.split(".")[-1]) >= 3 for p in prices), "3-4 decimal prices"
     promotions = [sku.get("promotionPrice", "absent") for d in details for sku in d["productSkuInfos"]]
     assert None in promotions and "absent" in promotions
-    deprecated = [sku.get(key, "absent") for d in details for sku in d["productSkuInfos"]
-                  for key in ("consignPrice", "jxhyPrice", "pfJxhyPrice")]
+    deprecated = [
+        sku.get(key, "absent")
+        for d in details
+        for sku in d["productSkuInfos"]
+        for key in ("consignPrice", "jxhyPrice", "pfJxhyPrice")
+    ]
     assert set(deprecated) == {None, "absent"}, "deprecated SKU prices are null or absent, never a price"
     searches = [search for _o, _d, _i, search in rendered]
     assert any(len(s) == 8 for s in searches) and any(len(s) > 30 for s in searches)
@@ -276,10 +352,18 @@ def test_seller_scores_in_detail(rendered):
     assert Decimal(scores["compositeServiceScore"]) == offer.seller.scores.composite_service
     assert Decimal(scores["repeatPurchasePercent"]) == offer.seller.scores.repeat_purchase_percent
     assert Decimal(scores["collect30DayWithin48HPercent"]) == offer.seller.scores.pickup_48h_30d
-    assert set(scores) == {"tradeMedalLevel", "compositeServiceScore", "logisticsExperienceScore",
-                           "disputeComplaintScore", "offerExperienceScore", "consultingExperienceScore",
-                           "afterSalesExperienceScore", "repeatPurchasePercent", "collect30DayWithin48HPercent",
-                           "qualityRefundWithin30Day"}
+    assert set(scores) == {
+        "tradeMedalLevel",
+        "compositeServiceScore",
+        "logisticsExperienceScore",
+        "disputeComplaintScore",
+        "offerExperienceScore",
+        "consultingExperienceScore",
+        "afterSalesExperienceScore",
+        "repeatPurchasePercent",
+        "collect30DayWithin48HPercent",
+        "qualityRefundWithin30Day",
+    }
 
 
 def test_foreign_currency_only_when_asked(sandbox_catalogue):
@@ -290,8 +374,9 @@ def test_foreign_currency_only_when_asked(sandbox_catalogue):
     hkd = roundtrip(renderer.detail(offer, "HKD"))
     expected = (offer.price * RATES["HKD"]).quantize(Decimal("0.01"))
     assert hkd["productSaleInfo"]["foreignCurrencyPrice"] == expected
-    assert hkd["productSkuInfos"][0]["foreignCurrencyPrice"] == (
-        offer.skus[0].price * RATES["HKD"]).quantize(Decimal("0.01"))
+    assert hkd["productSkuInfos"][0]["foreignCurrencyPrice"] == (offer.skus[0].price * RATES["HKD"]).quantize(
+        Decimal("0.01")
+    )
     unknown = renderer.detail(offer, "XXX")
     assert "foreignCurrencyPrice" not in unknown["productSaleInfo"]
 
@@ -303,10 +388,16 @@ def test_sold_out_counts_what_the_setting_says(sandbox_catalogue):
     assert monthly["soldOut"] == str(offer.month_sold)
 
 
-@pytest.mark.parametrize(("price", "text"), [
-    (Decimal("47"), "47.0"), (Decimal("12.30"), "12.3"), (Decimal("0.085"), "0.085"), (Decimal("100"), "100.0"),
-    (Decimal("0.0120"), "0.012"),
-])
+@pytest.mark.parametrize(
+    ("price", "text"),
+    [
+        (Decimal("47"), "47.0"),
+        (Decimal("12.30"), "12.3"),
+        (Decimal("0.085"), "0.085"),
+        (Decimal("100"), "100.0"),
+        (Decimal("0.0120"), "0.012"),
+    ],
+)
 def test_price_text_never_uses_exponents(price, text):
     assert price_text(price) == text
 

@@ -110,8 +110,9 @@ def test_keywords_are_terms_and_intersect(sandbox_catalogue):
     assert len(sandbox_catalogue.search(keyword="ｔ恤")) == 48_000, "full-width and case are folded"
     assert len(sandbox_catalogue.search(keyword="Insulated Cup")) == 25_000, "keywords are translated by default"
     assert len(sandbox_catalogue.search(keyword="儿童 insulated cup")) == 5_037
-    assert len(sandbox_catalogue.search(keyword="Insulated Cup", keyword_translate=True)) == 0, \
+    assert len(sandbox_catalogue.search(keyword="Insulated Cup", keyword_translate=True)) == 0, (
         "keywordTranslate: the keyword is taken as already translated (Chinese)"
+    )
     assert len(sandbox_catalogue.search(keyword="保温杯", keyword_translate=True)) == 25_000
     for offer_id in list(both)[:50]:
         title = sandbox_catalogue.offer(offer_id).title
@@ -164,8 +165,10 @@ def test_offer_records_are_clean_and_consistent(sandbox_catalogue):
         for sku in offer.skus:
             package = sku.package
             assert package.weight_g > 0 and min(package.length_cm, package.width_cm, package.height_cm) > 0
-            assert all((a.image_trans_path is None) == (a.image_path is None or not offer.image_trans_paths)
-                       for a in sku.attributes)
+            assert all(
+                (a.image_trans_path is None) == (a.image_path is None or not offer.image_trans_paths)
+                for a in sku.attributes
+            )
         if offer.shipping.official is not None:
             assert offer.shipping.size_source == "官方测量"
 
@@ -204,7 +207,10 @@ def test_categories_and_spec_keys(sandbox_catalogue):
     categories = sandbox_catalogue.categories
     assert len({category.id for category in categories}) == len(categories) == len(vocabulary.LEAF_CATEGORIES)
     assert all(category.name_en and category.top_name for category in categories)
-    offer = next(o for o in (sandbox_catalogue.offer(sandbox_catalogue.offer_id(i)) for i in SAMPLE)
-                 if o.skus and len(o.skus[0].attributes) >= 2)
+    offer = next(
+        o
+        for o in (sandbox_catalogue.offer(sandbox_catalogue.offer_id(i)) for i in SAMPLE)
+        if o.skus and len(o.skus[0].attributes) >= 2
+    )
     names = sorted(a.name for a in offer.skus[0].attributes)
     assert [part.split("=")[0] for part in offer.skus[0].spec_key.split(";")] == names

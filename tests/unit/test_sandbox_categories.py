@@ -72,8 +72,7 @@ def test_category_get_refusals(gateway):
 
 
 def translation(gateway, category_id, language="en"):
-    return business(call(gateway, endpoints.CATEGORY_TRANSLATION, {"language": language,
-                                                                     "categoryId": category_id}))
+    return business(call(gateway, endpoints.CATEGORY_TRANSLATION, {"language": language, "categoryId": category_id}))
 
 
 def test_translation_by_id(gateway, sandbox_catalogue):
@@ -142,16 +141,27 @@ def test_hot_keywords_are_found_in_their_category_and_cover_it(gateway, sandbox_
 
 def test_hot_keywords_limit_and_refusals(gateway):
     gateway.configure({"top_keyword_limit": 1})
-    assert [entry["seKeyword"] for entry in top_keywords(gateway, 12701)["result"]] == ["气球", "仿真花", "相框"], \
+    assert [entry["seKeyword"] for entry in top_keywords(gateway, 12701)["result"]] == ["气球", "仿真花", "相框"], (
         "every leaf's own term, however small the limit"
+    )
     assert top_keywords(gateway, 424242)["result"] == []
     assert top_keywords(gateway, 12701, hotKeywordType="offer")["code"] == "INVALID_PARAMETER"
     assert top_keywords(gateway, "toys")["code"] == "INVALID_PARAMETER"
 
 
-@pytest.mark.parametrize("endpoint", [endpoints.FREIGHT_ESTIMATE, endpoints.SELL_TREND, endpoints.PRICE_TREND,
-                                      endpoints.REPURCHASE_TREND, endpoints.CATEGORY, endpoints.CATEGORY_TRANSLATION,
-                                      endpoints.CATEGORY_SEARCH, endpoints.TOP_KEYWORDS])
+@pytest.mark.parametrize(
+    "endpoint",
+    [
+        endpoints.FREIGHT_ESTIMATE,
+        endpoints.SELL_TREND,
+        endpoints.PRICE_TREND,
+        endpoints.REPURCHASE_TREND,
+        endpoints.CATEGORY,
+        endpoints.CATEGORY_TRANSLATION,
+        endpoints.CATEGORY_SEARCH,
+        endpoints.TOP_KEYWORDS,
+    ],
+)
 def test_each_new_api_is_granted_counted_budgeted_and_faulted_like_the_others(sandbox_catalogue, endpoint):
     gateway = make_gateway(sandbox_catalogue, budget=2, acl_deny=[endpoint.key])
     assert call(gateway, endpoint, {}).json()["error_code"] == "gw.APIACLDecline"

@@ -10,8 +10,9 @@ from harvester.sandbox.config import SETTINGS_PREFIX, ConfigError, FaultConfig, 
 
 
 def test_defaults_match_the_project_settings():
-    from_settings = SandboxConfig.from_settings({k: getattr(project_settings, k) for k in dir(project_settings)
-                                                 if k.startswith(SETTINGS_PREFIX)})
+    from_settings = SandboxConfig.from_settings(
+        {k: getattr(project_settings, k) for k in dir(project_settings) if k.startswith(SETTINGS_PREFIX)}
+    )
     assert from_settings.to_dict() == SandboxConfig().to_dict()
     assert from_settings.credentials() == dict.fromkeys(SandboxConfig.CREDENTIALS)
 
@@ -27,12 +28,17 @@ def test_every_sandbox_setting_is_a_config_field_and_documented():
 
 
 def test_settings_given_as_strings():
-    config = SandboxConfig.from_settings({
-        "OPEN1688_SANDBOX_SEED": "7", "OPEN1688_SANDBOX_QPS": "2.5", "OPEN1688_SANDBOX_RETRY_AFTER": "true",
-        "OPEN1688_SANDBOX_ACL_DENY": "alibaba.cross.productList,image_search",
-        "OPEN1688_SANDBOX_FAULTS": '{"server_error": 0.1, "expire_tokens_after": [900, 300]}',
-        "OPEN1688_SANDBOX_APP_KEY": "", "OTHER": "ignored",
-    })
+    config = SandboxConfig.from_settings(
+        {
+            "OPEN1688_SANDBOX_SEED": "7",
+            "OPEN1688_SANDBOX_QPS": "2.5",
+            "OPEN1688_SANDBOX_RETRY_AFTER": "true",
+            "OPEN1688_SANDBOX_ACL_DENY": "alibaba.cross.productList,image_search",
+            "OPEN1688_SANDBOX_FAULTS": '{"server_error": 0.1, "expire_tokens_after": [900, 300]}',
+            "OPEN1688_SANDBOX_APP_KEY": "",
+            "OTHER": "ignored",
+        }
+    )
     assert (config.seed, config.qps, config.retry_after) == (7, 2.5, True)
     assert config.acl_deny == ("alibaba.cross.productList", "image_search")
     assert config.faults == FaultConfig(server_error=0.1, expire_tokens_after=(300, 900))
@@ -73,9 +79,24 @@ def test_random_credentials_are_obviously_sandbox_values():
 def test_command_line_flags_over_a_base():
     parser = argparse.ArgumentParser()
     cli.add_arguments(parser)
-    arguments = parser.parse_args(["--port", "0", "--qps", "4", "--search-cap", "300", "--faults",
-                                   '{"html_error": 0.2}', "--app-key", "42", "--config", '{"budget": 9}',
-                                   "--drift-share", "0.2"])
+    arguments = parser.parse_args(
+        [
+            "--port",
+            "0",
+            "--qps",
+            "4",
+            "--search-cap",
+            "300",
+            "--faults",
+            '{"html_error": 0.2}',
+            "--app-key",
+            "42",
+            "--config",
+            '{"budget": 9}',
+            "--drift-share",
+            "0.2",
+        ]
+    )
     config = cli.config_from_arguments(arguments, SandboxConfig(seed=5, budget=1, epoch=2))
     assert (config.seed, config.qps, config.search_cap, config.budget, config.epoch) == (5, 4.0, 300, 9, 2)
     assert config.drift_share == 0.2
@@ -84,16 +105,23 @@ def test_command_line_flags_over_a_base():
 
 
 def test_the_pages_unconfirmed_choices_are_settings():
-    config = SandboxConfig.from_settings({
-        "OPEN1688_SANDBOX_REPORT_CAPPED_TOTAL": "false", "OPEN1688_SANDBOX_SALE_FILTER_INCLUSIVE": "0",
-        "OPEN1688_SANDBOX_LISTED_OFFERS": "574325651942,570027659932",
-        "OPEN1688_SANDBOX_SOLD_OUT_SALES": "sales30",
-        "OPEN1688_SANDBOX_API_QPS": '{"product.search.queryProductDetail": 5}',
-        "OPEN1688_SANDBOX_API_QOS_STATUS": "429", "OPEN1688_SANDBOX_VIDEO_HOST": "sandbox",
-        "OPEN1688_SANDBOX_FAULTS": '{"isp_error": 0.1, "isp_status": 503}',
-    })
+    config = SandboxConfig.from_settings(
+        {
+            "OPEN1688_SANDBOX_REPORT_CAPPED_TOTAL": "false",
+            "OPEN1688_SANDBOX_SALE_FILTER_INCLUSIVE": "0",
+            "OPEN1688_SANDBOX_LISTED_OFFERS": "574325651942,570027659932",
+            "OPEN1688_SANDBOX_SOLD_OUT_SALES": "sales30",
+            "OPEN1688_SANDBOX_API_QPS": '{"product.search.queryProductDetail": 5}',
+            "OPEN1688_SANDBOX_API_QOS_STATUS": "429",
+            "OPEN1688_SANDBOX_VIDEO_HOST": "sandbox",
+            "OPEN1688_SANDBOX_FAULTS": '{"isp_error": 0.1, "isp_status": 503}',
+        }
+    )
     assert (config.report_capped_total, config.sale_filter_inclusive, config.sold_out_sales) == (
-        False, False, "sales30")
+        False,
+        False,
+        "sales30",
+    )
     assert config.listed_offers == (570027659932, 574325651942)
     assert config.api_qps == (("product.search.queryProductDetail", 5.0),) and config.api_qos_status == 429
     assert (config.faults.isp_error, config.faults.isp_status, config.video_host) == (0.1, 503, "sandbox")
@@ -102,29 +130,40 @@ def test_the_pages_unconfirmed_choices_are_settings():
 
 
 def test_drift_and_enrichment_fields():
-    config = SandboxConfig.from_settings({
-        "OPEN1688_SANDBOX_DRIFT_SHARE": "0.01", "OPEN1688_SANDBOX_SPARSE_LISTING_SHARE": "0",
-        "OPEN1688_SANDBOX_TOP_KEYWORD_LIMIT": "5", "OPEN1688_SANDBOX_CATEGORY_TRANSLATION_SHAPE": "sample",
-    })
-    assert (config.drift_share, config.sparse_listing_share, config.top_keyword_limit,
-            config.category_translation_shape) == (0.01, 0.0, 5, "sample")
+    config = SandboxConfig.from_settings(
+        {
+            "OPEN1688_SANDBOX_DRIFT_SHARE": "0.01",
+            "OPEN1688_SANDBOX_SPARSE_LISTING_SHARE": "0",
+            "OPEN1688_SANDBOX_TOP_KEYWORD_LIMIT": "5",
+            "OPEN1688_SANDBOX_CATEGORY_TRANSLATION_SHAPE": "sample",
+        }
+    )
+    assert (
+        config.drift_share,
+        config.sparse_listing_share,
+        config.top_keyword_limit,
+        config.category_translation_shape,
+    ) == (0.01, 0.0, 5, "sample")
     with pytest.raises(ConfigError, match="drift_share cannot change"):
         config.with_changes({"drift_share": 0.2})
     assert config.with_changes({"sparse_listing_share": 0.5}).sparse_listing_share == 0.5
 
 
-@pytest.mark.parametrize(("values", "field"), [
-    ({"drift_share": 1.5}, "drift_share"),
-    ({"sparse_listing_share": -0.1}, "sparse_listing_share"),
-    ({"top_keyword_limit": 0}, "top_keyword_limit"),
-    ({"category_translation_shape": "json"}, "category_translation_shape"),
-    ({"sold_out_sales": "sales7"}, "sold_out_sales"),
-    ({"api_qps": {"x": 0}}, "api_qps"),
-    ({"api_qps": "[1]"}, "api_qps"),
-    ({"api_qos_status": 200}, "api_qos_status"),
-    ({"listed_offers": "1,x"}, "listed_offers"),
-    ({"faults": {"isp_status": 302}}, "isp_status"),
-])
+@pytest.mark.parametrize(
+    ("values", "field"),
+    [
+        ({"drift_share": 1.5}, "drift_share"),
+        ({"sparse_listing_share": -0.1}, "sparse_listing_share"),
+        ({"top_keyword_limit": 0}, "top_keyword_limit"),
+        ({"category_translation_shape": "json"}, "category_translation_shape"),
+        ({"sold_out_sales": "sales7"}, "sold_out_sales"),
+        ({"api_qps": {"x": 0}}, "api_qps"),
+        ({"api_qps": "[1]"}, "api_qps"),
+        ({"api_qos_status": 200}, "api_qos_status"),
+        ({"listed_offers": "1,x"}, "listed_offers"),
+        ({"faults": {"isp_status": 302}}, "isp_status"),
+    ],
+)
 def test_bad_values_of_the_new_fields(values, field):
     with pytest.raises(ConfigError, match=field):
         SandboxConfig.from_dict(values)

@@ -23,7 +23,8 @@ def _only_stock_moved(before, after) -> bool:
     if _changed_fields(before, after) - SALES - {"stock", "skus"}:
         return False
     return [dataclasses.replace(sku, stock=0) for sku in before.skus] == [
-        dataclasses.replace(sku, stock=0) for sku in after.skus]
+        dataclasses.replace(sku, stock=0) for sku in after.skus
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -48,8 +49,7 @@ def test_epoch_zero_is_the_generated_catalogue(sandbox_catalogue):
 
 
 def test_about_five_percent_are_edited_per_epoch_and_sales_move_for_most(epochs):
-    edited = sum(states[1] is None or bool(_changed_fields(states[0], states[1]) - SALES)
-                 for states in epochs.values())
+    edited = sum(states[1] is None or bool(_changed_fields(states[0], states[1]) - SALES) for states in epochs.values())
     assert 0.04 <= edited / len(epochs) <= 0.06, edited / len(epochs)
     selling = [states for states in epochs.values() if states[1] is not None and states[0].month_sold >= 30]
     moved = sum(states[0].month_sold != states[1].month_sold for states in selling)
@@ -85,8 +85,11 @@ def test_every_kind_of_change_happens_and_only_seller_edits_move_the_modify_date
 
 
 def test_sku_added_or_removed(epochs):
-    counts = [(len(before.skus), len(after.skus)) for before, after, _ in epochs.values()
-              if after is not None and before.skus != after.skus]
+    counts = [
+        (len(before.skus), len(after.skus))
+        for before, after, _ in epochs.values()
+        if after is not None and before.skus != after.skus
+    ]
     assert any(b > a for a, b in counts) and any(b < a for a, b in counts)
 
 
@@ -113,11 +116,15 @@ def test_the_past_days_add_up_to_the_listing(sandbox_catalogue):
         assert len(past) == sales.HISTORY_DAYS
         sold = [day or 0 for day in past]
         assert (sum(sold[-7:]), sum(sold[-14:]), sum(sold[-30:])) == (
-            listing.sales_7d, listing.sales_14d, listing.month_sold)
+            listing.sales_7d,
+            listing.sales_14d,
+            listing.month_sold,
+        )
         assert sum(sold) <= listing.total_sales
         existed = [day is not None for day in past]
-        assert existed == [position >= sales.HISTORY_DAYS - 1 - listing.create_days for position in range(90)], \
+        assert existed == [position >= sales.HISTORY_DAYS - 1 - listing.create_days for position in range(90)], (
             "no day before the offer was created"
+        )
 
 
 def test_sales_of_later_days_add_up_and_stop_while_not_published(sandbox_catalogue):
@@ -176,9 +183,12 @@ def _diff_rows(before, after) -> set[tuple]:
         rows.add((None, "price_tiers"))
     old, new = {s.sku_id: s for s in before.skus}, {s.sku_id: s for s in after.skus}
     rows |= {(sku_id, "sku") for sku_id in old.keys() ^ new.keys()}
-    rows |= {(sku_id, name) for sku_id in old.keys() & new.keys()
-             for name in ("price", "consign_price", "promotion_price", "stock")
-             if getattr(old[sku_id], name) != getattr(new[sku_id], name)}
+    rows |= {
+        (sku_id, name)
+        for sku_id in old.keys() & new.keys()
+        for name in ("price", "consign_price", "promotion_price", "stock")
+        if getattr(old[sku_id], name) != getattr(new[sku_id], name)
+    }
     return rows
 
 
@@ -200,8 +210,11 @@ def test_the_log_says_what_changed_and_nothing_else(sandbox_catalogue, epochs):
                 rows = {(change.sku_id, change.field) for event in found for change in event.changes}
                 assert rows == _diff_rows(before, after), (offer_id, epoch)
                 for event in found:
-                    assert event.seller_edit == (event.kind in SELLER_EDITS) == any(
-                        change.field == "modify_date" for change in event.changes)
+                    assert (
+                        event.seller_edit
+                        == (event.kind in SELLER_EDITS)
+                        == any(change.field == "modify_date" for change in event.changes)
+                    )
                     assert event.kind in ("price", "stock", "status", "title", "skus")
     assert {event.kind for event in log} == {"price", "stock", "status", "title", "skus", "gone"}
 
@@ -209,8 +222,10 @@ def test_the_log_says_what_changed_and_nothing_else(sandbox_catalogue, epochs):
 def test_the_log_of_two_epochs_is_the_logs_of_each(sandbox_catalogue):
     ids = list(sandbox_catalogue.search(keyword="风筝"))
     both = sandbox_catalogue.drift_log(0, 2, ids)
-    assert both == sorted(sandbox_catalogue.drift_log(0, 1, ids) + sandbox_catalogue.drift_log(1, 2, ids),
-                          key=lambda event: (event.offer_id, event.epoch))
+    assert both == sorted(
+        sandbox_catalogue.drift_log(0, 1, ids) + sandbox_catalogue.drift_log(1, 2, ids),
+        key=lambda event: (event.offer_id, event.epoch),
+    )
     assert sandbox_catalogue.drift_log(1, 1, ids) == []
     assert sandbox_catalogue.drift_log(0, 1, [600_000_000_001]) == [], "ids the catalogue never had"
 
@@ -246,8 +261,12 @@ def test_the_admin_api_serves_the_log_of_a_keyword_or_a_page(sandbox_catalogue):
     status, page = get(**{"from": 1, "to": 2, "cursor": 999_000})
     assert status == 200 and page["next_cursor"] is None and page["offers"] == 1_000
     assert page["events"] == [event.to_dict() for event in sandbox_catalogue.drift_page(1, 2, 999_000, 1_000)[0]]
-    for query, fragment in (({"limit": 0}, "limit"), ({"from": 3, "to": 1}, "from <= to"),
-                            ({"keyword": "x", "cursor": 0}, "not both"), ({"epoch": 1}, "unknown")):
+    for query, fragment in (
+        ({"limit": 0}, "limit"),
+        ({"from": 3, "to": 1}, "from <= to"),
+        ({"keyword": "x", "cursor": 0}, "not both"),
+        ({"epoch": 1}, "unknown"),
+    ):
         status, error = get(**query)
         assert status == 400 and fragment in error["error"]
 

@@ -14,8 +14,7 @@ from harvester.sandbox.wire import STALL
 
 from .sandbox_calls import APP_KEY, REFRESH, SECRET, Clock, call, make_gateway, search
 
-SHARES = {"server_error": 0.08, "html_error": 0.04, "timeout": 0.03, "malformed": 0.05, "slow": 0.05,
-          "qos_burst": 0.01}
+SHARES = {"server_error": 0.08, "html_error": 0.04, "timeout": 0.03, "malformed": 0.05, "slow": 0.05, "qos_burst": 0.01}
 CALLS = 3000
 
 
@@ -53,7 +52,7 @@ def test_shares_close_to_configured(sandbox_catalogue, clock):
     faults = gateway.state()["faults"]
     for name, share in SHARES.items():
         expected = share * CALLS * (4 if name == "qos_burst" else 1)
-        assert abs(faults[name] - expected) < 4 * (expected ** 0.5) + 5, (name, faults[name], expected)
+        assert abs(faults[name] - expected) < 4 * (expected**0.5) + 5, (name, faults[name], expected)
     assert seen["timeout"] == faults["timeout"]
     assert seen["malformed"] == faults["malformed"] and seen["slow"] == faults["slow"]
     assert seen["5xx/html"] == faults["server_error"] + faults["html_error"]
@@ -75,14 +74,19 @@ def test_same_seed_same_faults_other_seed_other_faults(sandbox_catalogue):
 
 
 def test_fault_bodies_classify_as_transient(sandbox_catalogue, clock):
-    gateway = make_gateway(sandbox_catalogue, clock, faults={"seed": 1, "server_error": 0.3, "html_error": 0.2,
-                                                             "malformed": 0.2})
+    gateway = make_gateway(
+        sandbox_catalogue, clock, faults={"seed": 1, "server_error": 0.3, "html_error": 0.2, "malformed": 0.2}
+    )
     statuses = Counter()
     for answer in run(gateway, clock, 300):
         if kind_of(answer) in ("5xx/html", "malformed"):
             statuses[answer.status] += 1
-            outcome = errors.classify(answer.status, answer.body, headers={"Content-Type": answer.content_type},
-                                      endpoint=endpoints.KEYWORD_SEARCH)
+            outcome = errors.classify(
+                answer.status,
+                answer.body,
+                headers={"Content-Type": answer.content_type},
+                endpoint=endpoints.KEYWORD_SEARCH,
+            )
             assert outcome.action is Action.RETRY, (answer.status, answer.body[:80])
     assert {500, 502, 503, 504, 200} <= set(statuses)
 
@@ -112,13 +116,25 @@ def test_tokens_expire_at_the_configured_calls(sandbox_catalogue, clock):
     token = None
     statuses = []
     for _ in range(15):
-        answer = call(gateway, endpoints.KEYWORD_SEARCH, {"offerQueryParam": {"keyword": "茶具", "country": "en"}},
-                      token=token or "sandbox-access-token")
+        answer = call(
+            gateway,
+            endpoints.KEYWORD_SEARCH,
+            {"offerQueryParam": {"keyword": "茶具", "country": "en"}},
+            token=token or "sandbox-access-token",
+        )
         statuses.append(answer.status)
         if answer.status == 401:
-            refreshed = call(gateway, endpoints.GET_TOKEN, {"grant_type": "refresh_token", "client_id": APP_KEY,
-                                                            "client_secret": SECRET, "refresh_token": REFRESH},
-                             token=None)
+            refreshed = call(
+                gateway,
+                endpoints.GET_TOKEN,
+                {
+                    "grant_type": "refresh_token",
+                    "client_id": APP_KEY,
+                    "client_secret": SECRET,
+                    "refresh_token": REFRESH,
+                },
+                token=None,
+            )
             token = refreshed.json()["access_token"]
     assert [i + 1 for i, status in enumerate(statuses) if status == 401] == [5, 12]
     assert gateway.state()["faults"] == {"token_expiry": 2}
@@ -128,8 +144,12 @@ def test_faults_spare_oauth_and_system_apis(sandbox_catalogue, clock):
     gateway = make_gateway(sandbox_catalogue, clock, faults={"server_error": 1.0})
     assert search(gateway).status >= 500
     assert call(gateway, endpoints.CURRENT_TIME, {}, token=None).status == 200
-    refreshed = call(gateway, endpoints.GET_TOKEN, {"grant_type": "refresh_token", "client_id": APP_KEY,
-                                                    "client_secret": SECRET, "refresh_token": REFRESH}, token=None)
+    refreshed = call(
+        gateway,
+        endpoints.GET_TOKEN,
+        {"grant_type": "refresh_token", "client_id": APP_KEY, "client_secret": SECRET, "refresh_token": REFRESH},
+        token=None,
+    )
     assert refreshed.status == 200
     assert admin.handle(gateway, "GET", "/_sandbox/stats", b"").status == 200
 
@@ -143,8 +163,9 @@ def test_faults_can_be_switched_at_run_time(sandbox_catalogue, clock):
     assert search(gateway).status == 200
 
 
-@pytest.mark.parametrize("bad", [{"server_error": 1.5}, {"server_error": 0.6, "slow": 0.6}, {"nonsense": 1},
-                                 {"qos_burst_length": 0}])
+@pytest.mark.parametrize(
+    "bad", [{"server_error": 1.5}, {"server_error": 0.6, "slow": 0.6}, {"nonsense": 1}, {"qos_burst_length": 0}]
+)
 def test_bad_fault_configs_are_refused(bad):
     with pytest.raises(ConfigError):
         FaultConfig.from_dict(bad)

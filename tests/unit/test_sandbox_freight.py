@@ -23,14 +23,28 @@ def gateway(sandbox_catalogue):
 
 def estimate(gateway, offer_id, address=HANGZHOU, total=1, skus=()):
     province, city, district = address
-    return business(call(gateway, endpoints.FREIGHT_ESTIMATE, {"productFreightQueryParamsNew": {
-        "offerId": offer_id, "toProvinceCode": province, "toCityCode": city, "toCountryCode": district,
-        "totalNum": total, "logisticsSkuNumModels": [{"skuId": str(sku), "number": n} for sku, n in skus]}}))
+    return business(
+        call(
+            gateway,
+            endpoints.FREIGHT_ESTIMATE,
+            {
+                "productFreightQueryParamsNew": {
+                    "offerId": offer_id,
+                    "toProvinceCode": province,
+                    "toCityCode": city,
+                    "toCountryCode": district,
+                    "totalNum": total,
+                    "logisticsSkuNumModels": [{"skuId": str(sku), "number": n} for sku, n in skus],
+                }
+            },
+        )
+    )
 
 
 def detail(gateway, offer_id):
-    return business(call(gateway, endpoints.PRODUCT_DETAIL, {"offerDetailParam": {"offerId": offer_id,
-                                                                                  "country": "en"}}))["result"]
+    return business(
+        call(gateway, endpoints.PRODUCT_DETAIL, {"offerDetailParam": {"offerId": offer_id, "country": "en"}})
+    )["result"]
 
 
 def expected_freight(result, amount):
@@ -69,7 +83,8 @@ def test_freight_follows_the_weights_and_sizes_of_the_detail(gateway, sandbox_ca
         assert result["singleProductWeight"] == float(offer.shipping.weight_kg)
         assert result["singleProductLength"] == offer.shipping.length_cm
         assert [entry["skuId"] for entry in result["productFreightSkuInfoModels"]] == [
-            str(sku.sku_id) for sku in offer.skus]
+            str(sku.sku_id) for sku in offer.skus
+        ]
         assert result["discount"] in ("1", "0.8", "0.9", "0.95")
         charges.add(result["chargeType"])
     assert charges == {"0", "1"}, "templates by weight and by the piece"
@@ -84,8 +99,10 @@ def test_freight_of_named_skus_weighs_their_packages(gateway, sandbox_catalogue)
         if result["chargeType"] != "0":
             continue
         models = {entry["skuId"]: entry for entry in result["productFreightSkuInfoModels"]}
-        weight = (Decimal(str(models[str(first.sku_id)]["singleSkuWeight"])) * 2
-                  + Decimal(str(models[str(second.sku_id)]["singleSkuWeight"])) * 3)
+        weight = (
+            Decimal(str(models[str(first.sku_id)]["singleSkuWeight"])) * 2
+            + Decimal(str(models[str(second.sku_id)]["singleSkuWeight"])) * 3
+        )
         assert weight == Decimal(first.package.weight_g * 2 + second.package.weight_g * 3) / 1000
         assert Decimal(result["freight"]) == expected_freight(result, weight)
         tried += 1
@@ -93,10 +110,13 @@ def test_freight_of_named_skus_weighs_their_packages(gateway, sandbox_catalogue)
 
 
 def test_fees_grow_with_distance_and_free_postage_stops_at_the_remote_west(gateway, sandbox_catalogue):
-    offer = offers_with(sandbox_catalogue, lambda offer: not offer.dropship.free_postage
-                        and offer.seller.province == "浙江省", count=1)[0]
-    firsts = [Decimal(estimate(gateway, offer.offer_id, address)["result"]["firstFee"])
-              for address in (HANGZHOU, ("320000", "320100", "320102"), ("110000", "110100", "110105"), URUMQI)]
+    offer = offers_with(
+        sandbox_catalogue, lambda offer: not offer.dropship.free_postage and offer.seller.province == "浙江省", count=1
+    )[0]
+    firsts = [
+        Decimal(estimate(gateway, offer.offer_id, address)["result"]["firstFee"])
+        for address in (HANGZHOU, ("320000", "320100", "320102"), ("110000", "110100", "110105"), URUMQI)
+    ]
     assert firsts == sorted(firsts) and firsts[0] < firsts[-1], "same province, region, country, remote west"
     free = offers_with(sandbox_catalogue, lambda offer: offer.dropship.free_postage, count=5)
     assert free
@@ -117,12 +137,15 @@ def test_the_answer_is_the_truth_of_catalogue_freight(gateway, sandbox_catalogue
     assert int(result["templateId"]) == truth.template.id and truth.zone == regions.REMOTE
 
 
-@pytest.mark.parametrize(("address", "fragment"), [
-    (("339999", "330100", "330108"), "toProvinceCode"),
-    (("330000", "650100", "650102"), "toCityCode"),
-    (("330000", "330100", "330107"), "toCountryCode"),
-    (("330000", "330100", ""), "toCountryCode"),
-])
+@pytest.mark.parametrize(
+    ("address", "fragment"),
+    [
+        (("339999", "330100", "330108"), "toProvinceCode"),
+        (("330000", "650100", "650102"), "toCityCode"),
+        (("330000", "330100", "330107"), "toCountryCode"),
+        (("330000", "330100", ""), "toCountryCode"),
+    ],
+)
 def test_bad_address_codes_are_refused(gateway, sandbox_catalogue, address, fragment):
     answer = estimate(gateway, sandbox_catalogue.offer_id(5), address)
     assert answer["success"] in (False, "false") and answer["code"] == "INVALID_PARAMETER"
@@ -143,9 +166,21 @@ def test_bad_quantities_are_refused(gateway, sandbox_catalogue):
     for total, skus, fragment in cases:
         answer = estimate(gateway, offer.offer_id, total=total, skus=skus)
         assert answer["code"] == "INVALID_PARAMETER" and fragment in answer["message"], (fragment, answer)
-    missing = business(call(gateway, endpoints.FREIGHT_ESTIMATE, {"productFreightQueryParamsNew": {
-        "offerId": offer.offer_id, "toProvinceCode": "330000", "toCityCode": "330100", "toCountryCode": "330108",
-        "totalNum": 1}}))
+    missing = business(
+        call(
+            gateway,
+            endpoints.FREIGHT_ESTIMATE,
+            {
+                "productFreightQueryParamsNew": {
+                    "offerId": offer.offer_id,
+                    "toProvinceCode": "330000",
+                    "toCityCode": "330100",
+                    "toCountryCode": "330108",
+                    "totalNum": 1,
+                }
+            },
+        )
+    )
     assert missing["code"] == "INVALID_PARAMETER" and "logisticsSkuNumModels" in missing["message"]
 
 
@@ -168,5 +203,9 @@ def test_the_code_table_is_consistent():
             assert city[:2] == code[:2] and city.endswith("00") and city != code and districts
             assert all(district[:4] == city[:4] and not district.endswith("00") for district in districts)
     zhejiang, jiangsu, beijing = (regions.PROVINCES[code] for code in ("330000", "320000", "110000"))
-    assert [regions.zone(zhejiang, target) for target in (zhejiang, jiangsu, beijing, regions.PROVINCES["540000"])] \
-        == [regions.SAME_PROVINCE, regions.SAME_REGION, regions.NATIONAL, regions.REMOTE]
+    assert [regions.zone(zhejiang, target) for target in (zhejiang, jiangsu, beijing, regions.PROVINCES["540000"])] == [
+        regions.SAME_PROVINCE,
+        regions.SAME_REGION,
+        regions.NATIONAL,
+        regions.REMOTE,
+    ]

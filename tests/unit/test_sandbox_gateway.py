@@ -45,28 +45,34 @@ def test_unknown_app_key(gateway):
     assert (answer.status, gateway_code(answer)) == (400, "gw.AppKeyNotExist")
 
 
-@pytest.mark.parametrize("path", [
-    f"/openapi/param2/1/com.alibaba.product/alibaba.product.search/{APP_KEY}",
-    f"/openapi/param2/2/com.alibaba.product/alibaba.cross.productList/{APP_KEY}",
-    f"/openapi/param2/x/system/currentTime/{APP_KEY}",
-    f"/openapi/param2/1/a/b/c/{APP_KEY}",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"/openapi/param2/1/com.alibaba.product/alibaba.product.search/{APP_KEY}",
+        f"/openapi/param2/2/com.alibaba.product/alibaba.cross.productList/{APP_KEY}",
+        f"/openapi/param2/x/system/currentTime/{APP_KEY}",
+        f"/openapi/param2/1/a/b/c/{APP_KEY}",
+    ],
+)
 def test_unknown_api(gateway, path):
     answer = gateway.handle("POST", path, {})
     assert (answer.status, gateway_code(answer)) == (400, "gw.APIUnsupported")
 
 
 def test_signature_missing_and_invalid(gateway):
-    built = endpoints.build_call(endpoints.KEYWORD_SEARCH, {"offerQueryParam": {"keyword": "保温杯"}},
-                                 gateway="http://x", app_key=APP_KEY)
+    built = endpoints.build_call(
+        endpoints.KEYWORD_SEARCH, {"offerQueryParam": {"keyword": "保温杯"}}, gateway="http://x", app_key=APP_KEY
+    )
     form = built.signed_params(secret=SECRET, access_token=TOKEN, timestamp_ms=1)
     path = "/openapi/" + built.url_path
     unsigned = {k: v for k, v in form.items() if k != signing.SIGNATURE_PARAM}
     assert gateway_code(gateway.handle("POST", path, unsigned)) == "gw.SignatureMissing"
     wrong_secret = {**unsigned, "_aop_signature": signing.sign(built.url_path, unsigned, "not-the-secret")}
     assert gateway_code(gateway.handle("POST", path, wrong_secret)) == "gw.SignatureInvalid"
-    with_openapi = {**unsigned, "_aop_signature": signing.signature(SECRET, "openapi/" + signing.string_to_sign(
-        built.url_path, unsigned))}
+    with_openapi = {
+        **unsigned,
+        "_aop_signature": signing.signature(SECRET, "openapi/" + signing.string_to_sign(built.url_path, unsigned)),
+    }
     assert gateway_code(gateway.handle("POST", path, with_openapi)) == "gw.SignatureInvalid"
     tampered = {**form, "offerQueryParam": '{"keyword":"数据线"}'}
     answer = gateway.handle("POST", path, tampered)
@@ -75,14 +81,21 @@ def test_signature_missing_and_invalid(gateway):
     assert outcome.action is Action.FATAL
 
 
-@pytest.mark.parametrize(("token", "message"), [
-    (None, "Request need user authenticated"),
-    ("", "Request need user authenticated"),
-    ("not-a-token", "Request need user authorized"),
-])
+@pytest.mark.parametrize(
+    ("token", "message"),
+    [
+        (None, "Request need user authenticated"),
+        ("", "Request need user authenticated"),
+        ("not-a-token", "Request need user authorized"),
+    ],
+)
 def test_missing_or_unknown_token_is_401(gateway, token, message):
-    built = endpoints.build_call(endpoints.PRODUCT_DETAIL, {"offerDetailParam": {"offerId": 1, "country": "en"}},
-                                 gateway="http://x", app_key=APP_KEY)
+    built = endpoints.build_call(
+        endpoints.PRODUCT_DETAIL,
+        {"offerDetailParam": {"offerId": 1, "country": "en"}},
+        gateway="http://x",
+        app_key=APP_KEY,
+    )
     form = {"offerDetailParam": built.params["offerDetailParam"], "_aop_timestamp": "1"}
     if token is not None:
         form["access_token"] = token
@@ -150,8 +163,7 @@ def test_fractional_qps(sandbox_catalogue, clock):
 
 
 def test_hold_names_apis_and_starts_after_a_number_of_calls(sandbox_catalogue, clock):
-    gateway = make_gateway(sandbox_catalogue, clock, hold=["product_list", "product.search.keywordQuery"],
-                           hold_after=2)
+    gateway = make_gateway(sandbox_catalogue, clock, hold=["product_list", "product.search.keywordQuery"], hold_after=2)
     search_path = "/openapi/" + endpoints.KEYWORD_SEARCH.url_path(APP_KEY)
     batch_path = "/openapi/" + endpoints.PRODUCT_LIST.url_path(APP_KEY)
     detail_path = "/openapi/" + endpoints.PRODUCT_DETAIL.url_path(APP_KEY)
@@ -183,20 +195,23 @@ def test_current_time_is_a_bare_string(gateway, clock):
     assert gateway_code(unsigned) == "gw.SignatureMissing"
 
 
-@pytest.mark.parametrize(("query", "fragment"), [
-    ({"keyword": ""}, "keyword"),
-    ({"beginPage": 0}, "beginPage"),
-    ({"beginPage": -3}, "beginPage"),
-    ({"pageSize": 51}, "pageSize"),
-    ({"pageSize": "ten"}, "pageSize"),
-    ({"country": "zh"}, "zh"),
-    ({"country": None}, "country"),
-    ({"filter": "cheapest"}, "filter"),
-    ({"sort": "price:asc"}, "sort"),
-    ({"sort": '{"price":"sideways"}'}, "sort"),
-    ({"priceStart": "abc"}, "priceStart"),
-    ({"priceStart": "20", "priceEnd": "10"}, "priceStart"),
-])
+@pytest.mark.parametrize(
+    ("query", "fragment"),
+    [
+        ({"keyword": ""}, "keyword"),
+        ({"beginPage": 0}, "beginPage"),
+        ({"beginPage": -3}, "beginPage"),
+        ({"pageSize": 51}, "pageSize"),
+        ({"pageSize": "ten"}, "pageSize"),
+        ({"country": "zh"}, "zh"),
+        ({"country": None}, "country"),
+        ({"filter": "cheapest"}, "filter"),
+        ({"sort": "price:asc"}, "sort"),
+        ({"sort": '{"price":"sideways"}'}, "sort"),
+        ({"priceStart": "abc"}, "priceStart"),
+        ({"priceStart": "20", "priceEnd": "10"}, "priceStart"),
+    ],
+)
 def test_bad_search_parameters_are_business_errors(gateway, query, fragment):
     answer = search(gateway, **query)
     assert answer.status == 200
@@ -207,8 +222,9 @@ def test_bad_search_parameters_are_business_errors(gateway, query, fragment):
 
 
 def test_malformed_json_parameter(gateway):
-    built = endpoints.build_call(endpoints.KEYWORD_SEARCH, {"offerQueryParam": "{'keyword': '保温杯'}"},
-                                 gateway="http://x", app_key=APP_KEY)
+    built = endpoints.build_call(
+        endpoints.KEYWORD_SEARCH, {"offerQueryParam": "{'keyword': '保温杯'}"}, gateway="http://x", app_key=APP_KEY
+    )
     form = built.signed_params(secret=SECRET, access_token=TOKEN, timestamp_ms=1)
     answer = gateway.handle("POST", "/openapi/" + built.url_path, form)
     assert business(answer)["code"] == "INVALID_PARAMETER" and "JSON" in business(answer)["message"]
@@ -274,8 +290,9 @@ def test_detail_unknown_and_gone(gateway, sandbox_catalogue):
 def test_product_list_answers_only_listed_offers(gateway, sandbox_catalogue):
     ids = [sandbox_catalogue.offer_id(i) for i in range(4)]
     gateway.configure({"listed_offers": ids[:3]})
-    answer = call(gateway, endpoints.PRODUCT_LIST, {"productIdList": [ids[0], 600000000001, ids[1], ids[1], ids[3],
-                                                                      ids[2]]})
+    answer = call(
+        gateway, endpoints.PRODUCT_LIST, {"productIdList": [ids[0], 600000000001, ids[1], ids[1], ids[3], ids[2]]}
+    )
     document = answer.json()
     assert set(document) == {"productList", "success", "message"}
     assert [item["productID"] for item in document["productList"]] == ids[:3]
@@ -306,7 +323,10 @@ def test_detail_counters_prove_duplicates(gateway, sandbox_catalogue):
         call(gateway, endpoints.PRODUCT_DETAIL, {"offerDetailParam": {"offerId": offer_id, "country": "en"}})
     stats = gateway.state()
     assert (stats["detail_served_total"], stats["detail_served_distinct"], stats["detail_served_duplicates"]) == (
-        11, 10, 1)
+        11,
+        10,
+        1,
+    )
     assert gateway.counters.times_served(100) == 2
 
 
@@ -316,19 +336,38 @@ def test_image_upload_and_search(gateway, sandbox_catalogue):
     uploaded = call(gateway, endpoints.IMAGE_UPLOAD, {"uploadImageParam": {"imageBase64": image}})
     image_id = business(uploaded)["result"]
     assert isinstance(image_id, str) and image_id.isdigit()
-    found = business(call(gateway, endpoints.IMAGE_SEARCH, {"offerQueryParam": {
-        "imageId": image_id, "beginPage": 1, "pageSize": 10, "country": "en"}}))["result"]
+    found = business(
+        call(
+            gateway,
+            endpoints.IMAGE_SEARCH,
+            {"offerQueryParam": {"imageId": image_id, "beginPage": 1, "pageSize": 10, "country": "en"}},
+        )
+    )["result"]
     category = sandbox_catalogue.offer(offer_id).category
     assert int(found["data"][0]["offerId"]) == offer_id
     assert {int(item["thirdCategoryId"]) for item in found["data"] if "thirdCategoryId" in item} == {category.id}
     first = found["data"][0]
     assert first.get("companyName", sandbox_catalogue.offer(offer_id).seller.company_name) == (
-        sandbox_catalogue.offer(offer_id).seller.company_name)
+        sandbox_catalogue.offer(offer_id).seller.company_name
+    )
     assert int(found["totalRecords"]) == min(2000, len(sandbox_catalogue.search(keyword=category.name)))
     assert found["picRegionInfo"] == {"currentRegion": "0,400,0,400", "yoloCropRegion": "0,400,0,400"}
     assert business(uploaded)["success"] == "true", "image.upload types success as a String"
-    narrowed = business(call(gateway, endpoints.IMAGE_SEARCH, {"offerQueryParam": {
-        "imageId": image_id, "keyword": "没有这个词", "beginPage": 1, "pageSize": 10, "country": "en"}}))["result"]
+    narrowed = business(
+        call(
+            gateway,
+            endpoints.IMAGE_SEARCH,
+            {
+                "offerQueryParam": {
+                    "imageId": image_id,
+                    "keyword": "没有这个词",
+                    "beginPage": 1,
+                    "pageSize": 10,
+                    "country": "en",
+                }
+            },
+        )
+    )["result"]
     assert int(narrowed["totalRecords"]) == 0
 
 
@@ -338,17 +377,22 @@ def test_image_upload_errors(sandbox_catalogue, clock):
     assert business(bad)["code"] == "IMAGE_INVALID"
     big = base64.b64encode(sandbox_catalogue.image_jpeg(sandbox_catalogue.offer_id(1))).decode()
     assert business(call(gateway, endpoints.IMAGE_UPLOAD, {"uploadImageParam": {"imageBase64": big}}))["code"] == (
-        "IMAGE_TOO_LARGE")
+        "IMAGE_TOO_LARGE"
+    )
     assert business(call(gateway, endpoints.IMAGE_UPLOAD, {"uploadImageParam": {"imageBase64": "!!"}}))["code"] == (
-        "IMAGE_INVALID")
+        "IMAGE_INVALID"
+    )
     unknown = call(gateway, endpoints.IMAGE_SEARCH, {"offerQueryParam": {"imageId": "123", "country": "en"}})
     assert business(unknown)["code"] == "IMAGE_NOT_FOUND"
 
 
 def test_seller_offer_list(gateway, sandbox_catalogue):
     seller = sandbox_catalogue.offer(sandbox_catalogue.offer_id(4242)).seller
-    answer = call(gateway, endpoints.SELLER_OFFERS, {"offerQueryParam": {
-        "sellerOpenId": seller.open_id, "beginPage": 1, "pageSize": 50, "country": "en"}})
+    answer = call(
+        gateway,
+        endpoints.SELLER_OFFERS,
+        {"offerQueryParam": {"sellerOpenId": seller.open_id, "beginPage": 1, "pageSize": 50, "country": "en"}},
+    )
     result = business(answer)["result"]
     assert int(result["totalRecords"]) == len(sandbox_catalogue.search(seller_open_id=seller.open_id))
     assert sandbox_catalogue.offer_id(4242) in [int(item["offerId"]) for item in result["data"]]
@@ -405,8 +449,9 @@ def test_category_list_translation_and_keyword_types(gateway, sandbox_catalogue)
     untranslated = search(gateway, keyword="stainless steel insulated cup", keywordTranslate=True)
     assert int(business(untranslated)["result"]["totalRecords"]) == 0
     seller = sandbox_catalogue.offer(sandbox_catalogue.offer_id(1)).seller.open_id
-    bad = call(gateway, endpoints.SELLER_OFFERS, {"offerQueryParam": {"sellerOpenId": seller, "keyword": 5,
-                                                                      "country": "en"}})
+    bad = call(
+        gateway, endpoints.SELLER_OFFERS, {"offerQueryParam": {"sellerOpenId": seller, "keyword": 5, "country": "en"}}
+    )
     assert business(bad)["code"] == "INVALID_PARAMETER"
 
 
@@ -441,8 +486,9 @@ def test_app_limit_refusals_occupy_no_api_window(sandbox_catalogue, clock):
     assert search(gateway).status == 200
 
 
-@pytest.mark.parametrize(("share", "code"), [("isp_error", "gw.ISPInvokeError"),
-                                             ("isp_timeout", "gw.ISPInvokeTimeout")])
+@pytest.mark.parametrize(
+    ("share", "code"), [("isp_error", "gw.ISPInvokeError"), ("isp_timeout", "gw.ISPInvokeTimeout")]
+)
 def test_isp_faults(sandbox_catalogue, clock, share, code):
     gateway = make_gateway(sandbox_catalogue, clock, faults={share: 1.0})
     answer = search(gateway)
@@ -454,37 +500,68 @@ def test_isp_faults(sandbox_catalogue, clock, share, code):
 
 
 def test_navigation_is_served(gateway):
-    answer = call(gateway, endpoints.KEYWORD_NAVIGATION, {"snParams": {
-        "keyword": "风筝", "language": "en_US", "region": "US", "currency": "USD"}})
+    answer = call(
+        gateway,
+        endpoints.KEYWORD_NAVIGATION,
+        {"snParams": {"keyword": "风筝", "language": "en_US", "region": "US", "currency": "USD"}},
+    )
     assert answer.status == 200 and answer.json()["result"]["retCode"] == "S0000"
     assert errors.classify(200, answer.body, endpoint=endpoints.KEYWORD_NAVIGATION).ok
 
 
 def test_image_search_by_a_1688_image_link(gateway, sandbox_catalogue):
     offer = sandbox_catalogue.offer(sandbox_catalogue.offer_id(31_337))
-    found = business(call(gateway, endpoints.IMAGE_SEARCH, {"offerQueryParam": {
-        "imageAddress": f"https://cbu01.alicdn.com/{offer.image_paths[1]}", "beginPage": 1, "pageSize": 5,
-        "country": "en", "region": "10,200,10,200"}}))
+    found = business(
+        call(
+            gateway,
+            endpoints.IMAGE_SEARCH,
+            {
+                "offerQueryParam": {
+                    "imageAddress": f"https://cbu01.alicdn.com/{offer.image_paths[1]}",
+                    "beginPage": 1,
+                    "pageSize": 5,
+                    "country": "en",
+                    "region": "10,200,10,200",
+                }
+            },
+        )
+    )
     assert found["success"] == "true", "imageQuery types success as a String"
     assert int(found["result"]["data"][0]["offerId"]) == offer.offer_id
     assert found["result"]["picRegionInfo"]["currentRegion"] == "10,200,10,200"
-    stranger = business(call(gateway, endpoints.IMAGE_SEARCH, {"offerQueryParam": {
-        "imageAddress": "https://example.com/cat.jpg", "beginPage": 1, "pageSize": 5, "country": "en"}}))
+    stranger = business(
+        call(
+            gateway,
+            endpoints.IMAGE_SEARCH,
+            {
+                "offerQueryParam": {
+                    "imageAddress": "https://example.com/cat.jpg",
+                    "beginPage": 1,
+                    "pageSize": 5,
+                    "country": "en",
+                }
+            },
+        )
+    )
     assert int(stranger["result"]["totalRecords"]) == 0
     neither = business(call(gateway, endpoints.IMAGE_SEARCH, {"offerQueryParam": {"country": "en"}}))
     assert neither["code"] == "INVALID_PARAMETER" and neither["success"] == "false"
 
 
 def test_videos_are_served_under_the_referer_rule(gateway, sandbox_catalogue):
-    offer = next(o for o in (sandbox_catalogue.offer(sandbox_catalogue.offer_id(i)) for i in range(200))
-                 if o.main_video_path)
+    offer = next(
+        o for o in (sandbox_catalogue.offer(sandbox_catalogue.offer_id(i)) for i in range(200)) if o.main_video_path
+    )
     path = "/" + offer.main_video_path
     video = gateway.handle("GET", path, {})
     assert video.status == 200 and video.content_type == "video/mp4" and video.body[4:8] == b"ftyp"
     assert gateway.handle("GET", path, {}, headers={"Referer": "https://example.com/"}).status == 403
     assert gateway.handle("GET", path, {}, headers={"Referer": "https://detail.1688.com/offer/1.html"}).status == 200
-    other = next(o for o in (sandbox_catalogue.offer(sandbox_catalogue.offer_id(i)) for i in range(200))
-                 if not o.detail_video_path)
+    other = next(
+        o
+        for o in (sandbox_catalogue.offer(sandbox_catalogue.offer_id(i)) for i in range(200))
+        if not o.detail_video_path
+    )
     made_up = offer.main_video_path.rsplit("/", 1)[0] + "/12345.mp4"
     assert gateway.handle("GET", "/" + made_up, {}).status == 404
     never = sandbox_catalogue.video_paths.path(sandbox_catalogue.index_of(other.offer_id), 1, other.seller.member_id)

@@ -36,8 +36,9 @@ def test_a_sellers_offers_share_its_banner_uploaded_twice(sandbox_catalogue):
 def test_descriptions_follow_the_image_host(sandbox_catalogue):
     gateway = make_gateway(sandbox_catalogue, image_host="http://127.0.0.1:9")
     offer_id = sandbox_catalogue.offer_id(3)
-    detail = business(call(gateway, endpoints.PRODUCT_DETAIL, {"offerDetailParam": {"offerId": offer_id,
-                                                                                      "country": "en"}}))
+    detail = business(
+        call(gateway, endpoints.PRODUCT_DETAIL, {"offerDetailParam": {"offerId": offer_id, "country": "en"}})
+    )
     sources = _SRC.findall(detail["result"]["description"])
     assert sources and all(src.startswith("http://127.0.0.1:9/img/ibank/") for src in sources)
 

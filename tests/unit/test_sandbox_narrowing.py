@@ -125,12 +125,15 @@ def test_sale_filter_bounds_are_a_setting(gateway, sandbox_catalogue):
     assert ids() == set(), "exclusive bounds: nothing lies strictly between equal bounds"
 
 
-@pytest.mark.parametrize("entry", [
-    {"saleType": "sales60", "saleStart": "1"},
-    {"saleType": "sales7", "saleStart": "ten"},
-    {"saleType": "sales7", "saleStart": "9", "saleEnd": "3"},
-    {"saleType": "sales7", "saleStart": "-1"},
-])
+@pytest.mark.parametrize(
+    "entry",
+    [
+        {"saleType": "sales60", "saleStart": "1"},
+        {"saleType": "sales7", "saleStart": "ten"},
+        {"saleType": "sales7", "saleStart": "9", "saleEnd": "3"},
+        {"saleType": "sales7", "saleStart": "-1"},
+    ],
+)
 def test_bad_sale_filters(gateway, entry):
     envelope = business(search(gateway, saleFilterList=[entry]))
     assert envelope["code"] == "INVALID_PARAMETER" and "saleFilterList" in envelope["message"]
@@ -144,25 +147,36 @@ def test_price_band_is_inclusive_and_shows_in_the_items(gateway):
 
 
 def test_category_list_is_a_union(gateway, sandbox_catalogue):
-    cup, wok = (next(b.category for b in sandbox_catalogue.layout.blocks if b.category.name == name)
-                for name in ("保温杯", "炒锅"))
+    cup, wok = (
+        next(b.category for b in sandbox_catalogue.layout.blocks if b.category.name == name)
+        for name in ("保温杯", "炒锅")
+    )
     union = total(gateway, "不锈钢", categoryIdList=f"{cup.id},{wok.id}")
     assert union == total(gateway, "不锈钢", categoryId=cup.id) + total(gateway, "不锈钢", categoryId=wok.id)
 
 
 def test_every_narrowing_at_once_agrees_with_the_detail(gateway):
-    narrowed = all_items(gateway, "苹果数据线", priceStart="2", priceEnd="15", filter="isOnePsale",
-                         snId=facets.child_id(facets.NAVIGATIONS[0], "快充"), sort='{"price":"asc"}',
-                         saleFilterList=[{"saleType": "sales30", "saleStart": "1"}])
+    narrowed = all_items(
+        gateway,
+        "苹果数据线",
+        priceStart="2",
+        priceEnd="15",
+        filter="isOnePsale",
+        snId=facets.child_id(facets.NAVIGATIONS[0], "快充"),
+        sort='{"price":"asc"}',
+        saleFilterList=[{"saleType": "sales30", "saleStart": "1"}],
+    )
     assert narrowed
     prices = [Decimal(item["priceInfo"]["price"]) for item in narrowed]
     assert prices == sorted(prices)
     for item in narrowed[:10]:
-        detail = business(call(gateway, endpoints.PRODUCT_DETAIL, {"offerDetailParam": {
-            "offerId": item["offerId"], "country": "en"}}))["result"]
+        detail = business(
+            call(gateway, endpoints.PRODUCT_DETAIL, {"offerDetailParam": {"offerId": item["offerId"], "country": "en"}})
+        )["result"]
         assert "快充" in detail["subject"] and int(item["monthSold"]) >= 1 and item.get("isOnePsale", True) is True
-        lowest = min(Decimal(entry["price"]) for entry in
-                     detail["productSaleInfo"]["priceRangeList"] + detail["productSkuInfos"])
+        lowest = min(
+            Decimal(entry["price"]) for entry in detail["productSaleInfo"]["priceRangeList"] + detail["productSkuInfos"]
+        )
         assert lowest == Decimal(item["priceInfo"]["price"]), "the listing's price is the detail's lowest"
         tags = {tag["key"]: tag["value"] for tag in detail.get("tagInfoList", [])}
         assert tags.get("isOnePsale", True) is True
@@ -174,8 +188,12 @@ def test_accepted_parameters_that_narrow_nothing(gateway):
 
 
 def test_search_items_show_the_current_epoch_while_filters_lag(gateway, sandbox_catalogue):
-    moved = next(i for i in range(2_000) if sandbox_catalogue.drift.change(i, 1) == "price"
-                 and not sandbox_catalogue.offer(sandbox_catalogue.offer_id(i)).skus)
+    moved = next(
+        i
+        for i in range(2_000)
+        if sandbox_catalogue.drift.change(i, 1) == "price"
+        and not sandbox_catalogue.offer(sandbox_catalogue.offer_id(i)).skus
+    )
     offer_id = sandbox_catalogue.offer_id(moved)
     old = sandbox_catalogue.offer(offer_id)
     keyword = old.category.name
@@ -191,8 +209,13 @@ def test_search_items_show_the_current_epoch_while_filters_lag(gateway, sandbox_
 
 def test_parameters_a_page_does_not_list_are_ignored(gateway, sandbox_catalogue):
     offer = sandbox_catalogue.offer(sandbox_catalogue.search(keyword="风筝")[0])
-    query = {"sellerOpenId": offer.seller.open_id, "beginPage": 1, "pageSize": 50, "country": "en",
-             "keyword": offer.category.name_en}
+    query = {
+        "sellerOpenId": offer.seller.open_id,
+        "beginPage": 1,
+        "pageSize": 50,
+        "country": "en",
+        "keyword": offer.category.name_en,
+    }
 
     def found(**extra):
         answer = call(gateway, endpoints.SELLER_OFFERS, {"offerQueryParam": {**query, **extra}})

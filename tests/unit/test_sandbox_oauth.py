@@ -25,8 +25,9 @@ def gateway(sandbox_catalogue, clock):
 
 
 def authorize(gateway, state="xyz", redirect=REDIRECT):
-    answer = gateway.handle("GET", "/oauth/authorize",
-                            {"client_id": APP_KEY, "site": "1688", "redirect_uri": redirect, "state": state})
+    answer = gateway.handle(
+        "GET", "/oauth/authorize", {"client_id": APP_KEY, "site": "1688", "redirect_uri": redirect, "state": state}
+    )
     assert answer.status == 302
     location = dict(answer.headers)["Location"]
     assert location.startswith(redirect)
@@ -39,15 +40,22 @@ def get_token(gateway, **form):
 
 
 def exchange(gateway, code, **extra):
-    return get_token(gateway, grant_type="authorization_code", need_refresh_token="true", redirect_uri=REDIRECT,
-                     code=code, **extra)
+    return get_token(
+        gateway, grant_type="authorization_code", need_refresh_token="true", redirect_uri=REDIRECT, code=code, **extra
+    )
 
 
 def test_authorize_redirects_with_a_code_and_the_state(gateway):
     query = authorize(gateway)
     assert query["state"] == ["xyz"] and len(query["code"][0]) >= 16
-    assert "&code=" in dict(gateway.handle("GET", "/oauth/authorize", {
-        "client_id": APP_KEY, "site": "1688", "redirect_uri": REDIRECT + "?a=1"}).headers)["Location"]
+    assert (
+        "&code="
+        in dict(
+            gateway.handle(
+                "GET", "/oauth/authorize", {"client_id": APP_KEY, "site": "1688", "redirect_uri": REDIRECT + "?a=1"}
+            ).headers
+        )["Location"]
+    )
 
 
 def test_authorize_refuses_unknown_clients(gateway):
@@ -60,14 +68,28 @@ def test_code_exchange_answers_strings_and_the_token_works(gateway):
     answer = exchange(gateway, code)
     assert answer.status == 200
     tokens = answer.json()
-    assert list(tokens) == ["aliId", "resource_owner", "memberId", "expires_in", "refresh_token",
-                            "refresh_token_timeout", "access_token"]
+    assert list(tokens) == [
+        "aliId",
+        "resource_owner",
+        "memberId",
+        "expires_in",
+        "refresh_token",
+        "refresh_token_timeout",
+        "access_token",
+    ]
     assert all(isinstance(value, str) for value in tokens.values())
     assert tokens["expires_in"] == "36000"
     assert len(tokens["refresh_token_timeout"]) == len("20121222222222+0800")
     assert tokens["refresh_token_timeout"].endswith("+0800")
-    assert call(gateway, endpoints.KEYWORD_SEARCH, {"offerQueryParam": {
-        "keyword": "茶具", "country": "en"}}, token=tokens["access_token"]).status == 200
+    assert (
+        call(
+            gateway,
+            endpoints.KEYWORD_SEARCH,
+            {"offerQueryParam": {"keyword": "茶具", "country": "en"}},
+            token=tokens["access_token"],
+        ).status
+        == 200
+    )
 
 
 def test_codes_are_single_use(gateway):
@@ -122,8 +144,15 @@ def test_refresh_keeps_the_refresh_token_unless_rotating(gateway, clock):
     refreshed = get_token(gateway, grant_type="refresh_token", refresh_token=REFRESH).json()
     assert "refresh_token" not in refreshed and refreshed["expires_in"] == "36000"
     assert search(gateway).status == 401
-    assert call(gateway, endpoints.KEYWORD_SEARCH, {"offerQueryParam": {"keyword": "茶具", "country": "en"}},
-                token=refreshed["access_token"]).status == 200
+    assert (
+        call(
+            gateway,
+            endpoints.KEYWORD_SEARCH,
+            {"offerQueryParam": {"keyword": "茶具", "country": "en"}},
+            token=refreshed["access_token"],
+        ).status
+        == 200
+    )
     assert get_token(gateway, grant_type="refresh_token", refresh_token=REFRESH).status == 200
 
     gateway.configure({"rotate_refresh_token": True, "access_token_lifetime": 600})
@@ -140,9 +169,17 @@ def test_refresh_token_expires(gateway, clock):
 
 
 def postpone(gateway, refresh_token=REFRESH, access_token=TOKEN):
-    return call(gateway, endpoints.POSTPONE_TOKEN, {
-        "client_id": APP_KEY, "client_secret": SECRET, "refresh_token": refresh_token, "access_token": access_token,
-    }, token=None)
+    return call(
+        gateway,
+        endpoints.POSTPONE_TOKEN,
+        {
+            "client_id": APP_KEY,
+            "client_secret": SECRET,
+            "refresh_token": refresh_token,
+            "access_token": access_token,
+        },
+        token=None,
+    )
 
 
 def test_postpone_only_in_the_last_thirty_days(gateway, clock):
@@ -161,9 +198,13 @@ def test_postpone_only_in_the_last_thirty_days(gateway, clock):
 
 
 def test_postpone_is_signed(gateway):
-    answer = call(gateway, endpoints.POSTPONE_TOKEN, {"client_id": APP_KEY, "client_secret": SECRET,
-                                                      "refresh_token": REFRESH, "access_token": TOKEN},
-                  token=None, secret="wrong")
+    answer = call(
+        gateway,
+        endpoints.POSTPONE_TOKEN,
+        {"client_id": APP_KEY, "client_secret": SECRET, "refresh_token": REFRESH, "access_token": TOKEN},
+        token=None,
+        secret="wrong",
+    )
     assert answer.json()["error_code"] == "gw.SignatureInvalid"
 
 

@@ -55,9 +55,14 @@ def test_price_band_is_inclusive_on_the_lowest_price(sandbox_catalogue, offers):
     assert below + above == everything
 
 
-@pytest.mark.parametrize(("field", "attribute"), [
-    ("price", "price"), ("monthSold", "month_sold"), ("rePurchaseRate", "repurchase_rate"),
-])
+@pytest.mark.parametrize(
+    ("field", "attribute"),
+    [
+        ("price", "price"),
+        ("monthSold", "month_sold"),
+        ("rePurchaseRate", "repurchase_rate"),
+    ],
+)
 @pytest.mark.parametrize("direction", ["asc", "desc"])
 def test_sort(sandbox_catalogue, field, attribute, direction):
     ids = sandbox_catalogue.search(keyword="紫砂茶具", sort=(field, direction))
@@ -75,14 +80,17 @@ def test_category_ids_at_every_level(sandbox_catalogue):
     assert len(sandbox_catalogue.search(keyword="保温杯", category_ids=[999])) == 0
 
 
-@pytest.mark.parametrize(("name", "holds"), [
-    ("shipIn24Hours", lambda o: o.shipping.guarantee == "shipIn24Hours"),
-    ("shipIn48Hours", lambda o: o.shipping.guarantee in ("shipIn24Hours", "shipIn48Hours")),
-    ("certifiedFactory", lambda o: "super_factory" in o.seller.identities),
-    ("isOnePsale", lambda o: o.one_psale),
-    ("new7", lambda o: (SNAPSHOT.date() - o.create_date.date()).days < 7),
-    ("1688Selection", lambda o: o.selection and ("is1688Selection", True) in o.tags),
-])
+@pytest.mark.parametrize(
+    ("name", "holds"),
+    [
+        ("shipIn24Hours", lambda o: o.shipping.guarantee == "shipIn24Hours"),
+        ("shipIn48Hours", lambda o: o.shipping.guarantee in ("shipIn24Hours", "shipIn48Hours")),
+        ("certifiedFactory", lambda o: "super_factory" in o.seller.identities),
+        ("isOnePsale", lambda o: o.one_psale),
+        ("new7", lambda o: (SNAPSHOT.date() - o.create_date.date()).days < 7),
+        ("1688Selection", lambda o: o.selection and ("is1688Selection", True) in o.tags),
+    ],
+)
 def test_filters_map_to_visible_offer_properties(sandbox_catalogue, offers, name, holds):
     kept = set(sandbox_catalogue.search(keyword="保温杯", filters=[name]))
     assert 0 < len(kept) < 25_000
@@ -92,8 +100,10 @@ def test_filters_map_to_visible_offer_properties(sandbox_catalogue, offers, name
 
 def test_filters_combine(sandbox_catalogue):
     both = set(sandbox_catalogue.search(keyword="保温杯", filters=["isOnePsale", "shipIn24Hours"]))
-    assert both == (set(sandbox_catalogue.search(keyword="保温杯", filters=["isOnePsale"]))
-                    & set(sandbox_catalogue.search(keyword="保温杯", filters=["shipIn24Hours"])))
+    assert both == (
+        set(sandbox_catalogue.search(keyword="保温杯", filters=["isOnePsale"]))
+        & set(sandbox_catalogue.search(keyword="保温杯", filters=["shipIn24Hours"]))
+    )
 
 
 def test_results_are_cached(sandbox_catalogue):

@@ -22,13 +22,19 @@ def gateway(sandbox_catalogue):
 
 
 def trend(gateway, endpoint, offer_id, start, end):
-    envelope = business(call(gateway, endpoint, {PARAM[endpoint.key]: {
-        "offerId": offer_id, "startDate": f"{start:%Y%m%d}", "endDate": f"{end:%Y%m%d}"}}))
+    envelope = business(
+        call(
+            gateway,
+            endpoint,
+            {PARAM[endpoint.key]: {"offerId": offer_id, "startDate": f"{start:%Y%m%d}", "endDate": f"{end:%Y%m%d}"}},
+        )
+    )
     if str(envelope["success"]).lower() != "true":
         return envelope
     series = envelope["result"]
-    assert [entry["date"] for entry in series] == [f"{start + timedelta(days=n):%Y%m%d}"
-                                                   for n in range((end - start).days + 1)]
+    assert [entry["date"] for entry in series] == [
+        f"{start + timedelta(days=n):%Y%m%d}" for n in range((end - start).days + 1)
+    ]
     assert envelope["retCode"] == "S000"
     return [entry["value"] for entry in series]
 
@@ -67,8 +73,11 @@ def test_after_drift_the_last_30_days_are_todays_month(gateway, sandbox_catalogu
 
 
 def test_no_data_before_the_offer_was_created(gateway, sandbox_catalogue):
-    young = next(offer for offer in map(sandbox_catalogue.offer, sandbox_catalogue.search(keyword="手机壳"))
-                 if 3 <= (DAY_ZERO - offer.create_date.date()).days <= 20)
+    young = next(
+        offer
+        for offer in map(sandbox_catalogue.offer, sandbox_catalogue.search(keyword="手机壳"))
+        if 3 <= (DAY_ZERO - offer.create_date.date()).days <= 20
+    )
     created = young.create_date.date()
     start = DAY_ZERO - timedelta(days=29)
     for endpoint in (SELL, PRICE, REPURCHASE):
@@ -80,9 +89,13 @@ def test_no_data_before_the_offer_was_created(gateway, sandbox_catalogue):
 
 def test_the_median_price_follows_price_edits(gateway, sandbox_catalogue):
     drift = sandbox_catalogue.drift
-    index = next(i for i in range(200_000) if drift.change(i, 1) == "price"
-                 and all(drift.change(i, epoch) is None for epoch in range(2, 17))
-                 and sandbox_catalogue.offer(sandbox_catalogue.offer_id(i)).create_date.year < 2025)
+    index = next(
+        i
+        for i in range(200_000)
+        if drift.change(i, 1) == "price"
+        and all(drift.change(i, epoch) is None for epoch in range(2, 17))
+        and sandbox_catalogue.offer(sandbox_catalogue.offer_id(i)).create_date.year < 2025
+    )
     offer_id = sandbox_catalogue.offer_id(index)
     old, new = sandbox_catalogue.offer(offer_id).price, sandbox_catalogue.offer(offer_id, 1).price
     assert old != new
@@ -104,22 +117,27 @@ def test_the_truth_is_catalogue_trend(gateway, sandbox_catalogue):
     start = DAY_ZERO - timedelta(days=10)
     for endpoint, metric in ((SELL, trends.SELL), (PRICE, trends.PRICE), (REPURCHASE, trends.REPURCHASE)):
         assert trend(gateway, endpoint, offer_id, start, DAY_ZERO) == sandbox_catalogue.trend(
-            offer_id, metric, start, DAY_ZERO)
+            offer_id, metric, start, DAY_ZERO
+        )
 
 
-@pytest.mark.parametrize(("start", "end", "fragment"), [
-    ("20250601", "20250702", "one month apart"),
-    ("20250131", "20250301", "one month apart"),
-    ("20250331", "20250401", "90 days back"),
-    ("20250701", "20250702", "after today"),
-    ("20250610", "20250609", "before startDate"),
-    ("2025-06-01", "20250602", "yyyyMMdd"),
-    ("20250631", "20250701", "calendar date"),
-])
+@pytest.mark.parametrize(
+    ("start", "end", "fragment"),
+    [
+        ("20250601", "20250702", "one month apart"),
+        ("20250131", "20250301", "one month apart"),
+        ("20250331", "20250401", "90 days back"),
+        ("20250701", "20250702", "after today"),
+        ("20250610", "20250609", "before startDate"),
+        ("2025-06-01", "20250602", "yyyyMMdd"),
+        ("20250631", "20250701", "calendar date"),
+    ],
+)
 def test_dates_the_pages_refuse(gateway, sandbox_catalogue, start, end, fragment):
     offer_id = sandbox_catalogue.offer_id(5)
-    envelope = business(call(gateway, SELL, {"tendQueryParam": {"offerId": offer_id, "startDate": start,
-                                                                "endDate": end}}))
+    envelope = business(
+        call(gateway, SELL, {"tendQueryParam": {"offerId": offer_id, "startDate": start, "endDate": end}})
+    )
     assert envelope["success"] in (False, "false") and envelope["retCode"] == "INVALID_PARAMETER"
     assert fragment in envelope["retMsg"]
 

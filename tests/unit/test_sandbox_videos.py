@@ -13,7 +13,7 @@ def boxes(data, start=0, end=None):
     end = len(data) if end is None else end
     found = []
     while start < end:
-        size, kind = struct.unpack(">I4s", data[start:start + 8])
+        size, kind = struct.unpack(">I4s", data[start : start + 8])
         assert size >= 8 and start + size <= end, (kind, size)
         found.append((kind.decode("ascii"), start + 8, start + size))
         start += size
@@ -31,29 +31,30 @@ def read(data):
     assert [kind for kind, _s, _e in top] == ["ftyp", "mdat", "moov"]
     moov = next((s, e) for k, s, e in top if k == "moov")
     mvhd = child(data, moov, "mvhd", full=True)
-    timescale, duration = struct.unpack(">II", data[mvhd[0] + 8:mvhd[0] + 16])
+    timescale, duration = struct.unpack(">II", data[mvhd[0] + 8 : mvhd[0] + 16])
     stbl = child(data, child(data, child(data, child(data, moov, "trak"), "mdia"), "minf"), "stbl")
     stsd = child(data, stbl, "stsd", full=True)
     entry = boxes(data, stsd[0] + 4, stsd[1])[0]
     assert entry[0] == "mp4v"
-    width, height = struct.unpack(">HH", data[entry[1] + 24:entry[1] + 28])
+    width, height = struct.unpack(">HH", data[entry[1] + 24 : entry[1] + 28])
     esds = child(data, (entry[1] + 78, entry[2]), "esds", full=True)
     object_type = data[esds[0] + 2 + 3 + 2]
     stsz = child(data, stbl, "stsz", full=True)
-    count = struct.unpack(">I", data[stsz[0] + 4:stsz[0] + 8])[0]
-    sizes = struct.unpack(f">{count}I", data[stsz[0] + 8:stsz[0] + 8 + 4 * count])
+    count = struct.unpack(">I", data[stsz[0] + 4 : stsz[0] + 8])[0]
+    sizes = struct.unpack(f">{count}I", data[stsz[0] + 8 : stsz[0] + 8 + 4 * count])
     stco = child(data, stbl, "stco", full=True)
-    offset = struct.unpack(">I", data[stco[0] + 4:stco[0] + 8])[0]
+    offset = struct.unpack(">I", data[stco[0] + 4 : stco[0] + 8])[0]
     frames, position = [], offset
     for size in sizes:
-        frames.append(data[position:position + size])
+        frames.append(data[position : position + size])
         position += size
     return {"seconds": duration / timescale, "size": (width, height), "object_type": object_type, "frames": frames}
 
 
 def test_a_main_video_is_an_mp4_of_the_offers_pictures(sandbox_catalogue):
-    offer = next(o for o in (sandbox_catalogue.offer(sandbox_catalogue.offer_id(i)) for i in range(300))
-                 if o.main_video_path)
+    offer = next(
+        o for o in (sandbox_catalogue.offer(sandbox_catalogue.offer_id(i)) for i in range(300)) if o.main_video_path
+    )
     movie = read(sandbox_catalogue.video_at(offer.main_video_path))
     assert movie["seconds"] == 3 and movie["size"] == (videos.FRAME_SIZE, videos.FRAME_SIZE)
     assert movie["object_type"] == 0x6C, "Motion JPEG"
@@ -65,8 +66,9 @@ def test_a_main_video_is_an_mp4_of_the_offers_pictures(sandbox_catalogue):
 
 
 def test_videos_are_deterministic_and_paths_decode(sandbox_catalogue):
-    offer = next(o for o in (sandbox_catalogue.offer(sandbox_catalogue.offer_id(i)) for i in range(300))
-                 if o.detail_video_path)
+    offer = next(
+        o for o in (sandbox_catalogue.offer(sandbox_catalogue.offer_id(i)) for i in range(300)) if o.detail_video_path
+    )
     first = sandbox_catalogue.video_at(offer.detail_video_path)
     assert read(first)["seconds"] == 2
     paths = videos.VideoPaths(sandbox_catalogue.seed)

@@ -88,7 +88,7 @@ def test_version_4_only_adds_nullable_columns_at_the_end():
         v3, v4 = schema_for(table, 3), schema_for(table, 4)
         assert v4.names[: len(v3.names)] == v3.names
         assert [v4.field(name).type for name in v3.names] == [v3.field(name).type for name in v3.names]
-        assert all(v4.field(name).nullable for name in v4.names[len(v3.names):])
+        assert all(v4.field(name).nullable for name in v4.names[len(v3.names) :])
 
 
 @pytest.mark.parametrize("table", ["products", "skus", "sellers", "listings"])
@@ -105,9 +105,18 @@ def test_units_and_fractions_say_so_in_their_names(table):
 
 def test_structs_keep_their_fields_so_no_column_is_retyped():
     assert [f.name for f in TABLES["products"].field("attributes").type.value_type] == [
-        "name", "value", "name_translated", "value_translated"]
+        "name",
+        "value",
+        "name_translated",
+        "value_translated",
+    ]
     assert [f.name for f in TABLES["skus"].field("attributes").type.value_type] == [
-        "name", "value", "image_url", "name_translated", "value_translated"]
+        "name",
+        "value",
+        "image_url",
+        "name_translated",
+        "value_translated",
+    ]
 
 
 def test_older_versions_lack_only_later_nullable_columns():

@@ -60,7 +60,9 @@ def test_verify_accepts_own_signature_and_rejects_tampering():
     assert not signing.verify("param2/1/system/currentTime/1000000", params, "wrong")
 
 
-@pytest.mark.parametrize("bad_path", ["/param2/1/x/y/1", "openapi/param2/1/x/y/1", "https://gw.open.1688.com/openapi/x"])
+@pytest.mark.parametrize(
+    "bad_path", ["/param2/1/x/y/1", "openapi/param2/1/x/y/1", "https://gw.open.1688.com/openapi/x"]
+)
 def test_url_path_mistakes_are_refused(bad_path):
     with pytest.raises(ValueError):
         signing.string_to_sign(bad_path, {})

@@ -73,8 +73,15 @@ def test_non_api_requests_untouched():
 
 def embedded(port: int, app_key: str) -> GatewayAccess:
     """Access as an embedded sandbox gives it: a port and an app key of this run only."""
-    return GatewayAccess(gateway=f"http://127.0.0.1:{port}", app_key=app_key, app_secret="sandbox-secret-1",
-                         tokens=Tokens("token-placeholder-1"), token_file=None, refresh_margin=600, sandbox=object())
+    return GatewayAccess(
+        gateway=f"http://127.0.0.1:{port}",
+        app_key=app_key,
+        app_secret="sandbox-secret-1",
+        tokens=Tokens("token-placeholder-1"),
+        token_file=None,
+        refresh_margin=600,
+        sandbox=object(),
+    )
 
 
 @pytest.mark.parametrize("method", ["POST", "GET"])
@@ -87,7 +94,8 @@ def test_a_request_queued_by_an_earlier_run_goes_to_this_runs_embedded_sandbox(m
     assert queued.url.startswith("http://sandbox.invalid/openapi/") and "40001" not in queued.url
     assert queued.url.split("?")[0].endswith("/sandbox")
     assert fingerprint(project_crawler(), queued) == fingerprint(
-        project_crawler(), api_request(now, endpoints.PRODUCT_DETAIL, params, method=method))
+        project_crawler(), api_request(now, endpoints.PRODUCT_DETAIL, params, method=method)
+    )
 
     crawler = project_crawler()
     mw = SigningMiddleware(crawler, now)

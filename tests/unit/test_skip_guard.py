@@ -12,7 +12,7 @@ import pytest
 ROOT = Path(__file__).parents[2]
 CONFTEST = "from tests.support.must_run import pytest_runtest_logreport, pytest_sessionfinish  # noqa: F401\n"
 
-SKIPPING = '''
+SKIPPING = """
 import pytest
 
 @pytest.mark.e2e
@@ -21,7 +21,7 @@ def test_needs_the_sandbox():
 
 def test_plain():
     pass
-'''
+"""
 
 
 @pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["one process", "xdist"])
@@ -34,8 +34,14 @@ def test_a_skipped_e2e_test_fails_the_run(tmp_path: Path, workers: list[str], al
     env["PYTHONPATH"] = str(ROOT)
     if allowed:
         env["HARVEST_ALLOW_SKIP"] = "1"
-    done = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", *workers], cwd=tmp_path,
-                          env=env, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", *workers],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     if allowed:
         assert done.returncode == 0, done.stdout
     else:

@@ -41,7 +41,11 @@ def picture(tmp_path):
         (OffersSpider, {"ids": "1,x"}, "-a ids: 'x' is not an offer id"),
         (OffersSpider, {"ids": " , "}, "no offer id: give -a ids=624108453870,... or -a ids_file=PATH"),
         (OffersSpider, {"ids_file": "/no/such/file"}, "-a ids_file=/no/such/file: no such file"),
-        (OffersSpider, {"id": "1"}, "unknown argument -a id=...: the offers spider accepts freight_quantity, freight_to, ids, ids_file, media, trends"),
+        (
+            OffersSpider,
+            {"id": "1"},
+            "unknown argument -a id=...: the offers spider accepts freight_quantity, freight_to, ids, ids_file, media, trends",
+        ),
         (SellerSpider, {"seller_open_id": ""}, "no seller: give -a seller_open_id=ID"),
         (SellerSpider, {"seller_open_id": "BBBa", "keyword": " "}, "empty keyword"),
         (SellerSpider, {"seller_open_id": "BBBa", "max_pages": "0"}, "max_pages='0' must be a positive whole number"),
@@ -51,7 +55,11 @@ def picture(tmp_path):
         (ImageSpider, {"image": "/no/such.jpg"}, "-a image=/no/such.jpg: no such file"),
         (ImageSpider, {"image": "http://h/a.jpg", "crop": "1,2,3"}, "crop='1,2,3': give x,y,width,height"),
         (ImageSpider, {"image": "http://h/a.jpg", "crop": "0,0,0,9"}, "crop='0,0,0,9': x and y must be >= 0"),
-        (MonitorSpider, {"ids": "1"}, "unknown argument -a ids=...: the monitor spider accepts details, dry_run, ids_file"),
+        (
+            MonitorSpider,
+            {"ids": "1"},
+            "unknown argument -a ids=...: the monitor spider accepts details, dry_run, ids_file",
+        ),
         (MonitorSpider, {"ids_file": "/no/such/file"}, "-a ids_file=/no/such/file: no such file"),
     ],
 )
@@ -101,8 +109,9 @@ def test_good_arguments(settings, spider, arguments):
 def test_scrapyds_own_arguments_are_not_the_spiders(settings):
     """scrapyd runs `scrapy crawl SPIDER -a _job=ID [-a _version=V] -a ...`: neither is refused as unknown, and
     neither stands for a unit of work."""
-    KeywordSpider.check_arguments({"keywords": "风筝", "_job": "6487ec79947edab326d6db28a2d86511", "_version": "1"},
-                                  settings)
+    KeywordSpider.check_arguments(
+        {"keywords": "风筝", "_job": "6487ec79947edab326d6db28a2d86511", "_version": "1"}, settings
+    )
     with pytest.raises(ArgumentError, match="no keyword"):
         KeywordSpider.check_arguments({"_job": "6487ec79947edab326d6db28a2d86511"}, settings)
     settings.set("HARVEST_DISTRIBUTED", True)

@@ -93,8 +93,9 @@ def test_sales_ranges_narrow_a_range_already_cut():
 
 
 def test_facets_are_the_last_resort_and_need_the_keywords_navigation():
-    query = SearchQuery(keyword="风筝", price_start=D("5"), price_end=D("5"), category_id=7,
-                        sales=SalesRange("sales30", 3, 3))
+    query = SearchQuery(
+        keyword="风筝", price_start=D("5"), price_end=D("5"), category_id=7, sales=SalesRange("sales30", 3, 3)
+    )
     items = [item("5", sold=3)] * 10
     splitter = Splitter(ALL, 2000)
     assert splitter.split(query, items, 2000) is None and splitter.wants_facets(query)

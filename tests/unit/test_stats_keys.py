@@ -20,8 +20,11 @@ READERS = ("report", "extensions/progress.py", "crawl/exitcodes.py", "commands/c
 def _names_used(path: Path) -> set[str]:
     """``NAME`` of every ``keys.NAME`` in a module (the stats module is imported as ``keys`` everywhere)."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    return {node.attr for node in ast.walk(tree)
-            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "keys"}
+    return {
+        node.attr
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "keys"
+    }
 
 
 def _modules(under: str) -> list[Path]:
@@ -35,8 +38,11 @@ def test_every_key_read_is_produced() -> None:
     for path in readers:
         read |= _names_used(path)
     if "GAPS" in read:  # readers go through every gap
-        read |= {name for name, value in vars(keys).items()
-                 if isinstance(value, str) and any(gap.key == value for gap in keys.GAPS)}
+        read |= {
+            name
+            for name, value in vars(keys).items()
+            if isinstance(value, str) and any(gap.key == value for gap in keys.GAPS)
+        }
     read = {name for name in read if isinstance(getattr(keys, name, None), str)}
     produced: set[str] = set()
     for path in sorted(PACKAGE.rglob("*.py")):
@@ -45,8 +51,9 @@ def test_every_key_read_is_produced() -> None:
     # A key counted under a base another component extends (Scrapy's get_retry_request counts
     # ``{base}/count`` and ``{base}/reason_count/...`` under the base it is given) is produced too.
     bases = {getattr(keys, name) for name in produced if isinstance(getattr(keys, name, None), str)}
-    unproduced = {name for name in read - produced
-                  if not any(getattr(keys, name).startswith(base + "/") for base in bases)}
+    unproduced = {
+        name for name in read - produced if not any(getattr(keys, name).startswith(base + "/") for base in bases)
+    }
     assert read, "the readers read no key: the test lost track of them"
     assert unproduced == set(), "read by the report, the summary or the exit status, produced nowhere"
 
