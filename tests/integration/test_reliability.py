@@ -79,7 +79,11 @@ def test_hostile_answers_never_crash_the_crawl(sandbox: SandboxProcess, tmp_path
     assert all(served.get(kind, 0) > 0 for kind in ("huge", "deep", "wrong_types", "gbk")), served
     stats = run.stats
     assert stats.get("harvester/api/answers/malformed_json", 0) >= served["deep"]
-    assert stats.get("log_count/ERROR", 0) == 0, ("no callback or pipeline error", run.errors())
+    # Which call meets which fault depends on the order calls arrive in: a call may meet one on each of its
+    # tries and be given up (an ERROR line, counted as a gap: exit 4). Nothing else may be an error.
+    gave_up = [line for line in run.errors() if line.startswith("Gave up retrying")]
+    assert len(gave_up) == stats.get("log_count/ERROR", 0), ("no callback or pipeline error", run.errors())
+    assert run.returncode == (4 if gave_up else 0), run.stderr[-3000:]
     kept = set(run.table("products").column("offer_id").to_pylist())
     rejected = len(run.table("rejects"))
     assert len(kept) + rejected >= len(expected_ids("风筝")), "every offer is a product or a reject"
