@@ -64,10 +64,14 @@ def test_fault_soak_every_offer_once_and_every_fault_accounted_for(sandbox: Sand
     stats = run.stats
     injected = sum(faults.get(kind, 0) for kind in ("server_error", "timeout", "malformed", "html_error"))
     assert injected >= 10
-    assert stats["harvester/api/retry/count"] == injected, "each failed answer retried exactly once"
+    # A stalled answer times out; so may an answer a saturated machine was slow to read (seen: 20 more in a run of
+    # three suites at once). Each timeout is retried once, and every other fault injected exactly once.
+    timeouts = stats.get("harvester/api/exceptions/scrapy.exceptions.DownloadTimeoutError", 0)
+    assert timeouts >= faults.get("timeout", 0)
+    retried = stats["harvester/api/retry/count"]
+    assert retried == injected + timeouts - faults.get("timeout", 0), "each failed answer retried exactly once"
     throttled = served["calls_by_code"].get("fault.qos_burst", 0)
     assert stats.get("harvester/api/throttled_retries", 0) == throttled
-    assert stats.get("harvester/api/exceptions/scrapy.exceptions.DownloadTimeoutError", 0) == faults.get("timeout", 0)
     assert stats.get("harvester/api/gave_up/http.500", 0) == 0
 
 
