@@ -90,7 +90,8 @@ def test_hostile_answers_never_crash_the_crawl(sandbox: SandboxProcess, tmp_path
     assert run.returncode == (4 if gave_up else 0), run.stderr[-3000:]
     kept = set(run.table("products").column("offer_id").to_pylist())
     rejected = len(run.table("rejects"))
-    assert len(kept) + rejected >= len(expected_ids("风筝")), "every offer is a product or a reject"
+    lost = stats.get("harvester/details/lost", 0)  # given up (above): in listings only, a counted gap
+    assert len(kept) + rejected + lost >= len(expected_ids("风筝")), "every offer is a product, a reject or a gap"
     assert stats["harvester/process/peak_rss_mb"] < 600, "a 50 MB answer is refused, not held"
 
 
