@@ -112,20 +112,9 @@ class Renderer:
         noise = self.noise(offer)
         if noise.sparse_listing:
             return self._sparse_item(offer, noise)
-        item: JsonObject = {
-            "imageUrl": self._url(offer.image_paths[0]),
-        }
-        optional(item, "aigcImageUrl", self._url(offer.aigc_image_path), noise)
+        item = self._head(offer, noise, aigc=True)
         item.update(
             {
-                "subject": padded(offer.title, noise),
-                "subjectTrans": offer.title_en,
-                "offerId": count(offer.offer_id, noise),
-                "isJxhy": offer.jxhy,
-                "repurchaseRate": f"{int(offer.repurchase_rate * 100)}%",
-                "monthSold": count(offer.month_sold, noise),
-                "traceInfo": trace(offer),
-                "isOnePsale": offer.one_psale,
                 "priceInfo": self._price_info(offer, noise, promotion=False),
                 "createDate": product_date(offer.create_date),
                 "modifyDate": product_date(offer.modify_date),
@@ -166,11 +155,8 @@ class Renderer:
             optional(info, "promotionPrice", money(offer.promotion_price, noise), noise)
         return info
 
-    def _common_item(self, offer: Offer, noise: OfferNoise, aigc: bool) -> JsonObject:
-        """The fields keywordQuery and imageQuery items share (the page's order, near enough)."""
-        seller = offer.seller
-        scores = seller.scores
-        rates = offer.rates
+    def _head(self, offer: Offer, noise: OfferNoise, aigc: bool) -> JsonObject:
+        """The fields every search item opens with, in the pages' order (the seller list's and the keyword's)."""
         item: JsonObject = {"imageUrl": self._url(offer.image_paths[0])}
         if aigc:
             optional(item, "aigcImageUrl", self._url(offer.aigc_image_path), noise)
@@ -184,6 +170,18 @@ class Renderer:
                 "monthSold": count(offer.month_sold, noise),
                 "traceInfo": trace(offer),
                 "isOnePsale": offer.one_psale,
+            }
+        )
+        return item
+
+    def _common_item(self, offer: Offer, noise: OfferNoise, aigc: bool) -> JsonObject:
+        """The fields keywordQuery and imageQuery items share (the page's order, near enough)."""
+        seller = offer.seller
+        scores = seller.scores
+        rates = offer.rates
+        item = self._head(offer, noise, aigc)
+        item.update(
+            {
                 "sellerIdentities": list(seller.identities),
                 "offerIdentities": list(offer.offer_identities),
                 "tradeScore": str(offer.trade_score),
