@@ -23,23 +23,13 @@ from typing import Any
 
 from harvester.sandbox.catalogue import Catalogue
 from harvester.sandbox.process import SandboxProcess
-from tests.support.crawls import crawl
+from tests.support.crawls import SOAK_FAULTS, crawl
 
 from .common import RESULTS, child_timing, machine_info
 from .report import markdown_table, write_json
 
-#: The fault mix of the issue: 5% 5xx, 2% timeouts, 1% malformed JSON, 1% HTML error pages, throttling
-#: bursts, and an access token that expires twice during the crawl.
-FAULTS: dict[str, Any] = {
-    "seed": 11,
-    "server_error": 0.05,
-    "timeout": 0.02,
-    "malformed": 0.01,
-    "html_error": 0.01,
-    "qos_burst": 0.004,
-    "qos_burst_length": 4,
-    "stall_seconds": 30,
-}
+#: The suite's fault mix, and a stall long enough that every stalled answer times out.
+FAULTS: dict[str, Any] = {**SOAK_FAULTS, "stall_seconds": 30}
 RETRIED = ("server_error", "timeout", "malformed", "html_error")
 
 

@@ -20,6 +20,8 @@ from tests.support.crawls import PATIENCE
 ROOT = Path(__file__).parents[2]
 SPIDER = "tests/integration/fixture_spider.py"
 CRAWL_ID = "20250501T080000Z-c0ffee"
+#: The rows of each table once every item the fixture spider yields (keywords 保温杯 and 水杯) is written.
+ROWS_OF_EVERY_ITEM = {"listings": 5, "products": 3, "rejects": 8, "search_hits": 24, "sellers": 1, "skus": 6}
 
 
 def _command(data_dir: Path, *args: str) -> list[str]:
@@ -64,14 +66,7 @@ def _complete_dataset(data_dir: Path) -> dict[str, int]:
 def test_a_crawl_writes_one_products_row_and_one_listing_per_offer_and_every_search_hit(tmp_path, sizes):
     done = _crawl(tmp_path / "data", "-a", "keywords=保温杯,水杯", "-O", str(tmp_path / "products.parquet"), *sizes)
     assert done.returncode == 0, done.stderr
-    assert _complete_dataset(tmp_path / "data") == {
-        "listings": 5,
-        "products": 3,
-        "rejects": 8,
-        "search_hits": 24,
-        "sellers": 1,
-        "skus": 6,
-    }
+    assert _complete_dataset(tmp_path / "data") == ROWS_OF_EVERY_ITEM
     products = pq.read_table(tmp_path / "data" / "products").to_pylist()
     assert {p["query"] for p in products if p["offer_id"] == 624108453870} == {"保温杯"}
     assert _stat(done.stderr, "harvester/dedupe/dropped/offer") == 3
@@ -118,14 +113,7 @@ def test_ctrl_c_completes_the_files(tmp_path):
     finally:
         process.kill()
     assert _stat(log, "finish_reason") == "shutdown"
-    assert _complete_dataset(tmp_path / "data") == {
-        "listings": 5,
-        "products": 3,
-        "rejects": 8,
-        "search_hits": 24,
-        "sellers": 1,
-        "skus": 6,
-    }
+    assert _complete_dataset(tmp_path / "data") == ROWS_OF_EVERY_ITEM
 
 
 def test_a_write_error_stops_the_crawl(tmp_path):

@@ -242,18 +242,20 @@ def test_three_workers_share_the_crawl_and_fetch_each_offer_once(workers, sandbo
     assert paid == served["calls_total"], "every call was paced and counted by the shared quota"
 
 
-def test_a_worker_killed_mid_crawl_and_restarted_loses_nothing(workers, sandbox: SandboxProcess) -> None:
-    group = workers("20261128T180000Z-kill9", OPEN1688_QPS=30, HARVEST_REDIS_LEASE=KILL_LEASE)
+def _crawl_with_w2_killed_and_restarted(group: Workers) -> CrawlRun:
+    """Three workers on 毛笔 and 算盘; w2 is killed (SIGKILL) once it has kept 40 offers it has not committed
+    (its files are completed at its end), and started again. The run's dataset is compacted, and checked to hold
+    every offer once, the killed worker's too."""
     group.start("w1", "w2", "w3")
     group.enqueue("毛笔", "算盘")
     group.wait_for(
         lambda: int(group.redis.hget(group.keys.progress, "w2") or 0) >= 40,
-        "the worker to kill has kept offers (not committed: its files are completed at its end)",
+        "the worker to kill has kept offers it has not committed",
     )
     group.kill("w2")
     group.start("w2")
     run = group.finish()
-    assert len(run.reports) == 3, "the killed worker left no report; the restarted one did"
+    assert len(run.reports) == 3, "the killed worker left no report; its restart did"
     recovered = sum(report["stats"].get("harvester/distributed/reconciled", 0) for report in run.reports)
     assert recovered > 0, "what the killed worker had claimed but not committed was fetched again"
 
@@ -262,6 +264,13 @@ def test_a_worker_killed_mid_crawl_and_restarted_loses_nothing(workers, sandbox:
     offers = offers_of(run)
     assert set(offers) == truth, "every offer, the killed worker's too"
     assert len(offers) == len(truth), "none twice"
+    return run
+
+
+def test_a_worker_killed_mid_crawl_and_restarted_loses_nothing(workers, sandbox: SandboxProcess) -> None:
+    run = _crawl_with_w2_killed_and_restarted(
+        workers("20261128T180000Z-kill9", OPEN1688_QPS=30, HARVEST_REDIS_LEASE=KILL_LEASE)
+    )
     assert not list(run.data_dir.rglob(".*.tmp")), "the killed worker's temporary files are swept"
 
 
@@ -271,24 +280,7 @@ def test_three_workers_with_their_own_disks_and_one_bucket_one_killed_lose_nothi
 ) -> None:
     """The recipe for workers on separate machines: nothing shared but Redis and the bucket."""
     group = workers("20261206T180000Z-bucket", s3=s3_server, bucket=s3_bucket, OPEN1688_QPS=30)
-    group.start("w1", "w2", "w3")
-    group.enqueue("毛笔", "算盘")
-    group.wait_for(
-        lambda: int(group.redis.hget(group.keys.progress, "w2") or 0) >= 40,
-        "the worker to kill has kept offers (not committed: its files are uploaded at its end)",
-    )
-    group.kill("w2")
-    group.start("w2")
-    run = group.finish()
-    assert len(run.reports) == 3, "the reports are in the bucket: the killed worker left none, its restart did"
-    recovered = sum(report["stats"].get("harvester/distributed/reconciled", 0) for report in run.reports)
-    assert recovered > 0, "the last worker found, in the bucket, what the killed one had claimed and not committed"
-
-    group.compact()
-    truth = expected("毛笔") | expected("算盘")
-    offers = offers_of(run)
-    assert set(offers) == truth, "every offer, the killed worker's too"
-    assert len(offers) == len(truth), "none twice"
+    _crawl_with_w2_killed_and_restarted(group)  # the reports, and what w2 had claimed, are found in the bucket
     assert not group.data_dir.exists() or not any(group.data_dir.rglob("*.parquet")), "nothing on a local disk"
     for worker in ("w1", "w2", "w3"):
         assert list(group.spool(worker).iterdir()) == [], f"{worker}'s spool is empty (the restart swept the kill's)"

@@ -17,7 +17,7 @@ import pytest
 
 from harvester.sandbox.catalogue import Catalogue
 from harvester.sandbox.process import SandboxProcess
-from tests.support.crawls import ANSWER_TIMEOUT, STALL_SECONDS, crawl, sandbox_env
+from tests.support.crawls import ANSWER_TIMEOUT, SOAK_FAULTS, STALL_SECONDS, crawl, sandbox_env
 
 pytestmark = pytest.mark.e2e
 
@@ -32,19 +32,7 @@ FAST_RETRIES = {"OPEN1688_RETRY_BACKOFF": 0.05, "OPEN1688_RETRY_BACKOFF_MAX": 0.
 
 
 def test_fault_soak_every_offer_once_and_every_fault_accounted_for(sandbox: SandboxProcess, tmp_path: Path) -> None:
-    sandbox.admin.config(
-        faults={
-            "seed": 11,
-            "server_error": 0.05,
-            "timeout": 0.02,
-            "malformed": 0.01,
-            "html_error": 0.01,
-            "qos_burst": 0.004,
-            "qos_burst_length": 4,
-            "stall_seconds": STALL_SECONDS,
-            "expire_tokens_after": [60, 220],
-        }
-    )
+    sandbox.admin.config(faults={**SOAK_FAULTS, "stall_seconds": STALL_SECONDS, "expire_tokens_after": [60, 220]})
     run = crawl(
         "keyword",
         tmp_path / "data",

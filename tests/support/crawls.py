@@ -35,6 +35,18 @@ PATIENCE = 240.0
 ANSWER_TIMEOUT = 5.0
 #: The sandbox's ``stall_seconds`` for those crawls: far past ``ANSWER_TIMEOUT``, so every stall times out.
 STALL_SECONDS = 60.0
+#: The fault soaks' mix (the suite's and ``benchmarks/fault_soak.py``'s): 5 % server errors, 2 % timeouts, 1 %
+#: malformed JSON, 1 % HTML error pages and bursts of throttling. Each soak adds how long a stall lasts and when
+#: the access token expires.
+SOAK_FAULTS: dict[str, Any] = {
+    "seed": 11,
+    "server_error": 0.05,
+    "timeout": 0.02,
+    "malformed": 0.01,
+    "html_error": 0.01,
+    "qos_burst": 0.004,
+    "qos_burst_length": 4,
+}
 
 
 def wait_until(condition: Callable[[], object], what: str, *, check: Callable[[], None] | None = None) -> None:
