@@ -28,7 +28,7 @@ the reactor waits one loopback or LAN round trip. Everything periodic
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import redis
 import redis.asyncio
@@ -213,7 +213,7 @@ class LeasedQueue:
         pipe.exists(k.sequence).llen(k.units).zcard(k.unit_leases).zcard(k.queue).zcard(k.leases)
         if k.start:
             pipe.eval(START_LENGTH, 1, k.start)
-        return _quiet(pipe.execute())
+        return _quiet(_answers(pipe.execute(raise_on_error=False)))
 
     # --- periodic, asynchronous ------------------------------------------
 
@@ -252,8 +252,22 @@ class LeasedQueue:
             pipe.exists(k.sequence).llen(k.units).zcard(k.unit_leases).zcard(k.queue).zcard(k.leases)
             if k.start:
                 pipe.eval(START_LENGTH, 1, k.start)
-            counts = await pipe.execute()
-        return _quiet(counts)
+            counts = await pipe.execute(raise_on_error=False)
+        return _quiet(_answers(counts))
+
+
+def _answers(results: list[Any]) -> list[Any]:
+    """A pipeline's answers, raising its first error as Redis said it.
+
+    ``execute()`` would prefix the error with the pipeline command that caused it, and the start key's error
+    (``WRONGTYPE the start key …``, from :data:`START_LENGTH`) would no longer read as itself: a worker would
+    take a start key turned into a string for Redis lost, depending on whether this or ``TAKE_UNITS`` met it
+    first.
+    """
+    for result in results:
+        if isinstance(result, redis.RedisError):
+            raise result
+    return results
 
 
 def _quiet(counts: list[int]) -> bool:

@@ -114,6 +114,30 @@ def test_units_are_leased_acked_or_put_back(redis_server, queue):
     assert len(second) == 2 and len({member for member, _ in second}) == 2, "equal payloads, distinct leases"
 
 
+@pytest.mark.parametrize("how", ["take_units", "quiet", "take_units_now", "quiet_now"])
+def test_a_start_key_that_holds_no_units_is_refused_in_the_same_words_by_every_call(redis_server, redis_prefix, how):
+    """The worker recognises the refusal by its words; a pipeline must not prefix them with its command."""
+    keys = CrawlKeys(f"{redis_prefix}:crawl:keyword", start=f"{redis_prefix}:keyword:start_urls")
+    queue = LeasedQueue(redis_server.client(), keys, lease_seconds=30)
+    redis_server.client().set(keys.start, "毛笔")
+
+    async def asynchronous() -> None:
+        client = redis.asyncio.Redis.from_url(redis_server.url)
+        try:
+            await (queue.take_units(client, 1) if how == "take_units" else queue.quiet(client))
+        finally:
+            await client.aclose()
+
+    with pytest.raises(redis.ResponseError) as refused:
+        if how == "take_units_now":
+            queue.take_units_now(1)
+        elif how == "quiet_now":
+            queue.quiet_now()
+        else:
+            asyncio.run(asynchronous())
+    assert str(refused.value).startswith(f"WRONGTYPE the start key {keys.start} holds a string: units are pushed")
+
+
 def test_payloads_are_checked():
     fields = {"keyword", "price_start"}
     assert parse_unit('{"keyword": "保温杯", "price_start": "10"}', fields) == {
