@@ -24,10 +24,15 @@ TIMEOUT = 5.0
 
 
 class RedisUnavailable(ConfigurationError):
-    """Redis at ``REDIS_URL`` cannot be reached (or the URL is not a Redis URL)."""
+    """Redis at ``REDIS_URL`` cannot be reached (or the URL is not a Redis URL), or it refused a command."""
 
     @classmethod
     def of(cls, url: str, error: Exception) -> RedisUnavailable:
+        if isinstance(error, redis.ResponseError):  # it answered: starting it or another URL would not help
+            return cls(
+                f"Redis at REDIS_URL={masked(url)} refused a command ({type(error).__name__}: {error}): fix that "
+                "server (its memory, a read-only replica, a key another program changed) or name another"
+            )
         return cls(
             f"cannot reach Redis at REDIS_URL={masked(url)} ({type(error).__name__}: {error}): "
             "start Redis or fix REDIS_URL"

@@ -6,6 +6,7 @@ import asyncio
 import time
 
 import pytest
+import redis
 from scrapy import Request
 
 from harvester.distributed.connection import RedisUnavailable
@@ -123,6 +124,18 @@ def test_a_throttled_worker_slows_down_every_worker(redis_server, redis_prefix):
 def test_an_unreachable_redis_fails_at_start_up_naming_redis_url():
     with pytest.raises(RedisUnavailable, match=r"^cannot reach Redis at REDIS_URL=redis://127\.0\.0\.1:1/0 "):
         worker(HARVEST_DISTRIBUTED=True, REDIS_URL="redis://127.0.0.1:1/0")
+
+
+def test_a_redis_that_answers_with_an_error_is_not_called_unreachable():
+    refused = RedisUnavailable.of(
+        "redis://:secret@127.0.0.1:6390/0", redis.exceptions.OutOfMemoryError("command not allowed when used memory")
+    )
+    assert str(refused) == (
+        "Redis at REDIS_URL=redis://:***@127.0.0.1:6390/0 refused a command (OutOfMemoryError: command not allowed "
+        "when used memory): fix that server (its memory, a read-only replica, a key another program changed) or "
+        "name another"
+    )
+    assert "cannot reach" not in str(RedisUnavailable.of("redis://127.0.0.1:6390/0", redis.ResponseError("x")))
 
 
 @pytest.mark.redis
