@@ -4,6 +4,7 @@ written with DuckDB on a small dataset: the fixture offers, freight for two of t
 from __future__ import annotations
 
 import re
+from dataclasses import fields
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -23,32 +24,19 @@ T = datetime(2025, 5, 1, 8, 5, tzinfo=UTC)
 
 
 def _freight(offer_id: int, freight: str, quantity: int) -> FreightEstimate:
-    return FreightEstimate(
-        offer_id,
-        "330000",
-        "330100",
-        "330106",
-        quantity,
-        Decimal(freight),
-        freight == "0",
-        1,
-        None,
-        None,
-        None,
-        None,
-        None,
-        None,
-        None,
-        None,
-        None,
-        None,
-        None,
-        None,
-        None,
-        None,
-        None,
-        T,
-    )
+    """An estimate to Hangzhou's Xihu district that says only the freight (as a template-less answer does)."""
+    said = {
+        "offer_id": offer_id,
+        "to_province_code": "330000",
+        "to_city_code": "330100",
+        "to_district_code": "330106",
+        "quantity": quantity,
+        "freight": Decimal(freight),
+        "free_postage": freight == "0",
+        "template_id": 1,
+        "crawled_at": T,
+    }
+    return FreightEstimate(**{field.name: None for field in fields(FreightEstimate)} | said)
 
 
 def _category(
