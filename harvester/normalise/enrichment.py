@@ -31,7 +31,6 @@ def freight_row(
     answered = integer(model.get("offerId"), "freight_offer_id", note)
     if answered is not None and answered != offer_id:
         note("repaired/freight_offer_id")
-    discount = measure(model.get("discount"), "freight_discount", note)
     province, city, district = address
     return FreightEstimate(
         offer_id=offer_id,
@@ -51,7 +50,7 @@ def freight_row(
         first_unit=text(model.get("firstUnit"), "first_unit", note),
         next_fee=fee(model.get("nextFee"), note),
         next_unit=text(model.get("nextUnit"), "next_unit", note),
-        discount=discount,
+        discount=discount(model.get("discount"), note),
         size_value_type=small_int(model.get("sizeValueType"), "size_value_type", note),
         weight_kg=measure(model.get("singleProductWeight"), "weight_kg", note),
         length_cm=measure(model.get("singleProductLength"), "length_cm", note),
@@ -70,6 +69,19 @@ def fee(value: Any, note: Note) -> Decimal | None:
         except InvalidOperation:
             pass
     return money(value, note)
+
+
+def discount(value: Any, note: Note) -> float | None:
+    """The factor a freight template's discount multiplies the freight by. The page: "empty or 1, meaning no
+    discount" (``空或者1，代表无折扣``), so an empty one is 1; it does not say how a real discount is written,
+    so anything but a factor above 0 and at most 1 (``"0.9"``; not ``"90"`` or ``"9折"``) is dropped and noted."""
+    if isinstance(value, str) and not value.strip():
+        return 1.0
+    factor = measure(value, "freight_discount", note)
+    if factor is not None and not 0 < factor <= 1:
+        note("dropped/freight_discount")
+        return None
+    return factor
 
 
 def trend_rows(data: Any, *, offer_id: int, metric: str, crawled_at: datetime, note: Note) -> list[TrendPoint]:

@@ -144,7 +144,8 @@ class EnrichmentApis:
             "firstUnit": str(fee.first_unit),
             "nextFee": price_text(fee.next_fee),
             "nextUnit": str(fee.next_unit),
-            "discount": "1" if template.discount is None else str(template.discount),
+            # No discount: "empty or 1" by the page; empty from the offers that leave other nothings empty.
+            "discount": str(template.discount) if template.discount else "" if noise.empty_zero_rates else "1",
             "chargeType": str(template.charge),
             "freePostage": estimate.free_postage,
             "productFreightSkuInfoModels": [

@@ -22,6 +22,7 @@ from harvester.normalise.enrichment import (
     category_info,
     child_rows,
     complete,
+    discount,
     freight_row,
     translations,
     trend_rows,
@@ -143,6 +144,26 @@ def _page_fields(doc: str, prefix: str) -> dict[str, Any]:
         if path.startswith(prefix) and "[]" not in path and "." not in path[len(prefix) :] and kind in values:
             model[path[len(prefix) :]] = values[kind]
     return model
+
+
+@pytest.mark.parametrize(
+    ("sent", "kept", "dropped"),
+    [
+        ("", 1.0, False),
+        (" ", 1.0, False),
+        ("1", 1.0, False),
+        ("0.9", 0.9, False),
+        (0.95, 0.95, False),
+        (None, None, False),
+        ("90", None, True),
+        ("9折", None, True),
+        ("0", None, True),
+    ],
+)
+def test_the_freight_discount_is_a_factor_and_empty_is_none_as_the_page_says(sent, kept, dropped):
+    notes, note = _noted()
+    assert discount(sent, note) == kept
+    assert ("dropped/freight_discount" in notes) is dropped
 
 
 def test_every_field_of_the_freight_pages_table_lands_in_a_column():
