@@ -159,11 +159,18 @@ class CategoryPath:
 
 
 def category_info(data: Any, category_id: int) -> dict[str, Any] | None:
-    """The ``CategoryInfo`` of ``category_id`` in an ``alibaba.category.get`` answer (``categoryInfo[]``)."""
+    """The ``CategoryInfo`` of ``category_id`` in an ``alibaba.category.get`` answer (``categoryInfo[]``).
+
+    For 0 the page says only that "all first-level categories are queried": one root whose ``childCategorys``
+    are they (the sandbox's reading), or the first-level categories themselves as the list, read here as the
+    children of a root."""
     infos = [info for info in data if isinstance(info, dict)] if isinstance(data, list) else []
     for info in infos:
         if integer(info.get("categoryID"), "category_id", lambda _: None) == category_id:
             return info
+    if category_id == 0 and infos:
+        children = [{"id": info.get("categoryID"), **info} for info in infos]
+        return {"categoryID": 0, "childCategorys": children}
     return infos[0] if len(infos) == 1 else None
 
 

@@ -125,6 +125,22 @@ def test_the_category_pages_empty_sample_has_no_category_info():
     assert category_info(pages.load(pages.CATEGORY)["output_sample"].get("categoryInfo"), 0) is None
 
 
+def test_first_level_categories_listed_as_the_answer_for_0_are_read_as_the_roots_children():
+    listed = [
+        {"categoryID": 10166, "name": "服装服饰", "isLeaf": False, "categoryType": "1"},
+        {"categoryID": 1813, "name": "玩具", "isLeaf": False, "categoryType": "1"},
+    ]
+    notes, note = _noted()
+    root = category_info(listed, 0)
+    assert root is not None
+    rows = child_rows(root, CategoryPath((), (), ()), {}, None, crawled_at=NOW, note=note)
+    assert [(row.category_id, row.parent_id, row.level, row.name) for row, _path in rows] == [
+        (10166, 0, 1, "服装服饰"),
+        (1813, 0, 1, "玩具"),
+    ]
+    assert not notes
+
+
 def _page_fields(doc: str, prefix: str) -> dict[str, Any]:
     """A model holding every field of a page's response table under ``prefix``, typed as the table says."""
     values = {
