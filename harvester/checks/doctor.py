@@ -17,11 +17,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit, urlunsplit
 
 import redis
 
 from ..dataset import storage
+from ..distributed.connection import RedisUnavailable, masked
 from ..open1688 import oauth, probes
 from ..open1688.client import Client
 from ..open1688.outcomes import Action, GatewayError, Outcome
@@ -239,14 +239,6 @@ def without_refresh(tokens: oauth.Tokens) -> oauth.Tokens:
     return dataclasses.replace(tokens, refresh_token=None)
 
 
-def _masked(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.password:
-        netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
-        return urlunsplit(parts._replace(netloc=netloc))
-    return url
-
-
 def redis_server(url: str | None) -> Result:
     if not url:
         return _skip("redis", "not configured: only distributed crawls (--distributed, HARVEST_DISTRIBUTED) need Redis")
@@ -254,16 +246,18 @@ def redis_server(url: str | None) -> Result:
         connection = redis.Redis.from_url(url, socket_connect_timeout=REDIS_TIMEOUT, socket_timeout=REDIS_TIMEOUT)
     except ValueError as error:
         return _fail(
-            "redis", f"REDIS_URL={_masked(url)} is not a Redis URL ({error}): give e.g. redis://127.0.0.1:6379/0"
+            "redis", f"REDIS_URL={masked(url)} is not a Redis URL ({error}): give e.g. redis://127.0.0.1:6379/0"
         )
     try:
         with connection:
             connection.ping()
+    except redis.ResponseError as error:  # it answered: say so, as a crawl would
+        return _fail("redis", str(RedisUnavailable.of(url, error)))
     except redis.RedisError as error:
         return _fail(
-            "redis", f"cannot reach {_masked(url)} ({type(error).__name__}: {error}): start Redis or fix REDIS_URL"
+            "redis", f"cannot reach {masked(url)} ({type(error).__name__}: {error}): start Redis or fix REDIS_URL"
         )
-    return _ok("redis", f"{_masked(url)} answers PING")
+    return _ok("redis", f"{masked(url)} answers PING")
 
 
 #: What to fix for the AWS error codes pyarrow reports (``AWS Error CODE during ...``).

@@ -105,9 +105,11 @@ def test_the_protocol_package_imports_nothing_from_scrapy() -> None:
 
 def test_only_the_distributed_package_knows_redis() -> None:
     outside = {name for name in _importers("harvester.distributed") if not name.startswith("harvester.distributed")}
-    # The crawl command checks Redis answers before a distributed crawl starts; the quota middleware builds the
-    # shared pacer, which lives beside the local one (quota.shared). Spiders and stages never do.
+    # The crawl command checks Redis answers before a distributed crawl starts, and the doctor in its words; the
+    # quota middleware builds the shared pacer, which lives beside the local one (quota.shared). Spiders and
+    # stages never do.
     assert outside <= {
+        "harvester.checks.doctor",
         "harvester.commands.crawl",
         "harvester.commands.enqueue",
         "harvester.commands.compact",

@@ -46,6 +46,21 @@ def test_redis_urls():
     assert bad.status is Status.FAIL and "is not a Redis URL" in bad.message
 
 
+@pytest.mark.redis
+def test_a_redis_that_refuses_ping_is_said_to_refuse_not_to_be_unreachable(redis_server, redis_prefix):
+    admin = redis_server.client()
+    user = f"{redis_prefix}-doctor"
+    admin.acl_setuser(user, enabled=True, passwords=["+pw"], commands=["-@all", "+auth", "+hello"])
+    try:
+        result = doctor.redis_server(redis_server.url.replace("redis://", f"redis://{user}:pw@"))
+    finally:
+        admin.acl_deluser(user)
+        admin.close()
+    assert result.status is Status.FAIL
+    assert result.message.startswith(f"Redis at REDIS_URL=redis://{user}:***@"), result.message
+    assert "refused a command (NoPermissionError: " in result.message and "cannot reach" not in result.message
+
+
 def test_data_dir_is_created_and_left_empty(tmp_path):
     result = doctor.data_dir(str(tmp_path / "new" / "data"))
     assert result.status is Status.OK
