@@ -91,7 +91,8 @@ from .writer import WriterOptions
 #: field, as the monitor emits them. Search hits: one per query, offer and place (a page fetched twice
 #: repeats all four; the same offer at another place of the same query is another hit). Rejects: one per
 #: distinct rejected answer and reason. Queries: one per query label. Categories: one per category. Freight: one
-#: per offer and destination (address and quantity). Trends: one per offer, metric and day.
+#: per offer and destination (address and quantity). Trends: one per offer, metric and day. Media (-a media): one
+#: per reference, an offer's or a SKU's picture or video at its place in its role.
 KEYS: dict[str, tuple[str, ...]] = {
     "products": ("offer_id",),
     "listings": ("offer_id",),
@@ -105,9 +106,8 @@ KEYS: dict[str, tuple[str, ...]] = {
     "categories": ("category_id",),
     "freight": ("offer_id", "to_province_code", "to_city_code", "to_district_code", "quantity"),
     "trends": ("offer_id", "metric", "day"),
+    "media": ("offer_id", "sku_id", "role", "position"),
 }
-#: Media (-a media): one row per reference, an offer's or a SKU's picture or video at its place in its role.
-KEYS["media"] = ("offer_id", "sku_id", "role", "position")
 LOCK_FILE = ".compact.lock"
 PARTITION_PREFIX = "crawl_date="
 

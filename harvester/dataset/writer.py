@@ -162,9 +162,9 @@ class DatasetWriter:
                 if len(sellers) >= limit:
                     self._seal("sellers")
             if item.changes:
-                self._add_changes(item.changes)
+                self._add_rows("changes", item.changes)
             if item.media:
-                self._add_media(item.media)
+                self._add_rows("media", item.media)
             if len(products) >= limit:
                 self._seal("products")
             if len(skus) >= limit:
@@ -176,7 +176,7 @@ class DatasetWriter:
         rows = buffers[table]
         rows.add(item)
         if (type(item) is MissingOffer or type(item) is Listing) and item.changes:
-            self._add_changes(item.changes)
+            self._add_rows("changes", item.changes)
         if len(rows) >= limit:
             self._seal(table)
         return True
@@ -186,17 +186,12 @@ class DatasetWriter:
         own; blocks while the writer thread is behind, so call it from a thread."""
         self._queue.put((table, ReadyRows(batch.cast(TABLES[table]))))
 
-    def _add_changes(self, changes: list[Change]) -> None:
-        rows = self._buffers["changes"]
-        rows.add_many(changes)
+    def _add_rows(self, table: str, items: list[Change] | list[MediaFile]) -> None:
+        """Rows an item carries for a table of their own (its changes, its media)."""
+        rows = self._buffers[table]
+        rows.add_many(items)
         if len(rows) >= self.options.row_group_rows:
-            self._seal("changes")
-
-    def _add_media(self, media: list[MediaFile]) -> None:
-        rows = self._buffers["media"]
-        rows.add_many(media)
-        if len(rows) >= self.options.row_group_rows:
-            self._seal("media")
+            self._seal(table)
 
     @property
     def has_ready(self) -> bool:

@@ -237,9 +237,14 @@ class Splitter:
         return [query.narrowed(sn_id=facet) for facet in facets]
 
     def _children(self, category_id: int) -> Sequence[int]:
-        """The category's children in the tree, past any level with a single child (it would cut nothing)."""
+        """The category's children in the tree, past any level with a single child (it would cut nothing). The tree
+        is rows the gateway answered: a single child met twice (a cycle) cuts nothing either."""
         children = self.tree.get(category_id, ())
+        passed = {category_id}
         while len(children) == 1:
+            if children[0] in passed:
+                return ()
+            passed.add(children[0])
             children = self.tree.get(children[0], ())
         return children
 

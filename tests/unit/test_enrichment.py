@@ -475,6 +475,13 @@ def test_a_capped_category_query_is_cut_into_its_children_past_single_child_leve
     assert [q.category_id for q in splitter.split(SearchQuery(keyword="宠物"), items, 2000).children] == [5, 6]
 
 
+def test_a_tree_whose_single_children_loop_ends_the_descent():
+    # Rows the gateway answered: 7's only child is 8, whose only child is 7 (or a category its own parent).
+    splitter = Splitter([Dimension.CATEGORY], 2000, tree={7: (8,), 8: (7,), 9: (9,)})
+    assert splitter.split(SearchQuery(keyword="宠物", category_id=7), [], 2000) is None, "no endless descent"
+    assert splitter.split(SearchQuery(keyword="宠物", category_id=9), [], 2000) is None
+
+
 def test_no_categories_crawl_no_tree(tmp_path):
     assert category_children(tmp_path) == {}
 
