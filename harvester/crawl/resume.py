@@ -74,7 +74,7 @@ LISTINGS = "listings"
 RESUME_RETRIED = f"{keys.PREFIX}/resume/retried"
 RESUME_WRITTEN = f"{keys.PREFIX}/resume/written_offers"
 #: Gaps a later run cannot fill, so they are handed over: the calls behind the others are sent again instead.
-CARRIED_GAPS = tuple(gap.key for gap in keys.GAPS if gap.key not in (keys.DETAILS_LOST, keys.SEARCH_PAGES_LOST))
+CARRIED_GAPS = tuple(gap.key for gap in keys.GAPS if not gap.retried)
 _RETRIES = "retries"
 _GAPS = "gaps"
 

@@ -49,6 +49,7 @@ SEARCH_ITEMS_WITHOUT_ID = f"{SEARCH}/items_without_id"
 SEARCH_HOT_KEYWORD_CALLS = f"{SEARCH}/hot_keyword_calls"
 SEARCH_HOT_KEYWORDS = f"{SEARCH}/hot_keywords"
 SEARCH_HOT_KEYWORDS_LOST = f"{SEARCH}/hot_keywords_lost"
+SEARCH_HOT_KEYWORDS_NONE = f"{SEARCH}/hot_keywords_none"
 
 # --- details (harvester.stages.details) -------------------------------------------
 DETAILS = f"{PREFIX}/details"
@@ -213,10 +214,12 @@ class Gap:
     label: str
     #: What it means, for the report.
     detail: str = ""
+    #: The calls behind it are sent again by a resume with the same JOBDIR (so a resume does not carry it over).
+    retried: bool = False
 
 
 GAPS = (
-    Gap(SEARCH_PAGES_LOST, "search pages lost", "result pages that failed for good"),
+    Gap(SEARCH_PAGES_LOST, "search pages lost", "result pages that failed for good", retried=True),
     Gap(SEARCH_SHORTFALL, "results never served", "results the gateway reported and did not serve"),
     Gap(
         SEARCH_CAPPED_LEAVES,
@@ -229,7 +232,7 @@ GAPS = (
         "results reported beyond the cap of queries no dimension could cut",
     ),
     Gap(SEARCH_FACET_REMAINDERS, "slices only facets could cut", "offers in no facet cannot be asked for"),
-    Gap(DETAILS_LOST, "details lost", "offers whose detail could not be fetched (in listings only)"),
+    Gap(DETAILS_LOST, "details lost", "offers whose detail could not be fetched (in listings only)", retried=True),
     Gap(PLAN_CARRY_LOST, "unchanged offers not carried", "offers not fetched again whose earlier rows were gone"),
     Gap(IMAGE_BAD_IMAGES, "pictures refused", "not an image, or too big once prepared"),
     Gap(IMAGE_DOWNLOADS_FAILED, "picture downloads failed"),
@@ -239,16 +242,22 @@ GAPS = (
         SEARCH_HOT_KEYWORDS_LOST,
         "category hot keywords lost",
         "categories whose hot keywords could not be fetched: nothing of them was searched",
+        retried=True,
+    ),
+    Gap(
+        SEARCH_HOT_KEYWORDS_NONE,
+        "categories without hot keywords",
+        "categories whose hot keyword list came back empty: nothing of them was searched (check -a category_id)",
     ),
     Gap(FREIGHT_REFUSED, "freight estimates refused", "product.freight.estimate calls the gateway refused"),
-    Gap(FREIGHT_LOST, "freight estimates lost", "product.freight.estimate calls that failed for good"),
+    Gap(FREIGHT_LOST, "freight estimates lost", "product.freight.estimate calls that failed for good", retried=True),
     Gap(
         TRENDS_REFUSED,
         "trend calls refused",
         "product.analyze.* calls the gateway refused (dates it does not serve: see HARVEST_TRENDS_END)",
     ),
-    Gap(TRENDS_LOST, "trend calls lost", "product.analyze.* calls that failed for good"),
-    Gap(CATEGORIES_LOST, "categories not walked", "categories whose children could not be listed"),
+    Gap(TRENDS_LOST, "trend calls lost", "product.analyze.* calls that failed for good", retried=True),
+    Gap(CATEGORIES_LOST, "categories not walked", "categories whose children could not be listed", retried=True),
     Gap(
         CATEGORIES_NAMES_LOST,
         "category names not translated",

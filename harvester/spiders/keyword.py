@@ -162,7 +162,9 @@ class KeywordSpider(HarvestSpider):
         assert stats is not None
         stats.inc_value(keys.SEARCH_HOT_KEYWORDS, len(keywords))
         if not keywords:
+            stats.inc_value(keys.SEARCH_HOT_KEYWORDS_NONE)
             logger.warning("Category %s has no hot keyword: nothing to search it with", unit.get("category_id"))
+            return
         logger.info("Category %s: searching its %d hot keywords within it", unit.get("category_id"), len(keywords))
         for keyword in keywords:
             yield from self.seeds({**unit, "keyword": keyword})

@@ -64,8 +64,9 @@ ENRICHMENT_PRIORITY = 10
 _CHINA = timedelta(hours=8)
 #: Refused calls logged one by one; past this many they are only counted.
 LOGGED_REFUSALS = 5
-#: How the gateway says an offer does not exist (the detail API's 商品不存在; the sandbox's OFFER_NOT_FOUND).
-_GONE = ("商品不存在", "not_found", "not exist")
+#: How the gateway says the offer does not exist (the detail API's 商品不存在; the sandbox's OFFER_NOT_FOUND). Only
+#: the offer's: "address code not exist" is a refusal of the call (a gap), not an offer gone.
+_GONE = ("商品不存在", "offer_not_found", "offer not exist")
 
 
 def _gone(code: str, message: str) -> bool:

@@ -121,6 +121,13 @@ def test_a_bad_destination_is_one_line_before_any_call(sandbox: SandboxProcess, 
     assert sum(sandbox.admin.stats()["calls_by_api"].values()) == 0
 
 
+def test_a_category_without_hot_keywords_is_a_gap_not_an_empty_success(sandbox: SandboxProcess, tmp_path: Path):
+    run = run_crawl(sandbox, "keyword", tmp_path / "data", "category_id=987654321")
+    assert run.returncode == exitcodes.INCOMPLETE, run.stderr[-3000:]
+    assert run.stat(keys.SEARCH_HOT_KEYWORDS_NONE) == 1
+    assert sandbox.admin.stats()["calls_by_api"].get("product.search.keywordQuery", 0) == 0
+
+
 def test_the_tree_then_a_category_without_keyword_joined_to_its_path(
     sandbox: SandboxProcess, catalogue: Catalogue, tmp_path: Path
 ):

@@ -41,12 +41,14 @@ def expected() -> set[int]:
     return {int(i) for i in Catalogue(seed=1688, size=1_000_000).search(keyword=KEYWORD)}
 
 
-def command(tmp_path: Path, sandbox: SandboxProcess | None, **settings: Any) -> tuple[list[str], dict[str, str]]:
+def command(
+    tmp_path: Path, sandbox: SandboxProcess | None, args: dict[str, str] | None = None, **settings: Any
+) -> tuple[list[str], dict[str, str]]:
     return crawl_command(
         "keyword",
         tmp_path / "data",
         sandbox=sandbox,
-        args={"keywords": KEYWORD},
+        args={"keywords": KEYWORD, **(args or {})},
         settings={
             "JOBDIR": str(tmp_path / "job"),
             "OPEN1688_QPS": 60,
@@ -162,8 +164,10 @@ def test_a_second_ctrl_c_while_a_call_hangs_forces_the_stop_and_exits_130(
 # --- stops of other kinds: what they did not finish, a resume finishes ------------------------------------------
 
 
-def run_to_end(tmp_path: Path, sandbox: SandboxProcess, name: str, **settings: Any) -> LiveCrawl:
-    cmd, env = command(tmp_path, sandbox, LOG_LEVEL="INFO", **settings)
+def run_to_end(
+    tmp_path: Path, sandbox: SandboxProcess, name: str, args: dict[str, str] | None = None, **settings: Any
+) -> LiveCrawl:
+    cmd, env = command(tmp_path, sandbox, args, LOG_LEVEL="INFO", **settings)
     with LiveCrawl(cmd, env, log=tmp_path / f"{name}.log") as run:
         run.finish()
     return run
@@ -198,3 +202,20 @@ def test_details_lost_for_good_are_asked_for_again_by_the_resume(sandbox: Sandbo
     assert resumed.process.returncode == exitcodes.OK, resumed.log[-3000:]
     assert resumed.wait_for(rf"Sending again {lost} call\(s\) the previous run of this crawl lost")
     assert_every_offer_once_with_its_skus(tmp_path / "data")
+
+
+def test_freight_lost_for_good_is_a_gap_until_the_resume_sends_it_and_no_longer(
+    sandbox: SandboxProcess, tmp_path: Path
+) -> None:
+    """Enrichment calls lost for good are sent again by the resume, as details are: once it has them all it exits
+    0 (a gap a resume fills is not handed over to it, or every later run would exit 4)."""
+    freight = {"freight_to": "330000"}
+    sandbox.admin.config(faults={"seed": 21, "server_error": 0.08})
+    failing = run_to_end(tmp_path, sandbox, "failing", freight, OPEN1688_RETRY_TIMES=0)
+    assert failing.process.returncode == exitcodes.INCOMPLETE, failing.log[-3000:]
+    assert failing.count("Could not fetch the freight estimate of offer") > 0
+    sandbox.admin.config(faults={"server_error": 0.0})
+    resumed = run_to_end(tmp_path, sandbox, "resumed", freight)
+    assert resumed.process.returncode == exitcodes.OK, resumed.log[-3000:]
+    estimated = CrawlRun(0, "", "", tmp_path / "data").table("freight").column("offer_id").to_pylist()
+    assert sorted(estimated) == sorted(expected()), "one estimate of every offer"
