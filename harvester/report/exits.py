@@ -18,7 +18,8 @@ MEANINGS = {
     "unwritable, or a bug); fix it and run again with the same JOBDIR to resume",
     exitcodes.USAGE: "refused before any call: a bad argument, setting or file; nothing was called",
     exitcodes.QUOTA: "stopped: the call quota is used up (daily budget or paid package); run again to resume",
-    exitcodes.INCOMPLETE: "finished with gaps: some calls failed for good (see coverage); a resume asks again",
+    exitcodes.INCOMPLETE: "finished with gaps: something asked for is not in the dataset (see coverage); a resume "
+    "with the same JOBDIR asks again for the calls that failed",
     exitcodes.INTERRUPTED: "interrupted (Ctrl-C or SIGTERM): what was harvested is kept; run again with the same "
     "JOBDIR to resume",
 }
