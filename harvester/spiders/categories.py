@@ -116,10 +116,7 @@ class CategoriesSpider(HarvestSpider):
     def parse_translation(self, response: Response) -> Iterator[Any]:
         outcome = outcome_of(response)
         names, language = translations(outcome.data, self._note, outcome.document)
-        if not names:
-            self._inc(keys.CATEGORIES_NAMES_LOST)
-            self.logger.warning("The translation of category %s named nothing", response.meta["category_id"])
-        yield from self._children(response.meta["info"], response.meta, names, language)
+        yield from self._children(response.meta["info"], response.meta, names, language, translated=True)
 
     def translation_failed(self, failure: Failure) -> Iterator[Any]:
         meta = failure.request.meta  # type: ignore[attr-defined]
@@ -132,15 +129,34 @@ class CategoriesSpider(HarvestSpider):
     # --- rows ----------------------------------------------------------------
 
     def _children(
-        self, info: dict[str, Any], meta: Mapping[str, Any], names: dict[int, str], language: str | None
+        self,
+        info: dict[str, Any],
+        meta: Mapping[str, Any],
+        names: dict[int, str],
+        language: str | None,
+        *,
+        translated: bool = False,
     ) -> Iterator[Any]:
-        """The category's own row, its leaves' rows, and the calls listing its other children."""
+        """The category's own row, its leaves' rows, and the calls listing its other children. ``translated``: the
+        names are a translation's answer, which must name every child (one it left out is a gap, as a failed
+        translation is)."""
         row = meta["row"]
         if row is not None:
             self._inc(keys.CATEGORIES_ROWS)
             yield row
         path = CategoryPath.from_meta(meta["path"])
-        for child, child_path in child_rows(info, path, names, language, crawled_at=datetime.now(UTC), note=self._note):
+        children = child_rows(info, path, names, language, crawled_at=datetime.now(UTC), note=self._note)
+        unnamed = [child.category_id for child, _path in children if child.category_id not in names]
+        if translated and unnamed:
+            self._inc(keys.CATEGORIES_NAMES_LOST)
+            self.logger.warning(
+                "The translation of category %s named %d of its %d children (not %s)",
+                meta["category_id"],
+                len(children) - len(unnamed),
+                len(children),
+                ", ".join(map(str, unnamed[:5])),
+            )
+        for child, child_path in children:
             if child.is_leaf:
                 self._inc(keys.CATEGORIES_ROWS)
                 yield child

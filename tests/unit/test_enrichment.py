@@ -541,6 +541,25 @@ def test_a_category_that_cannot_be_listed_is_written_from_its_parent_and_counted
     assert (stats[keys.CATEGORIES_LOST], stats[keys.CATEGORIES_ROWS]) == (1, 1)
 
 
+def test_a_translation_that_leaves_a_child_unnamed_is_a_gap(tmp_path):
+    from harvester.spiders.categories import CategoriesSpider
+
+    spider = _spider(tmp_path, CategoriesSpider)
+    info = {
+        "categoryID": 10166,
+        "childCategorys": [
+            {"id": 1031910, "name": "连衣裙", "isLeaf": True},
+            {"id": 1031911, "name": "半身裙", "isLeaf": True},
+        ],
+    }
+    meta = {"category_id": 10166, "path": CategoryPath((10166,), ("服装服饰",), ("Apparel",)).as_meta(), "row": None}
+    named = list(spider._children(info, meta, {1031910: "Dresses", 1031911: "Skirts"}, "en", translated=True))  # noqa: SLF001
+    assert len(named) == 2 and keys.CATEGORIES_NAMES_LOST not in spider.crawler.stats.get_stats()
+    rows = list(spider._children(info, meta, {1031910: "Dresses"}, "en", translated=True))  # noqa: SLF001
+    assert [row.name_translated for row in rows] == ["Dresses", None]
+    assert spider.crawler.stats.get_value(keys.CATEGORIES_NAMES_LOST) == 1
+
+
 def test_a_request_the_gateway_refuses_is_a_gap_said_in_its_words(tmp_path, caplog):
     from harvester.crawl.exitcodes import INCOMPLETE, for_crawl
 
