@@ -11,7 +11,6 @@ import functools
 import re
 import signal
 import subprocess
-import time
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -24,7 +23,7 @@ import pytest
 from harvester.dataset.storage import resolve
 from harvester.sandbox.catalogue import Catalogue
 from harvester.sandbox.process import SandboxProcess
-from tests.support.crawls import PATIENCE, ROOT, crawl, crawl_command, sandbox_env
+from tests.support.crawls import PATIENCE, ROOT, crawl, crawl_command, sandbox_env, wait_until
 from tests.support.s3_server import S3Server
 
 from .commands import environment, scrapy
@@ -158,6 +157,10 @@ def test_the_monitor_compares_with_the_crawl_before_it_in_the_bucket(
     assert changes and stats["harvester/changes/rows"] == len(changes), "what changed is in the bucket"
 
 
+def _running(process: subprocess.Popen) -> None:
+    assert process.poll() is None, "the run ended before it could be killed"
+
+
 @pytest.mark.parametrize(
     ("uri", "fix"),
     [
@@ -259,11 +262,11 @@ def test_killed_twice_and_resumed_from_its_jobdir_holds_every_offer_of_the_bucke
     for killed_when in (products_committed, fifty_calls_later):
         start = sandbox.admin.stats()["calls_total"]
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 120
-        while not killed_when(start):
-            assert process.poll() is None, "the run ended before it could be killed"
-            assert time.monotonic() < deadline, "the crawl made no progress"
-            time.sleep(0.02)  # polling the condition, not waiting for it to happen
+        wait_until(
+            functools.partial(killed_when, start),
+            f"{killed_when.__name__} to kill the run",
+            check=functools.partial(_running, process),
+        )
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=60)
 
