@@ -289,14 +289,7 @@ class Client:
             destination = parse_destination(to)
         except ValueError as error:
             raise queries.QueryError(str(error).replace("freight_to", "to")) from None
-        param = {
-            "offerId": _offer_id(offer_id),
-            "toProvinceCode": destination.province,
-            "toCityCode": destination.city,
-            "toCountryCode": destination.district,
-            "totalNum": _positive(quantity, "quantity"),
-            "logisticsSkuNumModels": [],
-        }
+        param = queries.freight_param(_offer_id(offer_id), destination, _positive(quantity, "quantity"))
         data = self._call(endpoints.FREIGHT_ESTIMATE, {"productFreightQueryParamsNew": param}).data
         return data if isinstance(data, dict) else {}
 
@@ -306,8 +299,7 @@ class Client:
         if metric not in endpoints.TRENDS:
             raise queries.QueryError(f"metric={metric!r}: use one of {', '.join(endpoints.TRENDS)}")
         endpoint, parameter = endpoints.TRENDS[metric]
-        param = {"offerId": _offer_id(offer_id), "startDate": f"{start:%Y%m%d}", "endDate": f"{end:%Y%m%d}"}
-        data = self._call(endpoint, {parameter: param}).data
+        data = self._call(endpoint, {parameter: queries.trend_param(_offer_id(offer_id), start, end)}).data
         return data if isinstance(data, list) else []
 
     def category(self, category_id: int = 0) -> dict[str, Any]:
@@ -330,7 +322,7 @@ class Client:
     def hot_keywords(self, category_id: int) -> list[dict[str, Any]]:
         """A category's hot search keywords (``product.search.topKeyword``): ``[{seKeyword, seKeywordTranslation}]``,
         the Chinese one to search with."""
-        param = {"country": self.country, "sourceId": str(int(category_id)), "hotKeywordType": "cate"}
+        param = queries.top_keyword_param(int(category_id), self.country)
         data = self._call(endpoints.TOP_KEYWORDS, {"topSeKeywordParam": param}).data
         return data if isinstance(data, list) else []
 

@@ -1,22 +1,30 @@
-"""Search queries: validated once, then turned into ``offerQueryParam`` for any page.
+"""Search queries: validated once, then turned into ``offerQueryParam`` for any page; and the other APIs'
+parameter objects.
 
 Spiders, the synchronous client and the Redis enqueue command all accept the
 same filters from users; validating them here means a bad price or sort is
 refused with the same one-line message everywhere, before any call is made.
+The enrichment APIs' parameter objects are built here too, once for the
+client and the spiders, so that both send the same wire parameters.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, replace
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
+
+from ..inputs.provinces import Destination
 
 SORT_FIELDS = ("price", "rePurchaseRate", "monthSold")
 #: ``saleFilterList`` sales figures: 7, 14 and 30 days, and all-time (PROTOCOL.md section 6).
 SALE_TYPES = ("sales7", "sales14", "sales30", "totalSales")
 FILTERS = ("shipIn24Hours", "shipIn48Hours", "certifiedFactory", "isOnePsale", "new7", "1688Selection")
 MAX_PAGE_SIZE = 50
+#: ``topSeKeywordParam.hotKeywordType``: the category dimension, the only one the page offers.
+HOT_KEYWORD_TYPE = "cate"
 
 
 class QueryError(ValueError):
@@ -207,3 +215,28 @@ class SearchQuery:
         if self.sales is not None:
             param["saleFilterList"] = [self.sales.entry()]
         return param
+
+
+def freight_param(offer_id: int, destination: Destination, quantity: int) -> dict[str, Any]:
+    """``product.freight.estimate``'s ``productFreightQueryParamsNew``: ``quantity`` pieces of an offer to a whole
+    address (the district field is spelt ``toCountryCode`` by the page); no per-SKU counts."""
+    return {
+        "offerId": offer_id,
+        "toProvinceCode": destination.province,
+        "toCityCode": destination.city,
+        "toCountryCode": destination.district,
+        "totalNum": quantity,
+        "logisticsSkuNumModels": [],
+    }
+
+
+def trend_param(offer_id: int, start: date, end: date) -> dict[str, Any]:
+    """A ``product.analyze.*`` trend's query object, days as yyyyMMdd; the parameter's name differs by API
+    (``endpoints.TRENDS``)."""
+    return {"offerId": offer_id, "startDate": f"{start:%Y%m%d}", "endDate": f"{end:%Y%m%d}"}
+
+
+def top_keyword_param(category_id: int, country: str) -> dict[str, Any]:
+    """``product.search.topKeyword``'s ``topSeKeywordParam``: a category's hot keywords, named in ``country``'s
+    language; the id travels as a string."""
+    return {"country": country, "sourceId": str(category_id), "hotKeywordType": HOT_KEYWORD_TYPE}

@@ -28,7 +28,7 @@ from ..exceptions import ArgumentError
 from ..gateway.calls import api_request, outcome_of
 from ..inputs.lines import BadLine, check_has_a_line, stream_lines
 from ..open1688 import endpoints
-from ..open1688.queries import QueryError, SearchQuery, parse_positive_int
+from ..open1688.queries import QueryError, SearchQuery, parse_positive_int, top_keyword_param
 from ..stages.enrichment import ARGUMENTS as ENRICHMENT_ARGUMENTS
 from ..stages.search import SearchPager
 from .base import HarvestSpider
@@ -40,8 +40,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-#: ``topSeKeywordParam.hotKeywordType``: the category dimension, the only one the page offers.
-HOT_KEYWORD_TYPE = "cate"
 FILTER_ARGUMENTS = ("price_start", "price_end", "category_id", "sort", "filter")
 
 
@@ -142,13 +140,7 @@ class KeywordSpider(HarvestSpider):
         return api_request(
             self.access,
             endpoints.TOP_KEYWORDS,
-            {
-                "topSeKeywordParam": {
-                    "country": self.settings.get("OPEN1688_COUNTRY"),
-                    "sourceId": str(category),
-                    "hotKeywordType": HOT_KEYWORD_TYPE,
-                }
-            },
+            {"topSeKeywordParam": top_keyword_param(category, self.settings.get("OPEN1688_COUNTRY"))},
             method=self.settings.get("OPEN1688_HTTP_METHOD"),
             meta={"unit": dict(unit)},
             callback=self.parse_hot_keywords,

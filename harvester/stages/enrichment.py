@@ -41,7 +41,7 @@ from ..inputs.provinces import Destination, parse_destination
 from ..items import FreightEstimate, TrendPoint
 from ..normalise.enrichment import freight_row, trend_rows
 from ..open1688 import endpoints
-from ..open1688.queries import QueryError, parse_positive_int
+from ..open1688.queries import QueryError, freight_param, parse_positive_int, trend_param
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -236,16 +236,7 @@ class EnrichmentFetcher:
         return api_request(
             self.access,
             endpoints.FREIGHT_ESTIMATE,
-            {
-                "productFreightQueryParamsNew": {
-                    "offerId": offer_id,
-                    "toProvinceCode": destination.province,
-                    "toCityCode": destination.city,
-                    "toCountryCode": destination.district,
-                    "totalNum": quantity,
-                    "logisticsSkuNumModels": [],
-                }
-            },
+            {"productFreightQueryParamsNew": freight_param(offer_id, destination, quantity)},
             method=self.method,
             meta={"offer_id": offer_id, "address": destination.codes, "quantity": quantity},
             callback=self.callbacks.parse_freight,
@@ -280,7 +271,7 @@ class EnrichmentFetcher:
                 yield api_request(
                     self.access,
                     endpoint,
-                    {parameter: {"offerId": offer_id, "startDate": f"{start:%Y%m%d}", "endDate": f"{end:%Y%m%d}"}},
+                    {parameter: trend_param(offer_id, start, end)},
                     method=self.method,
                     meta={"offer_id": offer_id, "metric": metric},
                     callback=self.callbacks.parse_trend,
