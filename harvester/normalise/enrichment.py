@@ -174,18 +174,20 @@ def category_info(data: Any, category_id: int) -> dict[str, Any] | None:
     return infos[0] if len(infos) == 1 else None
 
 
+def translation_model(data: Any, document: Any) -> dict[str, Any]:
+    """The category a ``category.translation.getById`` answer names: at ``result.result`` by the page's table
+    (``data``), but the page's own sample puts it at ``result`` (its flag, code and message beside it), so that
+    is read when ``document`` is shaped so; ``{}`` when neither holds one."""
+    if isinstance(data, dict) and data:
+        return data
+    result = document.get("result") if isinstance(document, dict) else None
+    return result if isinstance(result, dict) and "categoryId" in result else {}
+
+
 def translations(data: Any, note: Note, document: Any = None) -> tuple[dict[int, str], str | None]:
-    """``category.translation.getById``'s answer (``result.result`` by the page's table): translated name of the
-    category and each child, by id, and the language the gateway answered in. The page's own sample puts the
-    category at ``result`` (its flag, code and message beside it): read there when ``document`` is shaped so."""
-    model = data if isinstance(data, dict) else {}
-    if (
-        not model
-        and isinstance(document, dict)
-        and isinstance(document.get("result"), dict)
-        and "categoryId" in document["result"]
-    ):
-        model = document["result"]
+    """``category.translation.getById``'s answer (:func:`translation_model`): translated name of the category
+    and each child, by id, and the language the gateway answered in."""
+    model = translation_model(data, document)
     names: dict[int, str] = {}
     language = text(model.get("language"), "category_language", note)
     for entry in [model, *(model.get("children") or [])]:

@@ -29,6 +29,7 @@ from typing import Any
 import requests
 
 from ..inputs.provinces import parse_destination
+from ..normalise.enrichment import category_info, translation_model
 from . import endpoints, oauth, queries
 from .credentials import credential
 from .outcomes import Action, GatewayError, Outcome, classify
@@ -303,10 +304,10 @@ class Client:
         return data if isinstance(data, list) else []
 
     def category(self, category_id: int = 0) -> dict[str, Any]:
-        """A category and its children (``alibaba.category.get``; 0: the first level), its ``CategoryInfo``."""
+        """A category and its children (``alibaba.category.get``; 0: the first level), its ``CategoryInfo``, picked
+        from the answer as the categories crawl picks it (``category_info``); ``{}`` when the answer names none."""
         data = self._call(endpoints.CATEGORY, {"categoryID": int(category_id)}).data
-        infos = [info for info in data if isinstance(info, dict)] if isinstance(data, list) else []
-        return infos[0] if infos else {}
+        return category_info(data, int(category_id)) or {}
 
     def category_translation(self, category_id: int, language: str | None = None) -> dict[str, Any]:
         """A category's names in ``language`` (default: the client's country), with its children's
@@ -314,10 +315,7 @@ class Client:
         outcome = self._call(
             endpoints.CATEGORY_TRANSLATION, {"language": language or self.country, "categoryId": int(category_id)}
         )
-        if isinstance(outcome.data, dict):
-            return outcome.data
-        result = outcome.document.get("result") if isinstance(outcome.document, dict) else None
-        return result if isinstance(result, dict) and "categoryId" in result else {}
+        return translation_model(outcome.data, outcome.document)
 
     def hot_keywords(self, category_id: int) -> list[dict[str, Any]]:
         """A category's hot search keywords (``product.search.topKeyword``): ``[{seKeyword, seKeywordTranslation}]``,
