@@ -49,6 +49,12 @@ class ApiCallFailed(IgnoreRequest):
         self.outcome = outcome
         self.gave_up = gave_up
 
+    @property
+    def business_answer(self) -> bool:
+        """The API's own final answer about the call's subject (an offer gone, a date not served): not trouble
+        retried until given up on, nor the gateway's or HTTP's; asking again would get the same answer."""
+        return not self.gave_up and self.outcome.is_business
+
 
 def api_request(
     access: GatewayAccess,

@@ -265,7 +265,7 @@ class Client:
             try:
                 products.append(self.product_detail(offer_id))
             except GatewayError as error:
-                if error.outcome.action is not Action.FAILED or error.outcome.code.startswith(("gw.", "http.")):
+                if error.outcome.action is not Action.FAILED or not error.outcome.is_business:
                     raise
                 missing[offer_id] = error.outcome.message
         return products, missing

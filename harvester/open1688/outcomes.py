@@ -60,6 +60,13 @@ class Outcome:
         """A short, stats-friendly label: the code, or the action when there is none."""
         return self.code or self.action.value
 
+    @property
+    def is_business(self) -> bool:
+        """Whether the API behind the gateway gave this answer (such as 商品不存在), not the gateway (``gw.*``
+        codes) or HTTP (``http.*``, named here when the answer had no code): only such an answer says something
+        about the call's subject."""
+        return not self.code.startswith(("gw.", "http."))
+
 
 class GatewayError(Exception):
     """Raised by the synchronous client (and oauth) for any outcome that is not OK."""

@@ -193,11 +193,7 @@ class DetailFetcher:
     def failed(self, failure: Failure) -> Iterator[MissingOffer]:
         wanted: Wanted = failure.request.meta["wanted"]  # type: ignore[attr-defined]
         error = failure.value
-        if (
-            isinstance(error, ApiCallFailed)
-            and not error.gave_up
-            and not error.outcome.code.startswith(("gw.", "http."))
-        ):
+        if isinstance(error, ApiCallFailed) and error.business_answer:
             # A business answer about this offer (such as 商品不存在): it is gone.
             yield self._missing(wanted, _business_reason(error.outcome))
             return

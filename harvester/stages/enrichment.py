@@ -310,11 +310,7 @@ class EnrichmentFetcher:
         error = failure.value
         offer_id = request.meta["offer_id"]
         missing, refused, lost = outcomes
-        if (
-            isinstance(error, ApiCallFailed)
-            and not error.gave_up
-            and not error.outcome.code.startswith(("gw.", "http."))
-        ):
+        if isinstance(error, ApiCallFailed) and error.business_answer:
             if _gone(error.outcome.code, error.outcome.message):
                 self.stats.inc_value(missing)
                 logger.debug("No %s of offer %s: %s", what, offer_id, error.outcome.message)

@@ -119,3 +119,21 @@ def test_timeouts_retried():
     retry = mw.process_exception(request, TimeoutError("took too long"))
     assert retry.meta["retry_times"] == 1
     assert crawler.stats.get_value("harvester/api/exceptions/builtins.TimeoutError") == 1
+
+
+@pytest.mark.parametrize(
+    ("code", "gave_up", "business"),
+    [
+        ("商品不存在", False, True),
+        ("OFFER_NOT_FOUND", False, True),
+        ("OFFER_NOT_FOUND", True, False),
+        ("gw.APIACLDecline", False, False),
+        ("http.500", False, False),
+    ],
+)
+def test_a_business_answer_is_the_apis_own_and_final(code, gave_up, business):
+    from harvester.open1688.outcomes import Action, Outcome
+
+    error = ApiCallFailed(Outcome(Action.FAILED, code, code), gave_up=gave_up)
+    assert error.outcome.is_business is not code.startswith(("gw.", "http."))
+    assert error.business_answer is business
