@@ -39,6 +39,7 @@ from ..crawl import stats as keys
 from ..crawl.identity import crawl_identity
 from ..dataset.storage import storage_of
 from ..normalise import parse_money
+from ..normalise.scalars import CHINA_OFFSET
 from .details import DetailIndex, LastDetail
 
 if TYPE_CHECKING:
@@ -46,7 +47,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-_CHINA = timedelta(hours=8)
 
 #: ``HARVEST_UNDATED_LISTINGS``: what details=changed does with an offer whose listing has no modifyDate.
 UNDATED_LISTINGS = ("compare", "fetch")
@@ -180,7 +180,7 @@ def _int(value: Any) -> int | None:
 def _china_time(value: Any) -> datetime | None:
     """``2024-04-20 08:00:00`` (China time) as the UTC moment the dataset stores."""
     try:
-        return datetime.strptime(str(value).strip(), "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC) - _CHINA
+        return datetime.strptime(str(value).strip(), "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC) - CHINA_OFFSET
     except ValueError:
         return None
 

@@ -45,8 +45,9 @@ _QUANTUM = Decimal(1).scaleb(-MONEY_SCALE)
 _MONEY_LIMIT = Decimal(MONEY_MAX_EXCLUSIVE)
 _MONEY_DIGITS = len(str(MONEY_MAX_EXCLUSIVE)) - 1
 _ABSOLUTE = ("https://", "http://")
-#: Product dates are China time (UTC+8) without a zone: ``2024-04-20 08:00:00``.
-_CHINA = timedelta(hours=8)
+#: China time's offset from UTC: the gateway's dates and days are China time without a zone
+#: (``2024-04-20 08:00:00``), and its day ends at midnight there.
+CHINA_OFFSET = timedelta(hours=8)
 
 #: Parsed prices (or the reason a text is not one) by their text; emptied when full.
 money_cache: dict[str, Decimal | str] = {}
@@ -362,7 +363,7 @@ def china_time(value: Any, what: str, note: Note) -> datetime | None:
         s = value.strip()
         if len(s) == 19 and s[10] == " " and s.isascii():
             try:
-                return datetime.fromisoformat(s).replace(tzinfo=UTC) - _CHINA
+                return datetime.fromisoformat(s).replace(tzinfo=UTC) - CHINA_OFFSET
             except ValueError:  # 2024-02-30, or not a date at all
                 pass
         elif not s:

@@ -40,6 +40,7 @@ from ..history.plan import parse_flag
 from ..inputs.provinces import Destination, parse_destination
 from ..items import FreightEstimate, TrendPoint
 from ..normalise.enrichment import freight_row, trend_rows
+from ..normalise.scalars import CHINA_OFFSET
 from ..open1688 import endpoints
 from ..open1688.queries import QueryError, freight_param, parse_positive_int, trend_param
 
@@ -61,7 +62,6 @@ ARGUMENTS = {
 }
 #: Enrichment calls go out with the detail calls, before more search pages.
 ENRICHMENT_PRIORITY = 10
-_CHINA = timedelta(hours=8)
 #: Refused calls logged one by one; past this many they are only counted.
 LOGGED_REFUSALS = 5
 #: How the gateway says the offer does not exist (the detail API's 商品不存在; the sandbox's OFFER_NOT_FOUND). Only
@@ -124,7 +124,7 @@ def trends_end(setting: str, now: datetime | None = None, last_complete_day: dat
         return datetime.strptime(setting, "%Y%m%d").date()
     if last_complete_day is not None:
         return last_complete_day
-    return ((now or datetime.now(UTC)) + _CHINA).date() - timedelta(days=1)
+    return ((now or datetime.now(UTC)) + CHINA_OFFSET).date() - timedelta(days=1)
 
 
 class EnrichmentCallbacks(Protocol):
