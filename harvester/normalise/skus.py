@@ -256,7 +256,8 @@ class _SkuIndex:
         """The SKU ``entry`` names; one it names that the offer does not have is ``dropped/<what>_unmatched``."""
         sku_id = entry.get("skuId")
         if sku_id is not None:
-            sku = self.by_id.get(sku_id)
+            # Only a number or its text can name a SKU (a list or an object sent there names none).
+            sku = self.by_id.get(sku_id) if type(sku_id) in (int, str) else None
             if sku is None and type(sku_id) is not int:
                 sku = self.by_id.get(parse_int(sku_id))
         else:

@@ -476,3 +476,13 @@ def test_every_fixture_record_is_accounted_for():
     assert sum(isinstance(i, Listing) for i in items) == 5
     assert sum(isinstance(i, Product) for i in items) == 3
     assert sum(isinstance(i, Reject) for i in items) == 4
+
+
+def test_a_sku_id_that_is_neither_number_nor_text_names_no_sku() -> None:
+    from harvester.normalise.skus import _SkuIndex
+
+    notes: list[str] = []
+    index = _SkuIndex([])
+    assert index.find({"skuId": [1, 2]}, notes.append, "sku_shipping") is None
+    assert index.find({"skuId": {"id": 1}}, notes.append, "sku_shipping") is None
+    assert notes == ["dropped/sku_shipping_unmatched"] * 2
